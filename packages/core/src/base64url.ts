@@ -1,0 +1,46 @@
+// Base64url (RFC 4648 §5, no padding) for JOSE. Uses Buffer where the runtime has it
+// (much faster in Node) and atob/btoa elsewhere, so the module stays browser-safe.
+
+type BufferLike = {
+  from(input: string, encoding: 'base64url'): Uint8Array;
+  from(input: Uint8Array): { toString(encoding: 'base64url'): string };
+};
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Decodes unpadded base64url; returns undefined for anything that is not strictly base64url. */
+export function base64urlDecode(input: string): Uint8Array | undefined {
+  if (!BASE64URL.test(input) || input.length % 4 === 1) return undefined;
+  if (NodeBuffer) return NodeBuffer.from(input, 'base64url');
+  const b64 = input.replace(/-/g, '+').replace(/_/g, '/');
+  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Encodes bytes as unpadded base64url. */
+export function base64urlEncode(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes).toString('base64url');
+  let bin = '';
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i] as number);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 bytes of a string. */
+export function utf8Encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Strict UTF-8 decoding; returns undefined for invalid UTF-8. */
+export function utf8Decode(bytes: Uint8Array): string | undefined {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,75 @@
+import { p256 } from '@noble/curves/p256';
+import { base58btc } from 'multiformats/bases/base58';
+import { type PublicJwk, toPublicJwk } from '../algorithms.js';
+import { base64urlEncode } from '../base64url.js';
+import { TradewindError } from '../errors.js';
+
+// Multicodec prefixes (https://github.com/multiformats/multicodec/blob/master/table.csv).
+const ED25519_PUB = [0xed, 0x01];
+const P256_PUB = [0x80, 0x24];
+
+/**
+ * The public key of a DID document verification method as a JWK. Reads
+ * `publicKeyJwk`, `publicKeyMultibase` (Ed25519VerificationKey2020, Multikey) and
+ * `publicKeyBase58` (Ed25519VerificationKey2018).
+ */
+export function verificationMethodJwk(vm: Record<string, unknown>): PublicJwk {
+  const where = `verification method ${String(vm.id)}`;
+  if (vm.publicKeyJwk !== undefined) return toPublicJwk(vm.publicKeyJwk, where);
+  if (typeof vm.publicKeyMultibase === 'string') return multikeyToJwk(vm.publicKeyMultibase, where);
+  if (typeof vm.publicKeyBase58 === 'string') {
+    const raw = decodeBase58(vm.publicKeyBase58, where);
+    if (raw.length !== 32) throw new TradewindError('KEY_NOT_FOUND', `${where}: base58 key is not 32 bytes`);
+    return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(raw) };
+  }
+  throw new TradewindError('KEY_NOT_FOUND', `${where} has no supported public key`);
+}
+
+/** A multibase multikey (Ed25519 or compressed P-256) as a JWK. */
+export function multikeyToJwk(multibase: string, where = 'key'): PublicJwk {
+  if (!multibase.startsWith('z')) throw new TradewindError('KEY_NOT_FOUND', `${where}: only base58btc multibase keys are supported`);
+  const bytes = decodeBase58(multibase.slice(1), where);
+  if (bytes[0] === ED25519_PUB[0] && bytes[1] === ED25519_PUB[1] && bytes.length === 34) {
+    return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(bytes.subarray(2)) };
+  }
+  if (bytes[0] === P256_PUB[0] && bytes[1] === P256_PUB[1] && bytes.length === 35) {
+    try {
+      const point = p256.ProjectivePoint.fromHex(bytes.subarray(2)).toAffine();
+      return { kty: 'EC', crv: 'P-256', x: bigintTo32(point.x), y: bigintTo32(point.y) };
+    } catch {
+      throw new TradewindError('KEY_NOT_FOUND', `${where}: not a point on P-256`);
+    }
+  }
+  throw new TradewindError('KEY_NOT_FOUND', `${where}: multikey is neither Ed25519 nor P-256`);
+}
+
+/** The multibase (base58btc) multikey form of an Ed25519 or P-256 JWK, as used in did:key. */
+export function jwkToMultikey(jwk: PublicJwk): string {
+  if (jwk.crv === 'Ed25519') {
+    return base58btc.encode(Uint8Array.from([...ED25519_PUB, ...b64(jwk.x)]));
+  }
+  const x = b64(jwk.x);
+  const y = b64(jwk.y ?? '');
+  const prefix = ((y[31] ?? 0) & 1) === 1 ? 0x03 : 0x02;
+  return base58btc.encode(Uint8Array.from([...P256_PUB, prefix, ...x]));
+}
+
+function b64(s: string): Uint8Array {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+function decodeBase58(text: string, where: string): Uint8Array {
+  try {
+    return base58btc.baseDecode(text);
+  } catch {
+    throw new TradewindError('KEY_NOT_FOUND', `${where}: invalid base58`);
+  }
+}
+
+function bigintTo32(n: bigint): string {
+  const hex = n.toString(16).padStart(64, '0');
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return base64urlEncode(bytes);
+}

@@ -1,0 +1,165 @@
+import { type DIDDocument, Resolver, type ResolverRegistry, type VerificationMethod } from 'did-resolver';
+import { getResolver as keyDidResolver } from 'key-did-resolver';
+import type { PublicJwk } from '../algorithms.js';
+import { TradewindError } from '../errors.js';
+import { verificationMethodJwk } from './key-material.js';
+import { type DidWebFetcher, didWebResolver, resolveDidJwk } from './methods.js';
+
+/** Which verification relationship a key must be authorised for. */
+export type VerificationRelationship = 'assertionMethod' | 'authentication';
+
+/** A public key found in a DID document and authorised for a relationship. */
+export interface ResolvedKey {
+  /** Absolute verification method id (`did:…#fragment`). */
+  id: string;
+  controller: string;
+  jwk: PublicJwk;
+}
+
+export interface DidResolverOptions {
+  /** Enables did:web through this fetcher. Without it did:web is unresolvable. */
+  didWebFetcher?: DidWebFetcher;
+  /** Allow http:// and private or loopback did:web hosts. Off by default. */
+  allowInsecureDidWeb?: boolean;
+  /**
+   * DID documents known up front (for example the keys a recognition list carries for
+   * did:web issuers). They take precedence over any other resolution.
+   */
+  documents?: Iterable<DIDDocument>;
+  /** How many resolved DIDs to keep; the oldest are dropped first. Default 10,000. */
+  cacheSize?: number;
+  /** How long a did:web document is cached, in milliseconds. Default 5 minutes. */
+  didWebTtlMs?: number;
+}
+
+interface CacheEntry {
+  doc: DIDDocument;
+  expires: number;
+  keys: Map<VerificationRelationship, ResolvedKey[]>;
+}
+
+/**
+ * Offline DID resolution for verification: did:key (Ed25519, P-256) and did:jwk
+ * locally, did:web only through an injected fetcher, plus any documents supplied up
+ * front. Resolved documents and their keys are cached.
+ *
+ * @example
+ * ```ts
+ * const dids = new DidKeyResolver();
+ * const [key] = await dids.keysFor('did:key:z6Mk…', 'assertionMethod');
+ * ```
+ */
+export class DidKeyResolver {
+  readonly #resolver: Resolver;
+  readonly #static = new Map<string, DIDDocument>();
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cacheSize: number;
+  readonly #webTtl: number;
+
+  constructor(options: DidResolverOptions = {}) {
+    const registry: ResolverRegistry = { ...keyDidResolver(), jwk: resolveDidJwk };
+    if (options.didWebFetcher) {
+      registry.web = didWebResolver({ fetcher: options.didWebFetcher, allowInsecure: options.allowInsecureDidWeb ?? false });
+    }
+    this.#resolver = new Resolver(registry, { cache: false });
+    for (const doc of options.documents ?? []) this.#static.set(doc.id, doc);
+    this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#webTtl = options.didWebTtlMs ?? 5 * 60_000;
+  }
+
+  /** Resolves a DID to its document. Throws `DID_UNRESOLVABLE`. */
+  async resolve(did: string): Promise<DIDDocument> {
+    return (await this.#entry(did)).doc;
+  }
+
+  /** Every key of `did` authorised for `relationship`. Throws `DID_UNRESOLVABLE` or `KEY_NOT_FOUND`. */
+  async keysFor(did: string, relationship: VerificationRelationship): Promise<ResolvedKey[]> {
+    const entry = await this.#entry(did);
+    let keys = entry.keys.get(relationship);
+    if (!keys) {
+      keys = authorisedKeys(entry.doc, relationship);
+      entry.keys.set(relationship, keys);
+    }
+    return keys;
+  }
+
+  /**
+   * The key a JOSE `kid` names, which must belong to `did` and be authorised for
+   * `relationship`. Without a kid, the DID must have exactly one such key.
+   */
+  async keyFor(did: string, kid: string | undefined, relationship: VerificationRelationship): Promise<ResolvedKey> {
+    if (kid !== undefined) {
+      const hash = kid.indexOf('#');
+      if (hash < 0) {
+        throw new TradewindError('KEY_NOT_FOUND', `kid ${kid} is not a DID URL with a fragment`, { path: '/header/kid' });
+      }
+      if (hash > 0 && kid.slice(0, hash) !== did) {
+        throw new TradewindError('KEY_NOT_FOUND', `kid ${kid} belongs to another DID than ${did}`, { path: '/header/kid' });
+      }
+    }
+    const keys = await this.keysFor(did, relationship);
+    if (kid === undefined) {
+      if (keys.length === 1) return keys[0] as ResolvedKey;
+      throw new TradewindError('KEY_NOT_FOUND', `${did} has ${keys.length} keys for ${relationship} and the token names none`, {
+        path: '/header/kid',
+      });
+    }
+    const id = kid.startsWith('#') ? did + kid : kid;
+    const key = keys.find((k) => k.id === id);
+    if (!key) {
+      throw new TradewindError('KEY_NOT_FOUND', `${id} is not a key of ${did} authorised for ${relationship}`, { path: '/header/kid' });
+    }
+    return key;
+  }
+
+  async #entry(did: string): Promise<CacheEntry> {
+    const cached = this.#cache.get(did);
+    if (cached && cached.expires > Date.now()) return cached;
+    const known = this.#static.get(did);
+    let doc: DIDDocument;
+    let expires = Number.POSITIVE_INFINITY;
+    if (known) doc = known;
+    else {
+      if (!/^did:[a-z0-9]+:\S+$/.test(did)) throw new TradewindError('DID_UNRESOLVABLE', `${did.slice(0, 80)} is not a DID`);
+      const result = await this.#resolver.resolve(did).catch((e: unknown) => ({
+        didDocument: null,
+        didResolutionMetadata: { error: 'internalError', message: (e as Error).message },
+      }));
+      if (!result.didDocument) {
+        const meta = result.didResolutionMetadata;
+        throw new TradewindError(
+          'DID_UNRESOLVABLE',
+          `cannot resolve ${did.slice(0, 120)}: ${meta.error ?? 'no document'}${meta.message ? ` (${meta.message})` : ''}`,
+        );
+      }
+      doc = result.didDocument;
+      if (did.startsWith('did:web:')) expires = Date.now() + this.#webTtl;
+    }
+    const entry: CacheEntry = { doc, expires, keys: new Map() };
+    if (this.#cache.size >= this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+    this.#cache.set(did, entry);
+    return entry;
+  }
+}
+
+function authorisedKeys(doc: DIDDocument, relationship: VerificationRelationship): ResolvedKey[] {
+  const methods = new Map<string, VerificationMethod>();
+  const absolute = (id: string) => (id.startsWith('#') ? doc.id + id : id);
+  for (const vm of doc.verificationMethod ?? []) methods.set(absolute(vm.id), vm);
+  const keys: ResolvedKey[] = [];
+  for (const ref of doc[relationship] ?? []) {
+    const vm = typeof ref === 'string' ? methods.get(absolute(ref)) : ref;
+    if (!vm) continue;
+    let jwk: PublicJwk;
+    try {
+      jwk = verificationMethodJwk(vm as unknown as Record<string, unknown>);
+    } catch {
+      continue; // a key type we do not verify with (X25519, secp256k1, ...)
+    }
+    keys.push({ id: absolute(vm.id), controller: vm.controller ?? doc.id, jwk });
+  }
+  return keys;
+}

@@ -1,0 +1,79 @@
+/**
+ * Stable error codes shared by every Tradewind package. Callers branch on `code`,
+ * never on message text. New codes may be added; existing ones never change meaning.
+ */
+export const ERROR_CODES = [
+  'MALFORMED',
+  'UNSUPPORTED_FORMAT',
+  'UNSUPPORTED_ALGORITHM',
+  'SIGNATURE_INVALID',
+  'KEY_NOT_FOUND',
+  'DID_UNRESOLVABLE',
+  'EXPIRED',
+  'NOT_YET_VALID',
+  'REVOKED',
+  'SUSPENDED',
+  'STATUS_UNAVAILABLE',
+  'UNTRUSTED_ISSUER',
+  'NOT_RECOGNIZED',
+  'TRUST_LIST_INVALID',
+  'TRUST_LIST_STALE',
+  'NONCE_MISMATCH',
+  'AUDIENCE_MISMATCH',
+  'HOLDER_BINDING',
+  'DISCLOSURE_INVALID',
+  'LIMIT_EXCEEDED',
+  // Library-side codes (issuer, wallet, CLI): not produced by verification.
+  'INVALID_ARGUMENT',
+  'WRONG_SECRET',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'STORAGE_ERROR',
+  'BACKUP_INVALID',
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A problem found while verifying: what went wrong and, where useful, where. */
+export interface VerificationIssue {
+  code: ErrorCode;
+  message: string;
+  /** JSON-pointer-like location in the input, e.g. `/vc/credentialSubject/id`. */
+  path?: string;
+}
+
+/**
+ * The one error type of Tradewind. Verification functions do not throw it for bad
+ * input (they return it inside a result); library functions that act (issue, store,
+ * import) throw it.
+ *
+ * @example
+ * ```ts
+ * try { await wallet.importBackup(file, 'wrong') }
+ * catch (e) { if (e instanceof TradewindError && e.code === 'BACKUP_INVALID') ... }
+ * ```
+ */
+export class TradewindError extends Error {
+  readonly code: ErrorCode;
+  readonly path: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TradewindError';
+    this.code = code;
+    this.path = options?.path;
+  }
+
+  /** The plain `{ code, message, path? }` form used in verification results. */
+  toIssue(): VerificationIssue {
+    return this.path === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, path: this.path };
+  }
+}
+
+/** True when `value` is one of the known error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}

@@ -1,0 +1,9 @@
+export type { DIDDocument } from 'did-resolver';
+export * from './algorithms.js';
+export { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './base64url.js';
+export { jwkToMultikey, multikeyToJwk, verificationMethodJwk } from './did/key-material.js';
+export { type DidWebFetcher, didWebUrl, isLoopbackOrPrivate } from './did/methods.js';
+export { DidKeyResolver, type DidResolverOptions, type ResolvedKey, type VerificationRelationship } from './did/resolver.js';
+export * from './errors.js';
+export { DEFAULT_JWS_LIMITS, type JwsLimits, looksLikeCompactJws, nestingDepth, type ParsedJws, parseCompactJws } from './jws.js';
+export * from './types.js';

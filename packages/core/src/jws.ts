@@ -1,0 +1,85 @@
+import { base64urlDecode, utf8Decode, utf8Encode } from './base64url.js';
+import { TradewindError } from './errors.js';
+import { isJsonObject, type JsonObject } from './types.js';
+
+/** A compact JWS split into its parts, nothing verified yet. */
+export interface ParsedJws {
+  header: JsonObject;
+  payload: JsonObject;
+  /** ASCII bytes of `header.payload`, what the signature covers. */
+  signingInput: Uint8Array;
+  signature: Uint8Array;
+}
+
+export interface JwsLimits {
+  /** Largest accepted token, in characters. */
+  maxLength: number;
+  /** Deepest accepted JSON nesting in header or payload. */
+  maxDepth: number;
+}
+
+export const DEFAULT_JWS_LIMITS: JwsLimits = { maxLength: 256 * 1024, maxDepth: 32 };
+
+/** True when a string looks like a compact JWS (three base64url segments), without parsing it. */
+export function looksLikeCompactJws(input: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(input);
+}
+
+/**
+ * Splits and decodes a compact JWS (RFC 7515 §7.1). Throws `TradewindError` with
+ * `LIMIT_EXCEEDED` or `MALFORMED`; verifies nothing.
+ */
+export function parseCompactJws(token: string, limits: JwsLimits = DEFAULT_JWS_LIMITS): ParsedJws {
+  if (token.length > limits.maxLength) {
+    throw new TradewindError('LIMIT_EXCEEDED', `input is ${token.length} characters, over the limit of ${limits.maxLength}`);
+  }
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) {
+    throw new TradewindError('MALFORMED', 'a compact JWS has exactly three dot-separated segments');
+  }
+  const header = decodeJsonSegment(token.slice(0, first), 'header', limits.maxDepth);
+  const payload = decodeJsonSegment(token.slice(first + 1, second), 'payload', limits.maxDepth);
+  const signature = base64urlDecode(token.slice(second + 1));
+  if (!signature) throw new TradewindError('MALFORMED', 'signature is not base64url', { path: '/signature' });
+  return { header, payload, signingInput: utf8Encode(token.slice(0, second)), signature };
+}
+
+function decodeJsonSegment(segment: string, name: string, maxDepth: number): JsonObject {
+  const bytes = base64urlDecode(segment);
+  if (!bytes) throw new TradewindError('MALFORMED', `${name} is not base64url`, { path: `/${name}` });
+  const text = utf8Decode(bytes);
+  if (text === undefined) throw new TradewindError('MALFORMED', `${name} is not UTF-8`, { path: `/${name}` });
+  if (nestingDepth(text) > maxDepth) {
+    throw new TradewindError('LIMIT_EXCEEDED', `${name} nests deeper than ${maxDepth} levels`, { path: `/${name}` });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new TradewindError('MALFORMED', `${name} is not JSON`, { path: `/${name}` });
+  }
+  if (!isJsonObject(value)) throw new TradewindError('MALFORMED', `${name} is not a JSON object`, { path: `/${name}` });
+  return value;
+}
+
+/**
+ * Maximum bracket nesting of a JSON text, ignoring brackets inside strings. Checked
+ * before JSON.parse so that a deeply nested input cannot exhaust the stack later.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91 /* { [ */) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93 /* } ] */) depth--;
+  }
+  return max;
+}

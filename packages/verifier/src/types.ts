@@ -1,0 +1,89 @@
+import type {
+  CredentialFormat,
+  DidKeyResolver,
+  DidResolverOptions,
+  JsonObject,
+  VerifiableCredential,
+  VerifiablePresentation,
+  VerificationIssue,
+} from '@tradewind/core';
+
+/** Limits applied to untrusted input before any parsing work. */
+export interface InputLimits {
+  /** Largest accepted input, in characters (compact JWT) or UTF-16 units of JSON text. Default 256 KiB. */
+  maxInputLength?: number;
+  /** Deepest accepted JSON nesting. Default 32. */
+  maxDepth?: number;
+  /** Most credentials accepted in one presentation. Default 64. */
+  maxCredentials?: number;
+}
+
+/** Options of {@link verifyCredential}. All optional; the defaults are the safe choice. */
+export interface VerifyOptions {
+  /** Evaluation time (audits, tests). Default: the current time. */
+  now?: Date | string | number;
+  /** Tolerated clock difference for validity checks, in seconds. Default 60. */
+  clockSkewSeconds?: number;
+  /**
+   * Issuer DIDs accepted. When given, a credential from any other issuer is rejected
+   * with `UNTRUSTED_ISSUER`; when absent, any issuer whose signature checks is accepted.
+   */
+  trustedIssuers?: Iterable<string>;
+  /** Formats accepted. Default: all supported formats. */
+  formats?: CredentialFormat[];
+  limits?: InputLimits;
+  /** A shared resolver (keeps its key cache across calls), or options to build one. */
+  didResolver?: DidKeyResolver | DidResolverOptions;
+}
+
+/** Options of {@link verifyPresentation}: those of credentials, plus the binding to this exchange. */
+export interface VerifyPresentationOptions extends VerifyOptions {
+  /** The nonce the verifier gave the holder. When set, the presentation must carry exactly it. */
+  nonce?: string;
+  /** Who the presentation is for (`aud`). When set, the presentation must name it. */
+  audience?: string;
+}
+
+export interface VerifiedCredential {
+  verified: true;
+  format: CredentialFormat;
+  /** The credential in VCDM JSON form (for `jwt_vc`, the `vc` claim merged with the JWT claims). */
+  credential: VerifiableCredential;
+  /** Issuer DID. */
+  issuer: string;
+  /** `credentialSubject.id` of the (first) subject, when it has one. */
+  subject?: string;
+  /** Verification method that signed it. */
+  keyId: string;
+  validFrom?: Date;
+  validUntil?: Date;
+  /** Non-fatal findings (for example a status list that could not be checked, when the policy only warns). */
+  warnings: VerificationIssue[];
+  /** The JOSE header and payload exactly as received. */
+  header: JsonObject;
+  payload: JsonObject;
+}
+
+export interface VerificationFailure {
+  verified: false;
+  errors: VerificationIssue[];
+  format?: CredentialFormat;
+}
+
+export type CredentialVerificationResult = VerifiedCredential | VerificationFailure;
+
+export interface VerifiedPresentation {
+  verified: true;
+  format: 'jwt_vp' | 'vp+jwt';
+  presentation: VerifiablePresentation;
+  /** Holder DID (the presentation's signer). */
+  holder: string;
+  keyId: string;
+  nonce?: string;
+  audience?: string[];
+  /** Each embedded credential, fully verified. */
+  credentials: VerifiedCredential[];
+  warnings: VerificationIssue[];
+}
+
+export type PresentationVerificationResult = VerifiedPresentation | VerificationFailure;
