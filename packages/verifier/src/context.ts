@@ -1,0 +1,67 @@
+import { type CredentialFormat, DidKeyResolver, type ResolvedKey, TradewindError } from '@tradewind/core';
+import type { CryptoBackend } from './crypto/backend.js';
+import type { InputLimits, VerifyOptions } from './types.js';
+
+export const DEFAULT_LIMITS: Required<InputLimits> = { maxInputLength: 256 * 1024, maxDepth: 32, maxCredentials: 64 };
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+const ALL_FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt'];
+
+/**
+ * What one verification call needs, resolved once from the options. A verifier built
+ * with `createVerifier` keeps one of these (and its key cache) for all its calls.
+ */
+export interface VerifyContext {
+  backend: CryptoBackend;
+  resolver: DidKeyResolver;
+  keys: WeakMap<ResolvedKey, unknown>;
+  trustedIssuers: Set<string> | undefined;
+  formats: Set<CredentialFormat>;
+  limits: Required<InputLimits>;
+  skewMs: number;
+  /** Evaluation time in ms since the epoch, or undefined for "now at each call". */
+  fixedNow: number | undefined;
+}
+
+/** Builds a context; throws a TypeError for options that are programmer errors. */
+export function createContext(options: VerifyOptions, backend: CryptoBackend, base?: VerifyContext): VerifyContext {
+  const limits = { ...(base?.limits ?? DEFAULT_LIMITS), ...definedOnly(options.limits ?? {}) };
+  for (const [k, v] of Object.entries(limits)) {
+    if (!Number.isInteger(v) || v <= 0) throw new TypeError(`limits.${k} must be a positive integer`);
+  }
+  const skew = options.clockSkewSeconds ?? (base ? base.skewMs / 1000 : DEFAULT_CLOCK_SKEW_SECONDS);
+  if (!Number.isFinite(skew) || skew < 0) throw new TypeError('clockSkewSeconds must be a non-negative number');
+  let fixedNow = base?.fixedNow;
+  if (options.now !== undefined) {
+    fixedNow = new Date(options.now).getTime();
+    if (Number.isNaN(fixedNow)) throw new TypeError(`now is not a valid date: ${String(options.now)}`);
+  }
+  const formats = options.formats ?? (base ? [...base.formats] : ALL_FORMATS);
+  for (const f of formats) {
+    if (!ALL_FORMATS.includes(f)) throw new TypeError(`format ${f} is not supported by this verifier`);
+  }
+  let resolver = base?.resolver;
+  if (options.didResolver instanceof DidKeyResolver) resolver = options.didResolver;
+  else if (options.didResolver || !resolver) resolver = new DidKeyResolver(options.didResolver ?? {});
+  return {
+    backend,
+    resolver,
+    keys: base && resolver === base.resolver ? base.keys : new WeakMap(),
+    trustedIssuers: options.trustedIssuers ? new Set(options.trustedIssuers) : base?.trustedIssuers,
+    formats: new Set(formats),
+    limits,
+    skewMs: skew * 1000,
+    fixedNow,
+  };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function nowOf(ctx: VerifyContext): number {
+  return ctx.fixedNow ?? Date.now();
+}
+
+export function fail(code: TradewindError['code'], message: string, path?: string): never {
+  throw new TradewindError(code, message, path === undefined ? undefined : { path });
+}

@@ -1,0 +1,14 @@
+import type { Algorithm, PublicJwk } from '@tradewind/core';
+
+/**
+ * Signature verification over the platform's own crypto: `node:crypto` in Node,
+ * WebCrypto elsewhere. Keys are imported once and reused (the verifier caches them).
+ */
+export interface CryptoBackend<K = unknown> {
+  readonly name: string;
+  importKey(jwk: PublicJwk): K | Promise<K>;
+  /** Verifies now, on this thread when the platform allows it (lowest latency one at a time). */
+  verify(alg: Algorithm, key: K, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+  /** Verifies off the main thread when the platform allows it (highest throughput with many in flight). */
+  verifyInParallel(alg: Algorithm, key: K, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+}

@@ -1,0 +1,26 @@
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { Algorithm, PublicJwk } from '@tradewind/core';
+import type { CryptoBackend } from './backend.js';
+
+// JOSE ECDSA signatures are raw r||s (RFC 7518 §3.4), not DER.
+const ecdsaKey = (key: KeyObject) => ({ key, dsaEncoding: 'ieee-p1363' as const });
+
+/** node:crypto: synchronous verification on the main thread, or on the libuv pool with a callback. */
+export const nodeCrypto: CryptoBackend<KeyObject> = {
+  name: 'node:crypto',
+  importKey(jwk: PublicJwk): KeyObject {
+    return createPublicKey({ key: { ...jwk }, format: 'jwk' });
+  },
+  verify(alg: Algorithm, key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+    if (alg === 'ES256') return signature.length === 64 && verify('sha256', data, ecdsaKey(key), signature);
+    return signature.length === 64 && verify(null, data, key, signature);
+  },
+  verifyInParallel(alg: Algorithm, key: KeyObject, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    if (signature.length !== 64) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (err: Error | null, ok: boolean) => resolve(!err && ok);
+      if (alg === 'ES256') verify('sha256', data, ecdsaKey(key), signature, done);
+      else verify(null, data, key, signature, done);
+    });
+  },
+};

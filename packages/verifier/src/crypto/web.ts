@@ -1,0 +1,30 @@
+import type { Algorithm, PublicJwk } from '@tradewind/core';
+import type { CryptoBackend } from './backend.js';
+
+const subtle = () => {
+  const s = globalThis.crypto?.subtle;
+  if (!s) throw new Error('WebCrypto (crypto.subtle) is not available in this runtime');
+  return s;
+};
+
+const keyAlgorithm = (jwk: PublicJwk) => (jwk.crv === 'Ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' });
+
+/** WebCrypto: browsers, Deno, edge runtimes (and Node, where it runs on the libuv pool). */
+export const webCrypto: CryptoBackend<CryptoKey> = {
+  name: 'webcrypto',
+  importKey(jwk: PublicJwk): Promise<CryptoKey> {
+    return subtle().importKey('jwk', { ...jwk, ext: true }, keyAlgorithm(jwk), false, ['verify']);
+  },
+  verify(alg: Algorithm, key: CryptoKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return webCrypto.verifyInParallel(alg, key, data, signature);
+  },
+  async verifyInParallel(alg: Algorithm, key: CryptoKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    if (signature.length !== 64) return false;
+    const params = alg === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'Ed25519' };
+    try {
+      return await subtle().verify(params, key, signature as BufferSource, data as BufferSource);
+    } catch {
+      return false;
+    }
+  },
+};

@@ -1,0 +1,27 @@
+import type { ParsedJws } from '@tradewind/core';
+import { fail } from '../context.js';
+
+export type JwtKind = 'jwt_vc' | 'vc+jwt' | 'jwt_vp' | 'vp+jwt';
+
+const SD_JWT_TYPES = new Set(['dc+sd-jwt', 'vc+sd-jwt', 'application/dc+sd-jwt', 'application/vc+sd-jwt']);
+
+/**
+ * Tells which securing format a JWS carries, from its `typ` header and claims:
+ * VC-JOSE-COSE (`vc+jwt`, `vp+jwt`, payload = the credential) or the VCDM 1.1 JWT
+ * encoding (`vc` / `vp` claim, `typ` JWT or absent).
+ */
+export function detectJwtKind(parsed: ParsedJws): JwtKind {
+  const typ = typeof parsed.header.typ === 'string' ? parsed.header.typ.toLowerCase().replace(/^application\//, '') : undefined;
+  const { payload } = parsed;
+  if (typ !== undefined && SD_JWT_TYPES.has(typ)) fail('UNSUPPORTED_FORMAT', `${typ} (SD-JWT VC) is not supported yet`, '/header/typ');
+  if (typ === 'vc+jwt' || typ === 'vc+ld+jwt') return 'vc+jwt';
+  if (typ === 'vp+jwt' || typ === 'vp+ld+jwt') return 'vp+jwt';
+  if (typ !== undefined && typ !== 'jwt') fail('UNSUPPORTED_FORMAT', `JOSE typ ${typ} is not a credential or presentation`, '/header/typ');
+  if (payload.vc !== undefined) return 'jwt_vc';
+  if (payload.vp !== undefined) return 'jwt_vp';
+  if (payload['@context'] !== undefined) {
+    const types = payload.type;
+    return (Array.isArray(types) ? types : [types]).includes('VerifiablePresentation') ? 'vp+jwt' : 'vc+jwt';
+  }
+  return fail('MALFORMED', 'JWT carries neither a credential nor a presentation (no vc, vp or @context)', '/payload');
+}

@@ -1,0 +1,84 @@
+import { isJsonObject, issuerId, type JsonObject, type ParsedJws, type VerifiableCredential } from '@tradewind/core';
+import { fail } from '../context.js';
+import { earliest, latest, parseDateTime, parseNumericDate } from '../validity.js';
+import { checkCredentialShape } from './vcdm.js';
+
+export interface DecodedCredential {
+  credential: VerifiableCredential;
+  issuer: string;
+  validFrom: Date | undefined;
+  validUntil: Date | undefined;
+}
+
+/**
+ * VCDM 1.1 JWT encoding (https://www.w3.org/TR/vc-data-model/#jwt-decoding): the `vc`
+ * claim plus registered claims that stand for credential properties. A property given
+ * both ways must agree; otherwise the credential is MALFORMED.
+ */
+export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
+  const { payload } = parsed;
+  const vc = payload.vc;
+  if (!isJsonObject(vc)) return fail('MALFORMED', 'vc claim is not an object', '/payload/vc');
+  checkCredentialShape(vc, '/payload/vc', 'any');
+  const credential: JsonObject = { ...vc };
+
+  const iss = payload.iss;
+  if (iss !== undefined && typeof iss !== 'string') fail('MALFORMED', 'iss is not a string', '/payload/iss');
+  const vcIssuer = vc.issuer === undefined ? undefined : issuerId(vc.issuer);
+  if (vc.issuer !== undefined && vcIssuer === undefined) fail('MALFORMED', 'vc.issuer has no id', '/payload/vc/issuer');
+  if (iss !== undefined && vcIssuer !== undefined && iss !== vcIssuer) {
+    fail('MALFORMED', `iss ${iss} contradicts vc.issuer ${vcIssuer}`, '/payload/vc/issuer');
+  }
+  const issuer = (iss ?? vcIssuer) as string | undefined;
+  if (!issuer) return fail('MALFORMED', 'credential names no issuer (iss)', '/payload/iss');
+  credential.issuer = isJsonObject(vc.issuer) ? { ...vc.issuer, id: issuer } : issuer;
+
+  const jti = payload.jti;
+  if (jti !== undefined) {
+    if (typeof jti !== 'string') fail('MALFORMED', 'jti is not a string', '/payload/jti');
+    if (vc.id !== undefined && vc.id !== jti) fail('MALFORMED', `jti ${jti} contradicts vc.id`, '/payload/vc/id');
+    credential.id = jti;
+  }
+
+  const sub = payload.sub;
+  if (sub !== undefined) {
+    if (typeof sub !== 'string') fail('MALFORMED', 'sub is not a string', '/payload/sub');
+    const subject = vc.credentialSubject;
+    if (Array.isArray(subject)) {
+      fail('MALFORMED', 'sub cannot stand for the id of several credential subjects', '/payload/sub');
+    }
+    const s = subject as JsonObject;
+    if (s.id !== undefined && s.id !== sub)
+      fail('MALFORMED', `sub ${sub} contradicts credentialSubject.id`, '/payload/vc/credentialSubject/id');
+    credential.credentialSubject = { ...s, id: sub };
+  }
+
+  const nbf = parseNumericDate(payload.nbf, '/payload/nbf');
+  const exp = parseNumericDate(payload.exp, '/payload/exp');
+  const iat = parseNumericDate(payload.iat, '/payload/iat');
+  const issuanceDate = parseDateTime(vc.issuanceDate, '/payload/vc/issuanceDate');
+  const expirationDate = parseDateTime(vc.expirationDate, '/payload/vc/expirationDate');
+  const vFrom = parseDateTime(vc.validFrom, '/payload/vc/validFrom');
+  const vUntil = parseDateTime(vc.validUntil, '/payload/vc/validUntil');
+  if (nbf && issuanceDate && !sameSecond(nbf, issuanceDate)) {
+    fail('MALFORMED', 'nbf contradicts vc.issuanceDate', '/payload/vc/issuanceDate');
+  }
+  if (exp && expirationDate && !sameSecond(exp, expirationDate)) {
+    fail('MALFORMED', 'exp contradicts vc.expirationDate', '/payload/vc/expirationDate');
+  }
+  const start = nbf ?? issuanceDate ?? iat;
+  if (start && vc.validFrom === undefined) credential.issuanceDate = start.toISOString().replace('.000Z', 'Z');
+  const end = exp ?? expirationDate;
+  if (end && vc.validUntil === undefined) credential.expirationDate = end.toISOString().replace('.000Z', 'Z');
+
+  return {
+    credential: credential as VerifiableCredential,
+    issuer,
+    validFrom: latest(latest(nbf, issuanceDate), vFrom),
+    validUntil: earliest(earliest(exp, expirationDate), vUntil),
+  };
+}
+
+function sameSecond(a: Date, b: Date): boolean {
+  return Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000);
+}

@@ -1,0 +1,35 @@
+import { isJsonObject, issuerId, type ParsedJws, type VerifiableCredential } from '@tradewind/core';
+import { fail } from '../context.js';
+import { earliest, latest, parseDateTime, parseNumericDate } from '../validity.js';
+import type { DecodedCredential } from './jwt-vc.js';
+import { checkCredentialShape, subjectIdOf } from './vcdm.js';
+
+/**
+ * VCDM 2.0 secured with JOSE (https://www.w3.org/TR/vc-jose-cose/): the JWS payload is
+ * the credential. Registered JWT claims may sit beside it; when they do they must agree
+ * with the credential (iss = issuer, sub = subject id, jti = id) and their time bounds apply.
+ */
+export function decodeVcJwt(parsed: ParsedJws): DecodedCredential {
+  const vc = parsed.payload;
+  checkCredentialShape(vc, '/payload', 2);
+  const issuer = issuerId(vc.issuer);
+  if (!issuer) return fail('MALFORMED', 'issuer is missing or has no id', '/payload/issuer');
+  if (vc.iss !== undefined && vc.iss !== issuer) fail('MALFORMED', `iss contradicts issuer ${issuer}`, '/payload/iss');
+  if (vc.jti !== undefined && vc.id !== undefined && vc.jti !== vc.id) fail('MALFORMED', 'jti contradicts id', '/payload/jti');
+  if (vc.sub !== undefined) {
+    const sub = subjectIdOf(vc);
+    if (sub !== undefined && vc.sub !== sub) fail('MALFORMED', 'sub contradicts credentialSubject.id', '/payload/sub');
+  }
+  if (vc.vc !== undefined && !isJsonObject(vc.vc)) fail('MALFORMED', 'vc claim is not an object', '/payload/vc');
+  const validFrom = parseDateTime(vc.validFrom, '/payload/validFrom');
+  const validUntil = parseDateTime(vc.validUntil, '/payload/validUntil');
+  const nbf = parseNumericDate(vc.nbf, '/payload/nbf');
+  const exp = parseNumericDate(vc.exp, '/payload/exp');
+  parseNumericDate(vc.iat, '/payload/iat');
+  return {
+    credential: vc as VerifiableCredential,
+    issuer,
+    validFrom: latest(validFrom, nbf),
+    validUntil: earliest(validUntil, exp),
+  };
+}

@@ -1,0 +1,72 @@
+import {
+  curveOf,
+  isAllowedAlgorithm,
+  type ParsedJws,
+  type ResolvedKey,
+  TradewindError,
+  type VerificationRelationship,
+} from '@tradewind/core';
+import { fail, type VerifyContext } from './context.js';
+
+/**
+ * Checks the JOSE header's algorithm against the allow-list. Runs before any key is
+ * looked up, so `none`, HMAC and unknown algorithms never reach key resolution.
+ */
+export function checkAlgorithm(parsed: ParsedJws): void {
+  const { alg, crit } = parsed.header;
+  if (!isAllowedAlgorithm(alg)) {
+    fail('UNSUPPORTED_ALGORITHM', `algorithm ${JSON.stringify(alg)} is not allowed (EdDSA, Ed25519, ES256 are)`, '/header/alg');
+  }
+  // RFC 7515 §4.1.11: a recipient must reject critical extensions it does not understand.
+  if (crit !== undefined) fail('MALFORMED', 'critical header extensions are not supported', '/header/crit');
+  if (parsed.header.kid !== undefined && typeof parsed.header.kid !== 'string') fail('MALFORMED', 'kid is not a string', '/header/kid');
+}
+
+/**
+ * Verifies a JWS signature with a key of `did` authorised for `relationship`, as named
+ * by the header's kid. Returns the verification method id. Throws `TradewindError`.
+ */
+export async function verifySignature(
+  ctx: VerifyContext,
+  parsed: ParsedJws,
+  did: string,
+  relationship: VerificationRelationship,
+  parallel: boolean,
+): Promise<string> {
+  const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
+  const kid = parsed.header.kid as string | undefined;
+  const crv = curveOf(alg);
+  let candidates: ResolvedKey[];
+  if (kid === undefined) {
+    // Producers such as did-jwt omit kid: any authorised key of the right curve may have signed.
+    candidates = (await ctx.resolver.keysFor(did, relationship)).filter((k) => k.jwk.crv === crv);
+    if (candidates.length === 0) fail('KEY_NOT_FOUND', `${did} has no ${crv} key authorised for ${relationship}`, '/header/kid');
+  } else {
+    const key = await ctx.resolver.keyFor(did, kid, relationship);
+    if (key.jwk.crv !== crv) {
+      fail('SIGNATURE_INVALID', `${key.id} is a ${key.jwk.crv} key and cannot verify ${alg}`, '/header/alg');
+    }
+    candidates = [key];
+  }
+  for (const candidate of candidates) {
+    const key = await importedKey(ctx, candidate);
+    const ok = parallel
+      ? await ctx.backend.verifyInParallel(alg, key, parsed.signingInput, parsed.signature)
+      : await ctx.backend.verify(alg, key, parsed.signingInput, parsed.signature);
+    if (ok) return candidate.id;
+  }
+  return fail('SIGNATURE_INVALID', `signature does not verify with ${kid ?? `any ${crv} key of ${did}`}`, '/signature');
+}
+
+async function importedKey(ctx: VerifyContext, resolved: ResolvedKey): Promise<unknown> {
+  let key = ctx.keys.get(resolved);
+  if (key === undefined) {
+    try {
+      key = await ctx.backend.importKey(resolved.jwk);
+    } catch (e) {
+      throw new TradewindError('KEY_NOT_FOUND', `${resolved.id} is not a usable public key`, { cause: e });
+    }
+    ctx.keys.set(resolved, key);
+  }
+  return key;
+}

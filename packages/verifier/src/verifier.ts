@@ -1,0 +1,63 @@
+import { createContext, type VerifyContext } from './context.js';
+import type { CryptoBackend } from './crypto/backend.js';
+import type { CredentialVerificationResult, PresentationVerificationResult, VerifyOptions, VerifyPresentationOptions } from './types.js';
+import { checkCredential } from './verify-credential.js';
+import { checkPresentation } from './verify-presentation.js';
+
+/** Options of a batch verification. */
+export interface BatchOptions {
+  /** Signature checks in flight at once. Default 256. */
+  concurrency?: number;
+}
+
+/**
+ * A verifier configured once (trusted issuers, resolver, limits) whose DID and key
+ * caches are shared by all its calls. Build one per policy and reuse it.
+ */
+export interface Verifier {
+  /** Verifies one credential. Per-call options (for example `now`) override the verifier's. */
+  verifyCredential(input: unknown, options?: VerifyOptions): Promise<CredentialVerificationResult>;
+  /** Verifies one presentation and every credential in it. */
+  verifyPresentation(input: unknown, options?: VerifyPresentationOptions): Promise<PresentationVerificationResult>;
+  /**
+   * Verifies many credentials concurrently, signature checks running off the main
+   * thread; results come back in input order.
+   */
+  verifyCredentials(inputs: readonly unknown[], options?: VerifyOptions & BatchOptions): Promise<CredentialVerificationResult[]>;
+}
+
+export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Verifier {
+  const base = createContext(options, backend);
+  const presentationDefaults = options as VerifyPresentationOptions;
+  const contextFor = (o?: VerifyOptions): VerifyContext => (o === undefined || isEmpty(o) ? base : createContext(o, backend, base));
+  return {
+    verifyCredential: (input, o) => checkCredential(contextFor(o), input, false),
+    verifyPresentation: (input, o) =>
+      checkPresentation(
+        contextFor(o),
+        input,
+        { nonce: o?.nonce ?? presentationDefaults.nonce, audience: o?.audience ?? presentationDefaults.audience },
+        false,
+      ),
+    async verifyCredentials(inputs, o) {
+      const { concurrency = 256, ...rest } = o ?? {};
+      const ctx = contextFor(rest);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError('concurrency must be a positive integer');
+      const results = new Array<CredentialVerificationResult>(inputs.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < inputs.length) {
+          const i = next++;
+          results[i] = await checkCredential(ctx, inputs[i], true);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+      return results;
+    },
+  };
+}
+
+function isEmpty(o: object): boolean {
+  for (const k in o) if ((o as Record<string, unknown>)[k] !== undefined) return false;
+  return true;
+}

@@ -1,0 +1,134 @@
+import {
+  asArray,
+  isJsonObject,
+  issuerId,
+  type JsonObject,
+  parseCompactJws,
+  typesOf,
+  VCDM_1_CONTEXT,
+  VCDM_2_CONTEXT,
+  type VerifiablePresentation,
+  type VerificationIssue,
+} from '@tradewind/core';
+import { fail, type VerifyContext } from './context.js';
+import { detectJwtKind } from './formats/detect.js';
+import { subjectIdsOf } from './formats/vcdm.js';
+import { toCompactJws, toIssue } from './input.js';
+import { checkAlgorithm, verifySignature } from './signature.js';
+import type { PresentationVerificationResult, VerifiedCredential } from './types.js';
+import { checkWindow, parseNumericDate } from './validity.js';
+import { checkCredential } from './verify-credential.js';
+
+export interface Binding {
+  nonce?: string | undefined;
+  audience?: string | undefined;
+}
+
+/**
+ * Verifies a presentation in a prepared context: the holder's signature, nonce and
+ * audience, the presentation's own time bounds, every embedded credential in full,
+ * and that each credential is bound to the holder. Never throws.
+ */
+export async function checkPresentation(
+  ctx: VerifyContext,
+  input: unknown,
+  binding: Binding,
+  parallel: boolean,
+): Promise<PresentationVerificationResult> {
+  try {
+    const parsed = parseCompactJws(toCompactJws(input, ctx), { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
+    checkAlgorithm(parsed);
+    const kind = detectJwtKind(parsed);
+    if (kind !== 'jwt_vp' && kind !== 'vp+jwt') fail('UNSUPPORTED_FORMAT', 'input is a credential; use verifyCredential', '/payload');
+    const { payload } = parsed;
+    const base = kind === 'jwt_vp' ? '/payload/vp' : '/payload';
+    const vp = kind === 'jwt_vp' ? payload.vp : payload;
+    if (!isJsonObject(vp)) return fail('MALFORMED', 'vp claim is not an object', base);
+    checkPresentationShape(vp, base, kind === 'jwt_vp' ? [VCDM_1_CONTEXT, VCDM_2_CONTEXT] : [VCDM_2_CONTEXT]);
+
+    const holder = holderOf(payload, vp, base);
+    const embedded = asArray(vp.verifiableCredential);
+    if (embedded.length > ctx.limits.maxCredentials) {
+      fail(
+        'LIMIT_EXCEEDED',
+        `presentation carries ${embedded.length} credentials, over the limit of ${ctx.limits.maxCredentials}`,
+        `${base}/verifiableCredential`,
+      );
+    }
+    const keyId = await verifySignature(ctx, parsed, holder, 'authentication', parallel);
+
+    const errors: VerificationIssue[] = [];
+    const nonce = typeof payload.nonce === 'string' ? payload.nonce : undefined;
+    const audience = payload.aud === undefined ? undefined : asArray(payload.aud as string | string[]);
+    if (binding.nonce !== undefined && nonce !== binding.nonce) {
+      errors.push({
+        code: 'NONCE_MISMATCH',
+        message: nonce === undefined ? 'presentation carries no nonce' : 'presentation nonce is not the expected one',
+        path: '/payload/nonce',
+      });
+    }
+    if (binding.audience !== undefined && !audience?.includes(binding.audience)) {
+      errors.push({ code: 'AUDIENCE_MISMATCH', message: `presentation is not addressed to ${binding.audience}`, path: '/payload/aud' });
+    }
+    try {
+      checkWindow(ctx, parseNumericDate(payload.nbf, '/payload/nbf'), parseNumericDate(payload.exp, '/payload/exp'), 'presentation', [
+        '/payload/nbf',
+        '/payload/exp',
+      ]);
+    } catch (e) {
+      errors.push(toIssue(e));
+    }
+
+    const results = await Promise.all(embedded.map((c, i) => checkCredential(ctx, c, parallel, `${base}/verifiableCredential/${i}`)));
+    const credentials: VerifiedCredential[] = [];
+    results.forEach((result, i) => {
+      if (!result.verified) {
+        errors.push(...result.errors);
+        return;
+      }
+      if (!subjectIdsOf(result.credential).includes(holder)) {
+        errors.push({
+          code: 'HOLDER_BINDING',
+          message: `credential ${i} is not about the holder ${holder}`,
+          path: `${base}/verifiableCredential/${i}`,
+        });
+      }
+      credentials.push(result);
+    });
+    if (errors.length > 0) return { verified: false, errors };
+    return {
+      verified: true,
+      format: kind,
+      presentation: vp as VerifiablePresentation,
+      holder,
+      keyId,
+      ...(nonce === undefined ? {} : { nonce }),
+      ...(audience === undefined ? {} : { audience }),
+      credentials,
+      warnings: credentials.flatMap((c) => c.warnings),
+    };
+  } catch (e) {
+    return { verified: false, errors: [toIssue(e)] };
+  }
+}
+
+function checkPresentationShape(vp: JsonObject, base: string, contexts: string[]): void {
+  const context = vp['@context'];
+  const first = Array.isArray(context) ? context[0] : context;
+  if (typeof first !== 'string' || !contexts.includes(first))
+    fail('MALFORMED', `@context must start with ${contexts.join(' or ')}`, `${base}/@context`);
+  if (!typesOf(vp.type).includes('VerifiablePresentation')) fail('MALFORMED', 'type must include VerifiablePresentation', `${base}/type`);
+}
+
+/** The holder DID: `iss`, and `holder` where given; the two must agree. */
+function holderOf(payload: JsonObject, vp: JsonObject, base: string): string {
+  const iss = payload.iss;
+  if (iss !== undefined && typeof iss !== 'string') fail('MALFORMED', 'iss is not a string', '/payload/iss');
+  const holder = vp.holder === undefined ? undefined : issuerId(vp.holder);
+  if (vp.holder !== undefined && holder === undefined) fail('MALFORMED', 'holder has no id', `${base}/holder`);
+  if (iss !== undefined && holder !== undefined && iss !== holder)
+    fail('MALFORMED', `iss ${iss} contradicts holder ${holder}`, `${base}/holder`);
+  const did = (iss ?? holder) as string | undefined;
+  if (!did) return fail('MALFORMED', 'presentation names no holder', `${base}/holder`);
+  return did;
+}
