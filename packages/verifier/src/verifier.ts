@@ -31,8 +31,8 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
   const presentationDefaults = options as VerifyPresentationOptions;
   const contextFor = (o?: VerifyOptions): VerifyContext => (o === undefined || isEmpty(o) ? base : createContext(o, backend, base));
   return {
-    verifyCredential: (input, o) => checkCredential(contextFor(o), input, false),
-    verifyPresentation: (input, o) =>
+    verifyCredential: async (input, o) => checkCredential(contextFor(o), input, false),
+    verifyPresentation: async (input, o) =>
       checkPresentation(
         contextFor(o),
         input,
