@@ -10,6 +10,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@tradewind/core': src('core'),
+      '@tradewind/agent': src('agent'),
       '@tradewind/verifier': src('verifier'),
       '@tradewind/issuer': src('issuer'),
       '@tradewind/wallet': src('wallet'),

@@ -1,0 +1,179 @@
+import { createPrivateKey, createPublicKey, ECDH, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
+import { TradewindError } from '@tradewind/core';
+import type { IKey, ManagedKeyInfo, MinimalImportableKey, TKeyType } from '@veramo/core-types';
+import { AbstractKeyManagementSystem, type AbstractPrivateKeyStore } from '@veramo/key-manager';
+
+// DER prefixes that wrap a raw private key so node:crypto can import it:
+// PKCS#8 for an Ed25519 seed (RFC 8410) and SEC1 ECPrivateKey for a P-256 scalar (RFC 5915).
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const P256_SEC1_PREFIX = Buffer.from('30310201010420', 'hex');
+const P256_SEC1_SUFFIX = Buffer.from('a00a06082a8648ce3d030107', 'hex');
+
+/** Key types this KMS creates and signs with, in Veramo's names. */
+export type SupportedKeyType = 'Ed25519' | 'Secp256r1';
+
+interface LoadedKey {
+  type: SupportedKeyType;
+  key: KeyObject;
+}
+
+/**
+ * A Veramo key management system that keeps Veramo's private key storage (the
+ * `private-key` table, encrypted with a SecretBox) but signs with node:crypto.
+ * Each private key is decrypted once per session and then kept as a non-exportable
+ * `KeyObject`, which is what makes bulk issuance fast: kms-local decrypts and signs in
+ * pure JavaScript on every call.
+ *
+ * Private keys are stored in the same hex layout as `@veramo/kms-local` (Ed25519:
+ * seed || public key; Secp256r1: the 32-byte scalar), so a database stays readable by
+ * a plain Veramo agent with kms-local.
+ */
+export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
+  private readonly loaded = new Map<string, LoadedKey>();
+
+  constructor(private readonly keyStore: AbstractPrivateKeyStore) {
+    super();
+  }
+
+  override async createKey({ type, kid }: { type: TKeyType; meta?: unknown; kid?: string }): Promise<ManagedKeyInfo> {
+    if (type === 'Ed25519') {
+      const { privateKey } = generateKeyPairSync('ed25519');
+      const jwk = privateKey.export({ format: 'jwk' });
+      const hex = Buffer.concat([Buffer.from(jwk.d as string, 'base64url'), Buffer.from(jwk.x as string, 'base64url')]).toString('hex');
+      return this.importKey({ type, kid, privateKeyHex: hex } as Exclude<MinimalImportableKey, 'kms'>);
+    }
+    if (type === 'Secp256r1') {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const jwk = privateKey.export({ format: 'jwk' });
+      const hex = Buffer.from(jwk.d as string, 'base64url').toString('hex');
+      return this.importKey({ type, kid, privateKeyHex: hex } as Exclude<MinimalImportableKey, 'kms'>);
+    }
+    throw new TradewindError('INVALID_ARGUMENT', `key type ${type} is not supported (use Ed25519 or Secp256r1)`);
+  }
+
+  override async importKey(args: Exclude<MinimalImportableKey, 'kms'>): Promise<ManagedKeyInfo> {
+    if (args.type !== 'Ed25519' && args.type !== 'Secp256r1') {
+      throw new TradewindError('INVALID_ARGUMENT', `key type ${args.type} is not supported (use Ed25519 or Secp256r1)`);
+    }
+    if (typeof args.privateKeyHex !== 'string') throw new TradewindError('INVALID_ARGUMENT', 'privateKeyHex is required to import a key');
+    const key = privateKeyObject(args.type, args.privateKeyHex);
+    const info = managedKeyInfo(args.type, key, args.kid);
+    await this.keyStore.importKey({ alias: info.kid, type: args.type, privateKeyHex: args.privateKeyHex.toLowerCase() });
+    this.loaded.set(info.kid, { type: args.type, key });
+    return info;
+  }
+
+  override async listKeys(): Promise<ManagedKeyInfo[]> {
+    const keys = await this.keyStore.listKeys({});
+    return keys
+      .filter((k) => k.type === 'Ed25519' || k.type === 'Secp256r1')
+      .map((k) => managedKeyInfo(k.type as SupportedKeyType, privateKeyObject(k.type as SupportedKeyType, k.privateKeyHex), k.alias));
+  }
+
+  override async deleteKey({ kid }: { kid: string }): Promise<boolean> {
+    this.loaded.delete(kid);
+    return this.keyStore.deleteKey({ alias: kid });
+  }
+
+  /** Veramo's signing entry point: returns the JOSE signature as base64url. */
+  override async sign({ keyRef, algorithm, data }: { keyRef: Pick<IKey, 'kid'>; algorithm?: string; data: Uint8Array }): Promise<string> {
+    const signature = await this.signBytes(keyRef.kid, data, algorithm);
+    return Buffer.from(signature).toString('base64url');
+  }
+
+  /**
+   * Signs `data` with the key `kid` and returns the raw JOSE signature: 64 bytes
+   * Ed25519, or r||s for ES256 (not DER).
+   */
+  async signBytes(kid: string, data: Uint8Array, algorithm?: string): Promise<Uint8Array> {
+    const loaded = this.loaded.get(kid) ?? (await this.load(kid));
+    if (loaded.type === 'Ed25519') {
+      if (algorithm !== undefined && algorithm !== 'EdDSA' && algorithm !== 'Ed25519') {
+        throw new TradewindError('UNSUPPORTED_ALGORITHM', `an Ed25519 key cannot sign ${algorithm}`);
+      }
+      return nodeSign(null, data, loaded.key);
+    }
+    if (algorithm !== undefined && algorithm !== 'ES256') {
+      throw new TradewindError('UNSUPPORTED_ALGORITHM', `a P-256 key cannot sign ${algorithm}`);
+    }
+    return nodeSign('sha256', data, { key: loaded.key, dsaEncoding: 'ieee-p1363' });
+  }
+
+  override async sharedSecret(): Promise<string> {
+    throw new TradewindError('UNSUPPORTED_ALGORITHM', 'key agreement is not supported by this key management system');
+  }
+
+  /** The key type of a key this KMS holds. */
+  async keyType(kid: string): Promise<SupportedKeyType> {
+    return (this.loaded.get(kid) ?? (await this.load(kid))).type;
+  }
+
+  /** Forgets every decrypted key (on close). */
+  forget(): void {
+    this.loaded.clear();
+  }
+
+  private async load(kid: string): Promise<LoadedKey> {
+    let stored: Awaited<ReturnType<AbstractPrivateKeyStore['getKey']>>;
+    try {
+      stored = await this.keyStore.getKey({ alias: kid });
+    } catch {
+      throw new TradewindError('KEY_NOT_FOUND', `no private key ${kid} in this database`);
+    }
+    if (stored.type !== 'Ed25519' && stored.type !== 'Secp256r1') {
+      throw new TradewindError('UNSUPPORTED_ALGORITHM', `key ${kid} has unsupported type ${stored.type}`);
+    }
+    if (!/^[0-9a-f]+$/i.test(stored.privateKeyHex)) {
+      // SecretBox decryption yields an empty string under a different secret.
+      throw new TradewindError('WRONG_SECRET', `private key ${kid} cannot be decrypted with this secret`);
+    }
+    const loaded = { type: stored.type as SupportedKeyType, key: privateKeyObject(stored.type as SupportedKeyType, stored.privateKeyHex) };
+    this.loaded.set(kid, loaded);
+    return loaded;
+  }
+}
+
+function privateKeyObject(type: SupportedKeyType, privateKeyHex: string): KeyObject {
+  const raw = Buffer.from(privateKeyHex, 'hex');
+  try {
+    if (type === 'Ed25519') {
+      if (raw.length !== 32 && raw.length !== 64) throw new Error('length');
+      return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+    }
+    if (raw.length !== 32) throw new Error('length');
+    return createPrivateKey({ key: Buffer.concat([P256_SEC1_PREFIX, raw, P256_SEC1_SUFFIX]), format: 'der', type: 'sec1' });
+  } catch (cause) {
+    throw new TradewindError('INVALID_ARGUMENT', `not a valid ${type} private key`, { cause });
+  }
+}
+
+function managedKeyInfo(type: SupportedKeyType, key: KeyObject, kid?: string): ManagedKeyInfo {
+  const jwk = createPublicKey(key).export({ format: 'jwk' });
+  let publicKeyHex: string;
+  if (type === 'Ed25519') {
+    publicKeyHex = Buffer.from(jwk.x as string, 'base64url').toString('hex');
+  } else {
+    // Compressed SEC1 point, as kms-local reports Secp256r1 public keys.
+    const y = Buffer.from(jwk.y as string, 'base64url');
+    const prefix = ((y[31] ?? 0) & 1) === 1 ? '03' : '02';
+    publicKeyHex = prefix + Buffer.from(jwk.x as string, 'base64url').toString('hex');
+  }
+  return {
+    kid: kid ?? publicKeyHex,
+    // The key manager overwrites this with the name the KMS is registered under.
+    kms: 'local',
+    type,
+    publicKeyHex,
+    meta: { algorithms: type === 'Ed25519' ? ['EdDSA', 'Ed25519'] : ['ES256'] },
+  };
+}
+
+/** The public JWK of a Veramo key (Ed25519 raw or compressed/uncompressed P-256 hex). */
+export function publicJwkOfKey(type: string, publicKeyHex: string): { kty: 'OKP' | 'EC'; crv: 'Ed25519' | 'P-256'; x: string; y?: string } {
+  if (type === 'Ed25519') return { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyHex, 'hex').toString('base64url') };
+  if (type === 'Secp256r1') {
+    const full = Buffer.from(ECDH.convertKey(publicKeyHex, 'prime256v1', 'hex', 'hex', 'uncompressed') as string, 'hex');
+    return { kty: 'EC', crv: 'P-256', x: full.subarray(1, 33).toString('base64url'), y: full.subarray(33, 65).toString('base64url') };
+  }
+  throw new TradewindError('UNSUPPORTED_ALGORITHM', `key type ${type} is not supported`);
+}
