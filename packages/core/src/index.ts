@@ -6,4 +6,13 @@ export { type DidWebFetcher, didWebUrl, isLoopbackOrPrivate } from './did/method
 export { DidKeyResolver, type DidResolverOptions, type ResolvedKey, type VerificationRelationship } from './did/resolver.js';
 export * from './errors.js';
 export { DEFAULT_JWS_LIMITS, type JwsLimits, looksLikeCompactJws, nestingDepth, type ParsedJws, parseCompactJws } from './jws.js';
+export {
+  createStatusBitstring,
+  DEFAULT_STATUS_LIST_MAX_BYTES,
+  decodeStatusList,
+  encodeStatusList,
+  getStatusBit,
+  MIN_STATUS_LIST_LENGTH,
+  setStatusBit,
+} from './status-list.js';
 export * from './types.js';
