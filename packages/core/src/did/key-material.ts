@@ -1,4 +1,3 @@
-import { p256 } from '@noble/curves/p256';
 import { base58btc } from 'multiformats/bases/base58';
 import { type PublicJwk, toPublicJwk } from '../algorithms.js';
 import { base64urlEncode } from '../base64url.js';
@@ -13,7 +12,7 @@ const P256_PUB = [0x80, 0x24];
  * `publicKeyJwk`, `publicKeyMultibase` (Ed25519VerificationKey2020, Multikey) and
  * `publicKeyBase58` (Ed25519VerificationKey2018).
  */
-export function verificationMethodJwk(vm: Record<string, unknown>): PublicJwk {
+export async function verificationMethodJwk(vm: Record<string, unknown>): Promise<PublicJwk> {
   const where = `verification method ${String(vm.id)}`;
   if (vm.publicKeyJwk !== undefined) return toPublicJwk(vm.publicKeyJwk, where);
   if (typeof vm.publicKeyMultibase === 'string') return multikeyToJwk(vm.publicKeyMultibase, where);
@@ -26,13 +25,16 @@ export function verificationMethodJwk(vm: Record<string, unknown>): PublicJwk {
 }
 
 /** A multibase multikey (Ed25519 or compressed P-256) as a JWK. */
-export function multikeyToJwk(multibase: string, where = 'key'): PublicJwk {
+export async function multikeyToJwk(multibase: string, where = 'key'): Promise<PublicJwk> {
   if (!multibase.startsWith('z')) throw new TradewindError('KEY_NOT_FOUND', `${where}: only base58btc multibase keys are supported`);
   const bytes = decodeBase58(multibase.slice(1), where);
   if (bytes[0] === ED25519_PUB[0] && bytes[1] === ED25519_PUB[1] && bytes.length === 34) {
     return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(bytes.subarray(2)) };
   }
   if (bytes[0] === P256_PUB[0] && bytes[1] === P256_PUB[1] && bytes.length === 35) {
+    // Loaded on first use: the curve module costs tens of milliseconds at import,
+    // which Ed25519-only verifiers should not pay at start-up.
+    const { p256 } = await import('@noble/curves/p256');
     try {
       const point = p256.ProjectivePoint.fromHex(bytes.subarray(2)).toAffine();
       return { kty: 'EC', crv: 'P-256', x: bigintTo32(point.x), y: bigintTo32(point.y) };

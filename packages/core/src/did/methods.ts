@@ -60,10 +60,9 @@ export function didWebUrl(did: string, allowInsecure = false): URL {
 
 /** True for localhost, loopback, link-local, private (RFC 1918, RFC 4193) and unspecified addresses. */
 export function isLoopbackOrPrivate(hostname: string): boolean {
-  const h = hostname
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '')
-    .replace(/:\d+$/, '');
+  let h = hostname.toLowerCase();
+  if (h.startsWith('[')) h = h.slice(1, h.includes(']') ? h.indexOf(']') : undefined);
+  else if (h.split(':').length === 2) h = h.slice(0, h.indexOf(':')); // host:port
   if (h === 'localhost' || h.endsWith('.localhost') || h === '0.0.0.0' || h === '::' || h === '::1') return true;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
   if (v4) {

@@ -1,7 +1,7 @@
 import { type DIDDocument, Resolver, type ResolverRegistry, type VerificationMethod } from 'did-resolver';
-import { getResolver as keyDidResolver } from 'key-did-resolver';
 import type { PublicJwk } from '../algorithms.js';
 import { TradewindError } from '../errors.js';
+import { resolveDidKey } from './did-key.js';
 import { verificationMethodJwk } from './key-material.js';
 import { type DidWebFetcher, didWebResolver, resolveDidJwk } from './methods.js';
 
@@ -57,7 +57,7 @@ export class DidKeyResolver {
   readonly #webTtl: number;
 
   constructor(options: DidResolverOptions = {}) {
-    const registry: ResolverRegistry = { ...keyDidResolver(), jwk: resolveDidJwk };
+    const registry: ResolverRegistry = { key: resolveDidKey, jwk: resolveDidJwk };
     if (options.didWebFetcher) {
       registry.web = didWebResolver({ fetcher: options.didWebFetcher, allowInsecure: options.allowInsecureDidWeb ?? false });
     }
@@ -77,7 +77,7 @@ export class DidKeyResolver {
     const entry = await this.#entry(did);
     let keys = entry.keys.get(relationship);
     if (!keys) {
-      keys = authorisedKeys(entry.doc, relationship);
+      keys = await authorisedKeys(entry.doc, relationship);
       entry.keys.set(relationship, keys);
     }
     return keys;
@@ -145,7 +145,7 @@ export class DidKeyResolver {
   }
 }
 
-function authorisedKeys(doc: DIDDocument, relationship: VerificationRelationship): ResolvedKey[] {
+async function authorisedKeys(doc: DIDDocument, relationship: VerificationRelationship): Promise<ResolvedKey[]> {
   const methods = new Map<string, VerificationMethod>();
   const absolute = (id: string) => (id.startsWith('#') ? doc.id + id : id);
   for (const vm of doc.verificationMethod ?? []) methods.set(absolute(vm.id), vm);
@@ -155,7 +155,7 @@ function authorisedKeys(doc: DIDDocument, relationship: VerificationRelationship
     if (!vm) continue;
     let jwk: PublicJwk;
     try {
-      jwk = verificationMethodJwk(vm as unknown as Record<string, unknown>);
+      jwk = await verificationMethodJwk(vm as unknown as Record<string, unknown>);
     } catch {
       continue; // a key type we do not verify with (X25519, secp256k1, ...)
     }
