@@ -1,0 +1,102 @@
+import type { VerificationIssue } from '@tradewind/core';
+import {
+  type CredentialVerificationResult,
+  type PresentationVerificationResult,
+  type VerifyPresentationOptions,
+  verifyCredential,
+  verifyPresentation,
+} from '@tradewind/verifier';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { printResult } from '../output.js';
+import { readTextInput } from '../read-input.js';
+import { UsageError } from '../usage-error.js';
+import { classifyInput } from '../verify/detect-input.js';
+import { loadPolicyFile } from '../verify/policy-file.js';
+import { loadStatusLists } from '../verify/status-list-flags.js';
+import { renderSummary } from '../verify/summary.js';
+
+const USAGE = `Usage: tradewind verify <file|-> [options]
+
+Verifies a credential or presentation offline: signature, issuer key, validity
+period, and the recognition policy. The input (a file, or - for stdin) is a compact
+JWT or JSON; a presentation (vp+jwt, a JWT with a vp claim, or JSON of type
+VerifiablePresentation) is verified together with every credential it carries.
+
+Options:
+  --policy FILE            recognition policy (JSON): {"trustedIssuers": ["did:…", …]}
+  --status-list URL=FILE   local copy of the status list credential at URL (repeatable)
+  --now ISO                evaluate at this time instead of now (e.g. 2027-01-31T12:00:00Z)
+  --nonce N                the presentation must carry this nonce
+  --audience A             the presentation must be addressed to A
+  --json                   print the verification result as JSON
+  -h, --help               show this help
+
+Exit status: 0 verified, 1 not verified (errors listed with their codes),
+2 usage error (bad flags, unreadable input or policy file, invalid --now).`;
+
+/** ISO 8601 date, or date-time with optional seconds, fraction and zone. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** `tradewind verify`: the verifier's verdict on one credential or presentation. */
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'Verify a credential or presentation offline',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      policy: { type: 'string' },
+      'status-list': { type: 'string', multiple: true },
+      now: { type: 'string' },
+      nonce: { type: 'string' },
+      audience: { type: 'string' },
+    });
+    if (positionals.length !== 1) {
+      throw new UsageError(positionals.length === 0 ? 'verify needs a file to verify, or - for stdin' : 'verify takes one file at a time');
+    }
+    const options: VerifyPresentationOptions & { statusLists?: Record<string, string> } = {};
+    if (values.now !== undefined) options.now = parseNow(values.now);
+    if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
+    if (values['status-list']) options.statusLists = await loadStatusLists(values['status-list'], io);
+    if (values.nonce !== undefined) options.nonce = values.nonce;
+    if (values.audience !== undefined) options.audience = values.audience;
+
+    const input = (await readTextInput(positionals[0] as string, io, 'input')).trim();
+    let result: CredentialVerificationResult | PresentationVerificationResult;
+    if (classifyInput(input) === 'presentation') result = await verifyPresentation(input, options);
+    else result = requireBinding(await verifyCredential(input, options), options);
+
+    printResult(io, values.json, result, () => renderSummary(result));
+    return result.verified ? EXIT.OK : EXIT.NEGATIVE;
+  },
+};
+
+function parseNow(value: string): Date {
+  const date = new Date(value);
+  if (!ISO_DATE.test(value) || Number.isNaN(date.getTime())) {
+    throw new UsageError(`--now expects an ISO 8601 date or date-time such as 2027-01-31T12:00:00Z, got ${JSON.stringify(value)}`);
+  }
+  return date;
+}
+
+/**
+ * A bare credential carries no nonce or audience. When the caller asked for either,
+ * it expects a presentation bound to this exchange; accepting a credential instead
+ * would let a replayed copy pass, so the answer is no.
+ */
+function requireBinding(result: CredentialVerificationResult, options: VerifyPresentationOptions): CredentialVerificationResult {
+  const missing: VerificationIssue[] = [];
+  if (options.nonce !== undefined) {
+    missing.push({ code: 'NONCE_MISMATCH', message: '--nonce was given but the input is a credential, not a presentation' });
+  }
+  if (options.audience !== undefined) {
+    missing.push({ code: 'AUDIENCE_MISMATCH', message: '--audience was given but the input is a credential, not a presentation' });
+  }
+  if (missing.length === 0) return result;
+  return {
+    verified: false,
+    ...(result.format ? { format: result.format } : {}),
+    errors: [...(result.verified ? [] : result.errors), ...missing],
+  };
+}

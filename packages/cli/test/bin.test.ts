@@ -1,0 +1,67 @@
+// The built `tradewind` executable as users run it: a separate node process, real
+// exit codes, real stdin.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { didJwk, tamper, tempFiles, VALID_UNTIL, vcJwt } from './helpers/credentials.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const files = tempFiles();
+
+function tradewind(args: string[], stdin?: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], { input: stdin ?? '', encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let valid: string;
+let tampered: string;
+let issuer: string;
+
+beforeAll(async () => {
+  execFileSync('npx', ['tsc', '-b', 'packages/cli'], { cwd: root, stdio: 'pipe' });
+  const key = didJwk();
+  issuer = key.did;
+  const jwt = await vcJwt(key);
+  valid = files.write('valid.jwt', jwt);
+  tampered = files.write('tampered.jwt', tamper(jwt));
+}, 120_000);
+
+describe('node packages/cli/dist/bin.js', () => {
+  it('exits 0 for a valid credential', () => {
+    const r = tradewind(['verify', valid]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^VERIFIED\n/);
+  });
+
+  it('exits 1 for a tampered credential and for garbage (MALFORMED)', () => {
+    const t = tradewind(['verify', tampered]);
+    expect(t.code).toBe(1);
+    expect(t.stdout).toContain('SIGNATURE_INVALID: ');
+    const g = tradewind(['verify', files.write('garbage.txt', 'lorem ipsum dolor sit amet')]);
+    expect(g.code).toBe(1);
+    expect(g.stdout).toContain('MALFORMED: ');
+  });
+
+  it('exits 2 for a missing file, a bad flag and a bad policy', () => {
+    expect(tradewind(['verify', '/nonexistent/credential.jwt']).code).toBe(2);
+    expect(tradewind(['verify', valid, '--polcy', 'p.json']).code).toBe(2);
+    const policy = files.write('policy.json', JSON.stringify({ trustedIssuers: [issuer], acceptEverything: true }));
+    const r = tradewind(['verify', valid, '--policy', policy]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown key "acceptEverything"');
+  });
+
+  it('reads stdin for - and prints JSON for --json', () => {
+    const r = tradewind(['verify', '-', '--json'], `${readFileSync(valid, 'utf8')}\n`);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, format: 'vc+jwt', issuer });
+  });
+
+  it('--now past validUntil: EXPIRED, exit 1', () => {
+    const r = tradewind(['verify', valid, '--json', '--now', new Date(VALID_UNTIL.getTime() + 1000 * 3600 * 24).toISOString()]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toEqual(['EXPIRED']);
+  });
+});
