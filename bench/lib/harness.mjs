@@ -1,0 +1,76 @@
+// What a suite receives: measuring helpers, baselines measured once per run and shared
+// by all suites (so every ratio compares figures from the same run), a temp directory.
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ed25519DidKey, jwsParts, jwtVc } from './fixtures.mjs';
+import { coldStart, measure, measureBatch } from './measure.mjs';
+
+export const RAW_ED25519 = 'raw node:crypto Ed25519 verify';
+
+/**
+ * @typedef {{ min?: number, max?: number }} Target
+ * @typedef {{ against: string, target?: Target, ratio?: number, pass?: boolean }} Comparison
+ * @typedef {{ name: string, value: number, unit: 'ops/s' | 'ms' | 'MB', target?: Target, compare?: Comparison[], note?: string, rounds?: number[], pass?: boolean }} Row
+ * @typedef {object} Harness
+ * @property {typeof measure} measure
+ * @property {typeof measureBatch} measureBatch
+ * @property {typeof coldStart} coldStart
+ * @property {{ rawEd25519(): Promise<Row> }} baselines
+ * @property {() => Promise<SharedFixtures>} shared
+ * @property {string} tmpDir
+ * @property {boolean} quick
+ * @property {(...args: unknown[]) => void} log
+ * @typedef {{ issuer: ReturnType<typeof ed25519DidKey>, holder: ReturnType<typeof ed25519DidKey>, jwtVc: string }} SharedFixtures
+ */
+
+let fixtures;
+/** One issuer, one holder and one `jwt_vc` about the holder, made once per run. */
+export function sharedFixtures() {
+  fixtures ??= (async () => {
+    const issuer = ed25519DidKey();
+    const holder = ed25519DidKey();
+    return { issuer, holder, jwtVc: await jwtVc(issuer, holder.did, 0) };
+  })();
+  return fixtures;
+}
+
+let raw;
+/**
+ * The shared baseline: synchronous `crypto.verify` of the shared `jwt_vc`'s signing
+ * input, KeyObject made once. This is the floor any verifier pays for the signature.
+ */
+function rawEd25519(quick) {
+  raw ??= (async () => {
+    const { issuer, jwtVc: jwt } = await sharedFixtures();
+    // Imported from the JWK, as a verifier holding only the public key would.
+    const key = createPublicKey({ key: issuer.publicKey.export({ format: 'jwk' }), format: 'jwk' });
+    const { data, signature } = jwsParts(jwt);
+    if (!verify(null, data, key, signature)) throw new Error('raw baseline: the shared credential does not verify');
+    const m = await measure(
+      () => verify(null, data, key, signature),
+      quick ? { minTimeMs: 150, rounds: 3 } : { minTimeMs: 500, rounds: 7 },
+    );
+    return { name: RAW_ED25519, ...m, note: `sync crypto.verify over a ${data.length}-byte jwt_vc signing input` };
+  })();
+  return raw;
+}
+
+/** Builds the harness for one suite; `dispose` removes its temp directory. */
+export async function createHarness(suiteName) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const tmpDir = await mkdtemp(join(tmpdir(), `tradewind-bench-${suiteName}-`));
+  /** @type {Harness} */
+  const h = {
+    measure: (fn, o = {}) => measure(fn, quick ? { minTimeMs: 150, warmupMs: 100, rounds: 3, ...o } : o),
+    measureBatch: (fn, n, o = {}) => measureBatch(fn, n, quick ? { rounds: 1, ...o } : o),
+    coldStart: (script, o = {}) => coldStart(script, quick ? { runs: 3, ...o } : o),
+    baselines: { rawEd25519: () => rawEd25519(quick) },
+    shared: sharedFixtures,
+    tmpDir,
+    quick,
+    log: (...args) => console.error(`  [${suiteName}]`, ...args),
+  };
+  return { h, dispose: () => rm(tmpDir, { recursive: true, force: true }) };
+}

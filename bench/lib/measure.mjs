@@ -1,0 +1,87 @@
+// Measuring loops. The bench machine is shared and has two cores, so every figure is
+// the median of several rounds: one slow round (a neighbour's build, a GC) moves the
+// mean a lot and the median hardly at all.
+import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const round3 = (x) => Math.round(x * 1000) / 1000;
+
+/**
+ * Operations per second of `fn`, called one at a time (awaited when it returns a
+ * promise). Warm-up first, so the JIT has settled, then `rounds` rounds of at least
+ * `minTimeMs` each; the result is the median round.
+ */
+export async function measure(fn, { minTimeMs = 400, warmupMs = 250, rounds = 5 } = {}) {
+  const first = fn();
+  const isAsync = typeof first?.then === 'function';
+  if (isAsync) await first;
+  // Calls per timer read: enough that reading the clock is negligible for fast functions.
+  let chunk = 1;
+  const warmEnd = performance.now() + warmupMs;
+  while (performance.now() < warmEnd) {
+    const t0 = performance.now();
+    if (isAsync) for (let i = 0; i < chunk; i++) await fn();
+    else for (let i = 0; i < chunk; i++) fn();
+    if (performance.now() - t0 < 1) chunk *= 2;
+  }
+  const results = [];
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    do {
+      if (isAsync) for (let i = 0; i < chunk; i++) await fn();
+      else for (let i = 0; i < chunk; i++) fn();
+      n += chunk;
+      elapsed = performance.now() - start;
+    } while (elapsed < minTimeMs);
+    results.push((n * 1000) / elapsed);
+  }
+  return { value: round3(median(results)), unit: 'ops/s', rounds: results.map(round3) };
+}
+
+/**
+ * Items per second of `fn`, which processes `n` items per call (for example a batch
+ * verification of `n` credentials). One warm-up call, then the median of `rounds` calls.
+ */
+export async function measureBatch(fn, n, { rounds = 3, warmup = 1 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const results = [];
+  for (let r = 0; r < rounds; r++) {
+    const start = performance.now();
+    await fn();
+    results.push((n * 1000) / (performance.now() - start));
+  }
+  return { value: round3(median(results)), unit: 'ops/s', rounds: results.map(round3) };
+}
+
+/**
+ * Cold start: runs `script` (ES module source) in `runs` fresh `node` processes, one
+ * after another, with `cwd` as the module resolution base. The script prints
+ * `performance.now()` (milliseconds since the process started, so module loading
+ * counts) as its last stdout line. Returns the median.
+ */
+export async function coldStart(script, { runs = 7, cwd = process.cwd(), env = {} } = {}) {
+  const results = [];
+  for (let r = 0; r < runs; r++) {
+    const stdout = await new Promise((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--input-type=module', '--eval', script],
+        { cwd, env: { ...process.env, ...env }, timeout: 30_000 },
+        (err, out, errOut) => (err ? reject(new Error(`cold start script failed: ${err.message}\n${errOut}`)) : resolve(out)),
+      );
+    });
+    const last = stdout.trim().split('\n').pop();
+    const ms = Number(last);
+    if (!Number.isFinite(ms)) throw new Error(`cold start script printed ${JSON.stringify(last)}, not a number of milliseconds`);
+    results.push(ms);
+  }
+  return { value: round3(median(results)), unit: 'ms', rounds: results.map(round3) };
+}
