@@ -1,6 +1,6 @@
 import { type CredentialFormat, DidKeyResolver, type ResolvedKey, TradewindError } from '@tradewind/core';
 import type { CryptoBackend } from './crypto/backend.js';
-import type { InputLimits, VerifyOptions } from './types.js';
+import type { InputLimits, StatusListProvider, StatusListSource, StatusOptions, VerifyOptions } from './types.js';
 
 export const DEFAULT_LIMITS: Required<InputLimits> = { maxInputLength: 256 * 1024, maxDepth: 32, maxCredentials: 64 };
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
@@ -20,6 +20,26 @@ export interface VerifyContext {
   skewMs: number;
   /** Evaluation time in ms since the epoch, or undefined for "now at each call". */
   fixedNow: number | undefined;
+  status: StatusContext;
+}
+
+export interface StatusContext {
+  provider: StatusListProvider | undefined;
+  onUnavailable: 'reject' | 'warn';
+  maxAgeMs: number | undefined;
+  maxListBytes: number;
+  /** Decoded lists by URL; an entry is reused only while the provider returns the same source. */
+  cache: Map<string, DecodedStatusList>;
+}
+
+/** What the verifier keeps of a status list credential it has checked and decoded. */
+export interface DecodedStatusList {
+  source: StatusListSource;
+  issuer: string;
+  purpose: string;
+  bits: Uint8Array;
+  validFrom: Date | undefined;
+  validUntil: Date | undefined;
 }
 
 /** Builds a context; throws a TypeError for options that are programmer errors. */
@@ -51,6 +71,32 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     limits,
     skewMs: skew * 1000,
     fixedNow,
+    status: statusContext(options.status, base?.status),
+  };
+}
+
+function statusContext(options: StatusOptions | undefined, base: StatusContext | undefined): StatusContext {
+  const cache = base?.cache ?? new Map();
+  if (!options) return base ?? { provider: undefined, onUnavailable: 'reject', maxAgeMs: undefined, maxListBytes: 2 * 1024 * 1024, cache };
+  const { lists, provider } = options;
+  if (options.onUnavailable !== undefined && options.onUnavailable !== 'reject' && options.onUnavailable !== 'warn') {
+    throw new TypeError("status.onUnavailable must be 'reject' or 'warn'");
+  }
+  const maxAge = options.maxAgeSeconds;
+  if (maxAge !== undefined && (!Number.isFinite(maxAge) || maxAge < 0))
+    throw new TypeError('status.maxAgeSeconds must be a non-negative number');
+  const map = lists instanceof Map ? lists : lists ? new Map(Object.entries(lists)) : undefined;
+  let combined: StatusListProvider | undefined = provider ?? base?.provider;
+  if (map) {
+    const fallback = combined;
+    combined = { get: (url) => map.get(url) ?? fallback?.get(url) };
+  }
+  return {
+    provider: combined,
+    onUnavailable: options.onUnavailable ?? base?.onUnavailable ?? 'reject',
+    maxAgeMs: maxAge === undefined ? base?.maxAgeMs : maxAge * 1000,
+    maxListBytes: options.maxListBytes ?? base?.maxListBytes ?? 2 * 1024 * 1024,
+    cache,
   };
 }
 

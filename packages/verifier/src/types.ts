@@ -18,6 +18,35 @@ export interface InputLimits {
   maxCredentials?: number;
 }
 
+/** A status list credential as published: a compact JWT or a JSON credential. */
+export type StatusListSource = string | JsonObject;
+
+/**
+ * Where the verifier gets status list credentials by URL. Tradewind never fetches on
+ * its own: a caller that wants network access supplies a provider that fetches.
+ */
+export interface StatusListProvider {
+  /** The status list credential published at `url`, or undefined when it is not known. */
+  get(url: string): StatusListSource | undefined | Promise<StatusListSource | undefined>;
+}
+
+/** How credential status (Bitstring Status List) is checked. */
+export interface StatusOptions {
+  /** Status list credentials by URL (in memory, e.g. read from files). Consulted first. */
+  lists?: Record<string, StatusListSource> | Map<string, StatusListSource>;
+  /** A source for lists not in `lists` (cache, files, or a fetcher of the caller's). */
+  provider?: StatusListProvider;
+  /**
+   * What an unavailable, unverifiable or stale status list means: `reject` (default)
+   * fails verification with STATUS_UNAVAILABLE; `warn` verifies and adds a warning.
+   */
+  onUnavailable?: 'reject' | 'warn';
+  /** Oldest acceptable status list, by its validFrom, in seconds. Default: no limit beyond validUntil. */
+  maxAgeSeconds?: number;
+  /** Largest decompressed status list, in bytes. Default 2 MiB (16 Mi entries). */
+  maxListBytes?: number;
+}
+
 /** Options of {@link verifyCredential}. All optional; the defaults are the safe choice. */
 export interface VerifyOptions {
   /** Evaluation time (audits, tests). Default: the current time. */
@@ -34,6 +63,11 @@ export interface VerifyOptions {
   limits?: InputLimits;
   /** A shared resolver (keeps its key cache across calls), or options to build one. */
   didResolver?: DidKeyResolver | DidResolverOptions;
+  /**
+   * Status lists for credentials that carry `credentialStatus`. Without any source, such
+   * a credential fails with STATUS_UNAVAILABLE unless `onUnavailable` is `warn`.
+   */
+  status?: StatusOptions;
 }
 
 /** Options of {@link verifyPresentation}: those of credentials, plus the binding to this exchange. */

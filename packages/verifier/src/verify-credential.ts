@@ -6,6 +6,7 @@ import { decodeVcJwt } from './formats/vc-jwt.js';
 import { subjectIdOf } from './formats/vcdm.js';
 import { toCompactJws, toIssue } from './input.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
+import { checkStatus } from './status.js';
 import type { CredentialVerificationResult } from './types.js';
 import { checkWindow } from './validity.js';
 
@@ -18,6 +19,7 @@ export async function checkCredential(
   input: unknown,
   parallel: boolean,
   path = '',
+  withStatus = true,
 ): Promise<CredentialVerificationResult> {
   let format: DecodedCredentialFormat | undefined;
   try {
@@ -40,6 +42,12 @@ export async function checkCredential(
     } catch (e) {
       errors.push(toIssue(e, path));
     }
+    let warnings: VerificationIssue[] = [];
+    if (errors.length === 0 && withStatus && decoded.credential.credentialStatus !== undefined) {
+      const status = await checkStatus(ctx, decoded.credential, decoded.issuer, (list) => checkCredential(ctx, list, parallel, '', false));
+      for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
+      warnings = status.warnings.map((issue) => prefixed(issue, `${path}${base}`));
+    }
     if (errors.length > 0) return { verified: false, errors, format: kind };
     const subject = subjectIdOf(decoded.credential);
     return {
@@ -51,7 +59,7 @@ export async function checkCredential(
       keyId,
       ...(decoded.validFrom ? { validFrom: decoded.validFrom } : {}),
       ...(decoded.validUntil ? { validUntil: decoded.validUntil } : {}),
-      warnings: [],
+      warnings,
       header: parsed.header,
       payload: parsed.payload,
     };
@@ -63,3 +71,7 @@ export async function checkCredential(
 }
 
 type DecodedCredentialFormat = 'jwt_vc' | 'vc+jwt';
+
+function prefixed(issue: VerificationIssue, prefix: string): VerificationIssue {
+  return { ...issue, path: prefix + (issue.path ?? '') };
+}
