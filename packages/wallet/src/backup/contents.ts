@@ -1,0 +1,81 @@
+import { isJsonObject, TradewindError } from '@tradewind/core';
+import type { CredentialRow } from '../credential-record.js';
+import type { ExportedDid } from '../holder-keys.js';
+
+/** What a backup holds, as JSON inside the encrypted container. */
+export interface BackupContents {
+  type: 'tradewind-wallet-backup';
+  version: 1;
+  createdAt: string;
+  dids: ExportedDid[];
+  /** Credential rows exactly as stored: the received bytes and their metadata. */
+  credentials: CredentialRow[];
+}
+
+export function backupContents(dids: ExportedDid[], credentials: CredentialRow[], now: Date): BackupContents {
+  return { type: 'tradewind-wallet-backup', version: 1, createdAt: now.toISOString(), dids, credentials };
+}
+
+/**
+ * Checks decrypted contents field by field before anything is written: a backup that
+ * authenticates but was written by something else still must not half-restore.
+ */
+export function parseBackupContents(value: unknown): BackupContents {
+  if (!isJsonObject(value) || value.type !== 'tradewind-wallet-backup' || value.version !== 1) {
+    throw bad('contents are not a version 1 wallet backup');
+  }
+  if (!Array.isArray(value.dids) || !Array.isArray(value.credentials)) throw bad('contents lack dids or credentials');
+  value.dids.forEach((d, i) => checkDid(d, i));
+  value.credentials.forEach((c, i) => checkRow(c, i));
+  return value as unknown as BackupContents;
+}
+
+const HEX = /^[0-9a-f]+$/i;
+
+function checkDid(d: unknown, i: number): void {
+  const ok =
+    isJsonObject(d) &&
+    str(d.did) &&
+    d.did.startsWith('did:') &&
+    str(d.provider) &&
+    optStr(d.alias) &&
+    optStr(d.controllerKeyId) &&
+    Array.isArray(d.keys) &&
+    d.keys.every(
+      (k) => isJsonObject(k) && str(k.kid) && str(k.type) && str(k.publicKeyHex) && str(k.privateKeyHex) && HEX.test(k.privateKeyHex),
+    ) &&
+    (d.services === undefined || Array.isArray(d.services));
+  if (!ok) throw bad(`DID entry ${i} is malformed`);
+}
+
+function checkRow(c: unknown, i: number): void {
+  const ok =
+    isJsonObject(c) &&
+    str(c.id) &&
+    str(c.raw) &&
+    (c.raw_kind === 'jwt' || c.raw_kind === 'json') &&
+    str(c.format) &&
+    str(c.issuer) &&
+    str(c.types) &&
+    nullable(c.credential_id, 'string') &&
+    nullable(c.subject, 'string') &&
+    nullable(c.status, 'string') &&
+    nullable(c.valid_from, 'number') &&
+    nullable(c.valid_until, 'number') &&
+    typeof c.received_at === 'number';
+  if (!ok) throw bad(`credential entry ${i} is malformed`);
+  try {
+    const types: unknown = JSON.parse(c.types as string);
+    if (!Array.isArray(types) || !types.every((t) => typeof t === 'string')) throw new Error('types');
+  } catch {
+    throw bad(`credential entry ${i} has malformed types`);
+  }
+}
+
+const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const optStr = (v: unknown) => v === undefined || typeof v === 'string';
+const nullable = (v: unknown, t: 'string' | 'number') => v === null || typeof v === t;
+
+function bad(message: string): TradewindError {
+  return new TradewindError('BACKUP_INVALID', `backup ${message}`);
+}

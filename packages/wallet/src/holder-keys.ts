@@ -1,0 +1,94 @@
+import type { TradewindAgent } from '@tradewind/agent';
+import { TradewindError } from '@tradewind/core';
+import type { IIdentifier } from '@veramo/core-types';
+
+/** A DID with its keys including private key material, as a backup carries it. */
+export interface ExportedDid {
+  did: string;
+  provider: string;
+  alias?: string;
+  controllerKeyId?: string;
+  keys: Array<{ kid: string; type: string; publicKeyHex: string; privateKeyHex: string; meta?: Record<string, unknown> }>;
+  services: IIdentifier['services'];
+}
+
+interface PrivateKeyReader {
+  getKey(args: { alias: string }): Promise<{ alias: string; type: string; privateKeyHex: string }>;
+}
+
+/**
+ * Every DID of the agent with its decrypted private keys. Veramo's key manager never
+ * hands out private keys, so they are read from the KMS's encrypted private key store,
+ * which decrypts with the wallet's secret; this is the only path by which key bytes
+ * leave the agent, and its only caller encrypts them again at once.
+ */
+export async function exportDids(agent: TradewindAgent): Promise<ExportedDid[]> {
+  const store = (agent.kms as unknown as { keyStore?: PrivateKeyReader }).keyStore;
+  if (!store || typeof store.getKey !== 'function') throw new TradewindError('STORAGE_ERROR', 'the key store cannot export keys');
+  const identifiers = await agent.veramo.didManagerFind();
+  const out: ExportedDid[] = [];
+  for (const id of identifiers) {
+    const keys: ExportedDid['keys'] = [];
+    for (const k of id.keys) {
+      const stored = await store.getKey({ alias: k.kid }).catch((cause: unknown) => {
+        throw new TradewindError('KEY_NOT_FOUND', `no private key for ${k.kid}`, { cause });
+      });
+      if (!/^[0-9a-f]+$/i.test(stored.privateKeyHex)) throw new TradewindError('WRONG_SECRET', `private key ${k.kid} cannot be decrypted`);
+      keys.push({
+        kid: k.kid,
+        type: k.type,
+        publicKeyHex: k.publicKeyHex,
+        privateKeyHex: stored.privateKeyHex,
+        ...(k.meta ? { meta: k.meta as Record<string, unknown> } : {}),
+      });
+    }
+    out.push({
+      did: id.did,
+      provider: id.provider,
+      ...(id.alias === undefined ? {} : { alias: id.alias }),
+      ...(id.controllerKeyId === undefined ? {} : { controllerKeyId: id.controllerKeyId }),
+      keys,
+      services: id.services ?? [],
+    });
+  }
+  return out;
+}
+
+/** Imports DIDs with their keys (re-encrypted under this wallet's secret). Returns the DIDs imported. */
+export async function importDids(agent: TradewindAgent, dids: readonly ExportedDid[]): Promise<string[]> {
+  const done: string[] = [];
+  try {
+    for (const d of dids) {
+      await agent.transactions.exclusive(() =>
+        agent.veramo.didManagerImport({
+          did: d.did,
+          provider: d.provider,
+          ...(d.alias === undefined ? {} : { alias: d.alias }),
+          ...(d.controllerKeyId === undefined ? {} : { controllerKeyId: d.controllerKeyId }),
+          keys: d.keys.map((k) => ({
+            kid: k.kid,
+            kms: 'local',
+            type: k.type as 'Ed25519',
+            publicKeyHex: k.publicKeyHex,
+            privateKeyHex: k.privateKeyHex,
+            meta: k.meta ?? {},
+          })),
+          services: d.services,
+        }),
+      );
+      done.push(d.did);
+    }
+    return done;
+  } catch (cause) {
+    await removeDids(agent, done);
+    if (cause instanceof TradewindError) throw cause;
+    throw new TradewindError('STORAGE_ERROR', `cannot import DIDs: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Deletes DIDs and their keys (undoing a partial restore). */
+export async function removeDids(agent: TradewindAgent, dids: readonly string[]): Promise<void> {
+  for (const did of dids) {
+    await agent.transactions.exclusive(() => agent.veramo.didManagerDelete({ did })).catch(() => undefined);
+  }
+}

@@ -1,0 +1,14 @@
+export { BACKUP_MAGIC, BACKUP_VERSION, type BackupKdf, DEFAULT_BACKUP_KDF } from './backup/container.js';
+export type { StatusReference, StoredCredential } from './credential-record.js';
+export type { PresentationFormat, PresentationRequest } from './presentation.js';
+export { CredentialRejectedError, type RejectedCredential } from './rejection.js';
+export type { CredentialQuery } from './store/query.js';
+export {
+  type HolderDid,
+  type OpenWalletOptions,
+  openWallet,
+  type Received,
+  type RestoreSummary,
+  type VerifiedInput,
+  Wallet,
+} from './wallet.js';

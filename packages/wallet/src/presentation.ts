@@ -1,0 +1,114 @@
+import type { ManagedDid } from '@tradewind/agent';
+import { TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
+import { compactJwsIn, type StoredCredential } from './credential-record.js';
+
+/** `jwt_vp`: VCDM 1.1 VP-JWT as did-jwt-vc makes it. `vp+jwt`: VCDM 2.0 presentation secured with JOSE. */
+export type PresentationFormat = 'jwt_vp' | 'vp+jwt';
+
+/** What {@link Wallet.present} signs. */
+export interface PresentationRequest {
+  /** Wallet ids (or stored credentials) to present; all must be about the same holder DID of this wallet. */
+  credentials: ReadonlyArray<string | StoredCredential>;
+  /** The verifier the presentation is for (`aud`). Required: a presentation is never addressed to anyone. */
+  audience: string;
+  /** The verifier's challenge, echoed as `nonce`. Required. */
+  nonce: string;
+  /**
+   * `jwt_vp` (`jwt_vc` is accepted as its alias) or `vp+jwt` (alias `vc+jwt`). Default:
+   * `jwt_vp` when every credential is `jwt_vc`, otherwise `vp+jwt`.
+   */
+  format?: PresentationFormat | 'jwt_vc' | 'vc+jwt';
+  /** Seconds the presentation stays valid. Default 300. */
+  expiresInSeconds?: number;
+  /** Signing time (tests, audits). Default now. */
+  now?: Date;
+}
+
+/** The JOSE header and payload of a presentation, ready to sign. */
+export interface UnsignedPresentation {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+/** Resolves the aliases and the default of `format`. */
+export function presentationFormat(format: PresentationRequest['format'], credentials: readonly StoredCredential[]): PresentationFormat {
+  if (format === undefined) return credentials.every((c) => c.format === 'jwt_vc') ? 'jwt_vp' : 'vp+jwt';
+  if (format === 'jwt_vp' || format === 'jwt_vc') return 'jwt_vp';
+  if (format === 'vp+jwt' || format === 'vc+jwt') return 'vp+jwt';
+  throw new TradewindError('INVALID_ARGUMENT', `presentation format must be jwt_vp or vp+jwt, not ${String(format)}`);
+}
+
+/**
+ * Builds the presentation. Time claims are whole seconds; `nbf` = `iat` so a verifier
+ * whose clock is slightly behind still accepts it within its skew.
+ */
+export function buildPresentation(
+  format: PresentationFormat,
+  holder: ManagedDid,
+  credentials: readonly StoredCredential[],
+  request: PresentationRequest,
+): UnsignedPresentation {
+  const iat = Math.floor((request.now ?? new Date()).getTime() / 1000);
+  const ttl = request.expiresInSeconds ?? 300;
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new TradewindError('INVALID_ARGUMENT', 'expiresInSeconds must be a positive integer');
+  const jwts = credentials.map(compactOf);
+  if (format === 'jwt_vp') {
+    return {
+      header: { alg: holder.alg, typ: 'JWT', kid: holder.verificationMethod },
+      payload: {
+        vp: { '@context': [VCDM_1_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: jwts },
+        iss: holder.did,
+        aud: request.audience,
+        nonce: request.nonce,
+        iat,
+        nbf: iat,
+        exp: iat + ttl,
+      },
+    };
+  }
+  return {
+    header: { alg: holder.alg, typ: 'vp+jwt', kid: holder.verificationMethod },
+    payload: {
+      '@context': [VCDM_2_CONTEXT],
+      type: ['VerifiablePresentation'],
+      holder: holder.did,
+      verifiableCredential: credentials.map((c, i) => ({
+        '@context': VCDM_2_CONTEXT,
+        // VC-JOSE-COSE names vc+jwt; a VCDM 1.1 JWT is not one, so it travels as a plain JWT.
+        id: `data:application/${c.format === 'vc+jwt' ? 'vc+jwt' : 'jwt'},${jwts[i]}`,
+        type: 'EnvelopedVerifiableCredential',
+      })),
+      iss: holder.did,
+      aud: request.audience,
+      nonce: request.nonce,
+      iat,
+      nbf: iat,
+      exp: iat + ttl,
+    },
+  };
+}
+
+function compactOf(c: StoredCredential): string {
+  const jws = compactJwsIn(c.raw);
+  if (!jws) throw new TradewindError('UNSUPPORTED_FORMAT', `credential ${c.id} is not a JWT and cannot go into a JWT presentation`);
+  return jws;
+}
+
+/**
+ * The one holder DID all credentials are bound to (their subject). Presenting
+ * credentials of different subjects together would let a verifier link people who
+ * are not the holder, so it is refused.
+ */
+export function boundHolder(credentials: readonly StoredCredential[]): string {
+  const subjects = new Set(credentials.map((c) => c.subject));
+  const [subject] = subjects;
+  if (subjects.size !== 1 || subject === undefined) {
+    throw new TradewindError(
+      'HOLDER_BINDING',
+      subjects.has(undefined)
+        ? 'a credential without a subject id cannot be bound to a holder'
+        : 'the credentials are about different subjects',
+    );
+  }
+  return subject;
+}
