@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
+import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
+
+/** Credential formats the issuer signs. */
+export type IssueFormat = 'jwt_vc' | 'vc+jwt';
+
+/** What to issue. Everything but `type` and `credentialSubject` has a default. */
+export interface IssueRequest {
+  /** Credential type(s) besides `VerifiableCredential`, e.g. `NationalIdCredential`. */
+  type: string | string[];
+  /** The claims; `id` (a URI, usually the holder's DID) becomes the subject id. */
+  credentialSubject: JsonObject;
+  /** Issuer DID of this database; defaults to the issuer's default DID. */
+  issuer?: string;
+  /** `vc+jwt` (VCDM 2.0, default) or `jwt_vc` (VCDM 1.1 JWT). */
+  format?: IssueFormat;
+  /** Credential id (a URI); default `urn:uuid:<random>`. */
+  id?: string;
+  /** Start of validity; default now. */
+  validFrom?: Date | string;
+  /** End of validity; none by default. */
+  validUntil?: Date | string;
+  credentialSchema?: CredentialSchema | CredentialSchema[];
+  /** Status purposes to allocate entries for; default `['revocation']`, `[]` for none. */
+  status?: StatusPurpose[];
+  /** Extra JSON-LD contexts after the base context. */
+  context?: string[];
+  /** Idempotency key: issuing the same key twice returns `ALREADY_EXISTS`. */
+  recordKey?: string;
+}
+
+/** A request checked and completed with its defaults. */
+export interface NormalizedRequest {
+  types: string[];
+  credentialSubject: JsonObject;
+  issuer: string;
+  format: IssueFormat;
+  id: string;
+  validFrom: string;
+  validUntil?: string;
+  credentialSchema?: CredentialSchema | CredentialSchema[];
+  status: StatusPurpose[];
+  context: string[];
+  recordKey?: string;
+}
+
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.:/#-]*$/;
+
+/**
+ * Checks an issue request and fills in defaults. Throws `INVALID_ARGUMENT` with a
+ * `path` naming the field at fault.
+ */
+export function normalizeRequest(request: IssueRequest, defaults: { issuer: string | undefined; now: Date }): NormalizedRequest {
+  if (!isJsonObject(request)) throw invalid('the issue request must be an object', '');
+  const types = typeof request.type === 'string' ? [request.type] : request.type;
+  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && TYPE_NAME.test(t))) {
+    throw invalid('type must be a credential type name or a non-empty list of them', '/type');
+  }
+  if (!isJsonObject(request.credentialSubject) || Object.keys(request.credentialSubject).length === 0) {
+    throw invalid('credentialSubject must be an object with at least one claim', '/credentialSubject');
+  }
+  const subjectId = request.credentialSubject.id;
+  if (subjectId !== undefined && (typeof subjectId !== 'string' || !URI.test(subjectId))) {
+    throw invalid('credentialSubject.id must be a URI (for example the holder DID)', '/credentialSubject/id');
+  }
+  const issuer = request.issuer ?? defaults.issuer;
+  if (typeof issuer !== 'string' || !issuer.startsWith('did:')) {
+    throw invalid('no issuer DID: pass issuer or create a DID first', '/issuer');
+  }
+  const format = request.format ?? 'vc+jwt';
+  if (format !== 'vc+jwt' && format !== 'jwt_vc') throw invalid(`format must be vc+jwt or jwt_vc, not ${String(format)}`, '/format');
+  const id = request.id ?? `urn:uuid:${randomUUID()}`;
+  if (typeof id !== 'string' || !URI.test(id) || id.length > 2048) throw invalid('id must be a URI', '/id');
+  const validFrom = isoSeconds(request.validFrom ?? defaults.now, '/validFrom');
+  const validUntil = request.validUntil === undefined ? undefined : isoSeconds(request.validUntil, '/validUntil');
+  if (validUntil !== undefined && Date.parse(validUntil) <= Date.parse(validFrom)) {
+    throw invalid('validUntil must be after validFrom', '/validUntil');
+  }
+  const status = request.status ?? ['revocation'];
+  if (!Array.isArray(status) || !status.every((s) => STATUS_PURPOSES.includes(s)) || new Set(status).size !== status.length) {
+    throw invalid('status must list distinct purposes among revocation and suspension', '/status');
+  }
+  const context = request.context ?? [];
+  if (!Array.isArray(context) || !context.every((c) => typeof c === 'string' && URI.test(c))) {
+    throw invalid('context must be a list of URLs', '/context');
+  }
+  if (request.credentialSchema !== undefined) {
+    const schemas = Array.isArray(request.credentialSchema) ? request.credentialSchema : [request.credentialSchema];
+    for (const s of schemas) {
+      if (!isJsonObject(s) || typeof s.id !== 'string' || !URI.test(s.id) || typeof s.type !== 'string') {
+        throw invalid('credentialSchema needs an id (URL) and a type', '/credentialSchema');
+      }
+    }
+  }
+  if (
+    request.recordKey !== undefined &&
+    (typeof request.recordKey !== 'string' || request.recordKey.length === 0 || request.recordKey.length > 512)
+  ) {
+    throw invalid('recordKey must be a non-empty string of at most 512 characters', '/recordKey');
+  }
+  const out: NormalizedRequest = {
+    types: types.filter((t) => t !== 'VerifiableCredential'),
+    credentialSubject: request.credentialSubject,
+    issuer,
+    format,
+    id,
+    validFrom,
+    status: [...status],
+    context,
+  };
+  if (validUntil !== undefined) out.validUntil = validUntil;
+  if (request.credentialSchema !== undefined) out.credentialSchema = request.credentialSchema;
+  if (request.recordKey !== undefined) out.recordKey = request.recordKey;
+  return out;
+}
+
+/** An XML Schema dateTime in UTC with whole seconds (JWT `nbf`/`exp` have no fractions). */
+export function isoSeconds(value: Date | string, path: string): string {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) throw invalid(`${path.slice(1) || 'date'} must be a date (ISO 8601)`, path);
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function invalid(message: string, path: string): TradewindError {
+  return new TradewindError('INVALID_ARGUMENT', message, { path });
+}

@@ -1,0 +1,10 @@
+export type { CreateDidOptions, DidMethod, KeyAlgorithm, ManagedDid } from '@tradewind/agent';
+export type { BatchInput, BatchOptions, BatchProgress, BatchResult } from './batch.js';
+export { type BatchInputFormat, type InvalidRecord, RESERVED_FIELDS } from './batch-input.js';
+export type { IssueFormat, IssueRequest } from './credential-request.js';
+export type { IssuanceRecord, LoggedCredential, LogQuery } from './issuance-log.js';
+export type { IssuedCredential } from './issue-group.js';
+export { Issuer, type OpenIssuerOptions, openIssuer, type StatusChange } from './issuer.js';
+export { STATUS_LIST_V1_CONTEXT } from './sign-credential.js';
+export type { StatusListCredential } from './status-list-credential.js';
+export { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';

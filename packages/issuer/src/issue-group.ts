@@ -1,0 +1,95 @@
+import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
+import { type CredentialStatus, TradewindError, type VerifiableCredential } from '@tradewind/core';
+import type { IssueFormat, NormalizedRequest } from './credential-request.js';
+import { type IssuanceRecord, insertLogRecords } from './issuance-log.js';
+import { buildCredential, signCredential, statusEntry } from './sign-credential.js';
+import { allocateIndexes, insertEntries, type StatusAllocation, type StatusPurpose } from './status-store.js';
+
+/** A signed credential and what the issuer recorded about it. */
+export interface IssuedCredential {
+  id: string;
+  format: IssueFormat;
+  /** The signed credential (compact JWS / JWT). */
+  jwt: string;
+  /** The credential as signed (for `jwt_vc`, before the JWT claim mapping). */
+  credential: VerifiableCredential;
+  issuer: string;
+  status: CredentialStatus[];
+  issuedAt: string;
+  recordKey?: string;
+}
+
+export interface GroupContext {
+  agent: TradewindAgent;
+  signers: Map<string, ManagedDid>;
+  baseUrl: string | undefined;
+  listLength: number;
+  logClaims: boolean;
+  batchId?: string;
+}
+
+/**
+ * Issues requests inside one open transaction: allocates status indexes, signs, and
+ * writes status entries and log rows. The caller's transaction makes it all-or-nothing.
+ */
+export async function issueGroup(query: Query, ctx: GroupContext, requests: NormalizedRequest[], now: Date): Promise<IssuedCredential[]> {
+  const issuedAt = now.toISOString();
+  const iat = Math.floor(now.getTime() / 1000);
+  // Allocate per (issuer, purpose) in one call each, so a group takes one counter update per list.
+  const allocations = new Map<string, StatusAllocation[]>();
+  const wanted = new Map<string, { issuer: string; purpose: StatusPurpose; count: number }>();
+  for (const r of requests) {
+    for (const purpose of r.status) {
+      const key = `${r.issuer}\u0000${purpose}`;
+      const w = wanted.get(key) ?? { issuer: r.issuer, purpose, count: 0 };
+      w.count += 1;
+      wanted.set(key, w);
+    }
+  }
+  for (const [key, w] of wanted) {
+    if (ctx.baseUrl === undefined) {
+      throw new TradewindError('INVALID_ARGUMENT', 'credentials with status need statusListBaseUrl (set it when opening the issuer)');
+    }
+    allocations.set(key, await allocateIndexes(query, { ...w, baseUrl: ctx.baseUrl, listLength: ctx.listLength, now: issuedAt }));
+  }
+  const cursor = new Map<string, number>();
+  const issued: IssuedCredential[] = [];
+  const entries: Array<StatusAllocation & { credentialId: string }> = [];
+  const log: IssuanceRecord[] = [];
+  for (const r of requests) {
+    const mine: StatusAllocation[] = [];
+    for (const purpose of r.status) {
+      const key = `${r.issuer}\u0000${purpose}`;
+      const at = cursor.get(key) ?? 0;
+      cursor.set(key, at + 1);
+      mine.push((allocations.get(key) as StatusAllocation[])[at] as StatusAllocation);
+    }
+    const status = mine.map(statusEntry);
+    const credential = buildCredential(r, status);
+    const signer = ctx.signers.get(r.issuer) as ManagedDid;
+    const jwt = await signCredential(ctx.agent, signer, credential, r.format, iat);
+    for (const a of mine) entries.push({ ...a, credentialId: r.id });
+    const subjectId = typeof r.credentialSubject.id === 'string' ? r.credentialSubject.id : undefined;
+    const record: IssuanceRecord = {
+      credentialId: r.id,
+      issuer: r.issuer,
+      types: ['VerifiableCredential', ...r.types],
+      format: r.format,
+      issuedAt,
+      status: mine,
+    };
+    if (r.recordKey !== undefined) record.recordKey = r.recordKey;
+    if (subjectId !== undefined) record.subjectId = subjectId;
+    record.validFrom = r.validFrom;
+    if (r.validUntil !== undefined) record.validUntil = r.validUntil;
+    if (ctx.logClaims) record.claims = r.credentialSubject;
+    if (ctx.batchId !== undefined) record.batchId = ctx.batchId;
+    log.push(record);
+    const out: IssuedCredential = { id: r.id, format: r.format, jwt, credential, issuer: r.issuer, status, issuedAt };
+    if (r.recordKey !== undefined) out.recordKey = r.recordKey;
+    issued.push(out);
+  }
+  await insertEntries(query, entries);
+  await insertLogRecords(query, log);
+  return issued;
+}

@@ -1,0 +1,120 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
+import { createStatusBitstring, encodeStatusList, setStatusBit, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
+import type { StatusPurpose } from './status-store.js';
+
+/** A signed status list credential, ready to publish at `url`. */
+export interface StatusListCredential {
+  /** Where the credentials' `statusListCredential` says it is published. */
+  url: string;
+  /** The list's number: its file name when published. */
+  number: number;
+  issuer: string;
+  purpose: StatusPurpose;
+  /** The signed `vc+jwt` (media type `application/vc+jwt`). */
+  jwt: string;
+  credential: VerifiableCredential;
+  validFrom: string;
+  validUntil: string;
+  /** How many entries are set (revoked or suspended). */
+  setCount: number;
+}
+
+interface ListRow {
+  id: string;
+  number: number;
+  issuer: string;
+  purpose: StatusPurpose;
+  length: number;
+}
+
+/**
+ * Builds and signs the BitstringStatusListCredential of every list (or those of one
+ * issuer): VCDM 2.0 secured as `vc+jwt`, with `validFrom`/`validUntil` so verifiers can
+ * judge freshness.
+ */
+export async function buildStatusListCredentials(
+  agent: TradewindAgent,
+  query: Query,
+  signerOf: (did: string) => Promise<ManagedDid>,
+  options: { now: Date; validForSeconds: number; issuer?: string },
+): Promise<StatusListCredential[]> {
+  const lists = (await query(
+    `SELECT "id", "number", "issuer", "purpose", "length" FROM "tw_status_list" ${options.issuer ? 'WHERE "issuer" = ?' : ''} ORDER BY "number"`,
+    options.issuer ? [options.issuer] : [],
+  )) as ListRow[];
+  const validFrom = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
+  const validUntil = new Date(validFrom.getTime() + options.validForSeconds * 1000);
+  const out: StatusListCredential[] = [];
+  for (const list of lists) {
+    const bits = createStatusBitstring(list.length);
+    const set = (await query(`SELECT "idx" FROM "tw_status_entry" WHERE "list_id" = ? AND "value" = 1`, [list.id])) as Array<{
+      idx: number;
+    }>;
+    for (const { idx } of set) setStatusBit(bits, idx, true);
+    const credential: VerifiableCredential = {
+      '@context': [VCDM_2_CONTEXT],
+      id: list.id,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      issuer: list.issuer,
+      validFrom: iso(validFrom),
+      validUntil: iso(validUntil),
+      credentialSubject: {
+        id: `${list.id}#list`,
+        type: 'BitstringStatusList',
+        statusPurpose: list.purpose,
+        encodedList: encodeStatusList(bits),
+      },
+    };
+    const signer = await signerOf(list.issuer);
+    const jwt = await agent.signJwt({ alg: signer.alg, typ: 'vc+jwt', kid: signer.verificationMethod }, credential, signer.keyId);
+    out.push({
+      url: list.id,
+      number: list.number,
+      issuer: list.issuer,
+      purpose: list.purpose,
+      jwt,
+      credential,
+      validFrom: iso(validFrom),
+      validUntil: iso(validUntil),
+      setCount: set.length,
+    });
+  }
+  return out;
+}
+
+/**
+ * Writes each list to `dir/<number>` (the last segment of its URL) and a manifest
+ * `dir/status-lists.json` mapping URLs to files. Files are replaced atomically, so a
+ * web server never serves half a list.
+ */
+export async function writeStatusListFiles(dir: string, lists: StatusListCredential[]): Promise<Array<{ url: string; file: string }>> {
+  await mkdir(dir, { recursive: true });
+  const written: Array<{ url: string; file: string }> = [];
+  for (const list of lists) {
+    const file = join(dir, String(list.number));
+    await atomicWrite(file, list.jwt);
+    written.push({ url: list.url, file });
+  }
+  const manifest = lists.map((l) => ({
+    url: l.url,
+    file: String(l.number),
+    issuer: l.issuer,
+    purpose: l.purpose,
+    validFrom: l.validFrom,
+    validUntil: l.validUntil,
+  }));
+  await atomicWrite(join(dir, 'status-lists.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return written;
+}
+
+async function atomicWrite(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+function iso(d: Date): string {
+  return d.toISOString().replace('.000Z', 'Z');
+}
