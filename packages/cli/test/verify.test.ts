@@ -1,6 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseStatusListFlag } from '../src/verify/status-list-flags.js';
-import { didJwk, SUBJECT, type TestKey, tamper, tempFiles, VALID_FROM, VALID_UNTIL, vcJwt, vpJwt } from './helpers/credentials.js';
+import {
+  didJwk,
+  STATUS_URL,
+  SUBJECT,
+  statusEntry,
+  statusListJwt,
+  type TestKey,
+  tamper,
+  tempFiles,
+  VALID_FROM,
+  VALID_UNTIL,
+  vcJwt,
+  vpJwt,
+} from './helpers/credentials.js';
 import { runMain } from './helpers/run-main.js';
 
 const files = tempFiles();
@@ -171,17 +184,22 @@ describe('tradewind verify --status-list', () => {
     });
   });
 
-  it('reads every status list file given (the credential itself has no status to check)', async () => {
-    const list = files.write('status-1.jwt', 'eyJ.eyJ.sig\n');
-    const r = await runMain([
-      'verify',
-      good,
-      '--status-list',
-      `https://id.gov.tt/status/1=${list}`,
-      '--status-list',
-      `https://id.gov.tt/status/2=${list}`,
-    ]);
-    expect(r.code).toBe(0);
+  it('checks status offline against the given list: REVOKED when the bit is set, exit 1', async () => {
+    const list = files.write('revocation-1.jwt', await statusListJwt(issuer, STATUS_URL, [42]));
+    const revoked = files.write('revoked.jwt', await vcJwt(issuer, { credentialStatus: statusEntry(STATUS_URL, 42) }));
+    const kept = files.write('kept.jwt', await vcJwt(issuer, { credentialStatus: statusEntry(STATUS_URL, 43) }));
+    const r = await runMain(['verify', revoked, '--status-list', `${STATUS_URL}=${list}`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}REVOKED: /m);
+    expect((await runMain(['verify', kept, '--status-list', `${STATUS_URL}=${list}`])).code).toBe(0);
+  });
+
+  it('fails a credential with a status entry when its list is not given (STATUS_UNAVAILABLE)', async () => {
+    const jwtWithStatus = await vcJwt(issuer, { credentialStatus: statusEntry(STATUS_URL, 42) });
+    const other = files.write('other-list.jwt', await statusListJwt(issuer, 'https://id.gov.tt/status/9', []));
+    const r = await runMain(['verify', '-', '--status-list', `https://id.gov.tt/status/9=${other}`, '--json'], { stdin: jwtWithStatus });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toEqual(['STATUS_UNAVAILABLE']);
   });
 
   it.each([

@@ -26,7 +26,9 @@ VerifiablePresentation) is verified together with every credential it carries.
 
 Options:
   --policy FILE            recognition policy (JSON): {"trustedIssuers": ["did:…", …]}
-  --status-list URL=FILE   local copy of the status list credential at URL (repeatable)
+  --status-list URL=FILE   local copy of the status list credential published at URL
+                           (repeatable); a credential with a credentialStatus whose list
+                           is not given fails with STATUS_UNAVAILABLE
   --now ISO                evaluate at this time instead of now (e.g. 2027-01-31T12:00:00Z)
   --nonce N                the presentation must carry this nonce
   --audience A             the presentation must be addressed to A
@@ -55,10 +57,10 @@ export const verifyCommand: Command = {
     if (positionals.length !== 1) {
       throw new UsageError(positionals.length === 0 ? 'verify needs a file to verify, or - for stdin' : 'verify takes one file at a time');
     }
-    const options: VerifyPresentationOptions & { statusLists?: Record<string, string> } = {};
+    const options: VerifyPresentationOptions = {};
     if (values.now !== undefined) options.now = parseNow(values.now);
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
-    if (values['status-list']) options.statusLists = await loadStatusLists(values['status-list'], io);
+    if (values['status-list']) options.status = { lists: await loadStatusLists(values['status-list'], io) };
     if (values.nonce !== undefined) options.nonce = values.nonce;
     if (values.audience !== undefined) options.audience = values.audience;
 

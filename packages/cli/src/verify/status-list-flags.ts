@@ -22,8 +22,9 @@ export function parseStatusListFlag(value: string): StatusListFlag {
 }
 
 /**
- * Reads every `--status-list URL=FILE` into a `url → file contents` map, so the
- * verifier can check status offline against copies the caller fetched earlier.
+ * Reads every `--status-list URL=FILE` into a `url → file contents` map (the
+ * verifier's `status.lists`), so status is checked offline against copies the caller
+ * fetched earlier.
  */
 export async function loadStatusLists(values: readonly string[], io: Io): Promise<Record<string, string>> {
   const lists: Record<string, string> = {};

@@ -4,6 +4,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createStatusBitstring, encodeStatusList, setStatusBit } from '@tradewind/core';
 import { SignJWT } from 'jose';
 
 export interface TestKey {
@@ -58,6 +59,36 @@ export function vpJwt(holder: TestKey, credentials: string[], claims: Record<str
   })
     .setProtectedHeader({ alg: 'EdDSA', kid: holder.kid, typ: 'vp+jwt' })
     .sign(holder.privateKey);
+}
+
+export const STATUS_URL = 'https://id.gov.tt/status/1';
+
+/** A `credentialStatus` entry pointing at bit `index` of the revocation list at `url`. */
+export function statusEntry(url: string, index: number): Record<string, string> {
+  return {
+    id: `${url}#${index}`,
+    type: 'BitstringStatusListEntry',
+    statusPurpose: 'revocation',
+    statusListIndex: String(index),
+    statusListCredential: url,
+  };
+}
+
+/** A revocation status list credential published at `url` with the given bits set, signed by `issuer`. */
+export function statusListJwt(issuer: TestKey, url: string, revoked: number[]): Promise<string> {
+  const bits = createStatusBitstring();
+  for (const i of revoked) setStatusBit(bits, i, true);
+  return new SignJWT({
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    id: url,
+    type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+    issuer: issuer.did,
+    validFrom: VALID_FROM.toISOString(),
+    validUntil: VALID_UNTIL.toISOString(),
+    credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: encodeStatusList(bits) },
+  })
+    .setProtectedHeader({ alg: 'EdDSA', kid: issuer.kid, typ: 'vc+jwt' })
+    .sign(issuer.privateKey);
 }
 
 /** The same token with one character of the payload changed: the signature no longer covers it. */
