@@ -25,8 +25,8 @@ export function parseBackupContents(value: unknown): BackupContents {
     throw bad('contents are not a version 1 wallet backup');
   }
   if (!Array.isArray(value.dids) || !Array.isArray(value.credentials)) throw bad('contents lack dids or credentials');
-  value.dids.forEach((d, i) => checkDid(d, i));
-  value.credentials.forEach((c, i) => checkRow(c, i));
+  for (const [i, d] of value.dids.entries()) checkDid(d, i);
+  for (const [i, c] of value.credentials.entries()) checkRow(c, i);
   return value as unknown as BackupContents;
 }
 
