@@ -7,6 +7,17 @@ export { DidKeyResolver, type DidResolverOptions, type ResolvedKey, type Verific
 export * from './errors.js';
 export { DEFAULT_JWS_LIMITS, type JwsLimits, looksLikeCompactJws, nestingDepth, type ParsedJws, parseCompactJws } from './jws.js';
 export {
+  ASSURANCE_LEVELS,
+  type AssuranceLevel,
+  meetsAssurance,
+  parseRecognitionList,
+  parseRecognitionListSubject,
+  RECOGNITION_LIST_TYPE,
+  type RecognitionEntry,
+  type RecognitionListSubject,
+  type RecognizedKey,
+} from './recognition-list.js';
+export {
   createStatusBitstring,
   DEFAULT_STATUS_LIST_MAX_BYTES,
   decodeStatusList,

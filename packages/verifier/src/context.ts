@@ -1,5 +1,7 @@
 import { type CredentialFormat, DidKeyResolver, type ResolvedKey, TradewindError } from '@tradewind/core';
 import type { CryptoBackend } from './crypto/backend.js';
+import type { RecognitionState } from './recognition/load-lists.js';
+import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
 import type { InputLimits, StatusListProvider, StatusListSource, StatusOptions, VerifyOptions } from './types.js';
 
 export const DEFAULT_LIMITS: Required<InputLimits> = { maxInputLength: 256 * 1024, maxDepth: 32, maxCredentials: 64 };
@@ -21,6 +23,15 @@ export interface VerifyContext {
   /** Evaluation time in ms since the epoch, or undefined for "now at each call". */
   fixedNow: number | undefined;
   status: StatusContext;
+  /** Recognition lists and policy, verified on first use; undefined without a recognition policy. */
+  recognition: RecognitionSetup | undefined;
+}
+
+export interface RecognitionSetup {
+  policy: RecognitionPolicy;
+  sources: readonly StatusListSource[];
+  seen: Readonly<Record<string, number>>;
+  state?: Promise<RecognitionState>;
 }
 
 export interface StatusContext {
@@ -44,6 +55,8 @@ export interface DecodedStatusList {
 
 /** Builds a context; throws a TypeError for options that are programmer errors. */
 export function createContext(options: VerifyOptions, backend: CryptoBackend, base?: VerifyContext): VerifyContext {
+  const policy = options.policy === undefined ? undefined : parsePolicy(options.policy);
+  if (policy) options = withPolicy(options, policy);
   const limits = { ...(base?.limits ?? DEFAULT_LIMITS), ...definedOnly(options.limits ?? {}) };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isInteger(v) || v <= 0) throw new TypeError(`limits.${k} must be a positive integer`);
@@ -72,6 +85,36 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     skewMs: skew * 1000,
     fixedNow,
     status: statusContext(options.status, base?.status),
+    recognition: recognitionSetup(options, policy, base?.recognition),
+  };
+}
+
+/** A policy's formats and status rules as plain options; explicit options win. */
+function withPolicy(options: VerifyOptions, policy: RecognitionPolicy): VerifyOptions {
+  const status = { ...options.status };
+  if (policy.status?.onUnavailable && status.onUnavailable === undefined) status.onUnavailable = policy.status.onUnavailable;
+  if (policy.status?.maxAgeSeconds !== undefined && status.maxAgeSeconds === undefined) status.maxAgeSeconds = policy.status.maxAgeSeconds;
+  const merged: VerifyOptions = { ...options, status };
+  if (policy.formats && !options.formats) merged.formats = policy.formats;
+  // Without anchors, a policy is the foundation's plain list of trusted issuers.
+  if (!policy.anchors && policy.trustedIssuers) merged.trustedIssuers = [...(options.trustedIssuers ?? []), ...policy.trustedIssuers];
+  return merged;
+}
+
+function recognitionSetup(
+  options: VerifyOptions,
+  policy: RecognitionPolicy | undefined,
+  base: RecognitionSetup | undefined,
+): RecognitionSetup | undefined {
+  if (!policy?.anchors) {
+    if (options.recognitionLists?.length) throw new TypeError('recognitionLists need a policy that names its anchors');
+    return policy ? undefined : base;
+  }
+  const trusted = [...(policy.trustedIssuers ?? []), ...(options.trustedIssuers ?? [])];
+  return {
+    policy: trusted.length > 0 ? { ...policy, trustedIssuers: trusted } : policy,
+    sources: options.recognitionLists ?? [],
+    seen: options.seenSequences ?? {},
   };
 }
 

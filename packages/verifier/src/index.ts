@@ -56,5 +56,7 @@ export const verifyCredentials = api.verifyCredentials;
 export const createVerifier = api.createVerifier;
 
 export { ERROR_CODES, type ErrorCode, TradewindError, type VerificationIssue } from '@tradewind/core';
+export { type AcceptRule, parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
+export type { Recognition } from './recognition/recognize.js';
 export type * from './types.js';
-export type { BatchOptions, Verifier } from './verifier.js';
+export type { BatchOptions, RecognitionReport, Verifier } from './verifier.js';

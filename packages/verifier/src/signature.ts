@@ -32,6 +32,7 @@ export async function verifySignature(
   did: string,
   relationship: VerificationRelationship,
   parallel: boolean,
+  resolver = ctx.resolver,
 ): Promise<string> {
   const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
   const kid = parsed.header.kid as string | undefined;
@@ -39,10 +40,10 @@ export async function verifySignature(
   let candidates: ResolvedKey[];
   if (kid === undefined) {
     // Producers such as did-jwt omit kid: any authorised key of the right curve may have signed.
-    candidates = (await ctx.resolver.keysFor(did, relationship)).filter((k) => k.jwk.crv === crv);
+    candidates = (await resolver.keysFor(did, relationship)).filter((k) => k.jwk.crv === crv);
     if (candidates.length === 0) fail('KEY_NOT_FOUND', `${did} has no ${crv} key authorised for ${relationship}`, '/header/kid');
   } else {
-    const key = await ctx.resolver.keyFor(did, kid, relationship);
+    const key = await resolver.keyFor(did, kid, relationship);
     if (key.jwk.crv !== crv) {
       fail('SIGNATURE_INVALID', `${key.id} is a ${key.jwk.crv} key and cannot verify ${alg}`, '/header/alg');
     }

@@ -30,6 +30,7 @@ export async function checkStatus(
   credential: VerifiableCredential,
   issuer: string,
   verifyList: ListVerifier,
+  maxAgeMs: number | undefined = ctx.status.maxAgeMs,
 ): Promise<{ errors: VerificationIssue[]; warnings: VerificationIssue[] }> {
   const errors: VerificationIssue[] = [];
   const warnings: VerificationIssue[] = [];
@@ -37,7 +38,7 @@ export async function checkStatus(
   for (const [i, entry] of entries.entries()) {
     const path = Array.isArray(credential.credentialStatus) ? `/credentialStatus/${i}` : '/credentialStatus';
     try {
-      const problem = await checkEntry(ctx, entry, issuer, verifyList, path);
+      const problem = await checkEntry(ctx, entry, issuer, verifyList, path, maxAgeMs);
       if (problem) errors.push(problem);
     } catch (e) {
       if (!(e instanceof TradewindError)) throw e;
@@ -56,6 +57,7 @@ async function checkEntry(
   issuer: string,
   verifyList: ListVerifier,
   path: string,
+  maxAgeMs: number | undefined,
 ): Promise<VerificationIssue | undefined> {
   if (!isJsonObject(entry)) return fail('MALFORMED', 'credentialStatus entry is not an object', path);
   if (!ENTRY_TYPES.has(entry.type as string)) {
@@ -80,7 +82,7 @@ async function checkEntry(
   if (list.purpose !== purpose) {
     return fail('STATUS_UNAVAILABLE', `status list ${url} is for ${list.purpose}, not ${purpose}`, `${path}/statusPurpose`);
   }
-  checkFreshness(ctx, list, url, path);
+  checkFreshness(ctx, list, url, path, maxAgeMs);
   const index = Number(indexText);
   if (index >= list.bits.length * 8) return fail('MALFORMED', `statusListIndex ${index} is outside the list`, `${path}/statusListIndex`);
   if (!getStatusBit(list.bits, index)) return undefined;
@@ -163,12 +165,11 @@ async function decodeList(
 }
 
 /** A list past its validUntil, or older than the caller's maximum age, is stale. */
-function checkFreshness(ctx: VerifyContext, list: DecodedStatusList, url: string, path: string): void {
+function checkFreshness(ctx: VerifyContext, list: DecodedStatusList, url: string, path: string, maxAge: number | undefined): void {
   const now = nowOf(ctx);
   if (list.validUntil && now - ctx.skewMs > list.validUntil.getTime()) {
     fail('STATUS_UNAVAILABLE', `status list ${url} expired at ${list.validUntil.toISOString()}`, path);
   }
-  const maxAge = ctx.status.maxAgeMs;
   if (maxAge !== undefined && list.validFrom && now - list.validFrom.getTime() > maxAge) {
     fail('STATUS_UNAVAILABLE', `status list ${url} is older than the allowed ${maxAge / 1000} s`, path);
   }

@@ -7,6 +7,8 @@ import type {
   VerifiablePresentation,
   VerificationIssue,
 } from '@tradewind/core';
+import type { RecognitionPolicy } from './recognition/policy.js';
+import type { Recognition } from './recognition/recognize.js';
 
 /** Limits applied to untrusted input before any parsing work. */
 export interface InputLimits {
@@ -68,6 +70,16 @@ export interface VerifyOptions {
    * a credential fails with STATUS_UNAVAILABLE unless `onUnavailable` is `warn`.
    */
   status?: StatusOptions;
+  /**
+   * A recognition policy (see `parsePolicy`): whose recognition lists count, what is
+   * accepted from the issuers they name, local trusted issuers, staleness and status
+   * rules. Its `trustedIssuers` add to the option of that name.
+   */
+  policy?: RecognitionPolicy;
+  /** Signed recognition lists (compact `vc+jwt` or JSON), verified once against the policy's anchors. */
+  recognitionLists?: readonly StatusListSource[];
+  /** Highest list sequence already seen per anchor (rollback protection across runs). */
+  seenSequences?: Readonly<Record<string, number>>;
 }
 
 /** Options of {@link verifyPresentation}: those of credentials, plus the binding to this exchange. */
@@ -93,6 +105,8 @@ export interface VerifiedCredential {
   validUntil?: Date;
   /** Non-fatal findings (for example a status list that could not be checked, when the policy only warns). */
   warnings: VerificationIssue[];
+  /** Where the issuer is recognised from, when a recognition policy is in force. */
+  recognition?: Recognition;
   /** The JOSE header and payload exactly as received. */
   header: JsonObject;
   payload: JsonObject;

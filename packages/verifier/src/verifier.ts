@@ -1,7 +1,8 @@
+import type { VerificationIssue } from '@tradewind/core';
 import { createContext, type VerifyContext } from './context.js';
 import type { CryptoBackend } from './crypto/backend.js';
 import type { CredentialVerificationResult, PresentationVerificationResult, VerifyOptions, VerifyPresentationOptions } from './types.js';
-import { checkCredential } from './verify-credential.js';
+import { checkCredential, recognitionState } from './verify-credential.js';
 import { checkPresentation } from './verify-presentation.js';
 
 /** Options of a batch verification. */
@@ -24,6 +25,20 @@ export interface Verifier {
    * thread; results come back in input order.
    */
   verifyCredentials(inputs: readonly unknown[], options?: VerifyOptions & BatchOptions): Promise<CredentialVerificationResult[]>;
+  /**
+   * The recognition lists in force (verified on first call): each list's anchor,
+   * sequence and next update, why any list was refused, and the highest sequence per
+   * anchor to persist as `seenSequences`. Undefined without a recognition policy.
+   */
+  recognitionStatus(): Promise<RecognitionReport | undefined>;
+}
+
+/** What a verifier knows of its recognition lists. */
+export interface RecognitionReport {
+  lists: Array<{ anchor: string; sequence: number; nextUpdate: Date; name?: string; issuers: number }>;
+  /** Refused lists, with TRUST_LIST_INVALID and the reason. */
+  problems: VerificationIssue[];
+  sequences: Record<string, number>;
 }
 
 export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Verifier {
@@ -31,7 +46,7 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
   const presentationDefaults = options as VerifyPresentationOptions;
   const contextFor = (o?: VerifyOptions): VerifyContext => (o === undefined || isEmpty(o) ? base : createContext(o, backend, base));
   return {
-    verifyCredential: async (input, o) => checkCredential(contextFor(o), input, false),
+    verifyCredential: async (input, o) => checkCredential(contextFor(o), input),
     verifyPresentation: async (input, o) =>
       checkPresentation(
         contextFor(o),
@@ -39,6 +54,21 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
         { nonce: o?.nonce ?? presentationDefaults.nonce, audience: o?.audience ?? presentationDefaults.audience },
         false,
       ),
+    async recognitionStatus() {
+      if (!base.recognition) return undefined;
+      const state = await recognitionState(base);
+      return {
+        lists: state.lists.map((l) => ({
+          anchor: l.anchor,
+          sequence: l.sequence,
+          nextUpdate: l.nextUpdate,
+          ...(l.name ? { name: l.name } : {}),
+          issuers: l.entries.length,
+        })),
+        problems: state.problems,
+        sequences: state.sequences,
+      };
+    },
     async verifyCredentials(inputs, o) {
       const { concurrency = 256, ...rest } = o ?? {};
       const ctx = contextFor(rest);
@@ -48,7 +78,7 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
       const worker = async () => {
         while (next < inputs.length) {
           const i = next++;
-          results[i] = await checkCredential(ctx, inputs[i], true);
+          results[i] = await checkCredential(ctx, inputs[i], { parallel: true });
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));

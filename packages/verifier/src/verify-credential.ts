@@ -1,27 +1,41 @@
 import { parseCompactJws, type VerificationIssue } from '@tradewind/core';
-import { fail, type VerifyContext } from './context.js';
+import { fail, nowOf, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
 import { decodeVcJwt } from './formats/vc-jwt.js';
 import { subjectIdOf } from './formats/vcdm.js';
 import { toCompactJws, toIssue } from './input.js';
+import { loadRecognitionLists, type RecognitionState } from './recognition/load-lists.js';
+import { admitIssuer, type RecognitionOutcome, recognize } from './recognition/recognize.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
 import { checkStatus } from './status.js';
-import type { CredentialVerificationResult } from './types.js';
+import type { CredentialVerificationResult, StatusListSource } from './types.js';
 import { checkWindow } from './validity.js';
+
+export interface CheckOptions {
+  /** Send the signature check off the main thread (batch use). */
+  parallel?: boolean;
+  /** Where this credential sits in a larger input, prefixed to error paths. */
+  path?: string;
+  /** Check credentialStatus (off for status lists themselves). Default true. */
+  status?: boolean;
+  /** Check the validity window (off for recognition lists, whose freshness is judged at use). Default true. */
+  window?: boolean;
+  /** Apply the recognition policy (off for the lists and status lists it relies on). Default true. */
+  recognition?: boolean;
+}
 
 /**
  * Verifies one credential in a prepared context. Never throws: every problem becomes
- * an issue with a code. `parallel` sends the signature check off the main thread (batch use).
+ * an issue with a code.
  */
 export async function checkCredential(
   ctx: VerifyContext,
   input: unknown,
-  parallel: boolean,
-  path = '',
-  withStatus = true,
+  options: CheckOptions = {},
 ): Promise<CredentialVerificationResult> {
-  let format: DecodedCredentialFormat | undefined;
+  const { parallel = false, path = '' } = options;
+  let format: 'jwt_vc' | 'vc+jwt' | undefined;
   try {
     const token = toCompactJws(input, ctx);
     const parsed = parseCompactJws(token, { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
@@ -31,22 +45,44 @@ export async function checkCredential(
     format = kind;
     if (!ctx.formats.has(kind)) fail('UNSUPPORTED_FORMAT', `format ${kind} is not accepted here`, '/header/typ');
     const decoded: DecodedCredential = kind === 'jwt_vc' ? decodeJwtVc(parsed) : decodeVcJwt(parsed);
-    if (ctx.trustedIssuers && !ctx.trustedIssuers.has(decoded.issuer)) {
-      fail('UNTRUSTED_ISSUER', `issuer ${decoded.issuer} is not trusted`, kind === 'jwt_vc' ? '/payload/iss' : '/payload/issuer');
+    const issuerPath = kind === 'jwt_vc' ? '/payload/iss' : '/payload/issuer';
+
+    const recognition = ctx.recognition && options.recognition !== false ? await recognitionState(ctx) : undefined;
+    if (recognition) admitIssuer(recognition, decoded.issuer, issuerPath);
+    else if (ctx.trustedIssuers && !ctx.trustedIssuers.has(decoded.issuer)) {
+      fail('UNTRUSTED_ISSUER', `issuer ${decoded.issuer} is not trusted`, issuerPath);
     }
-    const keyId = await verifySignature(ctx, parsed, decoded.issuer, 'assertionMethod', parallel);
+    const keyId = await verifySignature(ctx, parsed, decoded.issuer, 'assertionMethod', parallel, recognition?.resolver);
     const base = kind === 'jwt_vc' ? '/payload/vc' : '/payload';
-    const errors: VerificationIssue[] = [];
-    try {
+    if (options.window !== false) {
       checkWindow(ctx, decoded.validFrom, decoded.validUntil, 'credential', [`${base}/validFrom`, `${base}/validUntil`]);
-    } catch (e) {
-      errors.push(toIssue(e, path));
     }
-    let warnings: VerificationIssue[] = [];
-    if (errors.length === 0 && withStatus && decoded.credential.credentialStatus !== undefined) {
-      const status = await checkStatus(ctx, decoded.credential, decoded.issuer, (list) => checkCredential(ctx, list, parallel, '', false));
+    let outcome: RecognitionOutcome | undefined;
+    if (recognition) {
+      const now = nowOf(ctx);
+      const issuedAt = issuanceTime(parsed.payload, decoded) ?? now;
+      outcome = recognize(recognition, decoded.credential, decoded.issuer, kind, keyId, issuedAt, now, ctx.skewMs);
+      if (outcome.statusRequired && decoded.credential.credentialStatus === undefined) {
+        fail(
+          'STATUS_UNAVAILABLE',
+          'the recognition policy requires a credential status entry and this credential has none',
+          `${base}/credentialStatus`,
+        );
+      }
+    }
+
+    const errors: VerificationIssue[] = [];
+    const warnings: VerificationIssue[] = [...(outcome?.warnings ?? [])];
+    if (options.status !== false && decoded.credential.credentialStatus !== undefined) {
+      const status = await checkStatus(
+        ctx,
+        decoded.credential,
+        decoded.issuer,
+        (list: StatusListSource) => checkCredential(ctx, list, { parallel, status: false, recognition: false }),
+        outcome?.statusMaxAgeMs,
+      );
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
-      warnings = status.warnings.map((issue) => prefixed(issue, `${path}${base}`));
+      for (const issue of status.warnings) warnings.push(prefixed(issue, `${path}${base}`));
     }
     if (errors.length > 0) return { verified: false, errors, format: kind };
     const subject = subjectIdOf(decoded.credential);
@@ -59,6 +95,7 @@ export async function checkCredential(
       keyId,
       ...(decoded.validFrom ? { validFrom: decoded.validFrom } : {}),
       ...(decoded.validUntil ? { validUntil: decoded.validUntil } : {}),
+      ...(outcome ? { recognition: outcome.recognition } : {}),
       warnings,
       header: parsed.header,
       payload: parsed.payload,
@@ -70,7 +107,25 @@ export async function checkCredential(
   }
 }
 
-type DecodedCredentialFormat = 'jwt_vc' | 'vc+jwt';
+/** The recognition lists of this context, verified once (on first use) and then shared. */
+export function recognitionState(ctx: VerifyContext): Promise<RecognitionState> {
+  const setup = ctx.recognition;
+  if (!setup) throw new Error('no recognition policy in this context');
+  setup.state ??= loadRecognitionLists(setup.policy, setup.sources, setup.seen, ctx.resolver, (list) =>
+    checkCredential({ ...ctx, trustedIssuers: undefined, formats: new Set(['vc+jwt', 'jwt_vc']) }, list, {
+      status: false,
+      window: false,
+      recognition: false,
+    }),
+  );
+  return setup.state;
+}
+
+/** When the credential was issued, for recognition windows: iat, else the start of its validity. */
+function issuanceTime(payload: Record<string, unknown>, decoded: DecodedCredential): number | undefined {
+  if (typeof payload.iat === 'number' && Number.isFinite(payload.iat)) return payload.iat * 1000;
+  return decoded.validFrom?.getTime();
+}
 
 function prefixed(issue: VerificationIssue, prefix: string): VerificationIssue {
   return { ...issue, path: prefix + (issue.path ?? '') };

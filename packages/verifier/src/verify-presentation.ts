@@ -79,7 +79,9 @@ export async function checkPresentation(
       errors.push(toIssue(e));
     }
 
-    const results = await Promise.all(embedded.map((c, i) => checkCredential(ctx, c, parallel, `${base}/verifiableCredential/${i}`)));
+    const results = await Promise.all(
+      embedded.map((c, i) => checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}` })),
+    );
     const credentials: VerifiedCredential[] = [];
     results.forEach((result, i) => {
       if (!result.verified) {

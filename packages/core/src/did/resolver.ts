@@ -56,7 +56,10 @@ export class DidKeyResolver {
   readonly #cacheSize: number;
   readonly #webTtl: number;
 
+  readonly #options: DidResolverOptions;
+
   constructor(options: DidResolverOptions = {}) {
+    this.#options = options;
     const registry: ResolverRegistry = { key: resolveDidKey, jwk: resolveDidJwk };
     if (options.didWebFetcher) {
       registry.web = didWebResolver({ fetcher: options.didWebFetcher, allowInsecure: options.allowInsecureDidWeb ?? false });
@@ -65,6 +68,15 @@ export class DidKeyResolver {
     for (const doc of options.documents ?? []) this.#static.set(doc.id, doc);
     this.#cacheSize = options.cacheSize ?? 10_000;
     this.#webTtl = options.didWebTtlMs ?? 5 * 60_000;
+  }
+
+  /**
+   * A resolver that knows these documents on top of everything this one resolves
+   * (same did:web fetcher and settings), with a cache of its own, so that keys supplied
+   * for one purpose (a recognition list's) never leak into other verifications.
+   */
+  withDocuments(documents: Iterable<DIDDocument>): DidKeyResolver {
+    return new DidKeyResolver({ ...this.#options, documents: [...this.#static.values(), ...documents] });
   }
 
   /** Resolves a DID to its document. Throws `DID_UNRESOLVABLE`. */

@@ -1,0 +1,153 @@
+// Recognition lists: a regional trust anchor's signed list of the issuing authorities
+// its member states accredit (the role ETSI trusted lists play in the EU). The list is a
+// VCDM 2.0 credential of type RecognitionList; this module fixes and checks its subject.
+// The JSON Schema in packages/core/schemas/recognition-list.schema.json says the same.
+
+import { type PublicJwk, toPublicJwk } from './algorithms.js';
+import { TradewindError } from './errors.js';
+import { type CredentialFormat, isJsonObject, type JsonObject, typesOf } from './types.js';
+
+export const RECOGNITION_LIST_TYPE = 'RecognitionList';
+
+/** Assurance levels, lowest first (eIDAS-style: low, substantial, high). */
+export const ASSURANCE_LEVELS = ['low', 'substantial', 'high'] as const;
+export type AssuranceLevel = (typeof ASSURANCE_LEVELS)[number];
+
+/** True when `level` is at least `minimum`. */
+export function meetsAssurance(level: AssuranceLevel, minimum: AssuranceLevel): boolean {
+  return ASSURANCE_LEVELS.indexOf(level) >= ASSURANCE_LEVELS.indexOf(minimum);
+}
+
+/** A public key of a recognised issuer, for DIDs that do not resolve offline (did:web). */
+export interface RecognizedKey extends PublicJwk {
+  /** Verification method id: an absolute DID URL (`did:web:…#key-1`) or a fragment (`#key-1`). */
+  kid: string;
+}
+
+/** One accredited issuing authority (one key period of it, for key rollover). */
+export interface RecognitionEntry {
+  /** The issuer's DID. */
+  id: string;
+  /** ISO 3166-1 alpha-2 code of the accrediting member state. */
+  country: string;
+  name: string;
+  /** Credential types the issuer is accredited for (`*` for any). */
+  credentialTypes: string[];
+  assuranceLevel: AssuranceLevel;
+  /** Start of the accreditation (of this key period). */
+  validFrom?: string;
+  /** End of it: credentials issued after this are not recognised; earlier ones still are. */
+  validUntil?: string;
+  /** Keys for DIDs that are not self-resolving (did:web); required for them. */
+  keys?: RecognizedKey[];
+  /** Formats accepted from this issuer; all when absent. */
+  formats?: CredentialFormat[];
+  /** The issuer's status mechanism, when its credentials must carry status. */
+  status?: { required?: boolean; maxAgeSeconds?: number };
+}
+
+/** The credentialSubject of a RecognitionList credential. */
+export interface RecognitionListSubject {
+  id?: string;
+  /** Monotonically increasing; verifiers refuse a lower one than they have seen. */
+  sequence: number;
+  /** When the anchor promises the next list; past it (plus grace) the list is stale. */
+  nextUpdate: string;
+  /** Optional name of the scheme, e.g. "CARICOM mutual recognition". */
+  name?: string;
+  entries: RecognitionEntry[];
+}
+
+const COUNTRY = /^[A-Z]{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt', 'dc+sd-jwt', 'di'];
+
+/** Reads the recognition-list subject of a credential, or throws `TRUST_LIST_INVALID` saying what is wrong. */
+export function parseRecognitionList(credential: JsonObject): RecognitionListSubject {
+  if (!typesOf(credential.type).includes(RECOGNITION_LIST_TYPE)) invalid('credential is not of type RecognitionList', '/type');
+  const subject = credential.credentialSubject;
+  if (!isJsonObject(subject)) return invalid('credentialSubject must be one object', '/credentialSubject');
+  return parseRecognitionListSubject(subject, '/credentialSubject');
+}
+
+/** Checks a recognition-list subject (for example before an anchor signs it). */
+export function parseRecognitionListSubject(subject: JsonObject, base = ''): RecognitionListSubject {
+  const { sequence, nextUpdate, entries } = subject;
+  if (!Number.isSafeInteger(sequence) || (sequence as number) < 0) invalid('sequence must be a non-negative integer', `${base}/sequence`);
+  if (typeof nextUpdate !== 'string' || !DATE_TIME.test(nextUpdate) || Number.isNaN(Date.parse(nextUpdate))) {
+    invalid('nextUpdate must be a date-time with a timezone', `${base}/nextUpdate`);
+  }
+  if (subject.name !== undefined && typeof subject.name !== 'string') invalid('name must be a string', `${base}/name`);
+  if (!Array.isArray(entries)) return invalid('entries must be an array', `${base}/entries`);
+  const parsed = entries.map((e, i) => parseEntry(e, `${base}/entries/${i}`));
+  return {
+    ...(subject as object),
+    sequence: sequence as number,
+    nextUpdate: nextUpdate as string,
+    entries: parsed,
+  } as RecognitionListSubject;
+}
+
+function parseEntry(entry: unknown, path: string): RecognitionEntry {
+  if (!isJsonObject(entry)) return invalid('entry must be an object', path);
+  const { id, country, name, credentialTypes, assuranceLevel, validFrom, validUntil, keys, formats, status } = entry;
+  if (typeof id !== 'string' || !/^did:[a-z0-9]+:\S+$/.test(id)) invalid('id must be the issuer DID', `${path}/id`);
+  if (typeof country !== 'string' || !COUNTRY.test(country)) invalid('country must be an ISO 3166-1 alpha-2 code', `${path}/country`);
+  if (typeof name !== 'string' || name.length === 0) invalid('name must be a non-empty string', `${path}/name`);
+  if (
+    !Array.isArray(credentialTypes) ||
+    credentialTypes.length === 0 ||
+    !credentialTypes.every((t) => typeof t === 'string' && t.length > 0)
+  ) {
+    invalid('credentialTypes must be a non-empty array of type names', `${path}/credentialTypes`);
+  }
+  if (!(ASSURANCE_LEVELS as readonly unknown[]).includes(assuranceLevel)) {
+    invalid(`assuranceLevel must be one of ${ASSURANCE_LEVELS.join(', ')}`, `${path}/assuranceLevel`);
+  }
+  for (const [field, value] of [
+    ['validFrom', validFrom],
+    ['validUntil', validUntil],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value)))) {
+      invalid(`${field} must be a date-time with a timezone`, `${path}/${field}`);
+    }
+  }
+  if (typeof validFrom === 'string' && typeof validUntil === 'string' && Date.parse(validFrom) > Date.parse(validUntil)) {
+    invalid('validFrom is after validUntil', `${path}/validUntil`);
+  }
+  let parsedKeys: RecognizedKey[] | undefined;
+  if (keys !== undefined) {
+    if (!Array.isArray(keys) || keys.length === 0) return invalid('keys must be a non-empty array of JWKs', `${path}/keys`);
+    parsedKeys = keys.map((k, i) => parseKey(k, `${path}/keys/${i}`));
+  } else if ((id as string).startsWith('did:web:')) {
+    invalid('a did:web issuer must have its keys listed, so verification needs no network', `${path}/keys`);
+  }
+  if (formats !== undefined && (!Array.isArray(formats) || !formats.every((f) => FORMATS.includes(f)))) {
+    invalid(`formats must list some of ${FORMATS.join(', ')}`, `${path}/formats`);
+  }
+  if (status !== undefined) {
+    if (!isJsonObject(status)) invalid('status must be an object', `${path}/status`);
+    const s = status as JsonObject;
+    if (s.required !== undefined && typeof s.required !== 'boolean')
+      invalid('status.required must be a boolean', `${path}/status/required`);
+    if (s.maxAgeSeconds !== undefined && !(typeof s.maxAgeSeconds === 'number' && s.maxAgeSeconds >= 0)) {
+      invalid('status.maxAgeSeconds must be a non-negative number', `${path}/status/maxAgeSeconds`);
+    }
+  }
+  return { ...(entry as object), ...(parsedKeys ? { keys: parsedKeys } : {}) } as RecognitionEntry;
+}
+
+function parseKey(key: unknown, path: string): RecognizedKey {
+  if (!isJsonObject(key) || typeof key.kid !== 'string' || !key.kid.includes('#')) {
+    return invalid('each key needs a kid naming its verification method (did:…#fragment or #fragment)', `${path}/kid`);
+  }
+  try {
+    return { ...toPublicJwk(key, 'key'), kid: key.kid };
+  } catch (e) {
+    return invalid((e as Error).message, path);
+  }
+}
+
+function invalid(message: string, path: string): never {
+  throw new TradewindError('TRUST_LIST_INVALID', `recognition list: ${message}`, { path });
+}

@@ -1,0 +1,145 @@
+import {
+  type AssuranceLevel,
+  meetsAssurance,
+  type RecognitionEntry,
+  typesOf,
+  type VerifiableCredential,
+  type VerificationIssue,
+} from '@tradewind/core';
+import { fail } from '../context.js';
+import type { LoadedList, RecognitionState } from './load-lists.js';
+
+/** Where a verified credential's issuer is recognised from, as the result reports it. */
+export interface Recognition {
+  /** `list`: named by a trust anchor's recognition list; `local`: in the policy's trustedIssuers. */
+  source: 'list' | 'local';
+  country?: string;
+  name?: string;
+  assuranceLevel?: AssuranceLevel;
+  /** The anchor whose list names the issuer, and that list's sequence. */
+  anchor?: string;
+  listSequence?: number;
+}
+
+export interface RecognitionOutcome {
+  recognition: Recognition;
+  warnings: VerificationIssue[];
+  statusRequired: boolean;
+  statusMaxAgeMs: number | undefined;
+}
+
+/**
+ * Before the signature: is the issuer trusted locally or named by a list at all? Fails
+ * with UNTRUSTED_ISSUER, or with the list problems that may explain why it is missing.
+ */
+export function admitIssuer(state: RecognitionState, issuer: string, path: string): void {
+  if (state.policy.trustedIssuers?.includes(issuer) || state.byIssuer.has(issuer)) return;
+  const listProblem = state.problems.find((p) => p.code === 'TRUST_LIST_INVALID');
+  if (listProblem && state.lists.length === 0)
+    fail('TRUST_LIST_INVALID', `${issuer} is not recognised: ${listProblem.message}`, listProblem.path);
+  fail('UNTRUSTED_ISSUER', `issuer ${issuer} is on no accepted recognition list and not trusted locally`, path);
+}
+
+/**
+ * After the signature: the list entry that recognises this credential — the signing key
+ * and the issuance time inside the entry's window (key rollover) — then the list's
+ * freshness, the entry's accreditation, and the policy's accept rules.
+ */
+export function recognize(
+  state: RecognitionState,
+  credential: VerifiableCredential,
+  issuer: string,
+  format: string,
+  keyId: string,
+  issuedAt: number,
+  now: number,
+  skewMs: number,
+): RecognitionOutcome {
+  const { policy } = state;
+  const statusRequired = policy.status?.required === true;
+  const policyMaxAge = policy.status?.maxAgeSeconds === undefined ? undefined : policy.status.maxAgeSeconds * 1000;
+  if (policy.trustedIssuers?.includes(issuer)) {
+    return { recognition: { source: 'local' }, warnings: [], statusRequired, statusMaxAgeMs: policyMaxAge };
+  }
+  const candidates = (state.byIssuer.get(issuer) ?? []).filter(({ entry }) => signedWithListedKey(entry, keyId));
+  if (candidates.length === 0) fail('UNTRUSTED_ISSUER', `key ${keyId} is not a recognised key of ${issuer}`, '/header/kid');
+  const inWindow = candidates.filter(({ entry }) => withinWindow(entry, issuedAt, skewMs));
+  const found = inWindow[0];
+  if (!found) {
+    fail(
+      'UNTRUSTED_ISSUER',
+      `${issuer} was not recognised at the credential's issuance time ${new Date(issuedAt).toISOString()}`,
+      '/payload',
+    );
+  }
+  const { entry, list } = found;
+  const warnings = staleness(state, list, now);
+
+  if (entry.formats && !entry.formats.includes(format as never)) {
+    fail('NOT_RECOGNIZED', `${entry.name} is not recognised for the ${format} format`, '/header/typ');
+  }
+  const types = typesOf(credential.type).filter((t) => t !== 'VerifiableCredential');
+  const accredited = entry.credentialTypes.includes('*') || (types.length > 0 && types.every((t) => entry.credentialTypes.includes(t)));
+  if (!accredited) {
+    fail(
+      'NOT_RECOGNIZED',
+      `${entry.name} (${entry.country}) is not accredited to issue ${types.join(', ') || 'untyped credentials'}`,
+      '/payload/type',
+    );
+  }
+  if (policy.accept && !policy.accept.some((rule) => ruleMatches(rule, entry, types))) {
+    fail(
+      'NOT_RECOGNIZED',
+      `this verifier does not recognise ${types.join(', ')} from ${entry.country} at assurance ${entry.assuranceLevel}`,
+      '/payload/type',
+    );
+  }
+  const entryMaxAge = entry.status?.maxAgeSeconds === undefined ? undefined : entry.status.maxAgeSeconds * 1000;
+  return {
+    recognition: {
+      source: 'list',
+      country: entry.country,
+      name: entry.name,
+      assuranceLevel: entry.assuranceLevel,
+      anchor: list.anchor,
+      listSequence: list.sequence,
+    },
+    warnings,
+    statusRequired: statusRequired || entry.status?.required === true,
+    statusMaxAgeMs: minDefined(policyMaxAge, entryMaxAge),
+  };
+}
+
+function signedWithListedKey(entry: RecognitionEntry, keyId: string): boolean {
+  if (!entry.keys) return true;
+  return entry.keys.some((k) => (k.kid.startsWith('#') ? entry.id + k.kid : k.kid) === keyId);
+}
+
+function withinWindow(entry: RecognitionEntry, at: number, skewMs: number): boolean {
+  if (entry.validFrom && at + skewMs < Date.parse(entry.validFrom)) return false;
+  if (entry.validUntil && at - skewMs > Date.parse(entry.validUntil)) return false;
+  return true;
+}
+
+function staleness(state: RecognitionState, list: LoadedList, now: number): VerificationIssue[] {
+  const grace = (state.policy.recognitionListGraceSeconds ?? 0) * 1000;
+  const expired = list.validUntil !== undefined && now > list.validUntil.getTime();
+  if (now <= list.nextUpdate.getTime() + grace && !expired) return [];
+  const message = expired
+    ? `recognition list ${list.sequence} of ${list.anchor} expired at ${list.validUntil?.toISOString()}`
+    : `recognition list ${list.sequence} of ${list.anchor} was due for update at ${list.nextUpdate.toISOString()}`;
+  if (state.policy.onStaleRecognitionList === 'warn') return [{ code: 'TRUST_LIST_STALE', message }];
+  return fail('TRUST_LIST_STALE', message);
+}
+
+function ruleMatches(rule: NonNullable<RecognitionState['policy']['accept']>[number], entry: RecognitionEntry, types: string[]): boolean {
+  if (rule.countries !== '*' && !rule.countries.includes(entry.country)) return false;
+  if (rule.credentialTypes !== '*' && !types.some((t) => (rule.credentialTypes as string[]).includes(t))) return false;
+  return meetsAssurance(entry.assuranceLevel, rule.minAssurance ?? 'low');
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
