@@ -76,7 +76,7 @@ export function parsePolicy(value: unknown): RecognitionPolicy {
     bad('recognitionLists must be an array of file names', '/recognitionLists');
   if (p.accept !== undefined) {
     if (!Array.isArray(p.accept)) bad('accept must be an array of rules', '/accept');
-    (p.accept as unknown[]).forEach((rule, i) => checkRule(rule, `/accept/${i}`));
+    for (const [i, rule] of (p.accept as unknown[]).entries()) checkRule(rule, `/accept/${i}`);
   }
   const grace = p.recognitionListGraceSeconds;
   if (grace !== undefined && !(typeof grace === 'number' && Number.isFinite(grace) && grace >= 0)) {
