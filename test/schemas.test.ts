@@ -1,0 +1,98 @@
+// The published JSON Schemas and the code that enforces them must agree: every
+// fixture is judged by both, and they must give the same answer.
+import { readFileSync } from 'node:fs';
+import { parseRecognitionList } from '@tradewind/core';
+import { parsePolicy } from '@tradewind/verifier';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+
+const load = (path: string) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
+const ajv = new Ajv2020({ strict: false });
+const listSchema = ajv.compile(load('packages/core/schemas/recognition-list.schema.json'));
+const policySchema = ajv.compile(load('packages/verifier/schemas/recognition-policy.schema.json'));
+
+const ANCHOR = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+const entry = {
+  id: 'did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH',
+  country: 'TT',
+  name: 'Registrar General',
+  credentialTypes: ['NationalIdCredential'],
+  assuranceLevel: 'high',
+};
+const webEntry = {
+  ...entry,
+  id: 'did:web:registry.gov.tt',
+  keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'Lm_M42cB3HkUiODQsXRcweM6TByfzEHGO9ND274JcOY', kid: '#key-1' }],
+};
+const list = (subject: Record<string, unknown>) => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  type: ['VerifiableCredential', 'RecognitionList'],
+  issuer: ANCHOR,
+  credentialSubject: { sequence: 1, nextUpdate: '2027-01-01T00:00:00Z', entries: [entry], ...subject },
+});
+
+const lists: Array<[string, unknown, boolean]> = [
+  ['a minimal list', list({}), true],
+  ['a did:web entry with keys', list({ entries: [webEntry] }), true],
+  ['a retired key period', list({ entries: [{ ...entry, validFrom: '2025-01-01T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' }] }), true],
+  ['an empty list', list({ entries: [] }), true],
+  ['a did:web entry without keys', list({ entries: [{ ...entry, id: 'did:web:registry.gov.tt' }] }), false],
+  ['a negative sequence', list({ sequence: -1 }), false],
+  ['a fractional sequence', list({ sequence: 1.5 }), false],
+  ['nextUpdate without a timezone', list({ nextUpdate: '2027-01-01T00:00:00' }), false],
+  ['a three-letter country', list({ entries: [{ ...entry, country: 'TTO' }] }), false],
+  ['an unknown assurance level', list({ entries: [{ ...entry, assuranceLevel: 'medium' }] }), false],
+  ['no credential types', list({ entries: [{ ...entry, credentialTypes: [] }] }), false],
+  ['a private key in the list', list({ entries: [{ ...webEntry, keys: [{ ...webEntry.keys[0], d: 'secret' }] }] }), false],
+  ['an entry that is not a DID', list({ entries: [{ ...entry, id: 'https://registry.gov.tt' }] }), false],
+];
+
+const policies: Array<[string, unknown, boolean]> = [
+  ['the foundation policy', { trustedIssuers: [ANCHOR] }, true],
+  [
+    'a full policy',
+    {
+      anchors: [ANCHOR],
+      recognitionLists: ['caricom.jwt'],
+      accept: [{ countries: ['TT', 'BB'], credentialTypes: '*', minAssurance: 'substantial' }],
+      recognitionListGraceSeconds: 3600,
+      onStaleRecognitionList: 'warn',
+      status: { required: true, maxAgeSeconds: 86400, onUnavailable: 'reject' },
+      formats: ['vc+jwt'],
+    },
+    true,
+  ],
+  ['an unknown key', { trustedIssuer: [ANCHOR] }, false],
+  ['an unknown status key', { status: { require: true } }, false],
+  ['a rule without types', { accept: [{ countries: '*' }] }, false],
+  ['a rule with an unknown level', { accept: [{ countries: '*', credentialTypes: '*', minAssurance: 'medium' }] }, false],
+  ['an anchor that is not a DID', { anchors: ['caricom'] }, false],
+  ['a negative grace', { recognitionListGraceSeconds: -1 }, false],
+];
+
+function accepts(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('recognition list schema and parser agree', () => {
+  for (const [name, value, valid] of lists) {
+    it(`${valid ? 'accepts' : 'refuses'} ${name}`, () => {
+      expect(listSchema(value)).toBe(valid);
+      expect(accepts(() => parseRecognitionList(value as never))).toBe(valid);
+    });
+  }
+});
+
+describe('recognition policy schema and parser agree', () => {
+  for (const [name, value, valid] of policies) {
+    it(`${valid ? 'accepts' : 'refuses'} ${name}`, () => {
+      expect(policySchema(value)).toBe(valid);
+      expect(accepts(() => parsePolicy(value))).toBe(valid);
+    });
+  }
+});
