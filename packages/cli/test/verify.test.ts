@@ -98,6 +98,19 @@ describe('tradewind verify: credentials', () => {
     expect(result.credential.type).toEqual(['VerifiableCredential', 'NationalIdCredential']);
   });
 
+  it('accepts --now as a date, a date-time, and a date-time with an offset', async () => {
+    const inside = new Date(VALID_FROM.getTime() + 3_600_000);
+    const sameInstantAtMinus4 = `${new Date(inside.getTime() - 4 * 3_600_000).toISOString().slice(0, 19)}-04:00`;
+    for (const now of [
+      VALID_UNTIL.toISOString().slice(0, 10),
+      inside.toISOString(),
+      `${inside.toISOString().slice(0, 16)}Z`,
+      sameInstantAtMinus4,
+    ]) {
+      expect((await runMain(['verify', good, '--now', now])).code, now).toBe(0);
+    }
+  });
+
   it('--now after validUntil makes the credential EXPIRED, before validFrom NOT_YET_VALID', async () => {
     const later = new Date(VALID_UNTIL.getTime() + 86_400_000).toISOString();
     const expired = await runMain(['verify', good, '--now', later]);
@@ -108,7 +121,16 @@ describe('tradewind verify: credentials', () => {
     expect(earlier.stdout).toMatch(/^ {2}NOT_YET_VALID: /m);
   });
 
-  it.each(['yesterday', '2027-13-45T00:00:00Z', '1700000000', '2027-01-01T25:00:00Z'])('refuses --now %s as a usage error', async (now) => {
+  it.each([
+    'yesterday',
+    '2027-13-45T00:00:00Z',
+    '1700000000',
+    '2027-01-01T25:00:00Z',
+    '2027-02-30',
+    '2027-04-31T10:00Z',
+    '2027-01-01T23:60:00Z',
+    '2027-01-01T10:00',
+  ])('refuses --now %s as a usage error', async (now) => {
     const r = await runMain(['verify', good, '--now', now]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');

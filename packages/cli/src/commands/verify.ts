@@ -29,7 +29,8 @@ Options:
   --status-list URL=FILE   local copy of the status list credential published at URL
                            (repeatable); a credential with a credentialStatus whose list
                            is not given fails with STATUS_UNAVAILABLE
-  --now ISO                evaluate at this time instead of now (e.g. 2027-01-31T12:00:00Z)
+  --now ISO                evaluate at this time instead of now: 2027-01-31 (midnight
+                           UTC), 2027-01-31T12:00:00Z or 2027-01-31T08:00:00-04:00
   --nonce N                the presentation must carry this nonce
   --audience A             the presentation must be addressed to A
   --json                   print the verification result as JSON
@@ -38,8 +39,12 @@ Options:
 Exit status: 0 verified, 1 not verified (errors listed with their codes),
 2 usage error (bad flags, unreadable input or policy file, invalid --now).`;
 
-/** ISO 8601 date, or date-time with optional seconds, fraction and zone. */
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+/**
+ * ISO 8601 date (midnight UTC), or date-time with optional seconds and fraction and a
+ * required zone: without one, JavaScript reads the time in the machine's local zone and
+ * the same audit would give different answers on different machines.
+ */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
 
 /** `tradewind verify`: the verifier's verdict on one credential or presentation. */
 export const verifyCommand: Command = {
@@ -74,10 +79,19 @@ export const verifyCommand: Command = {
   },
 };
 
+/**
+ * Parses --now strictly. `Date` alone would roll 2027-02-30 over into March; an audit
+ * evaluated at a day that does not exist must be refused, not silently moved.
+ */
 function parseNow(value: string): Date {
+  const m = ISO_DATE.exec(value);
+  const [year, month, day, hour = 0, minute = 0, second = 0, zoneHour = 0, zoneMinute = 0] = (m ?? []).slice(1).map((v) => Number(v ?? 0));
   const date = new Date(value);
-  if (!ISO_DATE.test(value) || Number.isNaN(date.getTime())) {
-    throw new UsageError(`--now expects an ISO 8601 date or date-time such as 2027-01-31T12:00:00Z, got ${JSON.stringify(value)}`);
+  const calendarDay = m && new Date(Date.UTC(year as number, (month as number) - 1, day)).getUTCDate() === day;
+  if (!m || !calendarDay || hour > 23 || minute > 59 || second > 59 || zoneHour > 23 || zoneMinute > 59 || Number.isNaN(date.getTime())) {
+    throw new UsageError(
+      `--now expects an ISO 8601 date or a date-time with a zone, such as 2027-01-31 or 2027-01-31T12:00:00Z, got ${JSON.stringify(value)}`,
+    );
   }
   return date;
 }
