@@ -45,7 +45,7 @@ export async function allocateIndexes(
     )[0];
     if (!list) list = await openList(query, options);
     const take = Math.min(remaining, list.length - list.used);
-    const permutation = new IndexPermutation(Buffer.from(list.perm_key, 'hex'), list.length);
+    const permutation = permutationOf(list);
     for (let i = 0; i < take; i++) {
       out.push({ listId: list.id, purpose: options.purpose, index: permutation.permute(list.used + i) });
     }
@@ -53,6 +53,19 @@ export async function allocateIndexes(
     remaining -= take;
   }
   return out;
+}
+
+// Permutations are pure functions of (key, length): cache them across transactions.
+const permutations = new Map<string, IndexPermutation>();
+function permutationOf(list: ListRow): IndexPermutation {
+  const cacheKey = `${list.perm_key}:${list.length}`;
+  let p = permutations.get(cacheKey);
+  if (!p) {
+    if (permutations.size >= 64) permutations.clear();
+    p = new IndexPermutation(Buffer.from(list.perm_key, 'hex'), list.length);
+    permutations.set(cacheKey, p);
+  }
+  return p;
 }
 
 async function openList(

@@ -1,0 +1,51 @@
+// Child process for the multi-process tests: runs against the built package, as an
+// agency's service would. Usage: node issuer-worker.mjs '<json options>'
+import { openIssuer } from '../../dist/index.js';
+
+const options = JSON.parse(process.argv[2]);
+const issuer = await openIssuer({ path: options.path, secret: options.secret });
+
+if (options.killAfterSignatures !== undefined) {
+  // Fault injection: die with SIGKILL in the middle of a transaction, after the
+  // n-th signature (signing happens inside the issuance transaction).
+  let signatures = 0;
+  const kms = issuer.agent.kms;
+  const sign = kms.signBytes.bind(kms);
+  kms.signBytes = async (...args) => {
+    signatures += 1;
+    if (signatures === options.killAfterSignatures) process.kill(process.pid, 'SIGKILL');
+    return sign(...args);
+  };
+}
+
+if (options.mode === 'issue') {
+  const issued = [];
+  for (let i = 0; i < options.count; i++) {
+    const c = await issuer.issue({
+      type: 'NationalIdCredential',
+      credentialSubject: { id: `did:example:${options.worker}-${i}`, worker: options.worker, n: i },
+      status: ['revocation', 'suspension'],
+    });
+    issued.push({ id: c.id, status: c.status });
+  }
+  const many = await issuer.issueMany(
+    Array.from({ length: options.manyCount ?? 0 }, (_, i) => ({
+      type: 'NationalIdCredential',
+      credentialSubject: { id: `did:example:${options.worker}-many-${i}` },
+      status: ['revocation'],
+    })),
+  );
+  for (const c of many) issued.push({ id: c.id, status: c.status });
+  process.stdout.write(JSON.stringify({ issued }));
+} else if (options.mode === 'batch') {
+  const result = await issuer.issueBatch(
+    { path: options.input },
+    {
+      type: 'BirthCertificate',
+      transactionSize: options.transactionSize,
+      onProgress: (p) => process.stderr.write(`${JSON.stringify(p)}\n`),
+    },
+  );
+  process.stdout.write(JSON.stringify(result));
+}
+await issuer.close();
