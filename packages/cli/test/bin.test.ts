@@ -50,7 +50,7 @@ describe('node packages/cli/dist/bin.js', () => {
     const policy = files.write('policy.json', JSON.stringify({ trustedIssuers: [issuer], acceptEverything: true }));
     const r = tradewind(['verify', valid, '--policy', policy]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown key "acceptEverything"');
+    expect(r.stderr).toContain('unknown policy key "acceptEverything"');
   });
 
   it('reads stdin for - and prints JSON for --json', () => {

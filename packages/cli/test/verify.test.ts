@@ -177,10 +177,14 @@ describe('tradewind verify --policy', () => {
   });
 
   it.each([
-    ['unknown keys', { trustedIssuers: [], trustedIssuer: ['did:key:z6Mk'] }, 'unknown key "trustedIssuer" (known: trustedIssuers)'],
+    ['unknown keys', { trustedIssuers: [], trustedIssuer: ['did:key:z6Mk'] }, 'unknown policy key "trustedIssuer" (at /trustedIssuer)'],
     ['a non-array trustedIssuers', { trustedIssuers: 'did:key:z6Mk' }, 'trustedIssuers must be an array of DIDs'],
-    ['an entry that is not a DID', { trustedIssuers: ['https://issuer.example'] }, 'trustedIssuers[0] is not a DID'],
-    ['a JSON array', [], 'must be a JSON object'],
+    [
+      'an entry that is not a DID',
+      { trustedIssuers: ['https://issuer.example'] },
+      'trustedIssuers must be an array of DIDs (at /trustedIssuers)',
+    ],
+    ['a JSON array', [], 'a policy is a JSON object'],
   ])('refuses a policy with %s (exit 2)', async (name, policy, message) => {
     const r = await runMain(['verify', good, '--policy', files.write(`${name}.json`, JSON.stringify(policy))]);
     expect(r.code).toBe(2);
@@ -276,5 +280,66 @@ describe('tradewind verify: presentations', () => {
     const r = await runMain(['verify', good, '--nonce', 'n-4711', '--audience', 'https://bank.example.bb', '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toEqual(['NONCE_MISMATCH', 'AUDIENCE_MISMATCH']);
+  });
+});
+
+describe('tradewind verify: recognition policies', () => {
+  async function list(anchor: TestKey, entries: unknown[]): Promise<string> {
+    const { SignJWT } = await import('jose');
+    return new SignJWT({
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiableCredential', 'RecognitionList'],
+      issuer: anchor.did,
+      credentialSubject: { sequence: 3, nextUpdate: new Date(VALID_UNTIL).toISOString().replace('.000Z', 'Z'), entries },
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid: `${anchor.did}#0`, typ: 'vc+jwt' })
+      .sign(anchor.privateKey);
+  }
+  const entry = (did: string, assuranceLevel: string) => ({
+    id: did,
+    country: 'TT',
+    name: 'Registrar General',
+    credentialTypes: ['NationalIdCredential'],
+    assuranceLevel,
+  });
+
+  it('recognises an issuer through a list file named by the policy, relative to the policy', async () => {
+    const anchor = didJwk();
+    files.write('rl-caricom.jwt', await list(anchor, [entry(issuer.did, 'substantial')]));
+    const policy = files.write('rl-bank.json', JSON.stringify({ anchors: [anchor.did], recognitionLists: ['rl-caricom.jwt'] }));
+    const r = await runMain(['verify', good, '--policy', policy, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).recognition).toMatchObject({ source: 'list', country: 'TT', assuranceLevel: 'substantial' });
+  });
+
+  it('exits 1 with NOT_RECOGNIZED when the policy asks for a higher assurance', async () => {
+    const anchor = didJwk();
+    files.write('rl-jm.jwt', await list(anchor, [entry(issuer.did, 'substantial')]));
+    const policy = files.write(
+      'rl-border.json',
+      JSON.stringify({
+        anchors: [anchor.did],
+        recognitionLists: ['rl-jm.jwt'],
+        accept: [{ countries: '*', credentialTypes: '*', minAssurance: 'high' }],
+      }),
+    );
+    const r = await runMain(['verify', good, '--policy', policy]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('NOT_RECOGNIZED');
+  });
+
+  it('exits 1 with TRUST_LIST_INVALID for a list not signed by the anchor', async () => {
+    files.write('rl-forged.jwt', await list(didJwk(), [entry(issuer.did, 'high')]));
+    const policy = files.write('rl-forged.json', JSON.stringify({ anchors: [didJwk().did], recognitionLists: ['rl-forged.jwt'] }));
+    const r = await runMain(['verify', good, '--policy', policy]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('TRUST_LIST_INVALID');
+  });
+
+  it('exits 2 when a list file named by the policy is missing', async () => {
+    const policy = files.write('rl-missing.json', JSON.stringify({ anchors: [didJwk().did], recognitionLists: ['nowhere.jwt'] }));
+    const r = await runMain(['verify', good, '--policy', policy]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nowhere.jwt');
   });
 });

@@ -4,7 +4,12 @@ import type { RecognitionState } from './recognition/load-lists.js';
 import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
 import type { InputLimits, StatusListProvider, StatusListSource, StatusOptions, VerifyOptions } from './types.js';
 
-export const DEFAULT_LIMITS: Required<InputLimits> = { maxInputLength: 256 * 1024, maxDepth: 32, maxCredentials: 64 };
+export const DEFAULT_LIMITS: Required<InputLimits> = {
+  maxInputLength: 256 * 1024,
+  maxDepth: 32,
+  maxCredentials: 64,
+  maxListLength: 16 * 1024 * 1024,
+};
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 const ALL_FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt'];
 
@@ -145,6 +150,17 @@ function statusContext(options: StatusOptions | undefined, base: StatusContext |
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The context for the lists a verification relies on (recognition and status lists), which may be large. */
+export function listContext(ctx: VerifyContext): VerifyContext {
+  return {
+    ...ctx,
+    trustedIssuers: undefined,
+    recognition: undefined,
+    formats: new Set(['vc+jwt', 'jwt_vc']),
+    limits: { ...ctx.limits, maxInputLength: Math.max(ctx.limits.maxInputLength, ctx.limits.maxListLength) },
+  };
 }
 
 export function nowOf(ctx: VerifyContext): number {

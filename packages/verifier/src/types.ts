@@ -18,6 +18,8 @@ export interface InputLimits {
   maxDepth?: number;
   /** Most credentials accepted in one presentation. Default 64. */
   maxCredentials?: number;
+  /** Largest recognition list or status list credential, in characters. Default 16 MiB. */
+  maxListLength?: number;
 }
 
 /** A status list credential as published: a compact JWT or a JSON credential. */

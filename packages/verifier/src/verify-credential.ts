@@ -1,5 +1,5 @@
 import { parseCompactJws, type VerificationIssue } from '@tradewind/core';
-import { fail, nowOf, type VerifyContext } from './context.js';
+import { fail, listContext, nowOf, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
 import { decodeVcJwt } from './formats/vc-jwt.js';
@@ -78,7 +78,7 @@ export async function checkCredential(
         ctx,
         decoded.credential,
         decoded.issuer,
-        (list: StatusListSource) => checkCredential(ctx, list, { parallel, status: false, recognition: false }),
+        (list: StatusListSource) => checkCredential(listContext(ctx), list, { parallel, status: false, recognition: false }),
         outcome?.statusMaxAgeMs,
       );
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
@@ -112,7 +112,7 @@ export function recognitionState(ctx: VerifyContext): Promise<RecognitionState> 
   const setup = ctx.recognition;
   if (!setup) throw new Error('no recognition policy in this context');
   setup.state ??= loadRecognitionLists(setup.policy, setup.sources, setup.seen, ctx.resolver, (list) =>
-    checkCredential({ ...ctx, trustedIssuers: undefined, formats: new Set(['vc+jwt', 'jwt_vc']) }, list, {
+    checkCredential(listContext(ctx), list, {
       status: false,
       window: false,
       recognition: false,

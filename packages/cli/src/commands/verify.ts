@@ -25,7 +25,8 @@ JWT or JSON; a presentation (vp+jwt, a JWT with a vp claim, or JSON of type
 VerifiablePresentation) is verified together with every credential it carries.
 
 Options:
-  --policy FILE            recognition policy (JSON): {"trustedIssuers": ["did:…", …]}
+  --policy FILE            recognition policy (JSON): trusted issuers, trust anchors and
+                           their recognition list files, accept rules (see the verifier README)
   --status-list URL=FILE   local copy of the status list credential published at URL
                            (repeatable); a credential with a credentialStatus whose list
                            is not given fails with STATUS_UNAVAILABLE

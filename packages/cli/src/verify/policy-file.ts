@@ -1,55 +1,49 @@
-import { isJsonObject } from '@tradewind/core';
-import type { VerifyOptions } from '@tradewind/verifier';
+import { dirname, resolve } from 'node:path';
+import { TradewindError } from '@tradewind/core';
+import { parsePolicy, type VerifyOptions } from '@tradewind/verifier';
 import type { Io } from '../io.js';
 import { readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 /** What a policy file contributes to the verifier's options. */
-export type PolicyOptions = Pick<VerifyOptions, 'trustedIssuers'>;
-
-/** Top-level keys a policy file may have; anything else is refused rather than ignored. */
-const POLICY_KEYS = ['trustedIssuers'] as const;
+export type PolicyOptions = Pick<VerifyOptions, 'policy' | 'recognitionLists'>;
 
 /**
- * Reads a recognition policy file. Today's schema:
- * `{ "trustedIssuers": ["did:…", …] }` (optional; when present, only these issuers are
- * accepted). Unknown keys are usage errors: a misspelt rule that was silently ignored
- * would make the verifier accept more than its operator meant.
+ * Reads a recognition policy file (schema: packages/verifier/schemas/recognition-policy.schema.json)
+ * and the signed recognition lists it names, relative to the policy file. The smallest
+ * policy is `{ "trustedIssuers": ["did:…"] }`. Unknown keys are usage errors: a misspelt
+ * rule that was silently ignored would make the verifier accept more than its operator meant.
  *
  * @example
  * ```ts
- * const policy = await loadPolicyFile('policy.json', io); // { trustedIssuers: ['did:key:z6Mk…'] }
+ * const { policy, recognitionLists } = await loadPolicyFile('barbados-bank.json', io);
  * ```
  */
 export async function loadPolicyFile(path: string, io: Io): Promise<PolicyOptions> {
-  return parsePolicy(await readTextInput(path, io, 'policy file'), path);
+  const policy = parsePolicyText(await readTextInput(path, io, 'policy file'), path);
+  const options: PolicyOptions = { policy };
+  if (policy.recognitionLists?.length) {
+    const base = path === '-' ? process.cwd() : dirname(resolve(path));
+    options.recognitionLists = await Promise.all(
+      policy.recognitionLists.map(async (file) => (await readTextInput(resolve(base, file), io, 'recognition list')).trim()),
+    );
+  }
+  return options;
 }
 
 /** Parses and checks the text of a policy file; `source` names it in error messages. */
-export function parsePolicy(text: string, source: string): PolicyOptions {
+export function parsePolicyText(text: string, source: string): NonNullable<VerifyOptions['policy']> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`policy file ${source} is not JSON: ${(e as Error).message}`);
   }
-  if (!isJsonObject(value)) throw new UsageError(`policy file ${source} must be a JSON object`);
-  const unknown = Object.keys(value).filter((k) => !(POLICY_KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `policy file ${source} has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${POLICY_KEYS.join(', ')})`,
-    );
+  try {
+    return parsePolicy(value);
+  } catch (e) {
+    if (e instanceof TradewindError)
+      throw new UsageError(`policy file ${source}: ${e.message}${e.path && e.path !== '/' ? ` (at ${e.path})` : ''}`);
+    throw e;
   }
-  const policy: PolicyOptions = {};
-  if (value.trustedIssuers !== undefined) {
-    const issuers = value.trustedIssuers;
-    if (!Array.isArray(issuers)) throw new UsageError(`policy file ${source}: trustedIssuers must be an array of DIDs`);
-    issuers.forEach((did, i) => {
-      if (typeof did !== 'string' || !/^did:[a-z0-9]+:\S+$/.test(did)) {
-        throw new UsageError(`policy file ${source}: trustedIssuers[${i}] is not a DID: ${JSON.stringify(did)}`);
-      }
-    });
-    policy.trustedIssuers = issuers as string[];
-  }
-  return policy;
 }

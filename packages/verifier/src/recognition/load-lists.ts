@@ -77,7 +77,7 @@ export async function loadRecognitionLists(
       best.set(list.anchor, list);
     } catch (e) {
       const issue = e instanceof TradewindError ? e.toIssue() : { code: 'TRUST_LIST_INVALID' as const, message: String(e) };
-      problems.push({ ...issue, code: 'TRUST_LIST_INVALID', path: path + (issue.path ?? '') });
+      problems.push({ ...issue, code: 'TRUST_LIST_INVALID', path: path + (issue.path === '/' ? '' : (issue.path ?? '')) });
     }
   }
   const lists = [...best.values()];
