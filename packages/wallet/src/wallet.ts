@@ -115,9 +115,9 @@ export class Wallet {
     const result = await this.verifier.verifyCredential(input, options);
     if (!result.verified) throw new CredentialRejectedError([{ index: 0, errors: result.errors }], false);
     const row = toRow(raw, result, Date.now());
-    const [added] = await this.store.putAll([row]);
+    const added = await this.store.put(row);
     const stored = await this.get(row.id);
-    return { added: added === true, credential: stored, warnings: result.warnings };
+    return { added, credential: stored, warnings: result.warnings };
   }
 
   /**

@@ -1,18 +1,21 @@
 import { type CredentialRow, fromRow, type StoredCredential } from '../credential-record.js';
 import { type CredentialQuery, toSql } from './query.js';
 import { migrate } from './schema.js';
-import { type PreparedStatement, SqliteConnection } from './sqlite.js';
+import { SqliteConnection } from './sqlite.js';
 
 const COLUMNS = 'id, raw, raw_kind, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at';
+const INSERT_ROWS = `INSERT OR IGNORE INTO wallet_credential (${COLUMNS}) SELECT ${COLUMNS.split(', ')
+  .map((c) => `value->>'${c}'`)
+  .join(', ')} FROM json_each(?) ORDER BY key RETURNING id`;
 
 /**
  * The wallet's credential table on an SQLite file. Writes go through one connection,
- * one transaction at a time (a batch is all-or-nothing); reads go through a second
- * connection and so only ever see committed batches.
+ * one at a time (a batch is all-or-nothing); reads go through a second connection and
+ * so only ever see committed batches.
  */
 export class CredentialStore {
   private queue: Promise<unknown> = Promise.resolve();
-  private statements: { insert: PreparedStatement; insertType: PreparedStatement } | undefined;
+  private pending: Array<{ row: CredentialRow; resolve: (added: boolean) => void; reject: (e: unknown) => void }> = [];
 
   private constructor(
     private readonly writer: SqliteConnection,
@@ -36,42 +39,41 @@ export class CredentialStore {
    * (de-duplication). Returns, per row, whether it was new.
    */
   putAll(rows: readonly CredentialRow[]): Promise<boolean[]> {
-    return this.exclusive(async () => {
-      const db = this.writer;
-      await db.exec('BEGIN IMMEDIATE');
-      // Prepared once per connection: a batch is then one round trip per row.
-      this.statements ??= {
-        insert: db.prepare(`INSERT OR IGNORE INTO wallet_credential (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`),
-        insertType: db.prepare('INSERT OR IGNORE INTO wallet_credential_type (type, seq) VALUES (?, last_insert_rowid())'),
-      };
-      const { insert, insertType } = this.statements;
-      try {
-        const added: boolean[] = [];
-        for (const r of rows) {
-          const changes = await insert.run([
-            r.id,
-            r.raw,
-            r.raw_kind,
-            r.format,
-            r.credential_id,
-            r.issuer,
-            r.subject,
-            r.types,
-            r.valid_from,
-            r.valid_until,
-            r.status,
-            r.received_at,
-          ]);
-          added.push(changes > 0);
-          if (changes > 0) for (const type of JSON.parse(r.types) as string[]) await insertType.run([type]);
-        }
-        await db.exec('COMMIT');
-        return added;
-      } catch (e) {
-        await db.exec('ROLLBACK').catch(() => {});
-        throw e;
+    if (rows.length === 0) return Promise.resolve([]);
+    return this.exclusive(() => this.insert(rows));
+  }
+
+  /**
+   * Inserts one row; resolves true when it was new. Rows put while a transaction is
+   * running are committed together in the next one (group commit), so many concurrent
+   * `receive` calls cost one transaction, not one each. A failure fails that group.
+   */
+  put(row: CredentialRow): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (this.pending.length === 1) {
+        void this.exclusive(async () => {
+          const group = this.pending.splice(0);
+          try {
+            const added = await this.insert(group.map((g) => g.row));
+            for (const [i, g] of group.entries()) g.resolve(added[i] === true);
+          } catch (e) {
+            for (const g of group) g.reject(e);
+          }
+        });
       }
     });
+  }
+
+  // One statement per batch: the rows travel as one JSON parameter unpacked by SQLite
+  // (json_each) and the trigger fills the type index. A single statement is atomic on
+  // its own, so the batch is all-or-nothing without BEGIN/COMMIT round trips — which,
+  // over the asynchronous driver, cost as much as the insert itself.
+  private async insert(rows: readonly CredentialRow[]): Promise<boolean[]> {
+    const inserted = await this.writer.all<{ id: string }>(INSERT_ROWS, [JSON.stringify(rows)]);
+    const fresh = new Set(inserted.map((r) => r.id));
+    // A batch may carry the same credential twice: only its first occurrence is new.
+    return rows.map((r) => fresh.delete(r.id));
   }
 
   async get(id: string): Promise<StoredCredential | undefined> {
@@ -118,11 +120,6 @@ export class CredentialStore {
 
   close(): Promise<void> {
     return this.exclusive(async () => {
-      if (this.statements) {
-        await this.statements.insert.finalize();
-        await this.statements.insertType.finalize();
-        this.statements = undefined;
-      }
       await this.reader.close();
       await this.writer.close();
     });

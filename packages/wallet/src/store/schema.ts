@@ -7,7 +7,8 @@ export const WALLET_SCHEMA_VERSION = 1;
 // `credential` table: that table stores the decoded credential (not the bytes as
 // received), has no index on type or validity, and its ORM query path builds and
 // hydrates TypeORM entities row by row — far too slow for 100,000 credentials.
-// `wallet_credential_type` makes "find by type" an index range scan.
+// `wallet_credential_type` makes "find by type" an index range scan; a trigger fills it
+// in the same statement as the credential row, so the two can never disagree.
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS wallet_credential (
      seq INTEGER PRIMARY KEY,
@@ -30,6 +31,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (type, seq)
    ) WITHOUT ROWID;
    CREATE INDEX IF NOT EXISTS wallet_credential_type_seq ON wallet_credential_type (seq);
+   CREATE TRIGGER IF NOT EXISTS wallet_credential_types AFTER INSERT ON wallet_credential BEGIN
+     INSERT OR IGNORE INTO wallet_credential_type (type, seq) SELECT value, NEW.seq FROM json_each(NEW.types);
+   END;
    CREATE INDEX IF NOT EXISTS wallet_credential_issuer ON wallet_credential (issuer, seq);
    CREATE INDEX IF NOT EXISTS wallet_credential_subject ON wallet_credential (subject, seq);
    CREATE INDEX IF NOT EXISTS wallet_credential_valid_until ON wallet_credential (valid_until);`,

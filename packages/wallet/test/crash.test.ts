@@ -1,0 +1,119 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openWallet, type Wallet } from '@tradewind/wallet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issuer, TEST_KDF, tempDir, vcJwt } from './fixtures.js';
+
+// Kills a child process with SIGKILL in the middle of batch imports, many times, and
+// checks after each kill that the file is sound, that no batch is partly visible and
+// that every batch the child reported as committed is still there.
+const KILLS = 12;
+const BATCHES = 60;
+const BATCH_SIZE = 150;
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const WORKER = fileURLToPath(new URL('./crash-worker.mjs', import.meta.url));
+
+const tmp = tempDir();
+const path = tmp.file('crash.db');
+const batchesFile = tmp.file('batches.json');
+let reader: Wallet;
+
+beforeAll(async () => {
+  execFileSync('npx', ['tsc', '-b', 'packages/wallet'], { cwd: ROOT, stdio: 'inherit' });
+  const iss = issuer('key');
+  const batches: string[][] = [];
+  for (let b = 0; b < BATCHES; b++) {
+    batches.push(
+      await Promise.all(Array.from({ length: BATCH_SIZE }, (_, i) => vcJwt(iss, `did:example:holder-${b}-${i}`, { type: `Batch${b}` }))),
+    );
+  }
+  writeFileSync(batchesFile, JSON.stringify(batches));
+  // Created here so the child and this reader share the file from the start.
+  reader = await openWallet({ path, secret: 'crash-test-secret', kdf: TEST_KDF });
+}, 120_000);
+
+afterAll(async () => {
+  await reader?.close();
+  tmp.cleanup();
+});
+
+/** Runs the worker from batch `start`, kills it a random moment after its `after`-th commit; returns the batches it reported. */
+function runAndKill(start: number, after: number): Promise<{ committed: number[]; finished: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [WORKER, path, batchesFile, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const committed: number[] = [];
+    let finished = false;
+    let buffered = '';
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdout?.on('data', (d) => {
+      buffered += d;
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.startsWith('committed ')) {
+          committed.push(Number(line.slice(10)));
+          if (committed.length === after) setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 40));
+        }
+        if (line === 'done') finished = true;
+        nl = buffered.indexOf('\n');
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`worker failed (${code}): ${stderr}`));
+      else resolve({ committed, finished });
+    });
+  });
+}
+
+async function batchCounts(): Promise<number[]> {
+  const counts: number[] = [];
+  for (let b = 0; b < BATCHES; b++) counts.push((await reader.find({ type: `Batch${b}` })).length);
+  return counts;
+}
+
+describe('crash safety', () => {
+  it(`keeps the file sound and batches whole across ${KILLS} SIGKILLs during imports`, async () => {
+    const reported = new Set<number>();
+    let next = 0;
+    let kills = 0;
+    // A reader in this process queries all the time while the child writes (WAL).
+    let reading = true;
+    let reads = 0;
+    const readLoop = (async () => {
+      while (reading) {
+        const seen = await reader.find({ type: `Batch${next}` });
+        expect([0, BATCH_SIZE]).toContain(seen.length);
+        reads++;
+      }
+    })();
+    try {
+      for (let round = 0; round < KILLS && next < BATCHES; round++) {
+        const { committed, finished } = await runAndKill(next, 1 + (round % 3));
+        if (!finished) kills++;
+        for (const b of committed) reported.add(b);
+        expect(await reader.integrityCheck()).toBe('ok');
+        const counts = await batchCounts();
+        for (const [b, n] of counts.entries()) {
+          expect([0, BATCH_SIZE], `batch ${b} is partly visible`).toContain(n);
+          if (reported.has(b)) expect(n, `committed batch ${b} was lost`).toBe(BATCH_SIZE);
+        }
+        const present = counts.flatMap((n, b) => (n > 0 ? [b] : []));
+        // Batches commit in order: what is present is a prefix.
+        expect(present).toEqual(present.map((_, i) => i));
+        next = present.length;
+      }
+    } finally {
+      reading = false;
+      await readLoop;
+    }
+    expect(kills).toBeGreaterThanOrEqual(KILLS - 1);
+    expect(reads).toBeGreaterThan(0);
+    expect(await reader.count()).toBe(next * BATCH_SIZE);
+  }, 120_000);
+});
