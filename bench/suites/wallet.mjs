@@ -4,7 +4,6 @@
 // the same database file, opened by the same agent the wallet uses.
 import { sign } from 'node:crypto';
 import { join } from 'node:path';
-import { verifyCredentials } from '@tradewind/verifier';
 import { openWallet } from '@tradewind/wallet';
 import { normalizeCredential } from 'did-jwt-vc';
 import { ed25519DidKey, jwtVc, vcJwt } from '../lib/fixtures.mjs';
