@@ -78,7 +78,7 @@ export function formatTable(title, rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.filter((r) => !noteRow(r) || i !== 2).map((r) => r[i].length)));
   const fmt = (r) =>
     noteRow(r)
-      ? `  ${''.padEnd(widths[0])}  ${r[2].trim()}`
+      ? `      ${r[2].trim()}`
       : `  ${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2].padEnd(widths[2])}  ${r[3].padStart(widths[3])}  ${r[4].padEnd(widths[4])}  ${r[5]}`.trimEnd();
   return [`${title}`, fmt(head), ...lines.map(fmt)].join('\n');
 }
