@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type CommandEntry, isFamily, listing, usageOf, wantsHelp } from './command.js';
 import { verifyCommand } from './commands/verify.js';
+import { walletCommands } from './commands/wallet.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
 import { reportError } from './output.js';
@@ -10,7 +11,7 @@ import { UsageError } from './usage-error.js';
  * The command table. A new command or family of subcommands is one module under
  * src/commands/ exporting a Command or CommandFamily, plus one line here.
  */
-export const COMMANDS: readonly CommandEntry[] = [verifyCommand];
+export const COMMANDS: readonly CommandEntry[] = [verifyCommand, walletCommands];
 
 function usage(commands: readonly CommandEntry[]): string {
   return [

@@ -1,0 +1,344 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { VerifyOptions } from '@tradewind/verifier';
+import { type CredentialQuery, CredentialRejectedError, openWallet, type StoredCredential, type Wallet } from '@tradewind/wallet';
+import { parseCommandArgs } from '../args.js';
+import type { Command, CommandFamily } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import type { Io } from '../io.js';
+import { printResult } from '../output.js';
+import { readTextInput } from '../read-input.js';
+import { readSecret, SECRET_OPTIONS } from '../secret.js';
+import { UsageError } from '../usage-error.js';
+import { loadPolicyFile } from '../verify/policy-file.js';
+import { loadStatusLists } from '../verify/status-list-flags.js';
+
+/** The environment variable naming the wallet database when `--db` is not given. */
+export const WALLET_DB_ENV = 'TRADEWIND_WALLET_DB';
+/** The environment variable holding the backup passphrase when no `--passphrase-file` is given. */
+export const BACKUP_PASSPHRASE_ENV = 'TRADEWIND_BACKUP_PASSPHRASE';
+
+const DB_OPTIONS = { db: { type: 'string' }, ...SECRET_OPTIONS } as const;
+const DB_HELP = `  --db FILE                wallet database (default: $${WALLET_DB_ENV})
+  --secret-file FILE       file holding the database secret (default: $TRADEWIND_SECRET)`;
+const COMMON_HELP = `  --json                   machine-readable output
+  -h, --help               show this help`;
+
+/** Opens the wallet named by `--db` (or TRADEWIND_WALLET_DB), runs `fn`, closes it. */
+async function withWallet<T>(
+  values: { db?: string | undefined; 'secret-file'?: string | undefined },
+  io: Io,
+  fn: (wallet: Wallet) => Promise<T>,
+  create = false,
+): Promise<T> {
+  const path = values.db ?? io.env[WALLET_DB_ENV];
+  if (path === undefined || path === '') throw new UsageError(`no wallet database given: pass --db FILE or set ${WALLET_DB_ENV}`);
+  if (!create && !existsSync(path)) {
+    throw new UsageError(`no wallet at ${path}; create one with 'tradewind wallet init --db ${path}'`, { code: 'NOT_FOUND' });
+  }
+  const secret = await readSecret(values['secret-file'], io);
+  const wallet = await openWallet({ path, secret, create });
+  try {
+    return await fn(wallet);
+  } finally {
+    await wallet.close();
+  }
+}
+
+function noPositionals(name: string, positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`wallet ${name} takes no positional arguments, got ${positionals.join(' ')}`);
+}
+
+/** One line per credential: id, types, issuer, validity. */
+function renderList(credentials: StoredCredential[]): string {
+  if (credentials.length === 0) return 'no credentials';
+  return credentials
+    .map((c) => {
+      const type = c.types.filter((t) => t !== 'VerifiableCredential').join(',') || 'VerifiableCredential';
+      const until = c.validUntil ? `until ${c.validUntil.toISOString()}` : 'no expiry';
+      return `${c.id}  ${type}  ${c.format}  ${c.issuer}  ${until}`;
+    })
+    .join('\n');
+}
+
+const init: Command = {
+  name: 'init',
+  summary: 'Create a wallet database with a holder DID',
+  usage: `Usage: tradewind wallet init [options]
+
+Options:
+${DB_HELP}
+  --method key|jwk         holder DID method (default key)
+  --key-type Ed25519|P-256 holder key type (default Ed25519)
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { ...DB_OPTIONS, method: { type: 'string' }, 'key-type': { type: 'string' } });
+    noPositionals('init', positionals);
+    const method = values.method ?? 'key';
+    const keyType = values['key-type'] ?? 'Ed25519';
+    if (method !== 'key' && method !== 'jwk') throw new UsageError(`--method takes key or jwk, got ${JSON.stringify(method)}`);
+    if (keyType !== 'Ed25519' && keyType !== 'P-256')
+      throw new UsageError(`--key-type takes Ed25519 or P-256, got ${JSON.stringify(keyType)}`);
+    const did = await withWallet(values, io, (w) => w.createDid({ method, keyType }), true);
+    printResult(io, values.json, did, () => did.did);
+    return EXIT.OK;
+  },
+};
+
+const add: Command = {
+  name: 'add',
+  summary: 'Verify credentials and store them (all or nothing)',
+  usage: `Usage: tradewind wallet add <file|-> [options]
+
+Reads one credential (compact JWT or JSON), a JSON array of them, or one JWT per line,
+verifies each, and stores all of them or, if any fails, none.
+
+Options:
+${DB_HELP}
+  --policy FILE            recognition policy the credentials must satisfy
+  --status-list URL=FILE   local copy of a status list credential (repeatable)
+  --now ISO                verify as of this time
+${COMMON_HELP}
+
+Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...DB_OPTIONS,
+      policy: { type: 'string' },
+      'status-list': { type: 'string', multiple: true },
+      now: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new UsageError('wallet add needs one file, or - for stdin');
+    const options: VerifyOptions = {};
+    if (values.now !== undefined) {
+      if (Number.isNaN(Date.parse(values.now)))
+        throw new UsageError(`--now expects an ISO 8601 date-time, got ${JSON.stringify(values.now)}`);
+      options.now = new Date(values.now);
+    }
+    if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
+    if (values['status-list']) options.status = { lists: await loadStatusLists(values['status-list'], io) };
+    const credentials = splitInput(await readTextInput(positionals[0] as string, io, 'input'));
+    try {
+      const ids = await withWallet(values, io, (w) => w.receiveAll(credentials, options));
+      printResult(io, values.json, { stored: ids }, () => ids.join('\n'));
+      return EXIT.OK;
+    } catch (e) {
+      if (!(e instanceof CredentialRejectedError)) throw e;
+      printResult(io, values.json, { stored: [], rejected: e.rejected }, () =>
+        [
+          'refused, nothing stored:',
+          ...e.rejected.flatMap((r) => r.errors.map((x) => `  credential ${r.index}: ${x.code}: ${x.message}`)),
+        ].join('\n'),
+      );
+      return EXIT.NEGATIVE;
+    }
+  },
+};
+
+/** One credential, a JSON array of credentials, or one compact JWT per line. */
+function splitInput(text: string): Array<string | Record<string, unknown>> {
+  const t = text.trim();
+  if (t === '') throw new UsageError('the input is empty');
+  if (t.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(t);
+    } catch {
+      throw new UsageError('the input starts with [ but is not a JSON array');
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0) throw new UsageError('the input array is empty');
+    return parsed as Array<string | Record<string, unknown>>;
+  }
+  if (t.startsWith('{') || t.startsWith('"')) return [t];
+  return t
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+const list: Command = {
+  name: 'list',
+  summary: 'List stored credentials',
+  usage: `Usage: tradewind wallet list [options]
+
+Options:
+${DB_HELP}
+  --type T                 only credentials of this type
+  --issuer DID             only credentials from this issuer
+  --valid-at ISO           only credentials valid at this time ("now" for the current time)
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...DB_OPTIONS,
+      type: { type: 'string' },
+      issuer: { type: 'string' },
+      'valid-at': { type: 'string' },
+    });
+    noPositionals('list', positionals);
+    const query: CredentialQuery = {};
+    if (values.type !== undefined) query.type = values.type;
+    if (values.issuer !== undefined) query.issuer = values.issuer;
+    const at = values['valid-at'];
+    if (at !== undefined) {
+      if (at !== 'now' && Number.isNaN(Date.parse(at)))
+        throw new UsageError(`--valid-at expects an ISO 8601 date-time or now, got ${JSON.stringify(at)}`);
+      query.validAt = at === 'now' ? new Date() : new Date(at);
+    }
+    const found = await withWallet(values, io, (w) => w.find(query));
+    printResult(io, values.json, found, () => renderList(found));
+    return EXIT.OK;
+  },
+};
+
+const show: Command = {
+  name: 'show',
+  summary: 'Print one credential exactly as received',
+  usage: `Usage: tradewind wallet show <id> [options]
+
+Prints the credential as it was received; with --json, the stored record (metadata too).
+
+Options:
+${DB_HELP}
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, DB_OPTIONS);
+    if (positionals.length !== 1) throw new UsageError('wallet show needs one credential id');
+    const found = await withWallet(values, io, (w) => w.get(positionals[0] as string));
+    printResult(io, values.json, found, () => found.raw);
+    return EXIT.OK;
+  },
+};
+
+const present: Command = {
+  name: 'present',
+  summary: 'Sign a presentation for an audience and nonce',
+  usage: `Usage: tradewind wallet present <id>... --audience A --nonce N [options]
+
+Signs a presentation of the given credentials with the key of the holder DID they are
+about, addressed to one verifier (--audience) and bound to its challenge (--nonce).
+
+Options:
+${DB_HELP}
+  --audience A             the verifier the presentation is for (required)
+  --nonce N                the verifier's challenge (required)
+  --format jwt_vp|vp+jwt   VCDM 1.1 VP-JWT or VCDM 2.0 vp+jwt (default: jwt_vp when all
+                           credentials are jwt_vc, else vp+jwt)
+  --out FILE               write the presentation to FILE instead of stdout
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...DB_OPTIONS,
+      audience: { type: 'string' },
+      nonce: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+    });
+    if (positionals.length === 0) throw new UsageError('wallet present needs at least one credential id');
+    if (!values.audience) throw new UsageError('wallet present needs --audience');
+    if (!values.nonce) throw new UsageError('wallet present needs --nonce');
+    const format = values.format;
+    if (format !== undefined && format !== 'jwt_vp' && format !== 'vp+jwt')
+      throw new UsageError(`--format takes jwt_vp or vp+jwt, got ${JSON.stringify(format)}`);
+    const vp = await withWallet(values, io, (w) =>
+      w.present({
+        credentials: positionals,
+        audience: values.audience as string,
+        nonce: values.nonce as string,
+        ...(format ? { format } : {}),
+      }),
+    );
+    if (values.out !== undefined) await writeFile(values.out, `${vp}\n`);
+    printResult(io, values.json, { presentation: vp, ...(values.out ? { out: values.out } : {}) }, () =>
+      values.out ? `written to ${values.out}` : vp,
+    );
+    return EXIT.OK;
+  },
+};
+
+const remove: Command = {
+  name: 'delete',
+  summary: 'Delete a stored credential',
+  usage: `Usage: tradewind wallet delete <id> [options]
+
+Options:
+${DB_HELP}
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, DB_OPTIONS);
+    if (positionals.length !== 1) throw new UsageError('wallet delete needs one credential id');
+    await withWallet(values, io, (w) => w.delete(positionals[0] as string));
+    printResult(io, values.json, { deleted: positionals[0] }, () => `deleted ${positionals[0]}`);
+    return EXIT.OK;
+  },
+};
+
+const PASSPHRASE_OPTIONS = { 'passphrase-file': { type: 'string' } } as const;
+const PASSPHRASE_HELP = `  --passphrase-file FILE   file holding the backup passphrase (default: $${BACKUP_PASSPHRASE_ENV})`;
+
+async function readPassphrase(file: string | undefined, io: Io): Promise<string> {
+  const passphrase =
+    file !== undefined ? (await readTextInput(file, io, 'passphrase file')).replace(/\r?\n$/, '') : io.env[BACKUP_PASSPHRASE_ENV];
+  if (!passphrase) throw new UsageError(`no backup passphrase: pass --passphrase-file FILE or set ${BACKUP_PASSPHRASE_ENV}`);
+  return passphrase;
+}
+
+const exportBackup: Command = {
+  name: 'export',
+  summary: 'Write an encrypted backup of keys, DIDs and credentials',
+  usage: `Usage: tradewind wallet export --out FILE [options]
+
+Options:
+${DB_HELP}
+${PASSPHRASE_HELP}
+  --out FILE               the backup file to write
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { ...DB_OPTIONS, ...PASSPHRASE_OPTIONS, out: { type: 'string' } });
+    noPositionals('export', positionals);
+    if (!values.out) throw new UsageError('wallet export needs --out FILE');
+    const passphrase = await readPassphrase(values['passphrase-file'], io);
+    const backup = await withWallet(values, io, (w) => w.exportBackup(passphrase));
+    await writeFile(values.out, backup, { mode: 0o600 });
+    printResult(
+      io,
+      values.json,
+      { out: values.out, bytes: backup.length },
+      () => `backup written to ${values.out} (${backup.length} bytes)`,
+    );
+    return EXIT.OK;
+  },
+};
+
+const importBackup: Command = {
+  name: 'import',
+  summary: 'Restore an encrypted backup into a new, empty wallet',
+  usage: `Usage: tradewind wallet import <backup-file> [options]
+
+Options:
+${DB_HELP}
+${PASSPHRASE_HELP}
+${COMMON_HELP}
+
+A wrong passphrase or a damaged file fails with BACKUP_INVALID and changes nothing.`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { ...DB_OPTIONS, ...PASSPHRASE_OPTIONS });
+    if (positionals.length !== 1) throw new UsageError('wallet import needs one backup file');
+    const passphrase = await readPassphrase(values['passphrase-file'], io);
+    let file: Buffer;
+    try {
+      file = await readFile(positionals[0] as string);
+    } catch (cause) {
+      throw new UsageError(`cannot read backup file ${positionals[0]}: ${(cause as Error).message}`, { cause });
+    }
+    const summary = await withWallet(values, io, (w) => w.importBackup(file, passphrase), true);
+    printResult(io, values.json, summary, () => `restored ${summary.dids.length} DIDs and ${summary.credentials} credentials`);
+    return EXIT.OK;
+  },
+};
+
+/** `tradewind wallet …`: the holder's wallet. */
+export const walletCommands: CommandFamily = {
+  name: 'wallet',
+  summary: 'Keep credentials, present them, back them up',
+  subcommands: [init, add, list, show, present, remove, exportBackup, importBackup],
+};
