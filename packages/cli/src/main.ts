@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type CommandEntry, isFamily, listing, usageOf, wantsHelp } from './command.js';
+import { didCommands } from './commands/did.js';
+import { issueBatchCommand, issueCommand } from './commands/issue.js';
+import { issuerCommands } from './commands/issuer.js';
+import { statusCommands } from './commands/status.js';
 import { verifyCommand } from './commands/verify.js';
 import { walletCommands } from './commands/wallet.js';
 import { EXIT, type ExitCode } from './exit-codes.js';

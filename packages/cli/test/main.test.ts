@@ -12,7 +12,7 @@ describe('tradewind', () => {
     const r = await runMain(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: tradewind <command>');
-    expect(r.stdout).toMatch(/^ {2}verify {2}Verify a credential or presentation offline$/m);
+    expect(r.stdout).toMatch(/^ {2}verify +Verify a credential or presentation offline$/m);
   });
 
   it('prints the usage on stderr and exits 2 without a command', async () => {
@@ -37,7 +37,7 @@ describe('tradewind', () => {
   it('refuses an unknown command with exit 2', async () => {
     const r = await runMain(['verfy', 'x.jwt']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("tradewind: unknown command 'verfy' (known: verify)");
+    expect(r.stderr).toMatch(/tradewind: unknown command 'verfy' \(known: verify[,)]/);
   });
 });
 

@@ -1,0 +1,188 @@
+import { isJsonObject, type JsonObject } from '@tradewind/core';
+import type { IssueRequest } from '@tradewind/issuer';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, parseFormatFlag, parseStatusFlag, withIssuer } from '../issuer/open-store.js';
+import { progressBar } from '../issuer/progress-bar.js';
+import { printResult } from '../output.js';
+import { readTextInput } from '../read-input.js';
+import { UsageError } from '../usage-error.js';
+
+const ISSUE_USAGE = `Usage: tradewind issue --type T (--subject FILE|- | --claim NAME=VALUE...) [options]
+
+Issues one credential from the default issuer DID (or --issuer), records it in the
+issuance log with its status list entries, and prints it (the JWT) on stdout.
+
+Options:
+${ISSUER_DB_HELP}
+  --type T                 credential type (repeatable)
+  --subject FILE|-         the subject claims as a JSON object
+  --claim NAME=VALUE       one claim (repeatable; adds to --subject)
+  --subject-id URI         the subject id (usually the holder DID)
+  --format vc+jwt|jwt_vc   default vc+jwt
+  --issuer DID             issuer DID of the database (default: the default DID)
+  --id URI                 credential id (default urn:uuid:…)
+  --valid-from ISO         default now
+  --valid-until ISO        no expiry by default
+  --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
+  --json                   print id, status entries and the JWT as JSON
+  -h, --help               show this help`;
+
+/** `tradewind issue`: one credential. */
+export const issueCommand: Command = {
+  name: 'issue',
+  summary: 'Issue one credential',
+  usage: ISSUE_USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...ISSUER_DB_OPTIONS,
+      type: { type: 'string', multiple: true },
+      subject: { type: 'string' },
+      claim: { type: 'string', multiple: true },
+      'subject-id': { type: 'string' },
+      format: { type: 'string' },
+      issuer: { type: 'string' },
+      id: { type: 'string' },
+      'valid-from': { type: 'string' },
+      'valid-until': { type: 'string' },
+      status: { type: 'string' },
+    });
+    if (positionals.length > 0) throw new UsageError(`issue takes no positional arguments, got ${positionals.join(' ')}`);
+    if (!values.type || values.type.length === 0) throw new UsageError('issue needs --type');
+    let subject: JsonObject = {};
+    if (values.subject !== undefined) {
+      const text = await readTextInput(values.subject, io, 'subject file');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new UsageError(`subject file ${values.subject} is not JSON: ${(e as Error).message}`);
+      }
+      if (!isJsonObject(parsed)) throw new UsageError(`subject file ${values.subject} must hold a JSON object of claims`);
+      subject = parsed;
+    }
+    for (const claim of values.claim ?? []) {
+      const eq = claim.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--claim takes NAME=VALUE, got ${JSON.stringify(claim)}`);
+      subject[claim.slice(0, eq)] = claim.slice(eq + 1);
+    }
+    if (values['subject-id'] !== undefined) subject.id = values['subject-id'];
+    if (Object.keys(subject).length === 0) throw new UsageError('issue needs claims: --subject FILE or --claim NAME=VALUE');
+    const request: IssueRequest = { type: values.type, credentialSubject: subject };
+    const format = parseFormatFlag(values.format);
+    const status = parseStatusFlag(values.status);
+    if (format) request.format = format;
+    if (status) request.status = status;
+    if (values.issuer !== undefined) request.issuer = values.issuer;
+    if (values.id !== undefined) request.id = values.id;
+    if (values['valid-from'] !== undefined) request.validFrom = values['valid-from'];
+    if (values['valid-until'] !== undefined) request.validUntil = values['valid-until'];
+    const issued = await withIssuer(values, io, (issuer) => issuer.issue(request));
+    if (values.json) {
+      printResult(
+        io,
+        true,
+        { id: issued.id, format: issued.format, issuer: issued.issuer, issuedAt: issued.issuedAt, status: issued.status, jwt: issued.jwt },
+        () => '',
+      );
+    } else {
+      io.stdout(`${issued.jwt}\n`);
+      io.stderr(`Issued ${issued.id} (${issued.format}) by ${issued.issuer}\n`);
+    }
+    return EXIT.OK;
+  },
+};
+
+const BATCH_USAGE = `Usage: tradewind issue-batch FILE --type T [options]
+
+Issues one credential per record of a registry extract (FILE.jsonl: one JSON object
+per line; FILE.csv: header row, one record per row). Every record is validated first;
+bad records are listed by line and the rest issued in transactions. Running the same
+file again after an interruption issues only what is missing.
+
+Reserved fields: recordKey (idempotency key), id, subjectId, validFrom, validUntil;
+every other field is a claim of the subject.
+
+Options:
+${ISSUER_DB_HELP}
+  --type T                 credential type (repeatable)
+  --format vc+jwt|jwt_vc   default vc+jwt
+  --issuer DID             issuer DID of the database (default: the default DID)
+  --valid-until ISO        validity end for records without their own
+  --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
+  --require CLAIM          a claim every record must have (repeatable, dot paths)
+  --out FILE               append issued credentials as JSONL (default FILE.issued.jsonl)
+  --transaction-size N     records per transaction (default 500)
+  --reemit                 also write credentials issued by an earlier run of this file
+  --dry-run                only validate
+  --json                   print the summary as JSON
+  -h, --help               show this help
+
+Exit status: 0 all records issued (or already issued), 1 some records invalid
+(listed), 2 usage error.`;
+
+/** `tradewind issue-batch FILE`. */
+export const issueBatchCommand: Command = {
+  name: 'issue-batch',
+  summary: 'Issue credentials from a JSONL or CSV registry extract',
+  usage: BATCH_USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...ISSUER_DB_OPTIONS,
+      type: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      issuer: { type: 'string' },
+      'valid-until': { type: 'string' },
+      status: { type: 'string' },
+      require: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'transaction-size': { type: 'string' },
+      reemit: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError('issue-batch takes one input file');
+    const input = positionals[0] as string;
+    if (!/\.(csv|jsonl|ndjson)$/i.test(input)) throw new UsageError(`cannot tell the format of ${input}: name it .csv or .jsonl`);
+    if (!values.type || values.type.length === 0) throw new UsageError('issue-batch needs --type');
+    const size = values['transaction-size'] === undefined ? undefined : Number(values['transaction-size']);
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 1 || size > 10_000))
+      throw new UsageError('--transaction-size takes an integer from 1 to 10000');
+    const out = values.out ?? `${input}.issued.jsonl`;
+    const format = parseFormatFlag(values.format);
+    const status = parseStatusFlag(values.status);
+    const bar = progressBar(io);
+    const result = await withIssuer(values, io, async (issuer) => {
+      try {
+        return await issuer.issueBatch(
+          { path: input },
+          {
+            type: values.type as string[],
+            onProgress: (p) => bar.update(p),
+            ...(values['dry-run'] ? { dryRun: true } : { outputPath: out }),
+            ...(format ? { format } : {}),
+            ...(status ? { status } : {}),
+            ...(values.issuer ? { issuer: values.issuer } : {}),
+            ...(values['valid-until'] ? { validUntil: values['valid-until'] } : {}),
+            ...(values.require ? { requiredClaims: values.require } : {}),
+            ...(size ? { transactionSize: size } : {}),
+            ...(values.reemit ? { reemit: true } : {}),
+          },
+        );
+      } finally {
+        bar.done();
+      }
+    });
+    const summary = { ...result, output: values['dry-run'] ? undefined : out };
+    printResult(io, values.json, summary, () =>
+      [
+        values['dry-run']
+          ? `Checked ${result.total + result.invalid.length} records: ${result.total} valid, ${result.invalid.length} invalid (dry run, nothing issued).`
+          : `Issued ${result.issued}, already issued ${result.skipped}, invalid ${result.invalid.length} (batch ${result.batchId}).`,
+        ...(result.issued > 0 || (values.reemit && result.skipped > 0) ? [`Credentials appended to ${out}`] : []),
+        ...result.invalid.map((i) => `  line ${i.line}: ${i.reason}`),
+      ].join('\n'),
+    );
+    return result.invalid.length > 0 ? EXIT.NEGATIVE : EXIT.OK;
+  },
+};

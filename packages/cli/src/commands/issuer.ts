@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import type { DidMethod, KeyAlgorithm } from '@tradewind/issuer';
+import { parseCommandArgs } from '../args.js';
+import type { Command, CommandFamily } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { ISSUER_DB_ENV, ISSUER_DB_HELP, ISSUER_DB_OPTIONS, withIssuer } from '../issuer/open-store.js';
+import { printResult } from '../output.js';
+import { UsageError } from '../usage-error.js';
+
+/** Checks the DID flags shared by `issuer init` and `did create`. */
+export function didFlags(values: { method?: string | undefined; 'key-type'?: string | undefined; domain?: string | undefined }): {
+  method: DidMethod;
+  keyType: KeyAlgorithm;
+  domain?: string;
+} {
+  const method = (values.method ?? 'key') as DidMethod;
+  if (!['key', 'jwk', 'web'].includes(method)) throw new UsageError(`--method takes key, jwk or web, got ${JSON.stringify(values.method)}`);
+  const keyType = (values['key-type'] ?? 'Ed25519') as KeyAlgorithm;
+  if (keyType !== 'Ed25519' && keyType !== 'P-256')
+    throw new UsageError(`--key-type takes Ed25519 or P-256, got ${JSON.stringify(values['key-type'])}`);
+  if (method === 'web' && !values.domain) throw new UsageError('--method web needs --domain (e.g. registry.gov.example)');
+  return values.domain ? { method, keyType, domain: values.domain } : { method, keyType };
+}
+
+export const DID_FLAGS = {
+  method: { type: 'string' },
+  'key-type': { type: 'string' },
+  domain: { type: 'string' },
+} as const;
+
+const INIT_USAGE = `Usage: tradewind issuer init --db FILE --status-base-url URL [options]
+
+Creates an issuer database (SQLite, keys encrypted with the secret) and its first DID,
+which becomes the default issuer.
+
+Options:
+${ISSUER_DB_HELP}
+  --status-base-url URL    where the status lists will be published
+                           (list n is URL/n); needed to issue credentials with status
+  --method key|jwk|web     DID method of the first DID (default key)
+  --key-type Ed25519|P-256 key type (default Ed25519)
+  --domain HOST[:PATH]     did:web host (and path, colon-separated)
+  --no-did                 create the database without a DID
+  --json                   print the result as JSON
+  -h, --help               show this help`;
+
+const init: Command = {
+  name: 'init',
+  summary: 'Create an issuer database and its first DID',
+  usage: INIT_USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...ISSUER_DB_OPTIONS,
+      ...DID_FLAGS,
+      'status-base-url': { type: 'string' },
+      'no-did': { type: 'boolean' },
+    });
+    if (positionals.length > 0) throw new UsageError(`issuer init takes no positional arguments, got ${positionals.join(' ')}`);
+    const path = values.db ?? io.env[ISSUER_DB_ENV];
+    if (path && existsSync(path))
+      throw new UsageError(`${path} already exists; an issuer database is created once`, { code: 'ALREADY_EXISTS' });
+    const flags = didFlags(values);
+    const extra = values['status-base-url'] === undefined ? {} : { statusListBaseUrl: values['status-base-url'] };
+    const result = await withIssuer(
+      values,
+      io,
+      async (issuer) => {
+        const did = values['no-did'] ? undefined : await issuer.createDid(flags);
+        return { db: path, did: did?.did, verificationMethod: did?.verificationMethod, statusListBaseUrl: issuer.statusListBaseUrl };
+      },
+      { create: true, extra },
+    );
+    printResult(io, values.json, result, () =>
+      [
+        `Created issuer database ${result.db}`,
+        result.did ? `Issuer DID: ${result.did}` : 'No DID yet: create one with tradewind did create',
+        result.statusListBaseUrl
+          ? `Status lists: ${result.statusListBaseUrl}/<n>`
+          : 'Status lists: not configured (pass --status-base-url to issue with status)',
+      ].join('\n'),
+    );
+    return EXIT.OK;
+  },
+};
+
+const LOG_USAGE = `Usage: tradewind issuer log [options]
+
+Lists what the issuer issued (the issuance log), oldest first, with current status.
+
+Options:
+${ISSUER_DB_HELP}
+  --type T                 only credentials of this type
+  --subject ID             only credentials about this subject
+  --since ISO              issued at or after
+  --limit N                at most N entries (default 100)
+  --json                   print the entries as JSON
+  -h, --help               show this help`;
+
+const log: Command = {
+  name: 'log',
+  summary: 'List issued credentials and their status',
+  usage: LOG_USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      ...ISSUER_DB_OPTIONS,
+      type: { type: 'string' },
+      subject: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+    });
+    const limit = values.limit === undefined ? 100 : Number(values.limit);
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit takes a positive integer');
+    const entries = await withIssuer(values, io, (issuer) =>
+      issuer.log({
+        limit,
+        ...(values.type === undefined ? {} : { type: values.type }),
+        ...(values.subject === undefined ? {} : { subjectId: values.subject }),
+        ...(values.since === undefined ? {} : { since: values.since }),
+      }),
+    );
+    printResult(io, values.json, entries, () =>
+      entries.length === 0
+        ? 'No credentials issued.'
+        : entries
+            .map(
+              (e) =>
+                `${e.issuedAt}  ${e.credentialId}  ${e.types.filter((t) => t !== 'VerifiableCredential').join(',')}  ${e.subjectId ?? '-'}${e.revoked ? '  REVOKED' : ''}${e.suspended ? '  SUSPENDED' : ''}`,
+            )
+            .join('\n'),
+    );
+    return EXIT.OK;
+  },
+};
+
+/** `tradewind issuer init|log`. */
+export const issuerCommands: CommandFamily = {
+  name: 'issuer',
+  summary: 'Create and inspect an issuer database',
+  subcommands: [init, log],
+};
