@@ -15,7 +15,15 @@ import { UsageError } from './usage-error.js';
  * The command table. A new command or family of subcommands is one module under
  * src/commands/ exporting a Command or CommandFamily, plus one line here.
  */
-export const COMMANDS: readonly CommandEntry[] = [verifyCommand, walletCommands];
+export const COMMANDS: readonly CommandEntry[] = [
+  verifyCommand,
+  issuerCommands,
+  didCommands,
+  issueCommand,
+  issueBatchCommand,
+  statusCommands,
+  walletCommands,
+];
 
 function usage(commands: readonly CommandEntry[]): string {
   return [
