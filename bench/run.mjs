@@ -46,7 +46,7 @@ for (const file of files) {
     if (typeof mod.default !== 'function') throw new Error(`${file} has no default export function run(h)`);
     const rows = evaluate(await mod.default(h));
     const durationMs = Math.round(performance.now() - start);
-    suites.push({ file, title, durationMs, rows });
+    suites.push({ file, title, durationMs, loadavg: loadavg().map((x) => Math.round(x * 100) / 100), rows });
     console.log(`\n${formatTable(title, rows)}\n  (${(durationMs / 1000).toFixed(1)} s)`);
   } catch (e) {
     failed = true;
