@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { TradewindError } from '@tradewind/core';
 import { CredentialRejectedError, openWallet, type Wallet } from '@tradewind/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -224,10 +224,17 @@ describe('database', () => {
     const backup = await w.exportBackup('pass', { kdf: { log2N: 10, r: 8, p: 1 } });
     // The private keys, obtained through the one path that decrypts them.
     const { exportDids } = await import('../src/holder-keys.js');
-    const keys = (await exportDids(w.agent)).flatMap((d) => d.keys.map((k) => k.privateKeyHex));
+    const exported = await exportDids(w.agent);
+    const keys = exported.flatMap((d) => d.keys.map((k) => k.privateKeyHex));
+    // Control: the same search does find the keys in their plaintext form.
+    const plaintext = Buffer.from(JSON.stringify(exported));
+    for (const hex of keys) expect(plaintext.includes(Buffer.from(hex.slice(0, 64)))).toBe(true);
+    // The files while the wallet is open (WAL not yet checkpointed) and after closing.
+    const walOpen = existsSync(`${path}-wal`) ? [readFileSync(`${path}-wal`)] : [];
+    const dbOpen = readFileSync(path);
     await w.close();
     expect(keys).toHaveLength(2);
-    const files = [readFileSync(path), readFileSync(`${path}-wal`, { flag: 'a+' }), backup];
+    const files = [dbOpen, ...walOpen, readFileSync(path), backup];
     for (const hex of keys) {
       const raw = Buffer.from(hex, 'hex').subarray(0, 32);
       for (const bytes of files) {
