@@ -13,15 +13,14 @@ export const median = (values) => {
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
 /**
- * Operations per second of `fn`, called one at a time (awaited when it returns a
- * promise). Warm-up first, so the JIT has settled, then `rounds` rounds of at least
- * `minTimeMs` each; the result is the median round.
+ * Makes `fn` ready for timed rounds: finds out whether it is async, warms it up so the
+ * JIT has settled, and picks how many calls go between two clock reads (enough that
+ * reading the clock is negligible for fast functions). Returns one timed round.
  */
-export async function measure(fn, { minTimeMs = 400, warmupMs = 250, rounds = 5 } = {}) {
+async function prepare(fn, warmupMs) {
   const first = fn();
   const isAsync = typeof first?.then === 'function';
   if (isAsync) await first;
-  // Calls per timer read: enough that reading the clock is negligible for fast functions.
   let chunk = 1;
   const warmEnd = performance.now() + warmupMs;
   while (performance.now() < warmEnd) {
@@ -30,8 +29,8 @@ export async function measure(fn, { minTimeMs = 400, warmupMs = 250, rounds = 5 
     else for (let i = 0; i < chunk; i++) fn();
     if (performance.now() - t0 < 1) chunk *= 2;
   }
-  const results = [];
-  for (let r = 0; r < rounds; r++) {
+  /** Calls `fn` for at least `minTimeMs`; returns calls per second. */
+  return async function round(minTimeMs) {
     let n = 0;
     const start = performance.now();
     let elapsed = 0;
@@ -41,9 +40,22 @@ export async function measure(fn, { minTimeMs = 400, warmupMs = 250, rounds = 5 
       n += chunk;
       elapsed = performance.now() - start;
     } while (elapsed < minTimeMs);
-    results.push((n * 1000) / elapsed);
-  }
-  return { value: round3(median(results)), unit: 'ops/s', rounds: results.map(round3) };
+    return (n * 1000) / elapsed;
+  };
+}
+
+const summary = (results) => ({ value: round3(median(results)), unit: 'ops/s', rounds: results.map(round3) });
+
+/**
+ * Operations per second of `fn`, called one at a time (awaited when it returns a
+ * promise). Warm-up first, then `rounds` rounds of at least `minTimeMs` each; the
+ * result is the median round.
+ */
+export async function measure(fn, { minTimeMs = 400, warmupMs = 250, rounds = 5 } = {}) {
+  const round = await prepare(fn, warmupMs);
+  const results = [];
+  for (let r = 0; r < rounds; r++) results.push(await round(minTimeMs));
+  return summary(results);
 }
 
 /**
@@ -58,7 +70,41 @@ export async function measureBatch(fn, n, { rounds = 3, warmup = 1 } = {}) {
     await fn();
     results.push((n * 1000) / (performance.now() - start));
   }
-  return { value: round3(median(results)), unit: 'ops/s', rounds: results.map(round3) };
+  return summary(results);
+}
+
+/**
+ * Measures several operations in alternating rounds: round 1 of each, then round 2 of
+ * each, and so on (the order rotating). On a shared machine the load changes over
+ * seconds; interleaving spreads that change over every operation alike, so ratios
+ * between them hold even when absolute figures move. Each entry is either a function
+ * (one operation per call, as in {@link measure}) or `{ fn, batch: n }` (n items per
+ * call, as in {@link measureBatch}; one call per round). Returns `{ [name]: result }`.
+ */
+export async function measureInterleaved(entries, { minTimeMs = 400, warmupMs = 250, rounds = 5 } = {}) {
+  const names = Object.keys(entries);
+  const rounders = {};
+  for (const name of names) {
+    const entry = entries[name];
+    if (typeof entry === 'function') {
+      rounders[name] = await prepare(entry, warmupMs);
+    } else {
+      await entry.fn(); // warm-up call
+      rounders[name] = async () => {
+        const start = performance.now();
+        await entry.fn();
+        return (entry.batch * 1000) / (performance.now() - start);
+      };
+    }
+  }
+  const results = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + r) % names.length];
+      results[name].push(await rounders[name](minTimeMs));
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, summary(results[n])]));
 }
 
 /**

@@ -20,6 +20,8 @@ export function evaluate(rows) {
     byName.set(row.name, row);
   }
   for (const row of rows) {
+    // Comparisons are filled in below; copies keep an object shared between rows apart.
+    if (row.compare) row.compare = row.compare.map((c) => ({ ...c }));
     const verdicts = [];
     if (row.target) verdicts.push(meets(row.value, row.target));
     for (const c of row.compare ?? []) {
