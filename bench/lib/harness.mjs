@@ -3,9 +3,12 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ed25519DidKey, jwsParts, jwtVc } from './fixtures.mjs';
 import { coldStart, measure, measureBatch, measureInterleaved } from './measure.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const RAW_ED25519 = 'raw node:crypto Ed25519 verify';
 
@@ -79,7 +82,7 @@ export async function createHarness(suiteName) {
     measure: (fn, o = {}) => measure(fn, quick ? { minTimeMs: 150, warmupMs: 100, rounds: 3, ...o } : o),
     measureBatch: (fn, n, o = {}) => measureBatch(fn, n, quick ? { rounds: 1, ...o } : o),
     measureInterleaved: (entries, o = {}) => measureInterleaved(entries, quick ? { minTimeMs: 150, warmupMs: 100, rounds: 3, ...o } : o),
-    coldStart: (script, o = {}) => coldStart(script, quick ? { runs: 3, ...o } : o),
+    coldStart: (script, o = {}) => coldStart(script, { cwd: ROOT, ...(quick ? { runs: 3 } : {}), ...o }),
     baselines: { rawEd25519: () => rawEd25519(quick), rawEd25519Op },
     shared: sharedFixtures,
     tmpDir,
