@@ -1,4 +1,12 @@
-import { createPrivateKey, createPublicKey, ECDH, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  ECDH,
+  generateKeyPairSync,
+  type KeyObject,
+  sign as nodeSign,
+  type SignKeyObjectInput,
+} from 'node:crypto';
 import { TradewindError } from '@tradewind/core';
 import type { IKey, ManagedKeyInfo, MinimalImportableKey, TKeyType } from '@veramo/core-types';
 import { AbstractKeyManagementSystem, type AbstractPrivateKeyStore } from '@veramo/key-manager';
@@ -91,12 +99,12 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
       if (algorithm !== undefined && algorithm !== 'EdDSA' && algorithm !== 'Ed25519') {
         throw new TradewindError('UNSUPPORTED_ALGORITHM', `an Ed25519 key cannot sign ${algorithm}`);
       }
-      return nodeSign(null, data, loaded.key);
+      return signOnThreadPool(null, data, loaded.key);
     }
     if (algorithm !== undefined && algorithm !== 'ES256') {
       throw new TradewindError('UNSUPPORTED_ALGORITHM', `a P-256 key cannot sign ${algorithm}`);
     }
-    return nodeSign('sha256', data, { key: loaded.key, dsaEncoding: 'ieee-p1363' });
+    return signOnThreadPool('sha256', data, { key: loaded.key, dsaEncoding: 'ieee-p1363' });
   }
 
   override async sharedSecret(): Promise<string> {
@@ -131,6 +139,14 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
     this.loaded.set(kid, loaded);
     return loaded;
   }
+}
+
+// The callback form of crypto.sign runs on libuv's thread pool: several signatures in
+// flight use every core and leave the main thread free to build the next credentials.
+function signOnThreadPool(algorithm: string | null, data: Uint8Array, key: KeyObject | SignKeyObjectInput): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    nodeSign(algorithm, data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+  });
 }
 
 function privateKeyObject(type: SupportedKeyType, privateKeyHex: string): KeyObject {

@@ -57,7 +57,7 @@ interface Row {
 
 /** Inserts log rows (multi-row statements, inside the issuance transaction). */
 export async function insertLogRecords(query: Query, records: IssuanceRecord[]): Promise<void> {
-  const CHUNK = 80;
+  const CHUNK = 500;
   for (let i = 0; i < records.length; i += CHUNK) {
     const part = records.slice(i, i + CHUNK);
     const params: unknown[] = [];

@@ -28,6 +28,23 @@ export interface GroupContext {
   batchId?: string;
 }
 
+// Signatures in flight at once: enough to keep every core of the thread pool busy,
+// few enough that SQLite's statements (on the same pool) do not queue behind them all.
+const SIGNING_CONCURRENCY = 64;
+
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
 /**
  * Issues requests inside one open transaction: allocates status indexes, signs, and
  * writes status entries and log rows. The caller's transaction makes it all-or-nothing.
@@ -53,7 +70,7 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
     allocations.set(key, await allocateIndexes(query, { ...w, baseUrl: ctx.baseUrl, listLength: ctx.listLength, now: issuedAt }));
   }
   const cursor = new Map<string, number>();
-  const issued: IssuedCredential[] = [];
+  const built: Array<{ r: NormalizedRequest; credential: VerifiableCredential; status: CredentialStatus[] }> = [];
   const entries: Array<StatusAllocation & { credentialId: string }> = [];
   const log: IssuanceRecord[] = [];
   for (const r of requests) {
@@ -65,9 +82,7 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
       mine.push((allocations.get(key) as StatusAllocation[])[at] as StatusAllocation);
     }
     const status = mine.map(statusEntry);
-    const credential = buildCredential(r, status);
-    const signer = ctx.signers.get(r.issuer) as ManagedDid;
-    const jwt = await signCredential(ctx.agent, signer, credential, r.format, iat);
+    built.push({ r, credential: buildCredential(r, status), status });
     for (const a of mine) entries.push({ ...a, credentialId: r.id });
     const subjectId = typeof r.credentialSubject.id === 'string' ? r.credentialSubject.id : undefined;
     const record: IssuanceRecord = {
@@ -85,11 +100,25 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
     if (ctx.logClaims) record.claims = r.credentialSubject;
     if (ctx.batchId !== undefined) record.batchId = ctx.batchId;
     log.push(record);
-    const out: IssuedCredential = { id: r.id, format: r.format, jwt, credential, issuer: r.issuer, status, issuedAt };
-    if (r.recordKey !== undefined) out.recordKey = r.recordKey;
-    issued.push(out);
   }
-  await insertEntries(query, entries);
-  await insertLogRecords(query, log);
+  // The rows do not depend on the signatures: SQLite writes them while the thread pool
+  // signs. Either failing rejects, and the caller's transaction rolls everything back.
+  const writes = (async () => {
+    await insertEntries(query, entries);
+    await insertLogRecords(query, log);
+  })();
+  const signing = mapConcurrently(built, SIGNING_CONCURRENCY, ({ r, credential }) =>
+    signCredential(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential, r.format, iat),
+  );
+  // Settle both before returning or throwing: a rollback must not overtake an insert in flight.
+  const [written, signed] = await Promise.allSettled([writes, signing]);
+  if (written.status === 'rejected') throw written.reason;
+  if (signed.status === 'rejected') throw signed.reason;
+  const jwts = signed.value;
+  const issued = built.map(({ r, credential, status }, i) => {
+    const out: IssuedCredential = { id: r.id, format: r.format, jwt: jwts[i] as string, credential, issuer: r.issuer, status, issuedAt };
+    if (r.recordKey !== undefined) out.recordKey = r.recordKey;
+    return out;
+  });
   return issued;
 }

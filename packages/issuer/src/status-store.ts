@@ -86,7 +86,7 @@ async function openList(
 
 /** Records allocated entries for credentials (multi-row inserts, inside the issuance transaction). */
 export async function insertEntries(query: Query, entries: Array<StatusAllocation & { credentialId: string }>): Promise<void> {
-  const CHUNK = 200;
+  const CHUNK = 1000;
   for (let i = 0; i < entries.length; i += CHUNK) {
     const part = entries.slice(i, i + CHUNK);
     const params: unknown[] = [];
