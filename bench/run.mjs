@@ -47,7 +47,7 @@ for (const file of files) {
     const rows = evaluate(await mod.default(h));
     const durationMs = Math.round(performance.now() - start);
     suites.push({ file, title, durationMs, loadavg: loadavg().map((x) => Math.round(x * 100) / 100), rows });
-    console.log(`\n${formatTable(title, rows)}\n  (${(durationMs / 1000).toFixed(1)} s)`);
+    console.log(`\n${formatTable(title, rows)}\n  (${(durationMs / 1000).toFixed(1)} s, load average ${loadavg()[0].toFixed(2)})`);
   } catch (e) {
     failed = true;
     suites.push({ file, title, error: String(e?.stack ?? e) });
