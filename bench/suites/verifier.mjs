@@ -2,8 +2,6 @@
 // any verifier pays for the signature) and Veramo 7's verifyCredential, on credentials
 // from the same issuer made by independent producers.
 import { verify } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createVerifier, verifyCredential, verifyCredentials } from '@tradewind/verifier';
 import { jwsParts, jwtVc, jwtVp, vcJwt } from '../lib/fixtures.mjs';
 import { RAW_ED25519 } from '../lib/harness.mjs';
@@ -11,7 +9,6 @@ import { veramoVerifierAgent } from '../lib/veramo.mjs';
 
 export const title = 'Verifier';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VERAMO = 'Veramo 7 verifyCredential, jwt_vc';
 const POOL = 1_000; // distinct credentials cycled through by the one-at-a-time rows
 const BATCH = 10_000;
@@ -154,7 +151,7 @@ export default async function run(h) {
   h.log('cold start …');
   {
     const env = { BENCH_CREDENTIAL: jwtVcs[2] };
-    const bare = await h.coldStart('console.log(performance.now())', { cwd: ROOT, env });
+    const bare = await h.coldStart('console.log(performance.now())', { env });
     rows.push({ name: 'node startup, empty script', ...bare, note: 'fresh process, ms from process start to the first line of user code' });
     const script = [
       'const start = performance.now();',
@@ -165,7 +162,7 @@ export default async function run(h) {
       'const total = performance.now();',
       'console.log(JSON.stringify({ total, import: imported - start, verify: total - imported }));',
     ].join('\n');
-    const cold = await h.coldStart(script, { cwd: ROOT, env });
+    const cold = await h.coldStart(script, { env });
     const { parts, ...total } = cold;
     rows.push({
       name: 'cold start: import verifier + verify one jwt_vc',
@@ -180,7 +177,7 @@ export default async function run(h) {
       compare: [{ against: 'node startup, empty script' }],
     });
     if (process.env.NODE_EXTRA_CA_CERTS) {
-      const inherited = await h.coldStart(script, { cwd: ROOT, env, inheritEnv: true });
+      const inherited = await h.coldStart(script, { env, inheritEnv: true });
       delete inherited.parts;
       rows.push({
         name: 'cold start with NODE_EXTRA_CA_CERTS as set here',
