@@ -87,10 +87,16 @@ export interface BatchHost {
   signerOf(did: string): Promise<ManagedDid>;
 }
 
+// A validated record is kept as its JSON text until its transaction: a few hundred
+// thousand records then cost tens of megabytes, not the objects' hundreds.
 interface ValidRecord {
   line: number;
-  request: NormalizedRequest & { recordKey: string };
+  recordKey: string;
+  issuer: string;
+  source: string;
 }
+
+type Materialized = { line: number; request: NormalizedRequest & { recordKey: string } };
 
 /** Runs a batch; see `Issuer.issueBatch`. */
 export async function runBatch(host: BatchHost, input: BatchInput, options: BatchOptions): Promise<BatchResult> {
@@ -98,12 +104,15 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
   if (!Number.isSafeInteger(size) || size < 1 || size > 10_000)
     throw new TradewindError('INVALID_ARGUMENT', 'transactionSize must be between 1 and 10000');
   const batchId = options.batchId ?? randomUUID();
-  const { records, invalid } = await readInput(input);
-  const valid = validateRecords(records, invalid, options, host.defaultIssuer);
+  let parsed: { records: RawRecord[]; invalid: InvalidRecord[] } | undefined = await readInput(input);
+  const invalid = parsed.invalid;
+  const valid = validateRecords(parsed.records, invalid, options, host.defaultIssuer);
+  parsed = undefined;
   invalid.sort((a, b) => a.line - b.line);
   const result: BatchResult = { batchId, total: valid.length, issued: 0, skipped: 0, invalid };
   if (options.dryRun || valid.length === 0) return result;
-  await host.loadSigners(valid.map((v) => v.request));
+  const issuers = [...new Set(valid.map((v) => v.issuer))];
+  await host.loadSigners(issuers.map((issuer) => ({ issuer }) as NormalizedRequest));
   const ctx = host.groupContext(batchId);
   const report = () =>
     options.onProgress?.({
@@ -115,8 +124,24 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
     });
 
   for (let start = 0; start < valid.length; start += size) {
-    const chunk = valid.slice(start, start + size);
     const now = new Date();
+    const chunk: Materialized[] = [];
+    for (const v of valid.slice(start, start + size)) {
+      try {
+        chunk.push({
+          line: v.line,
+          request: {
+            ...normalizeRequest(toRequest(JSON.parse(v.source) as JsonObject, options), { issuer: host.defaultIssuer, now }),
+            recordKey: v.recordKey,
+          },
+        });
+      } catch (error) {
+        // Only time can change a verdict since validation (a validUntil that has now passed).
+        if (!(error instanceof TradewindError)) throw error;
+        invalid.push({ line: v.line, reason: error.message, ...(error.path === undefined ? {} : { path: error.path }) });
+        result.total -= 1;
+      }
+    }
     const { issued, earlier } = await host.agent.transaction(async (q) => {
       const logged = await loggedByRecordKeys(
         q,
@@ -133,7 +158,7 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
             )
           : [];
       return {
-        issued: issued.map((c, i) => ({ ...c, line: (todo[i] as ValidRecord).line })),
+        issued: issued.map((c, i) => ({ ...c, line: (todo[i] as Materialized).line })),
         earlier: chunk
           .filter((v) => logged.has(v.request.recordKey))
           .map((v) => ({ v, log: logged.get(v.request.recordKey) as LoggedCredential })),
@@ -148,6 +173,7 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
     await deliver(delivered, options);
     report();
   }
+  invalid.sort((a, b) => a.line - b.line);
   return result;
 }
 
@@ -202,7 +228,7 @@ function validateRecords(
         ids.set(fields.id, line);
       }
       seen.set(recordKey, line);
-      out.push({ line, request: { ...normalized, recordKey } });
+      out.push({ line, recordKey, issuer: normalized.issuer, source: JSON.stringify(fields) });
     } catch (error) {
       if (!(error instanceof TradewindError)) throw error;
       invalid.push(error.path === undefined ? { line, reason: error.message } : { line, reason: error.message, path: error.path });
@@ -248,7 +274,7 @@ function valueAt(subject: JsonObject, path: string): unknown {
 
 // Rebuilds the credential an earlier run committed from the record and its log row:
 // same id, dates, status indexes and iat, so the JWT says what the log says.
-async function reconstruct(host: BatchHost, v: ValidRecord, log: LoggedCredential): Promise<IssuedCredential> {
+async function reconstruct(host: BatchHost, v: Materialized, log: LoggedCredential): Promise<IssuedCredential> {
   const request: NormalizedRequest = { ...v.request, id: log.credentialId, issuer: log.issuer, format: log.format };
   if (log.validFrom !== undefined) request.validFrom = log.validFrom;
   if (log.validUntil !== undefined) request.validUntil = log.validUntil;

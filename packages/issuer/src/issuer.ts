@@ -186,11 +186,16 @@ export class Issuer {
       }
       const ids = normalized.map((r) => r.id);
       if (new Set(ids).size !== ids.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a credential id');
-      const dup = (await q(
-        `SELECT "credential_id" FROM "tw_issuance_log" WHERE "credential_id" IN (${ids.map(() => '?').join(', ')})`,
-        ids,
-      )) as unknown[];
-      if (dup.length > 0) throw new TradewindError('ALREADY_EXISTS', 'a credential with this id was already issued', { path: '/id' });
+      // Generated ids are random UUIDs; only ids the caller chose can already be taken.
+      const chosen = requests.flatMap((r) => (typeof r.id === 'string' ? [r.id] : []));
+      if (chosen.length > 0) {
+        const placeholders = chosen.map(() => '?').join(', ');
+        const dup = (await q(
+          `SELECT "credential_id" FROM "tw_issuance_log" WHERE "credential_id" IN (${placeholders})`,
+          chosen,
+        )) as unknown[];
+        if (dup.length > 0) throw new TradewindError('ALREADY_EXISTS', 'a credential with this id was already issued', { path: '/id' });
+      }
       return issueGroup(q, this.groupContext(), normalized, now);
     });
   }
