@@ -1,3 +1,4 @@
+export { TradewindJwkDidProvider } from './did-jwk-provider.js';
 export { TradewindKeyDidProvider } from './did-key-provider.js';
 export { type DidMethod, didWebDocument, type KeyAlgorithm, type ManagedDid, toManagedDid } from './managed-did.js';
 export { NodeCryptoKeyManagementSystem, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';

@@ -7,13 +7,14 @@ import { CredentialProviderJWT } from '@veramo/credential-jwt';
 import { CredentialPlugin } from '@veramo/credential-w3c';
 import { DataStore, DataStoreORM, DIDStore, Entities, KeyStore, PrivateKeyStore, migrations as veramoMigrations } from '@veramo/data-store';
 import { DIDManager } from '@veramo/did-manager';
-import { getDidJwkResolver, JwkDIDProvider } from '@veramo/did-provider-jwk';
+import { getDidJwkResolver } from '@veramo/did-provider-jwk';
 import { WebDIDProvider } from '@veramo/did-provider-web';
 import { DIDResolverPlugin } from '@veramo/did-resolver';
 import { KeyManager } from '@veramo/key-manager';
 import { type DIDResolver, Resolver } from 'did-resolver';
 import { getResolver as getKeyResolver } from 'key-did-resolver';
 import { DataSource, type MigrationInterface } from 'typeorm';
+import { TradewindJwkDidProvider } from './did-jwk-provider.js';
 import { TradewindKeyDidProvider } from './did-key-provider.js';
 import { type DidMethod, didWebDocument, type KeyAlgorithm, type ManagedDid, toManagedDid } from './managed-did.js';
 import { CreateTradewindMeta1764300000000 } from './migrations.js';
@@ -274,7 +275,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
           defaultProvider: 'did:key',
           providers: {
             'did:key': new TradewindKeyDidProvider({ defaultKms: KMS_NAME }),
-            'did:jwk': new JwkDIDProvider({ defaultKms: KMS_NAME }),
+            'did:jwk': new TradewindJwkDidProvider({ defaultKms: KMS_NAME }),
             'did:web': new WebDIDProvider({ defaultKms: KMS_NAME }),
           },
         }),

@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,32 @@ describe('openAgent', () => {
       const doc = await agent.didWebDocument(web.did);
       expect(doc.verificationMethod?.[0]?.publicKeyJwk).toEqual(web.publicJwk);
       expect(doc.assertionMethod).toEqual([web.verificationMethod]);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('encodes a P-256 did:jwk whose coordinates start with a zero byte with its own key', async () => {
+    const agent = await openAgent({ path: join(dir, 'p256.db'), secret: 's3cret', kdf });
+    try {
+      // A key whose y coordinate starts with 0x00 (about 1 in 256): the case that
+      // hex-from-bigint encoders get wrong.
+      let privateKeyHex = '';
+      for (;;) {
+        const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const jwk = privateKey.export({ format: 'jwk' });
+        if (Buffer.from(jwk.y as string, 'base64url')[0] === 0) {
+          privateKeyHex = Buffer.from(jwk.d as string, 'base64url').toString('hex');
+          break;
+        }
+      }
+      const key = await agent.veramo.keyManagerImport({ kms: 'local', type: 'Secp256r1', privateKeyHex });
+      const identifier = await agent.veramo.didManagerCreate({ provider: 'did:jwk', kms: 'local', options: { keyRef: key.kid } });
+      const d = await agent.getDid(identifier.did);
+      const resolved = await new DidKeyResolver().keyFor(d.did, d.verificationMethod, 'assertionMethod');
+      expect(resolved.jwk).toMatchObject({ kty: 'EC', crv: 'P-256', x: d.publicJwk.x, y: d.publicJwk.y });
+      expect(Buffer.from(resolved.jwk.y as string, 'base64url')).toHaveLength(32);
+      expect(verifyJws(await agent.signJwt({}, { n: 1 }, d.keyId), resolved.jwk)).toBe(true);
     } finally {
       await agent.close();
     }

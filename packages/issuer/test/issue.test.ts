@@ -89,6 +89,22 @@ describe('issue', () => {
     }
   });
 
+  it('issues from did:jwk DIDs, and signs status list credentials the verifier accepts', async () => {
+    for (const keyType of ['Ed25519', 'P-256'] as const) {
+      const did = await issuer.createDid({ method: 'jwk', keyType });
+      const issued = await issuer.issue({ issuer: did.did, type: 'NationalIdCredential', credentialSubject: { id: HOLDER, a: keyType } });
+      const lists = await issuer.statusListCredentials({ issuer: did.did });
+      expect(lists).toHaveLength(1);
+      const list = lists[0] as (typeof lists)[number];
+      expect(list.issuer).toBe(did.did);
+      const listResult = await verifyCredential(list.jwt);
+      expect(listResult.errors ?? []).toEqual([]);
+      const result = await verifyCredential(issued.jwt, { status: { lists: { [list.url]: list.jwt } } });
+      expect(result.errors ?? []).toEqual([]);
+      expect(result.verified).toBe(true);
+    }
+  });
+
   it('writes Bitstring Status List entries as the spec shows them', async () => {
     const issued = await issuer.issue({
       type: 'NationalIdCredential',
