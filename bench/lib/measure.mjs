@@ -104,8 +104,13 @@ export async function measureInterleaved(entries, { minTimeMs = 400, warmupMs = 
       results[name].push(await rounders[name](minTimeMs));
     }
   }
-  return Object.fromEntries(names.map((n) => [n, summary(results[n])]));
+  // Rows from the same alternating rounds share a `paired` id: ratios between them are
+  // then taken round by round (neighbours in time) before the median.
+  const paired = `interleaved-${++interleavedRuns}`;
+  return Object.fromEntries(names.map((n) => [n, { ...summary(results[n]), paired }]));
 }
+
+let interleavedRuns = 0;
 
 /**
  * Cold start: runs `script` (ES module source) in `runs` fresh `node` processes, one

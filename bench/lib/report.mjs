@@ -1,9 +1,22 @@
 // Turns a suite's rows into verdicts (ratios, PASS/MISS) and a plain-text table.
 import { RAW_ED25519 } from './harness.mjs';
+import { median } from './measure.mjs';
 
 const UNITS = new Set(['ops/s', 'ms', 'MB']);
 
 const meets = (value, target) => (target.min === undefined || value >= target.min) && (target.max === undefined || value <= target.max);
+
+/**
+ * `row.value / other.value`, or, when both come from the same alternating rounds
+ * (`paired`), the median of the round-by-round ratios: each pair of rounds ran seconds
+ * apart, so a change in machine load between rounds cancels out.
+ */
+function ratioOf(row, other) {
+  if (row.paired !== undefined && row.paired === other.paired && row.rounds?.length === other.rounds?.length) {
+    return median(row.rounds.map((v, i) => v / other.rounds[i]));
+  }
+  return row.value / other.value;
+}
 
 /**
  * Checks the rows' shape, fills in `ratio` and `pass` of every comparison and `pass`
@@ -28,7 +41,7 @@ export function evaluate(rows) {
       const other = byName.get(c.against);
       if (!other) throw new TypeError(`row ${JSON.stringify(row.name)} compares against unknown row ${JSON.stringify(c.against)}`);
       if (other.unit !== row.unit) throw new TypeError(`row ${JSON.stringify(row.name)} compares ${row.unit} with ${other.unit}`);
-      c.ratio = Math.round((row.value / other.value) * 1000) / 1000;
+      c.ratio = Math.round(ratioOf(row, other) * 1000) / 1000;
       if (c.target) {
         c.pass = meets(c.ratio, c.target);
         verdicts.push(c.pass);

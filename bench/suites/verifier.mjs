@@ -5,6 +5,7 @@ import { verify } from 'node:crypto';
 import { createVerifier, verifyCredential, verifyCredentials } from '@tradewind/verifier';
 import { jwsParts, jwtVc, jwtVp, vcJwt } from '../lib/fixtures.mjs';
 import { RAW_ED25519 } from '../lib/harness.mjs';
+import { median } from '../lib/measure.mjs';
 import { veramoVerifierAgent } from '../lib/veramo.mjs';
 
 export const title = 'Verifier';
@@ -94,6 +95,7 @@ export default async function run(h) {
     presentation: () => verifier.verifyPresentation(nextVp(), vpOptions),
   });
 
+  const ceiling = median(m.allInFlight.rounds.map((v, i) => v / m.raw.rounds[i]));
   const singleTargets = [
     { against: RAW_ED25519, target: { min: 0.6 } },
     { against: VERAMO, target: { min: 15 } },
@@ -136,8 +138,8 @@ export default async function run(h) {
       compare: [{ against: RAW_ED25519, target: { min: 1.5 } }, { against: ALL_IN_FLIGHT }],
       note:
         `${batchSize} distinct credentials from one issuer, default concurrency` +
-        (m.allInFlight.value < 1.5 * m.raw.value
-          ? `; at this machine load even raw all-in-flight reaches only ${(m.allInFlight.value / m.raw.value).toFixed(2)}× raw, so ≥ 1.5× is out of reach`
+        (ceiling < 1.5
+          ? `; at this machine load even raw all-in-flight reaches only ${ceiling.toFixed(2)}× raw, so ≥ 1.5× is out of reach`
           : ''),
     },
     {
