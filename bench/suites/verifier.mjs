@@ -135,7 +135,7 @@ export default async function run(h) {
     {
       name: `Tradewind verifyCredentials, ${batchSize} jwt_vc`,
       ...m.batch,
-      compare: [{ against: RAW_ED25519, target: { min: 1.5 } }, { against: ALL_IN_FLIGHT }],
+      compare: [{ against: RAW_ED25519, target: { min: 1.5 } }, { against: ALL_IN_FLIGHT }, { against: VERAMO }],
       note:
         `${batchSize} distinct credentials from one issuer, default concurrency` +
         (ceiling < 1.5
