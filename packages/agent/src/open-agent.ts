@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { base64urlEncode, TradewindError, utf8Encode } from '@tradewind/core';
 import { createAgent } from '@veramo/core';
@@ -25,11 +25,33 @@ import { type Query, TransactionRunner } from './transaction.js';
 /** The Veramo agent type an opened database carries. */
 export type VeramoAgent = TAgent<IDIDManager & IKeyManager & IResolver & IDataStore & IDataStoreORM & ICredentialPlugin>;
 
-// TypeORM switches sqlite3 to verbose mode, which wraps every call to util.inspect its
-// arguments (the SQL text and every bound value) for long stack traces: a large share of
-// the time of bulk inserts. Hand it a driver whose verbose() is the plain module.
-const sqlite3 = createRequire(import.meta.url)('sqlite3') as { verbose(): unknown };
-const sqliteDriver = { ...sqlite3, verbose: () => sqlite3 };
+// The sqlite3 module as TypeORM gets it, with two changes:
+// - TypeORM switches sqlite3 to verbose mode, which wraps every call to util.inspect its
+//   arguments (the SQL text and every bound value) for long stack traces: a large share
+//   of the time of bulk inserts. Here verbose() returns the plain module.
+// - Transactions TypeORM opens (Veramo's saves, migrations) start with BEGIN IMMEDIATE:
+//   a deferred transaction that reads and then writes fails at once with SQLITE_BUSY
+//   when another process wrote in between, while an immediate one waits its turn.
+type SqliteCallback = (...args: unknown[]) => void;
+interface SqliteDatabase {
+  all(sql: string, ...rest: unknown[]): unknown;
+  run(sql: string, ...rest: unknown[]): unknown;
+}
+const sqlite3 = createRequire(import.meta.url)('sqlite3') as {
+  Database: new (path: string, mode?: number, callback?: SqliteCallback) => SqliteDatabase;
+};
+const BEGIN_DEFERRED = /^\s*BEGIN(\s+DEFERRED)?(\s+TRANSACTION)?\s*;?\s*$/i;
+const immediate = (sql: string) => (typeof sql === 'string' && BEGIN_DEFERRED.test(sql) ? 'BEGIN IMMEDIATE TRANSACTION' : sql);
+class ImmediateDatabase extends sqlite3.Database {
+  override all(sql: string, ...rest: unknown[]): unknown {
+    return super.all(immediate(sql), ...rest);
+  }
+  override run(sql: string, ...rest: unknown[]): unknown {
+    return super.run(immediate(sql), ...rest);
+  }
+}
+const sqliteDriver: Record<string, unknown> = { ...sqlite3, Database: ImmediateDatabase };
+sqliteDriver.verbose = () => sqliteDriver;
 
 /** Name under which the node:crypto KMS is registered (kms-local's conventional name, same key layout). */
 export const KMS_NAME = 'local';
@@ -218,6 +240,62 @@ export class TradewindAgent {
   }
 }
 
+// Processes that open a new file at the same moment race to create it: TypeORM checks
+// which migrations ran, and creates its own table, before it opens a transaction. A lock
+// file next to the database (created with O_EXCL, removed when done) lets one process
+// at a time connect and migrate; the others wait, then find the schema in place.
+const LOCK_STALE_MS = 120_000;
+
+async function withInitLock<T>(path: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+  const lock = `${path}.init-lock`;
+  const deadline = Date.now() + waitMs;
+  let held = false;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      held = true;
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') break; // e.g. a read-only directory: open without the lock
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true }); // left by a killed process
+      } catch {
+        // the holder removed it meanwhile
+      }
+      if (Date.now() > deadline) throw new TradewindError('STORAGE_ERROR', `timed out waiting for ${lock}`);
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    if (held) rmSync(lock, { force: true });
+  }
+}
+
+async function initializeDataSource(options: OpenAgentOptions): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'sqlite',
+    driver: sqliteDriver,
+    database: options.path,
+    entities: Entities,
+    migrations: [...veramoMigrations, CreateTradewindMeta1764300000000, ...(options.migrations ?? [])],
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+    enableWAL: true,
+    busyTimeout: options.busyTimeoutMs ?? 30_000,
+  });
+  try {
+    return await withInitLock(options.path, options.busyTimeoutMs ?? 30_000, () => dataSource.initialize());
+  } catch (cause) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    if (cause instanceof TradewindError) throw cause;
+    throw new TradewindError('STORAGE_ERROR', `cannot open database ${options.path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /**
  * Opens (or creates) a Tradewind database: SQLite in WAL mode with Veramo's schema,
  * keys encrypted with a key derived from `secret`. A wrong secret throws
@@ -242,23 +320,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
   if (options.create === false && !existsSync(options.path)) {
     throw new TradewindError('NOT_FOUND', `no database at ${options.path}`);
   }
-  const dataSource = new DataSource({
-    type: 'sqlite',
-    driver: sqliteDriver,
-    database: options.path,
-    entities: Entities,
-    migrations: [...veramoMigrations, CreateTradewindMeta1764300000000, ...(options.migrations ?? [])],
-    migrationsRun: true,
-    synchronize: false,
-    logging: false,
-    enableWAL: true,
-    busyTimeout: options.busyTimeoutMs ?? 30_000,
-  });
-  try {
-    await dataSource.initialize();
-  } catch (cause) {
-    throw new TradewindError('STORAGE_ERROR', `cannot open database ${options.path}: ${(cause as Error).message}`, { cause });
-  }
+  const dataSource = await initializeDataSource(options);
   try {
     const secretBox = await unlockSecretBox(dataSource, options.secret, options.kdf ?? DEFAULT_KDF);
     const kms = new NodeCryptoKeyManagementSystem(new PrivateKeyStore(dataSource, secretBox));

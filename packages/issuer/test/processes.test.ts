@@ -83,6 +83,16 @@ describe('several processes on one issuer database', () => {
     expect(c.orphanEntries).toBe(0);
   }, 60_000);
 
+  it('4 processes creating the same new database at once all succeed', async () => {
+    const path = join(dir, 'fresh.db');
+    const open = { kdf, statusListBaseUrl: 'https://registry.gov.example/status' };
+    const results = await Promise.all([0, 1, 2, 3].map((w) => run({ mode: 'create', path, secret, worker: w, open })));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const c = await counts(path);
+    expect(c.log).toBe(4);
+    expect(c.used).toBe(4);
+  }, 60_000);
+
   it('a batch killed mid-transaction (SIGKILL) and resumed issues every record exactly once', async () => {
     const path = join(dir, 'killed.db');
     const setup = await openIssuer({ path, secret, kdf, statusListBaseUrl: 'https://registry.gov.example/status' });

@@ -3,7 +3,7 @@
 import { openIssuer } from '../../dist/index.js';
 
 const options = JSON.parse(process.argv[2]);
-const issuer = await openIssuer({ path: options.path, secret: options.secret });
+const issuer = await openIssuer({ path: options.path, secret: options.secret, ...(options.open ?? {}) });
 
 if (options.killAfterSignatures !== undefined) {
   // Fault injection: die with SIGKILL in the middle of a transaction, after the
@@ -18,7 +18,11 @@ if (options.killAfterSignatures !== undefined) {
   };
 }
 
-if (options.mode === 'issue') {
+if (options.mode === 'create') {
+  const did = await issuer.createDid();
+  const c = await issuer.issue({ issuer: did.did, type: 'T', credentialSubject: { worker: options.worker } });
+  process.stdout.write(JSON.stringify({ did: did.did, id: c.id }));
+} else if (options.mode === 'issue') {
   const issued = [];
   for (let i = 0; i < options.count; i++) {
     const c = await issuer.issue({
