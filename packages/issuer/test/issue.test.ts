@@ -105,6 +105,34 @@ describe('issue', () => {
     }
   });
 
+  it('makes the same jwt_vc payload as Veramo createVerifiableCredential for the same credential', async () => {
+    for (const keyType of ['Ed25519', 'P-256'] as const) {
+      const did = await issuer.createDid({ keyType });
+      const issued = await issuer.issue({
+        issuer: did.did,
+        format: 'jwt_vc',
+        type: 'BirthCertificate',
+        id: `urn:uuid:${crypto.randomUUID()}`,
+        credentialSubject: { id: HOLDER, name: 'Ana Joseph', place: { city: 'Roseau', country: 'DM' } },
+        validFrom: '2026-02-03T04:05:06Z',
+        validUntil: '2046-02-03T04:05:06Z',
+        credentialSchema: { id: 'https://registry.gov.example/schemas/birth.json', type: 'JsonSchema' },
+        status: ['revocation'],
+      });
+      const theirs = await issuer.agent.veramo.createVerifiableCredential({
+        credential: { ...issued.credential } as never,
+        proofFormat: 'jwt',
+      });
+      const veramoJwt = (theirs.proof as { jwt: string }).jwt;
+      const ours = decode(issued.jwt);
+      const veramo = decode(veramoJwt);
+      expect(ours.header).toMatchObject({ alg: veramo.header.alg, typ: veramo.header.typ });
+      const { iat: _a, ...ourClaims } = ours.payload;
+      const { iat: _b, ...veramoClaims } = veramo.payload;
+      expect(ourClaims).toEqual(veramoClaims);
+    }
+  });
+
   it('writes Bitstring Status List entries as the spec shows them', async () => {
     const issued = await issuer.issue({
       type: 'NationalIdCredential',
