@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { base64urlEncode, TradewindError, utf8Encode } from '@tradewind/core';
 import { createAgent } from '@veramo/core';
@@ -320,7 +320,18 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
   if (options.create === false && !existsSync(options.path)) {
     throw new TradewindError('NOT_FOUND', `no database at ${options.path}`);
   }
+  const isNew = !existsSync(options.path);
   const dataSource = await initializeDataSource(options);
+  if (isNew) {
+    // Only the owner reads a new database: the keys in it are encrypted, the log is not.
+    for (const file of [options.path, `${options.path}-wal`, `${options.path}-shm`]) {
+      try {
+        chmodSync(file, 0o600);
+      } catch {
+        // not there (yet), or a file system without modes
+      }
+    }
+  }
   try {
     const secretBox = await unlockSecretBox(dataSource, options.secret, options.kdf ?? DEFAULT_KDF);
     const kms = new NodeCryptoKeyManagementSystem(new PrivateKeyStore(dataSource, secretBox));

@@ -101,6 +101,7 @@ describe('openAgent', () => {
   it('reopens with the same secret and signs with the stored keys', async () => {
     const path = join(dir, 'reopen.db');
     const first = await openAgent({ path, secret: 'correct horse', kdf });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
     const did = await first.createDid({ keyType: 'P-256' });
     await first.close();
     const second = await openAgent({ path, secret: 'correct horse', create: false });
