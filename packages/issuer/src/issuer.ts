@@ -1,10 +1,11 @@
 import { type CreateDidOptions, type ManagedDid, openAgent, type Query, type TradewindAgent } from '@tradewind/agent';
-import { MIN_STATUS_LIST_LENGTH, TradewindError } from '@tradewind/core';
+import { MIN_STATUS_LIST_LENGTH, type RecognizedKey, TradewindError } from '@tradewind/core';
 import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
 import { type IssueRequest, type NormalizedRequest, normalizeRequest } from './credential-request.js';
 import { getLogged, type LoggedCredential, type LogQuery, queryLog } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
+import { type RecognitionListRequest, recognitionKeys, signRecognitionList } from './recognition-list.js';
 import { CreateIssuerTables1764300100000 } from './schema.js';
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
 import { type StatusPurpose, setStatus } from './status-store.js';
@@ -144,6 +145,30 @@ export class Issuer {
       q(`INSERT OR REPLACE INTO "tw_issuer_setting" ("key", "value") VALUES ('defaultIssuer', ?)`, [did]),
     );
     this.settings.defaultIssuer = did;
+  }
+
+  /**
+   * Signs a recognition list (`vc+jwt`, type RecognitionList) as a regional trust anchor:
+   * the issuing authorities its members accredit, with country, credential types,
+   * assurance level, key periods and, for did:web, their keys.
+   *
+   * @example
+   * ```ts
+   * const list = await anchor.signRecognitionList({
+   *   sequence: 12, nextUpdate: '2027-01-01T00:00:00Z',
+   *   entries: [{ id: ttDid, country: 'TT', name: 'Registrar General', credentialTypes: ['NationalIdCredential'], assuranceLevel: 'substantial' }],
+   * });
+   * ```
+   */
+  signRecognitionList(request: RecognitionListRequest): Promise<string> {
+    const anchor = request.issuer ?? this.settings.defaultIssuer;
+    if (anchor === undefined) throw new TradewindError('INVALID_ARGUMENT', 'this issuer has no DID to sign with: create one first');
+    return signRecognitionList(this.agent, anchor, request);
+  }
+
+  /** The keys a recognition list carries for one of this issuer's DIDs (needed for did:web). */
+  recognitionKeys(did: string): Promise<RecognizedKey[]> {
+    return recognitionKeys(this.agent, did);
   }
 
   /** The DID document to host at `https://<domain>/.well-known/did.json` for a did:web DID of this issuer. */

@@ -152,15 +152,31 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The context for the lists a verification relies on (recognition and status lists), which may be large. */
-export function listContext(ctx: VerifyContext): VerifyContext {
-  return {
-    ...ctx,
-    trustedIssuers: undefined,
-    recognition: undefined,
-    formats: new Set(['vc+jwt', 'jwt_vc']),
-    limits: { ...ctx.limits, maxInputLength: Math.max(ctx.limits.maxInputLength, ctx.limits.maxListLength) },
-  };
+const listContexts = new WeakMap<VerifyContext, WeakMap<DidKeyResolver, VerifyContext>>();
+
+/**
+ * The context for the lists a verification relies on (recognition and status lists),
+ * which may be large and are judged by their own rules. Memoised: it sits on the hot path.
+ */
+export function listContext(ctx: VerifyContext, resolver = ctx.resolver): VerifyContext {
+  let byResolver = listContexts.get(ctx);
+  if (!byResolver) {
+    byResolver = new WeakMap();
+    listContexts.set(ctx, byResolver);
+  }
+  let list = byResolver.get(resolver);
+  if (!list) {
+    list = {
+      ...ctx,
+      resolver,
+      trustedIssuers: undefined,
+      recognition: undefined,
+      formats: new Set(['vc+jwt', 'jwt_vc']),
+      limits: { ...ctx.limits, maxInputLength: Math.max(ctx.limits.maxInputLength, ctx.limits.maxListLength) },
+    };
+    byResolver.set(resolver, list);
+  }
+  return list;
 }
 
 export function nowOf(ctx: VerifyContext): number {

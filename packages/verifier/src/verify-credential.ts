@@ -74,11 +74,14 @@ export async function checkCredential(
     const errors: VerificationIssue[] = [];
     const warnings: VerificationIssue[] = [...(outcome?.warnings ?? [])];
     if (options.status !== false && decoded.credential.credentialStatus !== undefined) {
+      // Status lists are signed by the credential's issuer: the keys a recognition list
+      // carries for it (did:web) verify them too.
+      const statusListContext = listContext(ctx, recognition?.resolver);
       const status = await checkStatus(
         ctx,
         decoded.credential,
         decoded.issuer,
-        (list: StatusListSource) => checkCredential(listContext(ctx), list, { parallel, status: false, recognition: false }),
+        (list: StatusListSource) => checkCredential(statusListContext, list, { parallel, status: false, recognition: false }),
         outcome?.statusMaxAgeMs,
       );
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
