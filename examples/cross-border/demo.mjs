@@ -1,0 +1,199 @@
+// Cross-border recognition, end to end and offline, on the embedded SQLite default:
+// a regional trust anchor signs a list of accredited issuing authorities; Trinidad and
+// Tobago's registry issues a national ID into a citizen's wallet; a bank in Barbados
+// and a border post in Jamaica verify her presentation against their own policies,
+// with nothing but signatures, the regional list and the registry's published status list.
+//
+// Run from the repository root after setup: `pnpm demo` (or `node examples/cross-border/demo.mjs`).
+// `--keep` leaves the databases and published files in place and prints where they are.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openIssuer } from '@tradewind/issuer';
+import { createVerifier } from '@tradewind/verifier';
+import { openWallet } from '@tradewind/wallet';
+
+const keep = process.argv.includes('--keep');
+const dir = mkdtempSync(join(tmpdir(), 'tradewind-cross-border-'));
+const published = join(dir, 'published');
+const started = performance.now();
+let failures = 0;
+
+const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const step = (n, text) => console.log(`\n${bold(`${n}. ${text}`)}`);
+const say = (text) => console.log(`   ${text}`);
+const short = (did) => (did.length > 48 ? `${did.slice(0, 30)}…${did.slice(-8)}` : did);
+
+/** Prints a verifier's verdict and checks it is the one this step expects. */
+function verdict(result, expected) {
+  if (result.verified) {
+    const c = result.credentials?.[0] ?? result;
+    const r = c.recognition ?? {};
+    say(`→ ACCEPTED: ${c.credential.type.filter((t) => t !== 'VerifiableCredential').join(', ')} of ${c.subject}`);
+    say(`  issuer ${r.name} (${r.country}), assurance ${r.assuranceLevel}, recognised by list #${r.listSequence}`);
+  } else {
+    for (const e of result.errors) say(`→ REJECTED ${e.code}: ${e.message}`);
+  }
+  const got = result.verified ? 'ACCEPTED' : result.errors[0]?.code;
+  if (got !== expected) {
+    failures++;
+    say(`!! expected ${expected}, got ${got}`);
+  }
+}
+
+/**
+ * What a verifier holds locally: a mirror of the registry's published status lists
+ * (the manifest maps each URL the credentials name to its file).
+ */
+function statusListsFrom(folder) {
+  const manifest = JSON.parse(readFileSync(join(folder, 'status-lists.json'), 'utf8'));
+  return Object.fromEntries(manifest.map((m) => [m.url, readFileSync(join(folder, m.file), 'utf8')]));
+}
+
+try {
+  console.log(bold('Tradewind — cross-border recognition, offline'));
+  say(`working files in ${dir}`);
+
+  step(1, 'The regional trust anchor (a CARICOM trust authority) sets up its signing DID');
+  const anchorDb = await openIssuer({ path: join(dir, 'caricom-anchor.db'), secret: 'anchor secret' });
+  const anchor = await anchorDb.createDid();
+  say(`anchor ${short(anchor.did)}`);
+
+  step(2, 'Three member states’ issuing authorities set up theirs');
+  const tt = await openIssuer({
+    path: join(dir, 'tt-registry.db'),
+    secret: 'tt secret',
+    statusListBaseUrl: 'https://registry.gov.tt/status',
+  });
+  const ttDid = await tt.createDid({ method: 'web', domain: 'registry.gov.tt' });
+  const bb = await openIssuer({ path: join(dir, 'bb-registration.db'), secret: 'bb secret' });
+  const bbDid = await bb.createDid();
+  const jm = await openIssuer({ path: join(dir, 'jm-registrar.db'), secret: 'jm secret' });
+  const jmDid = await jm.createDid();
+  say(`Trinidad and Tobago Registrar General  ${ttDid.did}  (did:web: its key travels in the list)`);
+  say(`Barbados Registration Department       ${short(bbDid.did)}`);
+  say(`Jamaica Registrar General's Department ${short(jmDid.did)}`);
+
+  step(3, 'The anchor signs recognition list #1 naming the accredited authorities');
+  const entries = [
+    {
+      id: ttDid.did,
+      country: 'TT',
+      name: 'Registrar General, Trinidad and Tobago',
+      credentialTypes: ['NationalIdCredential', 'BirthCertificateCredential'],
+      assuranceLevel: 'substantial',
+      keys: await tt.recognitionKeys(ttDid.did),
+      status: { required: true },
+    },
+    {
+      id: bbDid.did,
+      country: 'BB',
+      name: 'Barbados Registration Department',
+      credentialTypes: ['NationalIdCredential'],
+      assuranceLevel: 'high',
+    },
+    {
+      id: jmDid.did,
+      country: 'JM',
+      name: "Registrar General's Department, Jamaica",
+      credentialTypes: ['BirthCertificateCredential'],
+      assuranceLevel: 'substantial',
+    },
+  ];
+  const nextUpdate = new Date(Date.now() + 30 * 86_400_000);
+  const list = await anchorDb.signRecognitionList({ sequence: 1, nextUpdate, name: 'CARICOM mutual recognition', entries });
+  writeFileSync(join(dir, 'caricom-recognition-list.jwt'), list);
+  for (const e of entries) say(`${e.country}  ${e.assuranceLevel.padEnd(11)} ${e.credentialTypes.join(', ')}`);
+  say(`sequence 1, next update ${nextUpdate.toISOString().slice(0, 10)}, ${list.length} bytes`);
+
+  step(4, 'Asha’s wallet makes her a holder DID');
+  const wallet = await openWallet({ path: join(dir, 'asha-wallet.db'), secret: 'asha secret' });
+  const asha = await wallet.createDid();
+  say(`holder ${short(asha.did)}`);
+
+  step(5, 'Trinidad and Tobago’s registry issues her national ID (vc+jwt, with revocation status) and publishes its status list');
+  const issued = await tt.issue({
+    type: 'NationalIdCredential',
+    format: 'vc+jwt',
+    status: ['revocation'],
+    credentialSubject: { id: asha.did, givenName: 'Asha', familyName: 'Ramdial', birthDate: '1991-04-12', nationality: 'TT' },
+    validUntil: new Date(Date.now() + 5 * 365 * 86_400_000),
+  });
+  await tt.publishStatusLists(published);
+  say(`credential ${issued.id}, status ${issued.status[0].statusListCredential}#${issued.status[0].statusListIndex}`);
+
+  const regional = { anchors: [anchor.did] };
+  step(6, 'The wallet verifies it against the regional list before storing it');
+  const received = await wallet.receive(issued.jwt, {
+    policy: regional,
+    recognitionLists: [list],
+    status: { lists: statusListsFrom(published) },
+  });
+  say(`stored ${received.credential.id} (${received.credential.format}, ${received.credential.types.join(', ')})`);
+
+  step(7, 'A bank in Barbados asks for her ID: nonce and audience bind the presentation to this exchange');
+  const bank = createVerifier({
+    policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance: 'substantial' }] },
+    recognitionLists: [list],
+    status: { lists: statusListsFrom(published) },
+  });
+  const bankNonce = 'bb-bank-7f3a9c';
+  const presentation = await wallet.present({
+    credentials: [received.credential.id],
+    audience: 'https://onboarding.bank.example.bb',
+    nonce: bankNonce,
+  });
+  verdict(await bank.verifyPresentation(presentation, { nonce: bankNonce, audience: 'https://onboarding.bank.example.bb' }), 'ACCEPTED');
+
+  step(8, 'Someone replays that presentation to another verifier');
+  verdict(
+    await bank.verifyPresentation(presentation, { nonce: 'other-nonce', audience: 'https://loans.bank.example.bb' }),
+    'NONCE_MISMATCH',
+  );
+
+  step(9, 'Jamaica’s border policy recognises national IDs at high assurance only');
+  const border = createVerifier({
+    policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance: 'high' }] },
+    recognitionLists: [list],
+    status: { lists: statusListsFrom(published) },
+  });
+  const borderNonce = 'jm-border-55e1';
+  const atBorder = await wallet.present({ credentials: [received.credential.id], audience: 'https://border.gov.jm', nonce: borderNonce });
+  verdict(await border.verifyPresentation(atBorder, { nonce: borderNonce, audience: 'https://border.gov.jm' }), 'NOT_RECOGNIZED');
+
+  step(10, 'Trinidad and Tobago revokes the credential and republishes its status list');
+  await tt.revoke(issued.id);
+  await tt.publishStatusLists(published);
+  const bankAfter = createVerifier({
+    policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance: 'substantial' }] },
+    recognitionLists: [list],
+    status: { lists: statusListsFrom(published) },
+  });
+  const again = await wallet.present({
+    credentials: [received.credential.id],
+    audience: 'https://onboarding.bank.example.bb',
+    nonce: 'bb-bank-9d01',
+  });
+  verdict(await bankAfter.verifyPresentation(again, { nonce: 'bb-bank-9d01', audience: 'https://onboarding.bank.example.bb' }), 'REVOKED');
+
+  step(11, 'An impostor signs a copy of the list with every authority raised to high assurance');
+  const impostorDb = await openIssuer({ path: join(dir, 'impostor.db'), secret: 'impostor secret' });
+  await impostorDb.createDid();
+  const forged = await impostorDb.signRecognitionList({
+    sequence: 2,
+    nextUpdate,
+    entries: entries.map((e) => ({ ...e, assuranceLevel: 'high' })),
+  });
+  const fooled = createVerifier({ policy: regional, recognitionLists: [forged], status: { lists: statusListsFrom(published) } });
+  verdict(await fooled.verifyCredential(issued.jwt), 'TRUST_LIST_INVALID');
+
+  for (const db of [anchorDb, tt, bb, jm, impostorDb, wallet]) await db.close();
+  console.log(
+    `\n${failures === 0 ? 'All steps behaved as expected' : `${failures} step(s) did not behave as expected`} (${((performance.now() - started) / 1000).toFixed(1)} s).`,
+  );
+  if (keep) console.log(`Files kept in ${dir}`);
+} finally {
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+}
+process.exitCode = failures === 0 ? 0 : 1;
