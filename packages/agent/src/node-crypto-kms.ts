@@ -20,6 +20,17 @@ const P256_SEC1_SUFFIX = Buffer.from('a00a06082a8648ce3d030107', 'hex');
 /** Key types this KMS creates and signs with, in Veramo's names. */
 export type SupportedKeyType = 'Ed25519' | 'Secp256r1';
 
+/** A private key as {@link NodeCryptoKeyManagementSystem.exportKeys} hands it out: decrypted. */
+export interface ExportedKey {
+  /** Key manager kid (`ManagedDid.keyId`). */
+  kid: string;
+  type: SupportedKeyType;
+  /** Raw public key: Ed25519 32 bytes, P-256 compressed SEC1 point (as Veramo reports it). */
+  publicKeyHex: string;
+  /** Plaintext private key in kms-local's layout (Ed25519: seed || public key; Secp256r1: the scalar). */
+  privateKeyHex: string;
+}
+
 interface LoadedKey {
   type: SupportedKeyType;
   key: KeyObject;
@@ -116,29 +127,60 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
     return (this.loaded.get(kid) ?? (await this.load(kid))).type;
   }
 
+  /**
+   * Decrypts and returns private keys: those named by `kids` (in that order;
+   * `KEY_NOT_FOUND` for one this database does not hold), or every key when `kids` is
+   * omitted. The result is plaintext key material: see {@link TradewindAgent.exportKeys}.
+   */
+  async exportKeys(kids?: readonly string[]): Promise<ExportedKey[]> {
+    const stored = kids === undefined ? (await this.keyStore.listKeys({})).map(checkStored) : [];
+    for (const kid of kids ?? []) stored.push(await this.readStored(kid));
+    return stored.map((k) => ({
+      kid: k.alias,
+      type: k.type,
+      publicKeyHex: managedKeyInfo(k.type, privateKeyObject(k.type, k.privateKeyHex)).publicKeyHex,
+      privateKeyHex: k.privateKeyHex.toLowerCase(),
+    }));
+  }
+
   /** Forgets every decrypted key (on close). */
   forget(): void {
     this.loaded.clear();
   }
 
   private async load(kid: string): Promise<LoadedKey> {
+    const stored = await this.readStored(kid);
+    const loaded = { type: stored.type, key: privateKeyObject(stored.type, stored.privateKeyHex) };
+    this.loaded.set(kid, loaded);
+    return loaded;
+  }
+
+  private async readStored(kid: string): Promise<StoredKey> {
     let stored: Awaited<ReturnType<AbstractPrivateKeyStore['getKey']>>;
     try {
       stored = await this.keyStore.getKey({ alias: kid });
     } catch {
       throw new TradewindError('KEY_NOT_FOUND', `no private key ${kid} in this database`);
     }
-    if (stored.type !== 'Ed25519' && stored.type !== 'Secp256r1') {
-      throw new TradewindError('UNSUPPORTED_ALGORITHM', `key ${kid} has unsupported type ${stored.type}`);
-    }
-    if (!/^[0-9a-f]+$/i.test(stored.privateKeyHex)) {
-      // SecretBox decryption yields an empty string under a different secret.
-      throw new TradewindError('WRONG_SECRET', `private key ${kid} cannot be decrypted with this secret`);
-    }
-    const loaded = { type: stored.type as SupportedKeyType, key: privateKeyObject(stored.type as SupportedKeyType, stored.privateKeyHex) };
-    this.loaded.set(kid, loaded);
-    return loaded;
+    return checkStored(stored);
   }
+}
+
+interface StoredKey {
+  alias: string;
+  type: SupportedKeyType;
+  privateKeyHex: string;
+}
+
+function checkStored(stored: { alias: string; type: string; privateKeyHex: string }): StoredKey {
+  if (stored.type !== 'Ed25519' && stored.type !== 'Secp256r1') {
+    throw new TradewindError('UNSUPPORTED_ALGORITHM', `key ${stored.alias} has unsupported type ${stored.type}`);
+  }
+  if (!/^[0-9a-f]+$/i.test(stored.privateKeyHex)) {
+    // SecretBox decryption yields an empty string under a different secret.
+    throw new TradewindError('WRONG_SECRET', `private key ${stored.alias} cannot be decrypted with this secret`);
+  }
+  return { alias: stored.alias, type: stored.type, privateKeyHex: stored.privateKeyHex };
 }
 
 // The callback form of crypto.sign runs on libuv's thread pool: several signatures in

@@ -18,7 +18,7 @@ import { TradewindJwkDidProvider } from './did-jwk-provider.js';
 import { TradewindKeyDidProvider } from './did-key-provider.js';
 import { type DidMethod, didWebDocument, type KeyAlgorithm, type ManagedDid, toManagedDid } from './managed-did.js';
 import { CreateTradewindMeta1764300000000 } from './migrations.js';
-import { NodeCryptoKeyManagementSystem } from './node-crypto-kms.js';
+import { type ExportedKey, NodeCryptoKeyManagementSystem } from './node-crypto-kms.js';
 import { DEFAULT_KDF, unlockSecretBox } from './secret.js';
 import { type Query, TransactionRunner } from './transaction.js';
 
@@ -218,6 +218,30 @@ export class TradewindAgent {
     const signingInput = `${h}.${p}`;
     const signature = await this.kms.signBytes(keyId, utf8Encode(signingInput));
     return `${signingInput}.${base64urlEncode(signature)}`;
+  }
+
+  /**
+   * Decrypts private keys of this database and returns them **in plaintext**: those
+   * named by `kids` (e.g. `ManagedDid.keyId`; `KEY_NOT_FOUND` for one the database does
+   * not hold), or every key when `kids` is omitted.
+   *
+   * Danger: whoever holds the result can sign as these DIDs. Use it only to move keys
+   * into another encrypted container (an encrypted backup) and encrypt them at once;
+   * never log, print, send or store the result as is. Keys stay encrypted at rest in
+   * this database either way. To bring exported keys into another database, import
+   * them with Veramo's `didManagerImport` or `keyManagerImport` (KMS {@link KMS_NAME}),
+   * which encrypt them under that database's secret.
+   *
+   * @example
+   * ```ts
+   * const did = await agent.getDid(holderDid)
+   * const [key] = await agent.exportKeys([did.keyId])
+   * await other.veramo.keyManagerImport({ kid: key.kid, kms: KMS_NAME, type: key.type, privateKeyHex: key.privateKeyHex })
+   * ```
+   */
+  async exportKeys(kids?: readonly string[]): Promise<ExportedKey[]> {
+    this.assertOpen();
+    return this.kms.exportKeys(kids);
   }
 
   /** Runs `fn` in one all-or-nothing `BEGIN IMMEDIATE` transaction on this database. */

@@ -23,6 +23,14 @@ function verifyJws(jws: string, jwk: object): boolean {
   return header.alg === 'EdDSA' ? verify(null, data, key, sig) : verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
 }
 
+function readIfThere(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
 describe('openAgent', () => {
   it('creates did:key, did:jwk and did:web DIDs with Ed25519 and P-256 keys and lists them', async () => {
     const agent = await openAgent({ path: join(dir, 'dids.db'), secret: 's3cret', kdf });
@@ -127,32 +135,57 @@ describe('openAgent', () => {
     expect(statSync(path).mtimeMs).toBe(mtime);
   });
 
-  it('stores no private key bytes in the database file', async () => {
+  it('stores no private key bytes in the database file, and exported keys sign as their DIDs in a database with another secret', async () => {
     const path = join(dir, 'leak.db');
     const agent = await openAgent({ path, secret: 'leak-test', kdf });
-    const dids = [await agent.createDid({ keyType: 'Ed25519' }), await agent.createDid({ keyType: 'P-256' })];
-    const privates = dids.map(
-      (d) =>
-        (agent.kms as unknown as { loaded: Map<string, { key: import('node:crypto').KeyObject }> }).loaded
-          .get(d.keyId)
-          ?.key.export({ format: 'jwk' }).d as string,
-    );
+    const dids = [await agent.createDid({ keyType: 'Ed25519' }), await agent.createDid({ method: 'jwk', keyType: 'P-256' })];
+    const exported = await agent.exportKeys(dids.map((d) => d.keyId));
+    expect(exported.map((k) => [k.kid, k.type])).toEqual([
+      [dids[0]?.keyId, 'Ed25519'],
+      [dids[1]?.keyId, 'Secp256r1'],
+    ]);
+    // Without kids: every key of the database.
+    expect((await agent.exportKeys()).map((k) => k.kid).sort()).toEqual(dids.map((d) => d.keyId).sort());
+    const identifiers = await Promise.all(dids.map((d) => agent.veramo.didManagerGet({ did: d.did })));
+    await expect(agent.exportKeys(['no-such-key'])).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
     await agent.close();
-    const file = readFileSync(path);
-    const wal = (() => {
-      try {
-        return readFileSync(`${path}-wal`);
-      } catch {
-        return Buffer.alloc(0);
+    await expect(agent.exportKeys()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+
+    // Into a fresh database with a different secret, through Veramo's import.
+    const copyPath = join(dir, 'leak-copy.db');
+    const copy = await openAgent({ path: copyPath, secret: 'another secret', kdf });
+    try {
+      for (const id of identifiers) {
+        await copy.veramo.didManagerImport({
+          did: id.did,
+          provider: id.provider,
+          keys: id.keys.map((k) => {
+            const key = exported.find((e) => e.kid === k.kid);
+            expect(key?.publicKeyHex).toBe(k.publicKeyHex);
+            return { kid: k.kid, kms: 'local', type: k.type, privateKeyHex: key?.privateKeyHex as string };
+          }),
+          services: [],
+        });
       }
-    })();
-    for (const d of privates) {
-      expect(d).toBeTruthy();
-      const raw = Buffer.from(d, 'base64url');
-      for (const haystack of [file, wal]) {
-        expect(haystack.includes(raw)).toBe(false);
-        for (const form of [raw.toString('hex'), raw.toString('hex').toUpperCase(), raw.toString('base64'), raw.toString('base64url')]) {
-          expect(haystack.includes(Buffer.from(form))).toBe(false);
+      for (const d of dids) {
+        const imported = await copy.getDid(d.did);
+        expect(imported.publicJwk).toEqual(d.publicJwk);
+        expect(verifyJws(await copy.signJwt({ kid: imported.verificationMethod }, { iss: d.did }, imported.keyId), d.publicJwk)).toBe(true);
+      }
+    } finally {
+      await copy.close();
+    }
+
+    for (const file of [path, copyPath]) {
+      const haystacks = [readFileSync(file), readIfThere(`${file}-wal`)];
+      for (const key of exported) {
+        // Ed25519 keys are stored as seed || public key: look for the secret seed alone.
+        const raw = Buffer.from(key.privateKeyHex, 'hex').subarray(0, 32);
+        for (const haystack of haystacks) {
+          expect(haystack.includes(raw)).toBe(false);
+          for (const form of [raw.toString('hex'), raw.toString('hex').toUpperCase(), raw.toString('base64'), raw.toString('base64url')]) {
+            expect(haystack.includes(Buffer.from(form))).toBe(false);
+          }
         }
       }
     }

@@ -12,36 +12,23 @@ export interface ExportedDid {
   services: IIdentifier['services'];
 }
 
-interface PrivateKeyReader {
-  getKey(args: { alias: string }): Promise<{ alias: string; type: string; privateKeyHex: string }>;
-}
-
 /**
- * Every DID of the agent with its decrypted private keys. Veramo's key manager never
- * hands out private keys, so they are read from the KMS's encrypted private key store,
- * which decrypts with the wallet's secret; this is the only path by which key bytes
- * leave the agent, and its only caller encrypts them again at once.
+ * Every DID of the agent with its decrypted private keys (from the agent's
+ * `exportKeys`); the only caller encrypts them again at once.
  */
 export async function exportDids(agent: TradewindAgent): Promise<ExportedDid[]> {
-  const store = (agent.kms as unknown as { keyStore?: PrivateKeyReader }).keyStore;
-  if (!store || typeof store.getKey !== 'function') throw new TradewindError('STORAGE_ERROR', 'the key store cannot export keys');
   const identifiers = await agent.veramo.didManagerFind();
+  const privateKeys = await agent.exportKeys(identifiers.flatMap((id) => id.keys.map((k) => k.kid)));
+  const privateKeyHex = new Map(privateKeys.map((k) => [k.kid, k.privateKeyHex]));
   const out: ExportedDid[] = [];
   for (const id of identifiers) {
-    const keys: ExportedDid['keys'] = [];
-    for (const k of id.keys) {
-      const stored = await store.getKey({ alias: k.kid }).catch((cause: unknown) => {
-        throw new TradewindError('KEY_NOT_FOUND', `no private key for ${k.kid}`, { cause });
-      });
-      if (!/^[0-9a-f]+$/i.test(stored.privateKeyHex)) throw new TradewindError('WRONG_SECRET', `private key ${k.kid} cannot be decrypted`);
-      keys.push({
-        kid: k.kid,
-        type: k.type,
-        publicKeyHex: k.publicKeyHex,
-        privateKeyHex: stored.privateKeyHex,
-        ...(k.meta ? { meta: k.meta as Record<string, unknown> } : {}),
-      });
-    }
+    const keys: ExportedDid['keys'] = id.keys.map((k) => ({
+      kid: k.kid,
+      type: k.type,
+      publicKeyHex: k.publicKeyHex,
+      privateKeyHex: privateKeyHex.get(k.kid) as string,
+      ...(k.meta ? { meta: k.meta as Record<string, unknown> } : {}),
+    }));
     out.push({
       did: id.did,
       provider: id.provider,
