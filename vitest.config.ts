@@ -8,14 +8,18 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 // needs no prior build (the CLI's process-level tests use the built dist).
 export default defineConfig({
   resolve: {
-    alias: {
-      '@tradewind/core': src('core'),
-      '@tradewind/agent': src('agent'),
-      '@tradewind/verifier': src('verifier'),
-      '@tradewind/issuer': src('issuer'),
-      '@tradewind/wallet': src('wallet'),
-      '@tradewind/cli': src('cli'),
-    },
+    // Exact matches, so that a package's subpath (@tradewind/core/status-list) is not
+    // taken for its root.
+    alias: [
+      {
+        find: /^@tradewind\/core\/status-list$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/status-list-codec.ts', import.meta.url)),
+      },
+      ...['core', 'agent', 'verifier', 'issuer', 'wallet', 'cli'].map((pkg) => ({
+        find: new RegExp(`^@tradewind/${pkg}$`),
+        replacement: src(pkg),
+      })),
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],

@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 beforeAll(() => {
   // The demo imports the built packages, as an agency's or a bank's program would.
-  execFileSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
 }, 180_000);
 
 it('the cross-border demo accepts in Barbados and rejects at the Jamaican border, after revocation, and for a forged list', () => {

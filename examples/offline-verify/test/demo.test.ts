@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 beforeAll(() => {
   // The demo imports the built packages, as a user's program would.
-  execFileSync('npx', ['tsc', '-b', 'packages/verifier'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
 }, 120_000);
 
 it('the offline-verify demo accepts the valid credential and rejects the tampered, expired and untrusted ones', () => {

@@ -20,7 +20,7 @@ let tampered: string;
 let issuer: string;
 
 beforeAll(async () => {
-  execFileSync('npx', ['tsc', '-b', 'packages/cli'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
   const key = didJwk();
   issuer = key.did;
   const jwt = await vcJwt(key);

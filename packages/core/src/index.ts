@@ -20,8 +20,6 @@ export {
 export {
   createStatusBitstring,
   DEFAULT_STATUS_LIST_MAX_BYTES,
-  decodeStatusList,
-  encodeStatusList,
   getStatusBit,
   MIN_STATUS_LIST_LENGTH,
   setStatusBit,

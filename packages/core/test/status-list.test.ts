@@ -1,14 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BitstringStatusList, createList, decodeList } from '@digitalbazaar/vc-bitstring-status-list';
-import {
-  createStatusBitstring,
-  decodeStatusList,
-  encodeStatusList,
-  getStatusBit,
-  MIN_STATUS_LIST_LENGTH,
-  setStatusBit,
-  TradewindError,
-} from '@tradewind/core';
+import { createStatusBitstring, getStatusBit, MIN_STATUS_LIST_LENGTH, setStatusBit, TradewindError } from '@tradewind/core';
+import { decodeStatusList, encodeStatusList } from '@tradewind/core/status-list';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

@@ -1,7 +1,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
-import { createStatusBitstring, encodeStatusList, setStatusBit, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
+import { createStatusBitstring, setStatusBit, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
+import { encodeStatusList } from '@tradewind/core/status-list';
 import type { StatusPurpose } from './status-store.js';
 
 /** A signed status list credential, ready to publish at `url`. */

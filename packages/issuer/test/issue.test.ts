@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeStatusList, getStatusBit, TradewindError } from '@tradewind/core';
+import { getStatusBit, TradewindError } from '@tradewind/core';
+import { decodeStatusList } from '@tradewind/core/status-list';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { verifyCredential } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

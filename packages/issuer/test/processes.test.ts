@@ -16,7 +16,7 @@ const secret = 'process test secret';
 let dir: string;
 
 beforeAll(() => {
-  execFileSync('npx', ['tsc', '-b', 'packages/issuer'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
   dir = mkdtempSync(join(tmpdir(), 'tradewind-proc-'));
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

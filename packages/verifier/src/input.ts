@@ -20,7 +20,8 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
       const unquoted = parseJsonText(text, ctx);
       if (typeof unquoted === 'string') return toCompactJws(unquoted, ctx);
     }
-    if (/^[A-Za-z0-9_.-]+~/.test(text)) fail('UNSUPPORTED_FORMAT', 'SD-JWT credentials (dc+sd-jwt) are not supported yet', '/');
+    // A compact JWS never contains '~'; an SD-JWT always does (issuer JWT~disclosures~).
+    if (text.includes('~')) fail('UNSUPPORTED_FORMAT', 'SD-JWT credentials (dc+sd-jwt) are not supported yet', '/');
     if (!looksLikeCompactJws(text)) {
       const segments = text.split('.').length;
       fail(

@@ -1,6 +1,5 @@
 import {
   asArray,
-  decodeStatusList,
   getStatusBit,
   isJsonObject,
   type JsonObject,
@@ -15,6 +14,13 @@ import type { CredentialVerificationResult, StatusListSource } from './types.js'
 
 /** Verifies a status list credential (no status check of its own): supplied by the caller. */
 export type ListVerifier = (source: StatusListSource) => Promise<CredentialVerificationResult>;
+
+// The GZIP codec loads on the first status list, not at start-up.
+let codec: Promise<typeof import('@tradewind/core/status-list')> | undefined;
+const loadCodec = () => {
+  codec ??= import('@tradewind/core/status-list');
+  return codec;
+};
 
 const ENTRY_TYPES = new Set(['BitstringStatusListEntry', 'StatusList2021Entry']);
 const LIST_TYPES = new Set(['BitstringStatusListCredential', 'StatusList2021Credential']);
@@ -145,6 +151,7 @@ async function decodeList(
   }
   let bits: Uint8Array;
   try {
+    const { decodeStatusList } = await loadCodec();
     bits = decodeStatusList(subject.encodedList, { maxBytes: ctx.status.maxListBytes });
   } catch (e) {
     if (e instanceof TradewindError && e.code === 'LIMIT_EXCEEDED')

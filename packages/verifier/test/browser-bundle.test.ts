@@ -16,9 +16,16 @@ export async function bundleForBrowser(): Promise<{ code: string; nodeImports: s
     format: 'esm',
     platform: 'browser',
     write: false,
-    alias: { '@tradewind/core': coreSrc },
     logLevel: 'silent',
     plugins: [
+      {
+        name: 'workspace-sources',
+        setup(b) {
+          b.onResolve({ filter: /^@tradewind\/core(\/status-list)?$/ }, (args) => ({
+            path: args.path === '@tradewind/core' ? coreSrc : coreSrc.replace(/index\.ts$/, 'status-list-codec.ts'),
+          }));
+        },
+      },
       {
         name: 'no-node-builtins',
         setup(b) {

@@ -20,7 +20,7 @@ const batchesFile = tmp.file('batches.json');
 let reader: Wallet;
 
 beforeAll(async () => {
-  execFileSync('npx', ['tsc', '-b', 'packages/wallet'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const iss = issuer('key');
   const batches: string[][] = [];
   for (let b = 0; b < BATCHES; b++) {

@@ -4,7 +4,8 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStatusBitstring, encodeStatusList, setStatusBit } from '@tradewind/core';
+import { createStatusBitstring, setStatusBit } from '@tradewind/core';
+import { encodeStatusList } from '@tradewind/core/status-list';
 import { SignJWT } from 'jose';
 
 export interface TestKey {
