@@ -67,9 +67,9 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
     fail('MALFORMED', 'exp contradicts vc.expirationDate', '/payload/vc/expirationDate');
   }
   const start = nbf ?? issuanceDate ?? iat;
-  if (start && vc.validFrom === undefined) credential.issuanceDate = start.toISOString().replace('.000Z', 'Z');
+  if (start && vc.validFrom === undefined) credential.issuanceDate = isoSeconds(start);
   const end = exp ?? expirationDate;
-  if (end && vc.validUntil === undefined) credential.expirationDate = end.toISOString().replace('.000Z', 'Z');
+  if (end && vc.validUntil === undefined) credential.expirationDate = isoSeconds(end);
 
   return {
     credential: credential as VerifiableCredential,
@@ -81,4 +81,19 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
 
 function sameSecond(a: Date, b: Date): boolean {
   return Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000);
+}
+
+// Credentials of one issuer mostly share their nbf and exp: formatting a date is costly
+// on the hot path of batch verification, so recent results are kept.
+const isoCache = new Map<number, string>();
+
+function isoSeconds(date: Date): string {
+  const ms = date.getTime();
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    text = date.toISOString().replace('.000Z', 'Z');
+    if (isoCache.size >= 256) isoCache.clear();
+    isoCache.set(ms, text);
+  }
+  return text;
 }
