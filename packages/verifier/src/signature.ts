@@ -35,7 +35,8 @@ export async function verifySignature(
   resolver = ctx.resolver,
 ): Promise<string> {
   const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
-  const kid = parsed.header.kid as string | undefined;
+  // Some producers put the bare DID in kid; it names no one key, as if kid were absent.
+  const kid = parsed.header.kid === did ? undefined : (parsed.header.kid as string | undefined);
   const crv = curveOf(alg);
   let candidates: ResolvedKey[];
   if (kid === undefined) {

@@ -44,3 +44,31 @@ describe('verifyCredential accepts independent producers', () => {
     expect(r.verified, JSON.stringify(r)).toBe(true);
   });
 });
+
+describe('verifyCredential accepts what other producers write', () => {
+  it('a kid that is the bare issuer DID', async () => {
+    const issuer = didKey();
+    const r = await verifyCredential(await vcJwt({ ...issuer, kid: issuer.did }), { now: NOW });
+    expect(r.verified, JSON.stringify(r)).toBe(true);
+  });
+
+  it('the media types of earlier VC-JOSE-COSE drafts (vc+ld+jwt, vc+ld+json+jwt)', async () => {
+    const issuer = didKey('P-256');
+    for (const typ of ['vc+ld+jwt', 'vc+ld+json+jwt', 'application/vc+jwt', 'JWT']) {
+      const r = await verifyCredential(await vcJwt(issuer, {}, { typ }), { now: NOW });
+      expect(r.verified && r.format, typ).toBe('vc+jwt');
+    }
+  });
+
+  it('an issuer object and a subject array in VCDM 2.0', async () => {
+    const issuer = didJwk();
+    const r = await verifyCredential(
+      await vcJwt(issuer, {
+        issuer: { id: issuer.did, name: 'Registrar General' },
+        credentialSubject: [{ id: 'did:example:a' }, { id: 'did:example:b' }],
+      }),
+      { now: NOW },
+    );
+    expect(r.verified && r.subject).toBe('did:example:a');
+  });
+});

@@ -14,8 +14,9 @@ export function detectJwtKind(parsed: ParsedJws): JwtKind {
   const typ = typeof parsed.header.typ === 'string' ? parsed.header.typ.toLowerCase().replace(/^application\//, '') : undefined;
   const { payload } = parsed;
   if (typ !== undefined && SD_JWT_TYPES.has(typ)) fail('UNSUPPORTED_FORMAT', `${typ} (SD-JWT VC) is not supported yet`, '/header/typ');
-  if (typ === 'vc+jwt' || typ === 'vc+ld+jwt') return 'vc+jwt';
-  if (typ === 'vp+jwt' || typ === 'vp+ld+jwt') return 'vp+jwt';
+  // vc+ld+jwt and vc+ld+json+jwt: the media types of earlier VC-JOSE-COSE drafts, still produced.
+  if (typ === 'vc+jwt' || typ === 'vc+ld+jwt' || typ === 'vc+ld+json+jwt') return 'vc+jwt';
+  if (typ === 'vp+jwt' || typ === 'vp+ld+jwt' || typ === 'vp+ld+json+jwt') return 'vp+jwt';
   if (typ !== undefined && typ !== 'jwt') fail('UNSUPPORTED_FORMAT', `JOSE typ ${typ} is not a credential or presentation`, '/header/typ');
   if (payload.vc !== undefined) return 'jwt_vc';
   if (payload.vp !== undefined) return 'jwt_vp';
