@@ -124,6 +124,17 @@ try {
   say(`credential ${issued.id}, status ${issued.status[0].statusListCredential}#${issued.status[0].statusListIndex}`);
 
   const regional = { anchors: [anchor.did] };
+  /**
+   * A verifier as a bank or border post configures it: its own policy (national IDs
+   * from any member state at or above an assurance level) over the shared regional list,
+   * with its mirror of the published status lists as they are now.
+   */
+  const nationalIdVerifier = (minAssurance) =>
+    createVerifier({
+      policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance }] },
+      recognitionLists: [list],
+      status: { lists: statusListsFrom(published) },
+    });
   step(6, 'The wallet verifies it against the regional list before storing it');
   const received = await wallet.receive(issued.jwt, {
     policy: regional,
@@ -133,11 +144,7 @@ try {
   say(`stored ${received.credential.id} (${received.credential.format}, ${received.credential.types.join(', ')})`);
 
   step(7, 'A bank in Barbados asks for her ID: nonce and audience bind the presentation to this exchange');
-  const bank = createVerifier({
-    policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance: 'substantial' }] },
-    recognitionLists: [list],
-    status: { lists: statusListsFrom(published) },
-  });
+  const bank = nationalIdVerifier('substantial');
   const bankNonce = 'bb-bank-7f3a9c';
   const presentation = await wallet.present({
     credentials: [received.credential.id],
@@ -153,11 +160,7 @@ try {
   );
 
   step(9, 'Jamaica’s border policy recognises national IDs at high assurance only');
-  const border = createVerifier({
-    policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance: 'high' }] },
-    recognitionLists: [list],
-    status: { lists: statusListsFrom(published) },
-  });
+  const border = nationalIdVerifier('high');
   const borderNonce = 'jm-border-55e1';
   const atBorder = await wallet.present({ credentials: [received.credential.id], audience: 'https://border.gov.jm', nonce: borderNonce });
   verdict(await border.verifyPresentation(atBorder, { nonce: borderNonce, audience: 'https://border.gov.jm' }), 'NOT_RECOGNIZED');
@@ -165,11 +168,7 @@ try {
   step(10, 'Trinidad and Tobago revokes the credential and republishes its status list');
   await tt.revoke(issued.id);
   await tt.publishStatusLists(published);
-  const bankAfter = createVerifier({
-    policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance: 'substantial' }] },
-    recognitionLists: [list],
-    status: { lists: statusListsFrom(published) },
-  });
+  const bankAfter = nationalIdVerifier('substantial');
   const again = await wallet.present({
     credentials: [received.credential.id],
     audience: 'https://onboarding.bank.example.bb',

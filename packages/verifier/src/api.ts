@@ -4,9 +4,53 @@ import { type BatchOptions, makeVerifier, type Verifier } from './verifier.js';
 
 /** The public functions, bound to one crypto backend (node:crypto or WebCrypto). */
 export interface VerifierApi {
+  /**
+   * Verifies one credential (`jwt_vc` or `vc+jwt`) offline: structure, algorithm
+   * allow-list, issuer key and signature, validity window and trusted issuers. Never
+   * throws for bad input; the result says `verified` and, when false, why (`errors`).
+   *
+   * @example
+   * ```ts
+   * import { verifyCredential } from '@tradewind/verifier';
+   * const result = await verifyCredential(jwt, { trustedIssuers: ['did:key:z6Mk…'] });
+   * if (result.verified) console.log(result.issuer, result.credential.credentialSubject);
+   * else console.log(result.errors.map((e) => e.code)); // e.g. ['EXPIRED']
+   * ```
+   */
   verifyCredential(input: unknown, options?: VerifyOptions): Promise<CredentialVerificationResult>;
+  /**
+   * Verifies a presentation (`jwt_vp` VCDM 1.1 VP-JWT or `vp+jwt` VCDM 2.0): the holder's
+   * signature, the expected nonce and audience, and every credential in it, each of
+   * which must be about the holder.
+   *
+   * @example
+   * ```ts
+   * const result = await verifyPresentation(vpJwt, { nonce: 'n-0S6_WzA2Mj', audience: 'https://bank.example.bb' });
+   * if (result.verified) console.log(result.holder, result.credentials.length);
+   * ```
+   */
   verifyPresentation(input: unknown, options?: VerifyPresentationOptions): Promise<PresentationVerificationResult>;
+  /**
+   * Verifies many credentials concurrently; signature checks run off the main thread.
+   * Results are in input order.
+   *
+   * @example
+   * ```ts
+   * const results = await verifyCredentials(jwts, { trustedIssuers });
+   * const rejected = results.filter((r) => !r.verified).length;
+   * ```
+   */
   verifyCredentials(inputs: readonly unknown[], options?: VerifyOptions & BatchOptions): Promise<CredentialVerificationResult[]>;
+  /**
+   * Builds a verifier from options once (trusted issuers, did:web fetcher, limits) whose
+   * DID and key caches all its calls share.
+   *
+   * @example
+   * ```ts
+   * const verifier = createVerifier({ trustedIssuers: ['did:key:z6Mk…'] });
+   * const result = await verifier.verifyCredential(jwt);
+   * ```
+   */
   createVerifier(options?: VerifyOptions): Verifier;
 }
 
