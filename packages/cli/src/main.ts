@@ -3,6 +3,7 @@ import { type CommandEntry, isFamily, listing, usageOf, wantsHelp } from './comm
 import { didCommands } from './commands/did.js';
 import { issueBatchCommand, issueCommand } from './commands/issue.js';
 import { issuerCommands } from './commands/issuer.js';
+import { recognitionListCommands } from './commands/recognition-list.js';
 import { statusCommands } from './commands/status.js';
 import { verifyCommand } from './commands/verify.js';
 import { walletCommands } from './commands/wallet.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   issueBatchCommand,
   statusCommands,
   walletCommands,
+  recognitionListCommands,
 ];
 
 function usage(commands: readonly CommandEntry[]): string {

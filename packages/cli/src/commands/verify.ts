@@ -9,6 +9,7 @@ import {
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { parseIsoTime } from '../iso-time.js';
 import { printResult } from '../output.js';
 import { readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
@@ -40,13 +41,6 @@ Options:
 Exit status: 0 verified, 1 not verified (errors listed with their codes),
 2 usage error (bad flags, unreadable input or policy file, invalid --now).`;
 
-/**
- * ISO 8601 date (midnight UTC), or date-time with optional seconds and fraction and a
- * required zone: without one, JavaScript reads the time in the machine's local zone and
- * the same audit would give different answers on different machines.
- */
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
-
 /** `tradewind verify`: the verifier's verdict on one credential or presentation. */
 export const verifyCommand: Command = {
   name: 'verify',
@@ -64,7 +58,7 @@ export const verifyCommand: Command = {
       throw new UsageError(positionals.length === 0 ? 'verify needs a file to verify, or - for stdin' : 'verify takes one file at a time');
     }
     const options: VerifyPresentationOptions = {};
-    if (values.now !== undefined) options.now = parseNow(values.now);
+    if (values.now !== undefined) options.now = parseIsoTime(values.now, '--now');
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
     if (values['status-list']) options.status = { lists: await loadStatusLists(values['status-list'], io) };
     if (values.nonce !== undefined) options.nonce = values.nonce;
@@ -79,23 +73,6 @@ export const verifyCommand: Command = {
     return result.verified ? EXIT.OK : EXIT.NEGATIVE;
   },
 };
-
-/**
- * Parses --now strictly. `Date` alone would roll 2027-02-30 over into March; an audit
- * evaluated at a day that does not exist must be refused, not silently moved.
- */
-function parseNow(value: string): Date {
-  const m = ISO_DATE.exec(value);
-  const [year, month, day, hour = 0, minute = 0, second = 0, zoneHour = 0, zoneMinute = 0] = (m ?? []).slice(1).map((v) => Number(v ?? 0));
-  const date = new Date(value);
-  const calendarDay = m && new Date(Date.UTC(year as number, (month as number) - 1, day)).getUTCDate() === day;
-  if (!m || !calendarDay || hour > 23 || minute > 59 || second > 59 || zoneHour > 23 || zoneMinute > 59 || Number.isNaN(date.getTime())) {
-    throw new UsageError(
-      `--now expects an ISO 8601 date or a date-time with a zone, such as 2027-01-31 or 2027-01-31T12:00:00Z, got ${JSON.stringify(value)}`,
-    );
-  }
-  return date;
-}
 
 /**
  * A bare credential carries no nonce or audience. When the caller asked for either,
