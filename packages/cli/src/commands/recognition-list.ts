@@ -116,7 +116,8 @@ const sign: Command = {
         throw new UsageError(`cannot write ${values.out}: ${(e as Error).message}`, { cause: e });
       }
     }
-    const done = `Signed recognition list ${request.sequence} (${request.entries.length} entries) by ${signer}`;
+    const count = request.entries.length;
+    const done = `Signed recognition list ${request.sequence} (${count} ${count === 1 ? 'entry' : 'entries'}) by ${signer}`;
     if (values.json) {
       printResult(
         io,
