@@ -74,7 +74,7 @@ describe('tradewind wallet', () => {
   it('present writes a VP that verifies for its audience and nonce only', async () => {
     const out = join(dir, 'vp.jwt');
     const r = await run(['present', ...ids, '--audience', 'https://border.example.lc', '--nonce', 'n-123', '--out', out]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const vp = readFileSync(out, 'utf8').trim();
     expect((await verifyPresentation(vp, { audience: 'https://border.example.lc', nonce: 'n-123' })).verified).toBe(true);
     expect((await verifyPresentation(vp, { audience: 'https://border.example.lc', nonce: 'other' })).verified).toBe(false);
