@@ -340,3 +340,19 @@ describe('tradewind recognition-list inspect', () => {
     }
   });
 });
+
+describe('tradewind recognition-list keys', () => {
+  it('prints the keys a list entry needs for a did:web DID of the database', async () => {
+    const r = await runMain(['recognition-list', 'keys', ttDid, '--db', file('tt.db'), '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(ttKeys);
+    expect(ttKeys[0]?.kid.startsWith(`${ttDid}#`)).toBe(true);
+  });
+
+  it('exits 1 NOT_FOUND for a DID the database does not hold, 2 for something that is not a DID', async () => {
+    const other = await runMain(['recognition-list', 'keys', OTHER_ANCHOR, '--db', file('tt.db'), '--json'], { env });
+    expect(other.code).toBe(1);
+    expect(JSON.parse(other.stderr).error.code).toBe('NOT_FOUND');
+    expect((await runMain(['recognition-list', 'keys', 'registry.gov.tt', '--db', file('tt.db')], { env })).code).toBe(2);
+  });
+});

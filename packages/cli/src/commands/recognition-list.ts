@@ -176,8 +176,34 @@ const inspect: Command = {
 };
 
 /** `tradewind recognition-list sign|inspect`. */
+const KEYS_USAGE = `Usage: tradewind recognition-list keys DID [--db FILE] [--secret-file FILE] [--json]
+
+Prints the "keys" a recognition list entry must carry for DID, one of this issuer
+database's DIDs: its public key as a JWK with the verification method as kid. A
+trust anchor copies them into the entry of a did:web issuer, so that verifiers need
+no network to check its credentials.
+
+Options:
+${ISSUER_DB_HELP}
+  --json                   compact JSON (the default is indented)
+  -h, --help               show this help`;
+
+const keys: Command = {
+  name: 'keys',
+  summary: "Print the keys a recognition list entry needs for one of this issuer's DIDs",
+  usage: KEYS_USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { ...ISSUER_DB_OPTIONS });
+    if (positionals.length !== 1 || !DID.test(positionals[0] as string)) throw new UsageError('recognition-list keys takes one DID');
+    const did = positionals[0] as string;
+    const found = await withIssuer(values, io, (issuer) => issuer.recognitionKeys(did));
+    io.stdout(`${JSON.stringify(found, null, values.json ? undefined : 2)}\n`);
+    return EXIT.OK;
+  },
+};
+
 export const recognitionListCommands: CommandFamily = {
   name: 'recognition-list',
   summary: 'Sign and inspect recognition lists (trust anchors)',
-  subcommands: [sign, inspect],
+  subcommands: [sign, inspect, keys],
 };
