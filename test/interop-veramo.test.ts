@@ -77,6 +77,16 @@ describe('credentials and presentations made by Veramo 7', () => {
     expect(wrong.verified ? [] : wrong.errors.map((e) => e.code)).toEqual(['NONCE_MISMATCH']);
   });
 
+  it('verifies the JSON form Veramo returns (JwtProof2020), by its JWT', async () => {
+    const vc = await agent.createVerifiableCredential({
+      credential: { issuer: { id: issuer }, type: ['VerifiableCredential'], credentialSubject: { id: holder, givenName: 'Asha' } },
+      proofFormat: 'jwt',
+    });
+    expect(vc.proof.type).toBe('JwtProof2020');
+    const r = await verifyCredential(vc);
+    expect(r.verified && r.format).toBe('jwt_vc');
+  });
+
   it('rejects a Veramo credential whose claims were edited', async () => {
     const [h, p, s] = (await veramoCredential()).split('.');
     const payload = JSON.parse(Buffer.from(p as string, 'base64url').toString());

@@ -42,7 +42,11 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
       }
       return toCompactJws(id, ctx);
     }
-    if (input.proof !== undefined) fail('UNSUPPORTED_FORMAT', 'Data Integrity proofs (di) are not supported yet', '/proof');
+    // Veramo and did-jwt-vc hand out JWT credentials as JSON with the JWT in proof.jwt
+    // (JwtProof2020). The JWT is what is signed: it is verified, and the JSON beside it ignored.
+    const proof = input.proof;
+    if (isJsonObject(proof) && proof.type === 'JwtProof2020' && typeof proof.jwt === 'string') return toCompactJws(proof.jwt, ctx);
+    if (proof !== undefined) fail('UNSUPPORTED_FORMAT', 'Data Integrity proofs (di) are not supported yet', '/proof');
     if (input['@context'] !== undefined) fail('MALFORMED', 'credential carries no securing mechanism (no JWS, no proof)', '/');
     return fail('MALFORMED', 'input is not a credential or presentation', '/');
   }

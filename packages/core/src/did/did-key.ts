@@ -12,17 +12,12 @@ const P256_PREFIX = 'zDn';
 export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID, resolver, options) => {
   const id = parsed.id;
   if (id.startsWith(ED25519_PREFIX) || id.startsWith(P256_PREFIX)) {
-    let doc: DIDDocument;
     try {
-      doc = await didKeyDocument(did, id);
-    } catch (e) {
-      return {
-        didResolutionMetadata: { error: 'invalidDid', message: (e as Error).message },
-        didDocument: null,
-        didDocumentMetadata: {},
-      };
+      const doc = await didKeyDocument(did, id);
+      return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument: doc, didDocumentMetadata: {} };
+    } catch {
+      // Not the common encoding (an uncompressed P-256 key, say): key-did-resolver decides.
     }
-    return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument: doc, didDocumentMetadata: {} };
   }
   const { getResolver } = await import('key-did-resolver');
   const resolveOther = getResolver().key as DIDResolver;
