@@ -1,6 +1,6 @@
 import { base58btc } from 'multiformats/bases/base58';
 import { type PublicJwk, toPublicJwk } from '../algorithms.js';
-import { base64urlEncode } from '../base64url.js';
+import { base64urlDecode, base64urlEncode } from '../base64url.js';
 import { TradewindError } from '../errors.js';
 
 // Multicodec prefixes (https://github.com/multiformats/multicodec/blob/master/table.csv).
@@ -51,15 +51,11 @@ export function jwkToMultikey(jwk: PublicJwk): string {
     return base58btc.encode(Uint8Array.from([...ED25519_PUB, ...b64(jwk.x)]));
   }
   const x = b64(jwk.x);
-  const y = b64(jwk.y ?? '');
+  const y = b64(jwk.y);
   const prefix = ((y[31] ?? 0) & 1) === 1 ? 0x03 : 0x02;
   return base58btc.encode(Uint8Array.from([...P256_PUB, prefix, ...x]));
 }
 
-function b64(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
 
 function decodeBase58(text: string, where: string): Uint8Array {
   try {
@@ -74,4 +70,11 @@ function bigintTo32(n: bigint): string {
   const bytes = new Uint8Array(32);
   for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return base64urlEncode(bytes);
+}
+
+/** A JWK coordinate as bytes; a coordinate that is not base64url is not a key. */
+function b64(coordinate: string | undefined): Uint8Array {
+  const bytes = coordinate === undefined ? undefined : base64urlDecode(coordinate);
+  if (!bytes) throw new TradewindError('KEY_NOT_FOUND', 'JWK coordinate is not base64url');
+  return bytes;
 }
