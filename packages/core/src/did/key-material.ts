@@ -56,7 +56,6 @@ export function jwkToMultikey(jwk: PublicJwk): string {
   return base58btc.encode(Uint8Array.from([...P256_PUB, prefix, ...x]));
 }
 
-
 function decodeBase58(text: string, where: string): Uint8Array {
   try {
     return base58btc.baseDecode(text);
