@@ -5,3 +5,4 @@ export { type ExportedKey, NodeCryptoKeyManagementSystem, publicJwkOfKey, type S
 export { type CreateDidOptions, KMS_NAME, type OpenAgentOptions, openAgent, TradewindAgent, type VeramoAgent } from './open-agent.js';
 export { DEFAULT_KDF } from './secret.js';
 export { type Query, TransactionRunner } from './transaction.js';
+export { type WriteFileAtomicOptions, writeFileAtomic } from './write-file-atomic.js';
