@@ -2,31 +2,62 @@ import { createReadStream } from 'node:fs';
 import type { Io } from './io.js';
 import { UsageError } from './usage-error.js';
 
-/**
- * Upper bound on what a command reads from one file or stdin. Far above any credential
- * (the verifier's own, much lower limit reports LIMIT_EXCEEDED); it only keeps a wrong
- * file or an endless pipe from filling memory.
- */
-export const MAX_READ_BYTES = 16 * 1024 * 1024;
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
 /**
- * Reads a whole text file, or stdin when `path` is `-`. Failures (missing file, a
- * directory, too large) are usage errors that name `what` the file was for.
+ * The most the CLI reads from one file or stdin, by what the file is for. Each is far
+ * above any honest file of its kind; it keeps a wrong file, /dev/zero or an endless
+ * pipe from filling memory. The size of a file is not trusted (pipes and devices have
+ * none): reading stops as soon as the cap is passed, with LIMIT_EXCEEDED (exit 2).
+ */
+export const READ_LIMITS = {
+  /** `verify` input: one credential or presentation (the verifier's own limits are lower still). */
+  credential: 4 * MiB,
+  /** `wallet add` input: many credentials, a JSON array or one JWT per line. */
+  credentials: 64 * MiB,
+  /** `--policy` files. */
+  policy: 1 * MiB,
+  /** Signed recognition lists, and the list file `recognition-list sign` reads. */
+  recognitionList: 4 * MiB,
+  /** Status list credentials (`--status-list`, `--status-dir`) and the `--status-dir` manifest. */
+  statusList: 1 * MiB,
+  /** `wallet import` backup files. */
+  backup: 256 * MiB,
+  /** `--secret-file`, `--passphrase-file`. */
+  secret: 64 * KiB,
+  /** Anything else (e.g. `issue --subject`). */
+  other: 16 * MiB,
+} as const;
+
+/** Kept for callers of the first version: the cap of {@link READ_LIMITS}.other. */
+export const MAX_READ_BYTES = READ_LIMITS.other;
+
+/**
+ * Reads a whole file, or stdin when `path` is `-`, as bytes, stopping with
+ * `LIMIT_EXCEEDED` once more than `maxBytes` arrived. Failures (missing file, a
+ * directory, too large) are usage errors (exit 2) that name `what` the file was for.
  *
  * @example
  * ```ts
- * const text = await readTextInput(values.policy, io, 'policy file');
+ * const backup = await readInput(file, io, { what: 'backup file', maxBytes: READ_LIMITS.backup });
  * ```
  */
-export async function readTextInput(path: string, io: Io, what: string): Promise<string> {
+export async function readInput(path: string, io: Io, options: { what: string; maxBytes: number }): Promise<Buffer> {
+  const { what, maxBytes } = options;
   const source = path === '-' ? 'stdin' : path;
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    for await (const chunk of path === '-' ? io.stdin() : createReadStream(path)) {
+    const stream = path === '-' ? io.stdin() : createReadStream(path, { highWaterMark: 256 * KiB });
+    for await (const chunk of stream) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += bytes.byteLength;
-      if (size > MAX_READ_BYTES) throw new UsageError(`${what} ${source} is larger than ${MAX_READ_BYTES} bytes`);
+      if (size > maxBytes) {
+        throw new UsageError(`${what} ${source} is larger than ${formatBytes(maxBytes)}, the most tradewind reads for it`, {
+          code: 'LIMIT_EXCEEDED',
+        });
+      }
       chunks.push(bytes);
     }
   } catch (e) {
@@ -38,7 +69,27 @@ export async function readTextInput(path: string, io: Io, what: string): Promise
       cause: e,
     });
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Reads a whole text file, or stdin when `path` is `-`, with the cap of
+ * {@link readInput} (default {@link READ_LIMITS}.other), as UTF-8 without a leading
+ * byte-order mark.
+ *
+ * @example
+ * ```ts
+ * const text = await readTextInput(values.policy, io, 'policy file', READ_LIMITS.policy);
+ * ```
+ */
+export async function readTextInput(path: string, io: Io, what: string, maxBytes: number = READ_LIMITS.other): Promise<string> {
+  const text = (await readInput(path, io, { what, maxBytes })).toString('utf8');
   // A byte-order mark is invisible in editors but breaks JSON.parse and JWS parsing.
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function formatBytes(n: number): string {
+  if (n % MiB === 0) return `${n / MiB} MiB`;
+  if (n % KiB === 0) return `${n / KiB} KiB`;
+  return `${n} bytes`;
 }

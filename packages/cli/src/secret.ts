@@ -1,5 +1,5 @@
 import type { Io } from './io.js';
-import { readTextInput } from './read-input.js';
+import { READ_LIMITS, readTextInput } from './read-input.js';
 import { UsageError } from './usage-error.js';
 
 /** The environment variable that may hold the secret when no `--secret-file` is given. */
@@ -25,7 +25,7 @@ export const SECRET_OPTIONS = {
 export async function readSecret(secretFile: string | undefined, io: Io): Promise<string> {
   let secret: string | undefined;
   if (secretFile !== undefined) {
-    secret = (await readTextInput(secretFile, io, 'secret file')).replace(/\r?\n$/, '');
+    secret = (await readTextInput(secretFile, io, 'secret file', READ_LIMITS.secret)).replace(/\r?\n$/, '');
     if (secret === '') throw new UsageError(`secret file ${secretFile} is empty`);
   } else {
     secret = io.env[SECRET_ENV];

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { TradewindError } from '@tradewind/core';
 import { parsePolicy, type VerifyOptions } from '@tradewind/verifier';
 import type { Io } from '../io.js';
-import { readTextInput } from '../read-input.js';
+import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 /** What a policy file contributes to the verifier's options. */
@@ -20,12 +20,14 @@ export type PolicyOptions = Pick<VerifyOptions, 'policy' | 'recognitionLists'>;
  * ```
  */
 export async function loadPolicyFile(path: string, io: Io): Promise<PolicyOptions> {
-  const policy = parsePolicyText(await readTextInput(path, io, 'policy file'), path);
+  const policy = parsePolicyText(await readTextInput(path, io, 'policy file', READ_LIMITS.policy), path);
   const options: PolicyOptions = { policy };
   if (policy.recognitionLists?.length) {
     const base = path === '-' ? process.cwd() : dirname(resolve(path));
     options.recognitionLists = await Promise.all(
-      policy.recognitionLists.map(async (file) => (await readTextInput(resolve(base, file), io, 'recognition list')).trim()),
+      policy.recognitionLists.map(async (file) =>
+        (await readTextInput(resolve(base, file), io, 'recognition list', READ_LIMITS.recognitionList)).trim(),
+      ),
     );
   }
   return options;

@@ -1,0 +1,93 @@
+// Threat: a command pointed at /dev/zero, an endless pipe or a huge file reads until
+// memory runs out (`wallet import /dev/zero` reached 18 GB). Every read is capped by
+// what the file is for, counted while reading, since devices and pipes have no size.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Io } from '../src/io.js';
+import { main } from '../src/main.js';
+import { READ_LIMITS, readInput } from '../src/read-input.js';
+import { runMain } from './helpers/run-main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tw-cli-reads-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const env = { TRADEWIND_SECRET: 'secret', TRADEWIND_BACKUP_PASSPHRASE: 'passphrase' };
+const credential = join(dir, 'x.jwt');
+writeFileSync(credential, 'x');
+// A status folder whose manifest is /dev/zero, and one whose manifest names /dev/zero as a list.
+const zeroManifest = join(dir, 'zero-manifest');
+mkdirSync(zeroManifest);
+symlinkSync('/dev/zero', join(zeroManifest, 'status-lists.json'));
+const zeroList = join(dir, 'zero-list');
+mkdirSync(zeroList);
+writeFileSync(join(zeroList, 'status-lists.json'), JSON.stringify([{ url: 'https://id.gov.tt/status/1', file: '1' }]));
+symlinkSync('/dev/zero', join(zeroList, '1'));
+
+function limitError(r: { code: number; stderr: string }): void {
+  expect(r.code).toBe(2);
+  expect(JSON.parse(r.stderr).error.code).toBe('LIMIT_EXCEEDED');
+}
+
+describe('every read the CLI makes is bounded', () => {
+  it('verify /dev/zero ends quickly with LIMIT_EXCEEDED, exit 2', async () => {
+    const started = Date.now();
+    const r = await runMain(['verify', '/dev/zero', '--json']);
+    limitError(r);
+    expect(JSON.parse(r.stderr).error.message).toMatch(/input \/dev\/zero is larger than 4 MiB/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('wallet import /dev/zero ends quickly with LIMIT_EXCEEDED and creates no wallet', async () => {
+    const db = join(dir, 'imported.db');
+    const started = Date.now();
+    const r = await runMain(['wallet', 'import', '/dev/zero', '--db', db, '--json'], { env });
+    limitError(r);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it.each([
+    ['--policy', ['verify', credential, '--policy', '/dev/zero']],
+    ['--status-list', ['verify', credential, '--status-list', 'https://id.gov.tt/status/1=/dev/zero']],
+    ['--status-dir manifest', ['verify', credential, '--status-dir', zeroManifest]],
+    ['--status-dir list', ['verify', credential, '--status-dir', zeroList]],
+    ['--secret-file', ['wallet', 'list', '--db', '/dev/null', '--secret-file', '/dev/zero']],
+    ['wallet add input', ['wallet', 'add', '/dev/zero', '--db', '/dev/null']],
+    ['recognition-list inspect', ['recognition-list', 'inspect', '/dev/zero']],
+    ['recognition-list sign list file', ['recognition-list', 'sign', '/dev/zero', '--db', '/dev/null']],
+    ['issue --subject', ['issue', '--type', 'T', '--subject', '/dev/zero', '--db', '/dev/null']],
+  ])('%s from /dev/zero: LIMIT_EXCEEDED, exit 2', async (_name, argv) => {
+    limitError(await runMain([...argv, '--json'], { env }));
+  });
+
+  it('a file one byte over the cap is refused; one at the cap is read', async () => {
+    const big = join(dir, 'big.jwt');
+    writeFileSync(big, Buffer.alloc(READ_LIMITS.credential + 1, 0x61));
+    limitError(await runMain(['verify', big, '--json']));
+    const fits = join(dir, 'fits.jwt');
+    writeFileSync(fits, Buffer.alloc(READ_LIMITS.credential, 0x61));
+    const r = await runMain(['verify', fits, '--json']);
+    expect(r.code).toBe(1); // read, then refused by the verifier's own, lower limit
+    expect(JSON.parse(r.stdout).verified).toBe(false);
+  });
+
+  it('stops reading an endless stdin just past the cap', async () => {
+    let consumed = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x41);
+    const io: Io = {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      async *stdin() {
+        for (;;) {
+          consumed += chunk.byteLength;
+          yield chunk;
+        }
+      },
+      env: {},
+    };
+    expect(await main(['verify', '-'], io)).toBe(2);
+    expect(consumed).toBeLessThanOrEqual(READ_LIMITS.credential + chunk.byteLength);
+    await expect(readInput('-', io, { what: 'input', maxBytes: 1000 })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+  });
+});
