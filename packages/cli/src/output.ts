@@ -1,11 +1,15 @@
 import { TradewindError } from '@tradewind/core';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
+import { storageFailure } from './storage-failure.js';
+import { escapeOutputBlock } from './terminal-text.js';
 import { UsageError } from './usage-error.js';
 
 /**
  * Prints a command's result on stdout: as JSON (two-space indented, dates as ISO
- * strings) under `--json`, else the human rendering.
+ * strings) under `--json`, else the human rendering with every control character
+ * except the line breaks escaped (values from credentials, lists and policies must not
+ * drive the terminal; renderers escape each value, see terminal-text.ts).
  *
  * @example
  * ```ts
@@ -13,34 +17,45 @@ import { UsageError } from './usage-error.js';
  * ```
  */
 export function printResult(io: Io, json: boolean | undefined, value: unknown, human: () => string): void {
-  io.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : ensureNewline(human()));
+  io.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : ensureNewline(escapeOutputBlock(human())));
 }
 
 /**
  * Reports an error that stopped a command, on stderr, and returns the exit code it
- * means: usage errors 2, a TradewindError from a library 1 (2 when its code is
- * INVALID_ARGUMENT: the caller passed something unusable), anything else 2 as an
- * unexpected failure. Under `--json` the report is one JSON line
- * `{"error":{"code","message"}}` so that machines need not parse prose.
+ * means:
+ * - usage errors: 2 (their code: INVALID_ARGUMENT, NOT_FOUND, LIMIT_EXCEEDED for a file
+ *   too large to read);
+ * - a failure of the disk or the database (full disk, file size limit, read-only file or
+ *   file system, permissions, I/O error), whatever threw it: STORAGE_ERROR, 2;
+ * - a TradewindError from a library: 1 (a refusal such as WRONG_SECRET), but 2 when its
+ *   code is INVALID_ARGUMENT (the caller passed something unusable) or STORAGE_ERROR;
+ * - anything else: UNEXPECTED, 2 (with the stack under TRADEWIND_DEBUG).
+ * Under `--json` the report is one JSON line `{"error":{"code","message"}}` so that
+ * machines need not parse prose; otherwise the message is printed with its control
+ * characters escaped, since it may quote input.
  */
 export function reportError(io: Io, error: unknown, json: boolean, prefix: string): ExitCode {
-  let code: string;
-  let exit: ExitCode;
-  if (error instanceof UsageError) {
-    code = error.code;
-    exit = EXIT.USAGE;
-  } else if (error instanceof TradewindError) {
-    code = error.code;
-    exit = error.code === 'INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.NEGATIVE;
-  } else {
-    code = 'UNEXPECTED';
-    exit = EXIT.USAGE;
-  }
-  const message = error instanceof Error ? error.message : String(error);
+  const { code, exit, message } = classifyError(error);
   if (json) io.stderr(`${JSON.stringify({ error: { code, message } })}\n`);
-  else io.stderr(`${prefix}: ${error instanceof TradewindError && !(error instanceof UsageError) ? `${code}: ` : ''}${message}\n`);
+  else io.stderr(`${escapeOutputBlock(`${prefix}: ${error instanceof UsageError ? '' : `${code}: `}${message}`)}\n`);
   if (code === 'UNEXPECTED' && io.env.TRADEWIND_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return exit;
+}
+
+/** The code, exit status and message {@link reportError} reports for `error`. */
+export function classifyError(error: unknown): { code: string; exit: ExitCode; message: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError) return { code: error.code, exit: EXIT.USAGE, message };
+  const storage = error instanceof TradewindError && error.code !== 'STORAGE_ERROR' ? undefined : storageFailure(error);
+  if (storage) {
+    const detail = message.includes(storage.systemCode) ? message : `${message} (${storage.systemCode})`;
+    return { code: 'STORAGE_ERROR', exit: EXIT.USAGE, message: `${storage.meaning}: ${detail}` };
+  }
+  if (error instanceof TradewindError) {
+    const usage = error.code === 'INVALID_ARGUMENT' || error.code === 'STORAGE_ERROR';
+    return { code: error.code, exit: usage ? EXIT.USAGE : EXIT.NEGATIVE, message };
+  }
+  return { code: 'UNEXPECTED', exit: EXIT.USAGE, message };
 }
 
 function ensureNewline(text: string): string {

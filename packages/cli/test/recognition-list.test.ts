@@ -90,9 +90,20 @@ describe('tradewind recognition-list sign', () => {
 
   it('writes --out, takes id and validity from the file and --valid-until, and prints JSON', async () => {
     const out = file('out.jwt');
-    const list = listJson({ id: 'https://caricom.example/recognition-list', validFrom: '2026-01-01' });
+    const list = listJson({ id: 'https://caricom.example/recognition-list', validFrom: '2026-01-01T00:00:00Z' });
     const signed = await runMain(
-      ['recognition-list', 'sign', writeList('dated.json', list), '--db', anchorDb, '--out', out, '--valid-until', '2027-02-01', '--json'],
+      [
+        'recognition-list',
+        'sign',
+        writeList('dated.json', list),
+        '--db',
+        anchorDb,
+        '--out',
+        out,
+        '--valid-until',
+        '2027-02-01T00:00:00Z',
+        '--json',
+      ],
       { env },
     );
     expect(signed.code, signed.stderr).toBe(0);
@@ -100,7 +111,7 @@ describe('tradewind recognition-list sign', () => {
     expect(result).toEqual({ issuer: anchorDid, sequence: 3, entries: 2, out, jwt: expect.stringMatching(/^ey/) });
     expect(readFileSync(out, 'utf8').trim()).toBe(result.jwt);
 
-    const inspected = await runMain(['recognition-list', 'inspect', out, '--now', '2026-06-01', '--json']);
+    const inspected = await runMain(['recognition-list', 'inspect', out, '--now', '2026-06-01T00:00:00Z', '--json']);
     const report = JSON.parse(inspected.stdout) as Record<string, unknown>;
     expect(report).toMatchObject({
       id: 'https://caricom.example/recognition-list',
@@ -129,8 +140,12 @@ describe('tradewind recognition-list sign', () => {
       ['sequence.json', listJson({ sequence: -1 }), /sequence must be a non-negative integer \(at \/sequence in/],
       ['next.json', listJson({ nextUpdate: '2027-01-01' }), /nextUpdate must be a date-time with a timezone \(at \/nextUpdate in/],
       ['unknown.json', listJson({ issuer: anchorDid }), /unknown key "issuer".*\(at \/issuer in/],
-      ['until.json', listJson({ validUntil: 'next year' }), /validUntil expects an ISO 8601 date.*\(at \/validUntil in/],
-      ['order.json', listJson({ validFrom: '2027-01-01', validUntil: '2026-01-01' }), /validFrom is after validUntil \(at \/validUntil in/],
+      ['until.json', listJson({ validUntil: 'next year' }), /validUntil expects an RFC 3339 date-time.*\(at \/validUntil in/],
+      [
+        'order.json',
+        listJson({ validFrom: '2027-01-01T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' }),
+        /validFrom is after validUntil \(at \/validUntil in/,
+      ],
       ['array.json', [], /the list is a JSON object \(in .*array\.json\)/],
     ];
     for (const [name, list, message] of cases) {
@@ -163,7 +178,7 @@ describe('tradewind recognition-list sign', () => {
       env,
     });
     expect(badUntil.code).toBe(2);
-    expect(badUntil.stderr).toMatch(/--valid-until expects an ISO 8601 date/);
+    expect(badUntil.stderr).toMatch(/--valid-until expects an RFC 3339 date-time/);
 
     const noFile = await runMain(['recognition-list', 'sign', '--db', anchorDb], { env });
     expect(noFile.code).toBe(2);
@@ -193,7 +208,7 @@ describe('tradewind recognition-list inspect', () => {
       '--anchor',
       anchorDid,
       '--now',
-      '2026-06-01',
+      '2026-06-01T00:00:00Z',
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const out = result.stdout;
@@ -210,7 +225,7 @@ describe('tradewind recognition-list inspect', () => {
     expect(out).toMatch(/TT +substantial +Registrar General TT +did:web:registry\.gov\.tt +NationalIdCredential, DriverLicence +… – … +1/);
     expect(result.stderr).toBe('');
 
-    const before = await runMain(['recognition-list', 'inspect', jwt, '--anchor', anchorDid, '--now', '2025-06-01']);
+    const before = await runMain(['recognition-list', 'inspect', jwt, '--anchor', anchorDid, '--now', '2025-06-01T00:00:00Z']);
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(/2024-01-01 – 2026-01-01 +0/);
     expect(before.stdout).not.toMatch(/retired/);
@@ -261,16 +276,16 @@ describe('tradewind recognition-list inspect', () => {
 
   it('without --anchor the signature is checked and the signer is said not to be checked against an anchor', async () => {
     const jwt = await signList('no-anchor.json');
-    const human = await runMain(['recognition-list', 'inspect', jwt, '--now', '2026-06-01']);
+    const human = await runMain(['recognition-list', 'inspect', jwt, '--now', '2026-06-01T00:00:00Z']);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('anchor      not checked against an anchor (pass --anchor DID)');
-    const json = JSON.parse((await runMain(['recognition-list', 'inspect', jwt, '--now', '2026-06-01', '--json'])).stdout);
+    const json = JSON.parse((await runMain(['recognition-list', 'inspect', jwt, '--now', '2026-06-01T00:00:00Z', '--json'])).stdout);
     expect(json).toMatchObject({ valid: true, signatureValid: true, signerIsAnchor: null, anchors: [] });
   });
 
   it('a list signed by someone other than the given anchors: exit 1, TRUST_LIST_INVALID, contents still shown', async () => {
     const jwt = await signList('other.json');
-    const result = await runMain(['recognition-list', 'inspect', jwt, '--anchor', OTHER_ANCHOR, '--now', '2026-06-01']);
+    const result = await runMain(['recognition-list', 'inspect', jwt, '--anchor', OTHER_ANCHOR, '--now', '2026-06-01T00:00:00Z']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^NOT VALID recognition list\n/);
     expect(result.stdout).toContain('anchor      NOT one of the given anchors');
@@ -279,7 +294,7 @@ describe('tradewind recognition-list inspect', () => {
       `TRUST_LIST_INVALID: recognition list is signed by ${anchorDid}, which is not one of the given anchors`,
     );
     const json = JSON.parse(
-      (await runMain(['recognition-list', 'inspect', jwt, '--anchor', OTHER_ANCHOR, '--now', '2026-06-01', '--json'])).stdout,
+      (await runMain(['recognition-list', 'inspect', jwt, '--anchor', OTHER_ANCHOR, '--now', '2026-06-01T00:00:00Z', '--json'])).stdout,
     );
     expect(json).toMatchObject({ valid: false, signatureValid: true, signerIsAnchor: false, errors: [{ code: 'TRUST_LIST_INVALID' }] });
   });
@@ -292,7 +307,7 @@ describe('tradewind recognition-list inspect', () => {
     const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
     const path = writeList('tampered.jwt', forged);
 
-    const result = await runMain(['recognition-list', 'inspect', path, '--anchor', anchorDid, '--now', '2026-06-01']);
+    const result = await runMain(['recognition-list', 'inspect', path, '--anchor', anchorDid, '--now', '2026-06-01T00:00:00Z']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('signature   INVALID');
     expect(result.stdout).toMatch(/TRUST_LIST_INVALID: recognition list does not verify: SIGNATURE_INVALID/);
@@ -313,12 +328,15 @@ describe('tradewind recognition-list inspect', () => {
     expect(result.stdout).toContain('next update 2027-01-01T00:00:00Z (due since 2027-01-01T00:00:00Z: STALE)');
     expect(result.stdout).toContain('TRUST_LIST_STALE: recognition list 3 was due for update at 2027-01-01T00:00:00Z');
     const json = JSON.parse(
-      (await runMain(['recognition-list', 'inspect', jwt, '--anchor', anchorDid, '--now', '2027-02-01', '--json'])).stdout,
+      (await runMain(['recognition-list', 'inspect', jwt, '--anchor', anchorDid, '--now', '2027-02-01T00:00:00Z', '--json'])).stdout,
     );
     expect(json).toMatchObject({ valid: false, signatureValid: true, fresh: false, errors: [{ code: 'TRUST_LIST_STALE' }] });
 
-    const expiring = await signList('expiring.json', listJson({ nextUpdate: '2028-01-01T00:00:00Z' }), ['--valid-until', '2027-06-01']);
-    const expired = await runMain(['recognition-list', 'inspect', expiring, '--anchor', anchorDid, '--now', '2027-07-01']);
+    const expiring = await signList('expiring.json', listJson({ nextUpdate: '2028-01-01T00:00:00Z' }), [
+      '--valid-until',
+      '2027-06-01T00:00:00Z',
+    ]);
+    const expired = await runMain(['recognition-list', 'inspect', expiring, '--anchor', anchorDid, '--now', '2027-07-01T00:00:00Z']);
     expect(expired.code).toBe(1);
     expect(expired.stdout).toContain('list expired at 2027-06-01T00:00:00Z: STALE');
     expect(expired.stdout).toContain('TRUST_LIST_STALE: recognition list 3 expired at 2027-06-01T00:00:00Z');
@@ -328,7 +346,8 @@ describe('tradewind recognition-list inspect', () => {
     const jwt = file('round.json.jwt');
     const cases: Array<[string[], RegExp]> = [
       [[file('absent.jwt')], /cannot read recognition list .*absent\.jwt: no such file/],
-      [[jwt, '--now', 'tomorrow'], /--now expects an ISO 8601 date/],
+      [[jwt, '--now', 'tomorrow'], /--now expects an RFC 3339 date-time/],
+      [[jwt, '--now', '2026-06-01'], /--now expects an RFC 3339 date-time/],
       [[jwt, '--anchor', 'caricom'], /--anchor takes a DID/],
       [[], /takes one signed list file/],
       [[jwt, '--anchors', anchorDid], /Unknown option '--anchors'/],

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@tradewind/agent';
 import { isJsonObject, type JsonObject, parseRecognitionListSubject, TradewindError } from '@tradewind/core';
 import type { RecognitionListRequest } from '@tradewind/issuer';
 import { parseCommandArgs } from '../args.js';
@@ -7,8 +7,9 @@ import { EXIT } from '../exit-codes.js';
 import { parseIsoTime } from '../iso-time.js';
 import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, withIssuer } from '../issuer/open-store.js';
 import { printResult } from '../output.js';
-import { readTextInput } from '../read-input.js';
+import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { inspectRecognitionList, renderInspection } from '../recognition-list/inspect.js';
+import { storageFailure } from '../storage-failure.js';
 import { UsageError } from '../usage-error.js';
 
 const SIGN_USAGE = `Usage: tradewind recognition-list sign FILE [options]
@@ -23,7 +24,8 @@ Options:
 ${ISSUER_DB_HELP}
   --issuer DID             anchor DID of the database to sign with (default: the default DID)
   --out FILE               write the signed list to FILE instead of stdout
-  --valid-until ISO        end of the list's validity (overrides "validUntil" in FILE)
+  --valid-until ISO        end of the list's validity, RFC 3339 with a zone (overrides
+                           "validUntil" in FILE)
   --json                   print signer, sequence, entry count and the JWT as JSON
   -h, --help               show this help
 
@@ -80,6 +82,22 @@ function invalidList(message: string, path: string, file: string): TradewindErro
   return new TradewindError('INVALID_ARGUMENT', `${message} (${where})`, { path: path === '' ? '/' : path });
 }
 
+/**
+ * Writes the signed list whole or not at all (a temp file in the same folder, flushed,
+ * then renamed), so a kill or a full disk never leaves half a list where a good one
+ * was. A missing folder is the caller's mistake (exit 2); a full disk or a read-only
+ * file is a STORAGE_ERROR (exit 2).
+ */
+async function writeOutput(file: string, content: string): Promise<void> {
+  try {
+    await writeFileAtomic(file, content);
+  } catch (e) {
+    const message = `cannot write ${file}: ${(e as Error).message}`;
+    if (storageFailure(e)) throw new TradewindError('STORAGE_ERROR', message, { cause: e });
+    throw new UsageError(message, { cause: e });
+  }
+}
+
 const sign: Command = {
   name: 'sign',
   summary: 'Sign a recognition list with the anchor issuer database',
@@ -93,7 +111,7 @@ const sign: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('recognition-list sign takes one list file (JSON), or - for stdin');
     const file = positionals[0] as string;
-    const request = listRequest(await readTextInput(file, io, 'list file'), file);
+    const request = listRequest(await readTextInput(file, io, 'list file', READ_LIMITS.recognitionList), file);
     if (values['valid-until'] !== undefined) request.validUntil = parseIsoTime(values['valid-until'], '--valid-until');
     if (values.issuer !== undefined) request.issuer = values.issuer;
     const { validFrom, validUntil } = request;
@@ -110,11 +128,7 @@ const sign: Command = {
       }
     });
     if (values.out !== undefined) {
-      try {
-        await writeFile(values.out, `${jwt}\n`);
-      } catch (e) {
-        throw new UsageError(`cannot write ${values.out}: ${(e as Error).message}`, { cause: e });
-      }
+      await writeOutput(values.out, `${jwt}\n`);
     }
     const count = request.entries.length;
     const done = `Signed recognition list ${request.sequence} (${count} ${count === 1 ? 'entry' : 'entries'}) by ${signer}`;
@@ -144,8 +158,8 @@ validity, next update and freshness, and every accredited issuer.
 Options:
   --anchor DID             an accepted trust anchor (repeatable); without one, the
                            signature is checked but the signer is not checked against an anchor
-  --now ISO                evaluate freshness at this time: 2027-01-31 (midnight UTC) or
-                           2027-01-31T12:00:00Z (a date-time needs its zone)
+  --now ISO                evaluate freshness at this time, RFC 3339 with seconds and a
+                           zone: 2027-01-31T12:00:00Z or 2027-01-31T08:00:00-04:00
   --json                   print the inspection as JSON
   -h, --help               show this help
 
@@ -168,7 +182,7 @@ const inspect: Command = {
     const anchors = values.anchor ?? [];
     for (const a of anchors) if (!DID.test(a)) throw new UsageError(`--anchor takes a DID, got ${JSON.stringify(a)}`);
     const now = values.now === undefined ? new Date() : parseIsoTime(values.now, '--now');
-    const token = (await readTextInput(positionals[0] as string, io, 'recognition list')).trim();
+    const token = (await readTextInput(positionals[0] as string, io, 'recognition list', READ_LIMITS.recognitionList)).trim();
     const report = await inspectRecognitionList(token, anchors, now);
     printResult(io, values.json, report, () => renderInspection(report));
     return report.valid ? EXIT.OK : EXIT.NEGATIVE;

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { VerifyOptions } from '@tradewind/verifier';
 import { type CredentialQuery, CredentialRejectedError, openWallet, type StoredCredential, type Wallet } from '@tradewind/wallet';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
+import { parseIsoTime } from '../iso-time.js';
 import { printResult } from '../output.js';
-import { readTextInput } from '../read-input.js';
+import { READ_LIMITS, readInput, readTextInput } from '../read-input.js';
 import { readSecret, SECRET_OPTIONS } from '../secret.js';
+import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
 import { loadStatusLists } from '../verify/status-list-flags.js';
@@ -56,7 +58,7 @@ function renderList(credentials: StoredCredential[]): string {
     .map((c) => {
       const type = c.types.filter((t) => t !== 'VerifiableCredential').join(',') || 'VerifiableCredential';
       const until = c.validUntil ? `until ${c.validUntil.toISOString()}` : 'no expiry';
-      return `${c.id}  ${type}  ${c.format}  ${c.issuer}  ${until}`;
+      return [c.id, type, c.format, c.issuer, until].map(escapeForTerminal).join('  ');
     })
     .join('\n');
 }
@@ -97,7 +99,7 @@ Options:
 ${DB_HELP}
   --policy FILE            recognition policy the credentials must satisfy
   --status-list URL=FILE   local copy of a status list credential (repeatable)
-  --now ISO                verify as of this time
+  --now ISO                verify as of this time, RFC 3339 with a zone (2027-01-31T12:00:00Z)
 ${COMMON_HELP}
 
 Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
@@ -110,14 +112,10 @@ Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
     });
     if (positionals.length !== 1) throw new UsageError('wallet add needs one file, or - for stdin');
     const options: VerifyOptions = {};
-    if (values.now !== undefined) {
-      if (Number.isNaN(Date.parse(values.now)))
-        throw new UsageError(`--now expects an ISO 8601 date-time, got ${JSON.stringify(values.now)}`);
-      options.now = new Date(values.now);
-    }
+    if (values.now !== undefined) options.now = parseIsoTime(values.now, '--now');
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
     if (values['status-list']) options.status = { lists: await loadStatusLists(values['status-list'], io) };
-    const credentials = splitInput(await readTextInput(positionals[0] as string, io, 'input'));
+    const credentials = splitInput(await readTextInput(positionals[0] as string, io, 'input', READ_LIMITS.credentials));
     try {
       const ids = await withWallet(values, io, (w) => w.receiveAll(credentials, options));
       printResult(io, values.json, { stored: ids }, () => ids.join('\n'));
@@ -165,7 +163,7 @@ Options:
 ${DB_HELP}
   --type T                 only credentials of this type
   --issuer DID             only credentials from this issuer
-  --valid-at ISO           only credentials valid at this time ("now" for the current time)
+  --valid-at ISO           only credentials valid at this time, RFC 3339 with a zone ("now" for the current time)
 ${COMMON_HELP}`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -179,11 +177,7 @@ ${COMMON_HELP}`,
     if (values.type !== undefined) query.type = values.type;
     if (values.issuer !== undefined) query.issuer = values.issuer;
     const at = values['valid-at'];
-    if (at !== undefined) {
-      if (at !== 'now' && Number.isNaN(Date.parse(at)))
-        throw new UsageError(`--valid-at expects an ISO 8601 date-time or now, got ${JSON.stringify(at)}`);
-      query.validAt = at === 'now' ? new Date() : new Date(at);
-    }
+    if (at !== undefined) query.validAt = at === 'now' ? new Date() : parseIsoTime(at, '--valid-at');
     const found = await withWallet(values, io, (w) => w.find(query));
     printResult(io, values.json, found, () => renderList(found));
     return EXIT.OK;
@@ -277,7 +271,9 @@ const PASSPHRASE_HELP = `  --passphrase-file FILE   file holding the backup pass
 
 async function readPassphrase(file: string | undefined, io: Io): Promise<string> {
   const passphrase =
-    file !== undefined ? (await readTextInput(file, io, 'passphrase file')).replace(/\r?\n$/, '') : io.env[BACKUP_PASSPHRASE_ENV];
+    file !== undefined
+      ? (await readTextInput(file, io, 'passphrase file', READ_LIMITS.secret)).replace(/\r?\n$/, '')
+      : io.env[BACKUP_PASSPHRASE_ENV];
   if (!passphrase) throw new UsageError(`no backup passphrase: pass --passphrase-file FILE or set ${BACKUP_PASSPHRASE_ENV}`);
   return passphrase;
 }
@@ -324,12 +320,7 @@ A wrong passphrase or a damaged file fails with BACKUP_INVALID and changes nothi
     const { values, positionals } = parseCommandArgs(argv, { ...DB_OPTIONS, ...PASSPHRASE_OPTIONS });
     if (positionals.length !== 1) throw new UsageError('wallet import needs one backup file');
     const passphrase = await readPassphrase(values['passphrase-file'], io);
-    let file: Buffer;
-    try {
-      file = await readFile(positionals[0] as string);
-    } catch (cause) {
-      throw new UsageError(`cannot read backup file ${positionals[0]}: ${(cause as Error).message}`, { cause });
-    }
+    const file = await readInput(positionals[0] as string, io, { what: 'backup file', maxBytes: READ_LIMITS.backup });
     const summary = await withWallet(values, io, (w) => w.importBackup(file, passphrase), true);
     printResult(io, values.json, summary, () => `restored ${summary.dids.length} DIDs and ${summary.credentials} credentials`);
     return EXIT.OK;

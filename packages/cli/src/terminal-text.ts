@@ -1,0 +1,64 @@
+/**
+ * Code points a terminal acts on instead of printing: C0 controls (ESC starts cursor
+ * and erase sequences, CR returns to the start of the line), DEL, C1 controls (U+009B
+ * is a one-byte CSI), line and paragraph separators, and the bidirectional controls
+ * that reorder what follows (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C).
+ * Printed raw from a credential, a list or a policy, they could erase "NOT VERIFIED"
+ * and write "VERIFIED" in its place.
+ */
+function isTerminalControl(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+const NAMED: Record<number, string> = { 9: '\\t', 10: '\\n', 13: '\\r' };
+
+function escapeCode(code: number): string {
+  return NAMED[code] ?? `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+function escapeControls(text: string, keepNewlines: boolean): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isTerminalControl(code) || (keepNewlines && code === 0x0a)) continue;
+    out += text.slice(start, i) + escapeCode(code);
+    start = i + 1;
+  }
+  return start === 0 ? text : out + text.slice(start);
+}
+
+/**
+ * One value from outside (a name, a DID, an error message quoting input) made safe to
+ * print on a terminal: every control character, newlines included, becomes a visible
+ * escape such as `\u001B`, `\r` or `\u202E`, so the value stays on its own line and
+ * cannot move the cursor. Every human printer of the CLI passes such values through it.
+ *
+ * @example
+ * ```ts
+ * lines.push(`  issuer      ${escapeForTerminal(result.issuer)}`);
+ * ```
+ */
+export function escapeForTerminal(value: string): string {
+  return escapeControls(value, false);
+}
+
+/**
+ * A whole block of human output made safe to print: like {@link escapeForTerminal}
+ * but line breaks are kept, since the block's own layout uses them. `printResult` and
+ * the error reporter apply it to everything they print, as a second line of defence
+ * behind the escaping of each value.
+ */
+export function escapeOutputBlock(text: string): string {
+  return escapeControls(text, true);
+}
