@@ -98,15 +98,10 @@ describe('tradewind verify: credentials', () => {
     expect(result.credential.type).toEqual(['VerifiableCredential', 'NationalIdCredential']);
   });
 
-  it('accepts --now as a date, a date-time, and a date-time with an offset', async () => {
+  it('accepts --now as an RFC 3339 date-time with Z or an offset, with or without a fraction', async () => {
     const inside = new Date(VALID_FROM.getTime() + 3_600_000);
     const sameInstantAtMinus4 = `${new Date(inside.getTime() - 4 * 3_600_000).toISOString().slice(0, 19)}-04:00`;
-    for (const now of [
-      VALID_UNTIL.toISOString().slice(0, 10),
-      inside.toISOString(),
-      `${inside.toISOString().slice(0, 16)}Z`,
-      sameInstantAtMinus4,
-    ]) {
+    for (const now of [inside.toISOString(), `${inside.toISOString().slice(0, 19)}Z`, sameInstantAtMinus4]) {
       expect((await runMain(['verify', good, '--now', now])).code, now).toBe(0);
     }
   });
@@ -116,7 +111,7 @@ describe('tradewind verify: credentials', () => {
     const expired = await runMain(['verify', good, '--now', later]);
     expect(expired.code).toBe(1);
     expect(expired.stdout).toMatch(/^ {2}EXPIRED: /m);
-    const earlier = await runMain(['verify', good, '--now', '2000-01-01']);
+    const earlier = await runMain(['verify', good, '--now', '2000-01-01T00:00:00Z']);
     expect(earlier.code).toBe(1);
     expect(earlier.stdout).toMatch(/^ {2}NOT_YET_VALID: /m);
   });
@@ -130,11 +125,17 @@ describe('tradewind verify: credentials', () => {
     '2027-04-31T10:00Z',
     '2027-01-01T23:60:00Z',
     '2027-01-01T10:00',
-  ])('refuses --now %s as a usage error', async (now) => {
+    '2027-01-01',
+    '2027-01-01T10:00Z',
+    '2027-01-01T10:00:00',
+    '2027-01-01 10:00:00Z',
+    '2027-01-01T10:00:00+0400',
+    'Fri, 01 Jan 2027 10:00:00 GMT',
+  ])('refuses --now %s (not RFC 3339 with a zone) as a usage error', async (now) => {
     const r = await runMain(['verify', good, '--now', now]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('--now expects an ISO 8601 date');
+    expect(r.stderr).toContain('--now expects an RFC 3339 date-time');
   });
 });
 
@@ -341,5 +342,51 @@ describe('tradewind verify: recognition policies', () => {
     const r = await runMain(['verify', good, '--policy', policy]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nowhere.jwt');
+  });
+});
+
+describe('tradewind verify: a bare VERIFIED says what it rests on', () => {
+  it('without a policy: any issuer with a valid signature is accepted, and status is not present', async () => {
+    const r = await runMain(['verify', good]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}trust {7}any issuer with a valid signature is accepted \(no recognition policy\)$/m);
+    expect(r.stdout).toMatch(/^ {2}status {6}not present \(the credential names no status list\)$/m);
+  });
+
+  it('status checked against a given list', async () => {
+    const list = files.write('summary-list.jwt', await statusListJwt(issuer, STATUS_URL, []));
+    const kept = files.write('summary-kept.jwt', await vcJwt(issuer, { credentialStatus: statusEntry(STATUS_URL, 7) }));
+    const r = await runMain(['verify', kept, '--status-list', `${STATUS_URL}=${list}`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}status {6}checked$/m);
+  });
+
+  it('status NOT CHECKED when the policy lets an unavailable list pass with a warning', async () => {
+    const withStatus = files.write('summary-unchecked.jwt', await vcJwt(issuer, { credentialStatus: statusEntry(STATUS_URL, 7) }));
+    const policy = files.write('summary-warn.json', JSON.stringify({ trustedIssuers: [issuer.did], status: { onUnavailable: 'warn' } }));
+    const r = await runMain(['verify', withStatus, '--policy', policy]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}status {6}NOT CHECKED: /m);
+  });
+
+  it('with a policy: says how the issuer is trusted instead', async () => {
+    const policy = files.write('summary-trusting.json', JSON.stringify({ trustedIssuers: [issuer.did] }));
+    const r = await runMain(['verify', good, '--policy', policy]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('any issuer with a valid signature');
+    expect(r.stdout, r.stdout).toMatch(/^ {2}trust {7}(accepted by|trusted issuer of) the recognition policy$/m);
+  });
+
+  it('a presentation without a policy says so once, and status per credential', async () => {
+    const vp = await vpJwt(holder, [jwt]);
+    const r = await runMain(['verify', '-'], { stdin: vp });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}trust {7}any issuer with a valid signature is accepted \(no recognition policy\)$/m);
+    expect(r.stdout).toMatch(/^ {4}status {6}not present/m);
+  });
+
+  it('--json keeps the verification result object as the verifier returns it', async () => {
+    const r = await runMain(['verify', good, '--json']);
+    expect(Object.keys(JSON.parse(r.stdout))).not.toContain('trust');
   });
 });

@@ -11,11 +11,11 @@ import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { parseIsoTime } from '../iso-time.js';
 import { printResult } from '../output.js';
-import { readTextInput } from '../read-input.js';
+import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 import { classifyInput } from '../verify/detect-input.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
-import { loadStatusLists } from '../verify/status-list-flags.js';
+import { loadStatusDir, loadStatusLists } from '../verify/status-list-flags.js';
 import { renderSummary } from '../verify/summary.js';
 
 const USAGE = `Usage: tradewind verify <file|-> [options]
@@ -31,15 +31,22 @@ Options:
   --status-list URL=FILE   local copy of the status list credential published at URL
                            (repeatable); a credential with a credentialStatus whose list
                            is not given fails with STATUS_UNAVAILABLE
-  --now ISO                evaluate at this time instead of now: 2027-01-31 (midnight
-                           UTC), 2027-01-31T12:00:00Z or 2027-01-31T08:00:00-04:00
+  --status-dir DIR         the folder 'tradewind status publish --out DIR' wrote: every
+                           list its status-lists.json names (--status-list wins for a URL
+                           given both ways)
+  --now ISO                evaluate at this time instead of now, RFC 3339 with seconds and
+                           a zone: 2027-01-31T12:00:00Z or 2027-01-31T08:00:00-04:00
   --nonce N                the presentation must carry this nonce
   --audience A             the presentation must be addressed to A
   --json                   print the verification result as JSON
   -h, --help               show this help
 
+Without --policy, any issuer whose signature verifies is accepted; the summary says
+so, and whether the credential's status was checked.
+
 Exit status: 0 verified, 1 not verified (errors listed with their codes),
-2 usage error (bad flags, unreadable input or policy file, invalid --now).`;
+2 usage error (bad flags, unreadable input or policy file, a file over the size
+limit: LIMIT_EXCEEDED, invalid --now).`;
 
 /** `tradewind verify`: the verifier's verdict on one credential or presentation. */
 export const verifyCommand: Command = {
@@ -50,6 +57,7 @@ export const verifyCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       policy: { type: 'string' },
       'status-list': { type: 'string', multiple: true },
+      'status-dir': { type: 'string' },
       now: { type: 'string' },
       nonce: { type: 'string' },
       audience: { type: 'string' },
@@ -60,16 +68,22 @@ export const verifyCommand: Command = {
     const options: VerifyPresentationOptions = {};
     if (values.now !== undefined) options.now = parseIsoTime(values.now, '--now');
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
-    if (values['status-list']) options.status = { lists: await loadStatusLists(values['status-list'], io) };
+    const statusGiven = values['status-list'] !== undefined || values['status-dir'] !== undefined;
+    if (statusGiven) {
+      const fromDir = values['status-dir'] === undefined ? {} : await loadStatusDir(values['status-dir'], io);
+      const fromFlags = values['status-list'] === undefined ? {} : await loadStatusLists(values['status-list'], io);
+      options.status = { lists: Object.assign(Object.create(null), fromDir, fromFlags) };
+    }
     if (values.nonce !== undefined) options.nonce = values.nonce;
     if (values.audience !== undefined) options.audience = values.audience;
 
-    const input = (await readTextInput(positionals[0] as string, io, 'input')).trim();
+    const input = (await readTextInput(positionals[0] as string, io, 'input', READ_LIMITS.credential)).trim();
     let result: CredentialVerificationResult | PresentationVerificationResult;
     if (classifyInput(input) === 'presentation') result = await verifyPresentation(input, options);
     else result = requireBinding(await verifyCredential(input, options), options);
+    if (!result.verified) result = { ...result, errors: result.errors.map((e) => withStatusHint(e, statusGiven)) };
 
-    printResult(io, values.json, result, () => renderSummary(result));
+    printResult(io, values.json, result, () => renderSummary(result, { policy: values.policy !== undefined }));
     return result.verified ? EXIT.OK : EXIT.NEGATIVE;
   },
 };
@@ -93,4 +107,17 @@ function requireBinding(result: CredentialVerificationResult, options: VerifyPre
     ...(result.format ? { format: result.format } : {}),
     errors: [...(result.verified ? [] : result.errors), ...missing],
   };
+}
+
+/**
+ * A status list the verifier could not get is nearly always one the caller did not
+ * pass: a fresh credential from `tradewind issue` names its issuer's list. The message
+ * says how to supply it.
+ */
+function withStatusHint(issue: VerificationIssue, statusGiven: boolean): VerificationIssue {
+  if (issue.code !== 'STATUS_UNAVAILABLE' || !/no status list source|is not available/.test(issue.message)) return issue;
+  const hint = statusGiven
+    ? 'the lists given (--status-list, --status-dir) do not include it'
+    : "supply it with --status-list URL=FILE, or --status-dir DIR for the folder 'tradewind status publish --out DIR' writes";
+  return { ...issue, message: `${issue.message}; ${hint}` };
 }

@@ -8,6 +8,7 @@ import {
   type VerificationIssue,
 } from '@tradewind/core';
 import { createVerifier } from '@tradewind/verifier';
+import { escapeForTerminal } from '../terminal-text.js';
 
 /** One accredited issuer of an inspected list, as `inspect` shows it. */
 export interface InspectedEntry {
@@ -143,7 +144,7 @@ function timeField(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The human form: verdict, list facts, the table of issuers, then each error as `CODE: message`. */
+/** The human form: verdict, list facts, the table of issuers, then each error as `CODE: message`; values escaped for the terminal. */
 export function renderInspection(r: ListInspection): string {
   const lines = [r.valid ? 'VALID recognition list' : 'NOT VALID recognition list'];
   const anchorNote =
@@ -163,7 +164,11 @@ export function renderInspection(r: ListInspection): string {
     lines.push('', ...entryTable(r.entries ?? []));
   }
   if (r.errors.length > 0) {
-    lines.push('', 'errors:', ...r.errors.map((e) => `  ${e.code}: ${e.message}${e.path ? ` (at ${e.path})` : ''}`));
+    lines.push(
+      '',
+      'errors:',
+      ...r.errors.map((e) => `  ${e.code}: ${escapeForTerminal(e.message)}${e.path ? ` (at ${escapeForTerminal(e.path)})` : ''}`),
+    );
   }
   return lines.join('\n');
 }
@@ -171,15 +176,17 @@ export function renderInspection(r: ListInspection): string {
 function entryTable(entries: readonly InspectedEntry[]): string[] {
   if (entries.length === 0) return ['No entries: the list recognises no issuer.'];
   const header = ['COUNTRY', 'ASSURANCE', 'NAME', 'DID', 'CREDENTIAL TYPES', 'WINDOW', 'KEYS'];
-  const rows = entries.map((e) => [
-    e.country,
-    e.assuranceLevel,
-    e.name,
-    shortDid(e.id),
-    e.credentialTypes.join(', '),
-    `${shortTime(e.validFrom) ?? '…'} – ${shortTime(e.validUntil) ?? '…'}${e.retired ? ' retired' : ''}`,
-    String(e.keys),
-  ]);
+  const rows = entries.map((e) =>
+    [
+      e.country,
+      e.assuranceLevel,
+      e.name,
+      shortDid(e.id),
+      e.credentialTypes.join(', '),
+      `${shortTime(e.validFrom) ?? '…'} – ${shortTime(e.validUntil) ?? '…'}${e.retired ? ' retired' : ''}`,
+      String(e.keys),
+    ].map(escapeForTerminal),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
     `  ${cells
@@ -200,5 +207,5 @@ function shortTime(value: string | undefined): string | undefined {
 }
 
 function row(label: string, value: string): string {
-  return `  ${label.padEnd(11)} ${value}`;
+  return `  ${label.padEnd(11)} ${escapeForTerminal(value)}`;
 }

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import type { Io } from '../io.js';
-import { readTextInput } from '../read-input.js';
+import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 /** A status list credential, as its URL and the text of a local copy of it. */
@@ -27,11 +28,52 @@ export function parseStatusListFlag(value: string): StatusListFlag {
  * fetched earlier.
  */
 export async function loadStatusLists(values: readonly string[], io: Io): Promise<Record<string, string>> {
-  const lists: Record<string, string> = {};
+  const lists: Record<string, string> = Object.create(null);
   for (const value of values) {
     const { url, file } = parseStatusListFlag(value);
     if (Object.hasOwn(lists, url)) throw new UsageError(`--status-list names ${url} more than once`);
-    lists[url] = (await readTextInput(file, io, 'status list file')).trim();
+    lists[url] = (await readTextInput(file, io, 'status list file', READ_LIMITS.statusList)).trim();
+  }
+  return lists;
+}
+
+/** The manifest `tradewind status publish --out DIR` writes next to the lists. */
+export const STATUS_MANIFEST = 'status-lists.json';
+
+/** A list file named by the manifest: a plain file name inside DIR, never a path out of it. */
+const LIST_FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/**
+ * Reads the folder `tradewind status publish --out DIR` writes: DIR/status-lists.json
+ * (`[{ "url", "file", … }]`) and each list file it names, into a `url → contents` map
+ * like {@link loadStatusLists}. The manifest is input like any other: a file name that
+ * is not a plain name inside DIR, a URL that is not absolute, or a URL named twice is a
+ * usage error.
+ *
+ * @example
+ * ```ts
+ * const lists = await loadStatusDir('published/', io);
+ * ```
+ */
+export async function loadStatusDir(dir: string, io: Io): Promise<Record<string, string>> {
+  const manifestPath = join(dir, STATUS_MANIFEST);
+  const text = await readTextInput(manifestPath, io, 'status list manifest', READ_LIMITS.statusList);
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`status list manifest ${manifestPath} is not JSON: ${(e as Error).message}`);
+  }
+  const bad = (what: string) => new UsageError(`status list manifest ${manifestPath}: ${what}`);
+  if (!Array.isArray(manifest)) throw bad('expected a JSON array of { "url", "file" }');
+  const lists: Record<string, string> = Object.create(null);
+  for (const [i, entry] of manifest.entries()) {
+    const url: unknown = entry?.url;
+    const file: unknown = entry?.file;
+    if (typeof url !== 'string' || !URL.canParse(url)) throw bad(`entry ${i}: "url" is not an absolute URL`);
+    if (typeof file !== 'string' || !LIST_FILE_NAME.test(file)) throw bad(`entry ${i}: "file" is not a file name inside ${dir}`);
+    if (Object.hasOwn(lists, url)) throw bad(`${url} is listed more than once`);
+    lists[url] = (await readTextInput(join(dir, file), io, 'status list file', READ_LIMITS.statusList)).trim();
   }
   return lists;
 }

@@ -1,11 +1,26 @@
 import { typesOf, type VerificationIssue } from '@tradewind/core';
 import type { CredentialVerificationResult, PresentationVerificationResult, VerifiedCredential } from '@tradewind/verifier';
+import { escapeForTerminal } from '../terminal-text.js';
+
+/** What the verification ran with, beyond the result itself: the human summary says it. */
+export interface SummaryContext {
+  /** A recognition policy was in force (`--policy`). */
+  policy: boolean;
+}
+
+const NO_POLICY = 'any issuer with a valid signature is accepted (no recognition policy)';
 
 /**
  * The human form of a verification result: one screen, the verdict first, then what
- * was established (or each error as `CODE: message`).
+ * was established (or each error as `CODE: message`). A verified result says which
+ * issuers were acceptable (without a policy: any whose signature verifies) and whether
+ * the credential's status was checked, so a bare VERIFIED is never read as more than it
+ * is. Every value from the input is escaped for the terminal.
  */
-export function renderSummary(result: CredentialVerificationResult | PresentationVerificationResult): string {
+export function renderSummary(
+  result: CredentialVerificationResult | PresentationVerificationResult,
+  context: SummaryContext = { policy: false },
+): string {
   const lines: string[] = [];
   if (!result.verified) {
     lines.push('NOT VERIFIED');
@@ -16,19 +31,20 @@ export function renderSummary(result: CredentialVerificationResult | Presentatio
     lines.push(row('format', result.format), row('holder', result.holder), row('key', result.keyId));
     if (result.nonce !== undefined) lines.push(row('nonce', result.nonce));
     if (result.audience?.length) lines.push(row('audience', result.audience.join(', ')));
+    if (!context.policy) lines.push(row('trust', NO_POLICY));
     lines.push(row('credentials', String(result.credentials.length)));
     result.credentials.forEach((c, i) => {
-      lines.push('', `  credential ${i + 1}`, ...credentialRows(c).map((r) => `  ${r}`));
+      lines.push('', `  credential ${i + 1}`, ...credentialRows(c, context).map((r) => `  ${r}`));
     });
     lines.push(...issues('warnings', result.warnings, true));
   } else {
     lines.push('VERIFIED');
-    lines.push(...credentialRows(result), ...issues('warnings', result.warnings, true));
+    lines.push(...credentialRows(result, context), ...issues('warnings', result.warnings, true));
   }
   return lines.join('\n');
 }
 
-function credentialRows(c: VerifiedCredential): string[] {
+function credentialRows(c: VerifiedCredential, context: SummaryContext): string[] {
   return [
     row('format', c.format),
     row('issuer', c.issuer),
@@ -36,7 +52,35 @@ function credentialRows(c: VerifiedCredential): string[] {
     row('types', typesOf(c.credential.type).join(', ')),
     row('valid', validity(c.validFrom, c.validUntil)),
     row('key', c.keyId),
+    row('trust', context.policy ? recognition(c) : NO_POLICY),
+    row('status', statusChecked(c)),
   ];
+}
+
+function recognition(c: VerifiedCredential): string {
+  const r = c.recognition;
+  if (!r) return 'accepted by the recognition policy';
+  if (r.source === 'local') return 'trusted issuer of the recognition policy';
+  const who = [r.name, r.country, r.assuranceLevel && `assurance ${r.assuranceLevel}`].filter(Boolean).join(', ');
+  const list = r.anchor
+    ? ` on the recognition list of ${r.anchor}${r.listSequence === undefined ? '' : ` (sequence ${r.listSequence})`}`
+    : '';
+  return `recognised${who ? ` (${who})` : ''}${list}`;
+}
+
+/**
+ * Whether the issuer's status list was consulted: `checked` (and the credential is
+ * neither revoked nor suspended), `not present` (the credential names no status list),
+ * or `NOT CHECKED` with the reason, when the policy let it pass with a warning.
+ */
+export function statusChecked(c: VerifiedCredential): string {
+  const credential = c.credential as Record<string, unknown>;
+  const entries = [credential.credentialStatus, credential.status, c.payload.status].filter(
+    (s) => s !== undefined && s !== null && !(Array.isArray(s) && s.length === 0),
+  );
+  const warning = c.warnings.find((w) => w.code === 'STATUS_UNAVAILABLE');
+  if (warning) return `NOT CHECKED: ${warning.message}`;
+  return entries.length === 0 ? 'not present (the credential names no status list)' : 'checked';
 }
 
 function validity(from: Date | undefined, until: Date | undefined): string {
@@ -45,10 +89,14 @@ function validity(from: Date | undefined, until: Date | undefined): string {
 }
 
 function row(label: string, value: string): string {
-  return `  ${label.padEnd(11)} ${value}`;
+  return `  ${label.padEnd(11)} ${escapeForTerminal(value)}`;
 }
 
 function issues(title: string, list: readonly VerificationIssue[], blankBefore = false): string[] {
   if (list.length === 0) return [];
-  return [...(blankBefore ? [''] : []), `${title}:`, ...list.map((e) => `  ${e.code}: ${e.message}${e.path ? ` (at ${e.path})` : ''}`)];
+  return [
+    ...(blankBefore ? [''] : []),
+    `${title}:`,
+    ...list.map((e) => `  ${e.code}: ${escapeForTerminal(e.message)}${e.path ? ` (at ${escapeForTerminal(e.path)})` : ''}`),
+  ];
 }
