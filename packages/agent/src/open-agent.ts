@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { base64urlEncode, TradewindError, utf8Encode } from '@tradewind/core';
 import { createAgent } from '@veramo/core';
@@ -16,6 +16,7 @@ import { getResolver as getKeyResolver } from 'key-did-resolver';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { TradewindJwkDidProvider } from './did-jwk-provider.js';
 import { TradewindKeyDidProvider } from './did-key-provider.js';
+import { withInitLock } from './init-lock.js';
 import { type DidMethod, didWebDocument, type KeyAlgorithm, type ManagedDid, toManagedDid } from './managed-did.js';
 import { CreateTradewindMeta1764300000000 } from './migrations.js';
 import { type ExportedKey, NodeCryptoKeyManagementSystem } from './node-crypto-kms.js';
@@ -261,40 +262,6 @@ export class TradewindAgent {
 
   private assertOpen(): void {
     if (this.closed) throw new TradewindError('INVALID_ARGUMENT', 'the database is closed');
-  }
-}
-
-// Processes that open a new file at the same moment race to create it: TypeORM checks
-// which migrations ran, and creates its own table, before it opens a transaction. A lock
-// file next to the database (created with O_EXCL, removed when done) lets one process
-// at a time connect and migrate; the others wait, then find the schema in place.
-const LOCK_STALE_MS = 120_000;
-
-async function withInitLock<T>(path: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
-  const lock = `${path}.init-lock`;
-  const deadline = Date.now() + waitMs;
-  let held = false;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      held = true;
-      break;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') break; // e.g. a read-only directory: open without the lock
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true }); // left by a killed process
-      } catch {
-        // the holder removed it meanwhile
-      }
-      if (Date.now() > deadline) throw new TradewindError('STORAGE_ERROR', `timed out waiting for ${lock}`);
-      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    if (held) rmSync(lock, { force: true });
   }
 }
 
