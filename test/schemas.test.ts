@@ -45,6 +45,15 @@ const lists: Array<[string, unknown, boolean]> = [
   ['no credential types', list({ entries: [{ ...entry, credentialTypes: [] }] }), false],
   ['a private key in the list', list({ entries: [{ ...webEntry, keys: [{ ...webEntry.keys[0], d: 'secret' }] }] }), false],
   ['an entry that is not a DID', list({ entries: [{ ...entry, id: 'https://registry.gov.tt' }] }), false],
+  ['a revoked entry', list({ entries: [{ ...entry, revoked: true }] }), true],
+  ['a revoked key', list({ entries: [{ ...webEntry, keys: [{ ...webEntry.keys[0], revoked: true }] }] }), true],
+  [
+    'two keys under one kid',
+    list({ entries: [webEntry, { ...webEntry, keys: [{ ...webEntry.keys[0], x: 'hfjoyazMW0fm7iG5TwmuqPGn2IgG7wUsKzjLr3Q3H5Q' }] }] }),
+    true,
+  ],
+  ['revoked that is not a boolean', list({ entries: [{ ...entry, revoked: 'yes' }] }), false],
+  ['a key whose revoked is not a boolean', list({ entries: [{ ...webEntry, keys: [{ ...webEntry.keys[0], revoked: 1 }] }] }), false],
 ];
 
 const policies: Array<[string, unknown, boolean]> = [

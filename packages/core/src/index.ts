@@ -5,6 +5,7 @@ export { jwkToMultikey, multikeyToJwk, verificationMethodJwk } from './did/key-m
 export { type DidWebFetcher, didWebUrl, isLoopbackOrPrivate } from './did/methods.js';
 export { DidKeyResolver, type DidResolverOptions, type ResolvedKey, type VerificationRelationship } from './did/resolver.js';
 export * from './errors.js';
+export { jwkThumbprint, jwkThumbprintInput } from './jwk-thumbprint.js';
 export { DEFAULT_JWS_LIMITS, type JwsLimits, looksLikeCompactJws, nestingDepth, type ParsedJws, parseCompactJws } from './jws.js';
 export {
   ASSURANCE_LEVELS,

@@ -18,10 +18,19 @@ export function meetsAssurance(level: AssuranceLevel, minimum: AssuranceLevel): 
   return ASSURANCE_LEVELS.indexOf(level) >= ASSURANCE_LEVELS.indexOf(minimum);
 }
 
-/** A public key of a recognised issuer, for DIDs that do not resolve offline (did:web). */
+/**
+ * A public key of a recognised issuer, for DIDs that do not resolve offline (did:web).
+ * Verifiers identify it by its material (RFC 7638 thumbprint), not only by its kid: two
+ * different keys under one kid are two keys, each held to its own entry's window.
+ */
 export interface RecognizedKey extends PublicJwk {
   /** Verification method id: an absolute DID URL (`did:web:…#key-1`) or a fragment (`#key-1`). */
   kid: string;
+  /**
+   * `true`: the key is compromised. It never verifies anything again (credentials,
+   * status lists), whatever the dates and whichever entry or list names it.
+   */
+  revoked?: boolean;
 }
 
 /** One accredited issuing authority (one key period of it, for key rollover). */
@@ -44,6 +53,13 @@ export interface RecognitionEntry {
   formats?: CredentialFormat[];
   /** The issuer's status mechanism, when its credentials must carry status. */
   status?: { required?: boolean; maxAgeSeconds?: number };
+  /**
+   * `true`: the keys of this entry are compromised (its listed `keys`, or, for a DID
+   * without listed keys such as did:key, the DID's own key). They never verify anything
+   * again, whatever the dates. A window (`validUntil`) only bounds what an honest issuer
+   * signed; `revoked` is the answer to a stolen key.
+   */
+  revoked?: boolean;
 }
 
 /** The credentialSubject of a RecognitionList credential. */
@@ -90,7 +106,7 @@ export function parseRecognitionListSubject(subject: JsonObject, base = ''): Rec
 
 function parseEntry(entry: unknown, path: string): RecognitionEntry {
   if (!isJsonObject(entry)) return invalid('entry must be an object', path);
-  const { id, country, name, credentialTypes, assuranceLevel, validFrom, validUntil, keys, formats, status } = entry;
+  const { id, country, name, credentialTypes, assuranceLevel, validFrom, validUntil, keys, formats, status, revoked } = entry;
   if (typeof id !== 'string' || !/^did:[a-z0-9]+:\S+$/.test(id)) invalid('id must be the issuer DID', `${path}/id`);
   if (typeof country !== 'string' || !COUNTRY.test(country)) invalid('country must be an ISO 3166-1 alpha-2 code', `${path}/country`);
   if (typeof name !== 'string' || name.length === 0) invalid('name must be a non-empty string', `${path}/name`);
@@ -122,6 +138,7 @@ function parseEntry(entry: unknown, path: string): RecognitionEntry {
   } else if ((id as string).startsWith('did:web:')) {
     invalid('a did:web issuer must have its keys listed, so verification needs no network', `${path}/keys`);
   }
+  if (revoked !== undefined && typeof revoked !== 'boolean') invalid('revoked must be true or false', `${path}/revoked`);
   if (formats !== undefined && (!Array.isArray(formats) || !formats.every((f) => FORMATS.includes(f)))) {
     invalid(`formats must list some of ${FORMATS.join(', ')}`, `${path}/formats`);
   }
@@ -141,8 +158,9 @@ function parseKey(key: unknown, path: string): RecognizedKey {
   if (!isJsonObject(key) || typeof key.kid !== 'string' || !key.kid.includes('#')) {
     return invalid('each key needs a kid naming its verification method (did:…#fragment or #fragment)', `${path}/kid`);
   }
+  if (key.revoked !== undefined && typeof key.revoked !== 'boolean') invalid('revoked must be true or false', `${path}/revoked`);
   try {
-    return { ...toPublicJwk(key, 'key'), kid: key.kid };
+    return { ...toPublicJwk(key, 'key'), kid: key.kid, ...(key.revoked === undefined ? {} : { revoked: key.revoked }) };
   } catch (e) {
     return invalid((e as Error).message, path);
   }
