@@ -1,4 +1,5 @@
-import { type Algorithm, type PublicJwk, TradewindError } from '@tradewind/core';
+import { createHash } from 'node:crypto';
+import { type Algorithm, jwkThumbprintInput, type PublicJwk, TradewindError } from '@tradewind/core';
 import type { IIdentifier } from '@veramo/core-types';
 import type { DIDDocument } from 'did-resolver';
 import { publicJwkOfKey } from './node-crypto-kms.js';
@@ -20,7 +21,11 @@ export interface ManagedDid {
   alg: Extract<Algorithm, 'EdDSA' | 'ES256'>;
   /** The key's id in the key manager: what `sign` and `signJwt` take. */
   keyId: string;
-  /** The verification method id to put in a JOSE `kid` header. */
+  /**
+   * The verification method id to put in a JOSE `kid` header. For did:web, `#` + the
+   * key's RFC 7638 JWK thumbprint, so a new key never reuses an old key's id (did:web
+   * DIDs created before this rule keep the `#key-1` their documents publish).
+   */
   verificationMethod: string;
   publicJwk: PublicJwk;
 }
@@ -34,14 +39,15 @@ export function toManagedDid(identifier: IIdentifier): ManagedDid {
   }
   const method = methodOf(identifier.did);
   const keyType: KeyAlgorithm = key.type === 'Ed25519' ? 'Ed25519' : 'P-256';
+  const publicJwk = publicJwkOfKey(key.type, key.publicKeyHex) as PublicJwk;
   const out: ManagedDid = {
     did: identifier.did,
     method,
     keyType,
     alg: keyType === 'Ed25519' ? 'EdDSA' : 'ES256',
     keyId: key.kid,
-    verificationMethod: verificationMethodId(identifier.did, method),
-    publicJwk: publicJwkOfKey(key.type, key.publicKeyHex) as PublicJwk,
+    verificationMethod: verificationMethodId(identifier.did, method, publicJwk, key.meta),
+    publicJwk,
   };
   if (identifier.alias !== undefined) out.alias = identifier.alias;
   return out;
@@ -54,11 +60,26 @@ function methodOf(did: string): DidMethod {
   throw new TradewindError('UNSUPPORTED_FORMAT', `unsupported DID method in ${did}`);
 }
 
+/**
+ * Key meta (`Key.meta.verificationMethodId`) of did:web keys whose verification method
+ * id is `#` + the key's RFC 7638 thumbprint. Keys created before it was introduced do
+ * not carry it and keep the `#key-1` their published documents already use.
+ */
+export const THUMBPRINT_VERIFICATION_METHOD = 'jwk-thumbprint';
+
 // did:key names its one verification method after the key (did:key spec §3.1.2),
-// did:jwk calls it `#0`; for did:web the document is ours to write.
-function verificationMethodId(did: string, method: DidMethod): string {
+// did:jwk calls it `#0`; for did:web the document is ours to write. A did:web DID
+// outlives its keys (an agency rotates the key, the DID stays), so each key gets an id
+// of its own, derived from the key: a rotated key never reuses its predecessor's id,
+// and verifiers and recognition lists can tell the two apart by kid as well as by
+// material. Only the marker is stored, not the id: it is recomputed from the key.
+function verificationMethodId(did: string, method: DidMethod, jwk: PublicJwk, meta: unknown): string {
   if (method === 'key') return `${did}#${did.slice('did:key:'.length)}`;
   if (method === 'jwk') return `${did}#0`;
+  const scheme = (meta as { verificationMethodId?: unknown } | null | undefined)?.verificationMethodId;
+  if (scheme === THUMBPRINT_VERIFICATION_METHOD) {
+    return `${did}#${createHash('sha256').update(jwkThumbprintInput(jwk)).digest('base64url')}`;
+  }
   return `${did}#key-1`;
 }
 

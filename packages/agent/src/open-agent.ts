@@ -17,7 +17,14 @@ import { DataSource, type MigrationInterface } from 'typeorm';
 import { TradewindJwkDidProvider } from './did-jwk-provider.js';
 import { TradewindKeyDidProvider } from './did-key-provider.js';
 import { withInitLock } from './init-lock.js';
-import { type DidMethod, didWebDocument, type KeyAlgorithm, type ManagedDid, toManagedDid } from './managed-did.js';
+import {
+  type DidMethod,
+  didWebDocument,
+  type KeyAlgorithm,
+  type ManagedDid,
+  THUMBPRINT_VERIFICATION_METHOD,
+  toManagedDid,
+} from './managed-did.js';
 import { CreateTradewindMeta1764300000000 } from './migrations.js';
 import { type ExportedKey, NodeCryptoKeyManagementSystem } from './node-crypto-kms.js';
 import { DEFAULT_KDF, unlockSecretBox } from './secret.js';
@@ -144,7 +151,11 @@ export class TradewindAgent {
           provider: `did:${method}`,
           kms: KMS_NAME,
           ...(alias === undefined ? {} : { alias }),
-          options: { keyType: veramoType },
+          // A new did:web key is named after itself (see ManagedDid.verificationMethod).
+          options:
+            method === 'web'
+              ? { keyType: veramoType, key: { meta: { verificationMethodId: THUMBPRINT_VERIFICATION_METHOD } } }
+              : { keyType: veramoType },
         }),
       )
       .catch((cause: unknown) => {
