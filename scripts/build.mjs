@@ -5,7 +5,7 @@
 // Dependencies stay external, and entry points of one package share chunks, so every
 // class (TradewindError, DidKeyResolver) exists once.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -13,6 +13,18 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: root, stdio: 'inherit' });
+
+// A package's `bin` files are executables (`./packages/cli/dist/bin.js`, a linked or
+// global install): tsc writes them without the exec bit.
+for (const pkg of readdirSync(join(root, 'packages'))) {
+  const manifest = join(root, 'packages', pkg, 'package.json');
+  if (!existsSync(manifest)) continue;
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8'));
+  for (const file of typeof bin === 'string' ? [bin] : Object.values(bin ?? {})) {
+    const path = join(root, 'packages', pkg, file);
+    if (existsSync(path)) chmodSync(path, 0o755);
+  }
+}
 
 const bundles = [
   { pkg: 'core', entries: ['index', 'status-list-codec'] },

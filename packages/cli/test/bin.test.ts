@@ -1,9 +1,10 @@
 // The built `tradewind` executable as users run it: a separate node process, real
 // exit codes, real stdin.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didJwk, tamper, tempFiles, VALID_UNTIL, vcJwt } from './helpers/credentials.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -63,5 +64,45 @@ describe('node packages/cli/dist/bin.js', () => {
     const r = tradewind(['verify', valid, '--json', '--now', new Date(VALID_UNTIL.getTime() + 1000 * 3600 * 24).toISOString()]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toEqual(['EXPIRED']);
+  });
+});
+
+// Threat (to a new user): `pnpm tradewind verify FILE` resolved FILE against the
+// repository root, not the folder the user was in. `tradewind` is a real executable:
+// its paths are the caller's, however it is started.
+describe('tradewind as a real command', () => {
+  // A folder inside the repository (so that `pnpm tradewind` finds the root script) but
+  // not the root itself, holding the credential under a relative name.
+  const inside = join(root, '.tmp', `bin-cwd-${process.pid}`);
+  beforeAll(() => {
+    mkdirSync(inside, { recursive: true });
+    copyFileSync(valid, join(inside, 'here.jwt'));
+    copyFileSync(valid, join(files.dir, 'here.jwt'));
+  });
+  afterAll(() => rmSync(inside, { recursive: true, force: true }));
+
+  it('dist/bin.js starts with a node shebang and is executable after the build', () => {
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(statSync(bin).mode & 0o111).toBe(0o111);
+    const r = spawnSync(bin, ['verify', 'here.jwt'], { cwd: files.dir, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("the linked bin (pnpm exec tradewind) resolves a relative path against the caller's folder", () => {
+    const r = spawnSync(join(root, 'node_modules/.bin/tradewind'), ['verify', 'here.jwt'], {
+      cwd: files.dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^VERIFIED\n/);
+  });
+
+  it('pnpm tradewind verify FILE in a subfolder reads FILE from that subfolder, not the repository root', () => {
+    const r = spawnSync('pnpm', ['--silent', 'tradewind', 'verify', 'here.jwt'], { cwd: inside, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^VERIFIED\n/);
+    const exec = spawnSync('pnpm', ['exec', 'tradewind', 'verify', 'here.jwt'], { cwd: inside, encoding: 'utf8', timeout: 30_000 });
+    expect(exec.status, exec.stderr).toBe(0);
   });
 });
