@@ -5,7 +5,8 @@
 // with nothing but signatures, the regional list and the registry's published status list.
 //
 // Run from the repository root after setup: `pnpm demo` (or `node examples/cross-border/demo.mjs`).
-// `--keep` leaves the databases and published files in place and prints where they are.
+// The databases and published files live in a temporary folder that is deleted at the
+// end; `--keep` (`pnpm demo --keep`) or TRADEWIND_DEMO_KEEP=1 keeps it and says where.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { openIssuer } from '@tradewind/issuer';
 import { createVerifier } from '@tradewind/verifier';
 import { openWallet } from '@tradewind/wallet';
 
-const keep = process.argv.includes('--keep');
+const keep = process.argv.includes('--keep') || process.env.TRADEWIND_DEMO_KEEP === '1';
 const dir = mkdtempSync(join(tmpdir(), 'tradewind-cross-border-'));
 const published = join(dir, 'published');
 const started = performance.now();
@@ -23,17 +24,36 @@ let failures = 0;
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (n, text) => console.log(`\n${bold(`${n}. ${text}`)}`);
 const say = (text) => console.log(`   ${text}`);
-const short = (did) => (did.length > 48 ? `${did.slice(0, 30)}…${did.slice(-8)}` : did);
 
-/** Prints a verifier's verdict and checks it is the one this step expects. */
-function verdict(result, expected) {
+/**
+ * A DID as a person reads it: did:web names stay whole (they say who it is); the long
+ * key-based identifiers keep their method, the first four and the last five characters
+ * (`did:jwk:eyJr…Q0In0`), enough to tell two apart on screen.
+ */
+const short = (did) => {
+  const m = /^(did:(?:key|jwk):)([A-Za-z0-9_-]{12,})$/.exec(did);
+  return m ? `${m[1]}${m[2].slice(0, 4)}…${m[2].slice(-5)}` : did;
+};
+/** The same shortening for every key-based DID inside a message. */
+const shortIn = (text) => text.replace(/did:(?:key|jwk):[A-Za-z0-9_-]{12,}/g, short);
+
+/**
+ * Prints a verifier's verdict, naming the verifier (`who`), and checks it is the one this
+ * step expects. An acceptance shows whom the credential is about, as the teller or
+ * officer would read it; a rejection says who rejected and why.
+ */
+function verdict(who, result, expected) {
   if (result.verified) {
     const c = result.credentials?.[0] ?? result;
     const r = c.recognition ?? {};
-    say(`→ ACCEPTED: ${c.credential.type.filter((t) => t !== 'VerifiableCredential').join(', ')} of ${c.subject}`);
+    const person = c.credential.credentialSubject ?? {};
+    const name = [person.givenName, person.familyName].filter(Boolean).join(' ') || 'unnamed subject';
+    say(`→ ACCEPTED by ${who}: ${name}, born ${person.birthDate ?? 'unknown'}`);
+    say(`  ${c.credential.type.filter((t) => t !== 'VerifiableCredential').join(', ')} of ${short(c.subject)}`);
     say(`  issuer ${r.name} (${r.country}), assurance ${r.assuranceLevel}, recognised by list #${r.listSequence}`);
   } else {
-    for (const e of result.errors) say(`→ REJECTED ${e.code}: ${e.message}`);
+    say(`→ REJECTED by ${who}:`);
+    for (const e of result.errors) say(`  ${e.code}: ${shortIn(e.message)}`);
   }
   const got = result.verified ? 'ACCEPTED' : result.errors[0]?.code;
   if (got !== expected) {
@@ -71,7 +91,7 @@ try {
   const bbDid = await bb.createDid();
   const jm = await openIssuer({ path: join(dir, 'jm-registrar.db'), secret: 'jm secret' });
   const jmDid = await jm.createDid();
-  say(`Trinidad and Tobago Registrar General  ${ttDid.did}  (did:web: its key travels in the list)`);
+  say(`Trinidad and Tobago Registrar General  ${short(ttDid.did)}  (did:web: its key travels in the list)`);
   say(`Barbados Registration Department       ${short(bbDid.did)}`);
   say(`Jamaica Registrar General's Department ${short(jmDid.did)}`);
 
@@ -151,10 +171,15 @@ try {
     audience: 'https://onboarding.bank.example.bb',
     nonce: bankNonce,
   });
-  verdict(await bank.verifyPresentation(presentation, { nonce: bankNonce, audience: 'https://onboarding.bank.example.bb' }), 'ACCEPTED');
+  verdict(
+    'the bank in Barbados',
+    await bank.verifyPresentation(presentation, { nonce: bankNonce, audience: 'https://onboarding.bank.example.bb' }),
+    'ACCEPTED',
+  );
 
   step(8, 'Someone replays that presentation to another verifier');
   verdict(
+    'the bank’s loans desk (another exchange)',
     await bank.verifyPresentation(presentation, { nonce: 'other-nonce', audience: 'https://loans.bank.example.bb' }),
     'NONCE_MISMATCH',
   );
@@ -163,7 +188,11 @@ try {
   const border = nationalIdVerifier('high');
   const borderNonce = 'jm-border-55e1';
   const atBorder = await wallet.present({ credentials: [received.credential.id], audience: 'https://border.gov.jm', nonce: borderNonce });
-  verdict(await border.verifyPresentation(atBorder, { nonce: borderNonce, audience: 'https://border.gov.jm' }), 'NOT_RECOGNIZED');
+  verdict(
+    'the Jamaican border',
+    await border.verifyPresentation(atBorder, { nonce: borderNonce, audience: 'https://border.gov.jm' }),
+    'NOT_RECOGNIZED',
+  );
 
   step(10, 'Trinidad and Tobago revokes the credential and republishes its status list');
   await tt.revoke(issued.id);
@@ -174,7 +203,11 @@ try {
     audience: 'https://onboarding.bank.example.bb',
     nonce: 'bb-bank-9d01',
   });
-  verdict(await bankAfter.verifyPresentation(again, { nonce: 'bb-bank-9d01', audience: 'https://onboarding.bank.example.bb' }), 'REVOKED');
+  verdict(
+    'the bank in Barbados',
+    await bankAfter.verifyPresentation(again, { nonce: 'bb-bank-9d01', audience: 'https://onboarding.bank.example.bb' }),
+    'REVOKED',
+  );
 
   step(11, 'An impostor signs a copy of the list with every authority raised to high assurance');
   const impostorDb = await openIssuer({ path: join(dir, 'impostor.db'), secret: 'impostor secret' });
@@ -185,14 +218,17 @@ try {
     entries: entries.map((e) => ({ ...e, assuranceLevel: 'high' })),
   });
   const fooled = createVerifier({ policy: regional, recognitionLists: [forged], status: { lists: statusListsFrom(published) } });
-  verdict(await fooled.verifyCredential(issued.jwt), 'TRUST_LIST_INVALID');
+  verdict('a verifier handed the forged list', await fooled.verifyCredential(issued.jwt), 'TRUST_LIST_INVALID');
 
   for (const db of [anchorDb, tt, bb, jm, impostorDb, wallet]) await db.close();
   console.log(
     `\n${failures === 0 ? 'All steps behaved as expected' : `${failures} step(s) did not behave as expected`} (${((performance.now() - started) / 1000).toFixed(1)} s).`,
   );
-  if (keep) console.log(`Files kept in ${dir}`);
 } finally {
-  if (!keep) rmSync(dir, { recursive: true, force: true });
+  if (keep) console.log(`Working folder kept: ${dir} (delete it when done).`);
+  else {
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`Working folder ${dir} deleted; to keep it, run with --keep (pnpm demo --keep) or TRADEWIND_DEMO_KEEP=1.`);
+  }
 }
 process.exitCode = failures === 0 ? 0 : 1;
