@@ -1,23 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, readFile } from 'node:fs/promises';
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
 import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
 import {
   type BatchInputFormat,
   type InvalidRecord,
-  parseCsv,
-  parseJsonl,
   type RawRecord,
   RESERVED_FIELDS,
+  type RecordSource,
+  readRecords,
   recordKeyOf,
 } from './batch-input.js';
+import { BatchDeliveryError, BatchOutput, type OutputLine } from './batch-output.js';
 import { type IssueFormat, type IssueRequest, type NormalizedRequest, normalizeRequest } from './credential-request.js';
-import { type LoggedCredential, loggedByRecordKeys } from './issuance-log.js';
+import { existingCredentialIds, insertReemissions, type LoggedCredential, loggedByRecordKeys } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
-import { buildCredential, signCredential, statusEntry } from './sign-credential.js';
-import type { StatusPurpose } from './status-store.js';
+import { type Rebuilt, rebuildLogged, signRebuilt } from './reemit.js';
+import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
+import { storage } from './storage-error.js';
+import { FORBIDDEN_KEYS } from './untrusted-json.js';
 
-/** A registry extract: a file path or the text itself. */
+/** A registry extract: a file path (read as a stream) or the text itself. */
 export type BatchInput = { path: string; format?: BatchInputFormat } | { text: string; format: BatchInputFormat };
 
 export interface BatchProgress {
@@ -29,6 +31,9 @@ export interface BatchProgress {
   skipped: number;
   invalid: number;
 }
+
+/** A credential handed to `onIssued`. */
+export type DeliveredCredential = IssuedCredential & { line: number; reemitted: boolean };
 
 export interface BatchOptions {
   /** Credential type(s) of every record. */
@@ -42,7 +47,7 @@ export interface BatchOptions {
   validUntil?: Date | string;
   credentialSchema?: CredentialSchema | CredentialSchema[];
   context?: string[];
-  /** Claims every record must have (dot paths for nested claims). */
+  /** Claims every record must have (dot paths for nested claims; only the record's own members count). */
   requiredClaims?: string[];
   /** An agency rule: return a reason to reject the record. */
   validate?: (subject: JsonObject, line: number) => string | undefined;
@@ -50,14 +55,21 @@ export interface BatchOptions {
   transactionSize?: number;
   /** Called after every committed transaction. */
   onProgress?: (progress: BatchProgress) => void;
-  /** Called for every credential once it is committed (and, with `reemit`, for ones committed by an earlier run). */
-  onIssued?: (credential: IssuedCredential & { line: number; reemitted: boolean }) => void | Promise<void>;
-  /** Appends `{"line","recordKey","id","format","jwt"}` lines for the issued credentials to this file. */
+  /** Called for every credential once it is committed, and for every re-emitted one. */
+  onIssued?: (credential: DeliveredCredential) => void | Promise<void>;
+  /**
+   * Appends `{"line","recordKey","id","format","jwt"}` lines for the credentials to this
+   * file, one whole line per credential, flushed after every transaction. The file is
+   * also what a resumed run checks: a torn last line is cut off, and every credential
+   * of this input that an earlier run committed but the file lacks is re-emitted into it.
+   */
   outputPath?: string;
   /**
-   * For records an earlier run already issued, sign the same credential again (same id,
-   * status indexes, dates) and hand it to `onIssued`/`outputPath` — for a run that
-   * crashed after committing but before delivering. Writes nothing to the database.
+   * Also re-emit the credentials an earlier run committed for records of this input
+   * (same id, status indexes, dates; to `onIssued`, and to `outputPath` when the file
+   * lacks them), for a run that died between commit and delivery. A record whose content
+   * differs from what was issued under its key is refused (`ALREADY_EXISTS`), never
+   * signed. Every re-emission is logged (`LoggedCredential.reemissions`).
    */
   reemit?: boolean;
   /** Stored with every log row; default a random id. */
@@ -72,9 +84,11 @@ export interface BatchResult {
   total: number;
   /** Issued by this run. */
   issued: number;
-  /** Already issued by an earlier run (same record key). */
+  /** Already issued by an earlier run (same record key, same content). */
   skipped: number;
-  /** Records rejected by validation, by line. */
+  /** Of the skipped ones, signed again and delivered by this run. */
+  reemitted: number;
+  /** Records that were not issued, by line. */
   invalid: InvalidRecord[];
 }
 
@@ -87,33 +101,81 @@ export interface BatchHost {
   signerOf(did: string): Promise<ManagedDid>;
 }
 
-// A validated record is kept as its JSON text until its transaction: a few hundred
-// thousand records then cost tens of megabytes, not the objects' hundreds.
-interface ValidRecord {
-  line: number;
-  recordKey: string;
-  issuer: string;
-  source: string;
-}
+type Materialized = { line: number; request: IssueRequest; normalized: NormalizedRequest & { recordKey: string } };
 
-type Materialized = { line: number; request: NormalizedRequest & { recordKey: string } };
+const OPTION_KEYS = new Set([
+  'type',
+  'format',
+  'issuer',
+  'status',
+  'validFrom',
+  'validUntil',
+  'credentialSchema',
+  'context',
+  'requiredClaims',
+  'validate',
+  'transactionSize',
+  'onProgress',
+  'onIssued',
+  'outputPath',
+  'reemit',
+  'batchId',
+  'dryRun',
+]);
 
 /** Runs a batch; see `Issuer.issueBatch`. */
 export async function runBatch(host: BatchHost, input: BatchInput, options: BatchOptions): Promise<BatchResult> {
+  const { source, format } = checkInput(input);
+  checkOptions(options, host.defaultIssuer);
   const size = options.transactionSize ?? 500;
-  if (!Number.isSafeInteger(size) || size < 1 || size > 10_000)
-    throw new TradewindError('INVALID_ARGUMENT', 'transactionSize must be between 1 and 10000');
+  const types = typeof options.type === 'string' ? [options.type] : options.type;
   const batchId = options.batchId ?? randomUUID();
-  let parsed: { records: RawRecord[]; invalid: InvalidRecord[] } | undefined = await readInput(input);
-  const invalid = parsed.invalid;
-  const valid = validateRecords(parsed.records, invalid, options, host.defaultIssuer);
-  parsed = undefined;
-  invalid.sort((a, b) => a.line - b.line);
-  const result: BatchResult = { batchId, total: valid.length, issued: 0, skipped: 0, invalid };
-  if (options.dryRun || valid.length === 0) return result;
-  const issuers = [...new Set(valid.map((v) => v.issuer))];
-  await host.loadSigners(issuers.map((issuer) => ({ issuer }) as NormalizedRequest));
+
+  // Pass 1: validate every record, keeping only what identifies the valid ones.
+  const invalid: InvalidRecord[] = [];
+  const validLines: number[] = [];
+  const seen = new Map<string, number>();
+  const ids = new Map<string, number>();
+  const now = new Date();
+  for await (const item of readRecords(source, format)) {
+    if ('invalid' in item) {
+      invalid.push(item.invalid);
+      continue;
+    }
+    const { line, fields } = item.record;
+    try {
+      const normalized = normalizeRequest(toRequest(fields, options), { issuer: host.defaultIssuer, now });
+      for (const claim of options.requiredClaims ?? []) {
+        if (ownValueAt(normalized.credentialSubject, claim) === undefined) {
+          throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, { path: `/${claim.replace(/\./g, '/')}` });
+        }
+      }
+      const reason = options.validate?.(normalized.credentialSubject, line);
+      if (reason) throw new TradewindError('INVALID_ARGUMENT', String(reason));
+      const recordKey = recordKeyOf(fields, types);
+      const earlier = seen.get(recordKey);
+      if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);
+      const id = Object.hasOwn(fields, 'id') ? fields.id : undefined;
+      if (typeof id === 'string') {
+        const other = ids.get(id);
+        if (other !== undefined) throw new TradewindError('INVALID_ARGUMENT', `credential id also used on line ${other}`, { path: '/id' });
+        ids.set(id, line);
+      }
+      seen.set(recordKey, line);
+      validLines.push(line);
+    } catch (error) {
+      invalid.push(toInvalid(line, error));
+    }
+  }
+  seen.clear();
+  ids.clear();
+  const result: BatchResult = { batchId, total: validLines.length, issued: 0, skipped: 0, reemitted: 0, invalid };
+  if (options.dryRun || validLines.length === 0) return sorted(result);
+
+  const issuers = new Set<string>([options.issuer ?? host.defaultIssuer].filter((d): d is string => d !== undefined));
+  await host.loadSigners([...issuers].map((issuer) => ({ issuer }) as NormalizedRequest));
   const ctx = host.groupContext(batchId);
+  const output = options.outputPath === undefined ? undefined : await BatchOutput.open(options.outputPath);
   const report = () =>
     options.onProgress?.({
       total: result.total,
@@ -123,183 +185,266 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
       invalid: invalid.length,
     });
 
-  for (let start = 0; start < valid.length; start += size) {
-    const now = new Date();
-    const chunk: Materialized[] = [];
-    for (const v of valid.slice(start, start + size)) {
-      try {
-        chunk.push({
-          line: v.line,
-          request: {
-            ...normalizeRequest(toRequest(JSON.parse(v.source) as JsonObject, options), { issuer: host.defaultIssuer, now }),
-            recordKey: v.recordKey,
-          },
-        });
-      } catch (error) {
-        // Only time can change a verdict since validation (a validUntil that has now passed).
-        if (!(error instanceof TradewindError)) throw error;
-        invalid.push({ line: v.line, reason: error.message, ...(error.path === undefined ? {} : { path: error.path }) });
-        result.total -= 1;
+  // Pass 2: read the input again and issue the valid records, a transaction at a time.
+  try {
+    let next = 0;
+    let chunk: RawRecord[] = [];
+    for await (const item of readRecords(source, format)) {
+      if (!('record' in item)) continue;
+      const line = item.record.line;
+      while (next < validLines.length && (validLines[next] as number) < line) next++;
+      if (validLines[next] !== line) continue;
+      next++;
+      chunk.push(item.record);
+      if (chunk.length === size) {
+        await issueChunk(host, ctx, chunk, options, types, result, output);
+        report();
+        chunk = [];
       }
     }
-    const { issued, earlier } = await host.agent.transaction(async (q) => {
+    if (chunk.length > 0) {
+      await issueChunk(host, ctx, chunk, options, types, result, output);
+      report();
+    }
+  } finally {
+    await output?.close();
+  }
+  return sorted(result);
+}
+
+async function issueChunk(
+  host: BatchHost,
+  ctx: GroupContext,
+  records: RawRecord[],
+  options: BatchOptions,
+  types: string[],
+  result: BatchResult,
+  output: BatchOutput | undefined,
+): Promise<void> {
+  const now = new Date();
+  const chunk: Materialized[] = [];
+  const keys = new Set<string>();
+  const ids = new Set<string>();
+  const refuse = (line: number, error: unknown) => {
+    result.invalid.push(toInvalid(line, error));
+    result.total -= 1;
+  };
+  for (const { line, fields } of records) {
+    try {
+      const request = toRequest(fields, options);
+      const normalized = normalizeRequest(request, { issuer: host.defaultIssuer, now });
+      const recordKey = recordKeyOf(fields, types);
+      // The input changed between the passes: never let two records share a key in one insert.
+      if (keys.has(recordKey) || ids.has(normalized.id))
+        throw new TradewindError('INVALID_ARGUMENT', 'the input changed while it was being issued: a repeated record');
+      keys.add(recordKey);
+      ids.add(normalized.id);
+      chunk.push({ line, request, normalized: { ...normalized, recordKey } });
+    } catch (error) {
+      refuse(line, error);
+    }
+  }
+  for (const issuer of new Set(chunk.map((m) => m.normalized.issuer))) await host.signerOf(issuer);
+
+  const { issued, earlier, taken } = await storage('the batch transaction failed', () =>
+    host.agent.transaction(async (q) => {
       const logged = await loggedByRecordKeys(
         q,
-        chunk.map((v) => v.request.recordKey),
+        chunk.map((m) => m.normalized.recordKey),
       );
-      const todo = chunk.filter((v) => !logged.has(v.request.recordKey));
+      const todo = chunk.filter((m) => !logged.has(m.normalized.recordKey));
+      // Generated ids are random UUIDs; an id the record chose may belong to another record.
+      const chosen = todo.filter((m) => m.request.id !== undefined).map((m) => m.normalized.id);
+      const existing = chosen.length > 0 ? await existingCredentialIds(q, chosen) : new Set<string>();
+      const fresh = todo.filter((m) => !existing.has(m.normalized.id));
       const issued =
-        todo.length > 0
+        fresh.length > 0
           ? await issueGroup(
               q,
               ctx,
-              todo.map((v) => v.request),
+              fresh.map((m) => m.normalized),
               now,
             )
           : [];
       return {
-        issued: issued.map((c, i) => ({ ...c, line: (todo[i] as Materialized).line })),
+        issued: issued.map((c, i) => ({ ...c, line: (fresh[i] as Materialized).line, reemitted: false })),
         earlier: chunk
-          .filter((v) => logged.has(v.request.recordKey))
-          .map((v) => ({ v, log: logged.get(v.request.recordKey) as LoggedCredential })),
+          .filter((m) => logged.has(m.normalized.recordKey))
+          .map((m) => ({ m, log: logged.get(m.normalized.recordKey) as LoggedCredential })),
+        taken: todo.filter((m) => existing.has(m.normalized.id)),
       };
-    });
-    result.issued += issued.length;
-    result.skipped += earlier.length;
-    const delivered: Array<IssuedCredential & { line: number; reemitted: boolean }> = issued.map((c) => ({ ...c, reemitted: false }));
-    if (options.reemit) {
-      for (const { v, log } of earlier) delivered.push({ ...(await reconstruct(host, v, log)), line: v.line, reemitted: true });
-    }
-    await deliver(delivered, options);
-    report();
+    }),
+  );
+  for (const m of taken) {
+    refuse(
+      m.line,
+      new TradewindError('ALREADY_EXISTS', `credential id ${m.normalized.id} was already issued for another record`, { path: '/id' }),
+    );
   }
-  invalid.sort((a, b) => a.line - b.line);
+  result.issued += issued.length;
+
+  // Records an earlier run committed: the same content is skipped (or re-emitted), other content refused.
+  const again: Array<{ line: number; rebuilt: Rebuilt }> = [];
+  for (const { m, log } of earlier) {
+    const wanted = options.reemit === true || (output !== undefined && !output.has(log.credentialId));
+    if (!wanted && log.contentDigest === undefined) {
+      result.skipped += 1; // issued before digests were kept: nothing to compare with
+      continue;
+    }
+    try {
+      const rebuilt = rebuildLogged(m.request, log);
+      result.skipped += 1;
+      if (wanted) again.push({ line: m.line, rebuilt });
+    } catch (error) {
+      refuse(m.line, error);
+    }
+  }
+  const delivered: DeliveredCredential[] = issued;
+  if (again.length > 0) {
+    const signed = await Promise.all(
+      again.map(async ({ line, rebuilt }) => ({
+        ...(await signRebuilt(host.agent, await host.signerOf(rebuilt.log.issuer), rebuilt)),
+        line,
+        reemitted: true,
+      })),
+    );
+    await storage('cannot log the re-emission', () =>
+      host.agent.transaction((q) =>
+        insertReemissions(
+          q,
+          again.map((a) => ({ credentialId: a.rebuilt.log.credentialId, contentDigest: a.rebuilt.digest })),
+          new Date().toISOString(),
+          ctx.batchId,
+        ),
+      ),
+    );
+    result.reemitted += signed.length;
+    delivered.push(...signed);
+  }
+  if (output !== undefined && delivered.length > 0) {
+    const lines: OutputLine[] = delivered.map((c) => ({ line: c.line, recordKey: c.recordKey, id: c.id, format: c.format, jwt: c.jwt }));
+    try {
+      await output.append(lines);
+    } catch (cause) {
+      throw new BatchDeliveryError(result.issued, output.path, cause);
+    }
+  }
+  if (options.onIssued) for (const c of delivered) await options.onIssued(c);
+}
+
+function sorted(result: BatchResult): BatchResult {
+  result.invalid.sort((a, b) => a.line - b.line);
   return result;
 }
 
-async function readInput(input: BatchInput): Promise<{ records: RawRecord[]; invalid: InvalidRecord[] }> {
-  let text: string;
-  let format: BatchInputFormat | undefined = input.format;
-  if ('path' in input) {
-    try {
-      text = await readFile(input.path, 'utf8');
-    } catch (cause) {
-      throw new TradewindError('NOT_FOUND', `cannot read batch input ${input.path}`, { cause });
-    }
-    format ??= /\.csv$/i.test(input.path) ? 'csv' : /\.(jsonl|ndjson)$/i.test(input.path) ? 'jsonl' : undefined;
-    if (!format)
-      throw new TradewindError('INVALID_ARGUMENT', 'batch input format is not known: name the file .csv or .jsonl, or pass format');
-  } else {
-    text = input.text;
-  }
-  if (format === 'csv') return parseCsv(text);
-  if (format === 'jsonl') return parseJsonl(text);
-  throw new TradewindError('INVALID_ARGUMENT', `batch input format must be jsonl or csv, not ${String(format)}`);
-}
-
-function validateRecords(
-  records: RawRecord[],
-  invalid: InvalidRecord[],
-  options: BatchOptions,
-  defaultIssuer: string | undefined,
-): ValidRecord[] {
-  const types = typeof options.type === 'string' ? [options.type] : options.type;
-  const seen = new Map<string, number>();
-  const ids = new Map<string, number>();
-  const now = new Date();
-  const out: ValidRecord[] = [];
-  for (const { line, fields } of records) {
-    try {
-      const request = toRequest(fields, options);
-      const normalized = normalizeRequest(request, { issuer: defaultIssuer, now });
-      for (const claim of options.requiredClaims ?? []) {
-        if (valueAt(normalized.credentialSubject, claim) === undefined) {
-          throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, { path: `/${claim.replace(/\./g, '/')}` });
-        }
-      }
-      const reason = options.validate?.(normalized.credentialSubject, line);
-      if (reason) throw new TradewindError('INVALID_ARGUMENT', reason);
-      const recordKey = recordKeyOf(fields, Array.isArray(types) ? types : []);
-      const earlier = seen.get(recordKey);
-      if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);
-      if (typeof fields.id === 'string') {
-        const other = ids.get(fields.id);
-        if (other !== undefined) throw new TradewindError('INVALID_ARGUMENT', `credential id also used on line ${other}`, { path: '/id' });
-        ids.set(fields.id, line);
-      }
-      seen.set(recordKey, line);
-      out.push({ line, recordKey, issuer: normalized.issuer, source: JSON.stringify(fields) });
-    } catch (error) {
-      if (!(error instanceof TradewindError)) throw error;
-      invalid.push(error.path === undefined ? { line, reason: error.message } : { line, reason: error.message, path: error.path });
-    }
-  }
+function toInvalid(line: number, error: unknown): InvalidRecord {
+  if (!(error instanceof TradewindError)) throw error;
+  const out: InvalidRecord = { line, code: error.code, reason: error.message };
+  if (error.path !== undefined) out.path = error.path;
   return out;
 }
 
-function toRequest(fields: JsonObject, options: BatchOptions): IssueRequest {
-  let subject: JsonObject;
-  if (fields.credentialSubject !== undefined) {
-    if (!isJsonObject(fields.credentialSubject))
-      throw new TradewindError('INVALID_ARGUMENT', 'credentialSubject must be an object', { path: '/credentialSubject' });
-    subject = { ...fields.credentialSubject };
-  } else {
-    subject = {};
-    for (const [k, v] of Object.entries(fields)) if (!(RESERVED_FIELDS as readonly string[]).includes(k)) subject[k] = v;
+function checkInput(input: BatchInput): { source: RecordSource; format: BatchInputFormat } {
+  if (!isJsonObject(input)) throw new TradewindError('INVALID_ARGUMENT', 'batch input must be { path } or { text, format }');
+  let format = (input as { format?: unknown }).format;
+  if (format !== undefined && format !== 'jsonl' && format !== 'csv')
+    throw new TradewindError('INVALID_ARGUMENT', `batch input format must be jsonl or csv, not ${String(format)}`);
+  if ('path' in input) {
+    if (typeof input.path !== 'string' || input.path === '')
+      throw new TradewindError('INVALID_ARGUMENT', 'batch input path must be a non-empty string');
+    format ??= /\.csv$/i.test(input.path) ? 'csv' : /\.(jsonl|ndjson)$/i.test(input.path) ? 'jsonl' : undefined;
+    if (!format)
+      throw new TradewindError('INVALID_ARGUMENT', 'batch input format is not known: name the file .csv or .jsonl, or pass format');
+    return { source: { path: input.path }, format: format as BatchInputFormat };
   }
-  if (fields.subjectId !== undefined) subject.id = fields.subjectId;
+  if (typeof (input as { text?: unknown }).text !== 'string')
+    throw new TradewindError('INVALID_ARGUMENT', 'batch input text must be a string');
+  if (format === undefined) throw new TradewindError('INVALID_ARGUMENT', 'batch input text needs a format (jsonl or csv)');
+  return { source: { text: (input as { text: string }).text }, format: format as BatchInputFormat };
+}
+
+// Options are checked once, up front, as INVALID_ARGUMENT: a bad option is the caller's
+// mistake, not a fault of every record.
+function checkOptions(options: BatchOptions, defaultIssuer: string | undefined): void {
+  const bad = (message: string, key: string) => new TradewindError('INVALID_ARGUMENT', message, { path: `/${key}` });
+  if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'batch options must be an object');
+  for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw bad(`unknown batch option ${JSON.stringify(key)}`, key);
+  const size = options.transactionSize;
+  if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > 10_000))
+    throw bad('transactionSize must be an integer from 1 to 10000', 'transactionSize');
+  for (const key of ['validate', 'onProgress', 'onIssued'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') throw bad(`${key} must be a function`, key);
+  }
+  for (const key of ['reemit', 'dryRun'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw bad(`${key} must be true or false`, key);
+  }
+  for (const key of ['outputPath', 'batchId'] as const) {
+    const v = options[key];
+    if (v !== undefined && (typeof v !== 'string' || v === '' || v.length > 4096)) throw bad(`${key} must be a non-empty string`, key);
+  }
+  const required = options.requiredClaims;
+  if (
+    required !== undefined &&
+    (!Array.isArray(required) ||
+      !required.every((c) => typeof c === 'string' && c !== '' && c.split('.').every((p) => p !== '' && !FORBIDDEN_KEYS.has(p))))
+  )
+    throw bad('requiredClaims must be a list of claim names (dot paths)', 'requiredClaims');
+  if (options.status !== undefined && (!Array.isArray(options.status) || !options.status.every((s) => STATUS_PURPOSES.includes(s))))
+    throw bad('status must list purposes among revocation and suspension', 'status');
+  // The options every request shares: one sample request finds a bad type, format,
+  // date, schema or context before any record is read.
+  try {
+    normalizeRequest(toRequest(Object.create(null) as JsonObject, options, { sample: true }), {
+      issuer: defaultIssuer ?? 'did:example:issuer',
+      now: new Date(),
+    });
+  } catch (error) {
+    if (error instanceof TradewindError) throw new TradewindError('INVALID_ARGUMENT', `batch options: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function toRequest(fields: JsonObject, options: BatchOptions, sample?: { sample: true }): IssueRequest {
+  const own = (k: string) => (Object.hasOwn(fields, k) ? fields[k] : undefined);
+  let subject: JsonObject;
+  const given = own('credentialSubject');
+  if (given !== undefined) {
+    if (!isJsonObject(given))
+      throw new TradewindError('INVALID_ARGUMENT', 'credentialSubject must be an object', { path: '/credentialSubject' });
+    subject = Object.assign(Object.create(null) as JsonObject, given);
+  } else {
+    subject = Object.create(null) as JsonObject;
+    for (const k of Object.keys(fields))
+      if (!(RESERVED_FIELDS as readonly string[]).includes(k)) subject[k] = fields[k] as JsonObject[string];
+  }
+  if (own('subjectId') !== undefined) subject.id = own('subjectId') as string;
+  if (sample) subject.sample = true;
   for (const k of ['recordKey', 'id', 'validFrom', 'validUntil'] as const) {
-    if (fields[k] !== undefined && typeof fields[k] !== 'string')
+    if (own(k) !== undefined && typeof own(k) !== 'string')
       throw new TradewindError('INVALID_ARGUMENT', `${k} must be a string`, { path: `/${k}` });
   }
+  const recordKey = own('recordKey') as string | undefined;
+  if (recordKey !== undefined && recordKey.length > 512)
+    throw new TradewindError('INVALID_ARGUMENT', 'recordKey must be at most 512 characters', { path: '/recordKey' });
   const request: IssueRequest = { type: options.type, credentialSubject: subject };
   if (options.format !== undefined) request.format = options.format;
   if (options.issuer !== undefined) request.issuer = options.issuer;
   if (options.status !== undefined) request.status = options.status;
   if (options.credentialSchema !== undefined) request.credentialSchema = options.credentialSchema;
   if (options.context !== undefined) request.context = options.context;
-  const validFrom = (fields.validFrom as string | undefined) ?? options.validFrom;
-  const validUntil = (fields.validUntil as string | undefined) ?? options.validUntil;
+  const validFrom = (own('validFrom') as string | undefined) ?? options.validFrom;
+  const validUntil = (own('validUntil') as string | undefined) ?? options.validUntil;
   if (validFrom !== undefined) request.validFrom = validFrom;
   if (validUntil !== undefined) request.validUntil = validUntil;
-  if (typeof fields.id === 'string') request.id = fields.id;
+  const id = own('id');
+  if (typeof id === 'string') request.id = id;
   return request;
 }
 
-function valueAt(subject: JsonObject, path: string): unknown {
+// A claim at a dot path, read through own members only: an inherited member
+// (Object.prototype's, or a polluted one) never satisfies a required claim.
+function ownValueAt(subject: JsonObject, path: string): unknown {
   let v: unknown = subject;
-  for (const part of path.split('.')) v = isJsonObject(v) ? v[part] : undefined;
+  for (const part of path.split('.')) v = isJsonObject(v) && Object.hasOwn(v, part) ? v[part] : undefined;
   return v === '' ? undefined : v;
-}
-
-// Rebuilds the credential an earlier run committed from the record and its log row:
-// same id, dates, status indexes and iat, so the JWT says what the log says.
-async function reconstruct(host: BatchHost, v: Materialized, log: LoggedCredential): Promise<IssuedCredential> {
-  const request: NormalizedRequest = { ...v.request, id: log.credentialId, issuer: log.issuer, format: log.format };
-  if (log.validFrom !== undefined) request.validFrom = log.validFrom;
-  if (log.validUntil !== undefined) request.validUntil = log.validUntil;
-  const status = log.status.map(statusEntry);
-  const credential = buildCredential(request, status);
-  const signer = await host.signerOf(log.issuer);
-  const jwt = await signCredential(host.agent, signer, credential, log.format, Math.floor(Date.parse(log.issuedAt) / 1000));
-  return {
-    id: log.credentialId,
-    format: log.format,
-    jwt,
-    credential,
-    issuer: log.issuer,
-    status,
-    issuedAt: log.issuedAt,
-    recordKey: v.request.recordKey,
-  };
-}
-
-async function deliver(credentials: Array<IssuedCredential & { line: number; reemitted: boolean }>, options: BatchOptions): Promise<void> {
-  if (options.outputPath !== undefined && credentials.length > 0) {
-    const lines = credentials
-      .map((c) => JSON.stringify({ line: c.line, recordKey: c.recordKey, id: c.id, format: c.format, jwt: c.jwt }))
-      .join('\n');
-    await appendFile(options.outputPath, `${lines}\n`);
-  }
-  if (options.onIssued) for (const c of credentials) await options.onIssued(c);
 }

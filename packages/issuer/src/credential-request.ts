@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
 import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
+import { ownCopy } from './untrusted-json.js';
 
 /** Credential formats the issuer signs. */
 export type IssueFormat = 'jwt_vc' | 'vc+jwt';
@@ -61,7 +62,10 @@ export function normalizeRequest(request: IssueRequest, defaults: { issuer: stri
   if (!isJsonObject(request.credentialSubject) || Object.keys(request.credentialSubject).length === 0) {
     throw invalid('credentialSubject must be an object with at least one claim', '/credentialSubject');
   }
-  const subjectId = request.credentialSubject.id;
+  // Claims are copied onto null-prototype objects; __proto__, constructor and prototype
+  // are refused at any depth (MALFORMED, with the path).
+  const credentialSubject = ownCopy(request.credentialSubject, '/credentialSubject') as JsonObject;
+  const subjectId = credentialSubject.id;
   if (subjectId !== undefined && (typeof subjectId !== 'string' || !URI.test(subjectId))) {
     throw invalid('credentialSubject.id must be a URI (for example the holder DID)', '/credentialSubject/id');
   }
@@ -102,7 +106,7 @@ export function normalizeRequest(request: IssueRequest, defaults: { issuer: stri
   }
   const out: NormalizedRequest = {
     types: types.filter((t) => t !== 'VerifiableCredential'),
-    credentialSubject: request.credentialSubject,
+    credentialSubject,
     issuer,
     format,
     id,
@@ -111,15 +115,42 @@ export function normalizeRequest(request: IssueRequest, defaults: { issuer: stri
     context,
   };
   if (validUntil !== undefined) out.validUntil = validUntil;
-  if (request.credentialSchema !== undefined) out.credentialSchema = request.credentialSchema;
+  if (request.credentialSchema !== undefined)
+    out.credentialSchema = ownCopy(request.credentialSchema, '/credentialSchema') as CredentialSchema | CredentialSchema[];
   if (request.recordKey !== undefined) out.recordKey = request.recordKey;
   return out;
 }
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+const EARLIEST = Date.UTC(1, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * Milliseconds of a valid Date or an RFC 3339 date-time with an offset (a calendar day
+ * that exists, fields in range, years 1 to 9999); NaN for anything else. Without an
+ * offset JavaScript would read the time in the machine's zone.
+ */
+export function timeValue(value: unknown): number {
+  let ms = Number.NaN;
+  if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === 'string') {
+    const m = RFC3339.exec(value);
+    if (m) {
+      const [y, mo, d, h, mi, sec, zh = '0', zm = '0'] = m.slice(1) as string[];
+      const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+      const fieldsOk =
+        Number(mo) >= 1 && Number(mo) <= 12 && day.getUTCDate() === Number(d) && Number(h) <= 23 && Number(mi) <= 59 && Number(sec) <= 59;
+      if (fieldsOk && Number(zh) <= 23 && Number(zm) <= 59) ms = Date.parse(value.toUpperCase());
+    }
+  }
+  return Number.isFinite(ms) && ms >= EARLIEST && ms <= LATEST ? ms : Number.NaN;
+}
+
 /** An XML Schema dateTime in UTC with whole seconds (JWT `nbf`/`exp` have no fractions). */
 export function isoSeconds(value: Date | string, path: string): string {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms)) throw invalid(`${path.slice(1) || 'date'} must be a date (ISO 8601)`, path);
+  const ms = timeValue(value);
+  if (!Number.isFinite(ms))
+    throw invalid(`${path.slice(1) || 'date'} must be an RFC 3339 date-time with an offset (or a valid Date)`, path);
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 

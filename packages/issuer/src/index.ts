@@ -1,6 +1,7 @@
 export type { CreateDidOptions, DidMethod, KeyAlgorithm, ManagedDid } from '@tradewind/agent';
-export type { BatchInput, BatchOptions, BatchProgress, BatchResult } from './batch.js';
-export { type BatchInputFormat, type InvalidRecord, RESERVED_FIELDS } from './batch-input.js';
+export type { BatchInput, BatchOptions, BatchProgress, BatchResult, DeliveredCredential } from './batch.js';
+export { type BatchInputFormat, type InvalidRecord, MAX_RECORD_BYTES, RESERVED_FIELDS } from './batch-input.js';
+export { BatchDeliveryError } from './batch-output.js';
 export type { IssueFormat, IssueRequest } from './credential-request.js';
 export type { IssuanceRecord, LoggedCredential, LogQuery } from './issuance-log.js';
 export type { IssuedCredential } from './issue-group.js';
@@ -9,3 +10,4 @@ export type { RecognitionListRequest } from './recognition-list.js';
 export { STATUS_LIST_V1_CONTEXT } from './sign-credential.js';
 export type { StatusListCredential } from './status-list-credential.js';
 export { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
+export { FORBIDDEN_KEYS, MAX_RECORD_DEPTH } from './untrusted-json.js';

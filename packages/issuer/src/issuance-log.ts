@@ -1,5 +1,6 @@
 import type { Query } from '@tradewind/agent';
-import type { IssueFormat } from './credential-request.js';
+import { isJsonObject, TradewindError } from '@tradewind/core';
+import { type IssueFormat, timeValue } from './credential-request.js';
 import type { StatusAllocation, StatusPurpose } from './status-store.js';
 
 /** One row of the issuance log: what was issued, never the claims unless `logClaims` is on. */
@@ -17,12 +18,16 @@ export interface IssuanceRecord {
   /** The subject claims, only when the database was opened with `logClaims: true`. */
   claims?: Record<string, unknown>;
   batchId?: string;
+  /** Digest of the signed content (format and unsigned credential); absent for credentials issued before it was recorded. */
+  contentDigest?: string;
 }
 
 /** Current status of a logged credential, from the status entries. */
 export interface LoggedCredential extends IssuanceRecord {
   revoked: boolean;
   suspended: boolean;
+  /** How many times the credential was signed again (re-emitted) after issuance. */
+  reemissions: number;
 }
 
 export interface LogQuery {
@@ -30,12 +35,50 @@ export interface LogQuery {
   subjectId?: string;
   type?: string;
   batchId?: string;
-  /** Issued at or after (ISO date-time). */
-  since?: string;
-  /** Issued before (ISO date-time). */
-  until?: string;
+  /** Issued at or after (RFC 3339 date-time with an offset, or a Date). */
+  since?: string | Date;
+  /** Issued before (RFC 3339 date-time with an offset, or a Date). */
+  until?: string | Date;
+  /** At most this many entries: an integer from 0 to 100,000 (default 1,000). */
   limit?: number;
+  /** Skip this many entries first (an integer, at least 0). */
   offset?: number;
+}
+
+const LOG_QUERY_KEYS = new Set(['issuer', 'subjectId', 'type', 'batchId', 'since', 'until', 'limit', 'offset']);
+const MAX_LOG_LIMIT = 100_000;
+/**
+ * An RFC 3339 date-time (with an offset) or a valid Date, as the log stores times
+ * (UTC ISO with milliseconds), so that they compare as strings. `INVALID_ARGUMENT` otherwise.
+ */
+export function logTime(value: unknown, name: string): string {
+  const ms = timeValue(value);
+  if (!Number.isFinite(ms))
+    throw new TradewindError('INVALID_ARGUMENT', `${name} must be an RFC 3339 date-time with an offset (or a valid Date)`, {
+      path: `/${name}`,
+    });
+  return new Date(ms).toISOString();
+}
+
+function checkLogQuery(filter: unknown): LogQuery {
+  if (filter === undefined) return {};
+  if (!isJsonObject(filter)) throw new TradewindError('INVALID_ARGUMENT', 'the log filter must be an object');
+  for (const key of Object.keys(filter)) {
+    if (!LOG_QUERY_KEYS.has(key))
+      throw new TradewindError('INVALID_ARGUMENT', `unknown log filter ${JSON.stringify(key)}`, { path: `/${key}` });
+  }
+  for (const key of ['issuer', 'subjectId', 'type', 'batchId'] as const) {
+    const v = filter[key];
+    if (v !== undefined && (typeof v !== 'string' || v.length > 4096))
+      throw new TradewindError('INVALID_ARGUMENT', `${key} must be a string`, { path: `/${key}` });
+  }
+  const limit = filter.limit;
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0 || limit > MAX_LOG_LIMIT))
+    throw new TradewindError('INVALID_ARGUMENT', `limit must be an integer from 0 to ${MAX_LOG_LIMIT}`, { path: '/limit' });
+  const offset = filter.offset;
+  if (offset !== undefined && (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0))
+    throw new TradewindError('INVALID_ARGUMENT', 'offset must be a non-negative integer', { path: '/offset' });
+  return filter as LogQuery;
 }
 
 interface Row {
@@ -51,6 +94,8 @@ interface Row {
   status: string;
   claims: string | null;
   batch_id: string | null;
+  content_digest: string | null;
+  reemissions?: number;
   revoked?: number;
   suspended?: number;
 }
@@ -75,11 +120,12 @@ export async function insertLogRecords(query: Query, records: IssuanceRecord[]):
         JSON.stringify(r.status.map((s: StatusAllocation) => ({ listId: s.listId, index: s.index, purpose: s.purpose }))),
         r.claims === undefined ? null : JSON.stringify(r.claims),
         r.batchId ?? null,
+        r.contentDigest ?? null,
       );
     }
     await query(
       `INSERT INTO "tw_issuance_log" ("credential_id", "record_key", "issuer", "types", "subject_id", "format", "issued_at",
-        "valid_from", "valid_until", "status", "claims", "batch_id") VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        "valid_from", "valid_until", "status", "claims", "batch_id", "content_digest") VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       params,
     );
   }
@@ -87,11 +133,13 @@ export async function insertLogRecords(query: Query, records: IssuanceRecord[]):
 
 const SELECT = `SELECT l.*,
   EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'revocation' AND e."value" = 1) AS "revoked",
-  EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'suspension' AND e."value" = 1) AS "suspended"
+  EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'suspension' AND e."value" = 1) AS "suspended",
+  (SELECT COUNT(*) FROM "tw_reemission" r WHERE r."credential_id" = l."credential_id") AS "reemissions"
   FROM "tw_issuance_log" l`;
 
 /** Log rows matching `filter`, oldest first. */
-export async function queryLog(query: Query, filter: LogQuery = {}): Promise<LoggedCredential[]> {
+export async function queryLog(query: Query, options: LogQuery = {}): Promise<LoggedCredential[]> {
+  const filter = checkLogQuery(options);
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.issuer !== undefined) {
@@ -112,14 +160,14 @@ export async function queryLog(query: Query, filter: LogQuery = {}): Promise<Log
   }
   if (filter.since !== undefined) {
     where.push('l."issued_at" >= ?');
-    params.push(filter.since);
+    params.push(logTime(filter.since, 'since'));
   }
   if (filter.until !== undefined) {
     where.push('l."issued_at" < ?');
-    params.push(filter.until);
+    params.push(logTime(filter.until, 'until'));
   }
-  const limit = Math.max(0, Math.min(filter.limit ?? 1000, 100_000));
-  const offset = Math.max(0, filter.offset ?? 0);
+  const limit = filter.limit ?? 1000;
+  const offset = filter.offset ?? 0;
   const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l."issued_at", l.rowid LIMIT ${limit} OFFSET ${offset}`;
   return ((await query(sql, params)) as Row[]).map(fromRow);
 }
@@ -167,6 +215,7 @@ function fromRow(r: Row): LoggedCredential {
     status: JSON.parse(r.status) as LoggedCredential['status'],
     revoked: r.revoked === 1,
     suspended: r.suspended === 1,
+    reemissions: Number(r.reemissions ?? 0),
   };
   if (r.record_key !== null) out.recordKey = r.record_key;
   if (r.subject_id !== null) out.subjectId = r.subject_id;
@@ -174,5 +223,24 @@ function fromRow(r: Row): LoggedCredential {
   if (r.valid_until !== null) out.validUntil = r.valid_until;
   if (r.claims !== null) out.claims = JSON.parse(r.claims) as Record<string, unknown>;
   if (r.batch_id !== null) out.batchId = r.batch_id;
+  if (r.content_digest !== null) out.contentDigest = r.content_digest;
   return out;
+}
+
+/** Records re-emissions (inside a transaction): every credential signed again is logged. */
+export async function insertReemissions(
+  query: Query,
+  rows: Array<{ credentialId: string; contentDigest: string }>,
+  at: string,
+  batchId: string | undefined,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const part = rows.slice(i, i + 500);
+    const params: unknown[] = [];
+    for (const r of part) params.push(r.credentialId, at, batchId ?? null, r.contentDigest);
+    await query(
+      `INSERT INTO "tw_reemission" ("credential_id", "reemitted_at", "batch_id", "content_digest") VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`,
+      params,
+    );
+  }
 }

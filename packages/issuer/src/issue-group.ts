@@ -1,5 +1,6 @@
 import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
 import { type CredentialStatus, TradewindError, type VerifiableCredential } from '@tradewind/core';
+import { contentDigest } from './content-digest.js';
 import type { IssueFormat, NormalizedRequest } from './credential-request.js';
 import { type IssuanceRecord, insertLogRecords } from './issuance-log.js';
 import { buildCredential, signCredential, statusEntry } from './sign-credential.js';
@@ -82,7 +83,8 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
       mine.push((allocations.get(key) as StatusAllocation[])[at] as StatusAllocation);
     }
     const status = mine.map(statusEntry);
-    built.push({ r, credential: buildCredential(r, status), status });
+    const credential = buildCredential(r, status);
+    built.push({ r, credential, status });
     for (const a of mine) entries.push({ ...a, credentialId: r.id });
     const subjectId = typeof r.credentialSubject.id === 'string' ? r.credentialSubject.id : undefined;
     const record: IssuanceRecord = {
@@ -92,6 +94,7 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
       format: r.format,
       issuedAt,
       status: mine,
+      contentDigest: contentDigest(r.format, credential),
     };
     if (r.recordKey !== undefined) record.recordKey = r.recordKey;
     if (subjectId !== undefined) record.subjectId = subjectId;

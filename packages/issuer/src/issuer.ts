@@ -1,14 +1,16 @@
 import { type CreateDidOptions, type ManagedDid, openAgent, type Query, type TradewindAgent } from '@tradewind/agent';
-import { MIN_STATUS_LIST_LENGTH, type RecognizedKey, TradewindError } from '@tradewind/core';
+import { isJsonObject, MIN_STATUS_LIST_LENGTH, type RecognizedKey, TradewindError } from '@tradewind/core';
 import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
 import { type IssueRequest, type NormalizedRequest, normalizeRequest } from './credential-request.js';
-import { getLogged, type LoggedCredential, type LogQuery, queryLog } from './issuance-log.js';
+import { getLogged, insertReemissions, type LoggedCredential, type LogQuery, loggedByRecordKeys, queryLog } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
 import { type RecognitionListRequest, recognitionKeys, signRecognitionList } from './recognition-list.js';
-import { CreateIssuerTables1764300100000 } from './schema.js';
+import { rebuildLogged, signRebuilt } from './reemit.js';
+import { AddReemissionSafety1764300200000, CreateIssuerTables1764300100000 } from './schema.js';
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
 import { type StatusPurpose, setStatus } from './status-store.js';
+import { storage } from './storage-error.js';
 
 export interface OpenIssuerOptions {
   /** The issuer's SQLite database file. */
@@ -65,6 +67,7 @@ export class Issuer {
 
   /** @internal use {@link openIssuer} */
   static async open(options: OpenIssuerOptions): Promise<Issuer> {
+    checkOpenOptions(options);
     if (options.statusListBaseUrl !== undefined && !/^https?:\/\/[^\s#?]+$/.test(options.statusListBaseUrl)) {
       throw new TradewindError('INVALID_ARGUMENT', 'statusListBaseUrl must be an http(s) URL without query or fragment');
     }
@@ -78,7 +81,7 @@ export class Issuer {
     const agent = await openAgent({
       path: options.path,
       secret: options.secret,
-      migrations: [CreateIssuerTables1764300100000],
+      migrations: [CreateIssuerTables1764300100000, AddReemissionSafety1764300200000],
       ...(options.create === undefined ? {} : { create: options.create }),
       ...(options.kdf ? { kdf: options.kdf } : {}),
       ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
@@ -89,11 +92,15 @@ export class Issuer {
       if (length !== undefined) updates.push(['statusListLength', String(length)]);
       if (options.logClaims !== undefined) updates.push(['logClaims', options.logClaims ? '1' : '0']);
       if (updates.length > 0) {
-        await agent.transaction(async (q) => {
-          for (const [k, v] of updates) await q(`INSERT OR REPLACE INTO "tw_issuer_setting" ("key", "value") VALUES (?, ?)`, [k, v]);
-        });
+        await storage(`cannot store the settings of ${options.path}`, () =>
+          agent.transaction(async (q) => {
+            for (const [k, v] of updates) await q(`INSERT OR REPLACE INTO "tw_issuer_setting" ("key", "value") VALUES (?, ?)`, [k, v]);
+          }),
+        );
       }
-      const rows = (await agent.dataSource.query(`SELECT "key", "value" FROM "tw_issuer_setting"`)) as Array<{
+      const rows = (await storage(`cannot read the settings of ${options.path}`, () =>
+        agent.dataSource.query(`SELECT "key", "value" FROM "tw_issuer_setting"`),
+      )) as Array<{
         key: string;
         value: string;
       }>;
@@ -128,21 +135,27 @@ export class Issuer {
    * DID becomes the default issuer.
    */
   async createDid(options: CreateDidOptions = {}): Promise<ManagedDid> {
-    const did = await this.agent.createDid(options);
+    if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'createDid options must be an object');
+    for (const key of ['alias', 'domain'] as const) {
+      if (options[key] !== undefined && typeof options[key] !== 'string')
+        throw new TradewindError('INVALID_ARGUMENT', `${key} must be a string`, { path: `/${key}` });
+    }
+    const did = await storage('cannot create the DID', () => this.agent.createDid(options));
     if (this.settings.defaultIssuer === undefined) await this.setDefaultDid(did.did);
     return did;
   }
 
   /** Every DID of this issuer. */
   listDids(): Promise<ManagedDid[]> {
-    return this.agent.listDids();
+    return storage('cannot list the DIDs', () => this.agent.listDids());
   }
 
   /** Makes `did` (a DID of this database) the default issuer. */
   async setDefaultDid(did: string): Promise<void> {
+    checkId(did, 'did');
     await this.agent.getDid(did);
-    await this.agent.transaction((q) =>
-      q(`INSERT OR REPLACE INTO "tw_issuer_setting" ("key", "value") VALUES ('defaultIssuer', ?)`, [did]),
+    await storage('cannot set the default DID', () =>
+      this.agent.transaction((q) => q(`INSERT OR REPLACE INTO "tw_issuer_setting" ("key", "value") VALUES ('defaultIssuer', ?)`, [did])),
     );
     this.settings.defaultIssuer = did;
   }
@@ -167,12 +180,14 @@ export class Issuer {
   }
 
   /** The keys a recognition list carries for one of this issuer's DIDs (needed for did:web). */
-  recognitionKeys(did: string): Promise<RecognizedKey[]> {
+  async recognitionKeys(did: string): Promise<RecognizedKey[]> {
+    checkId(did, 'did');
     return recognitionKeys(this.agent, did);
   }
 
   /** The DID document to host at `https://<domain>/.well-known/did.json` for a did:web DID of this issuer. */
-  didWebDocument(did: string): Promise<DIDDocument> {
+  async didWebDocument(did: string): Promise<DIDDocument> {
+    checkId(did, 'did');
     return this.agent.didWebDocument(did);
   }
 
@@ -194,54 +209,109 @@ export class Issuer {
     return issued as IssuedCredential;
   }
 
-  /** Issues several credentials in one all-or-nothing transaction. */
+  /** Issues several credentials (at most 10,000) in one all-or-nothing transaction. */
   async issueMany(requests: IssueRequest[], now = new Date()): Promise<IssuedCredential[]> {
+    if (!Array.isArray(requests) || requests.length > 10_000)
+      throw new TradewindError('INVALID_ARGUMENT', 'issueMany takes a list of at most 10000 requests');
+    if (!(now instanceof Date) || !Number.isFinite(now.getTime())) throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date');
     const normalized = requests.map((r) => normalizeRequest(r, { issuer: this.settings.defaultIssuer, now }));
     await this.loadSigners(normalized);
-    return this.agent.transaction(async (q) => {
-      const keys = normalized.flatMap((r) => (r.recordKey === undefined ? [] : [r.recordKey]));
-      if (new Set(keys).size !== keys.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a recordKey');
-      if (keys.length > 0) {
-        const rows = (await q(
-          `SELECT "record_key" FROM "tw_issuance_log" WHERE "record_key" IN (${keys.map(() => '?').join(', ')})`,
-          keys,
-        )) as unknown[];
-        if (rows.length > 0)
-          throw new TradewindError('ALREADY_EXISTS', 'a credential with this recordKey was already issued', { path: '/recordKey' });
-      }
-      const ids = normalized.map((r) => r.id);
-      if (new Set(ids).size !== ids.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a credential id');
-      // Generated ids are random UUIDs; only ids the caller chose can already be taken.
-      const chosen = requests.flatMap((r) => (typeof r.id === 'string' ? [r.id] : []));
-      if (chosen.length > 0) {
-        const placeholders = chosen.map(() => '?').join(', ');
-        const dup = (await q(
-          `SELECT "credential_id" FROM "tw_issuance_log" WHERE "credential_id" IN (${placeholders})`,
-          chosen,
-        )) as unknown[];
-        if (dup.length > 0) throw new TradewindError('ALREADY_EXISTS', 'a credential with this id was already issued', { path: '/id' });
-      }
-      return issueGroup(q, this.groupContext(), normalized, now);
+    return storage('cannot issue', () =>
+      this.agent.transaction(async (q) => {
+        const keys = normalized.flatMap((r) => (r.recordKey === undefined ? [] : [r.recordKey]));
+        if (new Set(keys).size !== keys.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a recordKey');
+        if (keys.length > 0) {
+          const rows = (await q(
+            `SELECT "record_key" FROM "tw_issuance_log" WHERE "record_key" IN (${keys.map(() => '?').join(', ')})`,
+            keys,
+          )) as unknown[];
+          if (rows.length > 0)
+            throw new TradewindError('ALREADY_EXISTS', `a credential with this recordKey was already issued; ${REEMIT_HINT}`, {
+              path: '/recordKey',
+            });
+        }
+        const ids = normalized.map((r) => r.id);
+        if (new Set(ids).size !== ids.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a credential id');
+        // Generated ids are random UUIDs; only ids the caller chose can already be taken.
+        const chosen = requests.flatMap((r) => (typeof r.id === 'string' ? [r.id] : []));
+        if (chosen.length > 0) {
+          const placeholders = chosen.map(() => '?').join(', ');
+          const dup = (await q(
+            `SELECT "credential_id" FROM "tw_issuance_log" WHERE "credential_id" IN (${placeholders})`,
+            chosen,
+          )) as unknown[];
+          if (dup.length > 0)
+            throw new TradewindError('ALREADY_EXISTS', `a credential with this id was already issued; ${REEMIT_HINT}`, { path: '/id' });
+        }
+        return issueGroup(q, this.groupContext(), normalized, now);
+      }),
+    );
+  }
+
+  /**
+   * Signs again a credential this database issued (same id, status indexes, dates),
+   * for an issuance whose JWT was lost after the commit (a crash before it was
+   * delivered). `request` is the original request; it must name the credential by
+   * `id` or `recordKey`. The content rebuilt from it must be what was issued under that
+   * id — otherwise `ALREADY_EXISTS` and nothing is signed. `NOT_FOUND` when nothing
+   * was issued under that id. Every re-emission is logged
+   * (`LoggedCredential.reemissions`).
+   *
+   * @example
+   * ```ts
+   * const request = { id: 'urn:uuid:…', type: 'BirthCertificate', credentialSubject: { id: holder, name: 'Ana' } }
+   * try { await issuer.issue(request) }
+   * catch (e) { if (e.code === 'ALREADY_EXISTS') return issuer.reemit(request) }
+   * ```
+   */
+  async reemit(request: IssueRequest): Promise<IssuedCredential> {
+    if (!isJsonObject(request)) throw new TradewindError('INVALID_ARGUMENT', 'the request must be an object');
+    const { id, recordKey } = request;
+    if (id === undefined && recordKey === undefined)
+      throw new TradewindError('INVALID_ARGUMENT', 'reemit needs the id or the recordKey of the credential', { path: '/id' });
+    if (id !== undefined) checkId(id, 'id');
+    if (recordKey !== undefined) checkId(recordKey, 'recordKey');
+    return storage('cannot re-emit', async () => {
+      const query: Query = (sql, params) => this.agent.dataSource.query(sql, params);
+      const log =
+        id !== undefined ? await getLogged(query, id) : (await loggedByRecordKeys(query, [recordKey as string])).get(recordKey as string);
+      if (!log || (recordKey !== undefined && log.recordKey !== recordKey))
+        throw new TradewindError('NOT_FOUND', `no credential ${id ?? `with recordKey ${recordKey}`} was issued from this database`);
+      const rebuilt = rebuildLogged(request, log);
+      const issued = await signRebuilt(this.agent, await this.signerOf(log.issuer), rebuilt);
+      await this.agent.transaction((q) =>
+        insertReemissions(q, [{ credentialId: log.credentialId, contentDigest: rebuilt.digest }], new Date().toISOString(), undefined),
+      );
+      return issued;
     });
   }
 
   /**
-   * Issues every valid record of a registry extract (JSONL or CSV). All records are
-   * validated first; the bad ones are reported by line and the rest issued in
-   * transactions of `transactionSize`. Running the same extract again after a crash
-   * issues only what is missing.
+   * Issues every valid record of a registry extract (JSONL or CSV, read as a stream,
+   * records of at most `MAX_RECORD_BYTES`). All records are validated first; the bad
+   * ones are reported by line and the rest issued in transactions of `transactionSize`.
+   * Running the same extract again after a crash issues only what is missing, and
+   * completes `outputPath` with the committed credentials it lacks.
+   *
+   * @example
+   * ```ts
+   * const result = await issuer.issueBatch({ path: 'births.csv' }, { type: 'BirthCertificate', outputPath: 'births.issued.jsonl' })
+   * for (const bad of result.invalid) console.log(bad.line, bad.code, bad.reason)
+   * ```
    */
   issueBatch(input: BatchInput, options: BatchOptions): Promise<BatchResult> {
-    return runBatch(
-      {
-        agent: this.agent,
-        defaultIssuer: this.settings.defaultIssuer,
-        loadSigners: (r) => this.loadSigners(r),
-        groupContext: (batchId) => ({ ...this.groupContext(), batchId }),
-        signerOf: (did) => this.signerOf(did),
-      },
-      input,
-      options,
+    return storage('the batch failed', () =>
+      runBatch(
+        {
+          agent: this.agent,
+          defaultIssuer: this.settings.defaultIssuer,
+          loadSigners: (r) => this.loadSigners(r),
+          groupContext: (batchId) => ({ ...this.groupContext(), batchId }),
+          signerOf: (did) => this.signerOf(did),
+        },
+        input,
+        options,
+      ),
     );
   }
 
@@ -265,15 +335,16 @@ export class Issuer {
    * `now` for `validForSeconds` (default one day).
    */
   async statusListCredentials(options: { now?: Date; validForSeconds?: number; issuer?: string } = {}): Promise<StatusListCredential[]> {
-    const validForSeconds = options.validForSeconds ?? 86_400;
-    if (!Number.isFinite(validForSeconds) || validForSeconds <= 0)
-      throw new TradewindError('INVALID_ARGUMENT', 'validForSeconds must be positive');
+    const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'issuer']);
+    if (options.issuer !== undefined) checkId(options.issuer, 'issuer');
     const query: Query = (sql, params) => this.agent.dataSource.query(sql, params);
-    return buildStatusListCredentials(this.agent, query, (did) => this.signerOf(did), {
-      now: options.now ?? new Date(),
-      validForSeconds,
-      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-    });
+    return storage('cannot read the status lists', () =>
+      buildStatusListCredentials(this.agent, query, (did) => this.signerOf(did), {
+        now,
+        validForSeconds,
+        ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+      }),
+    );
   }
 
   /**
@@ -284,17 +355,23 @@ export class Issuer {
     dir: string,
     options: { now?: Date; validForSeconds?: number } = {},
   ): Promise<Array<{ url: string; file: string }>> {
-    return writeStatusListFiles(dir, await this.statusListCredentials(options));
+    if (typeof dir !== 'string' || dir === '') throw new TradewindError('INVALID_ARGUMENT', 'publishStatusLists needs a folder path');
+    checkListOptions(options, ['now', 'validForSeconds']);
+    const lists = await this.statusListCredentials(options);
+    return storage(`cannot write the status lists to ${dir}`, () => writeStatusListFiles(dir, lists));
   }
 
   /** Issuance log entries matching `filter` (oldest first), with their current status. */
   log(filter: LogQuery = {}): Promise<LoggedCredential[]> {
-    return queryLog((sql, params) => this.agent.dataSource.query(sql, params), filter);
+    return storage('cannot read the issuance log', () => queryLog((sql, params) => this.agent.dataSource.query(sql, params), filter));
   }
 
   /** The log entry of one credential; throws `NOT_FOUND`. */
   async getIssued(credentialId: string): Promise<LoggedCredential> {
-    const found = await getLogged((sql, params) => this.agent.dataSource.query(sql, params), credentialId);
+    checkId(credentialId, 'credentialId');
+    const found = await storage('cannot read the issuance log', () =>
+      getLogged((sql, params) => this.agent.dataSource.query(sql, params), credentialId),
+    );
     if (!found) throw new TradewindError('NOT_FOUND', `no credential ${credentialId} was issued from this database`);
     return found;
   }
@@ -305,9 +382,10 @@ export class Issuer {
   }
 
   private async changeStatus(credentialId: string, purpose: StatusPurpose, value: boolean): Promise<StatusChange> {
-    if (typeof credentialId !== 'string' || credentialId === '')
-      throw new TradewindError('INVALID_ARGUMENT', 'a credential id is required');
-    const { changed } = await this.agent.transaction((q) => setStatus(q, credentialId, purpose, value, new Date().toISOString()));
+    checkId(credentialId, 'credentialId');
+    const { changed } = await storage(`cannot change the status of ${credentialId}`, () =>
+      this.agent.transaction((q) => setStatus(q, credentialId, purpose, value, new Date().toISOString())),
+    );
     return { credentialId, purpose, changed };
   }
 
@@ -335,6 +413,58 @@ export class Issuer {
     }
     return signer;
   }
+}
+
+const REEMIT_HINT =
+  'if that issuance was lost before it was delivered, sign it again with Issuer.reemit(request) (CLI: the same tradewind issue command with --reemit)';
+
+// Longest id, DID or record key a method accepts.
+const MAX_ID_LENGTH = 4096;
+
+function checkId(value: unknown, name: string): void {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_ID_LENGTH)
+    throw new TradewindError('INVALID_ARGUMENT', `${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`, {
+      path: `/${name}`,
+    });
+}
+
+// Status lists are valid for at most ten years.
+const MAX_VALID_FOR_SECONDS = 10 * 366 * 86_400;
+
+function checkListOptions(options: unknown, allowed: string[]): { now: Date; validForSeconds: number } {
+  if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new TradewindError('INVALID_ARGUMENT', `unknown option ${JSON.stringify(key)}`, { path: `/${key}` });
+  }
+  const now = options.now ?? new Date();
+  if (!(now instanceof Date) || !Number.isFinite(now.getTime()))
+    throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date', { path: '/now' });
+  const validForSeconds = options.validForSeconds ?? 86_400;
+  if (
+    typeof validForSeconds !== 'number' ||
+    !Number.isSafeInteger(validForSeconds) ||
+    validForSeconds < 1 ||
+    validForSeconds > MAX_VALID_FOR_SECONDS
+  )
+    throw new TradewindError('INVALID_ARGUMENT', `validForSeconds must be a whole number of seconds from 1 to ${MAX_VALID_FOR_SECONDS}`, {
+      path: '/validForSeconds',
+    });
+  return { now, validForSeconds };
+}
+
+function checkOpenOptions(options: OpenIssuerOptions): void {
+  if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'openIssuer needs an options object');
+  for (const key of ['create', 'logClaims'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      throw new TradewindError('INVALID_ARGUMENT', `${key} must be true or false`, { path: `/${key}` });
+  }
+  if (options.statusListBaseUrl !== undefined && typeof options.statusListBaseUrl !== 'string')
+    throw new TradewindError('INVALID_ARGUMENT', 'statusListBaseUrl must be a string', { path: '/statusListBaseUrl' });
+  const busy = options.busyTimeoutMs;
+  if (busy !== undefined && (typeof busy !== 'number' || !Number.isSafeInteger(busy) || busy < 0 || busy > 3_600_000))
+    throw new TradewindError('INVALID_ARGUMENT', 'busyTimeoutMs must be a whole number of milliseconds up to one hour', {
+      path: '/busyTimeoutMs',
+    });
 }
 
 /**

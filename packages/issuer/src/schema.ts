@@ -55,3 +55,30 @@ export class CreateIssuerTables1764300100000 implements MigrationInterface {
     }
   }
 }
+
+/**
+ * Re-emission safety:
+ * - `tw_issuance_log.content_digest`: digest of the signed content (see content-digest.ts);
+ *   a credential is signed again under its id only when the content rebuilt from the
+ *   request has this digest. Rows from before this migration have none and are never
+ *   re-emitted.
+ * - `tw_reemission`: one row per re-emission (when, which batch, which digest).
+ */
+export class AddReemissionSafety1764300200000 implements MigrationInterface {
+  name = 'AddReemissionSafety1764300200000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "tw_issuance_log" ADD COLUMN "content_digest" varchar`);
+    await queryRunner.query(`CREATE TABLE IF NOT EXISTS "tw_reemission" (
+      "credential_id" varchar NOT NULL,
+      "reemitted_at" varchar NOT NULL,
+      "batch_id" varchar,
+      "content_digest" varchar NOT NULL)`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "tw_reemission_credential" ON "tw_reemission" ("credential_id")`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE IF EXISTS "tw_reemission"`);
+    await queryRunner.query(`ALTER TABLE "tw_issuance_log" DROP COLUMN "content_digest"`);
+  }
+}

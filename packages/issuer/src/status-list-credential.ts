@@ -1,6 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
+import { type ManagedDid, type Query, type TradewindAgent, writeFileAtomic } from '@tradewind/agent';
 import { createStatusBitstring, setStatusBit, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
 import { encodeStatusList } from '@tradewind/core/status-list';
 import type { StatusPurpose } from './status-store.js';
@@ -87,15 +87,17 @@ export async function buildStatusListCredentials(
 
 /**
  * Writes each list to `dir/<number>` (the last segment of its URL) and a manifest
- * `dir/status-lists.json` mapping URLs to files. Files are replaced atomically, so a
- * web server never serves half a list.
+ * `dir/status-lists.json` mapping URLs to files. Every file is replaced atomically
+ * (`writeFileAtomic`: temporary file in the same folder, fsync, rename), so a kill or a
+ * full disk leaves the previous file or the new one, and a web server never serves half
+ * a list. The manifest is written last.
  */
 export async function writeStatusListFiles(dir: string, lists: StatusListCredential[]): Promise<Array<{ url: string; file: string }>> {
   await mkdir(dir, { recursive: true });
   const written: Array<{ url: string; file: string }> = [];
   for (const list of lists) {
     const file = join(dir, String(list.number));
-    await atomicWrite(file, list.jwt);
+    await writeFileAtomic(file, list.jwt);
     written.push({ url: list.url, file });
   }
   const manifest = lists.map((l) => ({
@@ -106,14 +108,8 @@ export async function writeStatusListFiles(dir: string, lists: StatusListCredent
     validFrom: l.validFrom,
     validUntil: l.validUntil,
   }));
-  await atomicWrite(join(dir, 'status-lists.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'status-lists.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return written;
-}
-
-async function atomicWrite(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }
 
 function iso(d: Date): string {

@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import { isJsonObject, type JsonObject, type VerifiableCredential } from '@tradewind/core';
+import type { IssueFormat } from './credential-request.js';
+
+/** A JSON value with object members in sorted order (on null-prototype objects). */
+export function canonicalJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalJson);
+  if (isJsonObject(value)) {
+    const out = Object.create(null) as JsonObject;
+    for (const k of Object.keys(value).sort()) out[k] = canonicalJson(value[k]);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The digest of what a credential says (format and unsigned credential, members in
+ * sorted order), stored with its log row. Re-emission signs a credential again only
+ * when the rebuilt content has the same digest, so an old id and status index never
+ * carry new content.
+ */
+export function contentDigest(format: IssueFormat, credential: VerifiableCredential): string {
+  return `sha256:${createHash('sha256')
+    .update(JSON.stringify([format, canonicalJson(credential)]))
+    .digest('base64url')}`;
+}

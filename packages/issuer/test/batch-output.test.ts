@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TradewindError } from '@tradewind/core';
+import { BatchDeliveryError, type Issuer, openIssuer } from '@tradewind/issuer';
+import { verifyCredentials } from '@tradewind/verifier';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const kdf = { N: 2 ** 10, r: 8, p: 1 };
+let dir: string;
+let issuer: Issuer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tradewind-batch-out-'));
+  issuer = await openIssuer({ path: join(dir, 'out.db'), secret: 'out', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+  await issuer.createDid();
+});
+afterAll(async () => {
+  await issuer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function extract(name: string, n: number): string {
+  const file = join(dir, `${name}.jsonl`);
+  writeFileSync(
+    file,
+    `${Array.from({ length: n }, (_, i) => JSON.stringify({ recordKey: `${name}-${i}`, subjectId: `did:example:${name}-${i}`, name: `P${i}` })).join('\n')}\n`,
+  );
+  return file;
+}
+
+/** Every line parses, every credential verifies, each record's credential is there exactly once. */
+async function expectWholeOutput(out: string, keys: string[]): Promise<void> {
+  const text = readFileSync(out, 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  const lines = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { recordKey: string; id: string; jwt: string });
+  expect(lines.map((l) => l.recordKey).sort()).toEqual([...keys].sort());
+  expect(new Set(lines.map((l) => l.id)).size).toBe(lines.length);
+  const lists = Object.fromEntries((await issuer.statusListCredentials()).map((l) => [l.url, l.jwt]));
+  const verified = await verifyCredentials(
+    lines.map((l) => l.jwt),
+    { status: { lists } },
+  );
+  expect(verified.every((v) => v.verified)).toBe(true);
+}
+
+describe('torn --out lines', () => {
+  it('cuts a torn last line on resume and re-emits the credential it held, exactly once', async () => {
+    const input = extract('torn', 12);
+    const out = join(dir, 'torn.issued.jsonl');
+    const first = await issuer.issueBatch({ path: input }, { type: 'Torn', transactionSize: 5, outputPath: out });
+    expect(first.issued).toBe(12);
+    const size = readFileSync(out).length;
+    truncateSync(out, size - 57); // half of the last line, no newline
+    const resumed = await issuer.issueBatch({ path: input }, { type: 'Torn', transactionSize: 5, outputPath: out });
+    expect(resumed).toMatchObject({ issued: 0, skipped: 12, reemitted: 1, invalid: [] });
+    await expectWholeOutput(
+      out,
+      Array.from({ length: 12 }, (_, i) => `torn-${i}`),
+    );
+
+    // A whole last record without its newline counts as torn too.
+    truncateSync(out, readFileSync(out).length - 1);
+    expect(await issuer.issueBatch({ path: input }, { type: 'Torn', outputPath: out })).toMatchObject({ reemitted: 1 });
+    await expectWholeOutput(
+      out,
+      Array.from({ length: 12 }, (_, i) => `torn-${i}`),
+    );
+    // A clean file: nothing to do.
+    expect(await issuer.issueBatch({ path: input }, { type: 'Torn', outputPath: out })).toMatchObject({ reemitted: 0, skipped: 12 });
+  });
+
+  it('repairs a file an older version appended onto a torn line (bad line inside), and commits lost before writing', async () => {
+    const input = extract('glued', 6);
+    const out = join(dir, 'glued.issued.jsonl');
+    await issuer.issueBatch({ path: input }, { type: 'Glued', outputPath: out });
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    // Line 3 torn in half with line 4 glued onto it; line 6 never written.
+    writeFileSync(out, `${[lines[0], lines[1], `${lines[2]?.slice(0, 40)}${lines[3]}`, lines[4]].join('\n')}\n`);
+    const resumed = await issuer.issueBatch({ path: input }, { type: 'Glued', outputPath: out });
+    expect(resumed).toMatchObject({ issued: 0, skipped: 6, reemitted: 3 });
+    await expectWholeOutput(
+      out,
+      Array.from({ length: 6 }, (_, i) => `glued-${i}`),
+    );
+  });
+});
+
+describe('storage failures are STORAGE_ERROR', () => {
+  it('output that fails after the commit says the credentials were committed, and a re-run delivers them', async () => {
+    const input = extract('full', 7);
+    const error = await issuer
+      .issueBatch({ path: input }, { type: 'Full', transactionSize: 4, outputPath: '/dev/full' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BatchDeliveryError);
+    expect(error).toMatchObject({ code: 'STORAGE_ERROR', committed: 4 });
+    expect((error as Error).message).toMatch(/4 credential\(s\) of this run were committed.*run the same batch again/);
+    expect(await issuer.log({ type: 'Full' })).toHaveLength(4);
+
+    const out = join(dir, 'full.issued.jsonl');
+    const resumed = await issuer.issueBatch({ path: input }, { type: 'Full', transactionSize: 4, outputPath: out });
+    expect(resumed).toMatchObject({ issued: 3, skipped: 4, reemitted: 4 });
+    await expectWholeOutput(
+      out,
+      Array.from({ length: 7 }, (_, i) => `full-${i}`),
+    );
+  });
+
+  it('an output file that cannot be opened fails before anything is issued', async () => {
+    const input = extract('folder', 3);
+    const folder = join(dir, 'a-folder.jsonl');
+    mkdirSync(folder);
+    await expect(issuer.issueBatch({ path: input }, { type: 'Folder', outputPath: folder })).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+    });
+    await expect(
+      issuer.issueBatch({ path: input }, { type: 'Folder', outputPath: join(dir, 'no', 'such', 'dir.jsonl') }),
+    ).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+    });
+    expect(await issuer.log({ type: 'Folder' })).toHaveLength(0);
+  });
+
+  it('a read-only database gives STORAGE_ERROR for issue, batch, status changes and settings', async () => {
+    const path = join(dir, 'readonly.db');
+    const ro = await openIssuer({ path, secret: 'ro', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+    await ro.createDid();
+    const { id } = await ro.issue({ type: 'T', credentialSubject: { a: 1 } });
+    await ro.agent.dataSource.query('PRAGMA query_only = 1');
+    try {
+      for (const attempt of [
+        () => ro.issue({ type: 'T', credentialSubject: { a: 2 } }),
+        () => ro.issueBatch({ text: '{"a":3}', format: 'jsonl' }, { type: 'T' }),
+        () => ro.revoke(id),
+        () => ro.setDefaultDid(ro.defaultDid as string),
+      ]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TradewindError);
+        expect(error).toMatchObject({ code: 'STORAGE_ERROR' });
+      }
+      expect(await ro.log()).toHaveLength(1); // reading still works
+    } finally {
+      await ro.close();
+    }
+    expect(existsSync(path)).toBe(true);
+  });
+});
