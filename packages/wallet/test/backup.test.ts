@@ -129,6 +129,44 @@ describe('backup', () => {
     }
   });
 
+  it('refuses a hostile 73-byte header asking for a 2 GiB scrypt with BACKUP_INVALID, before deriving any key', async () => {
+    const hostile = (log2N: number, r: number, p: number) =>
+      Buffer.concat([BACKUP_MAGIC, Buffer.from([1, 1, log2N, r, p]), Buffer.alloc(28, 7), Buffer.alloc(16), Buffer.alloc(16)]);
+    expect(hostile(20, 16, 1)).toHaveLength(73);
+    const w = await fresh();
+    try {
+      const started = performance.now();
+      // Every parameter set the wallet does not write: N = 2^20 with r = 16 is 2 GiB.
+      for (const [log2N, r, p] of [
+        [20, 16, 1],
+        [18, 8, 1],
+        [17, 9, 1],
+        [17, 8, 2],
+        [15, 1, 1],
+        [15, 8, 4],
+        [9, 8, 1],
+        [255, 255, 255],
+      ] as const) {
+        expect(await codeOf(w.importBackup(hostile(log2N, r, p), PASS))).toBe('BACKUP_INVALID');
+      }
+      // Less than one honest key derivation at the smallest cost the wallet writes.
+      expect(performance.now() - started).toBeLessThan(250);
+      await expectUntouched(w);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('writes only the KDF parameters it reads back (log2N 10..17, r 8, p 1)', async () => {
+    for (const kdf of [
+      { log2N: 18, r: 8, p: 1 },
+      { log2N: 15, r: 16, p: 1 },
+      { log2N: 15, r: 8, p: 2 },
+    ]) {
+      expect(await codeOf(source.exportBackup(PASS, { kdf }))).toBe('INVALID_ARGUMENT');
+    }
+  });
+
   it('restores into an empty wallet only (INVALID_ARGUMENT otherwise)', async () => {
     expect(await codeOf(source.importBackup(backup, PASS))).toBe('INVALID_ARGUMENT');
     expect(await source.count()).toBe(3);

@@ -8,9 +8,9 @@ import { TradewindError } from '@tradewind/core';
 //   0       8     magic, ASCII "TWWALLET"
 //   8       1     format version = 1
 //   9       1     KDF id: 1 = scrypt
-//   10      1     log2(N), scrypt cost
-//   11      1     r, scrypt block size
-//   12      1     p, scrypt parallelism
+//   10      1     log2(N), scrypt cost (10..17)
+//   11      1     r, scrypt block size (8)
+//   12      1     p, scrypt parallelism (1)
 //   13      16    salt (random per file)
 //   29      12    iv (random per file), the AES-256-GCM nonce
 //   41      16    GCM authentication tag
@@ -36,11 +36,14 @@ export interface BackupKdf {
 /** Default cost (N=2^15, r=8, p=1): about 100 ms and 32 MiB per export or import. */
 export const DEFAULT_BACKUP_KDF: BackupKdf = { log2N: 15, r: 8, p: 1 };
 
-// Bounds for parameters read from a file, so that a crafted file cannot make an import
-// allocate gigabytes or spin for minutes before the tag check fails.
-const MAX_LOG2N = 20;
-const MAX_R = 16;
-const MAX_P = 4;
+// The only scrypt parameters a backup may carry, written and read alike: r = 8, p = 1 and
+// N from 2^10 to 2^17, so at most 128 MiB and about half a second. A file is checked
+// against them before any key is derived, so a crafted header costs no more than the
+// costliest backup this wallet writes (it cannot ask for 2 GiB: N = 2^20, r = 16).
+const MIN_LOG2N = 10;
+const MAX_LOG2N = 17;
+const SCRYPT_R = 8;
+const SCRYPT_P = 1;
 const MAX_PLAINTEXT = 1024 * 1024 * 1024;
 
 /** Encrypts `contents` (any JSON value) under a passphrase into one backup file. */
@@ -102,6 +105,7 @@ export async function openBackup(file: Uint8Array, passphrase: string): Promise<
 
 function deriveKey(passphrase: string, salt: Buffer, kdf: BackupKdf): Promise<Buffer> {
   const N = 2 ** kdf.log2N;
+  // scrypt needs 128·N·r bytes; the bound (never above 2^17 · 8 · 256 = 256 MiB) only leaves it room.
   return new Promise((resolve, reject) =>
     scryptCallback(passphrase.normalize('NFC'), salt, 32, { N, r: kdf.r, p: kdf.p, maxmem: 256 * N * kdf.r }, (err, key) =>
       err ? reject(new TradewindError('BACKUP_INVALID', `key derivation failed: ${err.message}`, { cause: err })) : resolve(key),
@@ -111,19 +115,17 @@ function deriveKey(passphrase: string, salt: Buffer, kdf: BackupKdf): Promise<Bu
 
 function checkKdf(kdf: BackupKdf, code: 'INVALID_ARGUMENT' | 'BACKUP_INVALID'): void {
   const ok =
+    typeof kdf === 'object' &&
+    kdf !== null &&
     Number.isInteger(kdf.log2N) &&
-    kdf.log2N >= 10 &&
+    kdf.log2N >= MIN_LOG2N &&
     kdf.log2N <= MAX_LOG2N &&
-    Number.isInteger(kdf.r) &&
-    kdf.r >= 1 &&
-    kdf.r <= MAX_R &&
-    Number.isInteger(kdf.p) &&
-    kdf.p >= 1 &&
-    kdf.p <= MAX_P;
+    kdf.r === SCRYPT_R &&
+    kdf.p === SCRYPT_P;
   if (!ok) {
     throw new TradewindError(
       code,
-      `scrypt parameters out of range (log2N 10..${MAX_LOG2N}, r 1..${MAX_R}, p 1..${MAX_P}): ${JSON.stringify(kdf)}`,
+      `scrypt parameters must be log2N ${MIN_LOG2N}..${MAX_LOG2N}, r ${SCRYPT_R}, p ${SCRYPT_P}; got ${JSON.stringify(kdf)}`,
     );
   }
 }
