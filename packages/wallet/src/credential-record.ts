@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { asArray, type CredentialFormat, isJsonObject, type JsonObject, TradewindError, typesOf } from '@tradewind/core';
+import {
+  asArray,
+  type CredentialFormat,
+  isJsonObject,
+  type JsonObject,
+  looksLikeCompactJws,
+  nestingDepth,
+  TradewindError,
+  typesOf,
+  VCDM_2_CONTEXT,
+} from '@tradewind/core';
 import type { VerifiedCredential } from '@tradewind/verifier';
 
 /** A status entry of a stored credential, kept so status can be re-checked without decoding the credential. */
@@ -11,13 +21,21 @@ export interface StatusReference {
   statusListCredential?: string;
 }
 
-/** A credential as the wallet holds it: the bytes as received, plus what is needed to find it. */
+/** A credential as the wallet holds it: the signed JWT, plus what is needed to find it. */
 export interface StoredCredential {
-  /** Wallet id: base64url SHA-256 of the compact JWS. The same credential received twice has one id. */
+  /**
+   * Wallet id: base64url SHA-256 of the signed content (decoded JOSE header and payload),
+   * so one credential has one id whatever its encoding, signature or wrapper.
+   */
   id: string;
-  /** The credential exactly as received: the compact JWT string, or the JSON value. */
+  /**
+   * The credential: the compact JWT when it was received as one; when it was received as
+   * JSON (an `EnvelopedVerifiableCredential`, Veramo's `JwtProof2020` form), that JSON
+   * rebuilt from the signed JWT alone — nothing of the received JSON outside the
+   * signature is kept.
+   */
   credential: string | JsonObject;
-  /** The text stored, byte for byte what was received (JSON input is kept as text). */
+  /** The compact JWS the issuer signed, exactly as received. */
   raw: string;
   format: CredentialFormat;
   /** `id` (or `jti`) of the credential itself, when it has one. */
@@ -34,8 +52,11 @@ export interface StoredCredential {
 /** The columns of one wallet_credential row (dates as epoch milliseconds). */
 export interface CredentialRow {
   id: string;
+  /** The compact JWS. */
   raw: string;
+  /** `json`: received as JSON, whose signed-only rebuild is in `json`. */
   raw_kind: 'jwt' | 'json';
+  json: string | null;
   format: string;
   credential_id: string | null;
   issuer: string;
@@ -47,28 +68,94 @@ export interface CredentialRow {
   received_at: number;
 }
 
-/** The raw text to store and its kind, for what a caller passed to `receive`. */
-export function rawOf(input: unknown): { raw: string; kind: 'jwt' | 'json' } {
+/** The compact JWS inside what a caller passed, and the form it came in. */
+export interface SignedInput {
+  jws: string;
+  form: 'jwt' | 'envelope' | 'jwt-proof';
+}
+
+const ENVELOPE_PREFIXES = ['data:application/vc+jwt,', 'data:application/jwt,'];
+const MAX_DEPTH = 32;
+
+/**
+ * The compact JWS a caller's input carries — the bytes the wallet verifies and stores —
+ * or undefined when there is none (the verifier then says why). JSON wrappers are read
+ * for the JWT only: a compact JWT, its JSON-quoted text or `data:` URL, an
+ * EnvelopedVerifiableCredential, or Veramo's JwtProof2020 form (`proof.jwt`).
+ */
+export function signedInputOf(input: unknown): SignedInput | undefined {
   if (typeof input === 'string') {
-    const t = input.trim();
-    return { raw: input, kind: t.startsWith('{') || t.startsWith('"') ? 'json' : 'jwt' };
+    const text = input.trim();
+    for (const prefix of ENVELOPE_PREFIXES) if (text.startsWith(prefix)) return compact(text.slice(prefix.length), 'jwt');
+    if (text.startsWith('{') || text.startsWith('"')) {
+      if (nestingDepth(text) > MAX_DEPTH) return undefined;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+      return typeof value === 'string' ? compact(value.trim(), 'jwt') : signedInputOf(isJsonObject(value) ? value : undefined);
+    }
+    return compact(text, 'jwt');
   }
-  if (isJsonObject(input)) return { raw: JSON.stringify(input), kind: 'json' };
-  throw new TradewindError('INVALID_ARGUMENT', 'a credential is a compact JWT string or a JSON object');
+  if (!isJsonObject(input)) return undefined;
+  const types = Array.isArray(input.type) ? input.type : [input.type];
+  if (types.includes('EnvelopedVerifiableCredential')) {
+    const id = input.id;
+    if (typeof id !== 'string') return undefined;
+    const prefix = ENVELOPE_PREFIXES.find((p) => id.startsWith(p));
+    return prefix ? compact(id.slice(prefix.length), 'envelope') : undefined;
+  }
+  const proof = input.proof;
+  if (isJsonObject(proof) && proof.type === 'JwtProof2020' && typeof proof.jwt === 'string') return compact(proof.jwt, 'jwt-proof');
+  return undefined;
+}
+
+function compact(text: string, form: SignedInput['form']): SignedInput | undefined {
+  return looksLikeCompactJws(text) ? { jws: text, form } : undefined;
 }
 
 /**
- * The row for a verified credential. The id hashes the signed bytes (header, payload and
- * signature), so a JWT and the same JWT wrapped as an EnvelopedVerifiableCredential are
- * one credential.
+ * The identity of a signed credential: SHA-256 over the decoded JOSE header and payload
+ * (header length first, so the boundary is unambiguous). The signature and the base64url
+ * spelling are left out, so a re-encoded, re-signed (ECDSA) or differently wrapped copy
+ * of the same signed content is the same credential.
  */
-export function toRow(raw: { raw: string; kind: 'jwt' | 'json' }, verified: VerifiedCredential, receivedAt: number): CredentialRow {
+export function identityOf(jws: string): string {
+  const first = jws.indexOf('.');
+  const second = jws.indexOf('.', first + 1);
+  const header = Buffer.from(jws.slice(0, first), 'base64url');
+  const payload = Buffer.from(jws.slice(first + 1, second), 'base64url');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(header.length);
+  return createHash('sha256').update(length).update(header).update(payload).digest('base64url');
+}
+
+/** The JSON a credential received in a JSON form is returned as, built from the signed JWT and its verified content only. */
+function rebuiltJson(signed: SignedInput, format: string, verified: JsonObject | undefined): string | null {
+  if (signed.form === 'envelope') {
+    const mediaType = format === 'vc+jwt' ? 'vc+jwt' : 'jwt';
+    return JSON.stringify({
+      '@context': VCDM_2_CONTEXT,
+      id: `data:application/${mediaType},${signed.jws}`,
+      type: 'EnvelopedVerifiableCredential',
+    });
+  }
+  if (signed.form === 'jwt-proof' && verified) return JSON.stringify({ ...verified, proof: { type: 'JwtProof2020', jwt: signed.jws } });
+  return null;
+}
+
+/** The row for a verified credential: the JWS that was verified, and metadata from the verifier's result only. */
+export function toRow(signed: SignedInput, verified: VerifiedCredential, receivedAt: number): CredentialRow {
   const vc = verified.credential;
   const status = asArray(vc.credentialStatus).filter(isJsonObject).map(statusReference);
+  const json = rebuiltJson(signed, verified.format, vc as JsonObject);
   return {
-    id: credentialIdFor(raw.raw, verified),
-    raw: raw.raw,
-    raw_kind: raw.kind,
+    id: identityOf(signed.jws),
+    raw: signed.jws,
+    raw_kind: json === null ? 'jwt' : 'json',
+    json,
     format: verified.format,
     credential_id: typeof vc.id === 'string' ? vc.id : null,
     issuer: verified.issuer,
@@ -81,30 +168,37 @@ export function toRow(raw: { raw: string; kind: 'jwt' | 'json' }, verified: Veri
   };
 }
 
-function credentialIdFor(raw: string, verified: VerifiedCredential): string {
-  const compact = compactJwsIn(raw);
-  // Fall back to the signed content when the stored text is not a plain or enveloped JWT.
-  const basis = compact ?? JSON.stringify([verified.header, verified.payload]);
-  return createHash('sha256').update(basis).digest('base64url');
+/**
+ * A row written by wallet schema 1 (or in a version 1 backup) in today's form: `raw` was
+ * the received text, JSON wrappers included, and `id` hashed that JWS. The JWS becomes
+ * `raw`, the id becomes its identity; an envelope is rebuilt around the JWS; a
+ * JwtProof2020 wrapper, whose verified content cannot be rebuilt without verifying
+ * again, is dropped for its JWT. `previousId` is the old id when it changed.
+ */
+export function upgradeRow(old: Omit<CredentialRow, 'json'> & { json?: string | null }): {
+  row: CredentialRow;
+  previousId?: string;
+} {
+  const signed = signedInputOf(old.raw_kind === 'jwt' ? old.raw : safeParse(old.raw));
+  if (!signed) return { row: { ...old, json: old.raw_kind === 'json' ? old.raw : null } };
+  const json = signed.form === 'envelope' ? rebuiltJson(signed, old.format, undefined) : null;
+  const row: CredentialRow = { ...old, id: identityOf(signed.jws), raw: signed.jws, raw_kind: json === null ? 'jwt' : 'json', json };
+  return row.id === old.id ? { row } : { row, previousId: old.id };
 }
 
-const JWS = /[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/;
+/** A row of a current (version 2) backup: the id is recomputed from the JWS rather than trusted. */
+export function currentRow(row: CredentialRow): CredentialRow | undefined {
+  if (!looksLikeCompactJws(row.raw)) return undefined;
+  if (row.raw_kind === 'json' && typeof row.json !== 'string') return undefined;
+  return { ...row, id: identityOf(row.raw), json: row.raw_kind === 'json' ? row.json : null };
+}
 
-/** The compact JWS inside a stored text: the text itself, a JSON-quoted JWT or an enveloped credential. */
-export function compactJwsIn(raw: string): string | undefined {
-  const t = raw.trim();
-  if (!t.startsWith('{') && !t.startsWith('"')) return JWS.exec(t)?.[0] === t ? t : undefined;
+function safeParse(text: string): unknown {
   try {
-    const value: unknown = JSON.parse(t);
-    if (typeof value === 'string') return compactJwsIn(value);
-    if (isJsonObject(value) && typeof value.id === 'string' && value.id.startsWith('data:')) {
-      const jws = value.id.slice(value.id.indexOf(',') + 1);
-      return JWS.exec(jws)?.[0] === jws ? jws : undefined;
-    }
+    return JSON.parse(text);
   } catch {
-    // not JSON: no compact form
+    return undefined;
   }
-  return undefined;
 }
 
 function statusReference(s: JsonObject): StatusReference {
@@ -121,7 +215,7 @@ function statusReference(s: JsonObject): StatusReference {
 export function fromRow(row: CredentialRow): StoredCredential {
   const out: StoredCredential = {
     id: row.id,
-    credential: row.raw_kind === 'json' ? (JSON.parse(row.raw) as JsonObject) : row.raw,
+    credential: row.raw_kind === 'json' ? (JSON.parse(row.json ?? row.raw) as JsonObject) : row.raw,
     raw: row.raw,
     format: row.format as CredentialFormat,
     types: JSON.parse(row.types) as string[],
@@ -134,4 +228,10 @@ export function fromRow(row: CredentialRow): StoredCredential {
   if (row.valid_from !== null) out.validFrom = new Date(row.valid_from);
   if (row.valid_until !== null) out.validUntil = new Date(row.valid_until);
   return out;
+}
+
+/** Input that is neither a string nor a JSON object. */
+export function checkInput(input: unknown): void {
+  if (typeof input !== 'string' && !isJsonObject(input))
+    throw new TradewindError('INVALID_ARGUMENT', 'a credential is a compact JWT string or a JSON object');
 }

@@ -1,5 +1,4 @@
 import type { TradewindAgent } from '@tradewind/agent';
-import { TradewindError } from '@tradewind/core';
 import type { IIdentifier } from '@veramo/core-types';
 
 /** A DID with its keys including private key material, as a backup carries it. */
@@ -41,41 +40,28 @@ export async function exportDids(agent: TradewindAgent): Promise<ExportedDid[]> 
   return out;
 }
 
-/** Imports DIDs with their keys (re-encrypted under this wallet's secret). Returns the DIDs imported. */
+/**
+ * Imports DIDs with their keys (re-encrypted under this wallet's secret). Veramo writes
+ * them through the agent's connection: inside the caller's TypeORM transaction they join
+ * it, so a restore is one transaction.
+ */
 export async function importDids(agent: TradewindAgent, dids: readonly ExportedDid[]): Promise<string[]> {
-  const done: string[] = [];
-  try {
-    for (const d of dids) {
-      await agent.transactions.exclusive(() =>
-        agent.veramo.didManagerImport({
-          did: d.did,
-          provider: d.provider,
-          ...(d.alias === undefined ? {} : { alias: d.alias }),
-          ...(d.controllerKeyId === undefined ? {} : { controllerKeyId: d.controllerKeyId }),
-          keys: d.keys.map((k) => ({
-            kid: k.kid,
-            kms: 'local',
-            type: k.type as 'Ed25519',
-            publicKeyHex: k.publicKeyHex,
-            privateKeyHex: k.privateKeyHex,
-            meta: k.meta ?? {},
-          })),
-          services: d.services,
-        }),
-      );
-      done.push(d.did);
-    }
-    return done;
-  } catch (cause) {
-    await removeDids(agent, done);
-    if (cause instanceof TradewindError) throw cause;
-    throw new TradewindError('STORAGE_ERROR', `cannot import DIDs: ${(cause as Error).message}`, { cause });
+  for (const d of dids) {
+    await agent.veramo.didManagerImport({
+      did: d.did,
+      provider: d.provider,
+      ...(d.alias === undefined ? {} : { alias: d.alias }),
+      ...(d.controllerKeyId === undefined ? {} : { controllerKeyId: d.controllerKeyId }),
+      keys: d.keys.map((k) => ({
+        kid: k.kid,
+        kms: 'local',
+        type: k.type as 'Ed25519',
+        publicKeyHex: k.publicKeyHex,
+        privateKeyHex: k.privateKeyHex,
+        meta: k.meta ?? {},
+      })),
+      services: d.services,
+    });
   }
-}
-
-/** Deletes DIDs and their keys (undoing a partial restore). */
-export async function removeDids(agent: TradewindAgent, dids: readonly string[]): Promise<void> {
-  for (const did of dids) {
-    await agent.transactions.exclusive(() => agent.veramo.didManagerDelete({ did })).catch(() => undefined);
-  }
+  return dids.map((d) => d.did);
 }

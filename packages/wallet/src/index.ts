@@ -4,11 +4,12 @@ export type { PresentationFormat, PresentationRequest } from './presentation.js'
 export { CredentialRejectedError, type RejectedCredential } from './rejection.js';
 export type { CredentialQuery } from './store/query.js';
 export {
+  type CheckedCredential,
   type HolderDid,
   type OpenWalletOptions,
   openWallet,
   type Received,
   type RestoreSummary,
-  type VerifiedInput,
+  restoreWallet,
   Wallet,
 } from './wallet.js';

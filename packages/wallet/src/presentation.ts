@@ -1,6 +1,6 @@
 import type { ManagedDid } from '@tradewind/agent';
-import { TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
-import { compactJwsIn, type StoredCredential } from './credential-record.js';
+import { looksLikeCompactJws, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
+import type { StoredCredential } from './credential-record.js';
 
 /** `jwt_vp`: VCDM 1.1 VP-JWT as did-jwt-vc makes it. `vp+jwt`: VCDM 2.0 presentation secured with JOSE. */
 export type PresentationFormat = 'jwt_vp' | 'vp+jwt';
@@ -89,9 +89,9 @@ export function buildPresentation(
 }
 
 function compactOf(c: StoredCredential): string {
-  const jws = compactJwsIn(c.raw);
-  if (!jws) throw new TradewindError('UNSUPPORTED_FORMAT', `credential ${c.id} is not a JWT and cannot go into a JWT presentation`);
-  return jws;
+  if (!looksLikeCompactJws(c.raw))
+    throw new TradewindError('UNSUPPORTED_FORMAT', `credential ${c.id} is not a JWT and cannot go into a JWT presentation`);
+  return c.raw;
 }
 
 /**

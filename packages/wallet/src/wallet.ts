@@ -1,13 +1,14 @@
+import { existsSync, rmSync } from 'node:fs';
 import { type CreateDidOptions, type ManagedDid, openAgent, type TradewindAgent } from '@tradewind/agent';
 import { type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
-import { createVerifier, type VerifiedCredential, type Verifier, type VerifyOptions } from '@tradewind/verifier';
+import { type CredentialVerificationResult, createVerifier, type Verifier, type VerifyOptions } from '@tradewind/verifier';
 import { type BackupKdf, DEFAULT_BACKUP_KDF, openBackup, sealBackup } from './backup/container.js';
-import { backupContents, parseBackupContents } from './backup/contents.js';
-import { type CredentialRow, rawOf, type StoredCredential, toRow } from './credential-record.js';
-import { exportDids, importDids, removeDids } from './holder-keys.js';
+import { type BackupContents, backupContents, parseBackupContents, restoreRows } from './backup/contents.js';
+import { type CredentialRow, checkInput, type SignedInput, type StoredCredential, signedInputOf, toRow } from './credential-record.js';
+import { exportDids, importDids } from './holder-keys.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
 import { CredentialRejectedError, type RejectedCredential } from './rejection.js';
-import { CredentialStore } from './store/credential-store.js';
+import { CredentialStore, INSERT_ALIASES, INSERT_ROWS } from './store/credential-store.js';
 import type { CredentialQuery } from './store/query.js';
 
 export interface OpenWalletOptions {
@@ -35,10 +36,15 @@ export interface Received {
 /** A holder DID of this wallet. */
 export type HolderDid = ManagedDid;
 
-/** A verified credential, for {@link Wallet.storeVerified}: the input as received and the verifier's result for it. */
-export interface VerifiedInput {
-  input: string | JsonObject;
-  verification: VerifiedCredential;
+/**
+ * A credential checked by {@link Wallet.verifyAll}: what was passed and the verifier's
+ * result for it. Only these objects, from the same wallet, are accepted by
+ * {@link Wallet.storeVerified}; the wallet keeps what it will store for each one, so
+ * changing `input` or `verification` afterwards changes nothing that is stored.
+ */
+export interface CheckedCredential {
+  readonly input: string | JsonObject;
+  readonly verification: CredentialVerificationResult;
 }
 
 /** What {@link Wallet.importBackup} restored. */
@@ -52,6 +58,9 @@ export interface RestoreSummary {
  * indexed table, both in one SQLite file.
  */
 export class Wallet {
+  /** What {@link verifyAll} handed out, and the row each verified one stores (undefined: it did not verify). */
+  private readonly checked = new WeakMap<CheckedCredential, CredentialRow | undefined>();
+
   private constructor(
     /** The agent holding the wallet's DIDs and keys. */
     readonly agent: TradewindAgent,
@@ -111,13 +120,14 @@ export class Wallet {
    * ```
    */
   async receive(input: string | JsonObject, options?: VerifyOptions): Promise<Received> {
-    const raw = rawOf(input);
-    const result = await this.verifier.verifyCredential(input, options);
-    if (!result.verified) throw new CredentialRejectedError([{ index: 0, errors: result.errors }], false);
-    const row = toRow(raw, result, Date.now());
-    const added = await this.store.put(row);
-    const stored = await this.get(row.id);
-    return { added, credential: stored, warnings: result.warnings };
+    checkInput(input);
+    const signed = signedInputOf(input);
+    const result = await this.verifier.verifyCredential(signed?.jws ?? input, options);
+    const row = rowFor(signed, result, Date.now());
+    if (!row.row) throw new CredentialRejectedError([{ index: 0, errors: row.errors }], false);
+    const added = await this.store.put(row.row);
+    const stored = await this.get(row.row.id);
+    return { added, credential: stored, warnings: result.verified ? result.warnings : [] };
   }
 
   /**
@@ -131,34 +141,74 @@ export class Wallet {
    * ```
    */
   async receiveAll(inputs: ReadonlyArray<string | JsonObject>, options?: VerifyOptions): Promise<string[]> {
-    if (!Array.isArray(inputs)) throw new TradewindError('INVALID_ARGUMENT', 'receiveAll takes an array of credentials');
-    const raws = inputs.map(rawOf);
-    const results = await this.verifier.verifyCredentials(inputs, options);
+    const checked = await this.check(inputs, options);
     const rejected: RejectedCredential[] = [];
-    results.forEach((r, index) => {
-      if (!r.verified) rejected.push({ index, errors: r.errors });
-    });
+    const rows: CredentialRow[] = [];
+    for (const [index, c] of checked.entries()) {
+      if (c.row) rows.push(c.row);
+      else rejected.push({ index, errors: c.errors });
+    }
     if (rejected.length > 0) throw new CredentialRejectedError(rejected, true);
-    const now = Date.now();
-    const rows = results.map((r, i) => toRow(raws[i] as ReturnType<typeof rawOf>, r as VerifiedCredential, now));
     await this.store.putAll(rows);
     return rows.map((r) => r.id);
   }
 
   /**
-   * Stores credentials the caller has already verified with `@tradewind/verifier`
-   * (for example in a batch through its own verifier and policy), all or nothing.
-   * Each entry must carry a successful verification result.
+   * Verifies credentials (as {@link receive} does) without storing them, so the caller
+   * can choose what to keep — for example everything that verified — and store it with
+   * {@link storeVerified}. The results are in input order.
+   *
+   * @example
+   * ```ts
+   * const checked = await wallet.verifyAll(inbox, { policy })
+   * await wallet.storeVerified(checked.filter((c) => c.verification.verified))
+   * ```
    */
-  async storeVerified(entries: readonly VerifiedInput[]): Promise<string[]> {
+  async verifyAll(inputs: ReadonlyArray<string | JsonObject>, options?: VerifyOptions): Promise<CheckedCredential[]> {
+    const checked = await this.check(inputs, options);
+    return checked.map((c, i) => {
+      const entry: CheckedCredential = Object.freeze({ input: inputs[i] as string | JsonObject, verification: c.result });
+      this.checked.set(entry, c.row);
+      return entry;
+    });
+  }
+
+  /**
+   * Stores credentials that {@link verifyAll} of this wallet verified, all or nothing,
+   * and returns their wallet ids. Anything else — a result made or changed by the caller,
+   * a result from another wallet or from `@tradewind/verifier` directly, one that did not
+   * verify — is refused with `INVALID_ARGUMENT` and nothing is stored.
+   */
+  async storeVerified(entries: readonly CheckedCredential[]): Promise<string[]> {
+    if (!Array.isArray(entries)) throw new TradewindError('INVALID_ARGUMENT', 'storeVerified takes an array from verifyAll');
     const now = Date.now();
     const rows = entries.map((e, i) => {
-      if (e?.verification?.verified !== true)
-        throw new TradewindError('INVALID_ARGUMENT', `entry ${i} carries no successful verification result`);
-      return toRow(rawOf(e.input), e.verification, now);
+      if (typeof e !== 'object' || e === null || !this.checked.has(e))
+        throw new TradewindError('INVALID_ARGUMENT', `entry ${i} is not a result of this wallet's verifyAll`);
+      const row = this.checked.get(e);
+      if (!row) throw new TradewindError('INVALID_ARGUMENT', `entry ${i} did not verify`);
+      return { ...row, received_at: now };
     });
     await this.store.putAll(rows);
     return rows.map((r) => r.id);
+  }
+
+  /** Verifies each input's signed JWT (never the JSON around it) and builds the row it would store. */
+  private async check(
+    inputs: ReadonlyArray<string | JsonObject>,
+    options?: VerifyOptions,
+  ): Promise<Array<{ result: CredentialVerificationResult; row?: CredentialRow; errors: VerificationIssue[] }>> {
+    if (!Array.isArray(inputs)) throw new TradewindError('INVALID_ARGUMENT', 'a batch of credentials is an array');
+    const signed = inputs.map((input) => {
+      checkInput(input);
+      return signedInputOf(input);
+    });
+    const results = await this.verifier.verifyCredentials(
+      inputs.map((input, i) => signed[i]?.jws ?? input),
+      options,
+    );
+    const now = Date.now();
+    return results.map((result, i) => ({ result, ...rowFor(signed[i], result, now) }));
   }
 
   /**
@@ -255,8 +305,12 @@ export class Wallet {
   }
 
   /**
-   * Restores a backup into this wallet, which must be empty. A wrong passphrase or a
-   * damaged file is `BACKUP_INVALID` and changes nothing.
+   * Restores a backup into this wallet, which must be empty. Everything is restored in
+   * one transaction, or nothing: a wrong passphrase or a damaged file is
+   * `BACKUP_INVALID`, a storage failure `STORAGE_ERROR`, and a kill leaves the wallet
+   * empty, so the same restore can be run again. A credential the backup holds twice
+   * (schema 1 wallets could) is restored once. To restore into a new file without
+   * leaving one behind when the backup is refused, use {@link restoreWallet}.
    *
    * @example
    * ```ts
@@ -265,19 +319,58 @@ export class Wallet {
    * ```
    */
   async importBackup(file: Uint8Array, passphrase: string): Promise<RestoreSummary> {
-    if (!(file instanceof Uint8Array)) throw new TradewindError('INVALID_ARGUMENT', 'a backup is a byte array');
-    const contents = parseBackupContents(await openBackup(file, passphrase));
-    if ((await this.store.count()) > 0 || (await this.agent.listDids()).length > 0) {
-      throw new TradewindError('INVALID_ARGUMENT', 'a backup restores into an empty wallet only');
-    }
-    const dids = await importDids(this.agent, contents.dids);
+    return this.restore(await readBackup(file, passphrase));
+  }
+
+  /**
+   * Restores in one transaction on the agent's connection: Veramo's DID and key writes
+   * join it (TypeORM nests them as savepoints), and the credential rows go in through
+   * the same connection. A kill or a failure at any point leaves the wallet as it was —
+   * empty — so the restore can simply be run again.
+   */
+  private async restore(contents: BackupContents): Promise<RestoreSummary> {
+    const { rows, aliases } = restoreRows(contents);
+    const agent = this.agent;
     try {
-      await this.store.putAll(contents.credentials as CredentialRow[]);
+      return await agent.transactions.exclusive(() =>
+        agent.dataSource.transaction(async (manager) => {
+          const [held] = (await manager.query(
+            'SELECT (SELECT count(*) FROM wallet_credential) + (SELECT count(*) FROM identifier) AS n',
+          )) as Array<{ n: number }>;
+          if ((held?.n ?? 0) > 0) throw new TradewindError('INVALID_ARGUMENT', 'a backup restores into an empty wallet only');
+          const dids = await importDids(agent, contents.dids);
+          if (rows.length > 0) await manager.query(INSERT_ROWS, [JSON.stringify(rows)]);
+          if (aliases.length > 0) await manager.query(INSERT_ALIASES, [JSON.stringify(aliases)]);
+          // The wallet was empty: what it holds now is what was restored (a credential held twice counts once).
+          const [restored] = (await manager.query('SELECT count(*) AS n FROM wallet_credential')) as Array<{ n: number }>;
+          return { dids, credentials: restored?.n ?? 0 };
+        }),
+      );
+    } catch (cause) {
+      if (cause instanceof TradewindError) throw cause;
+      throw new TradewindError('STORAGE_ERROR', `cannot restore the backup: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    }
+  }
+
+  /** @internal use {@link restoreWallet}. */
+  static async restoreInto(
+    options: OpenWalletOptions,
+    file: Uint8Array,
+    passphrase: string,
+  ): Promise<{ wallet: Wallet; restored: RestoreSummary }> {
+    const contents = await readBackup(file, passphrase);
+    const existed = typeof options?.path === 'string' && existsSync(options.path);
+    let wallet: Wallet | undefined;
+    try {
+      wallet = await Wallet.open(options);
+      return { wallet, restored: await wallet.restore(contents) };
     } catch (e) {
-      await removeDids(this.agent, dids);
+      await wallet?.close().catch(() => undefined);
+      if (!existed && typeof options?.path === 'string') {
+        for (const f of [options.path, `${options.path}-wal`, `${options.path}-shm`]) rmSync(f, { force: true });
+      }
       throw e;
     }
-    return { dids, credentials: contents.credentials.length };
   }
 
   /** `PRAGMA integrity_check` of the database file: `'ok'` when sound. */
@@ -302,4 +395,42 @@ export class Wallet {
  */
 export function openWallet(options: OpenWalletOptions): Promise<Wallet> {
   return Wallet.open(options);
+}
+
+/**
+ * Restores a backup into the wallet at `options.path` (a new file, or an empty wallet)
+ * and returns it open. The backup is decrypted and checked before any file is created,
+ * and a file this call created is removed again when the restore fails, so a refused
+ * backup leaves nothing behind.
+ *
+ * @example
+ * ```ts
+ * const { wallet, restored } = await restoreWallet({ path: 'restored.db', secret }, await readFile('wallet.twbackup'), passphrase)
+ * restored.credentials // 9000
+ * ```
+ */
+export function restoreWallet(
+  options: OpenWalletOptions,
+  file: Uint8Array,
+  passphrase: string,
+): Promise<{ wallet: Wallet; restored: RestoreSummary }> {
+  return Wallet.restoreInto(options, file, passphrase);
+}
+
+async function readBackup(file: Uint8Array, passphrase: string): Promise<BackupContents> {
+  if (!(file instanceof Uint8Array)) throw new TradewindError('INVALID_ARGUMENT', 'a backup is a byte array');
+  return parseBackupContents(await openBackup(file, passphrase));
+}
+
+/** The row a verification result stores, or why it stores nothing. */
+function rowFor(
+  signed: SignedInput | undefined,
+  result: CredentialVerificationResult,
+  now: number,
+): { row?: CredentialRow; errors: VerificationIssue[] } {
+  if (!result.verified) return { errors: result.errors };
+  // The verifier accepted something that carries no JWT the wallet could keep (a format
+  // it learned later): refused rather than stored unsigned.
+  if (!signed) return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet stores JWT-secured credentials only', path: '/' }] };
+  return { row: toRow(signed, result, now), errors: [] };
 }

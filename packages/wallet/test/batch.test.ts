@@ -1,5 +1,4 @@
 import { TradewindError } from '@tradewind/core';
-import { verifyCredentials } from '@tradewind/verifier';
 import { CredentialRejectedError, openWallet, type Wallet } from '@tradewind/wallet';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,15 +67,13 @@ describe('batch import', () => {
     expect(await wallet.find({ type: 'Concurrent' })).toHaveLength(40);
   });
 
-  it('stores credentials verified by the caller, and refuses entries without a successful result', async () => {
+  it('stores what verifyAll verified, and refuses entries that did not verify', async () => {
     const jwts = await batch('PreVerified', 10);
-    const results = await verifyCredentials(jwts);
-    const ids = await wallet.storeVerified(
-      results.map((verification, i) => ({ input: jwts[i] as string, verification: verification as never })),
-    );
+    const checked = await wallet.verifyAll(jwts);
+    const ids = await wallet.storeVerified(checked);
     expect(ids).toHaveLength(10);
-    const failed = await verifyCredentials(['garbage']);
-    const error = await wallet.storeVerified([{ input: 'garbage', verification: failed[0] as never }]).catch((e: unknown) => e);
+    const failed = await wallet.verifyAll(['garbage']);
+    const error = await wallet.storeVerified(failed).catch((e: unknown) => e);
     expect((error as TradewindError).code).toBe('INVALID_ARGUMENT');
   });
 
@@ -128,6 +125,33 @@ describe('restore failing halfway', () => {
       expect(await target.listDids()).toEqual([]);
       expect(await target.count()).toBe(0);
     } finally {
+      await target.close();
+    }
+  });
+
+  it('keeps the wallet empty when a storage fault stops the restore after its DIDs, and the retry completes it', async () => {
+    const source = await openWallet({ path: tmp.file('fault-source.db'), secret: SECRET, kdf: TEST_KDF });
+    const targetPath = tmp.file('fault.db');
+    const target = await openWallet({ path: targetPath, secret: SECRET, kdf: TEST_KDF });
+    const other = new sqlite3.Database(targetPath);
+    const exec = (sql: string) => new Promise<void>((resolve, reject) => other.exec(sql, (e) => (e ? reject(e) : resolve())));
+    try {
+      const holder = (await source.createDid()).did;
+      await source.receiveAll(await batch('FaultRestore', 5));
+      await source.receive(await vcJwt(tt, holder, { type: 'FaultRestore' }));
+      const file = await source.exportBackup('pass', { kdf: TEST_BACKUP_KDF });
+      // A real SQLite failure at the critical point: the DIDs and keys are written, the credentials are not.
+      await exec(`CREATE TRIGGER fault BEFORE INSERT ON wallet_credential BEGIN SELECT RAISE(ABORT, 'simulated I/O fault'); END;`);
+      const error = await target.importBackup(file, 'pass').catch((e: unknown) => e);
+      expect((error as TradewindError).code).toBe('STORAGE_ERROR');
+      expect(await target.listDids()).toEqual([]);
+      expect(await target.count()).toBe(0);
+      await exec('DROP TRIGGER fault');
+      expect(await target.importBackup(file, 'pass')).toEqual({ dids: [holder], credentials: 6 });
+      expect((await target.listDids()).map((d) => d.did)).toEqual([holder]);
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+      await source.close();
       await target.close();
     }
   });

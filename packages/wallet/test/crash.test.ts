@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openWallet, type Wallet } from '@tradewind/wallet';
+import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issuer, TEST_KDF, tempDir, vcJwt } from './fixtures.js';
+import { issuer, TEST_BACKUP_KDF, TEST_KDF, tempDir, vcJwt } from './fixtures.js';
 
 // Kills a child process with SIGKILL in the middle of batch imports, many times, and
 // checks after each kill that the file is sound, that no batch is partly visible and
@@ -13,6 +14,7 @@ const BATCHES = 60;
 const BATCH_SIZE = 150;
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WORKER = fileURLToPath(new URL('./crash-worker.mjs', import.meta.url));
+const RESTORE_WORKER = fileURLToPath(new URL('./restore-worker.mjs', import.meta.url));
 
 const tmp = tempDir();
 const path = tmp.file('crash.db');
@@ -117,4 +119,102 @@ describe('crash safety', () => {
     expect(reads).toBeGreaterThan(0);
     expect(await reader.count()).toBe(next * BATCH_SIZE);
   }, 120_000);
+});
+
+// Kills a child restoring a backup of 2 DIDs and 6,000 credentials: at the moment a DID
+// becomes visible to another connection (where a restore in several transactions leaves
+// a wallet with DIDs and no credentials), and at random moments. Every time the wallet
+// is empty — and restoring again completes it — or complete.
+describe('a restore killed midway', () => {
+  const CREDENTIALS = 6_000;
+  const PASSPHRASE = 'restore passphrase';
+  const backupFile = tmp.file('restore.twbackup');
+  let dids: string[];
+
+  beforeAll(async () => {
+    const source = await openWallet({ path: tmp.file('restore-source.db'), secret: 'source secret', kdf: TEST_KDF });
+    try {
+      dids = [(await source.createDid()).did, (await source.createDid({ method: 'jwk', keyType: 'P-256' })).did];
+      const iss = issuer('key');
+      const jwts = await Promise.all(
+        Array.from({ length: CREDENTIALS }, (_, i) => vcJwt(iss, dids[i % 2] as string, { type: `Restored${i % 7}` })),
+      );
+      await source.receiveAll(jwts);
+      writeFileSync(backupFile, await source.exportBackup(PASSPHRASE, { kdf: TEST_BACKUP_KDF }));
+    } finally {
+      await source.close();
+    }
+  }, 120_000);
+
+  /** DIDs visible to a separate read-only connection, or 0 while the file or its tables do not exist yet. */
+  function visibleDids(path: string): Promise<number> {
+    if (!existsSync(path)) return Promise.resolve(0);
+    return new Promise((resolve) => {
+      const db = new sqlite3.Database(path, sqlite3.OPEN_READONLY, (err) => {
+        if (err) return resolve(0);
+        db.get('SELECT count(*) AS n FROM identifier', (e, row: { n: number } | undefined) => {
+          db.close(() => resolve(e ? 0 : (row?.n ?? 0)));
+        });
+      });
+    });
+  }
+
+  function restoreAndKill(path: string, when: 'did-visible' | number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [RESTORE_WORKER, path, backupFile, PASSPHRASE], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let stderr = '';
+      let watching = false;
+      const kill = () => child.kill('SIGKILL');
+      child.stderr?.on('data', (d) => {
+        stderr += d;
+      });
+      child.stdout?.on('data', async (d) => {
+        out += d;
+        if (!out.includes('ready') || watching) return;
+        watching = true;
+        if (typeof when === 'number') {
+          setTimeout(kill, when);
+          return;
+        }
+        while (child.exitCode === null && child.signalCode === null) {
+          if ((await visibleDids(path)) > 0) return kill();
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      });
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`restore worker failed (${code}): ${stderr}`));
+        else resolve(out.includes('restored'));
+      });
+    });
+  }
+
+  it('leaves an empty wallet that restores again, or a complete one — never DIDs without their credentials', async () => {
+    const outcomes: string[] = [];
+    for (const [round, when] of (['did-visible', 40, 'did-visible', 120, 250, 'did-visible'] as const).entries()) {
+      const path = tmp.file(`restored-${round}.db`);
+      const finished = await restoreAndKill(path, when);
+      const w = await openWallet({ path, secret: 'crash-test-secret', create: false });
+      try {
+        expect(await w.integrityCheck()).toBe('ok');
+        const held = { dids: (await w.listDids()).length, credentials: await w.count() };
+        if (held.dids === 0 && held.credentials === 0) {
+          outcomes.push('empty');
+          expect(finished).toBe(false);
+          expect(await w.importBackup(readFileSync(backupFile), PASSPHRASE)).toMatchObject({ credentials: CREDENTIALS });
+        } else {
+          outcomes.push('complete');
+          expect(held).toEqual({ dids: 2, credentials: CREDENTIALS });
+        }
+        expect((await w.listDids()).map((d) => d.did).sort()).toEqual([...dids].sort());
+        expect(await w.count()).toBe(CREDENTIALS);
+      } finally {
+        await w.close();
+      }
+    }
+    expect(outcomes).toHaveLength(6);
+    // The random kills land inside the restore (it takes far longer than 40 ms).
+    expect(outcomes).toContain('empty');
+  }, 180_000);
 });

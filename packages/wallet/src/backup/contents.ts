@@ -1,11 +1,12 @@
 import { isJsonObject, TradewindError } from '@tradewind/core';
-import type { CredentialRow } from '../credential-record.js';
+import { type CredentialRow, currentRow, upgradeRow } from '../credential-record.js';
 import type { ExportedDid } from '../holder-keys.js';
 
 /** What a backup holds, as JSON inside the encrypted container. */
 export interface BackupContents {
   type: 'tradewind-wallet-backup';
-  version: 1;
+  /** 2 since credential rows hold the signed JWS only (1: the received text); both are read. */
+  version: 1 | 2;
   createdAt: string;
   dids: ExportedDid[];
   /** Credential rows exactly as stored: the received bytes and their metadata. */
@@ -13,7 +14,31 @@ export interface BackupContents {
 }
 
 export function backupContents(dids: ExportedDid[], credentials: CredentialRow[], now: Date): BackupContents {
-  return { type: 'tradewind-wallet-backup', version: 1, createdAt: now.toISOString(), dids, credentials };
+  return { type: 'tradewind-wallet-backup', version: 2, createdAt: now.toISOString(), dids, credentials };
+}
+
+/** What a restore writes: rows in today's form, ids recomputed, and the ids version 1 rows had. */
+export interface RestoreRows {
+  rows: CredentialRow[];
+  aliases: Array<{ alias: string; id: string }>;
+}
+
+/** Brings the rows of a parsed backup into today's form (see {@link upgradeRow}); BACKUP_INVALID for a row without a JWS. */
+export function restoreRows(contents: BackupContents): RestoreRows {
+  const rows: CredentialRow[] = [];
+  const aliases: RestoreRows['aliases'] = [];
+  for (const [i, c] of contents.credentials.entries()) {
+    if (contents.version === 1) {
+      const { row, previousId } = upgradeRow(c);
+      rows.push(row);
+      if (previousId !== undefined) aliases.push({ alias: previousId, id: row.id });
+    } else {
+      const row = currentRow(c);
+      if (!row) throw bad(`credential entry ${i} holds no signed JWT`);
+      rows.push(row);
+    }
+  }
+  return { rows, aliases };
 }
 
 /**
@@ -21,8 +46,8 @@ export function backupContents(dids: ExportedDid[], credentials: CredentialRow[]
  * authenticates but was written by something else still must not half-restore.
  */
 export function parseBackupContents(value: unknown): BackupContents {
-  if (!isJsonObject(value) || value.type !== 'tradewind-wallet-backup' || value.version !== 1) {
-    throw bad('contents are not a version 1 wallet backup');
+  if (!isJsonObject(value) || value.type !== 'tradewind-wallet-backup' || (value.version !== 1 && value.version !== 2)) {
+    throw bad('contents are not a version 1 or 2 wallet backup');
   }
   if (!Array.isArray(value.dids) || !Array.isArray(value.credentials)) throw bad('contents lack dids or credentials');
   for (const [i, d] of value.dids.entries()) checkDid(d, i);
@@ -60,6 +85,7 @@ function checkRow(c: unknown, i: number): void {
     nullable(c.credential_id, 'string') &&
     nullable(c.subject, 'string') &&
     nullable(c.status, 'string') &&
+    (c.json === undefined || nullable(c.json, 'string')) &&
     nullable(c.valid_from, 'number') &&
     nullable(c.valid_until, 'number') &&
     typeof c.received_at === 'number';

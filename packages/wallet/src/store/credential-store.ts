@@ -3,10 +3,13 @@ import { type CredentialQuery, toSql } from './query.js';
 import { migrate } from './schema.js';
 import { SqliteConnection } from './sqlite.js';
 
-const COLUMNS = 'id, raw, raw_kind, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at';
-const INSERT_ROWS = `INSERT OR IGNORE INTO wallet_credential (${COLUMNS}) SELECT ${COLUMNS.split(', ')
+const COLUMNS = 'id, raw, raw_kind, json, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at';
+/** Inserts the rows given as one JSON array parameter; a row whose id (its identity) is held already is skipped. */
+export const INSERT_ROWS = `INSERT OR IGNORE INTO wallet_credential (${COLUMNS}) SELECT ${COLUMNS.split(', ')
   .map((c) => `value->>'${c}'`)
   .join(', ')} FROM json_each(?) ORDER BY key RETURNING id`;
+/** Records ids that older wallets gave credentials (JSON array of `{ alias, id }`), so they keep working. */
+export const INSERT_ALIASES = `INSERT OR IGNORE INTO wallet_credential_alias (alias, id) SELECT value->>'alias', value->>'id' FROM json_each(?)`;
 
 /**
  * The wallet's credential table on an SQLite file. Writes go through one connection,
@@ -76,8 +79,14 @@ export class CredentialStore {
     return rows.map((r) => fresh.delete(r.id));
   }
 
+  /** One credential by id, or by an id an earlier wallet version gave it. */
   async get(id: string): Promise<StoredCredential | undefined> {
-    const row = await this.reader.get<CredentialRow>(`SELECT ${COLUMNS} FROM wallet_credential WHERE id = ?`, [id]);
+    const row =
+      (await this.reader.get<CredentialRow>(`SELECT ${COLUMNS} FROM wallet_credential WHERE id = ?`, [id])) ??
+      (await this.reader.get<CredentialRow>(
+        `SELECT ${COLUMNS} FROM wallet_credential WHERE id = (SELECT id FROM wallet_credential_alias WHERE alias = ?)`,
+        [id],
+      ));
     return row && fromRow(row);
   }
 
@@ -100,15 +109,11 @@ export class CredentialStore {
   /** Deletes one credential; false when there was none with that id. */
   delete(id: string): Promise<boolean> {
     return this.exclusive(async () => {
-      const { changes } = await this.writer.run('DELETE FROM wallet_credential WHERE id = ?', [id]);
+      const { changes } = await this.writer.run(
+        'DELETE FROM wallet_credential WHERE id = ? OR id = (SELECT id FROM wallet_credential_alias WHERE alias = ?)',
+        [id, id],
+      );
       return changes > 0;
-    });
-  }
-
-  /** Removes every credential (undoing a restore that failed halfway). */
-  clear(): Promise<void> {
-    return this.exclusive(async () => {
-      await this.writer.exec('DELETE FROM wallet_credential');
     });
   }
 
