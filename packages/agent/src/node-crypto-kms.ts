@@ -7,7 +7,7 @@ import {
   sign as nodeSign,
   type SignKeyObjectInput,
 } from 'node:crypto';
-import { TradewindError } from '@tradewind/core';
+import { lowSSignature, TradewindError } from '@tradewind/core';
 import type { IKey, ManagedKeyInfo, MinimalImportableKey, TKeyType } from '@veramo/core-types';
 import { AbstractKeyManagementSystem, type AbstractPrivateKeyStore } from '@veramo/key-manager';
 
@@ -115,7 +115,8 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
     if (algorithm !== undefined && algorithm !== 'ES256') {
       throw new TradewindError('UNSUPPORTED_ALGORITHM', `a P-256 key cannot sign ${algorithm}`);
     }
-    return signOnThreadPool('sha256', data, { key: loaded.key, dsaEncoding: 'ieee-p1363' });
+    // node:crypto returns the high-S twin half the time; verifiers accept only low S.
+    return lowSSignature(await signOnThreadPool('sha256', data, { key: loaded.key, dsaEncoding: 'ieee-p1363' }));
   }
 
   override async sharedSecret(): Promise<string> {

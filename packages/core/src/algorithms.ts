@@ -1,3 +1,4 @@
+import { base64urlDecode } from './base64url.js';
 import { TradewindError } from './errors.js';
 
 /** A public key in JWK form, limited to what Tradewind verifies with. */
@@ -42,11 +43,98 @@ export function toPublicJwk(jwk: unknown, where = 'key'): PublicJwk {
   const k = jwk as Record<string, unknown> | null;
   if (!k || typeof k !== 'object') throw new TradewindError('KEY_NOT_FOUND', `${where} is not a JWK`);
   if ('d' in k) throw new TradewindError('KEY_NOT_FOUND', `${where} contains private key material`);
-  if (k.kty === 'OKP' && k.crv === 'Ed25519' && typeof k.x === 'string' && k.x.length === 43) {
+  // One spelling per key: a coordinate with non-zero trailing bits would give the same
+  // key a second JWK thumbprint, and so a second identity.
+  if (k.kty === 'OKP' && k.crv === 'Ed25519' && isCoordinate(k.x)) {
     return { kty: 'OKP', crv: 'Ed25519', x: k.x };
   }
-  if (k.kty === 'EC' && k.crv === 'P-256' && typeof k.x === 'string' && typeof k.y === 'string' && k.x.length === 43 && k.y.length === 43) {
+  if (k.kty === 'EC' && k.crv === 'P-256' && isCoordinate(k.x) && isCoordinate(k.y)) {
     return { kty: 'EC', crv: 'P-256', x: k.x, y: k.y };
   }
   throw new TradewindError('KEY_NOT_FOUND', `${where} is not an Ed25519 or P-256 public key`);
+}
+
+/** A 32-byte JWK coordinate in canonical base64url (43 characters). */
+function isCoordinate(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 43 && base64urlDecode(value) !== undefined;
+}
+
+/** Length of an Ed25519 signature and of an ES256 signature (r‖s, RFC 7518 §3.4), in bytes. */
+export const SIGNATURE_LENGTH = 64;
+
+// L, the order of the Ed25519 base point (RFC 8032 §5.1: 2^252 + 27742317777372353535851937790883648493),
+// little-endian as S is encoded.
+const ED25519_ORDER_LE = Uint8Array.from([
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0x10,
+]);
+
+type P256 = typeof import('@noble/curves/p256').p256;
+let p256: P256 | undefined;
+// Loaded on first ES256 signature, as for P-256 did:keys: Ed25519-only verifiers never pay for it.
+const loadP256 = async (): Promise<P256> => {
+  p256 ??= (await import('@noble/curves/p256')).p256;
+  return p256;
+};
+
+/**
+ * Checks that a signature is the one encoding `alg` allows, so that no second valid
+ * signature can be derived from a first one (malleability): 64 bytes; for Ed25519
+ * S < L (RFC 8032 §5.1.7, which some verifiers skip); for ES256 r and s in [1, n-1] and
+ * s ≤ n/2 ("low S": an ECDSA signature (r, s) is equally valid as (r, n-s), so only the
+ * lower one is accepted). Platform verifiers differ on these rules; this check does
+ * not. Throws `SIGNATURE_INVALID`. The first ES256 call loads the P-256 module.
+ *
+ * @example
+ * ```ts
+ * await checkSignatureEncoding('ES256', parsed.signature); // throws on a high-S signature
+ * ```
+ */
+export function checkSignatureEncoding(alg: Algorithm, signature: Uint8Array): void | Promise<void> {
+  if (signature.length !== SIGNATURE_LENGTH) {
+    throw new TradewindError('SIGNATURE_INVALID', `an ${alg} signature is ${SIGNATURE_LENGTH} bytes, not ${signature.length}`, {
+      path: '/signature',
+    });
+  }
+  if (alg !== 'ES256') {
+    for (let i = 31; i >= 0; i--) {
+      const s = signature[32 + i] as number;
+      const l = ED25519_ORDER_LE[i] as number;
+      if (s < l) return;
+      if (s > l) break;
+    }
+    throw new TradewindError('SIGNATURE_INVALID', 'Ed25519 signature scalar S is not below the group order (non-canonical)', {
+      path: '/signature',
+    });
+  }
+  const check = (curve: P256) => {
+    let highS: boolean;
+    try {
+      highS = curve.Signature.fromCompact(signature).hasHighS();
+    } catch {
+      throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature r or s is out of range', { path: '/signature' });
+    }
+    if (highS) {
+      throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature has a high S value (non-canonical; s must be at most n/2)', {
+        path: '/signature',
+      });
+    }
+  };
+  return p256 ? check(p256) : loadP256().then(check);
+}
+
+/**
+ * The low-S form of an ES256 signature (r, n-s when s > n/2), which signers must emit
+ * because verifiers reject the high-S twin (see {@link checkSignatureEncoding}). Node's
+ * crypto, WebCrypto and most JOSE libraries return either form at random.
+ *
+ * @example
+ * ```ts
+ * const sig = await lowSSignature(sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }));
+ * ```
+ */
+export async function lowSSignature(signature: Uint8Array): Promise<Uint8Array> {
+  const curve = await loadP256();
+  const sig = curve.Signature.fromCompact(signature);
+  return sig.hasHighS() ? sig.normalizeS().toCompactRawBytes() : signature;
 }

@@ -8,10 +8,20 @@ type BufferLike = {
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** Decodes unpadded base64url; returns undefined for anything that is not strictly base64url. */
+/**
+ * Decodes unpadded base64url; returns undefined for anything that is not its one
+ * canonical encoding: characters outside the alphabet, padding, an impossible length,
+ * or non-zero bits after the last whole byte (RFC 4648 §3.5). Lenient decoders map
+ * several strings to the same bytes, so one signature could be stored under many
+ * encodings; here every byte string has exactly one spelling.
+ */
 export function base64urlDecode(input: string): Uint8Array | undefined {
-  if (!BASE64URL.test(input) || input.length % 4 === 1) return undefined;
+  const rest = input.length % 4;
+  if (rest === 1 || !BASE64URL.test(input)) return undefined;
+  // The last character carries 4 (rest 2) or 2 (rest 3) bits beyond the final byte.
+  if (rest !== 0 && (ALPHABET.indexOf(input[input.length - 1] as string) & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined;
   if (NodeBuffer) return NodeBuffer.from(input, 'base64url');
   const b64 = input.replace(/-/g, '+').replace(/_/g, '/');
   const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));

@@ -41,13 +41,13 @@ export function parseCompactJws(token: string, limits: JwsLimits = DEFAULT_JWS_L
   const header = decodeJsonSegment(token.slice(0, first), 'header', limits.maxDepth);
   const payload = decodeJsonSegment(token.slice(first + 1, second), 'payload', limits.maxDepth);
   const signature = base64urlDecode(token.slice(second + 1));
-  if (!signature) throw new TradewindError('MALFORMED', 'signature is not base64url', { path: '/signature' });
+  if (!signature) throw new TradewindError('MALFORMED', 'signature is not canonical unpadded base64url', { path: '/signature' });
   return { header, payload, signingInput: utf8Encode(token.slice(0, second)), signature };
 }
 
 function decodeJsonSegment(segment: string, name: string, maxDepth: number): JsonObject {
   const bytes = base64urlDecode(segment);
-  if (!bytes) throw new TradewindError('MALFORMED', `${name} is not base64url`, { path: `/${name}` });
+  if (!bytes) throw new TradewindError('MALFORMED', `${name} is not canonical unpadded base64url`, { path: `/${name}` });
   const text = utf8Decode(bytes);
   if (text === undefined) throw new TradewindError('MALFORMED', `${name} is not UTF-8`, { path: `/${name}` });
   if (nestingDepth(text) > maxDepth) {

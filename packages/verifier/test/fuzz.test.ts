@@ -49,12 +49,12 @@ describe('fuzzing: mutated tokens never verify and never throw', () => {
       expect((await verifier.verifyCredential(token)).verified).toBe(true);
       await fc.assert(
         fc.asyncProperty(mutation(token), async (mutated) => {
-          fc.pre(mutated !== token);
+          fc.pre(mutated.trim() !== token); // surrounding whitespace is not part of the token
           const r = await verifier.verifyCredential(mutated);
-          // A mutation that only changes base64url padding bits can decode to the same bytes.
-          if (r.verified)
-            expect(Buffer.from(mutated.split('.')[2] ?? '', 'base64url')).toEqual(Buffer.from(token.split('.')[2] ?? '', 'base64url'));
-          else expect(r.errors.length).toBeGreaterThan(0);
+          // Every byte string has one base64url spelling, so no mutation verifies: one
+          // that only changed trailing bits is refused as non-canonical.
+          expect(r.verified).toBe(false);
+          if (!r.verified) expect(r.errors.length).toBeGreaterThan(0);
         }),
         { numRuns: RUNS },
       );
@@ -64,10 +64,9 @@ describe('fuzzing: mutated tokens never verify and never throw', () => {
   it('presentations', async () => {
     await fc.assert(
       fc.asyncProperty(mutation(holderVp), async (mutated) => {
-        fc.pre(mutated !== holderVp);
+        fc.pre(mutated.trim() !== holderVp);
         const r = await verifyPresentation(mutated, { now: NOW, nonce: 'n', audience: 'a' });
-        if (r.verified)
-          expect(Buffer.from(mutated.split('.')[2] ?? '', 'base64url')).toEqual(Buffer.from(holderVp.split('.')[2] ?? '', 'base64url'));
+        expect(r.verified).toBe(false);
       }),
       { numRuns: RUNS },
     );

@@ -1,6 +1,7 @@
 // Credentials made by independent producers: `jose` for VC-JOSE-COSE (vc+jwt, vp+jwt)
 // and did-jwt / did-jwt-vc for the VCDM 1.1 JWT encoding, exactly as Veramo uses them.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { lowSSignature } from '@tradewind/core';
 import { EdDSASigner, ES256Signer } from 'did-jwt';
 import { createVerifiableCredentialJwt, createVerifiablePresentationJwt } from 'did-jwt-vc';
 import { SignJWT } from 'jose';
@@ -42,7 +43,22 @@ export function didKey(kind: 'Ed25519' | 'P-256' = 'Ed25519'): TestKey {
   const id = base58btc.encode(Uint8Array.from([0x80, 0x24, ...compressed]));
   const did = `did:key:${id}`;
   const d = b64u(privateKey.export({ format: 'jwk' }).d as string);
-  return { did, kid: `${did}#${id}`, alg: 'ES256', privateKey, publicJwk: jwk, signer: ES256Signer(d) };
+  const es256 = ES256Signer(d);
+  // did-jwt (noble, lowS off) and jose (node:crypto) return the high-S twin half the
+  // time; the verifier accepts only low S, as the Tradewind signer emits it.
+  const signer = async (data: string | Uint8Array) => b64uLowS((await es256(data)) as string);
+  return { did, kid: `${did}#${id}`, alg: 'ES256', privateKey, publicJwk: jwk, signer };
+}
+
+async function b64uLowS(signature: string): Promise<string> {
+  return Buffer.from(await lowSSignature(b64u(signature))).toString('base64url');
+}
+
+/** A compact JWS with its ES256 signature in low-S form (other algorithms unchanged). */
+export async function lowS(jws: string): Promise<string> {
+  const parts = jws.split('.');
+  if (JSON.parse(Buffer.from(parts[0] as string, 'base64url').toString()).alg !== 'ES256') return jws;
+  return `${parts[0]}.${parts[1]}.${await b64uLowS(parts[2] as string)}`;
 }
 
 /** A did:jwk for a fresh Ed25519 key. */
@@ -80,7 +96,11 @@ export async function vcJwt(
     credentialSubject: { id: 'did:example:holder', givenName: 'Asha', familyName: 'Ramdial', nationality: 'TT' },
     ...overrides,
   };
-  return new SignJWT(credential).setProtectedHeader({ alg: issuer.alg, kid: issuer.kid, typ: 'vc+jwt', ...header }).sign(issuer.privateKey);
+  return lowS(
+    await new SignJWT(credential)
+      .setProtectedHeader({ alg: issuer.alg, kid: issuer.kid, typ: 'vc+jwt', ...header })
+      .sign(issuer.privateKey),
+  );
 }
 
 /** A VCDM 1.1 credential as did-jwt-vc (and so Veramo) encodes it: `jwt_vc`. */
@@ -132,7 +152,8 @@ export async function vpJwt(holder: TestKey, credentials: string[], claims: Reco
     ...claims,
   })
     .setProtectedHeader({ alg: holder.alg, kid: holder.kid, typ: 'vp+jwt' })
-    .sign(holder.privateKey);
+    .sign(holder.privateKey)
+    .then(lowS);
 }
 
 /** Replaces one segment of a compact JWS with base64url of new JSON. */
