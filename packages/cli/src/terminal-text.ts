@@ -20,18 +20,23 @@ function isTerminalControl(code: number): boolean {
   );
 }
 
+/** Line feed, tab, and a CR that ends a line (CRLF): layout a block of output may keep; a lone CR is not. */
+function isLayout(code: number, next: number): boolean {
+  return code === 0x0a || code === 0x09 || (code === 0x0d && next === 0x0a);
+}
+
 const NAMED: Record<number, string> = { 9: '\\t', 10: '\\n', 13: '\\r' };
 
 function escapeCode(code: number): string {
   return NAMED[code] ?? `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-function escapeControls(text: string, keepNewlines: boolean): string {
+function escapeControls(text: string, keepLayout: boolean): string {
   let out = '';
   let start = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (!isTerminalControl(code) || (keepNewlines && code === 0x0a)) continue;
+    if (!isTerminalControl(code) || (keepLayout && isLayout(code, text.charCodeAt(i + 1)))) continue;
     out += text.slice(start, i) + escapeCode(code);
     start = i + 1;
   }
@@ -55,7 +60,9 @@ export function escapeForTerminal(value: string): string {
 
 /**
  * A whole block of human output made safe to print: like {@link escapeForTerminal}
- * but line breaks are kept, since the block's own layout uses them. `printResult` and
+ * but line breaks (LF, CRLF) and tabs are kept, since the block's own layout uses them
+ * (`wallet show` prints a credential as received); a CR that does not end a line is
+ * escaped. `printResult` and
  * the error reporter apply it to everything they print, as a second line of defence
  * behind the escaping of each value.
  */

@@ -18,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** No byte a terminal would act on: C0 except the newline, DEL, C1, bidi and line-separator controls. */
 function expectInert(text: string): void {
-  const active = [...text].filter((c) => c !== '\n' && escapeForTerminal(c) !== c);
+  const active = [...text.replaceAll('\r\n', '\n')].filter((c) => c !== '\n' && c !== '\t' && escapeForTerminal(c) !== c);
   expect(active).toEqual([]);
   for (const c of ['\u001b', '\r', '\u202e', '\u2066', '\u009b', '\u007f']) expect(text).not.toContain(c);
 }
@@ -29,6 +29,7 @@ describe('human output escapes control characters from the input', () => {
       'a\\u001B[2Kb\\rc\\nd\\u202Ee\\u2069f\\u0085g\\u007Fh\\u061C',
     );
     expect(escapeOutputBlock('line 1\nline\r2\u001b')).toBe('line 1\nline\\r2\\u001B');
+    expect(escapeOutputBlock('{\r\n\t"a": 1\r\n}\rVERIFIED')).toBe('{\r\n\t"a": 1\r\n}\\rVERIFIED');
     expect(escapeForTerminal('Asha Ramdial, Trinité')).toBe('Asha Ramdial, Trinité');
   });
 
