@@ -1,12 +1,20 @@
 export type { DIDDocument } from 'did-resolver';
 export * from './algorithms.js';
 export { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './base64url.js';
+export { MAX_NUMERIC_DATE, numericDateMs, parseDateTimeStamp } from './datetime.js';
 export { jwkToMultikey, multikeyToJwk, verificationMethodJwk } from './did/key-material.js';
 export { type DidWebFetcher, didWebUrl, isLoopbackOrPrivate } from './did/methods.js';
-export { DidKeyResolver, type DidResolverOptions, type ResolvedKey, type VerificationRelationship } from './did/resolver.js';
+export {
+  DidKeyResolver,
+  type DidResolverOptions,
+  MAX_DID_LENGTH,
+  type ResolvedKey,
+  type VerificationRelationship,
+} from './did/resolver.js';
 export * from './errors.js';
 export { jwkThumbprint, jwkThumbprintInput } from './jwk-thumbprint.js';
 export { DEFAULT_JWS_LIMITS, type JwsLimits, looksLikeCompactJws, nestingDepth, type ParsedJws, parseCompactJws } from './jws.js';
+export { checkFetchUrl, type FetchUrlOptions, isPublicHost } from './public-host.js';
 export {
   ASSURANCE_LEVELS,
   type AssuranceLevel,

@@ -1,22 +1,47 @@
 import type { DIDDocument, DIDResolutionResult, DIDResolver, ParsedDID } from 'did-resolver';
-import { multikeyToJwk } from './key-material.js';
+import { base64urlEncode } from '../base64url.js';
+import { decodeMultibaseKey, MAX_MULTIKEY_LENGTH, multicodecKeyToJwk } from './key-material.js';
 
-const ED25519_PREFIX = 'z6Mk';
-const P256_PREFIX = 'zDn';
+// The method-specific id of an Ed25519 did:key ('z' + base58btc of 0xed01 ‖ 32 bytes) is
+// always 48 characters and starts with z6Mk; a compressed P-256 one (0x8024 ‖ 33 bytes),
+// 49 characters starting with zDn; an X25519 one (0xec01 ‖ 32 bytes), 48 starting with z6LS.
+const FIXED_LENGTHS: ReadonlyArray<readonly [prefix: string, length: number]> = [
+  ['z6Mk', 48],
+  ['zDn', 49],
+  ['z6LS', 48],
+];
+const X25519_PUB = [0xec, 0x01];
 
 /**
- * did:key (https://w3c-ccg.github.io/did-key-spec/). Ed25519 and P-256 keys, the two
- * Tradewind verifies with, are decoded here without loading every curve; any other
- * key type goes to `key-did-resolver`, imported on first need.
+ * did:key (https://w3c-ccg.github.io/did-key-spec/). The key is decoded once, here:
+ * Ed25519 and P-256 (the keys Tradewind verifies with) and X25519 (a key agreement
+ * key, which resolves but cannot sign). Other key types (secp256k1, P-384, P-521) go
+ * to `key-did-resolver`, imported on first need. Base58 decoding is quadratic in the
+ * length, so the length is checked first: exactly the size of the key for the three
+ * types above, at most {@link MAX_MULTIKEY_LENGTH} characters for any.
  */
 export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID, resolver, options) => {
   const id = parsed.id;
-  if (id.startsWith(ED25519_PREFIX) || id.startsWith(P256_PREFIX)) {
+  const fixed = FIXED_LENGTHS.find(([prefix]) => id.startsWith(prefix));
+  if (fixed && id.length !== fixed[1])
+    return invalid(`a did:key starting with ${fixed[0]} has ${fixed[1]} characters after did:key:, not ${id.length}`);
+  if (id.length > MAX_MULTIKEY_LENGTH)
+    return invalid(`a did:key has at most ${MAX_MULTIKEY_LENGTH} characters after did:key:, not ${id.length}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeMultibaseKey(id, did.slice(0, 80));
+  } catch (e) {
+    return invalid((e as Error).message);
+  }
+  if (bytes[0] === X25519_PUB[0] && bytes[1] === X25519_PUB[1]) {
+    if (bytes.length !== 34) return invalid('an X25519 did:key holds 32 key bytes');
+    return found(x25519Document(did, id, bytes.subarray(2)));
+  }
+  if ((bytes[0] === 0xed && bytes[1] === 0x01) || (bytes[0] === 0x80 && bytes[1] === 0x24)) {
     try {
-      const doc = await didKeyDocument(did, id);
-      return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument: doc, didDocumentMetadata: {} };
-    } catch {
-      // Not the common encoding (an uncompressed P-256 key, say): key-did-resolver decides.
+      return found(signingKeyDocument(did, id, await multicodecKeyToJwk(bytes, did)));
+    } catch (e) {
+      return invalid((e as Error).message);
     }
   }
   const { getResolver } = await import('key-did-resolver');
@@ -24,16 +49,37 @@ export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID,
   return resolveOther(did, parsed, resolver, options) as Promise<DIDResolutionResult>;
 };
 
-async function didKeyDocument(did: string, multibase: string): Promise<DIDDocument> {
-  const publicKeyJwk = await multikeyToJwk(multibase, did);
+function found(didDocument: DIDDocument): DIDResolutionResult {
+  return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument, didDocumentMetadata: {} };
+}
+
+function invalid(message: string): DIDResolutionResult {
+  return { didResolutionMetadata: { error: 'invalidDid', message }, didDocument: null, didDocumentMetadata: {} };
+}
+
+const CONTEXT = ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'];
+
+function signingKeyDocument(did: string, multibase: string, publicKeyJwk: object): DIDDocument {
   const vm = `${did}#${multibase}`;
   return {
-    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+    '@context': CONTEXT,
     id: did,
     verificationMethod: [{ id: vm, type: 'JsonWebKey2020', controller: did, publicKeyJwk: publicKeyJwk as never }],
     authentication: [vm],
     assertionMethod: [vm],
     capabilityInvocation: [vm],
     capabilityDelegation: [vm],
+  };
+}
+
+/** An X25519 key is for key agreement (encryption) only: no signing relationship names it. */
+function x25519Document(did: string, multibase: string, key: Uint8Array): DIDDocument {
+  const vm = `${did}#${multibase}`;
+  const publicKeyJwk = { kty: 'OKP', crv: 'X25519', x: base64urlEncode(key) };
+  return {
+    '@context': CONTEXT,
+    id: did,
+    verificationMethod: [{ id: vm, type: 'JsonWebKey2020', controller: did, publicKeyJwk: publicKeyJwk as never }],
+    keyAgreement: [vm],
   };
 }

@@ -8,6 +8,14 @@ const ED25519_PUB = [0xed, 0x01];
 const P256_PUB = [0x80, 0x24];
 
 /**
+ * Longest multibase key decoded, in characters: an uncompressed P-256 multikey is 92.
+ * Base58 decoding takes time quadratic in the length, so nothing longer is decoded.
+ */
+export const MAX_MULTIKEY_LENGTH = 128;
+/** Longest `publicKeyBase58` decoded (an Ed25519 key is 43 or 44 characters). */
+const MAX_BASE58_KEY_LENGTH = 64;
+
+/**
  * The public key of a DID document verification method as a JWK. Reads
  * `publicKeyJwk`, `publicKeyMultibase` (Ed25519VerificationKey2020, Multikey) and
  * `publicKeyBase58` (Ed25519VerificationKey2018).
@@ -17,6 +25,7 @@ export async function verificationMethodJwk(vm: Record<string, unknown>): Promis
   if (vm.publicKeyJwk !== undefined) return toPublicJwk(vm.publicKeyJwk, where);
   if (typeof vm.publicKeyMultibase === 'string') return multikeyToJwk(vm.publicKeyMultibase, where);
   if (typeof vm.publicKeyBase58 === 'string') {
+    if (vm.publicKeyBase58.length > MAX_BASE58_KEY_LENGTH) throw new TradewindError('KEY_NOT_FOUND', `${where}: base58 key is too long`);
     const raw = decodeBase58(vm.publicKeyBase58, where);
     if (raw.length !== 32) throw new TradewindError('KEY_NOT_FOUND', `${where}: base58 key is not 32 bytes`);
     return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(raw) };
@@ -26,12 +35,27 @@ export async function verificationMethodJwk(vm: Record<string, unknown>): Promis
 
 /** A multibase multikey (Ed25519 or compressed P-256) as a JWK. */
 export async function multikeyToJwk(multibase: string, where = 'key'): Promise<PublicJwk> {
+  return multicodecKeyToJwk(decodeMultibaseKey(multibase, where), where);
+}
+
+/**
+ * The bytes of a base58btc multibase key (`z…`), at most {@link MAX_MULTIKEY_LENGTH}
+ * characters. Throws `KEY_NOT_FOUND`.
+ */
+export function decodeMultibaseKey(multibase: string, where = 'key'): Uint8Array {
   if (!multibase.startsWith('z')) throw new TradewindError('KEY_NOT_FOUND', `${where}: only base58btc multibase keys are supported`);
-  const bytes = decodeBase58(multibase.slice(1), where);
+  if (multibase.length > MAX_MULTIKEY_LENGTH) {
+    throw new TradewindError('KEY_NOT_FOUND', `${where}: multibase key is longer than ${MAX_MULTIKEY_LENGTH} characters`);
+  }
+  return decodeBase58(multibase.slice(1), where);
+}
+
+/** Multicodec-prefixed key bytes (Ed25519, or P-256 compressed or uncompressed) as a JWK. */
+export async function multicodecKeyToJwk(bytes: Uint8Array, where = 'key'): Promise<PublicJwk> {
   if (bytes[0] === ED25519_PUB[0] && bytes[1] === ED25519_PUB[1] && bytes.length === 34) {
     return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(bytes.subarray(2)) };
   }
-  if (bytes[0] === P256_PUB[0] && bytes[1] === P256_PUB[1] && bytes.length === 35) {
+  if (bytes[0] === P256_PUB[0] && bytes[1] === P256_PUB[1] && (bytes.length === 35 || bytes.length === 67)) {
     // Loaded on first use: the curve module costs tens of milliseconds at import,
     // which Ed25519-only verifiers should not pay at start-up.
     const { p256 } = await import('@noble/curves/p256');

@@ -1,5 +1,7 @@
 import type { DIDDocument, DIDResolutionResult, DIDResolver, ParsedDID } from 'did-resolver';
 import { base64urlDecode, utf8Decode } from '../base64url.js';
+import { TradewindError } from '../errors.js';
+import { hostProblem, isDotSegment, isPublicHost } from '../public-host.js';
 import { isJsonObject } from '../types.js';
 
 /** Fetches a did:web document; must return the parsed JSON body or throw. */
@@ -15,8 +17,12 @@ function failure(error: string, message: string): DIDResolutionResult {
   return { didResolutionMetadata: { error, message }, didDocument: null, didDocumentMetadata: {} };
 }
 
+/** Longest did:jwk accepted, in characters: a public JWK is a few hundred. */
+export const MAX_DID_JWK_LENGTH = 2048;
+
 /** did:jwk (https://github.com/quartzjer/did-jwk/blob/main/spec.md): the DID is the key. */
 export const resolveDidJwk: DIDResolver = async (did: string, parsed: ParsedDID) => {
+  if (did.length > MAX_DID_JWK_LENGTH) return failure('invalidDid', `a did:jwk is at most ${MAX_DID_JWK_LENGTH} characters`);
   const bytes = base64urlDecode(parsed.id);
   const text = bytes && utf8Decode(bytes);
   let jwk: unknown;
@@ -43,42 +49,71 @@ export const resolveDidJwk: DIDResolver = async (did: string, parsed: ParsedDID)
   return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument: doc, didDocumentMetadata: {} };
 };
 
-/** The https URL of a did:web document (https://w3c-ccg.github.io/did-method-web/#read-resolve). */
+// DID syntax (https://www.w3.org/TR/did-core/#did-syntax): idchar = ALPHA / DIGIT / "." / "-" / "_" / pct-encoded.
+const DID_WEB_ID = /^[A-Za-z0-9._%-]+(?::[A-Za-z0-9._%-]+)*$/;
+
+/** Longest did:web accepted, in characters (a URL's worth). */
+export const MAX_DID_WEB_LENGTH = 2048;
+
+/**
+ * The URL of a did:web document (https://w3c-ccg.github.io/did-method-web/#read-resolve).
+ * Throws `DID_UNRESOLVABLE` for a DID that is not well formed, whose host is not public
+ * (see `isPublicHost`: loopback, private, link-local and special-use addresses in any
+ * spelling, trailing dot included) unless `allowInsecure`, or whose path has `.` or `..`
+ * segments (also percent-encoded) or characters a path segment cannot hold. With
+ * `allowInsecure`, a host that is not public is fetched over http.
+ *
+ * @example
+ * ```ts
+ * didWebUrl('did:web:id.gov.bb:issuers:nid').href; // https://id.gov.bb/issuers/nid/did.json
+ * didWebUrl('did:web:localhost.'); // throws DID_UNRESOLVABLE
+ * ```
+ */
 export function didWebUrl(did: string, allowInsecure = false): URL {
-  const id = did.slice('did:web:'.length);
-  const parts = id.split(':').map((p) => decodeURIComponent(p));
-  const host = parts.shift() ?? '';
-  if (!host || /[/?#@\s]/.test(host)) throw new Error(`invalid did:web host in ${did}`);
-  const path = parts.length === 0 ? '/.well-known/did.json' : `/${parts.map(encodeURIComponent).join('/')}/did.json`;
-  const scheme = allowInsecure && isLoopbackOrPrivate(host) ? 'http' : 'https';
-  const url = new URL(`${scheme}://${host}${path}`);
-  if (!allowInsecure && isLoopbackOrPrivate(url.hostname)) {
-    throw new Error(`did:web host ${url.hostname} is a loopback or private address`);
+  const refuse = (why: string): never => {
+    throw new TradewindError('DID_UNRESOLVABLE', `${did.slice(0, 120)} ${why}`);
+  };
+  if (did.length > MAX_DID_WEB_LENGTH) refuse(`is longer than ${MAX_DID_WEB_LENGTH} characters`);
+  const id = did.startsWith('did:web:') ? did.slice('did:web:'.length) : refuse('is not a did:web');
+  if (!DID_WEB_ID.test(id)) refuse('is not a well-formed did:web (DID syntax allows letters, digits, ".", "-", "_", "%xx" and ":")');
+  let parts: string[];
+  try {
+    parts = id.split(':').map((p) => decodeURIComponent(p));
+  } catch {
+    return refuse('has an invalid percent-encoding');
   }
-  return url;
+  const host = parts.shift() as string;
+  // Decoded once, as the method specifies: what is still '%', '/', '\' or a control
+  // character after that is an attempt to reach another resource, not a name.
+  if (/[\0-\x20\x7f%/\\?#@]/.test(host)) refuse('has a host that is not a host name');
+  for (const segment of parts) {
+    if (/[\0-\x20\x7f%/\\?#]/.test(segment) || segment.length === 0)
+      refuse(`has a path segment that is not a name: ${JSON.stringify(segment)}`);
+    if (isDotSegment(segment)) refuse('has a "." or ".." path segment');
+  }
+  let authority: URL;
+  try {
+    authority = new URL(`https://${host}`);
+  } catch {
+    return refuse('has a host that is not a host name');
+  }
+  if (authority.pathname !== '/' || authority.username || authority.password) refuse('has a host that is not a host name');
+  const problem = hostProblem(authority.host);
+  if (problem && !allowInsecure) refuse(`names host ${authority.hostname}, which ${problem}`);
+  const scheme = allowInsecure && problem ? 'http' : 'https';
+  const path = parts.length === 0 ? '/.well-known/did.json' : `/${parts.map(encodeURIComponent).join('/')}/did.json`;
+  return new URL(`${scheme}://${authority.host}${path}`);
 }
 
-/** True for localhost, loopback, link-local, private (RFC 1918, RFC 4193) and unspecified addresses. */
+/**
+ * True for any host that is not public: localhost, loopback, link-local, private
+ * (RFC 1918, RFC 4193), unspecified, reserved, and anything that is not a host name.
+ *
+ * @deprecated Use {@link isPublicHost}, which says what a fetch may reach rather than
+ * listing what it may not.
+ */
 export function isLoopbackOrPrivate(hostname: string): boolean {
-  let h = hostname.toLowerCase();
-  if (h.startsWith('[')) h = h.slice(1, h.includes(']') ? h.indexOf(']') : undefined);
-  else if (h.split(':').length === 2) h = h.slice(0, h.indexOf(':')); // host:port
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '0.0.0.0' || h === '::' || h === '::1') return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return (
-      a === 127 ||
-      a === 10 ||
-      a === 0 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
-  }
-  if (h.includes(':')) return h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
-  return false;
+  return !isPublicHost(hostname);
 }
 
 /** did:web through a caller-supplied fetcher only; Tradewind itself never opens a connection. */

@@ -2,8 +2,8 @@ import { type DIDDocument, Resolver, type ResolverRegistry, type VerificationMet
 import type { PublicJwk } from '../algorithms.js';
 import { TradewindError } from '../errors.js';
 import { resolveDidKey } from './did-key.js';
-import { verificationMethodJwk } from './key-material.js';
-import { type DidWebFetcher, didWebResolver, resolveDidJwk } from './methods.js';
+import { MAX_MULTIKEY_LENGTH, verificationMethodJwk } from './key-material.js';
+import { type DidWebFetcher, didWebResolver, MAX_DID_JWK_LENGTH, MAX_DID_WEB_LENGTH, resolveDidJwk } from './methods.js';
 
 /** Which verification relationship a key must be authorised for. */
 export type VerificationRelationship = 'assertionMethod' | 'authentication';
@@ -30,6 +30,25 @@ export interface DidResolverOptions {
   cacheSize?: number;
   /** How long a did:web document is cached, in milliseconds. Default 5 minutes. */
   didWebTtlMs?: number;
+}
+
+/**
+ * Longest DID resolved, per method, checked before any parsing or decoding (base58 is
+ * quadratic, and a presentation's holder DID is resolved before any signature check).
+ * A did:key is its key; a did:jwk a JWK (a few hundred characters); did:web a URL.
+ */
+export const MAX_DID_LENGTH = {
+  key: 'did:key:'.length + MAX_MULTIKEY_LENGTH,
+  jwk: MAX_DID_JWK_LENGTH,
+  web: MAX_DID_WEB_LENGTH,
+  other: 2048,
+} as const;
+
+function maxLengthOf(did: string): number {
+  if (did.startsWith('did:key:')) return MAX_DID_LENGTH.key;
+  if (did.startsWith('did:jwk:')) return MAX_DID_LENGTH.jwk;
+  if (did.startsWith('did:web:')) return MAX_DID_LENGTH.web;
+  return MAX_DID_LENGTH.other;
 }
 
 interface CacheEntry {
@@ -112,16 +131,51 @@ export class DidKeyResolver {
     const keys = await this.keysFor(did, relationship);
     if (kid === undefined) {
       if (keys.length === 1) return keys[0] as ResolvedKey;
-      throw new TradewindError('KEY_NOT_FOUND', `${did} has ${keys.length} keys for ${relationship} and the token names none`, {
-        path: '/header/kid',
-      });
+      const why = keys.length === 0 ? `: ${await this.#whyUnusable(did, relationship)}` : ' and the token names none';
+      throw new TradewindError('KEY_NOT_FOUND', `${did} has ${keys.length} keys for ${relationship}${why}`, { path: '/header/kid' });
     }
     const id = kid.startsWith('#') ? did + kid : kid;
     const key = keys.find((k) => k.id === id);
     if (!key) {
-      throw new TradewindError('KEY_NOT_FOUND', `${id} is not a key of ${did} authorised for ${relationship}`, { path: '/header/kid' });
+      throw new TradewindError('KEY_NOT_FOUND', await this.#whyUnusable(did, relationship, id), { path: '/header/kid' });
     }
     return key;
+  }
+
+  /** Why `did` has no usable key `id` (or none at all) for `relationship`, for error messages. */
+  async #whyUnusable(did: string, relationship: VerificationRelationship, id?: string): Promise<string> {
+    const doc = (await this.#entry(did)).doc;
+    const absolute = (ref: string) => (ref.startsWith('#') ? doc.id + ref : ref);
+    const all = Array.isArray(doc.verificationMethod) ? doc.verificationMethod : [];
+    // A fetched document is untrusted: a few methods are described, in linear time.
+    const methods = all.filter((vm) => vm && (id === undefined || absolute(String(vm.id)) === id)).slice(0, 3);
+    if (methods.length === 0) {
+      return id === undefined ? `${did} has no verification methods` : `${id} is not a key of ${did} authorised for ${relationship}`;
+    }
+    const uses = new Map<string, string[]>();
+    for (const r of RELATIONSHIPS) {
+      const refs = doc[r];
+      for (const ref of Array.isArray(refs) ? refs : []) {
+        const refId = absolute(typeof ref === 'string' ? ref : String(ref?.id));
+        uses.set(refId, [...(uses.get(refId) ?? []), r]);
+      }
+    }
+    const reasons: string[] = [];
+    for (const vm of methods) {
+      const vmId = absolute(String(vm.id));
+      const crv = (vm.publicKeyJwk as { crv?: unknown } | undefined)?.crv;
+      const kind = typeof crv === 'string' ? crv : String(vm.type);
+      const rels = uses.get(vmId) ?? [];
+      const usable = await verificationMethodJwk(vm as unknown as Record<string, unknown>).then(
+        () => true,
+        () => false,
+      );
+      if (usable) reasons.push(`${vmId} is authorised for ${rels.join(', ') || 'nothing'}, not ${relationship}`);
+      else if (rels.length > 0 && rels.every((r) => r === 'keyAgreement')) {
+        reasons.push(`${vmId} is a ${kind} key agreement key (keyAgreement), not a signing key`);
+      } else reasons.push(`${vmId} is a ${kind} key; Tradewind verifies with Ed25519 and P-256 keys only`);
+    }
+    return reasons.join('; ');
   }
 
   async #entry(did: string): Promise<CacheEntry> {
@@ -132,6 +186,13 @@ export class DidKeyResolver {
     let expires = Number.POSITIVE_INFINITY;
     if (known) doc = known;
     else {
+      const max = maxLengthOf(did);
+      if (did.length > max) {
+        throw new TradewindError(
+          'DID_UNRESOLVABLE',
+          `${did.slice(0, 40)}… is ${did.length} characters, over the ${max} allowed for its method`,
+        );
+      }
       if (!/^did:[a-z0-9]+:\S+$/.test(did)) throw new TradewindError('DID_UNRESOLVABLE', `${did.slice(0, 80)} is not a DID`);
       const result = await this.#resolver.resolve(did).catch((e: unknown) => ({
         didDocument: null,
@@ -156,6 +217,8 @@ export class DidKeyResolver {
     return entry;
   }
 }
+
+const RELATIONSHIPS = ['assertionMethod', 'authentication', 'keyAgreement', 'capabilityInvocation', 'capabilityDelegation'] as const;
 
 async function authorisedKeys(doc: DIDDocument, relationship: VerificationRelationship): Promise<ResolvedKey[]> {
   const methods = new Map<string, VerificationMethod>();
