@@ -1,9 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openIssuer } from '@tradewind/issuer';
+import { verifyCredentials } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // These tests run real child processes against the built package (dist), the way
@@ -21,12 +22,20 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(options: object): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function run(
+  options: object,
+  nodeArgs: string[] = [],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [worker, JSON.stringify(options)], { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const e = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null;
-      resolve({ code: e ? (e.code ?? null) : 0, signal: e?.signal ?? null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [...nodeArgs, worker, JSON.stringify(options)],
+      { cwd: root, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const e = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null;
+        resolve({ code: e ? (e.code ?? null) : 0, signal: e?.signal ?? null, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -124,5 +133,70 @@ describe('several processes on one issuer database', () => {
     expect(done.used).toBe(240);
     expect(done.orphanEntries).toBe(0);
     expect(new Set(done.keys)).toEqual(new Set(records.map((_, i) => `birth-${i}`)));
+  }, 60_000);
+
+  it('a batch killed in the middle of writing --out (a torn line) resumes with every credential exactly once, all readable', async () => {
+    const path = join(dir, 'torn-out.db');
+    const setup = await openIssuer({ path, secret, kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+    await setup.createDid();
+    await setup.close();
+    const keys = Array.from({ length: 120 }, (_, i) => `torn-${i}`);
+    const input = join(dir, 'torn.jsonl');
+    writeFileSync(input, `${keys.map((k) => JSON.stringify({ recordKey: k, subjectId: `did:example:${k}`, name: k })).join('\n')}\n`);
+    const output = join(dir, 'torn.issued.jsonl');
+
+    // Killed halfway through writing the lines of the 3rd transaction, after its commit.
+    const killed = await run({ mode: 'batch', path, secret, input, output, transactionSize: 25, killDuringOutputWrite: 3 });
+    expect(killed.signal).toBe('SIGKILL');
+    expect((await counts(path)).log).toBe(75);
+    const torn = readFileSync(output, 'utf8');
+    expect(torn.endsWith('\n')).toBe(false);
+    const whole = torn.split('\n').length - 1; // the two first transactions and half of the third, then a torn line
+    expect(whole).toBeGreaterThan(50);
+    expect(whole).toBeLessThan(75);
+
+    const resumed = await run({ mode: 'batch', path, secret, input, output, transactionSize: 25 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ issued: 45, skipped: 75, reemitted: 75 - whole, invalid: [] });
+    const lines = readFileSync(output, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { recordKey: string; id: string; jwt: string });
+    expect(lines.map((l) => l.recordKey).sort()).toEqual([...keys].sort());
+    expect(new Set(lines.map((l) => l.id)).size).toBe(120);
+    const issuer = await openIssuer({ path, secret });
+    try {
+      const lists = Object.fromEntries((await issuer.statusListCredentials()).map((l) => [l.url, l.jwt]));
+      const verified = await verifyCredentials(
+        lines.map((l) => l.jwt),
+        { status: { lists } },
+      );
+      expect(verified.every((v) => v.verified)).toBe(true);
+      expect((await issuer.log({ limit: 1000 })).filter((l) => l.reemissions > 0)).toHaveLength(75 - whole);
+    } finally {
+      await issuer.close();
+    }
+  }, 60_000);
+
+  it('streams a 120 MB batch file with a 64 MB heap (the file is never read whole)', async () => {
+    const path = join(dir, 'memory.db');
+    const setup = await openIssuer({ path, secret, kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+    await setup.createDid();
+    await setup.close();
+    const input = join(dir, 'huge.jsonl');
+    const fd = openSync(input, 'w');
+    const filler = Buffer.from(`{"recordKey":"huge","name":"${'x'.repeat(3 * 1024 * 1024)}"}\n`);
+    for (let i = 0; i < 40; i++) writeSync(fd, filler);
+    for (let i = 0; i < 20; i++) writeSync(fd, `${JSON.stringify({ recordKey: `small-${i}`, name: `S${i}` })}\n`);
+    closeSync(fd);
+    const started = performance.now();
+    const result = await run({ mode: 'batch', path, secret, input, dryRun: true }, ['--max-old-space-size=64']);
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    const summary = JSON.parse(result.stdout) as { total: number; invalid: Array<{ code: string }> };
+    expect(summary.total).toBe(20);
+    expect(summary.invalid).toHaveLength(40);
+    expect(summary.invalid.every((i) => i.code === 'LIMIT_EXCEEDED')).toBe(true);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    rmSync(input);
   }, 60_000);
 });

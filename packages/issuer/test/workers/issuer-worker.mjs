@@ -1,5 +1,7 @@
 // Child process for the multi-process tests: runs against the built package, as an
 // agency's service would. Usage: node issuer-worker.mjs '<json options>'
+import { open } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { openIssuer } from '../../dist/index.js';
 
 const options = JSON.parse(process.argv[2]);
@@ -15,6 +17,24 @@ if (options.killAfterSignatures !== undefined) {
     signatures += 1;
     if (signatures === options.killAfterSignatures) process.kill(process.pid, 'SIGKILL');
     return sign(...args);
+  };
+}
+
+if (options.killDuringOutputWrite !== undefined) {
+  // Fault injection: the n-th write to a file writes half of its bytes, then the
+  // process dies with SIGKILL (a torn line in the batch output).
+  const probe = await open(fileURLToPath(import.meta.url), 'r');
+  const proto = Object.getPrototypeOf(probe);
+  await probe.close();
+  const write = proto.write;
+  let writes = 0;
+  proto.write = async function (buffer, offset = 0, length = buffer.length - offset, position = null) {
+    writes += 1;
+    if (writes === options.killDuringOutputWrite) {
+      await write.call(this, buffer, offset, Math.floor(length / 2), position);
+      process.kill(process.pid, 'SIGKILL');
+    }
+    return write.call(this, buffer, offset, length, position);
   };
 }
 
@@ -47,6 +67,8 @@ if (options.mode === 'create') {
     {
       type: 'BirthCertificate',
       transactionSize: options.transactionSize,
+      ...(options.output ? { outputPath: options.output } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
       onProgress: (p) => process.stderr.write(`${JSON.stringify(p)}\n`),
     },
   );
