@@ -1,4 +1,4 @@
-import { isJsonObject, looksLikeCompactJws, nestingDepth, TradewindError } from '@tradewind/core';
+import { base64urlDecode, isJsonObject, looksLikeCompactJws, nestingDepth, TradewindError, utf8Decode } from '@tradewind/core';
 import { fail, type VerifyContext } from './context.js';
 
 const ENVELOPE_PREFIXES = ['data:application/vc+jwt,', 'data:application/vp+jwt,', 'data:application/jwt,'];
@@ -14,23 +14,15 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
       fail('LIMIT_EXCEEDED', `input is ${input.length} characters, over the limit of ${ctx.limits.maxInputLength}`, '/');
     }
     const text = input.trim();
+    if (looksLikeCompactJws(text)) return text;
+    if (text.length === 0) fail('MALFORMED', input.length === 0 ? 'input is empty' : 'input is empty (whitespace only)', '/');
     for (const prefix of ENVELOPE_PREFIXES) if (text.startsWith(prefix)) return toCompactJws(text.slice(prefix.length), ctx);
-    if (text.startsWith('{')) return toCompactJws(parseJsonText(text, ctx), ctx);
+    if (text.startsWith('{') || text.startsWith('[')) return toCompactJws(parseJsonText(text, ctx), ctx);
     if (text.startsWith('"')) {
       const unquoted = parseJsonText(text, ctx);
       if (typeof unquoted === 'string') return toCompactJws(unquoted, ctx);
     }
-    // A compact JWS never contains '~'; an SD-JWT always does (issuer JWT~disclosures~).
-    if (text.includes('~')) fail('UNSUPPORTED_FORMAT', 'SD-JWT credentials (dc+sd-jwt) are not supported yet', '/');
-    if (!looksLikeCompactJws(text)) {
-      const segments = text.split('.').length;
-      fail(
-        'MALFORMED',
-        segments === 3 ? 'input is not base64url-encoded JWS segments' : `a compact JWS has 3 segments, not ${segments}`,
-        '/',
-      );
-    }
-    return text;
+    return fail(...notACompactJws(text), '/');
   }
   if (isJsonObject(input)) {
     const types = Array.isArray(input.type) ? input.type : [input.type];
@@ -38,6 +30,7 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
       if (typeof input.id !== 'string') fail('MALFORMED', 'enveloped credential has no data: URL id', '/id');
       const id = input.id as string;
       if (!ENVELOPE_PREFIXES.some((p) => id.startsWith(p))) {
+        if (!id.startsWith('data:')) fail('MALFORMED', 'enveloped credential id is not a data: URL', '/id');
         fail('UNSUPPORTED_FORMAT', `enveloped media type ${id.slice(5, id.indexOf(',')).slice(0, 60)} is not supported`, '/id');
       }
       return toCompactJws(id, ctx);
@@ -46,11 +39,67 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
     // (JwtProof2020). The JWT is what is signed: it is verified, and the JSON beside it ignored.
     const proof = input.proof;
     if (isJsonObject(proof) && proof.type === 'JwtProof2020' && typeof proof.jwt === 'string') return toCompactJws(proof.jwt, ctx);
-    if (proof !== undefined) fail('UNSUPPORTED_FORMAT', 'Data Integrity proofs (di) are not supported yet', '/proof');
+    if (proof !== undefined) {
+      // Only what really is a Data Integrity secured document is an unsupported format;
+      // JSON that merely has a "proof" member is not a credential at all.
+      const proofs = Array.isArray(proof) ? proof : [proof];
+      const dataIntegrity =
+        input['@context'] !== undefined && proofs.length > 0 && proofs.every((p) => isJsonObject(p) && typeof p.type === 'string');
+      if (dataIntegrity) fail('UNSUPPORTED_FORMAT', 'Data Integrity proofs (di) are not supported yet', '/proof');
+      fail('MALFORMED', 'proof is not a Data Integrity or JwtProof2020 proof', '/proof');
+    }
     if (input['@context'] !== undefined) fail('MALFORMED', 'credential carries no securing mechanism (no JWS, no proof)', '/');
-    return fail('MALFORMED', 'input is not a credential or presentation', '/');
+    return fail('MALFORMED', 'input is a JSON object but not a credential or presentation', '/');
   }
-  return fail('MALFORMED', `input is a ${input === null ? 'null' : typeof input}, not a credential`, '/');
+  const kind = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
+  return fail('MALFORMED', `input is ${kind}, not a credential`, '/');
+}
+
+/**
+ * Why a text that is neither JSON nor a data: URL is not a compact JWS, in words that
+ * say what it is. Runs only for rejected input, so it may look at all of it.
+ */
+function notACompactJws(text: string): [code: 'MALFORMED' | 'UNSUPPORTED_FORMAT', message: string] {
+  // An SD-JWT is a JWS followed by '~'-separated disclosures; junk that merely contains
+  // '~' is not one, and is not "unsupported" but malformed.
+  if (text.includes('~')) {
+    if (isSdJwt(text)) return ['UNSUPPORTED_FORMAT', 'SD-JWT credentials (dc+sd-jwt) are not supported yet'];
+    return ['MALFORMED', 'input contains "~" but is not an SD-JWT (a compact JWS followed by "~"-separated disclosures)'];
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for binary data is the point
+  if (/[\0-\x08\x0e-\x1f\x7f\ufffd]/.test(text)) return ['MALFORMED', 'input is binary data, not a credential'];
+  const segments = text.split('.');
+  const bad = /[^A-Za-z0-9_.-]/.exec(text);
+  if (bad) {
+    const what = JSON.stringify(bad[0]);
+    return segments.length === 3
+      ? ['MALFORMED', `input is not a compact JWS: ${what} at position ${bad.index} is not a base64url character`]
+      : [
+          'MALFORMED',
+          'input is not a credential: neither JSON, a data: URL, nor a compact JWS (three base64url segments separated by ".")',
+        ];
+  }
+  if (segments.length !== 3) {
+    return ['MALFORMED', `a compact JWS has three base64url segments separated by "."; this input has ${segments.length}`];
+  }
+  return ['MALFORMED', 'the header segment of the compact JWS is empty'];
+}
+
+function isSdJwt(text: string): boolean {
+  const parts = text.split('~');
+  const jws = parts[0] as string;
+  const last = parts[parts.length - 1] as string;
+  if (!looksLikeCompactJws(jws)) return false;
+  if (!(last === '' || looksLikeCompactJws(last))) return false;
+  for (let i = 1; i < parts.length - 1; i++) if (!(parts[i] as string) || !base64urlDecode(parts[i] as string)) return false;
+  const headerBytes = base64urlDecode(jws.slice(0, jws.indexOf('.')));
+  const header = headerBytes && utf8Decode(headerBytes);
+  try {
+    const json: unknown = header === undefined ? undefined : JSON.parse(header);
+    return isJsonObject(json) && typeof json.alg === 'string';
+  } catch {
+    return false;
+  }
 }
 
 function parseJsonText(text: string, ctx: VerifyContext): unknown {

@@ -47,7 +47,11 @@ export async function verifySignature(
   if (kid === undefined) {
     // Producers such as did-jwt omit kid: any authorised key of the right curve may have signed.
     candidates = (await resolver.keysFor(did, relationship)).filter((k) => k.jwk.crv === crv);
-    if (candidates.length === 0) fail('KEY_NOT_FOUND', `${did} has no ${crv} key authorised for ${relationship}`, '/header/kid');
+    if (candidates.length === 0) {
+      // No usable key at all (an X25519 key agreement did:key, say): the resolver says why.
+      if ((await resolver.keysFor(did, relationship)).length === 0) await resolver.keyFor(did, undefined, relationship);
+      fail('KEY_NOT_FOUND', `${did.slice(0, 120)} has no ${crv} key authorised for ${relationship}`, '/header/kid');
+    }
   } else {
     const key = await resolver.keyFor(did, kid, relationship);
     if (key.jwk.crv !== crv) {

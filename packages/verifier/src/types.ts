@@ -90,6 +90,13 @@ export interface VerifyPresentationOptions extends VerifyOptions {
   nonce?: string;
   /** Who the presentation is for (`aud`). When set, the presentation must name it. */
   audience?: string;
+  /**
+   * Accept a presentation that carries no credentials (authentication only: it proves
+   * control of the holder DID and nothing else). Off by default: a presentation with
+   * no credentials fails with `MALFORMED`, since a verifier that asks for a
+   * presentation almost always asks for a credential.
+   */
+  allowEmpty?: boolean;
 }
 
 export interface VerifiedCredential {

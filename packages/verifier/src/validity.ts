@@ -1,21 +1,29 @@
+import { MAX_NUMERIC_DATE, numericDateMs, parseDateTimeStamp } from '@tradewind/core';
 import { fail, nowOf, type VerifyContext } from './context.js';
 
-/** Parses an XML Schema dateTime as VCDM requires (a timezone is required in 2.0; 1.1 is laxer). */
+/**
+ * Parses a credential date: an XML Schema dateTimeStamp / RFC 3339 date-time with an
+ * offset (VCDM 2.0 requires one; 1.1 credentials are held to the same rule so that no
+ * date reads differently under another `TZ`). Anything else is MALFORMED.
+ */
 export function parseDateTime(value: unknown, path: string): Date | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/i.test(value)) {
-    return fail('MALFORMED', `${path} is not an XML Schema dateTime`, path);
+  const ms = typeof value === 'string' ? parseDateTimeStamp(value) : undefined;
+  if (ms === undefined) {
+    return fail('MALFORMED', `${path} is not a date-time with a time zone offset (e.g. 2026-01-01T00:00:00Z) or not a real date`, path);
   }
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return fail('MALFORMED', `${path} is not a valid date`, path);
-  return date;
+  return new Date(ms);
 }
 
-/** Parses a JWT NumericDate (RFC 7519 §2) into a Date. */
+/**
+ * Parses a JWT NumericDate (RFC 7519 §2) into a Date. Out of range values are MALFORMED:
+ * an unrepresentable date would otherwise turn every window comparison false.
+ */
 export function parseNumericDate(value: unknown, path: string): Date | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return fail('MALFORMED', `${path} is not a NumericDate`, path);
-  return new Date(value * 1000);
+  const ms = numericDateMs(value);
+  if (ms === undefined) return fail('MALFORMED', `${path} is not a NumericDate in seconds between 0 and ${MAX_NUMERIC_DATE}`, path);
+  return new Date(ms);
 }
 
 /** Throws EXPIRED or NOT_YET_VALID when `now` is outside [from, until] widened by the clock skew. */
@@ -27,6 +35,8 @@ export function checkWindow(
   paths: [string, string],
 ): void {
   const now = nowOf(ctx);
+  // A date no comparison can order (NaN) would pass both checks below: never let it.
+  if (Number.isNaN(until?.getTime()) || Number.isNaN(from?.getTime())) fail('MALFORMED', `${what} has an invalid date`, paths[0]);
   if (until && now - ctx.skewMs > until.getTime()) {
     fail('EXPIRED', `${what} expired at ${until.toISOString()}`, paths[1]);
   }

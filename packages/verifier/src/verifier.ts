@@ -51,7 +51,11 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
       checkPresentation(
         contextFor(o),
         input,
-        { nonce: o?.nonce ?? presentationDefaults.nonce, audience: o?.audience ?? presentationDefaults.audience },
+        {
+          nonce: o?.nonce ?? presentationDefaults.nonce,
+          audience: o?.audience ?? presentationDefaults.audience,
+          allowEmpty: o?.allowEmpty ?? presentationDefaults.allowEmpty ?? false,
+        },
         false,
       ),
     async recognitionStatus() {

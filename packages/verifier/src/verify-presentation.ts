@@ -22,6 +22,8 @@ import { checkCredential } from './verify-credential.js';
 export interface Binding {
   nonce?: string | undefined;
   audience?: string | undefined;
+  /** Accept a presentation without credentials (authentication only). */
+  allowEmpty?: boolean;
 }
 
 /**
@@ -48,6 +50,13 @@ export async function checkPresentation(
 
     const holder = holderOf(payload, vp, base);
     const embedded = asArray(vp.verifiableCredential);
+    if (embedded.length === 0 && !binding.allowEmpty) {
+      fail(
+        'MALFORMED',
+        'presentation carries no credentials (pass allowEmpty: true to accept a presentation that only authenticates its holder)',
+        `${base}/verifiableCredential`,
+      );
+    }
     if (embedded.length > ctx.limits.maxCredentials) {
       fail(
         'LIMIT_EXCEEDED',
@@ -71,6 +80,7 @@ export async function checkPresentation(
       errors.push({ code: 'AUDIENCE_MISMATCH', message: `presentation is not addressed to ${binding.audience}`, path: '/payload/aud' });
     }
     try {
+      parseNumericDate(payload.iat, '/payload/iat');
       checkWindow(ctx, parseNumericDate(payload.nbf, '/payload/nbf'), parseNumericDate(payload.exp, '/payload/exp'), 'presentation', [
         '/payload/nbf',
         '/payload/exp',

@@ -1,0 +1,424 @@
+// Hostile and malformed input, class by class: dates, signature encodings, DID sizes,
+// empty presentations, keys that cannot sign, and junk. Each rejection comes back as a
+// result with a code, never as an exception, and is the same on both crypto backends.
+import { generateKeyPairSync } from 'node:crypto';
+import { DidKeyResolver } from '@tradewind/core';
+import { SignJWT } from 'jose';
+import { base58btc } from 'multiformats/bases/base58';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as webApi from '../src/index.browser.js';
+import * as nodeApi from '../src/index.js';
+import { didKey, jwtVp, NOW, type TestKey, vcJwt, vpJwt } from './helpers/producers.js';
+
+type Result = { verified: boolean; errors?: Array<{ code: string; message: string }> };
+const codes = (r: Result) => (r.verified ? [] : (r.errors ?? []).map((e) => e.code));
+const messages = (r: Result) => (r.verified ? [] : (r.errors ?? []).map((e) => e.message)).join('\n');
+const backends = [
+  ['node:crypto', nodeApi],
+  ['WebCrypto', webApi],
+] as const;
+
+async function expectCode(input: unknown, code: string, options: nodeApi.VerifyOptions = { now: NOW }, api = nodeApi) {
+  const r = await api.verifyCredential(input, options);
+  expect(r.verified, JSON.stringify(r).slice(0, 400)).toBe(false);
+  expect(codes(r), messages(r)).toContain(code);
+  return r;
+}
+
+/** A VCDM 1.1 JWT (`jwt_vc`) with exactly these claims, signed with jose. */
+function jwtVcRaw(issuer: TestKey, claims: Record<string, unknown>, vc: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT({
+    iss: issuer.did,
+    vc: {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      type: ['VerifiableCredential'],
+      credentialSubject: { id: 'did:example:holder' },
+      ...vc,
+    },
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'EdDSA', kid: issuer.kid, typ: 'JWT' })
+    .sign(issuer.privateKey);
+}
+
+const segments = (jws: string) => jws.split('.') as [string, string, string];
+const withSignatureBytes = (jws: string, bytes: Uint8Array) => {
+  const [h, p] = segments(jws);
+  return `${h}.${p}.${Buffer.from(bytes).toString('base64url')}`;
+};
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The same bytes spelled differently: non-zero bits after the last byte in the final character. */
+function withTrailingBits(segment: string): string {
+  const rest = segment.length % 4;
+  if (rest === 0) throw new Error('segment has no trailing bits');
+  const idx = ALPHABET.indexOf(segment.at(-1) as string);
+  return segment.slice(0, -1) + ALPHABET[idx | 1];
+}
+
+// Curve orders, from their standards: n of P-256 (FIPS 186-4 D.1.2.3) and L of
+// Ed25519 (RFC 8032 §5.1). Used here only to forge the malleable twins of signatures.
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const toBig = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
+const toBytes = (n: bigint, len = 32) => Buffer.from(n.toString(16).padStart(len * 2, '0'), 'hex');
+
+describe('dates: strict, in range, the same in every time zone', () => {
+  let issuer: TestKey;
+  const tz = process.env.TZ;
+  beforeAll(() => {
+    issuer = didKey();
+  });
+  afterEach(() => {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  });
+
+  it('rejects out-of-range NumericDates instead of switching the window check off (MALFORMED)', async () => {
+    for (const value of [1e20, -1e20, -1, 253402300800, 1e300, Number.MAX_VALUE]) {
+      for (const claim of ['exp', 'nbf', 'iat']) {
+        await expectCode(await vcJwt(issuer, { [claim]: value }), 'MALFORMED');
+        await expectCode(await jwtVcRaw(issuer, { [claim]: value }), 'MALFORMED');
+      }
+    }
+    for (const value of ['1767225600', null, true, [1], {}]) await expectCode(await vcJwt(issuer, { exp: value }), 'MALFORMED');
+    // The largest accepted NumericDate still works as a bound.
+    expect((await nodeApi.verifyCredential(await vcJwt(issuer, { exp: 253402300799 }), { now: NOW })).verified).toBe(true);
+    await expectCode(await vcJwt(issuer, { nbf: 253402300799 }), 'NOT_YET_VALID');
+  });
+
+  it('rejects out-of-range NumericDates in a presentation (MALFORMED)', async () => {
+    const holder = didKey();
+    const credential = await vcJwt(issuer, { credentialSubject: { id: holder.did } });
+    for (const claim of ['exp', 'nbf', 'iat']) {
+      const vp = await vpJwt(holder, [credential], { [claim]: 1e20 });
+      expect(codes(await nodeApi.verifyPresentation(vp, { now: NOW }))).toEqual(['MALFORMED']);
+    }
+  });
+
+  it('rejects a date-time without a time zone offset, whatever TZ is (MALFORMED)', async () => {
+    const zoneless = await vcJwt(issuer, { validUntil: '2026-06-01T12:00:00' });
+    const legacy = await jwtVcRaw(issuer, {}, { issuanceDate: '2026-01-01T00:00:00', expirationDate: '2027-01-01T00:00:00Z' });
+    // 12:00Z and 11:58Z written with a -04:00 offset: the verdict must not depend on TZ.
+    const lastSecond = await vcJwt(issuer, { validUntil: '2026-06-01T08:00:00-04:00' });
+    const expired = await vcJwt(issuer, { validUntil: '2026-06-01T07:58:00-04:00' });
+    const offsets = new Set<number>();
+    for (const zone of ['UTC', 'Pacific/Kiritimati', 'America/Port_of_Spain', 'Asia/Kolkata']) {
+      process.env.TZ = zone;
+      offsets.add(new Date('2026-06-01T12:00:00').getTime());
+      const r = await expectCode(zoneless, 'MALFORMED');
+      expect(messages(r)).toMatch(/offset/);
+      await expectCode(legacy, 'MALFORMED');
+      expect((await nodeApi.verifyCredential(lastSecond, { now: NOW })).verified, zone).toBe(true);
+      await expectCode(expired, 'EXPIRED');
+    }
+    // The zones really differ: Date would have read the zone-less string four ways.
+    expect(offsets.size).toBe(4);
+  });
+
+  it('rejects impossible dates that Date would roll over, and other spellings (MALFORMED)', async () => {
+    const bad = [
+      '2026-02-30T00:00:00Z', // Date reads March 2
+      '2026-02-29T00:00:00Z', // 2026 is not a leap year
+      '2100-02-29T00:00:00Z', // nor is 2100
+      '2026-04-31T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-00-10T00:00:00Z',
+      '2026-01-00T00:00:00Z',
+      '2026-01-01T24:00:00Z', // Date reads the next day
+      '2026-01-01T23:60:00Z',
+      '2026-01-01T23:59:60Z',
+      '2026-01-01T00:00:00+14:30',
+      '2026-01-01T00:00:00+15:00',
+      '2026-01-01T00:00:00+05:60',
+      '2026-01-01t00:00:00z',
+      '2026-01-01 00:00:00Z',
+      '2026-1-01T00:00:00Z',
+      '+02026-01-01T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '2026-01-01',
+      '2026-01-01T00:00Z',
+      'Thu, 01 Jan 2026 00:00:00 GMT',
+      ' 2026-01-01T00:00:00Z',
+      '',
+      1767225600,
+      null,
+    ];
+    for (const value of bad) {
+      await expectCode(await vcJwt(issuer, { validFrom: value }), 'MALFORMED');
+      await expectCode(await jwtVcRaw(issuer, {}, { expirationDate: value }), 'MALFORMED');
+    }
+  });
+
+  it('accepts real dates: leap days, offsets up to ±14:00, fractions of a second', async () => {
+    for (const validFrom of [
+      '2024-02-29T00:00:00Z',
+      '2000-02-29T23:59:59.999+14:00',
+      '2026-05-30T23:00:00.5-14:00',
+      '2026-01-01T00:00:00+05:30',
+    ]) {
+      const r = await nodeApi.verifyCredential(await vcJwt(issuer, { validFrom }), { now: NOW });
+      expect(r.verified, `${validFrom}: ${messages(r)}`).toBe(true);
+    }
+  });
+});
+
+describe('canonical signatures: one credential has one encoding', () => {
+  let ed: TestKey;
+  let p256: TestKey;
+  let edJwt: string;
+  let esJwt: string;
+  beforeAll(async () => {
+    ed = didKey();
+    p256 = didKey('P-256');
+    edJwt = await vcJwt(ed);
+    esJwt = await vcJwt(p256);
+  });
+
+  for (const [name, api] of backends) {
+    it(`verifies the canonical forms (${name})`, async () => {
+      for (const jwt of [edJwt, esJwt]) expect((await api.verifyCredential(jwt, { now: NOW })).verified).toBe(true);
+    });
+
+    it(`rejects a signature with non-zero trailing base64url bits (MALFORMED, ${name})`, async () => {
+      for (const jwt of [edJwt, esJwt]) {
+        const [h, p, s] = segments(jwt);
+        const twin = `${h}.${p}.${withTrailingBits(s)}`;
+        // A lenient decoder reads the very same bytes: this is the malleability.
+        expect(Buffer.from(withTrailingBits(s), 'base64url')).toEqual(Buffer.from(s, 'base64url'));
+        await expectCode(twin, 'MALFORMED', { now: NOW }, api);
+      }
+    });
+
+    it(`rejects non-zero trailing bits in the header and payload too (MALFORMED, ${name})`, async () => {
+      let tested = 0;
+      for (let k = 0; k < 4; k++) {
+        const jwt = await vcJwt(ed, { credentialSubject: { id: 'did:example:holder', pad: 'x'.repeat(k) } }, { pad: 'y'.repeat(k) });
+        const [h, p, s] = segments(jwt);
+        if (h.length % 4 !== 0) {
+          await expectCode(`${withTrailingBits(h)}.${p}.${s}`, 'MALFORMED', { now: NOW }, api);
+          tested++;
+        }
+        if (p.length % 4 !== 0) {
+          await expectCode(`${h}.${withTrailingBits(p)}.${s}`, 'MALFORMED', { now: NOW }, api);
+          tested++;
+        }
+      }
+      expect(tested).toBeGreaterThan(2);
+    });
+
+    it(`rejects padding and characters outside the base64url alphabet (MALFORMED, ${name})`, async () => {
+      const [h, p, s] = segments(edJwt);
+      for (const token of [
+        `${h}.${p}.${s}=`,
+        `${h}.${p}.${s}==`,
+        `${h}=.${p}.${s}`,
+        `${h}.${p}.${s.slice(0, 10)}+${s.slice(11)}`,
+        `${h}.${p}.${s.slice(0, 10)}/${s.slice(11)}`,
+        `${h}.${p.slice(0, 5)} ${p.slice(6)}.${s}`,
+        `${h}.${p}.${s.slice(0, 10)}é${s.slice(11)}`,
+      ]) {
+        await expectCode(token, 'MALFORMED', { now: NOW }, api);
+      }
+    });
+
+    it(`rejects the high-S twin of an ES256 signature (SIGNATURE_INVALID, ${name})`, async () => {
+      const sig = Buffer.from(segments(esJwt)[2], 'base64url');
+      const s = toBig(sig.subarray(32));
+      expect(s <= P256_N / 2n).toBe(true);
+      const twin = withSignatureBytes(esJwt, Buffer.concat([sig.subarray(0, 32), toBytes(P256_N - s)]));
+      const r = await expectCode(twin, 'SIGNATURE_INVALID', { now: NOW }, api);
+      expect(messages(r)).toMatch(/high S/);
+    });
+
+    it(`rejects ES256 r or s of zero or not below n (SIGNATURE_INVALID, ${name})`, async () => {
+      const sig = Buffer.from(segments(esJwt)[2], 'base64url');
+      const r = sig.subarray(0, 32);
+      const s = sig.subarray(32);
+      for (const forged of [
+        Buffer.concat([Buffer.alloc(32), s]),
+        Buffer.concat([r, Buffer.alloc(32)]),
+        Buffer.concat([toBytes(toBig(r) + P256_N < 2n ** 256n ? toBig(r) + P256_N : P256_N), s]),
+        Buffer.concat([r, toBytes(P256_N)]),
+      ]) {
+        await expectCode(withSignatureBytes(esJwt, forged), 'SIGNATURE_INVALID', { now: NOW }, api);
+      }
+    });
+
+    it(`rejects an Ed25519 signature whose S is not below the group order (SIGNATURE_INVALID, ${name})`, async () => {
+      const sig = Buffer.from(segments(edJwt)[2], 'base64url');
+      const s = toBig(Buffer.from(sig.subarray(32)).reverse());
+      const twin = toBytes(s + ED25519_L).reverse();
+      await expectCode(withSignatureBytes(edJwt, Buffer.concat([sig.subarray(0, 32), twin])), 'SIGNATURE_INVALID', { now: NOW }, api);
+    });
+
+    it(`rejects signatures of the wrong length (SIGNATURE_INVALID, ${name})`, async () => {
+      const sig = Buffer.from(segments(edJwt)[2], 'base64url');
+      for (const bytes of [sig.subarray(0, 63), Buffer.concat([sig, Buffer.alloc(1)]), Buffer.alloc(0), Buffer.concat([sig, sig])]) {
+        for (const jwt of [edJwt, esJwt]) await expectCode(withSignatureBytes(jwt, bytes), 'SIGNATURE_INVALID', { now: NOW }, api);
+      }
+    });
+  }
+});
+
+describe('DID sizes: no quadratic work before the signature check', () => {
+  let key: TestKey;
+  beforeAll(() => {
+    key = didKey();
+  });
+  const big = { now: NOW, limits: { maxInputLength: 1024 * 1024 } };
+
+  it('rejects a presentation whose holder is a 150 KB did:key, before decoding it (DID_UNRESOLVABLE)', async () => {
+    // Base58 decoding of this DID took tens of seconds; the holder is resolved first.
+    const holderDid = `did:key:z6Mk${'A'.repeat(150_000)}`;
+    const credential = await vcJwt(key);
+    for (const kid of [`${holderDid}#${holderDid.slice(8)}`, undefined]) {
+      const holder = { ...key, did: holderDid, kid: kid as string };
+      const vp = await vpJwt(holder, [credential]);
+      const r = await nodeApi.verifyPresentation(vp, big);
+      expect(codes(r), messages(r)).toEqual(['DID_UNRESOLVABLE']);
+    }
+  });
+
+  it('rejects huge issuer DIDs of every method (DID_UNRESOLVABLE)', async () => {
+    const huge = [
+      `did:key:z6Mk${'A'.repeat(200_000)}`,
+      `did:key:zDn${'A'.repeat(200_000)}`,
+      `did:key:z${'A'.repeat(200_000)}`,
+      `did:jwk:${Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: key.publicJwk.x, junk: 'j'.repeat(150_000) })).toString('base64url')}`,
+      `did:web:${'a.'.repeat(100_000)}example`,
+      `did:example:${'x'.repeat(200_000)}`,
+    ];
+    for (const did of huge) {
+      await expectCode(await vcJwt({ ...key, did, kid: `${did}#0` }), 'DID_UNRESOLVABLE', big);
+    }
+  });
+
+  it('rejects did:keys of the wrong length for their key type (DID_UNRESOLVABLE)', async () => {
+    const good = key.did.slice('did:key:'.length);
+    for (const id of [`${good}A`, good.slice(0, -1), `zDn${good.slice(3)}1`, `z${'1'.repeat(129)}`]) {
+      const did = `did:key:${id}`;
+      await expectCode(await vcJwt({ ...key, did, kid: `${did}#${id}` }), 'DID_UNRESOLVABLE');
+    }
+  });
+
+  it('bounds DIDs in the core resolver too', async () => {
+    const dids = new DidKeyResolver();
+    await expect(dids.resolve(`did:key:z6Mk${'A'.repeat(50_000)}`)).rejects.toMatchObject({ code: 'DID_UNRESOLVABLE' });
+    await expect(dids.keysFor(`did:key:z${'A'.repeat(50_000)}`, 'authentication')).rejects.toMatchObject({ code: 'DID_UNRESOLVABLE' });
+  });
+});
+
+describe('empty presentations', () => {
+  let holder: TestKey;
+  beforeAll(() => {
+    holder = didKey();
+  });
+
+  it('rejects a presentation with no credentials by default (MALFORMED)', async () => {
+    for (const vp of [
+      await vpJwt(holder, [], { nonce: 'n', aud: 'a' }),
+      await vpJwt(holder, [], { nonce: 'n', aud: 'a', verifiableCredential: undefined }),
+      await vpJwt(holder, [], { nonce: 'n', aud: 'a', verifiableCredential: null }),
+      await jwtVp(holder, [], { nonce: 'n', aud: 'a' }),
+    ]) {
+      const r = await nodeApi.verifyPresentation(vp, { now: NOW, nonce: 'n', audience: 'a' });
+      expect(codes(r)).toEqual(['MALFORMED']);
+      expect(messages(r)).toMatch(/no credentials.*allowEmpty/);
+    }
+  });
+
+  it('accepts one with allowEmpty: true (authentication only), still checking signature, nonce and audience', async () => {
+    const vp = await vpJwt(holder, [], { nonce: 'n', aud: 'a' });
+    const r = await nodeApi.verifyPresentation(vp, { now: NOW, nonce: 'n', audience: 'a', allowEmpty: true });
+    expect(r.verified, messages(r)).toBe(true);
+    if (r.verified) expect([r.holder, r.credentials]).toEqual([holder.did, []]);
+    const verifier = nodeApi.createVerifier({ now: NOW });
+    expect((await verifier.verifyPresentation(vp, { allowEmpty: true, nonce: 'n' })).verified).toBe(true);
+    expect(codes(await verifier.verifyPresentation(vp, { allowEmpty: true, nonce: 'other' }))).toEqual(['NONCE_MISMATCH']);
+    const impostor = await vpJwt({ ...didKey(), did: holder.did, kid: holder.kid }, [], { nonce: 'n' });
+    expect(codes(await verifier.verifyPresentation(impostor, { allowEmpty: true }))).toEqual(['SIGNATURE_INVALID']);
+  });
+});
+
+describe('keys that cannot sign', () => {
+  it('resolves an X25519 did:key issuer but refuses its key agreement key as a signing key (KEY_NOT_FOUND)', async () => {
+    const { publicKey } = generateKeyPairSync('x25519');
+    const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+    const id = base58btc.encode(Uint8Array.from([0xec, 0x01, ...raw]));
+    const did = `did:key:${id}`;
+    const doc = await new DidKeyResolver().resolve(did);
+    expect(doc.keyAgreement).toEqual([`${did}#${id}`]);
+    expect(doc.assertionMethod).toBeUndefined();
+    const signer = didKey();
+    for (const kid of [`${did}#${id}`, undefined]) {
+      const jwt = await vcJwt({ ...signer, did, kid: kid as string });
+      const r = await expectCode(jwt, 'KEY_NOT_FOUND');
+      expect(codes(r)).toEqual(['KEY_NOT_FOUND']);
+      expect(messages(r)).toMatch(/X25519 key agreement key.*not a signing key/);
+    }
+  });
+});
+
+describe('junk input: MALFORMED with a message that says what it is', () => {
+  let jwt: string;
+  beforeAll(async () => {
+    jwt = await vcJwt(didKey());
+  });
+
+  it('says an empty input is empty', async () => {
+    for (const input of ['', ' ', '\n\t\r\n']) {
+      const r = await expectCode(input, 'MALFORMED');
+      expect(messages(r)).toMatch(/^input is empty/);
+      expect(messages(r)).not.toMatch(/segment/);
+      expect(codes(await nodeApi.verifyPresentation(input))).toEqual(['MALFORMED']);
+    }
+  });
+
+  it('reports junk containing "~" as MALFORMED; only a JWS followed by disclosures is an SD-JWT (UNSUPPORTED_FORMAT)', async () => {
+    const [h, p] = segments(jwt);
+    for (const junk of [
+      '~',
+      '~~~',
+      'a~b~c',
+      'hello ~ world',
+      `${jwt}~not a disclosure~`,
+      `${jwt}~WyJzYWx0IiwiYSIsMV0~junk`,
+      `abc.def~ghi~`,
+      `${h}.${p}~`,
+      `e30.e30.~`,
+    ]) {
+      const r = await expectCode(junk, 'MALFORMED');
+      expect(codes(r)).toEqual(['MALFORMED']);
+    }
+    for (const sdJwt of [`${jwt}~WyJzYWx0IiwiYSIsMV0~`, `${jwt}~`, `${jwt}~WyJzYWx0IiwiYSIsMV0~WyJzIiwiYiIsMl0~${jwt}`]) {
+      expect(codes(await nodeApi.verifyCredential(sdJwt, { now: NOW }))).toEqual(['UNSUPPORTED_FORMAT']);
+    }
+  });
+
+  it('describes each class of junk', async () => {
+    const [h, p, s] = segments(jwt);
+    const cases: Array<[unknown, RegExp]> = [
+      ['\u0000\u0001\u0002binary', /binary/],
+      ['\x89PNG\r\n\x1a\n\u0000\u0000', /binary/],
+      ['hello world', /neither JSON/],
+      ['[1,2,3]', /an array/],
+      [[1, 2, 3], /an array/],
+      ['{"hello":"world"}', /JSON object but not a credential/],
+      ['{"proof":{}}', /proof is not/],
+      ['{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"]}', /no securing mechanism/],
+      ['{not json', /not valid JSON/],
+      ['abc.def', /three base64url segments.*has 2/],
+      [`${h}.${p}.${s}.${s}`, /three base64url segments.*has 4/],
+      ['nodots', /three base64url segments.*has 1/],
+      [`${h}.${p}.${s.slice(0, 5)}!${s.slice(6)}`, /"!" at position \d+ is not a base64url character/],
+      [`.${p}.${s}`, /header segment .* is empty/],
+      [42, /a number/],
+      [null, /null/],
+    ];
+    for (const [input, message] of cases) {
+      const r = await expectCode(input, 'MALFORMED');
+      expect(messages(r), String(input)).toMatch(message);
+    }
+  });
+});
