@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@tradewind/agent';
 import type { VerifyOptions } from '@tradewind/verifier';
-import { type CredentialQuery, CredentialRejectedError, openWallet, type StoredCredential, type Wallet } from '@tradewind/wallet';
+import {
+  type CredentialQuery,
+  CredentialRejectedError,
+  openWallet,
+  restoreWallet,
+  type StoredCredential,
+  type Wallet,
+} from '@tradewind/wallet';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -26,6 +33,13 @@ const DB_HELP = `  --db FILE                wallet database (default: $${WALLET_
 const COMMON_HELP = `  --json                   machine-readable output
   -h, --help               show this help`;
 
+/** The wallet database named by `--db` or TRADEWIND_WALLET_DB. */
+function walletPath(values: { db?: string | undefined }, io: Io): string {
+  const path = values.db ?? io.env[WALLET_DB_ENV];
+  if (path === undefined || path === '') throw new UsageError(`no wallet database given: pass --db FILE or set ${WALLET_DB_ENV}`);
+  return path;
+}
+
 /** Opens the wallet named by `--db` (or TRADEWIND_WALLET_DB), runs `fn`, closes it. */
 async function withWallet<T>(
   values: { db?: string | undefined; 'secret-file'?: string | undefined },
@@ -33,8 +47,7 @@ async function withWallet<T>(
   fn: (wallet: Wallet) => Promise<T>,
   create = false,
 ): Promise<T> {
-  const path = values.db ?? io.env[WALLET_DB_ENV];
-  if (path === undefined || path === '') throw new UsageError(`no wallet database given: pass --db FILE or set ${WALLET_DB_ENV}`);
+  const path = walletPath(values, io);
   if (!create && !existsSync(path)) {
     throw new UsageError(`no wallet at ${path}; create one with 'tradewind wallet init --db ${path}'`, { code: 'NOT_FOUND' });
   }
@@ -241,7 +254,7 @@ ${COMMON_HELP}`,
         ...(format ? { format } : {}),
       }),
     );
-    if (values.out !== undefined) await writeFile(values.out, `${vp}\n`);
+    if (values.out !== undefined) await writeFileAtomic(values.out, `${vp}\n`);
     printResult(io, values.json, { presentation: vp, ...(values.out ? { out: values.out } : {}) }, () =>
       values.out ? `written to ${values.out}` : vp,
     );
@@ -294,7 +307,8 @@ ${COMMON_HELP}`,
     if (!values.out) throw new UsageError('wallet export needs --out FILE');
     const passphrase = await readPassphrase(values['passphrase-file'], io);
     const backup = await withWallet(values, io, (w) => w.exportBackup(passphrase));
-    await writeFile(values.out, backup, { mode: 0o600 });
+    // Whole or not at all: a kill or a full disk leaves the previous backup in place.
+    await writeFileAtomic(values.out, backup, { mode: 0o600 });
     printResult(
       io,
       values.json,
@@ -315,13 +329,20 @@ ${DB_HELP}
 ${PASSPHRASE_HELP}
 ${COMMON_HELP}
 
-A wrong passphrase or a damaged file fails with BACKUP_INVALID and changes nothing.`,
+A wrong passphrase or a damaged file fails with BACKUP_INVALID and changes nothing: no
+database file is left at --db. The restore is one transaction; if it is interrupted,
+running it again completes it.`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...DB_OPTIONS, ...PASSPHRASE_OPTIONS });
     if (positionals.length !== 1) throw new UsageError('wallet import needs one backup file');
     const passphrase = await readPassphrase(values['passphrase-file'], io);
     const file = await readInput(positionals[0] as string, io, { what: 'backup file', maxBytes: READ_LIMITS.backup });
-    const summary = await withWallet(values, io, (w) => w.importBackup(file, passphrase), true);
+    const path = walletPath(values, io);
+    const secret = await readSecret(values['secret-file'], io);
+    // The backup is decrypted before the database is created, and a database this
+    // command created is removed when the restore fails: a refused import leaves no file.
+    const { wallet, restored: summary } = await restoreWallet({ path, secret }, file, passphrase);
+    await wallet.close();
     printResult(io, values.json, summary, () => `restored ${summary.dids.length} DIDs and ${summary.credentials} credentials`);
     return EXIT.OK;
   },
