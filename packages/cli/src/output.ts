@@ -2,14 +2,15 @@ import { TradewindError } from '@tradewind/core';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 import { storageFailure } from './storage-failure.js';
-import { escapeOutputBlock } from './terminal-text.js';
+import { escapeJsonForTerminal, escapeOutputBlock } from './terminal-text.js';
 import { UsageError } from './usage-error.js';
 
 /**
  * Prints a command's result on stdout: as JSON (two-space indented, dates as ISO
  * strings) under `--json`, else the human rendering with every control character
  * except the line breaks escaped (values from credentials, lists and policies must not
- * drive the terminal; renderers escape each value, see terminal-text.ts).
+ * drive the terminal; renderers escape each value, see terminal-text.ts). JSON keeps
+ * its value but carries bidi and C1 controls as `\uXXXX` escapes.
  *
  * @example
  * ```ts
@@ -17,7 +18,7 @@ import { UsageError } from './usage-error.js';
  * ```
  */
 export function printResult(io: Io, json: boolean | undefined, value: unknown, human: () => string): void {
-  io.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : ensureNewline(escapeOutputBlock(human())));
+  io.stdout(json ? `${escapeJsonForTerminal(JSON.stringify(value, null, 2))}\n` : ensureNewline(escapeOutputBlock(human())));
 }
 
 /**
@@ -36,7 +37,7 @@ export function printResult(io: Io, json: boolean | undefined, value: unknown, h
  */
 export function reportError(io: Io, error: unknown, json: boolean, prefix: string): ExitCode {
   const { code, exit, message } = classifyError(error);
-  if (json) io.stderr(`${JSON.stringify({ error: { code, message } })}\n`);
+  if (json) io.stderr(`${escapeJsonForTerminal(JSON.stringify({ error: { code, message } }))}\n`);
   else io.stderr(`${escapeOutputBlock(`${prefix}: ${error instanceof UsageError ? '' : `${code}: `}${message}`)}\n`);
   if (code === 'UNEXPECTED' && io.env.TRADEWIND_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return exit;

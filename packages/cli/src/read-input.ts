@@ -28,7 +28,35 @@ export const READ_LIMITS = {
   secret: 64 * KiB,
   /** Anything else (e.g. `issue --subject`). */
   other: 16 * MiB,
+  /** All the recognition lists one policy names, together. */
+  recognitionListsTotal: 64 * MiB,
+  /** All the status lists of one command (`--status-list` and `--status-dir`), together. */
+  statusListsTotal: 64 * MiB,
 } as const;
+
+/**
+ * A cap on the bytes several reads of one command take together: a policy may name
+ * many list files, a status folder many lists, and each may be at its own cap.
+ *
+ * @example
+ * ```ts
+ * const budget = new ReadBudget('recognition lists of the policy', READ_LIMITS.recognitionListsTotal);
+ * for (const file of files) lists.push(await readTextInput(file, io, 'recognition list', READ_LIMITS.recognitionList, budget));
+ * ```
+ */
+export class ReadBudget {
+  /** Bytes still allowed. */
+  remaining: number;
+
+  constructor(
+    /** What the reads are, for the error message. */
+    readonly what: string,
+    /** Bytes allowed in all. */
+    readonly total: number,
+  ) {
+    this.remaining = total;
+  }
+}
 
 /** Kept for callers of the first version: the cap of {@link READ_LIMITS}.other. */
 export const MAX_READ_BYTES = READ_LIMITS.other;
@@ -43,8 +71,9 @@ export const MAX_READ_BYTES = READ_LIMITS.other;
  * const backup = await readInput(file, io, { what: 'backup file', maxBytes: READ_LIMITS.backup });
  * ```
  */
-export async function readInput(path: string, io: Io, options: { what: string; maxBytes: number }): Promise<Buffer> {
-  const { what, maxBytes } = options;
+export async function readInput(path: string, io: Io, options: { what: string; maxBytes: number; budget?: ReadBudget }): Promise<Buffer> {
+  const { what, budget } = options;
+  const maxBytes = Math.min(options.maxBytes, budget?.remaining ?? Number.POSITIVE_INFINITY);
   const source = path === '-' ? 'stdin' : path;
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -54,9 +83,11 @@ export async function readInput(path: string, io: Io, options: { what: string; m
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += bytes.byteLength;
       if (size > maxBytes) {
-        throw new UsageError(`${what} ${source} is larger than ${formatBytes(maxBytes)}, the most tradewind reads for it`, {
-          code: 'LIMIT_EXCEEDED',
-        });
+        const message =
+          maxBytes < options.maxBytes && budget
+            ? `${budget.what} together are larger than ${formatBytes(budget.total)}, the most tradewind reads for them (at ${what} ${source})`
+            : `${what} ${source} is larger than ${formatBytes(maxBytes)}, the most tradewind reads for it`;
+        throw new UsageError(message, { code: 'LIMIT_EXCEEDED' });
       }
       chunks.push(bytes);
     }
@@ -69,6 +100,7 @@ export async function readInput(path: string, io: Io, options: { what: string; m
       cause: e,
     });
   }
+  if (budget) budget.remaining -= size;
   return Buffer.concat(chunks, size);
 }
 
@@ -82,8 +114,14 @@ export async function readInput(path: string, io: Io, options: { what: string; m
  * const text = await readTextInput(values.policy, io, 'policy file', READ_LIMITS.policy);
  * ```
  */
-export async function readTextInput(path: string, io: Io, what: string, maxBytes: number = READ_LIMITS.other): Promise<string> {
-  const text = (await readInput(path, io, { what, maxBytes })).toString('utf8');
+export async function readTextInput(
+  path: string,
+  io: Io,
+  what: string,
+  maxBytes: number = READ_LIMITS.other,
+  budget?: ReadBudget,
+): Promise<string> {
+  const text = (await readInput(path, io, { what, maxBytes, ...(budget ? { budget } : {}) })).toString('utf8');
   // A byte-order mark is invisible in editors but breaks JSON.parse and JWS parsing.
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -69,3 +69,26 @@ export function escapeForTerminal(value: string): string {
 export function escapeOutputBlock(text: string): string {
   return escapeControls(text, true);
 }
+
+/**
+ * JSON text (as `JSON.stringify` writes it) made safe to print: `JSON.stringify` already
+ * escapes C0 controls, but leaves DEL, C1 controls, line separators and bidi controls
+ * raw. They can only stand inside strings, where `\uXXXX` means the same character, so
+ * the parsed value is unchanged.
+ *
+ * @example
+ * ```ts
+ * io.stdout(`${escapeJsonForTerminal(JSON.stringify(result, null, 2))}\n`);
+ * ```
+ */
+export function escapeJsonForTerminal(json: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (code < 0x7f || !isTerminalControl(code)) continue;
+    out += `${json.slice(start, i)}\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    start = i + 1;
+  }
+  return start === 0 ? json : out + json.slice(start);
+}

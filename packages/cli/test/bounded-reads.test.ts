@@ -72,6 +72,36 @@ describe('every read the CLI makes is bounded', () => {
     expect(JSON.parse(r.stdout).verified).toBe(false);
   });
 
+  it('many files at their own cap still stop at the total for their kind (policy lists, status lists)', async () => {
+    const listFile = join(dir, 'list-at-cap.jwt');
+    writeFileSync(listFile, Buffer.alloc(READ_LIMITS.recognitionList, 0x61));
+    const count = READ_LIMITS.recognitionListsTotal / READ_LIMITS.recognitionList + 1;
+    const names = Array.from({ length: count }, (_, i) => `list-${i}.jwt`);
+    for (const name of names) symlinkSync(listFile, join(dir, name));
+    const policy = join(dir, 'many-lists.json');
+    writeFileSync(
+      policy,
+      JSON.stringify({ anchors: ['did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'], recognitionLists: names }),
+    );
+    const r = await runMain(['verify', credential, '--policy', policy, '--json']);
+    limitError(r);
+    expect(JSON.parse(r.stderr).error.message).toMatch(/recognition lists of policy .* together are larger than 64 MiB/);
+
+    const statusDir = join(dir, 'many-status-lists');
+    mkdirSync(statusDir);
+    const statusFile = join(dir, 'status-at-cap.jwt');
+    writeFileSync(statusFile, Buffer.alloc(READ_LIMITS.statusList, 0x61));
+    const lists = Array.from({ length: READ_LIMITS.statusListsTotal / READ_LIMITS.statusList + 1 }, (_, i) => ({
+      url: `https://id.gov.tt/status/${i}`,
+      file: String(i),
+    }));
+    for (const l of lists) symlinkSync(statusFile, join(statusDir, l.file));
+    writeFileSync(join(statusDir, 'status-lists.json'), JSON.stringify(lists));
+    const s = await runMain(['verify', credential, '--status-dir', statusDir, '--json']);
+    limitError(s);
+    expect(JSON.parse(s.stderr).error.message).toMatch(/status lists together are larger than 64 MiB/);
+  });
+
   it('stops reading an endless stdin just past the cap', async () => {
     let consumed = 0;
     const chunk = new Uint8Array(64 * 1024).fill(0x41);

@@ -45,6 +45,16 @@ describe('human output escapes control characters from the input', () => {
     expect(r.stdout).toContain('did:example:x\\u001B[2K\\r\\u001B[1A\\u001B[32mVERIFIED\\u202E\\u2066\\u009B2K\\u007F\\u0007');
   });
 
+  it('--json keeps the value but carries bidi, C1 and DEL as \\u escapes', async () => {
+    const issuer = didJwk();
+    const jwt = await vcJwt(issuer, { credentialSubject: { id: `did:example:${ATTACK}`, givenName: 'Asha' } });
+    const r = await runMain(['verify', files.write('escapes-json.jwt', jwt), '--json']);
+    expect(r.code).toBe(0);
+    expectInert(r.stdout);
+    expect(r.stdout).toContain('\\u202E');
+    expect(JSON.parse(r.stdout).subject).toBe(`did:example:${ATTACK}`);
+  });
+
   it('verify: NOT VERIFIED stays the first line when an error message quotes a hostile issuer name', async () => {
     const issuer = didJwk();
     const jwt = await vcJwt(issuer, { issuer: `did:web:evil.example${ATTACK}` });

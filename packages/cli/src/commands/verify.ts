@@ -15,7 +15,7 @@ import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 import { classifyInput } from '../verify/detect-input.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
-import { loadStatusDir, loadStatusLists } from '../verify/status-list-flags.js';
+import { loadStatusDir, loadStatusLists, statusListBudget } from '../verify/status-list-flags.js';
 import { renderSummary } from '../verify/summary.js';
 
 const USAGE = `Usage: tradewind verify <file|-> [options]
@@ -70,8 +70,9 @@ export const verifyCommand: Command = {
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
     const statusGiven = values['status-list'] !== undefined || values['status-dir'] !== undefined;
     if (statusGiven) {
-      const fromDir = values['status-dir'] === undefined ? {} : await loadStatusDir(values['status-dir'], io);
-      const fromFlags = values['status-list'] === undefined ? {} : await loadStatusLists(values['status-list'], io);
+      const budget = statusListBudget();
+      const fromDir = values['status-dir'] === undefined ? {} : await loadStatusDir(values['status-dir'], io, budget);
+      const fromFlags = values['status-list'] === undefined ? {} : await loadStatusLists(values['status-list'], io, budget);
       options.status = { lists: Object.assign(Object.create(null), fromDir, fromFlags) };
     }
     if (values.nonce !== undefined) options.nonce = values.nonce;

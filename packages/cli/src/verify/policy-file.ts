@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { TradewindError } from '@tradewind/core';
 import { parsePolicy, type VerifyOptions } from '@tradewind/verifier';
 import type { Io } from '../io.js';
-import { READ_LIMITS, readTextInput } from '../read-input.js';
+import { READ_LIMITS, ReadBudget, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 /** What a policy file contributes to the verifier's options. */
@@ -24,11 +24,13 @@ export async function loadPolicyFile(path: string, io: Io): Promise<PolicyOption
   const options: PolicyOptions = { policy };
   if (policy.recognitionLists?.length) {
     const base = path === '-' ? process.cwd() : dirname(resolve(path));
-    options.recognitionLists = await Promise.all(
-      policy.recognitionLists.map(async (file) =>
-        (await readTextInput(resolve(base, file), io, 'recognition list', READ_LIMITS.recognitionList)).trim(),
-      ),
-    );
+    // One after the other, under one budget: a policy may name many files.
+    const budget = new ReadBudget(`the recognition lists of policy ${path}`, READ_LIMITS.recognitionListsTotal);
+    const lists: string[] = [];
+    for (const file of policy.recognitionLists) {
+      lists.push((await readTextInput(resolve(base, file), io, 'recognition list', READ_LIMITS.recognitionList, budget)).trim());
+    }
+    options.recognitionLists = lists;
   }
   return options;
 }

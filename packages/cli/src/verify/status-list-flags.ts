@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Io } from '../io.js';
-import { READ_LIMITS, readTextInput } from '../read-input.js';
+import { READ_LIMITS, ReadBudget, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 /** A status list credential, as its URL and the text of a local copy of it. */
@@ -27,14 +27,19 @@ export function parseStatusListFlag(value: string): StatusListFlag {
  * verifier's `status.lists`), so status is checked offline against copies the caller
  * fetched earlier.
  */
-export async function loadStatusLists(values: readonly string[], io: Io): Promise<Record<string, string>> {
+export async function loadStatusLists(values: readonly string[], io: Io, budget = statusListBudget()): Promise<Record<string, string>> {
   const lists: Record<string, string> = Object.create(null);
   for (const value of values) {
     const { url, file } = parseStatusListFlag(value);
     if (Object.hasOwn(lists, url)) throw new UsageError(`--status-list names ${url} more than once`);
-    lists[url] = (await readTextInput(file, io, 'status list file', READ_LIMITS.statusList)).trim();
+    lists[url] = (await readTextInput(file, io, 'status list file', READ_LIMITS.statusList, budget)).trim();
   }
   return lists;
+}
+
+/** The budget all the status lists of one command share (`--status-list` and `--status-dir` together). */
+export function statusListBudget(): ReadBudget {
+  return new ReadBudget('the status lists', READ_LIMITS.statusListsTotal);
 }
 
 /** The manifest `tradewind status publish --out DIR` writes next to the lists. */
@@ -55,7 +60,7 @@ const LIST_FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  * const lists = await loadStatusDir('published/', io);
  * ```
  */
-export async function loadStatusDir(dir: string, io: Io): Promise<Record<string, string>> {
+export async function loadStatusDir(dir: string, io: Io, budget = statusListBudget()): Promise<Record<string, string>> {
   const manifestPath = join(dir, STATUS_MANIFEST);
   const text = await readTextInput(manifestPath, io, 'status list manifest', READ_LIMITS.statusList);
   let manifest: unknown;
@@ -73,7 +78,7 @@ export async function loadStatusDir(dir: string, io: Io): Promise<Record<string,
     if (typeof url !== 'string' || !URL.canParse(url)) throw bad(`entry ${i}: "url" is not an absolute URL`);
     if (typeof file !== 'string' || !LIST_FILE_NAME.test(file)) throw bad(`entry ${i}: "file" is not a file name inside ${dir}`);
     if (Object.hasOwn(lists, url)) throw bad(`${url} is listed more than once`);
-    lists[url] = (await readTextInput(join(dir, file), io, 'status list file', READ_LIMITS.statusList)).trim();
+    lists[url] = (await readTextInput(join(dir, file), io, 'status list file', READ_LIMITS.statusList, budget)).trim();
   }
   return lists;
 }
