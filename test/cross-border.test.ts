@@ -157,6 +157,86 @@ describe('cross-border recognition, end to end', () => {
     expect((await verifier.verifyCredential(current.jwt)).verified).toBe(true);
   });
 
+  it('key rollover of one did:web DID: the rotated key gets a new kid, and each key is held to its own window', async () => {
+    // The registry moves to a new key (and database) under the same DID.
+    const rotated = await openIssuer({ path: join(dir, 'tt-rotated.db'), secret: 't2', kdf });
+    try {
+      const sameDid = (await rotated.createDid({ method: 'web', domain: 'registry.gov.tt' })).did;
+      expect(sameDid).toBe(ttDid);
+      const [oldKey] = await tt.recognitionKeys(ttDid);
+      const [newKey] = await rotated.recognitionKeys(ttDid);
+      expect(newKey?.kid).not.toBe(oldKey?.kid);
+      const retiredAt = new Date(t0.getTime() + 10 * DAY);
+      const regional = await list({
+        sequence: 3,
+        entries: [
+          await ttEntry({ keys: [oldKey], validUntil: retiredAt.toISOString() }),
+          await ttEntry({ keys: [newKey], validFrom: retiredAt.toISOString() }),
+        ],
+      });
+      const verifier = createVerifier({
+        now: new Date(t0.getTime() + 20 * DAY),
+        policy: { anchors: [anchorDid] },
+        recognitionLists: [regional],
+      });
+      const issueOn = async (issuer: Issuer, day: number) => {
+        const at = new Date(t0.getTime() + day * DAY);
+        const [issued] = await issuer.issueMany(
+          [{ type: 'NationalIdCredential', format: 'vc+jwt', status: [], issuer: ttDid, validFrom: at, credentialSubject: { id: holder } }],
+          at,
+        );
+        return (issued as NonNullable<typeof issued>).jwt;
+      };
+      expect((await verifier.verifyCredential(await issueOn(tt, 5))).verified).toBe(true);
+      expect(codes(await verifier.verifyCredential(await issueOn(tt, 15)))).toEqual(['UNTRUSTED_ISSUER']);
+      const current = await verifier.verifyCredential(await issueOn(rotated, 15));
+      expect(current.verified, JSON.stringify(current)).toBe(true);
+      expect(codes(await verifier.verifyCredential(await issueOn(rotated, 5)))).toEqual(['UNTRUSTED_ISSUER']);
+    } finally {
+      await rotated.close();
+    }
+  });
+
+  it("a wallet's per-call trustedIssuers narrows its recognition policy and is never dropped", async () => {
+    const regional = await list({ entries: [await ttEntry()] });
+    const now = new Date(t0.getTime() + 2 * DAY);
+    const policy: RecognitionPolicy = { anchors: [anchorDid] };
+    const issued = await tt.issue({
+      type: 'NationalIdCredential',
+      format: 'vc+jwt',
+      status: [],
+      validFrom: t0,
+      credentialSubject: { id: holder },
+    });
+    const strict = await openWallet({
+      path: join(dir, 'strict-wallet.db'),
+      secret: 'w',
+      kdf,
+      verify: { now, policy, recognitionLists: [regional] },
+    });
+    try {
+      await expect(strict.receive(issued.jwt, { trustedIssuers: [anchorDid] })).rejects.toMatchObject({ code: 'UNTRUSTED_ISSUER' });
+      // An issuer on no list stays refused, even when the call names it.
+      const outsider = await anchor.issue({
+        type: 'NationalIdCredential',
+        format: 'vc+jwt',
+        status: [],
+        validFrom: t0,
+        credentialSubject: { id: holder },
+      });
+      await expect(strict.receive(outsider.jwt, { trustedIssuers: [anchorDid] })).rejects.toMatchObject({ code: 'UNTRUSTED_ISSUER' });
+      await expect(
+        wallet.receive(outsider.jwt, { now, policy, recognitionLists: [regional], trustedIssuers: [anchorDid] }),
+      ).rejects.toMatchObject({
+        code: 'UNTRUSTED_ISSUER',
+      });
+      expect(await strict.count()).toBe(0);
+      expect((await strict.receive(issued.jwt, { trustedIssuers: [ttDid] })).added).toBe(true);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('rollback: a verifier that has seen list 5 refuses list 4', async () => {
     const entries = [await ttEntry()];
     const [four, five] = [await list({ sequence: 4, entries }), await list({ sequence: 5, entries: [] })];

@@ -62,6 +62,49 @@ describe('signing recognition lists', () => {
       expect(r.recognition).toMatchObject({ source: 'list', country: 'TT', assuranceLevel: 'substantial', anchor: caricom.did });
   });
 
+  it('signs a list that revokes a compromised key: verifiers refuse it from then on, whatever the dates', async () => {
+    const caricom = await anchor.createDid();
+    const did = 'did:web:registry.gov.tt';
+    const keys = await registry.recognitionKeys(did);
+    // The verification method id names the key itself (RFC 7638 thumbprint), not a counter.
+    expect(keys[0]?.kid).toMatch(/^did:web:registry\.gov\.tt#[A-Za-z0-9_-]{43}$/);
+    const entry = {
+      id: did,
+      country: 'TT',
+      name: 'Registrar General, Trinidad and Tobago',
+      credentialTypes: ['NationalIdCredential'],
+      assuranceLevel: 'substantial' as const,
+      validUntil: '2026-05-20T00:00:00Z',
+    };
+    const { jwt: credential } = await registry.issue({
+      type: 'NationalIdCredential',
+      format: 'vc+jwt',
+      status: [],
+      validFrom: '2026-05-15T00:00:00Z',
+      credentialSubject: { id: 'did:example:asha' },
+    });
+    const sign = (entries: unknown[]) =>
+      anchor.signRecognitionList({
+        issuer: caricom.did,
+        sequence: 2,
+        nextUpdate: '2026-12-01T00:00:00Z',
+        validFrom: '2026-05-01T00:00:00Z',
+        entries: entries as never,
+      });
+    const retired = await sign([{ ...entry, keys }]);
+    const before = await createVerifier({ now: NOW, policy: { anchors: [caricom.did] }, recognitionLists: [retired] }).verifyCredential(
+      credential,
+    );
+    expect(before.verified, JSON.stringify(before)).toBe(true);
+    for (const revoked of [[{ ...entry, keys, revoked: true }], [{ ...entry, keys: keys.map((k) => ({ ...k, revoked: true })) }]]) {
+      const list = await sign(revoked);
+      const r = await createVerifier({ now: NOW, policy: { anchors: [caricom.did] }, recognitionLists: [list] }).verifyCredential(
+        credential,
+      );
+      expect(r.verified ? [] : r.errors.map((e) => e.code)).toEqual(['UNTRUSTED_ISSUER']);
+    }
+  });
+
   it('refuses to sign a list that verifiers would refuse (INVALID_ARGUMENT)', async () => {
     await anchor.createDid();
     const entry = {

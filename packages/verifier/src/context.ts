@@ -1,4 +1,4 @@
-import { type CredentialFormat, DidKeyResolver, type ResolvedKey, TradewindError } from '@tradewind/core';
+import { type CredentialFormat, checkFetchUrl, DidKeyResolver, type ResolvedKey, TradewindError } from '@tradewind/core';
 import type { CryptoBackend } from './crypto/backend.js';
 import type { RecognitionState } from './recognition/load-lists.js';
 import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
@@ -56,6 +56,8 @@ export interface DecodedStatusList {
   bits: Uint8Array;
   validFrom: Date | undefined;
   validUntil: Date | undefined;
+  /** What its age runs from: validFrom, else the JWT `iat`. */
+  issuedAt: Date | undefined;
 }
 
 /** Builds a context; throws a TypeError for options that are programmer errors. */
@@ -80,18 +82,33 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
   let resolver = base?.resolver;
   if (options.didResolver instanceof DidKeyResolver) resolver = options.didResolver;
   else if (options.didResolver || !resolver) resolver = new DidKeyResolver(options.didResolver ?? {});
+  const recognition = recognitionSetup(options, policy, base?.recognition);
   return {
     backend,
     resolver,
     keys: base && resolver === base.resolver ? base.keys : new WeakMap(),
-    trustedIssuers: options.trustedIssuers ? new Set(options.trustedIssuers) : base?.trustedIssuers,
+    trustedIssuers: narrowed(base?.trustedIssuers, options.trustedIssuers),
     formats: new Set(formats),
     limits,
     skewMs: skew * 1000,
     fixedNow,
-    status: statusContext(options.status, base?.status),
-    recognition: recognitionSetup(options, policy, base?.recognition),
+    // Decoded status lists were judged under the recognition lists in force (their
+    // signers' key windows): another policy starts a cache of its own.
+    status: statusContext(options.status, base?.status, recognition !== base?.recognition),
+    recognition,
   };
+}
+
+/**
+ * Trusted issuers only ever narrow: a per-call set is intersected with the verifier's,
+ * never substituted for it, and (see checkCredential) applied on top of any policy.
+ */
+function narrowed(current: Set<string> | undefined, extra: Iterable<string> | undefined): Set<string> | undefined {
+  if (extra === undefined) return current;
+  const set = new Set(extra);
+  if (current === undefined) return set;
+  for (const issuer of set) if (!current.has(issuer)) set.delete(issuer);
+  return set;
 }
 
 /** A policy's formats and status rules as plain options; explicit options win. */
@@ -101,8 +118,12 @@ function withPolicy(options: VerifyOptions, policy: RecognitionPolicy): VerifyOp
   if (policy.status?.maxAgeSeconds !== undefined && status.maxAgeSeconds === undefined) status.maxAgeSeconds = policy.status.maxAgeSeconds;
   const merged: VerifyOptions = { ...options, status };
   if (policy.formats && !options.formats) merged.formats = policy.formats;
-  // Without anchors, a policy is the foundation's plain list of trusted issuers.
-  if (!policy.anchors && policy.trustedIssuers) merged.trustedIssuers = [...(options.trustedIssuers ?? []), ...policy.trustedIssuers];
+  // Without anchors, a policy is the foundation's plain list of trusted issuers; the
+  // option of that name narrows it.
+  if (!policy.anchors && policy.trustedIssuers) {
+    const narrowing = options.trustedIssuers === undefined ? undefined : new Set(options.trustedIssuers);
+    merged.trustedIssuers = narrowing ? policy.trustedIssuers.filter((i) => narrowing.has(i)) : policy.trustedIssuers;
+  }
   return merged;
 }
 
@@ -115,18 +136,21 @@ function recognitionSetup(
     if (options.recognitionLists?.length) throw new TypeError('recognitionLists need a policy that names its anchors');
     return policy ? undefined : base;
   }
-  const trusted = [...(policy.trustedIssuers ?? []), ...(options.trustedIssuers ?? [])];
   return {
-    policy: trusted.length > 0 ? { ...policy, trustedIssuers: trusted } : policy,
+    policy,
     sources: options.recognitionLists ?? [],
     seen: options.seenSequences ?? {},
   };
 }
 
-function statusContext(options: StatusOptions | undefined, base: StatusContext | undefined): StatusContext {
-  const cache = base?.cache ?? new Map();
-  if (!options) return base ?? { provider: undefined, onUnavailable: 'reject', maxAgeMs: undefined, maxListBytes: 2 * 1024 * 1024, cache };
-  const { lists, provider } = options;
+function statusContext(options: StatusOptions | undefined, base: StatusContext | undefined, freshCache: boolean): StatusContext {
+  const cache = base && !freshCache ? base.cache : new Map();
+  if (!options) {
+    if (base) return base.cache === cache ? base : { ...base, cache };
+    return { provider: undefined, onUnavailable: 'reject', maxAgeMs: undefined, maxListBytes: 2 * 1024 * 1024, cache };
+  }
+  const { lists } = options;
+  const provider = options.provider && (options.allowInsecureUrls === true ? options.provider : guardedProvider(options.provider));
   if (options.onUnavailable !== undefined && options.onUnavailable !== 'reject' && options.onUnavailable !== 'warn') {
     throw new TypeError("status.onUnavailable must be 'reject' or 'warn'");
   }
@@ -145,6 +169,21 @@ function statusContext(options: StatusOptions | undefined, base: StatusContext |
     maxAgeMs: maxAge === undefined ? base?.maxAgeMs : maxAge * 1000,
     maxListBytes: options.maxListBytes ?? base?.maxListBytes ?? 2 * 1024 * 1024,
     cache,
+  };
+}
+
+/**
+ * A caller's provider (often a fetcher) sees only public https URLs without dot
+ * segments: the rule did:web follows (core's checkFetchUrl). A credential names its status list URL, so without it an
+ * attacker could make a verifier fetch from its own intranet. Lists given in memory
+ * (`lists`) are looked up by exact URL and need no filter.
+ */
+function guardedProvider(provider: StatusListProvider): StatusListProvider {
+  return {
+    get(url) {
+      checkFetchUrl(url, { code: 'STATUS_UNAVAILABLE' });
+      return provider.get(url);
+    },
   };
 }
 

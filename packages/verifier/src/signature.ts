@@ -35,6 +35,18 @@ export async function verifySignature(
   parallel: boolean,
   resolver = ctx.resolver,
 ): Promise<string> {
+  return (await verifySigningKey(ctx, parsed, did, relationship, parallel, resolver)).id;
+}
+
+/** {@link verifySignature}, returning the key that verified (its material identifies it). */
+export async function verifySigningKey(
+  ctx: VerifyContext,
+  parsed: ParsedJws,
+  did: string,
+  relationship: VerificationRelationship,
+  parallel: boolean,
+  resolver = ctx.resolver,
+): Promise<ResolvedKey> {
   const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
   // Before any key is looked up, and the same for every crypto backend: platform
   // verifiers accept high-S ECDSA, and not all of them check Ed25519's S < L.
@@ -54,17 +66,20 @@ export async function verifySignature(
     }
   } else {
     const key = await resolver.keyFor(did, kid, relationship);
-    if (key.jwk.crv !== crv) {
+    // Keys a recognition list carries may share a kid (a rotated key that kept its
+    // predecessor's id): try each; the caller judges the one that verified by its material.
+    const keys = await resolver.keysFor(did, relationship);
+    candidates = (keys.length === 1 ? [key] : keys.filter((k) => k.id === key.id)).filter((k) => k.jwk.crv === crv);
+    if (candidates.length === 0) {
       fail('SIGNATURE_INVALID', `${key.id} is a ${key.jwk.crv} key and cannot verify ${alg}`, '/header/alg');
     }
-    candidates = [key];
   }
   for (const candidate of candidates) {
     const key = await importedKey(ctx, candidate);
     const ok = parallel
       ? await ctx.backend.verifyInParallel(alg, key, parsed.signingInput, parsed.signature)
       : await ctx.backend.verify(alg, key, parsed.signingInput, parsed.signature);
-    if (ok) return candidate.id;
+    if (ok) return candidate;
   }
   return fail('SIGNATURE_INVALID', `signature does not verify with ${kid ?? `any ${crv} key of ${did}`}`, '/signature');
 }

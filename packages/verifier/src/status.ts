@@ -1,5 +1,4 @@
 import {
-  asArray,
   getStatusBit,
   isJsonObject,
   type JsonObject,
@@ -11,6 +10,7 @@ import {
 } from '@tradewind/core';
 import { type DecodedStatusList, fail, nowOf, type VerifyContext } from './context.js';
 import type { CredentialVerificationResult, StatusListSource } from './types.js';
+import { parseNumericDate } from './validity.js';
 
 /** Verifies a status list credential (no status check of its own): supplied by the caller. */
 export type ListVerifier = (source: StatusListSource) => Promise<CredentialVerificationResult>;
@@ -26,10 +26,36 @@ const ENTRY_TYPES = new Set(['BitstringStatusListEntry', 'StatusList2021Entry'])
 const LIST_TYPES = new Set(['BitstringStatusListCredential', 'StatusList2021Credential']);
 
 /**
+ * When status is required (by the policy or a list entry): fails unless the credential
+ * carries at least one status entry — `credentialStatus` missing or `[]` is
+ * STATUS_UNAVAILABLE, `null` or a non-object entry MALFORMED. Whether an entry can be
+ * checked is decided by {@link checkStatus}.
+ */
+export function requireStatusEntries(credentialStatus: unknown, path: string): void {
+  if (credentialStatus === undefined || (Array.isArray(credentialStatus) && credentialStatus.length === 0)) {
+    fail('STATUS_UNAVAILABLE', 'the recognition policy requires a credential status entry and this credential has none', path);
+  }
+  statusEntries(credentialStatus, path);
+}
+
+/** The entries of `credentialStatus`: one object or an array of objects; anything else is MALFORMED. */
+function statusEntries(credentialStatus: unknown, path: string): Array<{ entry: JsonObject; path: string }> {
+  if (isJsonObject(credentialStatus)) return [{ entry: credentialStatus, path: '/credentialStatus' }];
+  if (!Array.isArray(credentialStatus)) return fail('MALFORMED', 'credentialStatus is neither an object nor an array of objects', path);
+  return credentialStatus.map((entry, i) => {
+    if (!isJsonObject(entry)) return fail('MALFORMED', 'credentialStatus entry is not an object', `${path}/${i}`);
+    return { entry, path: `/credentialStatus/${i}` };
+  });
+}
+
+/**
  * Checks every `credentialStatus` entry of a verified credential against its status
  * list (https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm). Returns the
  * problems: REVOKED and SUSPENDED always as errors; an unavailable or stale list as an
  * error or a warning, as the caller chose. Decoded lists are cached by URL and content.
+ * When status is `required`, a credential none of whose entries this verifier can check
+ * (unsupported type or purpose) fails with STATUS_UNAVAILABLE, even when unavailable
+ * lists only warn.
  */
 export async function checkStatus(
   ctx: VerifyContext,
@@ -37,14 +63,23 @@ export async function checkStatus(
   issuer: string,
   verifyList: ListVerifier,
   maxAgeMs: number | undefined = ctx.status.maxAgeMs,
+  required = false,
 ): Promise<{ errors: VerificationIssue[]; warnings: VerificationIssue[] }> {
   const errors: VerificationIssue[] = [];
   const warnings: VerificationIssue[] = [];
-  const entries = asArray(credential.credentialStatus);
-  for (const [i, entry] of entries.entries()) {
-    const path = Array.isArray(credential.credentialStatus) ? `/credentialStatus/${i}` : '/credentialStatus';
+  let entries: Array<{ entry: JsonObject; path: string }>;
+  try {
+    entries = statusEntries(credential.credentialStatus, '/credentialStatus');
+  } catch (e) {
+    if (!(e instanceof TradewindError)) throw e;
+    return { errors: [e.toIssue()], warnings };
+  }
+  let checkable = 0;
+  for (const { entry, path } of entries) {
     try {
-      const problem = await checkEntry(ctx, entry, issuer, verifyList, path, maxAgeMs);
+      const problem = await checkEntry(ctx, entry, issuer, verifyList, path, maxAgeMs, () => {
+        checkable++;
+      });
       if (problem) errors.push(problem);
     } catch (e) {
       if (!(e instanceof TradewindError)) throw e;
@@ -54,18 +89,25 @@ export async function checkStatus(
       else errors.push(issue);
     }
   }
+  if (required && checkable === 0 && !errors.some((e) => e.code === 'MALFORMED')) {
+    errors.push({
+      code: 'STATUS_UNAVAILABLE',
+      message: 'status is required and no credentialStatus entry is of a type and purpose this verifier can check',
+      path: '/credentialStatus',
+    });
+  }
   return { errors, warnings };
 }
 
 async function checkEntry(
   ctx: VerifyContext,
-  entry: unknown,
+  entry: JsonObject,
   issuer: string,
   verifyList: ListVerifier,
   path: string,
   maxAgeMs: number | undefined,
+  onCheckable: () => void,
 ): Promise<VerificationIssue | undefined> {
-  if (!isJsonObject(entry)) return fail('MALFORMED', 'credentialStatus entry is not an object', path);
   if (!ENTRY_TYPES.has(entry.type as string)) {
     return fail('STATUS_UNAVAILABLE', `status type ${String(entry.type)} is not supported`, `${path}/type`);
   }
@@ -84,6 +126,7 @@ async function checkEntry(
   if (purpose !== 'revocation' && purpose !== 'suspension') {
     return fail('STATUS_UNAVAILABLE', `status purpose ${purpose} is not supported`, `${path}/statusPurpose`);
   }
+  onCheckable();
   const list = await loadList(ctx, url, issuer, verifyList, path);
   if (list.purpose !== purpose) {
     return fail('STATUS_UNAVAILABLE', `status list ${url} is for ${list.purpose}, not ${purpose}`, `${path}/statusPurpose`);
@@ -168,16 +211,25 @@ async function decodeList(
     bits,
     validFrom: result.validFrom,
     validUntil: result.validUntil,
+    issuedAt: result.validFrom ?? parseNumericDate(result.payload.iat, '/payload/iat'),
   };
 }
 
-/** A list past its validUntil, or older than the caller's maximum age, is stale. */
+/**
+ * A list past its validUntil, or older than the caller's maximum age, is stale. Its age
+ * runs from its validFrom, else its JWT `iat`; a list with neither has an unknown age,
+ * which no maximum age accepts.
+ */
 function checkFreshness(ctx: VerifyContext, list: DecodedStatusList, url: string, path: string, maxAge: number | undefined): void {
   const now = nowOf(ctx);
   if (list.validUntil && now - ctx.skewMs > list.validUntil.getTime()) {
     fail('STATUS_UNAVAILABLE', `status list ${url} expired at ${list.validUntil.toISOString()}`, path);
   }
-  if (maxAge !== undefined && list.validFrom && now - list.validFrom.getTime() > maxAge) {
+  if (maxAge === undefined) return;
+  if (list.issuedAt === undefined) {
+    fail('STATUS_UNAVAILABLE', `status list ${url} has no validFrom or iat, so its age is unknown (maximum ${maxAge / 1000} s)`, path);
+  }
+  if (now - list.issuedAt.getTime() > maxAge) {
     fail('STATUS_UNAVAILABLE', `status list ${url} is older than the allowed ${maxAge / 1000} s`, path);
   }
 }

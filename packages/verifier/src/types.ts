@@ -38,14 +38,24 @@ export interface StatusListProvider {
 export interface StatusOptions {
   /** Status list credentials by URL (in memory, e.g. read from files). Consulted first. */
   lists?: Record<string, StatusListSource> | Map<string, StatusListSource>;
-  /** A source for lists not in `lists` (cache, files, or a fetcher of the caller's). */
+  /**
+   * A source for lists not in `lists` (cache, files, or a fetcher of the caller's). It
+   * is only asked for `https:` URLs whose host is public (not loopback, private,
+   * link-local or special-use, in any spelling) and whose path has no `.` or `..`
+   * segment: the did:web rule. Other URLs are STATUS_UNAVAILABLE without asking it.
+   */
   provider?: StatusListProvider;
+  /** Let `http:` and loopback or private status list URLs reach `provider`. Off by default; for tests and closed networks. */
+  allowInsecureUrls?: boolean;
   /**
    * What an unavailable, unverifiable or stale status list means: `reject` (default)
    * fails verification with STATUS_UNAVAILABLE; `warn` verifies and adds a warning.
    */
   onUnavailable?: 'reject' | 'warn';
-  /** Oldest acceptable status list, by its validFrom, in seconds. Default: no limit beyond validUntil. */
+  /**
+   * Oldest acceptable status list, in seconds, by its validFrom (else its JWT `iat`; a
+   * list with neither fails as STATUS_UNAVAILABLE). Default: no limit beyond validUntil.
+   */
   maxAgeSeconds?: number;
   /** Largest decompressed status list, in bytes. Default 2 MiB (16 Mi entries). */
   maxListBytes?: number;
@@ -60,6 +70,9 @@ export interface VerifyOptions {
   /**
    * Issuer DIDs accepted. When given, a credential from any other issuer is rejected
    * with `UNTRUSTED_ISSUER`; when absent, any issuer whose signature checks is accepted.
+   * It only ever narrows: with a recognition policy the issuer must be in this set and
+   * be recognised by the policy; per call (on a verifier, or a wallet's `receive`) it
+   * is intersected with the verifier's own set.
    */
   trustedIssuers?: Iterable<string>;
   /** Formats accepted. Default: all supported formats. */
@@ -75,7 +88,7 @@ export interface VerifyOptions {
   /**
    * A recognition policy (see `parsePolicy`): whose recognition lists count, what is
    * accepted from the issuers they name, local trusted issuers, staleness and status
-   * rules. Its `trustedIssuers` add to the option of that name.
+   * rules. The option `trustedIssuers` narrows what it accepts, never widens it.
    */
   policy?: RecognitionPolicy;
   /** Signed recognition lists (compact `vc+jwt` or JSON), verified once against the policy's anchors. */

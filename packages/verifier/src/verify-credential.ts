@@ -1,14 +1,15 @@
-import { parseCompactJws, type VerificationIssue } from '@tradewind/core';
+import { jwkThumbprint, parseCompactJws, type ResolvedKey, type VerificationIssue } from '@tradewind/core';
 import { fail, listContext, nowOf, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
 import { decodeVcJwt } from './formats/vc-jwt.js';
 import { subjectIdOf } from './formats/vcdm.js';
 import { toCompactJws, toIssue } from './input.js';
+import { checkIssuedInPast, claimedIssuanceTime } from './issuance-time.js';
 import { loadRecognitionLists, type RecognitionState } from './recognition/load-lists.js';
-import { admitIssuer, type RecognitionOutcome, recognize } from './recognition/recognize.js';
-import { checkAlgorithm, verifySignature } from './signature.js';
-import { checkStatus } from './status.js';
+import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from './recognition/recognize.js';
+import { checkAlgorithm, verifySigningKey } from './signature.js';
+import { checkStatus, requireStatusEntries } from './status.js';
 import type { CredentialVerificationResult, StatusListSource } from './types.js';
 import { checkWindow } from './validity.js';
 
@@ -23,6 +24,11 @@ export interface CheckOptions {
   window?: boolean;
   /** Apply the recognition policy (off for the lists and status lists it relies on). Default true. */
   recognition?: boolean;
+  /**
+   * For a status list: the recognition lists whose key rules its signer must meet (a
+   * revoked key, or one outside its window, cannot publish status).
+   */
+  statusListSigner?: RecognitionState;
 }
 
 /**
@@ -47,27 +53,34 @@ export async function checkCredential(
     const decoded: DecodedCredential = kind === 'jwt_vc' ? decodeJwtVc(parsed) : decodeVcJwt(parsed);
     const issuerPath = kind === 'jwt_vc' ? '/payload/iss' : '/payload/issuer';
 
-    const recognition = ctx.recognition && options.recognition !== false ? await recognitionState(ctx) : undefined;
-    if (recognition) admitIssuer(recognition, decoded.issuer, issuerPath);
-    else if (ctx.trustedIssuers && !ctx.trustedIssuers.has(decoded.issuer)) {
+    // A per-call or verifier-wide trustedIssuers is a filter: it narrows what the
+    // recognition policy accepts and never stands in for it.
+    if (ctx.trustedIssuers && !ctx.trustedIssuers.has(decoded.issuer)) {
       fail('UNTRUSTED_ISSUER', `issuer ${decoded.issuer} is not trusted`, issuerPath);
     }
-    const keyId = await verifySignature(ctx, parsed, decoded.issuer, 'assertionMethod', parallel, recognition?.resolver);
+    const recognition = ctx.recognition && options.recognition !== false ? await recognitionState(ctx) : undefined;
+    if (recognition) admitIssuer(recognition, decoded.issuer, issuerPath);
+    const rules = recognition ?? options.statusListSigner;
+    const key = await verifySigningKey(ctx, parsed, decoded.issuer, 'assertionMethod', parallel, rules?.resolver ?? ctx.resolver);
+    const keyId = key.id;
     const base = kind === 'jwt_vc' ? '/payload/vc' : '/payload';
+    const now = nowOf(ctx);
+    const claimedAt = claimedIssuanceTime(parsed.payload, decoded.validFrom, '/payload');
     if (options.window !== false) {
       checkWindow(ctx, decoded.validFrom, decoded.validUntil, 'credential', [`${base}/validFrom`, `${base}/validUntil`]);
+      checkIssuedInPast(claimedAt, now, ctx.skewMs, 'credential', '/payload/iat');
+    }
+    // Key windows judge the issuance time; without any claimed time, now.
+    const issuedAt = claimedAt ?? now;
+    const thumbprint = rules && needsThumbprint(rules, decoded.issuer) ? await thumbprintOf(key) : undefined;
+    if (options.statusListSigner) {
+      admitStatusListSigner(options.statusListSigner, decoded.issuer, keyId, thumbprint, issuedAt, ctx.skewMs);
     }
     let outcome: RecognitionOutcome | undefined;
     if (recognition) {
-      const now = nowOf(ctx);
-      const issuedAt = issuanceTime(parsed.payload, decoded) ?? now;
-      outcome = recognize(recognition, decoded.credential, decoded.issuer, kind, keyId, issuedAt, now, ctx.skewMs);
-      if (outcome.statusRequired && decoded.credential.credentialStatus === undefined) {
-        fail(
-          'STATUS_UNAVAILABLE',
-          'the recognition policy requires a credential status entry and this credential has none',
-          `${base}/credentialStatus`,
-        );
+      outcome = recognize(recognition, decoded.credential, decoded.issuer, kind, keyId, thumbprint, issuedAt, now, ctx.skewMs);
+      if (outcome.statusRequired && options.status !== false) {
+        requireStatusEntries(decoded.credential.credentialStatus, `${base}/credentialStatus`);
       }
     }
 
@@ -75,14 +88,21 @@ export async function checkCredential(
     const warnings: VerificationIssue[] = [...(outcome?.warnings ?? [])];
     if (options.status !== false && decoded.credential.credentialStatus !== undefined) {
       // Status lists are signed by the credential's issuer: the keys a recognition list
-      // carries for it (did:web) verify them too.
+      // carries for it (did:web) verify them too, under the same key rules.
       const statusListContext = listContext(ctx, recognition?.resolver);
       const status = await checkStatus(
         ctx,
         decoded.credential,
         decoded.issuer,
-        (list: StatusListSource) => checkCredential(statusListContext, list, { parallel, status: false, recognition: false }),
+        (list: StatusListSource) =>
+          checkCredential(statusListContext, list, {
+            parallel,
+            status: false,
+            recognition: false,
+            ...(recognition ? { statusListSigner: recognition } : {}),
+          }),
         outcome?.statusMaxAgeMs,
+        outcome?.statusRequired === true,
       );
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
       for (const issue of status.warnings) warnings.push(prefixed(issue, `${path}${base}`));
@@ -114,20 +134,32 @@ export async function checkCredential(
 export function recognitionState(ctx: VerifyContext): Promise<RecognitionState> {
   const setup = ctx.recognition;
   if (!setup) throw new Error('no recognition policy in this context');
-  setup.state ??= loadRecognitionLists(setup.policy, setup.sources, setup.seen, ctx.resolver, (list) =>
-    checkCredential(listContext(ctx), list, {
-      status: false,
-      window: false,
-      recognition: false,
-    }),
+  setup.state ??= loadRecognitionLists(
+    setup.policy,
+    setup.sources,
+    setup.seen,
+    ctx.resolver,
+    (list) =>
+      checkCredential(listContext(ctx), list, {
+        status: false,
+        window: false,
+        recognition: false,
+      }),
+    nowOf(ctx),
+    ctx.skewMs,
   );
   return setup.state;
 }
 
-/** When the credential was issued, for recognition windows: iat, else the start of its validity. */
-function issuanceTime(payload: Record<string, unknown>, decoded: DecodedCredential): number | undefined {
-  if (typeof payload.iat === 'number' && Number.isFinite(payload.iat)) return payload.iat * 1000;
-  return decoded.validFrom?.getTime();
+// Thumbprints of resolved keys, computed once per key object (resolvers cache those).
+const thumbprints = new WeakMap<ResolvedKey, Promise<string>>();
+function thumbprintOf(key: ResolvedKey): Promise<string> {
+  let t = thumbprints.get(key);
+  if (!t) {
+    t = jwkThumbprint(key.jwk);
+    thumbprints.set(key, t);
+  }
+  return t;
 }
 
 function prefixed(issue: VerificationIssue, prefix: string): VerificationIssue {

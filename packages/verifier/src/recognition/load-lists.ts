@@ -1,11 +1,13 @@
 import {
   type DIDDocument,
   type DidKeyResolver,
+  jwkThumbprint,
   parseRecognitionList,
   type RecognitionEntry,
   TradewindError,
   type VerificationIssue,
 } from '@tradewind/core';
+import { claimedIssuanceTime } from '../issuance-time.js';
 import type { CredentialVerificationResult, StatusListSource } from '../types.js';
 import type { RecognitionPolicy } from './policy.js';
 
@@ -19,13 +21,32 @@ export interface LoadedList {
   entries: RecognitionEntry[];
 }
 
+/**
+ * One entry of a list in use: a key period of an issuer. `keys` holds the RFC 7638
+ * thumbprints of the keys it lists (undefined: the DID's own key, as for did:key), so
+ * that the period binds the key material, never just a kid.
+ */
+export interface KeyPeriod {
+  entry: RecognitionEntry;
+  list: LoadedList;
+  keys: Set<string> | undefined;
+  /** The entry's window in ms since the epoch (unbounded when absent). */
+  from: number;
+  until: number;
+}
+
 export interface RecognitionState {
   policy: RecognitionPolicy;
   /** Lists in use: the highest sequence of each anchor. */
   lists: LoadedList[];
   /** Why other lists were refused (TRUST_LIST_INVALID). */
   problems: VerificationIssue[];
-  byIssuer: Map<string, Array<{ entry: RecognitionEntry; list: LoadedList }>>;
+  /** Key periods per issuer DID, revoked entries left out. */
+  byIssuer: Map<string, KeyPeriod[]>;
+  /** Thumbprints of keys an accepted list marks `revoked`: they never verify anything again. */
+  revokedKeys: Set<string>;
+  /** DIDs whose own key (no listed keys, e.g. did:key) an accepted list marks `revoked`. */
+  revokedDids: Set<string>;
   /** Resolves issuers, with the keys the lists carry for DIDs that do not resolve offline. */
   resolver: DidKeyResolver;
   /** Highest sequence accepted per anchor: persist it and pass it back as `seenSequences`. */
@@ -33,6 +54,7 @@ export interface RecognitionState {
 }
 
 const SELF_RESOLVING = /^did:(key|jwk):/;
+type VerificationMethod = NonNullable<DIDDocument['verificationMethod']>[number];
 
 /**
  * Verifies each recognition list once, up front: signed by an accepted anchor, a
@@ -46,6 +68,8 @@ export async function loadRecognitionLists(
   seenSequences: Readonly<Record<string, number>>,
   resolver: DidKeyResolver,
   verifyList: (source: StatusListSource) => Promise<CredentialVerificationResult>,
+  now: number,
+  skewMs: number,
 ): Promise<RecognitionState> {
   const anchors = new Set(policy.anchors ?? []);
   const problems: VerificationIssue[] = [];
@@ -53,7 +77,7 @@ export async function loadRecognitionLists(
   for (const [i, source] of sources.entries()) {
     const path = `/recognitionLists/${i}`;
     try {
-      const list = await loadOne(source, anchors, verifyList);
+      const list = await loadOne(source, anchors, verifyList, now, skewMs);
       const seen = seenSequences[list.anchor];
       if (seen !== undefined && list.sequence < seen) {
         throw new TradewindError(
@@ -81,14 +105,33 @@ export async function loadRecognitionLists(
     }
   }
   const lists = [...best.values()];
-  const byIssuer = new Map<string, Array<{ entry: RecognitionEntry; list: LoadedList }>>();
+  const byIssuer = new Map<string, KeyPeriod[]>();
+  const revokedKeys = new Set<string>();
+  const revokedDids = new Set<string>();
   const keysByDid = new Map<string, DIDDocument>();
   for (const list of lists) {
     for (const entry of list.entries) {
+      let keys: Set<string> | undefined;
+      if (entry.keys) {
+        keys = new Set();
+        for (const key of entry.keys) {
+          const thumbprint = await jwkThumbprint(key);
+          if (entry.revoked === true || key.revoked === true) revokedKeys.add(thumbprint);
+          else keys.add(thumbprint);
+        }
+        if (!SELF_RESOLVING.test(entry.id)) addKeys(keysByDid, entry);
+      } else if (entry.revoked === true) revokedDids.add(entry.id);
+      if (entry.revoked === true) continue;
+      const period: KeyPeriod = {
+        entry,
+        list,
+        keys,
+        from: entry.validFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(entry.validFrom),
+        until: entry.validUntil === undefined ? Number.POSITIVE_INFINITY : Date.parse(entry.validUntil),
+      };
       const found = byIssuer.get(entry.id) ?? [];
-      found.push({ entry, list });
+      found.push(period);
       byIssuer.set(entry.id, found);
-      if (entry.keys && !SELF_RESOLVING.test(entry.id)) addKeys(keysByDid, entry);
     }
   }
   const sequences = { ...seenSequences };
@@ -98,6 +141,8 @@ export async function loadRecognitionLists(
     lists,
     problems,
     byIssuer,
+    revokedKeys,
+    revokedDids,
     resolver: keysByDid.size > 0 ? resolver.withDocuments(keysByDid.values()) : resolver,
     sequences,
   };
@@ -107,6 +152,8 @@ async function loadOne(
   source: StatusListSource,
   anchors: Set<string>,
   verifyList: (source: StatusListSource) => Promise<CredentialVerificationResult>,
+  now: number,
+  skewMs: number,
 ): Promise<LoadedList> {
   const result = await verifyList(source);
   if (!result.verified) {
@@ -120,6 +167,16 @@ async function loadOne(
   if (!anchors.has(result.issuer)) {
     throw new TradewindError('TRUST_LIST_INVALID', `recognition list is signed by ${result.issuer}, which is not an accepted anchor`);
   }
+  // A list is applied from its validFrom on (and from its claimed issuance time: iat
+  // too). One dated later than now plus the skew is refused and supersedes nothing.
+  const startsAt = claimedIssuanceTime(result.payload, result.validFrom, '/payload');
+  if (startsAt !== undefined && startsAt > now + skewMs) {
+    throw new TradewindError(
+      'TRUST_LIST_INVALID',
+      `recognition list of ${result.issuer} is not valid before ${new Date(startsAt).toISOString()}`,
+      { path: '/payload/validFrom' },
+    );
+  }
   const subject = parseRecognitionList(result.credential);
   return {
     anchor: result.issuer,
@@ -131,15 +188,24 @@ async function loadOne(
   };
 }
 
+/**
+ * The DID document a verifier uses for an issuer whose keys the lists carry. Methods
+ * are embedded in assertionMethod rather than referenced by id: when a rotated key
+ * kept its predecessor's kid, both keys stay (same id, different material) and the
+ * signature decides which one signed; the key periods then judge that key.
+ */
 function addKeys(docs: Map<string, DIDDocument>, entry: RecognitionEntry): void {
   const did = entry.id;
-  const doc = docs.get(did) ?? { id: did, verificationMethod: [], assertionMethod: [] };
+  const doc = docs.get(did) ?? { id: did, assertionMethod: [] };
+  const methods = doc.assertionMethod as VerificationMethod[];
   for (const key of entry.keys ?? []) {
     const id = key.kid.startsWith('#') ? did + key.kid : key.kid;
-    if (!id.startsWith(`${did}#`) || doc.verificationMethod?.some((vm) => vm.id === id)) continue;
-    const { kid: _kid, ...jwk } = key;
-    doc.verificationMethod?.push({ id, type: 'JsonWebKey2020', controller: did, publicKeyJwk: jwk as never });
-    doc.assertionMethod?.push(id);
+    if (!id.startsWith(`${did}#`)) continue;
+    const jwk = key.kty === 'EC' ? { kty: key.kty, crv: key.crv, x: key.x, y: key.y } : { kty: key.kty, crv: key.crv, x: key.x };
+    const known = methods.some(
+      (vm) => vm.id === id && vm.publicKeyJwk?.crv === jwk.crv && vm.publicKeyJwk?.x === jwk.x && vm.publicKeyJwk?.y === jwk.y,
+    );
+    if (!known) methods.push({ id, type: 'JsonWebKey2020', controller: did, publicKeyJwk: jwk as never });
   }
   docs.set(did, doc);
 }

@@ -16,7 +16,11 @@ export interface AcceptRule {
  * list may be. The JSON Schema is packages/verifier/schemas/recognition-policy.schema.json.
  */
 export interface RecognitionPolicy {
-  /** Issuers trusted locally, whatever the lists say (recognised without country or assurance). */
+  /**
+   * Issuers trusted locally, whatever the lists say (recognised without country or
+   * assurance), except that a key a list marks `revoked` never verifies. The verifier's
+   * `trustedIssuers` option narrows this set like everything else.
+   */
   trustedIssuers?: string[];
   /** DIDs of the trust anchors whose signed recognition lists count. */
   anchors?: string[];
@@ -30,9 +34,12 @@ export interface RecognitionPolicy {
   onStaleRecognitionList?: 'reject' | 'warn';
   /** Credential status rules. */
   status?: {
-    /** Reject a recognised credential that carries no status entry. Default false. */
+    /**
+     * Reject a recognised credential without a status entry this verifier can check
+     * (missing, `[]`, `null`, or only unsupported entries). Default false.
+     */
     required?: boolean;
-    /** Oldest acceptable status list, in seconds (by its validFrom). */
+    /** Oldest acceptable status list, in seconds (by its validFrom, else its `iat`; unknown age fails). */
     maxAgeSeconds?: number;
     /** An unavailable or stale status list: `reject` (default) or `warn`. */
     onUnavailable?: 'reject' | 'warn';

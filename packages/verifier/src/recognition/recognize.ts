@@ -7,7 +7,7 @@ import {
   type VerificationIssue,
 } from '@tradewind/core';
 import { fail } from '../context.js';
-import type { LoadedList, RecognitionState } from './load-lists.js';
+import type { KeyPeriod, LoadedList, RecognitionState } from './load-lists.js';
 
 /** Where a verified credential's issuer is recognised from, as the result reports it. */
 export interface Recognition {
@@ -33,6 +33,7 @@ export interface RecognitionOutcome {
  * with UNTRUSTED_ISSUER, or with the list problems that may explain why it is missing.
  */
 export function admitIssuer(state: RecognitionState, issuer: string, path: string): void {
+  if (state.revokedDids.has(issuer)) fail('UNTRUSTED_ISSUER', `the key of ${issuer} is revoked by a recognition list`, path);
   if (state.policy.trustedIssuers?.includes(issuer) || state.byIssuer.has(issuer)) return;
   const listProblem = state.problems.find((p) => p.code === 'TRUST_LIST_INVALID');
   if (listProblem && state.lists.length === 0)
@@ -41,9 +42,76 @@ export function admitIssuer(state: RecognitionState, issuer: string, path: strin
 }
 
 /**
+ * Whether judging a signature by these lists needs the signing key's thumbprint: when
+ * some list revokes keys, or lists keys for this issuer. Did:key issuers on lists that
+ * revoke nothing skip the hashing.
+ */
+export function needsThumbprint(state: RecognitionState, issuer: string): boolean {
+  return state.revokedKeys.size > 0 || (state.byIssuer.get(issuer)?.some((p) => p.keys !== undefined) ?? false);
+}
+
+/** A key a list marks `revoked` (by thumbprint, or a DID's own key) fails, whatever the dates. */
+function refuseRevoked(state: RecognitionState, issuer: string, keyId: string, thumbprint: string | undefined): void {
+  if (state.revokedDids.has(issuer)) fail('UNTRUSTED_ISSUER', `the key of ${issuer} is revoked by a recognition list`, '/header/kid');
+  if (thumbprint !== undefined && state.revokedKeys.has(thumbprint)) {
+    fail('UNTRUSTED_ISSUER', `key ${keyId} (JWK thumbprint ${thumbprint}) is revoked by a recognition list`, '/header/kid');
+  }
+}
+
+/**
+ * The signing key, identified by its material, against the lists: a revoked key fails
+ * whatever the dates; otherwise the key periods that list this key (or, without listed
+ * keys, the DID's own key) and whose window holds the issuance time. Fails with
+ * UNTRUSTED_ISSUER when there is none. Applies to credentials and status lists alike.
+ */
+export function keyPeriodsAt(
+  state: RecognitionState,
+  issuer: string,
+  keyId: string,
+  thumbprint: string | undefined,
+  issuedAt: number,
+  skewMs: number,
+  what: string,
+): KeyPeriod[] {
+  refuseRevoked(state, issuer, keyId, thumbprint);
+  const periods = (state.byIssuer.get(issuer) ?? []).filter(
+    (p) => p.keys === undefined || (thumbprint !== undefined && p.keys.has(thumbprint)),
+  );
+  if (periods.length === 0) fail('UNTRUSTED_ISSUER', `key ${keyId} is not a recognised key of ${issuer}`, '/header/kid');
+  const inWindow = periods.filter((p) => issuedAt + skewMs >= p.from && issuedAt - skewMs <= p.until);
+  if (inWindow.length === 0) {
+    fail(
+      'UNTRUSTED_ISSUER',
+      `key ${keyId} of ${issuer} was not recognised at the ${what}'s issuance time ${new Date(issuedAt).toISOString()}`,
+      '/payload',
+    );
+  }
+  return inWindow;
+}
+
+/**
+ * A status list's signer, held to the same key rules as the credentials it speaks for:
+ * a revoked key, or a key outside its window at the list's issuance time, cannot
+ * publish status (a retired key must not un-revoke). Issuers trusted locally by the
+ * policy are only held to `revoked`.
+ */
+export function admitStatusListSigner(
+  state: RecognitionState,
+  issuer: string,
+  keyId: string,
+  thumbprint: string | undefined,
+  issuedAt: number,
+  skewMs: number,
+): void {
+  if (state.policy.trustedIssuers?.includes(issuer)) refuseRevoked(state, issuer, keyId, thumbprint);
+  else keyPeriodsAt(state, issuer, keyId, thumbprint, issuedAt, skewMs, 'status list');
+}
+
+/**
  * After the signature: the list entry that recognises this credential — the signing key
- * and the issuance time inside the entry's window (key rollover) — then the list's
- * freshness, the entry's accreditation, and the policy's accept rules.
+ * (by its material) and the issuance time inside the entry's window (key rollover), a
+ * key never `revoked` — then the list's freshness, the entry's accreditation, and the
+ * policy's accept rules.
  */
 export function recognize(
   state: RecognitionState,
@@ -51,6 +119,7 @@ export function recognize(
   issuer: string,
   format: string,
   keyId: string,
+  thumbprint: string | undefined,
   issuedAt: number,
   now: number,
   skewMs: number,
@@ -59,19 +128,10 @@ export function recognize(
   const statusRequired = policy.status?.required === true;
   const policyMaxAge = policy.status?.maxAgeSeconds === undefined ? undefined : policy.status.maxAgeSeconds * 1000;
   if (policy.trustedIssuers?.includes(issuer)) {
+    refuseRevoked(state, issuer, keyId, thumbprint);
     return { recognition: { source: 'local' }, warnings: [], statusRequired, statusMaxAgeMs: policyMaxAge };
   }
-  const candidates = (state.byIssuer.get(issuer) ?? []).filter(({ entry }) => signedWithListedKey(entry, keyId));
-  if (candidates.length === 0) fail('UNTRUSTED_ISSUER', `key ${keyId} is not a recognised key of ${issuer}`, '/header/kid');
-  const inWindow = candidates.filter(({ entry }) => withinWindow(entry, issuedAt, skewMs));
-  const found = inWindow[0];
-  if (!found) {
-    fail(
-      'UNTRUSTED_ISSUER',
-      `${issuer} was not recognised at the credential's issuance time ${new Date(issuedAt).toISOString()}`,
-      '/payload',
-    );
-  }
+  const found = keyPeriodsAt(state, issuer, keyId, thumbprint, issuedAt, skewMs, 'credential')[0] as KeyPeriod;
   const { entry, list } = found;
   const warnings = staleness(state, list, now);
 
@@ -108,17 +168,6 @@ export function recognize(
     statusRequired: statusRequired || entry.status?.required === true,
     statusMaxAgeMs: minDefined(policyMaxAge, entryMaxAge),
   };
-}
-
-function signedWithListedKey(entry: RecognitionEntry, keyId: string): boolean {
-  if (!entry.keys) return true;
-  return entry.keys.some((k) => (k.kid.startsWith('#') ? entry.id + k.kid : k.kid) === keyId);
-}
-
-function withinWindow(entry: RecognitionEntry, at: number, skewMs: number): boolean {
-  if (entry.validFrom && at + skewMs < Date.parse(entry.validFrom)) return false;
-  if (entry.validUntil && at - skewMs > Date.parse(entry.validUntil)) return false;
-  return true;
 }
 
 function staleness(state: RecognitionState, list: LoadedList, now: number): VerificationIssue[] {
