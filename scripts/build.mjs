@@ -47,6 +47,13 @@ for (const { pkg, entries } of bundles) {
   for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
 }
 
+// `pnpm pack` ships a LICENSE only from the package's own folder: each package gets the
+// repository's (git-ignored there, so there is one text to maintain).
+const license = readFileSync(join(root, 'LICENSE'));
+for (const pkg of readdirSync(join(root, 'packages'))) {
+  if (existsSync(join(root, 'packages', pkg, 'package.json'))) writeIfChanged(join(root, 'packages', pkg, 'LICENSE'), license);
+}
+
 /**
  * Tests build before they spawn built code, several at a time: an unchanged file is
  * left alone, a changed one replaced atomically, so no process ever reads half a file.
