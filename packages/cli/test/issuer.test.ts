@@ -91,7 +91,7 @@ describe('tradewind issuer / did / issue / issue-batch / status', () => {
     const run = await runMain(['issue-batch', input, '--db', db, '--type', 'BirthCertificate', '--transaction-size', '3'], { env });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/Issued 7, already issued 0, invalid 1/);
-    expect(run.stdout).toMatch(/line 8: not valid JSON/);
+    expect(run.stdout).toMatch(/line 8: MALFORMED: not valid JSON/);
     expect(run.stderr).toMatch(/\[#+\s*\] 100% 7\/7/);
     const lines = readFileSync(`${input}.issued.jsonl`, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(7);
@@ -140,5 +140,24 @@ describe('tradewind issuer / did / issue / issue-batch / status', () => {
     expect((JSON.parse(list.stdout) as unknown[]).length).toBe(2);
     const noDomain = await runMain(['did', 'create', '--db', db, '--method', 'web'], { env });
     expect(noDomain.code).toBe(2);
+  });
+
+  it('refuses __proto__, constructor and prototype in claims and batch columns without touching Object.prototype', async () => {
+    const claim = await runMain(['issue', '--db', db, '--type', 'T', '--claim', '__proto__=x', '--claim', 'a=1'], { env });
+    expect(claim.code).toBe(2);
+    expect(claim.stderr).toMatch(/not allowed/);
+    const subject = join(dir, 'hostile-subject.json');
+    writeFileSync(subject, '{"name":"A","address":{"constructor":{"prototype":{"x":1}}}}');
+    const file = await runMain(['issue', '--db', db, '--type', 'T', '--subject', subject], { env });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/\/address\/constructor is not allowed/);
+
+    const csv = join(dir, 'hostile.csv');
+    writeFileSync(csv, 'recordKey,__proto__.subjectId,name\nh1,did:example:attacker,Ana\n');
+    const batch = await runMain(['issue-batch', csv, '--db', db, '--type', 'T', '--json'], { env });
+    expect(batch.code).toBe(1);
+    expect(JSON.parse(batch.stdout)).toMatchObject({ issued: 0, invalid: [{ line: 1, code: 'MALFORMED' }] });
+    expect(({} as Record<string, unknown>).subjectId).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
   });
 });

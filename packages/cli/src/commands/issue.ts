@@ -1,5 +1,5 @@
-import { isJsonObject, type JsonObject } from '@tradewind/core';
-import type { IssueRequest } from '@tradewind/issuer';
+import { isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
+import { BatchDeliveryError, FORBIDDEN_KEYS, type IssueRequest, MAX_RECORD_BYTES } from '@tradewind/issuer';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -14,6 +14,11 @@ const ISSUE_USAGE = `Usage: tradewind issue --type T (--subject FILE|- | --claim
 Issues one credential from the default issuer DID (or --issuer), records it in the
 issuance log with its status list entries, and prints it (the JWT) on stdout.
 
+Give --id (or --record-key) to make a retry safe: if the command died after the
+credential was recorded but before it was printed, the same command with --reemit
+prints it again (same id, status entries and dates). --reemit signs only what was
+issued: any other content under that id is refused (ALREADY_EXISTS).
+
 Options:
 ${ISSUER_DB_HELP}
   --type T                 credential type (repeatable)
@@ -23,6 +28,9 @@ ${ISSUER_DB_HELP}
   --format vc+jwt|jwt_vc   default vc+jwt
   --issuer DID             issuer DID of the database (default: the default DID)
   --id URI                 credential id (default urn:uuid:…)
+  --record-key KEY         idempotency key: a second issue with it is ALREADY_EXISTS
+  --reemit                 print again a credential issued before with this same
+                           request (needs --id or --record-key); logged
   --valid-from ISO         default now
   --valid-until ISO        no expiry by default
   --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
@@ -47,10 +55,13 @@ export const issueCommand: Command = {
       'valid-from': { type: 'string' },
       'valid-until': { type: 'string' },
       status: { type: 'string' },
+      'record-key': { type: 'string' },
+      reemit: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`issue takes no positional arguments, got ${positionals.join(' ')}`);
     if (!values.type || values.type.length === 0) throw new UsageError('issue needs --type');
-    let subject: JsonObject = {};
+    // Claims go on a null-prototype object: `--claim __proto__=…` must not reach a prototype.
+    let subject: JsonObject = Object.create(null) as JsonObject;
     if (values.subject !== undefined) {
       const text = await readTextInput(values.subject, io, 'subject file');
       let parsed: unknown;
@@ -60,12 +71,16 @@ export const issueCommand: Command = {
         throw new UsageError(`subject file ${values.subject} is not JSON: ${(e as Error).message}`);
       }
       if (!isJsonObject(parsed)) throw new UsageError(`subject file ${values.subject} must hold a JSON object of claims`);
-      subject = parsed;
+      const forbidden = forbiddenKeyIn(parsed, '');
+      if (forbidden) throw new UsageError(`subject file ${values.subject}: the name at ${forbidden} is not allowed`);
+      subject = Object.assign(subject, parsed);
     }
     for (const claim of values.claim ?? []) {
       const eq = claim.indexOf('=');
       if (eq <= 0) throw new UsageError(`--claim takes NAME=VALUE, got ${JSON.stringify(claim)}`);
-      subject[claim.slice(0, eq)] = claim.slice(eq + 1);
+      const name = claim.slice(0, eq);
+      if (FORBIDDEN_KEYS.has(name)) throw new UsageError(`--claim: the name ${JSON.stringify(name)} is not allowed`);
+      subject[name] = claim.slice(eq + 1);
     }
     if (values['subject-id'] !== undefined) subject.id = values['subject-id'];
     if (Object.keys(subject).length === 0) throw new UsageError('issue needs claims: --subject FILE or --claim NAME=VALUE');
@@ -76,19 +91,31 @@ export const issueCommand: Command = {
     if (status) request.status = status;
     if (values.issuer !== undefined) request.issuer = values.issuer;
     if (values.id !== undefined) request.id = values.id;
+    if (values['record-key'] !== undefined) request.recordKey = values['record-key'];
+    if (values.reemit && values.id === undefined && values['record-key'] === undefined)
+      throw new UsageError('--reemit needs the --id or --record-key the credential was issued with');
     if (values['valid-from'] !== undefined) request.validFrom = values['valid-from'];
     if (values['valid-until'] !== undefined) request.validUntil = values['valid-until'];
-    const issued = await withIssuer(values, io, (issuer) => issuer.issue(request));
+    const reemit = values.reemit === true;
+    const issued = await withIssuer(values, io, (issuer) => (reemit ? issuer.reemit(request) : issuer.issue(request)));
     if (values.json) {
       printResult(
         io,
         true,
-        { id: issued.id, format: issued.format, issuer: issued.issuer, issuedAt: issued.issuedAt, status: issued.status, jwt: issued.jwt },
+        {
+          id: issued.id,
+          format: issued.format,
+          issuer: issued.issuer,
+          issuedAt: issued.issuedAt,
+          status: issued.status,
+          reemitted: reemit,
+          jwt: issued.jwt,
+        },
         () => '',
       );
     } else {
       io.stdout(`${issued.jwt}\n`);
-      io.stderr(`Issued ${issued.id} (${issued.format}) by ${issued.issuer}\n`);
+      io.stderr(`${reemit ? 'Re-emitted' : 'Issued'} ${issued.id} (${issued.format}) by ${issued.issuer}\n`);
     }
     return EXIT.OK;
   },
@@ -97,12 +124,16 @@ export const issueCommand: Command = {
 const BATCH_USAGE = `Usage: tradewind issue-batch FILE --type T [options]
 
 Issues one credential per record of a registry extract (FILE.jsonl: one JSON object
-per line; FILE.csv: header row, one record per row). Every record is validated first;
+per line; FILE.csv: header row, one record per row). The file is read as a stream;
+a record is at most ${MAX_RECORD_BYTES} bytes of UTF-8. Every record is validated first;
 bad records are listed by line and the rest issued in transactions. Running the same
-file again after an interruption issues only what is missing.
+command again after an interruption issues only what is missing and completes --out:
+a torn last line is cut off, and every credential already committed for this file
+that --out lacks is re-emitted into it.
 
 Reserved fields: recordKey (idempotency key), id, subjectId, validFrom, validUntil;
-every other field is a claim of the subject.
+every other field is a claim of the subject. The names __proto__, constructor and
+prototype are refused anywhere in a record.
 
 Options:
 ${ISSUER_DB_HELP}
@@ -112,15 +143,19 @@ ${ISSUER_DB_HELP}
   --valid-until ISO        validity end for records without their own
   --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
   --require CLAIM          a claim every record must have (repeatable, dot paths)
-  --out FILE               append issued credentials as JSONL (default FILE.issued.jsonl)
+  --out FILE               append issued credentials as JSONL, one whole line each
+                           (default FILE.issued.jsonl)
   --transaction-size N     records per transaction (default 500)
-  --reemit                 also write credentials issued by an earlier run of this file
+  --reemit                 also re-emit credentials an earlier run committed for this
+                           file (only if their content is unchanged; logged)
   --dry-run                only validate
   --json                   print the summary as JSON
   -h, --help               show this help
 
 Exit status: 0 all records issued (or already issued), 1 some records invalid
-(listed), 2 usage error.`;
+(listed), 2 usage error or STORAGE_ERROR (disk full, read-only database, …; when
+the credentials were committed but --out could not be written, the message says so
+and gives the command that re-emits them).`;
 
 /** `tradewind issue-batch FILE`. */
 export const issueBatchCommand: Command = {
@@ -169,6 +204,12 @@ export const issueBatchCommand: Command = {
             ...(values.reemit ? { reemit: true } : {}),
           },
         );
+      } catch (error) {
+        if (error instanceof BatchDeliveryError) {
+          const command = ['tradewind', 'issue-batch', ...argv].map(shellWord).join(' ');
+          throw new TradewindError('STORAGE_ERROR', `${error.message} Re-emit them with: ${command}`, { cause: error });
+        }
+        throw error;
       } finally {
         bar.done();
       }
@@ -178,11 +219,33 @@ export const issueBatchCommand: Command = {
       [
         values['dry-run']
           ? `Checked ${result.total + result.invalid.length} records: ${result.total} valid, ${result.invalid.length} invalid (dry run, nothing issued).`
-          : `Issued ${result.issued}, already issued ${result.skipped}, invalid ${result.invalid.length} (batch ${result.batchId}).`,
-        ...(result.issued > 0 || (values.reemit && result.skipped > 0) ? [`Credentials appended to ${out}`] : []),
-        ...result.invalid.map((i) => `  line ${i.line}: ${i.reason}`),
+          : `Issued ${result.issued}, already issued ${result.skipped}${result.reemitted > 0 ? ` (re-emitted ${result.reemitted})` : ''}, invalid ${result.invalid.length} (batch ${result.batchId}).`,
+        ...(result.issued > 0 || result.reemitted > 0 ? [`Credentials appended to ${out}`] : []),
+        ...result.invalid.map((i) => `  line ${i.line}: ${i.code}: ${i.reason}`),
       ].join('\n'),
     );
     return result.invalid.length > 0 ? EXIT.NEGATIVE : EXIT.OK;
   },
 };
+
+// The path of the first forbidden member name in a parsed JSON value, if any.
+function forbiddenKeyIn(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = forbiddenKeyIn(value[i], `${path}/${i}`);
+      if (found) return found;
+    }
+  } else if (isJsonObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${path}/${key}`;
+      const found = forbiddenKeyIn(value[key], `${path}/${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+// A word as a POSIX shell reads it back: bare when safe, else single-quoted.
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

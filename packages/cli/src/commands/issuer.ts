@@ -85,14 +85,15 @@ const init: Command = {
 
 const LOG_USAGE = `Usage: tradewind issuer log [options]
 
-Lists what the issuer issued (the issuance log), oldest first, with current status.
+Lists what the issuer issued (the issuance log), oldest first, with current status
+and how often a credential was re-emitted.
 
 Options:
 ${ISSUER_DB_HELP}
   --type T                 only credentials of this type
   --subject ID             only credentials about this subject
-  --since ISO              issued at or after
-  --limit N                at most N entries (default 100)
+  --since ISO              issued at or after (RFC 3339 with an offset)
+  --limit N                at most N entries (default 100, at most 100000)
   --json                   print the entries as JSON
   -h, --help               show this help`;
 
@@ -109,7 +110,7 @@ const log: Command = {
       limit: { type: 'string' },
     });
     const limit = values.limit === undefined ? 100 : Number(values.limit);
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit takes a positive integer');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('--limit takes an integer from 1 to 100000');
     const entries = await withIssuer(values, io, (issuer) =>
       issuer.log({
         limit,
@@ -124,7 +125,7 @@ const log: Command = {
         : entries
             .map(
               (e) =>
-                `${e.issuedAt}  ${e.credentialId}  ${e.types.filter((t) => t !== 'VerifiableCredential').join(',')}  ${e.subjectId ?? '-'}${e.revoked ? '  REVOKED' : ''}${e.suspended ? '  SUSPENDED' : ''}`,
+                `${e.issuedAt}  ${e.credentialId}  ${e.types.filter((t) => t !== 'VerifiableCredential').join(',')}  ${e.subjectId ?? '-'}${e.revoked ? '  REVOKED' : ''}${e.suspended ? '  SUSPENDED' : ''}${e.reemissions > 0 ? `  re-emitted ${e.reemissions}x` : ''}`,
             )
             .join('\n'),
     );
