@@ -25,6 +25,8 @@ function listJson(overrides: Record<string, unknown> = {}) {
   return {
     sequence: 3,
     nextUpdate: '2027-01-01T00:00:00Z',
+    // Before every --now below: a list is not applied before its validFrom.
+    validFrom: '2025-01-01T00:00:00Z',
     name: 'CARICOM mutual recognition',
     entries: [
       {
