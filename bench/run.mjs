@@ -1,7 +1,9 @@
 // `pnpm bench [filter...]`: runs bench/suites/*.mjs (those whose file name contains a
 // filter, when given) one after another in this process, prints one table per suite
-// and writes every row to bench/results/latest.json. Missed targets are reported, not
-// fatal: the exit code is non-zero only when a suite throws. See bench/README.md.
+// and writes every row to bench/results/latest.json, then (when every suite ran) the
+// README's performance table from it. Missed targets are reported, not fatal: the exit
+// code is non-zero only when a suite throws. See bench/README.md.
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -59,6 +61,17 @@ for (const file of files) {
 
 const results = join(here, 'results');
 await mkdir(results, { recursive: true });
-await writeFile(join(results, 'latest.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, filters, suites }, null, 2)}\n`);
+const quick = process.env.BENCH_QUICK === '1';
+await writeFile(
+  join(results, 'latest.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), machine, quick, filters, suites }, null, 2)}\n`,
+);
 console.log(`\nwritten: bench/results/latest.json`);
+// A run of every suite rewrites the README's performance table; a partial run does not,
+// so the table never mixes runs.
+if (filters.length === 0) {
+  execFileSync(process.execPath, [join(here, 'readme-table.mjs')], { stdio: 'inherit' });
+} else {
+  console.log('(only some suites ran: README.md left as it was; `node bench/readme-table.mjs` writes it from this run)');
+}
 process.exitCode = failed ? 1 : 0;

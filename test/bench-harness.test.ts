@@ -1,17 +1,22 @@
 // The benchmark harness decides PASS and MISS; these tests hold its arithmetic to the
 // contract in bench/README.md. They check structure and ratios, never timings.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { coldStart, measureInterleaved } from '../bench/lib/measure.mjs';
+import { coldStart, measureInterleaved, perCallMs } from '../bench/lib/measure.mjs';
 import { evaluate, formatTable } from '../bench/lib/report.mjs';
+import { END, renderTable, replaceBetweenMarkers, START } from '../bench/readme-table.mjs';
 
 const opsRow = (name: string, value: number, extra: Record<string, unknown> = {}) => ({ name, value, unit: 'ops/s', ...extra });
+/** A row from one round of the alternating rounds `p`, as measureInterleaved returns them. */
+const pairedRow = (name: string, value: number, extra: Record<string, unknown> = {}) =>
+  opsRow(name, value, { rounds: [value], paired: 'p', ...extra });
 
 describe('bench report', () => {
   it('computes ratios against another row and judges min targets', () => {
     const rows = evaluate([
-      opsRow('raw', 1000),
-      opsRow('fast', 700, { compare: [{ against: 'raw', target: { min: 0.6 } }] }),
-      opsRow('slow', 500, { compare: [{ against: 'raw', target: { min: 0.6 } }] }),
+      pairedRow('raw', 1000),
+      pairedRow('fast', 700, { compare: [{ against: 'raw', target: { min: 0.6 } }] }),
+      pairedRow('slow', 500, { compare: [{ against: 'raw', target: { min: 0.6 } }] }),
     ]);
     expect(rows[1].compare[0]).toMatchObject({ ratio: 0.7, pass: true });
     expect(rows[1].pass).toBe(true);
@@ -30,7 +35,7 @@ describe('bench report', () => {
 
   it('gives each row its own ratios when rows share one comparison list', () => {
     const shared = [{ against: 'raw', target: { min: 0.6 } }];
-    const rows = evaluate([opsRow('raw', 100), opsRow('a', 50, { compare: shared }), opsRow('b', 80, { compare: shared })]);
+    const rows = evaluate([pairedRow('raw', 100), pairedRow('a', 50, { compare: shared }), pairedRow('b', 80, { compare: shared })]);
     expect(rows[1].compare[0].ratio).toBe(0.5);
     expect(rows[2].compare[0].ratio).toBe(0.8);
     expect([rows[1].pass, rows[2].pass]).toEqual([false, true]);
@@ -43,6 +48,33 @@ describe('bench report', () => {
       opsRow('x', 100, { rounds: [100, 50, 200], paired: 'p1', compare: [{ against: 'raw' }] }),
     ]);
     expect(rows[1].compare[0].ratio).toBe(0.5);
+  });
+
+  it('refuses a judged ratio between rows that were not measured in the same alternating rounds', () => {
+    const judged = { compare: [{ against: 'raw', target: { min: 0.6 } }] };
+    expect(() => evaluate([opsRow('raw', 1000), opsRow('x', 700, judged)])).toThrow(/alternating rounds/);
+    // Same values, but from two different measureInterleaved calls.
+    expect(() => evaluate([pairedRow('raw', 1000), pairedRow('x', 700, { ...judged, paired: 'q' })])).toThrow(/alternating rounds/);
+    // A plain ratio without a target is shown, and flagged in the table.
+    const rows = evaluate([opsRow('raw', 1000), opsRow('x', 700, { compare: [{ against: 'raw' }] })]);
+    expect(rows[1].compare[0]).toMatchObject({ ratio: 0.7, paired: false });
+    expect(formatTable('T', rows)).toContain('vs raw (not alternating)');
+  });
+
+  it('never reports a near miss as 0%', () => {
+    const rows = evaluate([{ name: 'cold', value: 50.04, unit: 'ms', target: { max: 50 } }]);
+    expect(formatTable('T', rows)).toContain('MISS (0.1% over)');
+  });
+
+  it('keeps the pairing when turning ops/s into ms per call, so ratios stay round by round', () => {
+    const a = perCallMs({ value: 100, unit: 'ops/s', rounds: [100, 50], paired: 'p' });
+    const b = perCallMs({ value: 200, unit: 'ops/s', rounds: [200, 100], paired: 'p' });
+    expect(a).toMatchObject({ value: 10, unit: 'ms', rounds: [10, 20], paired: 'p' });
+    const rows = evaluate([
+      { name: 'b', ...b },
+      { name: 'a', ...a, compare: [{ against: 'b', target: { max: 1 } }] },
+    ]);
+    expect(rows[1].compare[0]).toMatchObject({ ratio: 2, paired: true, pass: false });
   });
 
   it('rejects rows that break the contract', () => {
@@ -75,5 +107,74 @@ describe('bench measuring', () => {
     expect(r.value).toBeGreaterThan(0);
     expect(r.parts).toEqual({ import: 1.5, verify: 2.5 });
     await expect(coldStart("console.log('not a number')", { runs: 1 })).rejects.toThrow(/not milliseconds/);
+  });
+});
+
+describe('README performance table', () => {
+  const results = {
+    date: '2026-12-01T23:12:34.567Z',
+    machine: {
+      node: 'v20.20.2',
+      platform: 'linux',
+      arch: 'x64',
+      cpus: 2,
+      cpuModel: 'Test CPU',
+      totalMemMB: 4096,
+      loadavg: [0.1, 0.2, 0.3],
+    },
+    quick: false,
+    filters: [],
+    suites: [
+      {
+        file: 'verifier.mjs',
+        title: 'Verifier',
+        rows: evaluate([
+          pairedRow('raw node:crypto Ed25519 verify', 1000),
+          pairedRow('raw node:crypto Ed25519 verify, all in flight', 1700, { compare: [{ against: 'raw node:crypto Ed25519 verify' }] }),
+          pairedRow('batch', 1200, {
+            compare: [
+              { against: 'raw node:crypto Ed25519 verify', target: { min: 1.5 } },
+              { against: 'raw node:crypto Ed25519 verify, all in flight', target: { min: 0.6 } },
+            ],
+          }),
+          { name: 'cold start', value: 62, unit: 'ms', target: { max: 50 } },
+          { name: 'plain', value: 3, unit: 'ms' },
+        ]),
+      },
+      { file: 'wallet.mjs', title: 'Wallet', error: 'Error: disk full\n    at …' },
+    ],
+  };
+
+  it('shows every target beside its result and marks each missed one', () => {
+    // Columns are padded for the formatter; compare with single spaces.
+    const table = renderTable(results).replace(/ {2,}/g, ' ');
+    expect(table).toContain('| suite | what | result | target | verdict |');
+    expect(table).toContain('| Verifier | batch | 1.20× raw (1,200 ops/s) | ≥ 1.5× raw | **missed** (20% short) |');
+    expect(table).toContain('| Verifier | batch | 0.71× raw, all in flight (1,200 ops/s) | ≥ 0.6× raw, all in flight | met |');
+    expect(table).toContain('| Verifier | cold start | 62.0 ms | ≤ 50 ms | **missed** (24% over) |');
+    expect(table).toContain('**2 of 3 targets missed**');
+    // Rows without a target are in the printed tables, not in the README.
+    expect(table).not.toContain('| plain |');
+  });
+
+  it('says when and where the run was, and which suites failed', () => {
+    const table = renderTable(results);
+    expect(table).toContain('run of 2026-12-01 23:12 UTC on 2 × Test CPU, 4 GiB, Node v20.20.2 (linux/x64), load average 0.1 / 0.2 / 0.3');
+    expect(table).toContain('Suites that failed: Wallet (Error: disk full)');
+    expect(table).not.toContain('Quick run');
+    expect(renderTable({ ...results, quick: true })).toContain('**Quick run** (`BENCH_QUICK=1`)');
+  });
+
+  it('replaces only what lies between the markers', () => {
+    const text = `# T\n\nbefore\n${START}\nold table\n${END}\nafter\n`;
+    expect(replaceBetweenMarkers(text, 'new')).toBe(`# T\n\nbefore\n${START}\nnew\n${END}\nafter\n`);
+    expect(() => replaceBetweenMarkers('# no markers', 'new')).toThrow(/section/);
+  });
+
+  it('the root README has the generated section', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme.indexOf(START)).toBeGreaterThan(readme.indexOf('## Performance'));
+    expect(readme.indexOf(END)).toBeGreaterThan(readme.indexOf(START));
+    expect(readme.slice(readme.indexOf(START), readme.indexOf(END))).toContain('Generated by `node bench/readme-table.mjs`');
   });
 });

@@ -15,13 +15,13 @@ export const RAW_ED25519 = 'raw node:crypto Ed25519 verify';
 /**
  * @typedef {{ min?: number, max?: number }} Target
  * @typedef {{ against: string, target?: Target, ratio?: number, pass?: boolean }} Comparison
- * @typedef {{ name: string, value: number, unit: 'ops/s' | 'ms' | 'MB', target?: Target, compare?: Comparison[], note?: string, rounds?: number[], pass?: boolean }} Row
+ * @typedef {{ name: string, value: number, unit: 'ops/s' | 'ms' | 'MB' | 'kB', target?: Target, compare?: Comparison[], note?: string, rounds?: number[], pass?: boolean }} Row
  * @typedef {object} Harness
  * @property {typeof measure} measure
  * @property {typeof measureBatch} measureBatch
  * @property {typeof measureInterleaved} measureInterleaved
  * @property {typeof coldStart} coldStart
- * @property {{ rawEd25519(): Promise<Row>, rawEd25519Op(): Promise<{ name: string, fn: () => boolean, note: string }> }} baselines
+ * @property {{ rawEd25519(): Promise<Row>, rawEd25519Op(): Promise<{ name: string, fn: () => boolean, note: string }>, rawEd25519For: typeof rawEd25519For }} baselines
  * @property {() => Promise<SharedFixtures>} shared
  * @property {string} tmpDir
  * @property {boolean} quick
@@ -62,6 +62,18 @@ function rawEd25519Op() {
   return rawOp;
 }
 
+/**
+ * Raw verification of one given compact JWS (its own signing input and signature) with
+ * `publicKey`: the baseline for rows that verify credentials of another format or
+ * issuer than the shared `jwt_vc`, so both sides hash the same bytes.
+ */
+export function rawEd25519For(jws, publicKey, what = 'credential') {
+  const key = createPublicKey({ key: publicKey.export({ format: 'jwk' }), format: 'jwk' });
+  const { data, signature } = jwsParts(jws);
+  if (!verify(null, data, key, signature)) throw new Error(`raw baseline: the ${what} does not verify`);
+  return { fn: () => verify(null, data, key, signature), note: `sync crypto.verify over a ${data.length}-byte ${what} signing input` };
+}
+
 let raw;
 /** The shared baseline row: {@link rawEd25519Op} measured on first use, cached for the run. */
 function rawEd25519(quick) {
@@ -83,7 +95,7 @@ export async function createHarness(suiteName) {
     measureBatch: (fn, n, o = {}) => measureBatch(fn, n, quick ? { rounds: 1, ...o } : o),
     measureInterleaved: (entries, o = {}) => measureInterleaved(entries, quick ? { minTimeMs: 150, warmupMs: 100, rounds: 3, ...o } : o),
     coldStart: (script, o = {}) => coldStart(script, { cwd: ROOT, ...(quick ? { runs: 3 } : {}), ...o }),
-    baselines: { rawEd25519: () => rawEd25519(quick), rawEd25519Op },
+    baselines: { rawEd25519: () => rawEd25519(quick), rawEd25519Op, rawEd25519For },
     shared: sharedFixtures,
     tmpDir,
     quick,

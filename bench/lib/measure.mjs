@@ -113,6 +113,15 @@ export async function measureInterleaved(entries, { minTimeMs = 400, warmupMs = 
 let interleavedRuns = 0;
 
 /**
+ * An operations-per-second result as milliseconds per operation (for rows whose unit is
+ * ms), rounds and pairing kept, so its ratios are still taken round by round.
+ */
+export function perCallMs(result) {
+  const ms = (opsPerSecond) => round3(1000 / opsPerSecond);
+  return { ...result, value: ms(result.value), unit: 'ms', rounds: result.rounds.map(ms) };
+}
+
+/**
  * Cold start: runs `script` (ES module source) in `runs` fresh `node` processes, one
  * after another, with `cwd` as the module resolution base. The script's last stdout
  * line is `performance.now()` when it is done (milliseconds since the process started,

@@ -2,9 +2,14 @@
 import { RAW_ED25519 } from './harness.mjs';
 import { median } from './measure.mjs';
 
-const UNITS = new Set(['ops/s', 'ms', 'MB']);
+const UNITS = new Set(['ops/s', 'ms', 'MB', 'kB']);
 
-const meets = (value, target) => (target.min === undefined || value >= target.min) && (target.max === undefined || value <= target.max);
+export const meets = (value, target) =>
+  (target.min === undefined || value >= target.min) && (target.max === undefined || value <= target.max);
+
+/** Whether two rows come from the same alternating rounds (one `measureInterleaved` call). */
+const pairedRows = (row, other) =>
+  row.paired !== undefined && row.paired === other.paired && row.rounds !== undefined && row.rounds.length === other.rounds?.length;
 
 /**
  * `row.value / other.value`, or, when both come from the same alternating rounds
@@ -12,9 +17,7 @@ const meets = (value, target) => (target.min === undefined || value >= target.mi
  * apart, so a change in machine load between rounds cancels out.
  */
 function ratioOf(row, other) {
-  if (row.paired !== undefined && row.paired === other.paired && row.rounds?.length === other.rounds?.length) {
-    return median(row.rounds.map((v, i) => v / other.rounds[i]));
-  }
+  if (pairedRows(row, other)) return median(row.rounds.map((v, i) => v / other.rounds[i]));
   return row.value / other.value;
 }
 
@@ -27,7 +30,7 @@ export function evaluate(rows) {
   const byName = new Map();
   for (const row of rows) {
     if (typeof row?.name !== 'string' || typeof row.value !== 'number' || !UNITS.has(row.unit)) {
-      throw new TypeError(`bad row ${JSON.stringify(row)}: needs name, numeric value and unit ops/s | ms | MB`);
+      throw new TypeError(`bad row ${JSON.stringify(row)}: needs name, numeric value and unit ops/s | ms | MB | kB`);
     }
     if (byName.has(row.name)) throw new TypeError(`two rows are named ${JSON.stringify(row.name)}`);
     byName.set(row.name, row);
@@ -42,6 +45,14 @@ export function evaluate(rows) {
       if (!other) throw new TypeError(`row ${JSON.stringify(row.name)} compares against unknown row ${JSON.stringify(c.against)}`);
       if (other.unit !== row.unit) throw new TypeError(`row ${JSON.stringify(row.name)} compares ${row.unit} with ${other.unit}`);
       c.ratio = Math.round(ratioOf(row, other) * 1000) / 1000;
+      c.paired = pairedRows(row, other);
+      // A ratio measured minutes apart on a shared machine says more about the load than
+      // about the code: a ratio that is judged must come from alternating rounds.
+      if (c.target && !c.paired) {
+        throw new TypeError(
+          `row ${JSON.stringify(row.name)} has a target against ${JSON.stringify(c.against)}, but they were not measured in the same alternating rounds (measureInterleaved)`,
+        );
+      }
       if (c.target) {
         c.pass = meets(c.ratio, c.target);
         verdicts.push(c.pass);
@@ -52,20 +63,23 @@ export function evaluate(rows) {
   return rows;
 }
 
-const num = (x) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+export const num = (x) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const formatValue = (row) => `${num(row.value)} ${row.unit}`;
-const formatTarget = (t, suffix = '') =>
+export const formatTarget = (t, suffix = '') =>
   [t.min !== undefined ? `≥ ${t.min}${suffix}` : '', t.max !== undefined ? `≤ ${t.max}${suffix}` : ''].filter(Boolean).join(', ');
 
 /** How far a value falls short of its target, as a percentage of the target. */
-function shortfall(value, target) {
-  if (target.min !== undefined && value < target.min) return `${Math.round((1 - value / target.min) * 100)}% short`;
-  if (target.max !== undefined && value > target.max) return `${Math.round((value / target.max - 1) * 100)}% over`;
+export function shortfall(value, target) {
+  // One decimal below 10 %, so a near miss never reads "0% over".
+  const pct = (x) => (x < 10 ? (Math.ceil(x * 10) / 10).toString() : Math.round(x).toString());
+  if (target.min !== undefined && value < target.min) return `${pct((1 - value / target.min) * 100)}% short`;
+  if (target.max !== undefined && value > target.max) return `${pct((value / target.max - 1) * 100)}% over`;
   return '';
 }
 
 const verdict = (pass, detail) => (pass ? 'PASS' : `MISS (${detail})`);
-const shortName = (name) => (name === RAW_ED25519 ? 'raw' : name);
+/** Baseline names as the tables cite them: `raw`, `raw, all in flight`, … */
+export const shortName = (name) => (name.startsWith(RAW_ED25519) ? `raw${name.slice(RAW_ED25519.length)}` : name);
 
 export function formatTable(title, rows) {
   const lines = [];
@@ -79,7 +93,7 @@ export function formatTable(title, rows) {
       line('', '', formatTarget(row.target, ` ${row.unit}`), verdict(meets(row.value, row.target), shortfall(row.value, row.target)));
     for (const c of row.compare ?? []) {
       line(
-        `vs ${shortName(c.against)}`,
+        `vs ${shortName(c.against)}${c.paired ? '' : ' (not alternating)'}`,
         `${num(c.ratio)}×`,
         c.target ? formatTarget(c.target, '×') : '',
         c.target ? verdict(c.pass, shortfall(c.ratio, c.target)) : '',

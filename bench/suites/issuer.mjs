@@ -67,7 +67,8 @@ function veramoMemoryAgent() {
   });
 }
 
-async function measureVeramo(h, agent, name, note, counter) {
+/** Veramo issuing one credential with a fresh did:key of `agent`, as its documentation shows. */
+async function veramoIssuer(agent, counter) {
   const identifier = await agent.didManagerCreate({ provider: 'did:key', options: { keyType: 'Ed25519' } });
   const issue = () =>
     agent.createVerifiableCredential({
@@ -79,53 +80,25 @@ async function measureVeramo(h, agent, name, note, counter) {
       proofFormat: 'jwt',
     });
   await issue();
-  return { name, ...(await h.measure(issue, { minTimeMs: 300 })), note };
+  return issue;
 }
 
 /** @param {import('../lib/harness.mjs').Harness} h */
 export default async function run(h) {
-  const rows = [];
-
-  h.log('Veramo createVerifiableCredential …');
   const counter = { n: 0 };
   const sqlite = await veramoSqliteAgent(join(h.tmpDir, 'veramo.db'));
-  try {
-    rows.push(
-      await measureVeramo(
-        h,
-        sqlite.agent,
-        VERAMO,
-        'data-store KeyStore/DIDStore/PrivateKeyStore(SecretBox) on sqlite3, kms-local, CredentialProviderJWT; credential not saved',
-        counter,
-      ),
-    );
-  } finally {
-    await sqlite.close();
-  }
-  rows.push(await measureVeramo(h, veramoMemoryAgent(), VERAMO_MEMORY, 'memory key/DID stores, kms-local, CredentialProviderJWT', counter));
-
   const issuer = await openIssuer({
     path: join(h.tmpDir, 'issuer.db'),
     secret: 'bench secret',
     statusListBaseUrl: 'https://registry.gov.example/status',
   });
   try {
+    const veramoSqlite = await veramoIssuer(sqlite.agent, counter);
+    const veramoMemory = await veramoIssuer(veramoMemoryAgent(), counter);
     await issuer.createDid({ keyType: 'Ed25519' });
     const subject = () => ({ id: HOLDER, givenName: 'Ana', familyName: 'Joseph', n: counter.n++ });
+    const one = (format) => () => issuer.issue({ type: 'NationalIdCredential', format, credentialSubject: subject() });
 
-    h.log('Tradewind issue one at a time …');
-    for (const format of ['vc+jwt', 'jwt_vc']) {
-      const one = () => issuer.issue({ type: 'NationalIdCredential', format, credentialSubject: subject() });
-      await one();
-      rows.push({
-        name: `issue one ${format}, persisted (status + log)`,
-        ...(await h.measure(one, { minTimeMs: 300 })),
-        compare: [{ against: VERAMO }, { against: VERAMO_MEMORY }],
-        note: 'one SQLite transaction per credential: index allocation, status entry, log row',
-      });
-    }
-
-    h.log('Tradewind issueBatch …');
     const size = h.quick ? 4_000 : 20_000;
     let batch = 0;
     const extract = () => {
@@ -134,23 +107,60 @@ export default async function run(h) {
         JSON.stringify({ recordKey: `b${batch}-${i}`, subjectId: `did:example:${batch}-${i}`, givenName: 'Ana', familyName: 'Joseph' }),
       ).join('\n');
     };
-    for (const format of ['vc+jwt', 'jwt_vc']) {
-      const runBatch = async () => {
-        const result = await issuer.issueBatch(
-          { text: extract(), format: 'jsonl' },
-          { type: 'NationalIdCredential', format, transactionSize: 1_000 },
-        );
-        if (result.issued !== size) throw new Error(`batch issued ${result.issued} of ${size}`);
-      };
+    const runBatch = (format) => async () => {
+      const result = await issuer.issueBatch(
+        { text: extract(), format: 'jsonl' },
+        { type: 'NationalIdCredential', format, transactionSize: 1_000 },
+      );
+      if (result.issued !== size) throw new Error(`batch issued ${result.issued} of ${size}`);
+    };
+
+    h.log('Veramo and Tradewind issuance, all rows in alternating rounds …');
+    const m = await h.measureInterleaved(
+      {
+        veramoSqlite,
+        veramoMemory,
+        oneVcJwt: one('vc+jwt'),
+        oneJwtVc: one('jwt_vc'),
+        batchVcJwt: { fn: runBatch('vc+jwt'), batch: size },
+        batchJwtVc: { fn: runBatch('jwt_vc'), batch: size },
+      },
+      { minTimeMs: 300, rounds: h.quick ? 2 : 3 },
+    );
+
+    const rows = [
+      {
+        name: VERAMO,
+        ...m.veramoSqlite,
+        note: 'data-store KeyStore/DIDStore/PrivateKeyStore(SecretBox) on sqlite3, kms-local, CredentialProviderJWT; credential not saved',
+      },
+      { name: VERAMO_MEMORY, ...m.veramoMemory, note: 'memory key/DID stores, kms-local, CredentialProviderJWT' },
+    ];
+    for (const [format, key] of [
+      ['vc+jwt', 'oneVcJwt'],
+      ['jwt_vc', 'oneJwtVc'],
+    ]) {
       rows.push({
-        name: `issueBatch ${format}, persisted (status + log)`,
-        ...(await h.measureBatch(runBatch, size, { rounds: h.quick ? 2 : 3 })),
-        compare: [{ against: VERAMO, target: { min: 15 } }, { against: VERAMO_MEMORY }],
-        note: `${size} JSONL records: parse, validate, transactions of 1000`,
+        name: `issue one ${format}, persisted (status + log)`,
+        ...m[key],
+        compare: [{ against: VERAMO }, { against: VERAMO_MEMORY }],
+        note: 'one SQLite transaction per credential: index allocation, status entry, log row',
       });
     }
+    for (const [format, key] of [
+      ['vc+jwt', 'batchVcJwt'],
+      ['jwt_vc', 'batchJwtVc'],
+    ]) {
+      rows.push({
+        name: `issueBatch ${format}, persisted (status + log)`,
+        ...m[key],
+        compare: [{ against: VERAMO, target: { min: 15 } }, { against: VERAMO_MEMORY }],
+        note: `${size} JSONL records per round: parse, validate, transactions of 1000`,
+      });
+    }
+    return rows;
   } finally {
     await issuer.close();
+    await sqlite.close();
   }
-  return rows;
 }

@@ -4,9 +4,11 @@
 // the same database file, opened by the same agent the wallet uses.
 import { sign } from 'node:crypto';
 import { join } from 'node:path';
+import { verifyCredentials } from '@tradewind/verifier';
 import { openWallet } from '@tradewind/wallet';
 import { normalizeCredential } from 'did-jwt-vc';
 import { ed25519DidKey, jwtVc, vcJwt } from '../lib/fixtures.mjs';
+import { perCallMs } from '../lib/measure.mjs';
 
 export const title = 'Wallet';
 
@@ -17,10 +19,9 @@ const TYPES = 100;
 
 /**
  * Signed `vc+jwt` credentials made fast for the 100,000-row fill: header and payload
- * built here, Ed25519 signature from node:crypto, and the verification result as the
- * verifier would return it (the fill measures storage and queries, not verification).
+ * built here, Ed25519 signature from node:crypto.
  */
-function filler(issuer, count, offset) {
+function signedFiller(issuer, count, offset) {
   const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: issuer.kid, typ: 'vc+jwt' })).toString('base64url');
   const out = [];
   for (let i = offset; i < offset + count; i++) {
@@ -35,27 +36,22 @@ function filler(issuer, count, offset) {
     };
     const payload = Buffer.from(JSON.stringify(credential)).toString('base64url');
     const signature = sign(null, Buffer.from(`${header}.${payload}`), issuer.privateKey).toString('base64url');
-    out.push({
-      input: `${header}.${payload}.${signature}`,
-      verification: {
-        verified: true,
-        format: 'vc+jwt',
-        credential,
-        issuer: issuer.did,
-        subject: credential.credentialSubject.id,
-        keyId: issuer.kid,
-        validFrom: new Date(credential.validFrom),
-        validUntil: new Date(credential.validUntil),
-        warnings: [],
-        header: { alg: 'EdDSA', kid: issuer.kid, typ: 'vc+jwt' },
-        payload: credential,
-      },
-    });
+    out.push(`${header}.${payload}.${signature}`);
   }
   return out;
 }
 
-const asMs = (m) => ({ value: 1000 / m.value, unit: 'ms', rounds: m.rounds.map((r) => 1000 / r) });
+/**
+ * What `storeVerified` takes for `count` filler credentials, verified before any timing
+ * (the import row measures storage, not verification): the wallet's own `verifyAll`
+ * results, or, for a wallet without it, each input with the verifier's result.
+ */
+async function verifiedFiller(wallet, issuer, count, offset) {
+  const inputs = signedFiller(issuer, count, offset);
+  if (typeof wallet.verifyAll === 'function') return wallet.verifyAll(inputs);
+  const results = await verifyCredentials(inputs);
+  return inputs.map((input, i) => ({ input, verification: results[i] }));
+}
 
 /** @param {import('../lib/harness.mjs').Harness} h */
 export default async function run(h) {
@@ -64,90 +60,65 @@ export default async function run(h) {
   const wallet = await openWallet({ path: join(h.tmpDir, 'wallet.db'), secret: 'bench secret' });
   try {
     const veramo = wallet.agent.veramo;
+    // Every timed call gets inputs of its own, made before timing: the warm-up call and
+    // each alternating round.
+    const rounds = h.quick ? 2 : 3;
+    const calls = rounds + 1;
 
-    // Veramo's generic store, on the same file through the same agent.
-    h.log('Veramo data store …');
+    h.log('making credentials …');
     const veramoCount = h.quick ? 500 : 2_000;
     const veramoJwts = await Promise.all(
-      Array.from({ length: veramoCount * 2 }, (_, i) => jwtVc(issuer, `did:example:v-${i}`, 1_000_000 + i)),
+      Array.from({ length: veramoCount * calls }, (_, i) => jwtVc(issuer, `did:example:v-${i}`, 1_000_000 + i)),
     );
     const veramoVcs = veramoJwts.map((jwt) => normalizeCredential(jwt));
     let v = 0;
     const veramoSave = async () => {
-      for (let i = 0; i < veramoCount; i++)
-        await veramo.dataStoreSaveVerifiableCredential({ verifiableCredential: veramoVcs[v++ % veramoVcs.length] });
+      for (let i = 0; i < veramoCount; i++) await veramo.dataStoreSaveVerifiableCredential({ verifiableCredential: veramoVcs[v++] });
     };
-    rows.push({
-      name: VERAMO_SAVE,
-      ...(await h.measureBatch(veramoSave, veramoCount, { rounds: 1 })),
-      note: `${veramoCount} jwt_vc, one by one`,
-    });
-    const hashes = (await veramo.dataStoreORMGetVerifiableCredentials({ take: 200 })).map((c) => c.hash);
-    const veramoTotal = await veramo.dataStoreORMGetVerifiableCredentialsCount();
-    const veramoFind = () =>
-      veramo.dataStoreORMGetVerifiableCredentials({
-        where: [{ column: 'type', value: ['VerifiableCredential,NationalIdCredential'] }],
-        take: 100,
-      });
-    rows.push({
-      name: VERAMO_FIND,
-      ...asMs(await h.measure(veramoFind, { minTimeMs: 200, rounds: 3 })),
-      note: `${veramoTotal} credentials stored, first 100 of a type`,
-    });
-    let g = 0;
-    const veramoGet = () => veramo.dataStoreGetVerifiableCredential({ hash: hashes[g++ % hashes.length] });
-    rows.push({
-      name: VERAMO_GET,
-      ...asMs(await h.measure(veramoGet, { minTimeMs: 200, rounds: 3 })),
-      note: `${veramoTotal} credentials stored`,
-    });
-
-    // Import of already verified credentials.
-    h.log('wallet storeVerified …');
     const batch = h.quick ? 2_000 : 10_000;
     let offset = 0;
     const prepared = [];
-    for (let i = 0; i < 4; i++) {
-      prepared.push(filler(issuer, batch, offset));
+    for (let i = 0; i < calls; i++) {
+      prepared.push(await verifiedFiller(wallet, issuer, batch, offset));
       offset += batch;
     }
-    const importBatch = async () => {
-      await wallet.storeVerified(prepared.shift());
-    };
-    rows.push({
-      name: 'wallet storeVerified (import of verified credentials)',
-      ...(await h.measureBatch(importBatch, batch, { rounds: 3 })),
-      target: { min: 5_000 },
-      compare: [{ against: VERAMO_SAVE, target: { min: 5 } }],
-      note: `batches of ${batch} vc+jwt with their verification results, one transaction each`,
-    });
-
-    // Receive with verification.
-    h.log('wallet receiveAll …');
     const receiveSize = h.quick ? 1_000 : 3_000;
-    let r = 0;
-    const receiveBatch = async () => {
-      const jwts = await Promise.all(
-        Array.from({ length: receiveSize }, (_, i) => vcJwt(issuer, `did:example:r-${r}-${i}`, 2_000_000 + r * receiveSize + i)),
+    const toReceive = [];
+    for (let r = 0; r < calls; r++) {
+      toReceive.push(
+        await Promise.all(
+          Array.from({ length: receiveSize }, (_, i) => vcJwt(issuer, `did:example:r-${r}-${i}`, 2_000_000 + r * receiveSize + i)),
+        ),
       );
-      r++;
-      const t = performance.now();
-      await wallet.receiveAll(jwts);
-      return performance.now() - t;
-    };
-    const receiveTimes = [];
-    await receiveBatch();
-    for (let i = 0; i < 3; i++) receiveTimes.push(await receiveBatch());
-    receiveTimes.sort((a, b) => a - b);
-    rows.push({
-      name: 'wallet receiveAll (verify + store)',
-      value: receiveSize / ((receiveTimes[1] ?? 1) / 1000),
-      unit: 'ops/s',
-      rounds: receiveTimes.map((t) => receiveSize / (t / 1000)),
-      target: { min: 3_000 },
-      compare: [{ against: VERAMO_SAVE }],
-      note: `batches of ${receiveSize} vc+jwt (signing them is not timed)`,
-    });
+    }
+
+    h.log('storing: Veramo data store, storeVerified, receiveAll in alternating rounds …');
+    const store = await h.measureInterleaved(
+      {
+        veramoSave: { fn: veramoSave, batch: veramoCount },
+        storeVerified: { fn: () => wallet.storeVerified(prepared.shift()), batch },
+        receiveAll: { fn: () => wallet.receiveAll(toReceive.shift()), batch: receiveSize },
+      },
+      { rounds },
+    );
+    rows.push(
+      { name: VERAMO_SAVE, ...store.veramoSave, note: `${veramoCount} jwt_vc per round, one by one` },
+      {
+        name: 'wallet storeVerified (import of verified credentials)',
+        ...store.storeVerified,
+        target: { min: 5_000 },
+        compare: [{ against: VERAMO_SAVE, target: { min: 5 } }],
+        note: `batches of ${batch} vc+jwt verified before timing, one transaction each`,
+      },
+      {
+        name: 'wallet receiveAll (verify + store)',
+        ...store.receiveAll,
+        target: { min: 3_000 },
+        compare: [{ against: VERAMO_SAVE }],
+        note: `batches of ${receiveSize} vc+jwt (signed before timing)`,
+      },
+    );
+
     const single = await Promise.all(Array.from({ length: 300 }, (_, i) => vcJwt(issuer, `did:example:s-${i}`, 3_000_000 + i)));
     let s = 0;
     rows.push({
@@ -156,41 +127,61 @@ export default async function run(h) {
       note: 'sequential calls (later rounds are duplicates: verify + de-duplicate)',
     });
 
-    // Fill to 100,000 and query.
+    // Fill to 100,000 and query, Veramo's queries in the same rounds.
     const target = h.quick ? 20_000 : 100_000;
     h.log(`filling to ${target} …`);
     while ((await wallet.count()) < target) {
       const n = Math.min(10_000, target - (await wallet.count()));
-      await wallet.storeVerified(filler(issuer, n, offset));
+      await wallet.storeVerified(await verifiedFiller(wallet, issuer, n, offset));
       offset += n;
     }
     const total = await wallet.count();
-    let t = 0;
-    const findAll = () => wallet.find({ type: `Type${t++ % TYPES}` });
-    const perType = (await wallet.find({ type: 'Type7' })).length;
-    rows.push({
-      name: 'wallet find by type (all matches)',
-      ...asMs(await h.measure(findAll, { minTimeMs: 300, rounds: 3 })),
-      target: { max: 20 },
-      note: `${total} credentials stored, ${perType} match each type, all returned`,
-    });
-    const findPage = () => wallet.find({ type: `Type${t++ % TYPES}`, limit: 100 });
-    rows.push({
-      name: 'wallet find by type (first 100)',
-      ...asMs(await h.measure(findPage, { minTimeMs: 300, rounds: 3 })),
-      target: { max: 20 },
-      compare: [{ against: VERAMO_FIND, target: { max: 1 } }],
-      note: `${total} credentials stored`,
-    });
+    const hashes = (await veramo.dataStoreORMGetVerifiableCredentials({ take: 200 })).map((c) => c.hash);
+    const veramoTotal = await veramo.dataStoreORMGetVerifiableCredentialsCount();
     const ids = (await wallet.list({ limit: 1000, offset: Math.floor(total / 2) })).map((c) => c.id);
+    const perType = (await wallet.find({ type: 'Type7' })).length;
+    let t = 0;
+    let g = 0;
     let k = 0;
-    rows.push({
-      name: 'wallet get by id',
-      ...asMs(await h.measure(() => wallet.get(ids[k++ % ids.length]), { minTimeMs: 300, rounds: 3 })),
-      target: { max: 1 },
-      compare: [{ against: VERAMO_GET, target: { max: 1 } }],
-      note: `${total} credentials stored`,
-    });
+    h.log('queries, all rows in alternating rounds …');
+    const q = await h.measureInterleaved(
+      {
+        veramoFind: () =>
+          veramo.dataStoreORMGetVerifiableCredentials({
+            where: [{ column: 'type', value: ['VerifiableCredential,NationalIdCredential'] }],
+            take: 100,
+          }),
+        veramoGet: () => veramo.dataStoreGetVerifiableCredential({ hash: hashes[g++ % hashes.length] }),
+        findAll: () => wallet.find({ type: `Type${t++ % TYPES}` }),
+        findPage: () => wallet.find({ type: `Type${t++ % TYPES}`, limit: 100 }),
+        get: () => wallet.get(ids[k++ % ids.length]),
+      },
+      { minTimeMs: 300, rounds: 3 },
+    );
+    rows.push(
+      { name: VERAMO_FIND, ...perCallMs(q.veramoFind), note: `${veramoTotal} credentials stored, first 100 of a type` },
+      { name: VERAMO_GET, ...perCallMs(q.veramoGet), note: `${veramoTotal} credentials stored` },
+      {
+        name: 'wallet find by type (all matches)',
+        ...perCallMs(q.findAll),
+        target: { max: 20 },
+        note: `${total} credentials stored, ${perType} match each type, all returned`,
+      },
+      {
+        name: 'wallet find by type (first 100)',
+        ...perCallMs(q.findPage),
+        target: { max: 20 },
+        compare: [{ against: VERAMO_FIND, target: { max: 1 } }],
+        note: `${total} credentials stored`,
+      },
+      {
+        name: 'wallet get by id',
+        ...perCallMs(q.get),
+        target: { max: 1 },
+        compare: [{ against: VERAMO_GET, target: { max: 1 } }],
+        note: `${total} credentials stored`,
+      },
+    );
   } finally {
     await wallet.close();
   }
