@@ -1,5 +1,6 @@
-// What a suite receives: measuring helpers, baselines measured once per run and shared
-// by all suites (so every ratio compares figures from the same run), a temp directory.
+// What a suite receives: measuring helpers, the baseline operations (for the suite to
+// measure in its own alternating rounds, so every ratio compares neighbours in time),
+// shared fixtures, a temp directory.
 import { createPublicKey, verify } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ export const RAW_ED25519 = 'raw node:crypto Ed25519 verify';
  * @property {typeof measureBatch} measureBatch
  * @property {typeof measureInterleaved} measureInterleaved
  * @property {typeof coldStart} coldStart
- * @property {{ rawEd25519(): Promise<Row>, rawEd25519Op(): Promise<{ name: string, fn: () => boolean, note: string }>, rawEd25519For: typeof rawEd25519For }} baselines
+ * @property {{ rawEd25519Op(): Promise<{ name: string, fn: () => boolean, note: string }>, rawEd25519For: typeof rawEd25519For }} baselines
  * @property {() => Promise<SharedFixtures>} shared
  * @property {string} tmpDir
  * @property {boolean} quick
@@ -74,17 +75,6 @@ export function rawEd25519For(jws, publicKey, what = 'credential') {
   return { fn: () => verify(null, data, key, signature), note: `sync crypto.verify over a ${data.length}-byte ${what} signing input` };
 }
 
-let raw;
-/** The shared baseline row: {@link rawEd25519Op} measured on first use, cached for the run. */
-function rawEd25519(quick) {
-  raw ??= (async () => {
-    const { name, fn, note } = await rawEd25519Op();
-    const m = await measure(fn, quick ? { minTimeMs: 150, rounds: 3 } : { minTimeMs: 500, rounds: 7 });
-    return { name, ...m, note };
-  })();
-  return raw;
-}
-
 /** Builds the harness for one suite; `dispose` removes its temp directory. */
 export async function createHarness(suiteName) {
   const quick = process.env.BENCH_QUICK === '1';
@@ -95,7 +85,7 @@ export async function createHarness(suiteName) {
     measureBatch: (fn, n, o = {}) => measureBatch(fn, n, quick ? { rounds: 1, ...o } : o),
     measureInterleaved: (entries, o = {}) => measureInterleaved(entries, quick ? { minTimeMs: 150, warmupMs: 100, rounds: 3, ...o } : o),
     coldStart: (script, o = {}) => coldStart(script, { cwd: ROOT, ...(quick ? { runs: 3 } : {}), ...o }),
-    baselines: { rawEd25519: () => rawEd25519(quick), rawEd25519Op, rawEd25519For },
+    baselines: { rawEd25519Op, rawEd25519For },
     shared: sharedFixtures,
     tmpDir,
     quick,
