@@ -116,7 +116,7 @@ describe('tradewind wallet', () => {
       });
       expect(r.code).toBe(1);
       expect(JSON.parse(r.stderr).error.code).toBe('BACKUP_INVALID');
-      for (const f of [target, `${target}-wal`, `${target}-shm`]) expect(existsSync(f), f).toBe(false);
+      for (const f of [target, `${target}-wal`, `${target}-shm`, `${target}.init-lock`]) expect(existsSync(f), f).toBe(false);
     }
   });
 

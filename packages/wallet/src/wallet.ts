@@ -359,16 +359,17 @@ export class Wallet {
     passphrase: string,
   ): Promise<{ wallet: Wallet; restored: RestoreSummary }> {
     const contents = await readBackup(file, passphrase);
-    const existed = typeof options?.path === 'string' && existsSync(options.path);
+    // The database and the files SQLite and the agent keep beside it; those this call creates go again on failure.
+    const path = typeof options?.path === 'string' ? options.path : '';
+    const created =
+      path === '' ? [] : [path, `${path}-wal`, `${path}-shm`, `${path}-journal`, `${path}.init-lock`].filter((f) => !existsSync(f));
     let wallet: Wallet | undefined;
     try {
       wallet = await Wallet.open(options);
       return { wallet, restored: await wallet.restore(contents) };
     } catch (e) {
       await wallet?.close().catch(() => undefined);
-      if (!existed && typeof options?.path === 'string') {
-        for (const f of [options.path, `${options.path}-wal`, `${options.path}-shm`]) rmSync(f, { force: true });
-      }
+      if (created.includes(path)) for (const f of created) rmSync(f, { force: true });
       throw e;
     }
   }

@@ -1,5 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { TradewindError } from '@tradewind/core';
-import { CredentialRejectedError, openWallet, type Wallet } from '@tradewind/wallet';
+import { CredentialRejectedError, openWallet, restoreWallet, type Wallet } from '@tradewind/wallet';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBackup } from '../src/backup/container.js';
@@ -127,6 +128,31 @@ describe('restore failing halfway', () => {
     } finally {
       await target.close();
     }
+  });
+
+  it('restoreWallet leaves no file behind when the restore fails after the database was created', async () => {
+    const source = await openWallet({ path: tmp.file('rw-source.db'), secret: SECRET, kdf: TEST_KDF });
+    await source.createDid();
+    const [good] = JSON.parse(JSON.stringify(await (await import('../src/holder-keys.js')).exportDids(source.agent)));
+    await source.close();
+    const file = await sealBackup(
+      {
+        type: 'tradewind-wallet-backup',
+        version: 2,
+        createdAt: new Date().toISOString(),
+        dids: [good, { ...good, did: 'did:example:broken', keys: [{ ...good.keys[0], kid: 'broken-key', type: 'Bls12381G2' }] }],
+        credentials: [],
+      },
+      'pass',
+      TEST_BACKUP_KDF,
+    );
+    const target = tmp.file('restore-wallet.db');
+    const error = await restoreWallet({ path: target, secret: SECRET, kdf: TEST_KDF }, file, 'pass').catch((e: unknown) => e);
+    expect((error as TradewindError).code).toBe('INVALID_ARGUMENT');
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('restore-wallet.db'))).toEqual([]);
+    const refused = await restoreWallet({ path: target, secret: SECRET }, file, 'wrong').catch((e: unknown) => e);
+    expect((refused as TradewindError).code).toBe('BACKUP_INVALID');
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('restore-wallet.db'))).toEqual([]);
   });
 
   it('keeps the wallet empty when a storage fault stops the restore after its DIDs, and the retry completes it', async () => {
