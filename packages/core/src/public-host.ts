@@ -115,7 +115,8 @@ export interface FetchUrlOptions {
  * (http too with `allowInsecure`), user info, a host that is not {@link isPublicHost}
  * (unless `allowInsecure`), `.` or `..` path segments in any encoding (`%2e`, `%252e`)
  * — the URL parser would resolve them and change which resource is asked for —
- * backslashes, whitespace and control characters.
+ * encoded slashes and backslashes in the path, backslashes, whitespace and control
+ * characters.
  *
  * @example
  * ```ts
@@ -145,6 +146,8 @@ export function checkFetchUrl(url: string, options: FetchUrlOptions = {}): URL {
     .replace(/^[^/?#]*/, '')
     .replace(/[?#].*$/s, '');
   if (rawPath.split('/').some(isDotSegment)) refuse('has a "." or ".." path segment');
+  // An encoded slash or backslash is a dot segment in waiting for a server that decodes it.
+  if (/%(25)*(2f|5c)/i.test(rawPath)) refuse('has an encoded "/" or "\\" in its path');
   if (!options.allowInsecure) {
     const problem = hostProblem(parsed.host);
     if (problem) refuse(`goes to ${parsed.hostname}, which ${problem}`);
