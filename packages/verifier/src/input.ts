@@ -24,6 +24,9 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
     }
     return fail(...notACompactJws(text), '/');
   }
+  if (ArrayBuffer.isView(input) || input instanceof ArrayBuffer) {
+    fail('MALFORMED', `input is binary data (${input.constructor.name}), not a credential: pass the credential as text`, '/');
+  }
   if (isJsonObject(input)) {
     const types = Array.isArray(input.type) ? input.type : [input.type];
     if (types.includes('EnvelopedVerifiableCredential') || types.includes('EnvelopedVerifiablePresentation')) {
@@ -49,7 +52,10 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
       fail('MALFORMED', 'proof is not a Data Integrity or JwtProof2020 proof', '/proof');
     }
     if (input['@context'] !== undefined) fail('MALFORMED', 'credential carries no securing mechanism (no JWS, no proof)', '/');
-    return fail('MALFORMED', 'input is a JSON object but not a credential or presentation', '/');
+    const proto = Object.getPrototypeOf(input);
+    const what =
+      proto === Object.prototype || proto === null ? 'a JSON object' : `a ${String(proto.constructor?.name ?? 'non-JSON object')}`;
+    return fail('MALFORMED', `input is ${what} but not a credential or presentation`, '/');
   }
   const kind = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
   return fail('MALFORMED', `input is ${kind}, not a credential`, '/');

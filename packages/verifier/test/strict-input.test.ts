@@ -414,6 +414,9 @@ describe('junk input: MALFORMED with a message that says what it is', () => {
       [`${h}.${p}.${s.slice(0, 5)}!${s.slice(6)}`, /"!" at position \d+ is not a base64url character/],
       [`.${p}.${s}`, /header segment .* is empty/],
       [42, /a number/],
+      [Buffer.from(jwt), /binary data \(Buffer\).*as text/],
+      [new Uint8Array(8), /binary data \(Uint8Array\)/],
+      [new Map([['a', 1]]), /a Map but not a credential/],
       [null, /null/],
     ];
     for (const [input, message] of cases) {
