@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { type ErrorCode, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
 import { canonicalJson } from './content-digest.js';
 import { FORBIDDEN_KEYS, ownCopy } from './untrusted-json.js';
@@ -68,6 +69,34 @@ interface PhysicalLine {
   badUtf8?: boolean;
 }
 
+/**
+ * Checks that a batch file can be read twice (validation, then issuance): a regular
+ * file. A pipe or a device (`/dev/stdin`, `/dev/zero`) would be empty or endless the
+ * second time.
+ */
+export async function checkInputFile(path: string): Promise<void> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (cause) {
+    throw inputError(path, cause);
+  }
+  if (!info.isFile())
+    throw new TradewindError(
+      'INVALID_ARGUMENT',
+      `batch input ${path} is not a regular file (a batch file is read twice: to validate, then to issue)`,
+    );
+}
+
+function inputError(path: string, cause: unknown): TradewindError {
+  if (cause instanceof TradewindError) return cause;
+  const code = (cause as { code?: unknown }).code;
+  const message = `cannot read batch input ${path}: ${(cause as Error).message}`;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new TradewindError('NOT_FOUND', message, { cause });
+  if (code === 'EISDIR') return new TradewindError('INVALID_ARGUMENT', message, { cause });
+  return new TradewindError('STORAGE_ERROR', message, { cause });
+}
+
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -124,8 +153,7 @@ async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine
     }
     if (held > 0 || overlong) yield finish();
   } catch (cause) {
-    if (cause instanceof TradewindError) throw cause;
-    throw new TradewindError('NOT_FOUND', `cannot read batch input ${source.path}: ${(cause as Error).message}`, { cause });
+    throw inputError(source.path, cause);
   } finally {
     stream.destroy();
   }

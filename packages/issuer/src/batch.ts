@@ -3,6 +3,7 @@ import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
 import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
 import {
   type BatchInputFormat,
+  checkInputFile,
   type InvalidRecord,
   type RawRecord,
   RESERVED_FIELDS,
@@ -127,6 +128,7 @@ const OPTION_KEYS = new Set([
 export async function runBatch(host: BatchHost, input: BatchInput, options: BatchOptions): Promise<BatchResult> {
   const { source, format } = checkInput(input);
   checkOptions(options, host.defaultIssuer);
+  if ('path' in source) await checkInputFile(source.path);
   const size = options.transactionSize ?? 500;
   const types = typeof options.type === 'string' ? [options.type] : options.type;
   const batchId = options.batchId ?? randomUUID();

@@ -78,14 +78,16 @@ export class Issuer {
     ) {
       throw new TradewindError('INVALID_ARGUMENT', `statusListLength must be a multiple of 8 of at least ${MIN_STATUS_LIST_LENGTH}`);
     }
-    const agent = await openAgent({
-      path: options.path,
-      secret: options.secret,
-      migrations: [CreateIssuerTables1764300100000, AddReemissionSafety1764300200000],
-      ...(options.create === undefined ? {} : { create: options.create }),
-      ...(options.kdf ? { kdf: options.kdf } : {}),
-      ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
-    });
+    const agent = await storage(`cannot open ${String(options.path)}`, () =>
+      openAgent({
+        path: options.path,
+        secret: options.secret,
+        migrations: [CreateIssuerTables1764300100000, AddReemissionSafety1764300200000],
+        ...(options.create === undefined ? {} : { create: options.create }),
+        ...(options.kdf ? { kdf: options.kdf } : {}),
+        ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+      }),
+    );
     try {
       const updates: Array<[string, string]> = [];
       if (options.statusListBaseUrl !== undefined) updates.push(['statusListBaseUrl', options.statusListBaseUrl.replace(/\/+$/, '')]);
@@ -276,7 +278,10 @@ export class Issuer {
       const log =
         id !== undefined ? await getLogged(query, id) : (await loggedByRecordKeys(query, [recordKey as string])).get(recordKey as string);
       if (!log || (recordKey !== undefined && log.recordKey !== recordKey))
-        throw new TradewindError('NOT_FOUND', `no credential ${id ?? `with recordKey ${recordKey}`} was issued from this database`);
+        throw new TradewindError(
+          'NOT_FOUND',
+          `no credential ${id ?? `with recordKey ${recordKey}`} was issued from this database, so there is nothing to re-emit: issue it`,
+        );
       const rebuilt = rebuildLogged(request, log);
       const issued = await signRebuilt(this.agent, await this.signerOf(log.issuer), rebuilt);
       await this.agent.transaction((q) =>

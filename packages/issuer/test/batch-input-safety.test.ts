@@ -197,6 +197,14 @@ describe('unbounded batch input', () => {
     expect(result.invalid).toEqual([{ line: 2, code: 'LIMIT_EXCEEDED', reason: `record is longer than ${MAX_RECORD_BYTES} bytes` }]);
   });
 
+  it('refuses an endless or one-shot input (a device, a pipe) instead of reading it forever or issuing nothing', async () => {
+    await expect(issuer.issueBatch({ path: '/dev/zero', format: 'jsonl' }, { type: 'Zero' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(issuer.issueBatch({ path: dir, format: 'csv' }, { type: 'Dir' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(issuer.issueBatch({ path: join(dir, 'absent.jsonl') }, { type: 'Absent' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('refuses records nested deeper than the bound', async () => {
     const deep = `{"recordKey":"d1","a":${'['.repeat(40)}1${']'.repeat(40)}}`;
     const result = await issuer.issueBatch({ text: deep, format: 'jsonl' }, { type: 'Deep', status: [], dryRun: true });
