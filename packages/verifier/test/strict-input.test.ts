@@ -150,6 +150,22 @@ describe('dates: strict, in range, the same in every time zone', () => {
     }
   });
 
+  it('keeps dates exactly as the credential writes them', async () => {
+    const issuanceDate = '2026-01-01T00:00:00.250+01:00';
+    const jwt = await jwtVcRaw(
+      issuer,
+      { nbf: Date.parse(issuanceDate) / 1000 },
+      { issuanceDate, expirationDate: '2030-01-01T00:00:00-05:00' },
+    );
+    const r = await nodeApi.verifyCredential(jwt, { now: NOW });
+    expect(r.verified, messages(r)).toBe(true);
+    if (r.verified) {
+      expect(r.credential.issuanceDate).toBe(issuanceDate);
+      expect(r.credential.expirationDate).toBe('2030-01-01T00:00:00-05:00');
+      expect(r.validUntil?.toISOString()).toBe('2030-01-01T05:00:00.000Z');
+    }
+  });
+
   it('accepts real dates: leap days, offsets up to ±14:00, fractions of a second', async () => {
     for (const validFrom of [
       '2024-02-29T00:00:00Z',

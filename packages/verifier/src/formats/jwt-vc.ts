@@ -66,10 +66,10 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
   if (exp && expirationDate && !sameSecond(exp, expirationDate)) {
     fail('MALFORMED', 'exp contradicts vc.expirationDate', '/payload/vc/expirationDate');
   }
-  const start = nbf ?? issuanceDate ?? iat;
-  if (start && vc.validFrom === undefined) credential.issuanceDate = isoSeconds(start);
-  const end = exp ?? expirationDate;
-  if (end && vc.validUntil === undefined) credential.expirationDate = isoSeconds(end);
+  // Dates the vc claim gives are kept exactly as written; the JWT claims fill the gaps.
+  const start = nbf ?? iat;
+  if (start && vc.validFrom === undefined && vc.issuanceDate === undefined) credential.issuanceDate = isoSeconds(start);
+  if (exp && vc.validUntil === undefined && vc.expirationDate === undefined) credential.expirationDate = isoSeconds(exp);
 
   return {
     credential: credential as VerifiableCredential,
