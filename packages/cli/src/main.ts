@@ -103,7 +103,8 @@ async function dispatch(table: readonly CommandEntry[], name: string, argv: stri
 
 function fail(io: Io, error: unknown, json: boolean, path: string): ExitCode {
   const exit = reportError(io, error, json, path);
-  if (error instanceof UsageError && !json) io.stderr(`Run '${path} --help' for usage.\n`);
+  // The usage hint helps with a wrong command line, not with a file over its size limit.
+  if (error instanceof UsageError && error.code !== 'LIMIT_EXCEEDED' && !json) io.stderr(`Run '${path} --help' for usage.\n`);
   return exit;
 }
 

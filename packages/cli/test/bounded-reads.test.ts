@@ -36,6 +36,8 @@ describe('every read the CLI makes is bounded', () => {
     limitError(r);
     expect(JSON.parse(r.stderr).error.message).toMatch(/input \/dev\/zero is larger than 4 MiB/);
     expect(Date.now() - started).toBeLessThan(5_000);
+    const human = await runMain(['verify', '/dev/zero']);
+    expect(human.stderr).toBe('tradewind verify: input /dev/zero is larger than 4 MiB, the most tradewind reads for it\n');
   });
 
   it('wallet import /dev/zero ends quickly with LIMIT_EXCEEDED and creates no wallet', async () => {
