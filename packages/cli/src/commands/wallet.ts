@@ -138,7 +138,7 @@ Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
       printResult(io, values.json, { stored: [], rejected: e.rejected }, () =>
         [
           'refused, nothing stored:',
-          ...e.rejected.flatMap((r) => r.errors.map((x) => `  credential ${r.index}: ${x.code}: ${x.message}`)),
+          ...e.rejected.flatMap((r) => r.errors.map((x) => `  credential ${r.index}: ${x.code}: ${escapeForTerminal(x.message)}`)),
         ].join('\n'),
       );
       return EXIT.NEGATIVE;
