@@ -46,6 +46,19 @@ export interface NormalizedRequest {
   recordKey?: string;
 }
 
+const REQUEST_KEYS = new Set([
+  'type',
+  'credentialSubject',
+  'issuer',
+  'format',
+  'id',
+  'validFrom',
+  'validUntil',
+  'credentialSchema',
+  'status',
+  'context',
+  'recordKey',
+]);
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
 const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.:/#-]*$/;
 
@@ -55,6 +68,10 @@ const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.:/#-]*$/;
  */
 export function normalizeRequest(request: IssueRequest, defaults: { issuer: string | undefined; now: Date }): NormalizedRequest {
   if (!isJsonObject(request)) throw invalid('the issue request must be an object', '');
+  // A misspelt member (validUnitl) would otherwise issue a credential without it.
+  for (const key of Object.keys(request)) {
+    if (!REQUEST_KEYS.has(key)) throw invalid(`unknown member ${JSON.stringify(key)} in the issue request`, `/${key}`);
+  }
   const types = typeof request.type === 'string' ? [request.type] : request.type;
   if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && TYPE_NAME.test(t))) {
     throw invalid('type must be a credential type name or a non-empty list of them', '/type');

@@ -175,7 +175,8 @@ export class Issuer {
    * });
    * ```
    */
-  signRecognitionList(request: RecognitionListRequest): Promise<string> {
+  async signRecognitionList(request: RecognitionListRequest): Promise<string> {
+    if (!isJsonObject(request)) throw new TradewindError('INVALID_ARGUMENT', 'the recognition list request must be an object');
     const anchor = request.issuer ?? this.settings.defaultIssuer;
     if (anchor === undefined) throw new TradewindError('INVALID_ARGUMENT', 'this issuer has no DID to sign with: create one first');
     return signRecognitionList(this.agent, anchor, request);

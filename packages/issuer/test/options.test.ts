@@ -72,6 +72,12 @@ const bad: Array<[string, () => Promise<unknown>]> = [
     'issue({ validUntil: new Date(8.64e15 + 1) })',
     () => issuer.issue({ type: 'T', credentialSubject: { a: 1 }, validUntil: new Date(8.64e15 + 1) }),
   ],
+  [
+    'issue({ validUnitl }) (a misspelt member)',
+    () => issuer.issue({ type: 'T', credentialSubject: { a: 1 }, validUnitl: '2030-01-01T00:00:00Z' } as never),
+  ],
+  ["issue({ status: 'revocation' })", () => issuer.issue({ type: 'T', credentialSubject: { a: 1 }, status: 'revocation' as never })],
+  ['signRecognitionList(null)', () => issuer.signRecognitionList(null as never)],
   ["createDid('key')", () => issuer.createDid('key' as never)],
   ['createDid({ alias: 5 })', () => issuer.createDid({ alias: 5 as never })],
   ['setDefaultDid(null)', () => issuer.setDefaultDid(null as never)],
