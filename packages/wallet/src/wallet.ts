@@ -58,8 +58,11 @@ export interface RestoreSummary {
  * indexed table, both in one SQLite file.
  */
 export class Wallet {
-  /** What {@link verifyAll} handed out, and the row each verified one stores (undefined: it did not verify). */
-  private readonly checked = new WeakMap<CheckedCredential, CredentialRow | undefined>();
+  /**
+   * What {@link verifyAll} handed out, and the row each verified one stores (undefined: it
+   * did not verify). A true private field: nothing outside this class can add to it.
+   */
+  readonly #checked = new WeakMap<CheckedCredential, CredentialRow | undefined>();
 
   private constructor(
     /** The agent holding the wallet's DIDs and keys. */
@@ -168,7 +171,7 @@ export class Wallet {
     const checked = await this.check(inputs, options);
     return checked.map((c, i) => {
       const entry: CheckedCredential = Object.freeze({ input: inputs[i] as string | JsonObject, verification: c.result });
-      this.checked.set(entry, c.row);
+      this.#checked.set(entry, c.row);
       return entry;
     });
   }
@@ -183,9 +186,9 @@ export class Wallet {
     if (!Array.isArray(entries)) throw new TradewindError('INVALID_ARGUMENT', 'storeVerified takes an array from verifyAll');
     const now = Date.now();
     const rows = entries.map((e, i) => {
-      if (typeof e !== 'object' || e === null || !this.checked.has(e))
+      if (typeof e !== 'object' || e === null || !this.#checked.has(e))
         throw new TradewindError('INVALID_ARGUMENT', `entry ${i} is not a result of this wallet's verifyAll`);
-      const row = this.checked.get(e);
+      const row = this.#checked.get(e);
       if (!row) throw new TradewindError('INVALID_ARGUMENT', `entry ${i} did not verify`);
       return { ...row, received_at: now };
     });
