@@ -383,6 +383,7 @@ describe('tradewind verify: a bare VERIFIED says what it rests on', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}trust {7}any issuer with a valid signature is accepted \(no recognition policy\)$/m);
     expect(r.stdout).toMatch(/^ {4}status {6}not present/m);
+    expect(r.stdout.match(/any issuer with a valid signature/g)).toHaveLength(1);
   });
 
   it('--json keeps the verification result object as the verifier returns it', async () => {

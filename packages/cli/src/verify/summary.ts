@@ -34,7 +34,7 @@ export function renderSummary(
     if (!context.policy) lines.push(row('trust', NO_POLICY));
     lines.push(row('credentials', String(result.credentials.length)));
     result.credentials.forEach((c, i) => {
-      lines.push('', `  credential ${i + 1}`, ...credentialRows(c, context).map((r) => `  ${r}`));
+      lines.push('', `  credential ${i + 1}`, ...credentialRows(c, context, false).map((r) => `  ${r}`));
     });
     lines.push(...issues('warnings', result.warnings, true));
   } else {
@@ -44,7 +44,9 @@ export function renderSummary(
   return lines.join('\n');
 }
 
-function credentialRows(c: VerifiedCredential, context: SummaryContext): string[] {
+/** `trustWithoutPolicy`: repeat the no-policy line (not under a presentation, which says it once). */
+function credentialRows(c: VerifiedCredential, context: SummaryContext, trustWithoutPolicy = true): string[] {
+  const trust = context.policy ? [row('trust', recognition(c))] : trustWithoutPolicy ? [row('trust', NO_POLICY)] : [];
   return [
     row('format', c.format),
     row('issuer', c.issuer),
@@ -52,7 +54,7 @@ function credentialRows(c: VerifiedCredential, context: SummaryContext): string[
     row('types', typesOf(c.credential.type).join(', ')),
     row('valid', validity(c.validFrom, c.validUntil)),
     row('key', c.keyId),
-    row('trust', context.policy ? recognition(c) : NO_POLICY),
+    ...trust,
     row('status', statusChecked(c)),
   ];
 }
