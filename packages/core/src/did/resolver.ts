@@ -220,21 +220,26 @@ export class DidKeyResolver {
 
 const RELATIONSHIPS = ['assertionMethod', 'authentication', 'keyAgreement', 'capabilityInvocation', 'capabilityDelegation'] as const;
 
+// A fetched did:web document is untrusted JSON: members of the wrong shape hold no keys.
+const listOf = <T>(value: unknown): T[] => (Array.isArray(value) ? value : []);
+const isMethod = (vm: unknown): vm is VerificationMethod =>
+  typeof vm === 'object' && vm !== null && typeof (vm as VerificationMethod).id === 'string';
+
 async function authorisedKeys(doc: DIDDocument, relationship: VerificationRelationship): Promise<ResolvedKey[]> {
   const methods = new Map<string, VerificationMethod>();
   const absolute = (id: string) => (id.startsWith('#') ? doc.id + id : id);
-  for (const vm of doc.verificationMethod ?? []) methods.set(absolute(vm.id), vm);
+  for (const vm of listOf<unknown>(doc.verificationMethod)) if (isMethod(vm)) methods.set(absolute(vm.id), vm);
   const keys: ResolvedKey[] = [];
-  for (const ref of doc[relationship] ?? []) {
+  for (const ref of listOf<unknown>(doc[relationship])) {
     const vm = typeof ref === 'string' ? methods.get(absolute(ref)) : ref;
-    if (!vm) continue;
+    if (!isMethod(vm)) continue;
     let jwk: PublicJwk;
     try {
       jwk = await verificationMethodJwk(vm as unknown as Record<string, unknown>);
     } catch {
       continue; // a key type we do not verify with (X25519, secp256k1, ...)
     }
-    keys.push({ id: absolute(vm.id), controller: vm.controller ?? doc.id, jwk });
+    keys.push({ id: absolute(vm.id), controller: typeof vm.controller === 'string' ? vm.controller : doc.id, jwk });
   }
   return keys;
 }
