@@ -2,13 +2,14 @@ import { existsSync, rmSync } from 'node:fs';
 import { type CreateDidOptions, type ManagedDid, openAgent, type TradewindAgent } from '@tradewind/agent';
 import { type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import { type CredentialVerificationResult, createVerifier, type Verifier, type VerifyOptions } from '@tradewind/verifier';
-import { type BackupKdf, DEFAULT_BACKUP_KDF, openBackup, sealBackup } from './backup/container.js';
-import { type BackupContents, backupContents, parseBackupContents, restoreRows } from './backup/contents.js';
+import { type BackupKdf, DEFAULT_BACKUP_KDF, sealBackup } from './backup/container.js';
+import { backupContents } from './backup/contents.js';
+import { type RestoreSummary, readBackup, restoreContents } from './backup/restore.js';
 import { type CredentialRow, checkInput, type SignedInput, type StoredCredential, signedInputOf, toRow } from './credential-record.js';
-import { exportDids, importDids } from './holder-keys.js';
+import { exportDids } from './holder-keys.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
 import { CredentialRejectedError, type RejectedCredential } from './rejection.js';
-import { CredentialStore, INSERT_ALIASES, INSERT_ROWS } from './store/credential-store.js';
+import { CredentialStore } from './store/credential-store.js';
 import type { CredentialQuery } from './store/query.js';
 
 export interface OpenWalletOptions {
@@ -47,11 +48,7 @@ export interface CheckedCredential {
   readonly verification: CredentialVerificationResult;
 }
 
-/** What {@link Wallet.importBackup} restored. */
-export interface RestoreSummary {
-  dids: string[];
-  credentials: number;
-}
+export type { RestoreSummary } from './backup/restore.js';
 
 /**
  * A holder's wallet: DIDs and keys in a Veramo agent, credentials in the wallet's own
@@ -322,37 +319,7 @@ export class Wallet {
    * ```
    */
   async importBackup(file: Uint8Array, passphrase: string): Promise<RestoreSummary> {
-    return this.restore(await readBackup(file, passphrase));
-  }
-
-  /**
-   * Restores in one transaction on the agent's connection: Veramo's DID and key writes
-   * join it (TypeORM nests them as savepoints), and the credential rows go in through
-   * the same connection. A kill or a failure at any point leaves the wallet as it was —
-   * empty — so the restore can simply be run again.
-   */
-  private async restore(contents: BackupContents): Promise<RestoreSummary> {
-    const { rows, aliases } = restoreRows(contents);
-    const agent = this.agent;
-    try {
-      return await agent.transactions.exclusive(() =>
-        agent.dataSource.transaction(async (manager) => {
-          const [held] = (await manager.query(
-            'SELECT (SELECT count(*) FROM wallet_credential) + (SELECT count(*) FROM identifier) AS n',
-          )) as Array<{ n: number }>;
-          if ((held?.n ?? 0) > 0) throw new TradewindError('INVALID_ARGUMENT', 'a backup restores into an empty wallet only');
-          const dids = await importDids(agent, contents.dids);
-          if (rows.length > 0) await manager.query(INSERT_ROWS, [JSON.stringify(rows)]);
-          if (aliases.length > 0) await manager.query(INSERT_ALIASES, [JSON.stringify(aliases)]);
-          // The wallet was empty: what it holds now is what was restored (a credential held twice counts once).
-          const [restored] = (await manager.query('SELECT count(*) AS n FROM wallet_credential')) as Array<{ n: number }>;
-          return { dids, credentials: restored?.n ?? 0 };
-        }),
-      );
-    } catch (cause) {
-      if (cause instanceof TradewindError) throw cause;
-      throw new TradewindError('STORAGE_ERROR', `cannot restore the backup: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-    }
+    return restoreContents(this.agent, await readBackup(file, passphrase));
   }
 
   /** @internal use {@link restoreWallet}. */
@@ -369,7 +336,7 @@ export class Wallet {
     let wallet: Wallet | undefined;
     try {
       wallet = await Wallet.open(options);
-      return { wallet, restored: await wallet.restore(contents) };
+      return { wallet, restored: await restoreContents(wallet.agent, contents) };
     } catch (e) {
       await wallet?.close().catch(() => undefined);
       if (created.includes(path)) for (const f of created) rmSync(f, { force: true });
@@ -419,11 +386,6 @@ export function restoreWallet(
   passphrase: string,
 ): Promise<{ wallet: Wallet; restored: RestoreSummary }> {
   return Wallet.restoreInto(options, file, passphrase);
-}
-
-async function readBackup(file: Uint8Array, passphrase: string): Promise<BackupContents> {
-  if (!(file instanceof Uint8Array)) throw new TradewindError('INVALID_ARGUMENT', 'a backup is a byte array');
-  return parseBackupContents(await openBackup(file, passphrase));
 }
 
 /** The row a verification result stores, or why it stores nothing. */
