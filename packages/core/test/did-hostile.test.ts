@@ -51,4 +51,26 @@ describe('DIDs from untrusted input', () => {
       await expect(dids.keyFor(did, undefined, 'assertionMethod')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
     }
   });
+
+  it('refuses a JWK whose coordinate is not canonical base64url: one key, one spelling (KEY_NOT_FOUND)', async () => {
+    const did = 'did:web:registry.gov.tt';
+    const x = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const twin = x.slice(0, -1) + alphabet[alphabet.indexOf(x.at(-1) as string) | 1];
+    expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(x, 'base64url'));
+    const doc = (xs: string) => ({
+      id: did,
+      verificationMethod: [
+        { id: `${did}#k`, type: 'JsonWebKey2020', controller: did, publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: xs } },
+      ],
+      assertionMethod: ['#k'],
+    });
+    expect(await new DidKeyResolver({ documents: [doc(x)] }).keysFor(did, 'assertionMethod')).toHaveLength(1);
+    const dids = new DidKeyResolver({ documents: [doc(twin)] });
+    expect(await dids.keysFor(did, 'assertionMethod')).toEqual([]);
+    await expect(dids.keyFor(did, '#k', 'assertionMethod')).rejects.toMatchObject({
+      code: 'KEY_NOT_FOUND',
+      message: expect.stringMatching(/not an Ed25519 or P-256 public key/),
+    });
+  });
 });

@@ -166,14 +166,14 @@ export class DidKeyResolver {
       const crv = (vm.publicKeyJwk as { crv?: unknown } | undefined)?.crv;
       const kind = typeof crv === 'string' ? crv : String(vm.type);
       const rels = uses.get(vmId) ?? [];
-      const usable = await verificationMethodJwk(vm as unknown as Record<string, unknown>).then(
-        () => true,
-        () => false,
+      const problem = await verificationMethodJwk(vm as unknown as Record<string, unknown>).then(
+        () => undefined,
+        (e: Error) => e.message,
       );
-      if (usable) reasons.push(`${vmId} is authorised for ${rels.join(', ') || 'nothing'}, not ${relationship}`);
+      if (problem === undefined) reasons.push(`${vmId} is authorised for ${rels.join(', ') || 'nothing'}, not ${relationship}`);
       else if (rels.length > 0 && rels.every((r) => r === 'keyAgreement')) {
         reasons.push(`${vmId} is a ${kind} key agreement key (keyAgreement), not a signing key`);
-      } else reasons.push(`${vmId} is a ${kind} key; Tradewind verifies with Ed25519 and P-256 keys only`);
+      } else reasons.push(`${problem} (${kind}; Tradewind verifies with Ed25519 and P-256 keys)`);
     }
     return reasons.join('; ');
   }
