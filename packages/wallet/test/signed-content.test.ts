@@ -8,6 +8,7 @@ import { type CheckedCredential, openWallet, type Wallet } from '@tradewind/wall
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBackup } from '../src/backup/container.js';
+import { identityOf } from '../src/credential-record.js';
 import { issuer, jwtVc, SECRET, TEST_BACKUP_KDF, TEST_KDF, tempDir, vcJwt } from './fixtures.js';
 
 const tmp = tempDir();
@@ -163,6 +164,24 @@ describe('one credential, one row, whatever its encoding', () => {
       expect(again.credential.id).toBe(credential.id);
     }
     expect(await wallet.find({ type: 'Respelled' })).toHaveLength(1);
+  });
+
+  it('gives a credential one identity whatever the base64url spelling of its header, payload and signature', async () => {
+    // Found without the verifier: de-duplication must not depend on it refusing non-canonical spellings.
+    // A segment whose length is a multiple of 4 has no spare bits; the claims vary the payload's length.
+    let jwt = await vcJwt(tt, holder, { type: 'Spelling' });
+    for (let pad = 'x'; (jwt.split('.')[1] as string).length % 4 === 0; pad += 'x') {
+      jwt = await vcJwt(tt, holder, { type: 'Spelling', claims: { pad } });
+    }
+    const flip = (segment: string) => (segment.length % 4 === 0 ? segment : respelled(`x.${segment}`).slice(2));
+    const [h, p, sig] = jwt.split('.') as [string, string, string];
+    const variants = [`${h}.${flip(p)}.${sig}`, `${h}.${p}.${flip(sig)}`, `${flip(h)}.${flip(p)}.${flip(sig)}`];
+    for (const v of variants) {
+      expect(v).not.toBe(jwt);
+      expect(identityOf(v)).toBe(identityOf(jwt));
+    }
+    // Different signed content is a different credential.
+    expect(identityOf(await vcJwt(tt, holder, { type: 'Spelling' }))).not.toBe(identityOf(jwt));
   });
 
   it('stores a bare JWT, its envelope and its JwtProof2020 form once', async () => {
