@@ -300,8 +300,8 @@ export class Wallet {
     if (typeof passphrase !== 'string' || passphrase.length === 0)
       throw new TradewindError('INVALID_ARGUMENT', 'a non-empty passphrase is required');
     const dids = await exportDids(this.agent);
-    const rows = await this.store.rows();
-    return sealBackup(backupContents(dids, rows, new Date()), passphrase, options.kdf ?? DEFAULT_BACKUP_KDF);
+    const [rows, aliases] = await Promise.all([this.store.rows(), this.store.aliases()]);
+    return sealBackup(backupContents(dids, rows, aliases, new Date()), passphrase, options.kdf ?? DEFAULT_BACKUP_KDF);
   }
 
   /**

@@ -71,6 +71,17 @@ describe('a schema 1 wallet', () => {
     expect(await wallet.count()).toBe(3);
   });
 
+  it('keeps answering to the old ids in a wallet restored from its backup', async () => {
+    const restored = await openWallet({ path: tmp.file('restored.db'), secret: 'another', kdf: { N: 1024, r: 8, p: 1 } });
+    try {
+      await restored.importBackup(await wallet.exportBackup('pass', { kdf: { log2N: 10, r: 8, p: 1 } }), 'pass');
+      expect((await restored.get(facts.ids.bare.id)).raw).toBe(facts.jwts.bare);
+      expect((await restored.get(facts.ids.es2.id)).id).toBe((await wallet.get(facts.ids.es1.id)).id);
+    } finally {
+      await restored.close();
+    }
+  });
+
   it('opens again without changing anything', async () => {
     const before = await wallet.list();
     const again = await openWallet({ path, secret: facts.secret, create: false });

@@ -9,12 +9,19 @@ export interface BackupContents {
   version: 1 | 2;
   createdAt: string;
   dids: ExportedDid[];
-  /** Credential rows exactly as stored: the received bytes and their metadata. */
+  /** Credential rows exactly as stored: the signed JWS and its metadata. */
   credentials: CredentialRow[];
+  /** Version 2: ids that credentials had in earlier wallet versions (`wallet_credential_alias`). */
+  aliases?: Array<{ alias: string; id: string }>;
 }
 
-export function backupContents(dids: ExportedDid[], credentials: CredentialRow[], now: Date): BackupContents {
-  return { type: 'tradewind-wallet-backup', version: 2, createdAt: now.toISOString(), dids, credentials };
+export function backupContents(
+  dids: ExportedDid[],
+  credentials: CredentialRow[],
+  aliases: Array<{ alias: string; id: string }>,
+  now: Date,
+): BackupContents {
+  return { type: 'tradewind-wallet-backup', version: 2, createdAt: now.toISOString(), dids, credentials, aliases };
 }
 
 /** What a restore writes: rows in today's form, ids recomputed, and the ids version 1 rows had. */
@@ -26,7 +33,7 @@ export interface RestoreRows {
 /** Brings the rows of a parsed backup into today's form (see {@link upgradeRow}); BACKUP_INVALID for a row without a JWS. */
 export function restoreRows(contents: BackupContents): RestoreRows {
   const rows: CredentialRow[] = [];
-  const aliases: RestoreRows['aliases'] = [];
+  const aliases: RestoreRows['aliases'] = [...(contents.aliases ?? [])];
   for (const [i, c] of contents.credentials.entries()) {
     if (contents.version === 1) {
       const { row, previousId } = upgradeRow(c);
@@ -52,6 +59,12 @@ export function parseBackupContents(value: unknown): BackupContents {
   if (!Array.isArray(value.dids) || !Array.isArray(value.credentials)) throw bad('contents lack dids or credentials');
   for (const [i, d] of value.dids.entries()) checkDid(d, i);
   for (const [i, c] of value.credentials.entries()) checkRow(c, i);
+  if (
+    value.aliases !== undefined &&
+    !(Array.isArray(value.aliases) && value.aliases.every((a) => isJsonObject(a) && str(a.alias) && str(a.id)))
+  ) {
+    throw bad('aliases are malformed');
+  }
   return value as unknown as BackupContents;
 }
 

@@ -106,6 +106,11 @@ export class CredentialStore {
     return this.reader.all<CredentialRow>(`SELECT ${COLUMNS} FROM wallet_credential ORDER BY seq`);
   }
 
+  /** The ids earlier wallet versions gave credentials, for backups. */
+  aliases(): Promise<Array<{ alias: string; id: string }>> {
+    return this.reader.all<{ alias: string; id: string }>('SELECT alias, id FROM wallet_credential_alias ORDER BY alias');
+  }
+
   /** Deletes one credential; false when there was none with that id. */
   delete(id: string): Promise<boolean> {
     return this.exclusive(async () => {
