@@ -53,6 +53,20 @@ function usage(commands: readonly CommandEntry[]): string {
  * ```
  */
 export async function main(argv: string[], io: Io = processIo(), commands: readonly CommandEntry[] = COMMANDS): Promise<ExitCode> {
+  try {
+    return await run(argv, io, commands);
+  } catch (e) {
+    // Commands' own failures are reported by dispatch; this catches the rest (e.g. the
+    // usage text or the version not written: a full disk under `> file`).
+    try {
+      return reportError(io, e, argv.includes('--json'), 'tradewind');
+    } catch {
+      return EXIT.USAGE;
+    }
+  }
+}
+
+async function run(argv: string[], io: Io, commands: readonly CommandEntry[]): Promise<ExitCode> {
   const [first, ...rest] = argv;
   if (first === undefined) {
     io.stderr(`${usage(commands)}\n`);
@@ -68,7 +82,7 @@ export async function main(argv: string[], io: Io = processIo(), commands: reado
   }
   if (first === 'help') {
     // `tradewind help wallet import` = `tradewind wallet import --help`
-    return main(rest.length === 0 ? ['--help'] : [...rest, '--help'], io, commands);
+    return run(rest.length === 0 ? ['--help'] : [...rest, '--help'], io, commands);
   }
   return dispatch(commands, first, rest, 'tradewind', io);
 }

@@ -16,18 +16,19 @@ const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-output-'));
 const env = { ...process.env, TRADEWIND_SECRET: 'anchor secret' };
 
-/** Runs the built `tradewind` in `dir` with a file size limit of `limitKiB` (none when undefined). */
-function tradewind(args: string[], limitKiB?: number) {
-  const r = spawnSync(
-    'bash',
-    ['-c', `${limitKiB === undefined ? '' : `ulimit -f ${limitKiB}; `}exec "$0" "$@"`, process.execPath, bin, ...args],
-    {
-      cwd: dir,
-      env,
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
+/**
+ * Runs the built `tradewind` in `dir` with a file size limit of `limitKiB` (none when
+ * undefined), its standard output redirected to `stdoutTo` when given.
+ */
+function tradewind(args: string[], limitKiB?: number, stdoutTo?: string) {
+  const limit = limitKiB === undefined ? '' : `ulimit -f ${limitKiB}; `;
+  const redirect = stdoutTo === undefined ? '' : ` > ${stdoutTo}`;
+  const r = spawnSync('bash', ['-c', `${limit}exec "$0" "$@"${redirect}`, process.execPath, bin, ...args], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -65,5 +66,20 @@ describe('a write that fails keeps the previous file and reports STORAGE_ERROR, 
     const r = tradewind(['issuer', 'init', '--db', 'tiny.db', '--status-base-url', 'https://tiny.example/status', '--json'], 1);
     expect(r.code, r.stderr).toBe(2);
     expect(JSON.parse(r.stderr).error.code).toBe('STORAGE_ERROR');
+  });
+
+  it('standard output redirected to a file over a file size limit: STORAGE_ERROR, exit 2, not exit 0 with half a list', () => {
+    const r = tradewind(['recognition-list', 'sign', 'list.json', '--db', 'anchor.db'], 64, 'stdout.jwt');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/STORAGE_ERROR: .*EFBIG/);
+  });
+
+  it('standard output to a full device (/dev/full): STORAGE_ERROR, exit 2, for a result and for --version alike', () => {
+    const signed = tradewind(['recognition-list', 'sign', 'list.json', '--db', 'anchor.db'], undefined, '/dev/full');
+    expect(signed.code, signed.stderr).toBe(2);
+    expect(signed.stderr).toMatch(/STORAGE_ERROR: .*ENOSPC/);
+    const version = tradewind(['--version'], undefined, '/dev/full');
+    expect(version.code, version.stderr).toBe(2);
+    expect(version.stderr).toMatch(/STORAGE_ERROR/);
   });
 });
