@@ -147,4 +147,27 @@ describe('storage failures are STORAGE_ERROR', () => {
     }
     expect(existsSync(path)).toBe(true);
   });
+
+  it('a full database inside a transaction (SQLITE_FULL at an INSERT) is STORAGE_ERROR, and nothing of it is kept', async () => {
+    const path = join(dir, 'full.db');
+    const full = await openIssuer({ path, secret: 'full', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+    await full.createDid();
+    await full.issue({ type: 'T', credentialSubject: { a: 1 } });
+    const [{ page_count }] = (await full.agent.dataSource.query('PRAGMA page_count')) as Array<{ page_count: number }>;
+    await full.agent.dataSource.query(`PRAGMA max_page_count = ${page_count}`);
+    try {
+      const big = Array.from({ length: 400 }, (_, i) => JSON.stringify({ recordKey: `f${i}`, name: 'x'.repeat(200) })).join('\n');
+      for (const attempt of [
+        () => full.issueMany(Array.from({ length: 300 }, (_, i) => ({ type: 'T', credentialSubject: { n: i, pad: 'y'.repeat(300) } }))),
+        () => full.issueBatch({ text: big, format: 'jsonl' }, { type: 'T', transactionSize: 400 }),
+      ]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TradewindError);
+        expect(error).toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringMatching(/SQLITE_FULL/) });
+      }
+      expect(await full.log()).toHaveLength(1);
+    } finally {
+      await full.close();
+    }
+  });
 });
