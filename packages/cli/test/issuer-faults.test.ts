@@ -125,7 +125,34 @@ describe('tradewind issue killed after the commit', () => {
   }, 60_000);
 });
 
+// An immutable file (chattr +i) stays read-only even for root; SQLite then opens it read-only.
+function makeImmutable(file: string, on: boolean): boolean {
+  return spawnSync('chattr', [on ? '+i' : '-i', file]).status === 0;
+}
+
 describe('storage failures are STORAGE_ERROR (exit 2), not UNEXPECTED', () => {
+  it('a read-only database file: issue, issue-batch and status changes exit 2 with STORAGE_ERROR', (context) => {
+    const db = init('readonly');
+    const issued = JSON.parse(tradewind(['issue', '--db', db, '--type', 'T', '--claim', 'a=1', '--json']).stdout) as { id: string };
+    if (!makeImmutable(db, true)) context.skip();
+    try {
+      const input = jsonl('readonly', 5);
+      for (const args of [
+        ['issue', '--db', db, '--type', 'T', '--claim', 'a=2', '--json'],
+        ['issue-batch', input, '--db', db, '--type', 'T', '--json'],
+        ['status', 'revoke', issued.id, '--db', db, '--json'],
+      ]) {
+        const r = tradewind(args);
+        expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
+        const error = JSON.parse(r.stderr.trim().split('\n').at(-1) as string).error as { code: string; message: string };
+        expect(error.code).toBe('STORAGE_ERROR');
+        expect(error.message).toMatch(/read-only/);
+      }
+    } finally {
+      makeImmutable(db, false);
+    }
+  }, 60_000);
+
   it('a database that cannot be written (file size limit) fails the batch with STORAGE_ERROR and issues nothing', () => {
     const db = init('dbfull');
     const input = jsonl('dbfull', 300);
