@@ -127,6 +127,20 @@ describe('single issuance re-emission', () => {
     await expect(issuer.reemit({ type: 'T', credentialSubject: { a: 1 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('re-emits jwt_vc credentials byte for byte (same iat, nbf, exp, jti)', async () => {
+    const request: IssueRequest = {
+      id: 'urn:example:jwtvc-1',
+      format: 'jwt_vc',
+      type: 'ResidencePermit',
+      credentialSubject: { id: 'did:example:r', name: 'Ravi' },
+      validFrom: '2026-06-01T00:00:00+02:00',
+      validUntil: '2031-06-01T00:00:00Z',
+    };
+    const issued = await issuer.issue(request);
+    expect((await issuer.reemit(request)).jwt).toBe(issued.jwt);
+    await expect(issuer.reemit({ ...request, validFrom: '2026-06-01T00:00:00Z' })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+  });
+
   it('finds the credential by recordKey too', async () => {
     const request: IssueRequest = { recordKey: 'app-77', type: 'Licence', credentialSubject: { name: 'Bo' } };
     const issued = await issuer.issue(request);
