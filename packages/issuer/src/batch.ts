@@ -50,7 +50,7 @@ export interface BatchOptions {
   context?: string[];
   /** Claims every record must have (dot paths for nested claims; only the record's own members count). */
   requiredClaims?: string[];
-  /** An agency rule: return a reason to reject the record. */
+  /** An agency rule: return a reason to reject the record. `subject` has no prototype (use `Object.hasOwn`, not `subject.hasOwnProperty`). */
   validate?: (subject: JsonObject, line: number) => string | undefined;
   /** Records per transaction (default 500). */
   transactionSize?: number;
