@@ -2,7 +2,7 @@ import { type CreateDidOptions, type ManagedDid, openAgent, type Query, type Tra
 import { isJsonObject, MIN_STATUS_LIST_LENGTH, type RecognizedKey, TradewindError } from '@tradewind/core';
 import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
-import { type IssueRequest, type NormalizedRequest, normalizeRequest } from './credential-request.js';
+import { type IssueRequest, type NormalizedRequest, normalizeRequest, timeValue } from './credential-request.js';
 import { getLogged, insertReemissions, type LoggedCredential, type LogQuery, loggedByRecordKeys, queryLog } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
 import { type RecognitionListRequest, recognitionKeys, signRecognitionList } from './recognition-list.js';
@@ -216,7 +216,8 @@ export class Issuer {
   async issueMany(requests: IssueRequest[], now = new Date()): Promise<IssuedCredential[]> {
     if (!Array.isArray(requests) || requests.length > 10_000)
       throw new TradewindError('INVALID_ARGUMENT', 'issueMany takes a list of at most 10000 requests');
-    if (!(now instanceof Date) || !Number.isFinite(now.getTime())) throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date');
+    if (!(now instanceof Date) || !Number.isFinite(timeValue(now)))
+      throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)');
     const normalized = requests.map((r) => normalizeRequest(r, { issuer: this.settings.defaultIssuer, now }));
     await this.loadSigners(normalized);
     return storage('cannot issue', () =>
@@ -443,8 +444,8 @@ function checkListOptions(options: unknown, allowed: string[]): { now: Date; val
     if (!allowed.includes(key)) throw new TradewindError('INVALID_ARGUMENT', `unknown option ${JSON.stringify(key)}`, { path: `/${key}` });
   }
   const now = options.now ?? new Date();
-  if (!(now instanceof Date) || !Number.isFinite(now.getTime()))
-    throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date', { path: '/now' });
+  if (!(now instanceof Date) || !Number.isFinite(timeValue(now)))
+    throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)', { path: '/now' });
   const validForSeconds = options.validForSeconds ?? 86_400;
   if (
     typeof validForSeconds !== 'number' ||

@@ -53,6 +53,8 @@ const bad: Array<[string, () => Promise<unknown>]> = [
   ['statusListCredentials({ validForSeconds: 1e300 })', () => issuer.statusListCredentials({ validForSeconds: 1e300 })],
   ['statusListCredentials({ validForSeconds: -1 })', () => issuer.statusListCredentials({ validForSeconds: -1 })],
   ['statusListCredentials({ now: new Date(NaN) })', () => issuer.statusListCredentials({ now: new Date(Number.NaN) })],
+  ['statusListCredentials({ now: new Date(8.64e15) })', () => issuer.statusListCredentials({ now: new Date(8.64e15) })],
+  ['issueMany([request], new Date(-8.64e15))', () => issuer.issueMany([{ type: 'T', credentialSubject: { a: 1 } }], new Date(-8.64e15))],
   ["statusListCredentials({ now: '2026-01-01' })", () => issuer.statusListCredentials({ now: '2026-01-01' as never })],
   ['statusListCredentials({ issuer: 7 })', () => issuer.statusListCredentials({ issuer: 7 as never })],
   ['publishStatusLists(undefined)', () => issuer.publishStatusLists(undefined as never)],
