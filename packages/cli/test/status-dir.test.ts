@@ -45,6 +45,16 @@ describe('a fresh credential from tradewind issue verifies with the published st
     expect(r.stdout).toMatch(/^ {2}status {6}checked$/m);
   });
 
+  it('wallet add: the same hint without lists, and --status-dir stores the fresh credential', async () => {
+    const walletEnv = { TRADEWIND_SECRET: 'holder secret', TRADEWIND_WALLET_DB: join(dir, 'wallet.db') };
+    expect((await runMain(['wallet', 'init', '--method', 'jwk'], { env: walletEnv })).code).toBe(0);
+    const refused = await runMain(['wallet', 'add', credential], { env: walletEnv });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/STATUS_UNAVAILABLE: .*--status-dir DIR/);
+    const stored = await runMain(['wallet', 'add', credential, '--status-dir', published], { env: walletEnv });
+    expect(stored.code, stored.stdout + stored.stderr).toBe(0);
+  });
+
   it('after revoke and publish, --status-dir gives REVOKED', async () => {
     expect((await runMain(['status', 'revoke', id], { env })).code).toBe(0);
     const revokedDir = join(dir, 'published-after-revoke');

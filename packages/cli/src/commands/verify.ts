@@ -15,7 +15,7 @@ import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 import { classifyInput } from '../verify/detect-input.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
-import { loadStatusDir, loadStatusLists, statusListBudget } from '../verify/status-list-flags.js';
+import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
 import { renderSummary } from '../verify/summary.js';
 
 const USAGE = `Usage: tradewind verify <file|-> [options]
@@ -68,13 +68,9 @@ export const verifyCommand: Command = {
     const options: VerifyPresentationOptions = {};
     if (values.now !== undefined) options.now = parseIsoTime(values.now, '--now');
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
-    const statusGiven = values['status-list'] !== undefined || values['status-dir'] !== undefined;
-    if (statusGiven) {
-      const budget = statusListBudget();
-      const fromDir = values['status-dir'] === undefined ? {} : await loadStatusDir(values['status-dir'], io, budget);
-      const fromFlags = values['status-list'] === undefined ? {} : await loadStatusLists(values['status-list'], io, budget);
-      options.status = { lists: Object.assign(Object.create(null), fromDir, fromFlags) };
-    }
+    const lists = await loadStatusSources(values, io);
+    const statusGiven = lists !== undefined;
+    if (lists) options.status = { lists };
     if (values.nonce !== undefined) options.nonce = values.nonce;
     if (values.audience !== undefined) options.audience = values.audience;
 
@@ -108,17 +104,4 @@ function requireBinding(result: CredentialVerificationResult, options: VerifyPre
     ...(result.format ? { format: result.format } : {}),
     errors: [...(result.verified ? [] : result.errors), ...missing],
   };
-}
-
-/**
- * A status list the verifier could not get is nearly always one the caller did not
- * pass: a fresh credential from `tradewind issue` names its issuer's list. The message
- * says how to supply it.
- */
-function withStatusHint(issue: VerificationIssue, statusGiven: boolean): VerificationIssue {
-  if (issue.code !== 'STATUS_UNAVAILABLE' || !/no status list source|is not available/.test(issue.message)) return issue;
-  const hint = statusGiven
-    ? 'the lists given (--status-list, --status-dir) do not include it'
-    : "supply it with --status-list URL=FILE, or --status-dir DIR for the folder 'tradewind status publish --out DIR' writes";
-  return { ...issue, message: `${issue.message}; ${hint}` };
 }

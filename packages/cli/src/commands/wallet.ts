@@ -20,7 +20,7 @@ import { readSecret, SECRET_OPTIONS } from '../secret.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
-import { loadStatusLists } from '../verify/status-list-flags.js';
+import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
 
 /** The environment variable naming the wallet database when `--db` is not given. */
 export const WALLET_DB_ENV = 'TRADEWIND_WALLET_DB';
@@ -112,6 +112,7 @@ Options:
 ${DB_HELP}
   --policy FILE            recognition policy the credentials must satisfy
   --status-list URL=FILE   local copy of a status list credential (repeatable)
+  --status-dir DIR         the folder 'tradewind status publish --out DIR' wrote
   --now ISO                verify as of this time, RFC 3339 with a zone (2027-01-31T12:00:00Z)
 ${COMMON_HELP}
 
@@ -121,13 +122,15 @@ Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
       ...DB_OPTIONS,
       policy: { type: 'string' },
       'status-list': { type: 'string', multiple: true },
+      'status-dir': { type: 'string' },
       now: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('wallet add needs one file, or - for stdin');
     const options: VerifyOptions = {};
     if (values.now !== undefined) options.now = parseIsoTime(values.now, '--now');
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
-    if (values['status-list']) options.status = { lists: await loadStatusLists(values['status-list'], io) };
+    const lists = await loadStatusSources(values, io);
+    if (lists) options.status = { lists };
     const credentials = splitInput(await readTextInput(positionals[0] as string, io, 'input', READ_LIMITS.credentials));
     try {
       const ids = await withWallet(values, io, (w) => w.receiveAll(credentials, options));
@@ -138,7 +141,9 @@ Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
       printResult(io, values.json, { stored: [], rejected: e.rejected }, () =>
         [
           'refused, nothing stored:',
-          ...e.rejected.flatMap((r) => r.errors.map((x) => `  credential ${r.index}: ${x.code}: ${escapeForTerminal(x.message)}`)),
+          ...e.rejected.flatMap((r) =>
+            r.errors.map((x) => `  credential ${r.index}: ${x.code}: ${escapeForTerminal(withStatusHint(x, lists !== undefined).message)}`),
+          ),
         ].join('\n'),
       );
       return EXIT.NEGATIVE;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { VerificationIssue } from '@tradewind/core';
 import type { Io } from '../io.js';
 import { READ_LIMITS, ReadBudget, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
@@ -81,4 +82,33 @@ export async function loadStatusDir(dir: string, io: Io, budget = statusListBudg
     lists[url] = (await readTextInput(join(dir, file), io, 'status list file', READ_LIMITS.statusList, budget)).trim();
   }
   return lists;
+}
+
+/**
+ * The status lists a command was given, `--status-dir` and `--status-list` together
+ * under one read budget (`--status-list` wins for a URL given both ways); undefined when
+ * neither flag was given.
+ */
+export async function loadStatusSources(
+  values: { 'status-list'?: string[] | undefined; 'status-dir'?: string | undefined },
+  io: Io,
+): Promise<Record<string, string> | undefined> {
+  if (values['status-list'] === undefined && values['status-dir'] === undefined) return undefined;
+  const budget = statusListBudget();
+  const fromDir = values['status-dir'] === undefined ? {} : await loadStatusDir(values['status-dir'], io, budget);
+  const fromFlags = values['status-list'] === undefined ? {} : await loadStatusLists(values['status-list'], io, budget);
+  return Object.assign(Object.create(null), fromDir, fromFlags);
+}
+
+/**
+ * A status list the verifier could not get is nearly always one the caller did not
+ * pass: a fresh credential from `tradewind issue` names its issuer's list. The message
+ * says how to supply it.
+ */
+export function withStatusHint(issue: VerificationIssue, statusGiven: boolean): VerificationIssue {
+  if (issue.code !== 'STATUS_UNAVAILABLE' || !/no status list source|is not available/.test(issue.message)) return issue;
+  const hint = statusGiven
+    ? 'the lists given (--status-list, --status-dir) do not include it'
+    : "supply it with --status-list URL=FILE, or --status-dir DIR for the folder 'tradewind status publish --out DIR' writes";
+  return { ...issue, message: `${issue.message}; ${hint}` };
 }
