@@ -67,6 +67,16 @@ interface PhysicalLine {
   text?: string;
   /** The bytes were not valid UTF-8 (text then holds U+FFFD replacements, for structure only). */
   badUtf8?: boolean;
+  /** For a line too long to keep: how many `"` it held (whether it opens or closes a CSV quote). */
+  quotes?: number;
+}
+
+const QUOTE = 0x22;
+
+function countQuotes(bytes: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(QUOTE, from); i >= 0 && i < to; i = bytes.indexOf(QUOTE, i + 1)) n++;
+  return n;
 }
 
 /**
@@ -109,6 +119,7 @@ async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine
   const parts: Buffer[] = [];
   let held = 0;
   let overlong = false;
+  let quotes = 0;
   let line = 1;
   const finish = (): PhysicalLine => {
     const n = line++;
@@ -116,7 +127,7 @@ async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine
       overlong = false;
       parts.length = 0;
       held = 0;
-      return { line: n };
+      return { line: n, quotes };
     }
     const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, held);
     parts.length = 0;
@@ -135,16 +146,17 @@ async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine
       for (;;) {
         const nl = chunk.indexOf(0x0a, start);
         const end = nl < 0 ? chunk.length : nl;
-        if (!overlong) {
-          if (held + (end - start) > MAX_RECORD_BYTES) overlong = true;
-          else if (end > start) {
-            parts.push(chunk.subarray(start, end));
-            held += end - start;
-          }
-          if (overlong) {
-            parts.length = 0;
-            held = 0;
-          }
+        if (overlong) quotes += countQuotes(chunk, start, end);
+        else if (held + (end - start) > MAX_RECORD_BYTES) {
+          // Too long to keep: drop what is held, keep only the count of quote bytes.
+          overlong = true;
+          quotes = countQuotes(chunk, start, end);
+          for (const part of parts) quotes += countQuotes(part, 0, part.length);
+          parts.length = 0;
+          held = 0;
+        } else if (end > start) {
+          parts.push(chunk.subarray(start, end));
+          held += end - start;
         }
         if (nl < 0) break;
         yield finish();
@@ -171,8 +183,11 @@ function* textLines(text: string): Generator<PhysicalLine> {
     const end = nl < 0 ? text.length : nl;
     const n = line++;
     // Three bytes of UTF-8 per UTF-16 unit at most: only long lines need measuring.
-    if (end - start > MAX_RECORD_BYTES / 3 && Buffer.byteLength(text.slice(start, end)) > MAX_RECORD_BYTES) yield { line: n };
-    else {
+    if (end - start > MAX_RECORD_BYTES / 3 && Buffer.byteLength(text.slice(start, end)) > MAX_RECORD_BYTES) {
+      let quotes = 0;
+      for (let i = text.indexOf('"', start); i >= 0 && i < end; i = text.indexOf('"', i + 1)) quotes++;
+      yield { line: n, quotes };
+    } else {
       const s = text.slice(start, end);
       yield LONE_SURROGATE.test(s) ? { line: n, text: s.replace(LONE_SURROGATE_ALL, '\uFFFD'), badUtf8: true } : { line: n, text: s };
     }
@@ -183,6 +198,7 @@ function* textLines(text: string): Generator<PhysicalLine> {
 
 const TOO_LONG = `record is longer than ${MAX_RECORD_BYTES} bytes`;
 const NOT_UTF8 = 'not valid UTF-8';
+const RUNAWAY = `${TOO_LONG} (an unterminated quoted cell?); the rest of the input was not read`;
 
 async function* jsonlRecords(lines: AsyncGenerator<PhysicalLine>): AsyncGenerator<ReadItem> {
   for await (const { line, text, badUtf8 } of lines) {
@@ -311,19 +327,18 @@ async function* csvRows(lines: AsyncGenerator<PhysicalLine>): AsyncGenerator<Csv
   let badUtf8 = false;
   for await (const physical of lines) {
     if (physical.text === undefined) {
+      // Too long to keep. Its quote count still says whether a quoted cell is open after
+      // it: if so the record has no end in sight, and the rest cannot be split reliably.
       const start = row?.line ?? physical.line;
-      if (quoted) {
-        yield {
-          line: start,
-          cells: [],
-          code: 'LIMIT_EXCEEDED',
-          error: `${TOO_LONG} (an unterminated quoted cell?); the rest of the input was not read`,
-          stop: true,
-        };
+      const open = quoted !== ((physical.quotes ?? 0) % 2 === 1);
+      if (open) {
+        yield { line: start, cells: [], code: 'LIMIT_EXCEEDED', error: RUNAWAY, stop: true };
         return;
       }
       yield { line: start, cells: [], code: 'LIMIT_EXCEEDED', error: TOO_LONG };
       row = undefined;
+      quoted = false;
+      cell = '';
       continue;
     }
     const text = physical.text;
@@ -339,7 +354,7 @@ async function* csvRows(lines: AsyncGenerator<PhysicalLine>): AsyncGenerator<Csv
         line: row.line,
         cells: [],
         code: 'LIMIT_EXCEEDED',
-        error: quoted ? `${TOO_LONG} (an unterminated quoted cell?); the rest of the input was not read` : TOO_LONG,
+        error: quoted ? RUNAWAY : TOO_LONG,
         stop: quoted,
       };
       if (quoted) return;

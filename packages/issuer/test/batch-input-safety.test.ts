@@ -182,6 +182,24 @@ describe('unbounded batch input', () => {
     ]);
   });
 
+  it('an over-long CSV line whose quotes balance is skipped alone; one that leaves a quote open stops the input', async () => {
+    const long = 'z'.repeat(MAX_RECORD_BYTES + 10);
+    const balanced = `recordKey,note\nk1,a\nk2,"${long}, still ""quoted"""\nk3,c\n`;
+    writeFileSync(join(dir, 'balanced.csv'), balanced);
+    for (const input of [{ path: join(dir, 'balanced.csv') }, { text: balanced, format: 'csv' as const }]) {
+      const result = await issuer.issueBatch(input, { type: 'LongCsv', status: [], dryRun: true });
+      expect(result.total).toBe(2);
+      expect(result.invalid).toEqual([{ line: 3, code: 'LIMIT_EXCEEDED', reason: `record is longer than ${MAX_RECORD_BYTES} bytes` }]);
+    }
+    const open = join(dir, 'open.csv');
+    writeFileSync(open, `recordKey,note\nk1,a\nk2,"${long}\nk3,c\nk4,d\n`);
+    const stopped = await issuer.issueBatch({ path: open }, { type: 'LongCsv', status: [], dryRun: true });
+    expect(stopped.total).toBe(1);
+    expect(stopped.invalid).toEqual([
+      expect.objectContaining({ line: 3, code: 'LIMIT_EXCEEDED', reason: expect.stringMatching(/not read/) }),
+    ]);
+  });
+
   it('an over-long JSONL line is reported and skipped without stopping the batch', async () => {
     const file = join(dir, 'long.jsonl');
     writeFileSync(
