@@ -21,6 +21,24 @@ export function canonicalJson(value: unknown): unknown {
  */
 export function contentDigest(format: IssueFormat, credential: VerifiableCredential): string {
   return `sha256:${createHash('sha256')
-    .update(JSON.stringify([format, canonicalJson(credential)]))
+    .update(`[${JSON.stringify(format)},${canonicalStringify(credential)}]`)
     .digest('base64url')}`;
+}
+
+/**
+ * `JSON.stringify(canonicalJson(value))` in one pass, without building the sorted copy
+ * (this runs once per issued credential).
+ */
+export function canonicalStringify(value: unknown): string {
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalStringify(v))).join(',')}]`;
+  if (isJsonObject(value) && !(value instanceof Date)) {
+    const members: string[] = [];
+    for (const k of Object.keys(value).sort()) {
+      const v = value[k];
+      if (v !== undefined && typeof v !== 'function') members.push(`${JSON.stringify(k)}:${canonicalStringify(v)}`);
+    }
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

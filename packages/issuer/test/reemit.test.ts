@@ -150,3 +150,19 @@ describe('single issuance re-emission', () => {
     expect(payload(again.jwt)).toEqual(payload(issued.jwt));
   });
 });
+
+describe('content digest', () => {
+  it('is the digest of the canonical JSON (members sorted at every depth), whatever the member order', async () => {
+    const { canonicalJson, canonicalStringify } = await import('../src/content-digest.js');
+    const values: unknown[] = [
+      { b: 1, a: [3, { d: null, c: 'é\u2028"' }], e: { z: true, y: -0.5e-7 } },
+      [undefined, 1, 'x'],
+      { skipped: undefined, kept: 'yes' },
+      'plain',
+      12,
+      null,
+    ];
+    for (const v of values) expect(canonicalStringify(v)).toBe(JSON.stringify(canonicalJson(v)));
+    expect(canonicalStringify({ b: 1, a: { d: 2, c: 3 } })).toBe(canonicalStringify({ a: { c: 3, d: 2 }, b: 1 }));
+  });
+});
