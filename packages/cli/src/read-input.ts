@@ -58,9 +58,6 @@ export class ReadBudget {
   }
 }
 
-/** Kept for callers of the first version: the cap of {@link READ_LIMITS}.other. */
-export const MAX_READ_BYTES = READ_LIMITS.other;
-
 /**
  * Reads a whole file, or stdin when `path` is `-`, as bytes, stopping with
  * `LIMIT_EXCEEDED` once more than `maxBytes` arrived. Failures (missing file, a
