@@ -146,7 +146,7 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
     }
     const { line, fields } = item.record;
     try {
-      const normalized = normalizeRequest(toRequest(fields, options), { issuer: host.defaultIssuer, now });
+      const normalized = normalizeRequest(toRequest(fields, options), { issuer: host.defaultIssuer, now, claimsCopied: true });
       for (const claim of options.requiredClaims ?? []) {
         if (ownValueAt(normalized.credentialSubject, claim) === undefined) {
           throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, { path: `/${claim.replace(/\./g, '/')}` });
@@ -234,7 +234,7 @@ async function issueChunk(
   for (const { line, fields } of records) {
     try {
       const request = toRequest(fields, options);
-      const normalized = normalizeRequest(request, { issuer: host.defaultIssuer, now });
+      const normalized = normalizeRequest(request, { issuer: host.defaultIssuer, now, claimsCopied: true });
       const recordKey = recordKeyOf(fields, types);
       // The input changed between the passes: never let two records share a key in one insert.
       if (keys.has(recordKey) || ids.has(normalized.id))

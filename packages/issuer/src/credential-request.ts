@@ -66,7 +66,15 @@ const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.:/#-]*$/;
  * Checks an issue request and fills in defaults. Throws `INVALID_ARGUMENT` with a
  * `path` naming the field at fault.
  */
-export function normalizeRequest(request: IssueRequest, defaults: { issuer: string | undefined; now: Date }): NormalizedRequest {
+export function normalizeRequest(
+  request: IssueRequest,
+  defaults: {
+    issuer: string | undefined;
+    now: Date;
+    /** The claims are already a checked null-prototype copy (batch records): skip copying them again. */
+    claimsCopied?: boolean;
+  },
+): NormalizedRequest {
   if (!isJsonObject(request)) throw invalid('the issue request must be an object', '');
   // A misspelt member (validUnitl) would otherwise issue a credential without it.
   for (const key of Object.keys(request)) {
@@ -81,7 +89,9 @@ export function normalizeRequest(request: IssueRequest, defaults: { issuer: stri
   }
   // Claims are copied onto null-prototype objects; __proto__, constructor and prototype
   // are refused at any depth (MALFORMED, with the path).
-  const credentialSubject = ownCopy(request.credentialSubject, '/credentialSubject') as JsonObject;
+  const credentialSubject = defaults.claimsCopied
+    ? request.credentialSubject
+    : (ownCopy(request.credentialSubject, '/credentialSubject') as JsonObject);
   const subjectId = credentialSubject.id;
   if (subjectId !== undefined && (typeof subjectId !== 'string' || !URI.test(subjectId))) {
     throw invalid('credentialSubject.id must be a URI (for example the holder DID)', '/credentialSubject/id');
