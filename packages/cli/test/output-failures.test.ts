@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { didJwk, vcJwt } from './helpers/credentials.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -81,5 +82,23 @@ describe('a write that fails keeps the previous file and reports STORAGE_ERROR, 
     const version = tradewind(['--version'], undefined, '/dev/full');
     expect(version.code, version.stderr).toBe(2);
     expect(version.stderr).toMatch(/STORAGE_ERROR/);
+  });
+
+  it('a read-only database (SQLITE_READONLY on write) is STORAGE_ERROR, exit 2, not UNEXPECTED', async (context) => {
+    const walletEnv = ['--db', 'readonly-wallet.db'];
+    expect(tradewind(['wallet', 'init', '--method', 'jwk', ...walletEnv]).code).toBe(0);
+    writeFileSync(join(dir, 'id.jwt'), await vcJwt(didJwk()));
+    const db = join(dir, 'readonly-wallet.db');
+    // Root ignores file modes; the immutable attribute binds it too. Skip where chattr is unavailable.
+    if (spawnSync('chattr', ['+i', db]).status !== 0) return context.skip();
+    try {
+      const r = tradewind(['wallet', 'add', 'id.jwt', ...walletEnv, '--json']);
+      expect(r.code, r.stderr).toBe(2);
+      const error = JSON.parse(r.stderr).error;
+      expect(error.code).toBe('STORAGE_ERROR');
+      expect(error.message).toContain('SQLITE_READONLY');
+    } finally {
+      spawnSync('chattr', ['-i', db]);
+    }
   });
 });
