@@ -38,6 +38,19 @@ describe('--now and other times on the command line are RFC 3339 with a zone, ev
     }
   });
 
+  it('issue --valid-from/--valid-until and issuer log --since refuse a time without a zone too (exit 2)', async () => {
+    expect((await runMain(['issuer', 'init', '--status-base-url', 'https://x.example/status'], { env })).code).toBe(0);
+    for (const argv of [
+      ['issue', '--type', 'T', '--claim', 'a=1', '--valid-until', '2027-01-01'],
+      ['issue', '--type', 'T', '--claim', 'a=1', '--valid-from', '2026-01-01T10:00:00'],
+      ['issuer', 'log', '--since', '2026-01-01'],
+    ]) {
+      const r = await runMain([...argv, '--json'], { env });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(JSON.parse(r.stderr).error.message, argv.join(' ')).toMatch(/RFC 3339/);
+    }
+  });
+
   it('reads the same instant whatever the offset, independent of the machine zone', () => {
     const utc = parseIsoTime('2026-01-01T12:00:00Z', '--now').getTime();
     expect(parseIsoTime('2026-01-01T08:00:00-04:00', '--now').getTime()).toBe(utc);
