@@ -66,6 +66,13 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
  * say what it is. Runs only for rejected input, so it may look at all of it.
  */
 function notACompactJws(text: string): [code: 'MALFORMED' | 'UNSUPPORTED_FORMAT', message: string] {
+  const comma = text.startsWith('data:') ? text.indexOf(',') : -1;
+  if (comma > 0) {
+    // A data: URL of another media type (dc+sd-jwt, say) is a format not read here.
+    const mediaType = text.slice(5, Math.min(comma, 65));
+    if (/^[a-z]+\/[a-z0-9.+-]+$/i.test(mediaType)) return ['UNSUPPORTED_FORMAT', `data: URL media type ${mediaType} is not supported`];
+    return ['MALFORMED', 'input is a data: URL without a valid media type'];
+  }
   // An SD-JWT is a JWS followed by '~'-separated disclosures; junk that merely contains
   // '~' is not one, and is not "unsupported" but malformed.
   if (text.includes('~')) {

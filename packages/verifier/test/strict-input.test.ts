@@ -407,6 +407,7 @@ describe('junk input: MALFORMED with a message that says what it is', () => {
       const r = await expectCode(junk, 'MALFORMED');
       expect(codes(r)).toEqual(['MALFORMED']);
     }
+    expect(codes(await nodeApi.verifyCredential(`data:application/dc+sd-jwt,${jwt}~`, { now: NOW }))).toEqual(['UNSUPPORTED_FORMAT']);
     for (const sdJwt of [`${jwt}~WyJzYWx0IiwiYSIsMV0~`, `${jwt}~`, `${jwt}~WyJzYWx0IiwiYSIsMV0~WyJzIiwiYiIsMl0~${jwt}`]) {
       expect(codes(await nodeApi.verifyCredential(sdJwt, { now: NOW }))).toEqual(['UNSUPPORTED_FORMAT']);
     }
@@ -430,6 +431,8 @@ describe('junk input: MALFORMED with a message that says what it is', () => {
       [`${h}.${p}.${s.slice(0, 5)}!${s.slice(6)}`, /"!" at position \d+ is not a base64url character/],
       [`.${p}.${s}`, /header segment .* is empty/],
       [42, /a number/],
+      ['data:,abc', /data: URL without a valid media type/],
+      ['data:<script>,x', /data: URL without a valid media type/],
       [Buffer.from(jwt), /binary data \(Buffer\).*as text/],
       [new Uint8Array(8), /binary data \(Uint8Array\)/],
       [new Map([['a', 1]]), /a Map but not a credential/],
