@@ -84,13 +84,19 @@ const loadP256 = async (): Promise<P256> => {
  * s ≤ n/2 ("low S": an ECDSA signature (r, s) is equally valid as (r, n-s), so only the
  * lower one is accepted). Platform verifiers differ on these rules; this check does
  * not. Throws `SIGNATURE_INVALID`. The first ES256 call loads the P-256 module.
+ * `allowHighS` accepts the high-S twin (r and s must still be in range), for verifiers
+ * that must read signers that do not normalise.
  *
  * @example
  * ```ts
  * await checkSignatureEncoding('ES256', parsed.signature); // throws on a high-S signature
  * ```
  */
-export function checkSignatureEncoding(alg: Algorithm, signature: Uint8Array): void | Promise<void> {
+export function checkSignatureEncoding(
+  alg: Algorithm,
+  signature: Uint8Array,
+  options: { allowHighS?: boolean } = {},
+): void | Promise<void> {
   if (signature.length !== SIGNATURE_LENGTH) {
     throw new TradewindError('SIGNATURE_INVALID', `an ${alg} signature is ${SIGNATURE_LENGTH} bytes, not ${signature.length}`, {
       path: '/signature',
@@ -114,7 +120,7 @@ export function checkSignatureEncoding(alg: Algorithm, signature: Uint8Array): v
     } catch {
       throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature r or s is out of range', { path: '/signature' });
     }
-    if (highS) {
+    if (highS && options.allowHighS !== true) {
       throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature has a high S value (non-canonical; s must be at most n/2)', {
         path: '/signature',
       });

@@ -25,6 +25,8 @@ export interface VerifyContext {
   formats: Set<CredentialFormat>;
   limits: Required<InputLimits>;
   skewMs: number;
+  /** ES256 signatures in high-S form are accepted (options.allowHighS). */
+  allowHighS: boolean;
   /** Evaluation time in ms since the epoch, or undefined for "now at each call". */
   fixedNow: number | undefined;
   status: StatusContext;
@@ -91,6 +93,7 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     formats: new Set(formats),
     limits,
     skewMs: skew * 1000,
+    allowHighS: options.allowHighS ?? base?.allowHighS ?? false,
     fixedNow,
     // Decoded status lists were judged under the recognition lists in force (their
     // signers' key windows): another policy starts a cache of its own.

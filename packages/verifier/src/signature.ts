@@ -50,7 +50,7 @@ export async function verifySigningKey(
   const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
   // Before any key is looked up, and the same for every crypto backend: platform
   // verifiers accept high-S ECDSA, and not all of them check Ed25519's S < L.
-  const encoding = checkSignatureEncoding(alg, parsed.signature);
+  const encoding = checkSignatureEncoding(alg, parsed.signature, ctx.allowHighS ? { allowHighS: true } : undefined);
   if (encoding) await encoding;
   // Some producers put the bare DID in kid; it names no one key, as if kid were absent.
   const kid = parsed.header.kid === did ? undefined : (parsed.header.kid as string | undefined);

@@ -68,6 +68,15 @@ export interface VerifyOptions {
   /** Tolerated clock difference for validity checks, in seconds. Default 60. */
   clockSkewSeconds?: number;
   /**
+   * Accept ES256 signatures in their high-S form. Default false: an ECDSA signature
+   * (r, s) is as valid as (r, n−s), so only the low-S one is accepted and a credential
+   * has one encoding. Signers that do not normalise (WebCrypto, node:crypto, platform
+   * key stores) produce the high-S form half the time; a verifier that must read them
+   * turns this on. A wallet stays safe either way: it identifies a credential by its
+   * signed content, not by its signature bytes.
+   */
+  allowHighS?: boolean;
+  /**
    * Issuer DIDs accepted. When given, a credential from any other issuer is rejected
    * with `UNTRUSTED_ISSUER`; when absent, any issuer whose signature checks is accepted.
    * It only ever narrows: with a recognition policy the issuer must be in this set and

@@ -247,6 +247,16 @@ describe('canonical signatures: one credential has one encoding', () => {
       expect(messages(r)).toMatch(/high S/);
     });
 
+    it(`accepts the high-S twin only when allowHighS is set, and still checks it (${name})`, async () => {
+      const sig = Buffer.from(segments(esJwt)[2], 'base64url');
+      const s = toBig(sig.subarray(32));
+      const twin = withSignatureBytes(esJwt, Buffer.concat([sig.subarray(0, 32), toBytes(P256_N - s)]));
+      expect((await api.verifyCredential(twin, { now: NOW, allowHighS: true })).verified).toBe(true);
+      // The twin of a forged signature is no more valid than the forgery.
+      const forged = Buffer.concat([sig.subarray(0, 31), Buffer.from([sig[31]! ^ 1]), toBytes(P256_N - s)]);
+      await expectCode(withSignatureBytes(esJwt, forged), 'SIGNATURE_INVALID', { now: NOW, allowHighS: true }, api);
+    });
+
     it(`rejects ES256 r or s of zero or not below n (SIGNATURE_INVALID, ${name})`, async () => {
       const sig = Buffer.from(segments(esJwt)[2], 'base64url');
       const r = sig.subarray(0, 32);
