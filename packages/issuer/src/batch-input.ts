@@ -46,19 +46,34 @@ export type RecordSource = { path: string } | { text: string };
 export type ReadItem = { record: RawRecord } | { invalid: InvalidRecord };
 
 /**
- * Reads the records of a batch one by one: JSONL (blank lines skipped) or RFC 4180 CSV
- * with a header row (quoted cells may hold commas, `""` and line breaks; empty cells are
- * left out; a header like `address.locality` makes a nested claim). A file is streamed,
- * never read whole. Every problem is an `invalid` item naming its line.
+ * Reads the records of a batch, a few hundred at a time: JSONL (blank lines skipped) or
+ * RFC 4180 CSV with a header row (quoted cells may hold commas, `""` and line breaks;
+ * empty cells are left out; a header like `address.locality` makes a nested claim). A
+ * file is streamed, never read whole. Every problem is an `invalid` item naming its line.
  */
-export async function* readRecords(source: RecordSource, format: BatchInputFormat): AsyncGenerator<ReadItem> {
-  const lines = physicalLines(source);
-  try {
-    if (format === 'jsonl') yield* jsonlRecords(lines);
-    else yield* csvRecords(lines);
-  } finally {
-    await lines.return(undefined);
+export async function* readRecords(source: RecordSource, format: BatchInputFormat): AsyncGenerator<ReadItem[]> {
+  // The parsers are synchronous and fed whole chunks of lines: one await per chunk of
+  // input, not per line, keeps parsing off the per-record cost of a batch.
+  const parser: LineParser = format === 'jsonl' ? new JsonlParser() : new CsvParser();
+  for await (const lines of physicalLines(source)) {
+    const out: ReadItem[] = [];
+    for (const line of lines) {
+      parser.push(line, out);
+      if (parser.stopped) break;
+    }
+    if (out.length > 0) yield out;
+    if (parser.stopped) return;
   }
+  const out: ReadItem[] = [];
+  parser.end(out);
+  if (out.length > 0) yield out;
+}
+
+interface LineParser {
+  /** No more input should be read (the rest cannot be split into records). */
+  readonly stopped: boolean;
+  push(line: PhysicalLine, out: ReadItem[]): void;
+  end(out: ReadItem[]): void;
 }
 
 interface PhysicalLine {
@@ -110,9 +125,17 @@ function inputError(path: string, cause: unknown): TradewindError {
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
-async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine> {
+async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine[]> {
   if ('text' in source) {
-    yield* textLines(source.text);
+    let batch: PhysicalLine[] = [];
+    for (const line of textLines(source.text)) {
+      batch.push(line);
+      if (batch.length === 1024) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
     return;
   }
   const stream = createReadStream(source.path, { highWaterMark: 64 * 1024 });
@@ -142,6 +165,7 @@ async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const out: PhysicalLine[] = [];
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(0x0a, start);
@@ -159,11 +183,12 @@ async function* physicalLines(source: RecordSource): AsyncGenerator<PhysicalLine
           held += end - start;
         }
         if (nl < 0) break;
-        yield finish();
+        out.push(finish());
         start = nl + 1;
       }
+      if (out.length > 0) yield out;
     }
-    if (held > 0 || overlong) yield finish();
+    if (held > 0 || overlong) yield [finish()];
   } catch (cause) {
     throw inputError(source.path, cause);
   } finally {
@@ -200,34 +225,38 @@ const TOO_LONG = `record is longer than ${MAX_RECORD_BYTES} bytes`;
 const NOT_UTF8 = 'not valid UTF-8';
 const RUNAWAY = `${TOO_LONG} (an unterminated quoted cell?); the rest of the input was not read`;
 
-async function* jsonlRecords(lines: AsyncGenerator<PhysicalLine>): AsyncGenerator<ReadItem> {
-  for await (const { line, text, badUtf8 } of lines) {
+class JsonlParser implements LineParser {
+  readonly stopped = false;
+
+  push({ line, text, badUtf8 }: PhysicalLine, out: ReadItem[]): void {
     if (text === undefined) {
-      yield { invalid: { line, code: 'LIMIT_EXCEEDED', reason: TOO_LONG } };
-      continue;
+      out.push({ invalid: { line, code: 'LIMIT_EXCEEDED', reason: TOO_LONG } });
+      return;
     }
-    if (text.trim() === '') continue;
+    if (text.trim() === '') return;
     if (badUtf8) {
-      yield { invalid: { line, code: 'MALFORMED', reason: NOT_UTF8 } };
-      continue;
+      out.push({ invalid: { line, code: 'MALFORMED', reason: NOT_UTF8 } });
+      return;
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      yield { invalid: { line, code: 'MALFORMED', reason: `not valid JSON: ${(e as Error).message}` } };
-      continue;
+      out.push({ invalid: { line, code: 'MALFORMED', reason: `not valid JSON: ${(e as Error).message}` } });
+      return;
     }
     if (!isJsonObject(value)) {
-      yield { invalid: { line, code: 'MALFORMED', reason: 'a record must be a JSON object' } };
-      continue;
+      out.push({ invalid: { line, code: 'MALFORMED', reason: 'a record must be a JSON object' } });
+      return;
     }
     try {
-      yield { record: { line, fields: ownCopy(value, '', 0) as JsonObject } };
+      out.push({ record: { line, fields: ownCopy(value, '', 0) as JsonObject } });
     } catch (error) {
-      yield { invalid: toInvalid(line, error) };
+      out.push({ invalid: toInvalid(line, error) });
     }
   }
+
+  end(): void {}
 }
 
 function toInvalid(line: number, error: unknown): InvalidRecord {
@@ -237,57 +266,57 @@ function toInvalid(line: number, error: unknown): InvalidRecord {
   return out;
 }
 
-async function* csvRecords(lines: AsyncGenerator<PhysicalLine>): AsyncGenerator<ReadItem> {
-  const rows = csvRows(lines);
-  const first = await rows.next();
-  if (first.done) {
-    yield { invalid: { line: 1, code: 'MALFORMED', reason: 'CSV input has no header row' } };
-    return;
+// CSV: rows are assembled from physical lines (a quoted cell may span several), the
+// first row is the header, every other row a record. A record is bounded by
+// MAX_RECORD_BYTES: an unterminated quote ends the input at that bound instead of
+// swallowing the rest of the file.
+class CsvParser implements LineParser {
+  stopped = false;
+  private names: string[] | undefined;
+  private paths: string[][] = [];
+  private row: CsvRow | undefined;
+  private cell = '';
+  private quoted = false; // inside a quoted cell that continues on the next line
+  private size = 0;
+  private badUtf8 = false;
+
+  push(physical: PhysicalLine, out: ReadItem[]): void {
+    const row = this.assemble(physical);
+    if (row) this.take(row, out);
   }
-  const header = first.value;
-  if (header.error) {
-    yield { invalid: { line: header.line, code: header.code ?? 'MALFORMED', reason: header.error } };
-    return;
+
+  end(out: ReadItem[]): void {
+    if (this.stopped) return;
+    const row = this.row;
+    if (row) {
+      if (this.quoted) row.cells.push(this.cell);
+      this.take(this.quoted ? { ...row, code: 'MALFORMED', error: 'unterminated quoted field' } : row, out);
+    }
+    if (this.names === undefined && !this.stopped)
+      out.push({ invalid: { line: 1, code: 'MALFORMED', reason: 'CSV input has no header row' } });
   }
-  const names = header.cells.map((c) => c.trim());
-  const seen = new Set<string>();
-  const paths: string[][] = [];
-  for (const n of names) {
-    if (n === '' || seen.has(n)) {
-      yield { invalid: { line: header.line, code: 'MALFORMED', reason: `header has an empty or repeated column name "${n}"` } };
+
+  private take(row: CsvRow, out: ReadItem[]): void {
+    if (this.names === undefined) {
+      this.header(row, out);
       return;
     }
-    const path = n.split('.');
-    const bad = path.find((p) => FORBIDDEN_KEYS.has(p) || p === '');
-    if (bad !== undefined) {
-      yield {
-        invalid: {
-          line: header.line,
-          code: 'MALFORMED',
-          reason: `column "${n}": ${bad === '' ? 'an empty name part' : `the name ${JSON.stringify(bad)} is not allowed`}`,
-        },
-      };
-      return;
-    }
-    seen.add(n);
-    paths.push(path);
-  }
-  for await (const row of rows) {
+    const names = this.names;
     if (row.error) {
-      yield { invalid: { line: row.line, code: row.code ?? 'MALFORMED', reason: row.error } };
-      if (row.stop) return;
-      continue;
+      out.push({ invalid: { line: row.line, code: row.code ?? 'MALFORMED', reason: row.error } });
+      if (row.stop) this.stopped = true;
+      return;
     }
-    if (row.cells.length === 1 && row.cells[0] === '') continue; // blank line
+    if (row.cells.length === 1 && row.cells[0] === '') return; // blank line
     if (row.cells.length !== names.length) {
-      yield { invalid: { line: row.line, code: 'MALFORMED', reason: `has ${row.cells.length} cells, the header has ${names.length}` } };
-      continue;
+      out.push({ invalid: { line: row.line, code: 'MALFORMED', reason: `has ${row.cells.length} cells, the header has ${names.length}` } });
+      return;
     }
     const fields = Object.create(null) as JsonObject;
     let bad: string | undefined;
     row.cells.forEach((cell, i) => {
       if (cell === '' || bad) return;
-      const path = paths[i] as string[];
+      const path = this.paths[i] as string[];
       let target = fields;
       for (const part of path.slice(0, -1)) {
         const next = Object.hasOwn(target, part) ? target[part] : undefined;
@@ -302,9 +331,109 @@ async function* csvRecords(lines: AsyncGenerator<PhysicalLine>): AsyncGenerator<
       if (Object.hasOwn(target, leaf)) bad = `column ${names[i]} conflicts with another column`;
       else target[leaf] = cell;
     });
-    if (bad) yield { invalid: { line: row.line, code: 'MALFORMED', reason: bad } };
-    else yield { record: { line: row.line, fields } };
+    if (bad) out.push({ invalid: { line: row.line, code: 'MALFORMED', reason: bad } });
+    else out.push({ record: { line: row.line, fields } });
   }
+
+  // The header row: every column name once, none refused. A bad header ends the input.
+  private header(row: CsvRow, out: ReadItem[]): void {
+    const problem = headerProblem(row);
+    if (problem !== undefined) {
+      out.push({ invalid: { line: row.line, code: row.error ? (row.code ?? 'MALFORMED') : 'MALFORMED', reason: problem } });
+      this.stopped = true;
+      return;
+    }
+    this.names = row.cells.map((c) => c.trim());
+    this.paths = this.names.map((n) => n.split('.'));
+  }
+
+  // Adds a physical line to the row being assembled; returns the row once it is complete.
+  private assemble(physical: PhysicalLine): CsvRow | undefined {
+    if (physical.text === undefined) {
+      // Too long to keep. Its quote count still says whether a quoted cell is open after
+      // it: if so the record has no end in sight, and the rest cannot be split reliably.
+      const start = this.row?.line ?? physical.line;
+      const open = this.quoted !== ((physical.quotes ?? 0) % 2 === 1);
+      this.row = undefined;
+      this.quoted = false;
+      this.cell = '';
+      return open
+        ? { line: start, cells: [], code: 'LIMIT_EXCEEDED', error: RUNAWAY, stop: true }
+        : { line: start, cells: [], code: 'LIMIT_EXCEEDED', error: TOO_LONG };
+    }
+    const text = physical.text;
+    if (!this.row) {
+      this.row = { line: physical.line, cells: [] };
+      this.size = 0;
+      this.badUtf8 = false;
+    }
+    const row = this.row;
+    this.size += text.length + 1;
+    this.badUtf8 ||= physical.badUtf8 === true;
+    if (this.size > MAX_RECORD_BYTES) {
+      const stop = this.quoted;
+      this.row = undefined;
+      this.quoted = false;
+      this.cell = '';
+      return { line: row.line, cells: [], code: 'LIMIT_EXCEEDED', error: stop ? RUNAWAY : TOO_LONG, stop };
+    }
+    // A trailing \r ends the line, except inside a quoted cell (kept, as RFC 4180 keeps CRLF there).
+    const end = text.endsWith('\r') ? text.length - 1 : text.length;
+    let i = 0;
+    for (;;) {
+      if (this.quoted) {
+        const q = text.indexOf('"', i);
+        if (q < 0) {
+          this.cell += `${text.slice(i)}\n`;
+          break; // the cell goes on on the next line
+        }
+        this.cell += text.slice(i, q);
+        if (text[q + 1] === '"') {
+          this.cell += '"';
+          i = q + 2;
+          continue;
+        }
+        this.quoted = false;
+        const sep = nextComma(text, q + 1, end);
+        if (sep > q + 1) row.error ??= 'characters after a closing quote';
+        i = sep;
+      } else if (text[i] === '"' && i < end) {
+        this.quoted = true;
+        i++;
+        continue;
+      } else {
+        const sep = nextComma(text, i, end);
+        const raw = text.slice(i, sep);
+        if (raw.includes('"')) row.error ??= 'a quote inside an unquoted field';
+        this.cell += raw;
+        i = sep;
+      }
+      row.cells.push(this.cell);
+      this.cell = '';
+      if (i >= end) break;
+      i++; // past the comma
+    }
+    if (this.quoted) return undefined;
+    if (this.badUtf8) {
+      row.error = NOT_UTF8;
+      row.code = 'MALFORMED';
+    }
+    this.row = undefined;
+    return row;
+  }
+}
+
+// What is wrong with a header row, if anything: every column named once, no name refused.
+function headerProblem(row: CsvRow): string | undefined {
+  if (row.error) return row.error;
+  const seen = new Set<string>();
+  for (const n of row.cells.map((c) => c.trim())) {
+    if (n === '' || seen.has(n)) return `header has an empty or repeated column name "${n}"`;
+    const bad = n.split('.').find((p) => FORBIDDEN_KEYS.has(p) || p === '');
+    if (bad !== undefined) return `column "${n}": ${bad === '' ? 'an empty name part' : `the name ${JSON.stringify(bad)} is not allowed`}`;
+    seen.add(n);
+  }
+  return undefined;
 }
 
 interface CsvRow {
@@ -314,101 +443,6 @@ interface CsvRow {
   code?: ErrorCode;
   /** The input cannot be split into records past this point. */
   stop?: boolean;
-}
-
-// Assembles CSV records from physical lines; a quoted cell may span several. A record is
-// bounded by MAX_RECORD_BYTES: an unterminated quote ends the input at that bound instead
-// of swallowing the rest of the file.
-async function* csvRows(lines: AsyncGenerator<PhysicalLine>): AsyncGenerator<CsvRow> {
-  let row: CsvRow | undefined;
-  let cell = '';
-  let quoted = false; // inside a quoted cell that continues on the next line
-  let size = 0;
-  let badUtf8 = false;
-  for await (const physical of lines) {
-    if (physical.text === undefined) {
-      // Too long to keep. Its quote count still says whether a quoted cell is open after
-      // it: if so the record has no end in sight, and the rest cannot be split reliably.
-      const start = row?.line ?? physical.line;
-      const open = quoted !== ((physical.quotes ?? 0) % 2 === 1);
-      if (open) {
-        yield { line: start, cells: [], code: 'LIMIT_EXCEEDED', error: RUNAWAY, stop: true };
-        return;
-      }
-      yield { line: start, cells: [], code: 'LIMIT_EXCEEDED', error: TOO_LONG };
-      row = undefined;
-      quoted = false;
-      cell = '';
-      continue;
-    }
-    const text = physical.text;
-    if (!row) {
-      row = { line: physical.line, cells: [] };
-      size = 0;
-      badUtf8 = false;
-    }
-    size += text.length + 1;
-    badUtf8 ||= physical.badUtf8 === true;
-    if (size > MAX_RECORD_BYTES) {
-      yield {
-        line: row.line,
-        cells: [],
-        code: 'LIMIT_EXCEEDED',
-        error: quoted ? RUNAWAY : TOO_LONG,
-        stop: quoted,
-      };
-      if (quoted) return;
-      row = undefined;
-      continue;
-    }
-    // A trailing \r ends the line, except inside a quoted cell (kept, as RFC 4180 keeps CRLF there).
-    const end = text.endsWith('\r') ? text.length - 1 : text.length;
-    let i = 0;
-    for (;;) {
-      if (quoted) {
-        const q = text.indexOf('"', i);
-        if (q < 0) {
-          cell += `${text.slice(i)}\n`;
-          break; // the cell goes on on the next line
-        }
-        cell += text.slice(i, q);
-        if (text[q + 1] === '"') {
-          cell += '"';
-          i = q + 2;
-          continue;
-        }
-        quoted = false;
-        const sep = nextComma(text, q + 1, end);
-        if (sep > q + 1) row.error ??= 'characters after a closing quote';
-        i = sep;
-      } else if (text[i] === '"' && i < end) {
-        quoted = true;
-        i++;
-        continue;
-      } else {
-        const sep = nextComma(text, i, end);
-        const raw = text.slice(i, sep);
-        if (raw.includes('"')) row.error ??= 'a quote inside an unquoted field';
-        cell += raw;
-        i = sep;
-      }
-      row.cells.push(cell);
-      cell = '';
-      if (i >= end) break;
-      i++; // past the comma
-    }
-    if (quoted) continue;
-    if (badUtf8) {
-      row.error = NOT_UTF8;
-      row.code = 'MALFORMED';
-    }
-    yield row;
-    row = undefined;
-  }
-  if (row) {
-    if (quoted) row.cells.push(cell);
-    yield quoted ? { ...row, code: 'MALFORMED', error: 'unterminated quoted field' } : row;
-  }
 }
 
 function nextComma(text: string, from: number, end: number): number {

@@ -139,34 +139,37 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
   const seen = new Map<string, number>();
   const ids = new Map<string, number>();
   const now = new Date();
-  for await (const item of readRecords(source, format)) {
-    if ('invalid' in item) {
-      invalid.push(item.invalid);
-      continue;
-    }
-    const { line, fields } = item.record;
-    try {
-      const normalized = normalizeRequest(toRequest(fields, options), { issuer: host.defaultIssuer, now, claimsCopied: true });
-      for (const claim of options.requiredClaims ?? []) {
-        if (ownValueAt(normalized.credentialSubject, claim) === undefined) {
-          throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, { path: `/${claim.replace(/\./g, '/')}` });
+  for await (const items of readRecords(source, format)) {
+    for (const item of items) {
+      if ('invalid' in item) {
+        invalid.push(item.invalid);
+        continue;
+      }
+      const { line, fields } = item.record;
+      try {
+        const normalized = normalizeRequest(toRequest(fields, options), { issuer: host.defaultIssuer, now, claimsCopied: true });
+        for (const claim of options.requiredClaims ?? []) {
+          if (ownValueAt(normalized.credentialSubject, claim) === undefined) {
+            throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, { path: `/${claim.replace(/\./g, '/')}` });
+          }
         }
+        const reason = options.validate?.(normalized.credentialSubject, line);
+        if (reason) throw new TradewindError('INVALID_ARGUMENT', String(reason));
+        const recordKey = recordKeyOf(fields, types);
+        const earlier = seen.get(recordKey);
+        if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);
+        const id = Object.hasOwn(fields, 'id') ? fields.id : undefined;
+        if (typeof id === 'string') {
+          const other = ids.get(id);
+          if (other !== undefined)
+            throw new TradewindError('INVALID_ARGUMENT', `credential id also used on line ${other}`, { path: '/id' });
+          ids.set(id, line);
+        }
+        seen.set(recordKey, line);
+        validLines.push(line);
+      } catch (error) {
+        invalid.push(toInvalid(line, error));
       }
-      const reason = options.validate?.(normalized.credentialSubject, line);
-      if (reason) throw new TradewindError('INVALID_ARGUMENT', String(reason));
-      const recordKey = recordKeyOf(fields, types);
-      const earlier = seen.get(recordKey);
-      if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);
-      const id = Object.hasOwn(fields, 'id') ? fields.id : undefined;
-      if (typeof id === 'string') {
-        const other = ids.get(id);
-        if (other !== undefined) throw new TradewindError('INVALID_ARGUMENT', `credential id also used on line ${other}`, { path: '/id' });
-        ids.set(id, line);
-      }
-      seen.set(recordKey, line);
-      validLines.push(line);
-    } catch (error) {
-      invalid.push(toInvalid(line, error));
     }
   }
   seen.clear();
@@ -191,17 +194,19 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
   try {
     let next = 0;
     let chunk: RawRecord[] = [];
-    for await (const item of readRecords(source, format)) {
-      if (!('record' in item)) continue;
-      const line = item.record.line;
-      while (next < validLines.length && (validLines[next] as number) < line) next++;
-      if (validLines[next] !== line) continue;
-      next++;
-      chunk.push(item.record);
-      if (chunk.length === size) {
-        await issueChunk(host, ctx, chunk, options, types, result, output);
-        report();
-        chunk = [];
+    for await (const items of readRecords(source, format)) {
+      for (const item of items) {
+        if (!('record' in item)) continue;
+        const line = item.record.line;
+        while (next < validLines.length && (validLines[next] as number) < line) next++;
+        if (validLines[next] !== line) continue;
+        next++;
+        chunk.push(item.record);
+        if (chunk.length === size) {
+          await issueChunk(host, ctx, chunk, options, types, result, output);
+          report();
+          chunk = [];
+        }
       }
     }
     if (chunk.length > 0) {

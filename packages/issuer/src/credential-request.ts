@@ -175,11 +175,17 @@ export function timeValue(value: unknown): number {
 
 /** An XML Schema dateTime in UTC with whole seconds (JWT `nbf`/`exp` have no fractions). */
 export function isoSeconds(value: Date | string, path: string): string {
+  // A batch passes the same `now` for every record of a transaction.
+  if (value instanceof Date && value === lastDate.date && value.getTime() === lastDate.ms) return lastDate.iso;
   const ms = timeValue(value);
   if (!Number.isFinite(ms))
     throw invalid(`${path.slice(1) || 'date'} must be an RFC 3339 date-time with an offset (or a valid Date)`, path);
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  if (value instanceof Date) lastDate = { date: value, ms, iso };
+  return iso;
 }
+
+let lastDate: { date: Date | undefined; ms: number; iso: string } = { date: undefined, ms: Number.NaN, iso: '' };
 
 function invalid(message: string, path: string): TradewindError {
   return new TradewindError('INVALID_ARGUMENT', message, { path });
