@@ -4,6 +4,7 @@
 // The JSON Schema in packages/core/schemas/recognition-list.schema.json says the same.
 
 import { type PublicJwk, toPublicJwk } from './algorithms.js';
+import { parseDateTimeStamp } from './datetime.js';
 import { TradewindError } from './errors.js';
 import { type CredentialFormat, isJsonObject, type JsonObject, typesOf } from './types.js';
 
@@ -75,7 +76,6 @@ export interface RecognitionListSubject {
 }
 
 const COUNTRY = /^[A-Z]{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt', 'dc+sd-jwt', 'di'];
 
 /** Reads the recognition-list subject of a credential, or throws `TRUST_LIST_INVALID` saying what is wrong. */
@@ -90,7 +90,7 @@ export function parseRecognitionList(credential: JsonObject): RecognitionListSub
 export function parseRecognitionListSubject(subject: JsonObject, base = ''): RecognitionListSubject {
   const { sequence, nextUpdate, entries } = subject;
   if (!Number.isSafeInteger(sequence) || (sequence as number) < 0) invalid('sequence must be a non-negative integer', `${base}/sequence`);
-  if (typeof nextUpdate !== 'string' || !DATE_TIME.test(nextUpdate) || Number.isNaN(Date.parse(nextUpdate))) {
+  if (typeof nextUpdate !== 'string' || parseDateTimeStamp(nextUpdate) === undefined) {
     invalid('nextUpdate must be a date-time with a timezone', `${base}/nextUpdate`);
   }
   if (subject.name !== undefined && typeof subject.name !== 'string') invalid('name must be a string', `${base}/name`);
@@ -124,11 +124,15 @@ function parseEntry(entry: unknown, path: string): RecognitionEntry {
     ['validFrom', validFrom],
     ['validUntil', validUntil],
   ] as const) {
-    if (value !== undefined && (typeof value !== 'string' || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value)))) {
+    if (value !== undefined && (typeof value !== 'string' || parseDateTimeStamp(value) === undefined)) {
       invalid(`${field} must be a date-time with a timezone`, `${path}/${field}`);
     }
   }
-  if (typeof validFrom === 'string' && typeof validUntil === 'string' && Date.parse(validFrom) > Date.parse(validUntil)) {
+  if (
+    typeof validFrom === 'string' &&
+    typeof validUntil === 'string' &&
+    (parseDateTimeStamp(validFrom) as number) > (parseDateTimeStamp(validUntil) as number)
+  ) {
     invalid('validFrom is after validUntil', `${path}/validUntil`);
   }
   let parsedKeys: RecognizedKey[] | undefined;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { MAX_NUMERIC_DATE, numericDateMs, parseDateTimeStamp } from '../src/index.js';
+import { MAX_NUMERIC_DATE, numericDateMs, parseDateTimeStamp, parseRecognitionListSubject } from '../src/index.js';
 
 describe('parseDateTimeStamp', () => {
   it('reads date-times with an offset exactly as written', () => {
@@ -84,6 +84,18 @@ describe('numericDateMs', () => {
       true,
     ]) {
       expect(numericDateMs(value), String(value)).toBeUndefined();
+    }
+  });
+});
+
+describe('recognition list dates', () => {
+  const entry = { id: 'did:web:registry.gov.tt', country: 'TT', name: 'Registrar General', credentialTypes: ['*'], assuranceLevel: 'high' };
+  it('refuses impossible dates in a recognition list instead of rolling them over', () => {
+    for (const bad of ['2027-02-30T00:00:00Z', '2027-01-01T24:00:00Z', '2027-13-01T00:00:00Z', '2027-01-01T00:00:00']) {
+      expect(() => parseRecognitionListSubject({ sequence: 1, nextUpdate: bad, entries: [] })).toThrow(/nextUpdate/);
+      expect(() =>
+        parseRecognitionListSubject({ sequence: 1, nextUpdate: '2027-01-01T00:00:00Z', entries: [{ ...entry, validUntil: bad }] }),
+      ).toThrow(/validUntil/);
     }
   });
 });

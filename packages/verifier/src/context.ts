@@ -1,4 +1,4 @@
-import { type CredentialFormat, checkFetchUrl, DidKeyResolver, type ResolvedKey, TradewindError } from '@tradewind/core';
+import { type CredentialFormat, checkFetchUrl, DidKeyResolver, parseDateTimeStamp, type ResolvedKey, TradewindError } from '@tradewind/core';
 import type { CryptoBackend } from './crypto/backend.js';
 import type { RecognitionState } from './recognition/load-lists.js';
 import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
@@ -74,8 +74,10 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
   if (!Number.isFinite(skew) || skew < 0) throw new TypeError('clockSkewSeconds must be a non-negative number');
   let fixedNow = base?.fixedNow;
   if (options.now !== undefined) {
-    fixedNow = new Date(options.now).getTime();
-    if (Number.isNaN(fixedNow)) throw new TypeError(`now is not a valid date: ${String(options.now)}`);
+    // A string is read as strictly as the dates in credentials: with its offset, never in
+    // the machine's local time zone.
+    fixedNow = typeof options.now === 'string' ? (parseDateTimeStamp(options.now) ?? Number.NaN) : new Date(options.now).getTime();
+    if (Number.isNaN(fixedNow)) throw new TypeError(`now is not a valid date-time with an offset: ${String(options.now)}`);
   }
   const formats = options.formats ?? (base ? [...base.formats] : ALL_FORMATS);
   for (const f of formats) {

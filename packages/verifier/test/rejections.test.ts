@@ -211,6 +211,8 @@ describe('verifyCredential rejects', () => {
 
   it('throws only for programmer errors in options', async () => {
     await expect(verifyCredential(good, { now: 'not a date' })).rejects.toThrow(TypeError);
+    // A date-time without an offset would be read in the machine's time zone.
+    await expect(verifyCredential(good, { now: '2026-06-01T12:00:00' })).rejects.toThrow(TypeError);
     await expect(verifyCredential(good, { clockSkewSeconds: -1 })).rejects.toThrow(TypeError);
   });
 

@@ -2,6 +2,7 @@ import {
   type DIDDocument,
   type DidKeyResolver,
   jwkThumbprint,
+  parseDateTimeStamp,
   parseRecognitionList,
   type RecognitionEntry,
   TradewindError,
@@ -126,8 +127,8 @@ export async function loadRecognitionLists(
         entry,
         list,
         keys,
-        from: entry.validFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(entry.validFrom),
-        until: entry.validUntil === undefined ? Number.POSITIVE_INFINITY : Date.parse(entry.validUntil),
+        from: entry.validFrom === undefined ? Number.NEGATIVE_INFINITY : (parseDateTimeStamp(entry.validFrom) as number),
+        until: entry.validUntil === undefined ? Number.POSITIVE_INFINITY : (parseDateTimeStamp(entry.validUntil) as number),
       };
       const found = byIssuer.get(entry.id) ?? [];
       found.push(period);
@@ -181,7 +182,7 @@ async function loadOne(
   return {
     anchor: result.issuer,
     sequence: subject.sequence,
-    nextUpdate: new Date(subject.nextUpdate),
+    nextUpdate: new Date(parseDateTimeStamp(subject.nextUpdate) as number),
     validUntil: result.validUntil,
     name: subject.name,
     entries: subject.entries,
