@@ -5,7 +5,7 @@
 // Dependencies stay external, and entry points of one package share chunks, so every
 // class (TradewindError, DidKeyResolver) exists once.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -45,6 +45,12 @@ for (const { pkg, entries } of bundles) {
     write: false,
   });
   for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
+  // Chunks of an earlier build that this one no longer emits would otherwise be packed.
+  const emitted = new Set(result.outputFiles.map((f) => f.path));
+  for (const name of readdirSync(join(dist, 'bundle'))) {
+    const path = join(dist, 'bundle', name);
+    if (!emitted.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
+  }
 }
 
 // `pnpm pack` ships a LICENSE only from the package's own folder: each package gets the

@@ -72,6 +72,8 @@ describe('packed packages', () => {
     for (const entry of Object.values(manifest.exports as Record<string, { types?: string }>)) {
       expect(entry.types, 'each export has types').toMatch(/^\.\/dist\/.+\.d\.ts$/);
     }
+    // Nothing of the build's own bookkeeping or of an interrupted write.
+    expect(files.filter((f) => /\.tsbuildinfo$|\.tmp$/.test(f))).toEqual([]);
     for (const bin of Object.values((manifest.bin ?? {}) as Record<string, string>)) {
       expect(bin).toMatch(/^(\.\/)?dist\//);
       expect(files).toContain(bin.replace(/^\.\//, ''));
