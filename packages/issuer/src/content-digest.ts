@@ -30,15 +30,25 @@ export function contentDigest(format: IssueFormat, credential: VerifiableCredent
  * (this runs once per issued credential).
  */
 export function canonicalStringify(value: unknown): string {
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalStringify(v))).join(',')}]`;
-  if (isJsonObject(value) && !(value instanceof Date)) {
-    const members: string[] = [];
-    for (const k of Object.keys(value).sort()) {
-      const v = value[k];
-      if (v !== undefined && typeof v !== 'function') members.push(`${JSON.stringify(k)}:${canonicalStringify(v)}`);
+  if (typeof value !== 'object' || value === null || value instanceof Date) return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (i > 0) out += ',';
+      out += v === undefined || typeof v === 'function' ? 'null' : canonicalStringify(v);
     }
-    return `{${members.join(',')}}`;
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? 'null';
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = object[k];
+    if (v === undefined || typeof v === 'function') continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(k)}:${canonicalStringify(v)}`;
+  }
+  return `${out}}`;
 }
