@@ -22,6 +22,8 @@ export interface OutputRepair {
 }
 
 const MAX_OUTPUT_LINE = 1024 * 1024;
+// Every line a batch writes starts so (JSON.stringify of { line, recordKey, id, format, jwt }).
+const OUR_PREFIX = Buffer.from('{"line":');
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
 
 // The credential id of a whole output line, or undefined for a torn or foreign one.
@@ -71,6 +73,14 @@ export class BatchOutput {
       const repair: OutputRepair = { truncatedBytes: 0, droppedLines: 0 };
       if (!stat.isFile()) return new BatchOutput(handle, path, 0, false, ids, repair);
       const scan = await scanOutput(handle, stat.size, ids);
+      // Only lines a batch wrote (whole or torn) are ever cut or dropped: never change
+      // another file given as the output by mistake (the input itself, say).
+      if (scan.foreign !== undefined) {
+        throw new TradewindError(
+          'INVALID_ARGUMENT',
+          `${path} is not a batch output file (line ${scan.foreign} is not one of its lines); give a new or earlier output file`,
+        );
+      }
       if (scan.badInside > 0) {
         await handle.close();
         await rewriteWhole(path, scan.keep);
@@ -126,6 +136,8 @@ export class BatchOutput {
 interface Scan {
   /** End of the last whole line (byte offset). */
   goodEnd: number;
+  /** The first line (1-based) that is no batch output line, not even a torn one. */
+  foreign?: number;
   /** Bad or repeated lines followed by good ones. */
   badInside: number;
   /** Byte ranges of the lines to keep, for a rewrite. */
@@ -141,6 +153,12 @@ async function scanOutput(handle: FileHandle, size: number, ids: Set<string>): P
   let pendingLength = 0;
   let lineStart = 0;
   let overlong = false;
+  let lineNumber = 1;
+  let foreign: number | undefined;
+  const head = Buffer.alloc(OUR_PREFIX.length);
+  let headLength = 0;
+  // Whether the line's first bytes are (a prefix of) the start of every line a batch writes.
+  const ours = () => head.subarray(0, headLength).equals(OUR_PREFIX.subarray(0, headLength));
   const chunk = Buffer.alloc(1024 * 1024);
   let position = 0;
   while (position < size) {
@@ -150,6 +168,7 @@ async function scanOutput(handle: FileHandle, size: number, ids: Set<string>): P
     for (;;) {
       const nl = chunk.indexOf(0x0a, from);
       const end = nl < 0 || nl >= bytesRead ? bytesRead : nl;
+      if (headLength < head.length) headLength += chunk.copy(head, headLength, from, Math.min(end, from + head.length - headLength));
       if (!overlong) {
         if (pendingLength + end - from > MAX_OUTPUT_LINE) {
           overlong = true;
@@ -172,18 +191,22 @@ async function scanOutput(handle: FileHandle, size: number, ids: Set<string>): P
         goodEnd = lineEnd;
       } else if (pendingLength > 0 || overlong) {
         badPending += 1;
+        if (!ours()) foreign ??= lineNumber;
       } else if (badPending === 0) {
         goodEnd = lineEnd; // an empty line between whole ones
       }
       pending = [];
       pendingLength = 0;
       overlong = false;
+      headLength = 0;
+      lineNumber += 1;
       lineStart = lineEnd;
       from = end + 1;
     }
     position += bytesRead;
   }
-  return { goodEnd, badInside, keep };
+  if (lineStart < size && !ours()) foreign ??= lineNumber; // the unterminated last line
+  return foreign === undefined ? { goodEnd, badInside, keep } : { goodEnd, badInside, keep, foreign };
 }
 
 // Writes the kept lines to a temporary file beside the output, flushes it and renames it

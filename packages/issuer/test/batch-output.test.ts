@@ -87,6 +87,21 @@ describe('torn --out lines', () => {
       Array.from({ length: 6 }, (_, i) => `glued-${i}`),
     );
   });
+  it('never cuts or drops lines of a file that is not batch output (the input given as --out by mistake)', async () => {
+    const input = extract('self', 3);
+    const before = readFileSync(input, 'utf8');
+    await expect(issuer.issueBatch({ path: input }, { type: 'Self', outputPath: input })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(readFileSync(input, 'utf8')).toBe(before);
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'keep me\nand me');
+    await expect(issuer.issueBatch({ path: input }, { type: 'Self', outputPath: notes })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(readFileSync(notes, 'utf8')).toBe('keep me\nand me');
+    expect(await issuer.log({ type: 'Self' })).toHaveLength(0);
+  });
 });
 
 describe('storage failures are STORAGE_ERROR', () => {
