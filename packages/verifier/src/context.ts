@@ -1,4 +1,11 @@
-import { type CredentialFormat, checkFetchUrl, DidKeyResolver, parseDateTimeStamp, type ResolvedKey, TradewindError } from '@tradewind/core';
+import {
+  type CredentialFormat,
+  checkFetchUrl,
+  DidKeyResolver,
+  parseDateTimeStamp,
+  type ResolvedKey,
+  TradewindError,
+} from '@tradewind/core';
 import type { CryptoBackend } from './crypto/backend.js';
 import type { RecognitionState } from './recognition/load-lists.js';
 import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
