@@ -142,6 +142,14 @@ describe('tradewind issuer / did / issue / issue-batch / status', () => {
     expect(noDomain.code).toBe(2);
   });
 
+  it('refuses a subject file that is not UTF-8 instead of signing U+FFFD', async () => {
+    const subject = join(dir, 'latin1-subject.json');
+    writeFileSync(subject, Buffer.concat([Buffer.from('{"name":"Jos'), Buffer.from([0xe9]), Buffer.from('"}')]));
+    const r = await runMain(['issue', '--db', db, '--type', 'T', '--subject', subject], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not valid UTF-8/);
+  });
+
   it('refuses __proto__, constructor and prototype in claims and batch columns without touching Object.prototype', async () => {
     const claim = await runMain(['issue', '--db', db, '--type', 'T', '--claim', '__proto__=x', '--claim', 'a=1'], { env });
     expect(claim.code).toBe(2);

@@ -6,7 +6,7 @@ import { EXIT } from '../exit-codes.js';
 import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, parseFormatFlag, parseStatusFlag, withIssuer } from '../issuer/open-store.js';
 import { progressBar } from '../issuer/progress-bar.js';
 import { printResult } from '../output.js';
-import { readTextInput } from '../read-input.js';
+import { READ_LIMITS, readInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 const ISSUE_USAGE = `Usage: tradewind issue --type T (--subject FILE|- | --claim NAME=VALUE...) [options]
@@ -63,7 +63,15 @@ export const issueCommand: Command = {
     // Claims go on a null-prototype object: `--claim __proto__=…` must not reach a prototype.
     let subject: JsonObject = Object.create(null) as JsonObject;
     if (values.subject !== undefined) {
-      const text = await readTextInput(values.subject, io, 'subject file');
+      // Claims are signed as they are read: bytes that are not UTF-8 are refused, never
+      // replaced with U+FFFD.
+      const bytes = await readInput(values.subject, io, { what: 'subject file', maxBytes: READ_LIMITS.other });
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        throw new UsageError(`subject file ${values.subject} is not valid UTF-8`);
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
