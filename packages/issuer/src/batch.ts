@@ -89,9 +89,17 @@ export interface BatchResult {
   skipped: number;
   /** Of the skipped ones, signed again and delivered by this run. */
   reemitted: number;
-  /** Records that were not issued, by line. */
+  /** Records that were not issued, by line: the first {@link MAX_INVALID_LISTED} of them. */
   invalid: InvalidRecord[];
+  /** How many records were not issued (also those past the listed ones). */
+  invalidCount: number;
 }
+
+/**
+ * Most invalid records a result lists; the rest are only counted (`invalidCount`), so
+ * that a file of millions of bad lines costs no more memory than a good one.
+ */
+export const MAX_INVALID_LISTED = 10_000;
 
 /** What the batch needs from the issuer. */
 export interface BatchHost {
@@ -135,6 +143,11 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
 
   // Pass 1: validate every record, keeping only what identifies the valid ones.
   const invalid: InvalidRecord[] = [];
+  let invalidCount = 0;
+  const note = (record: InvalidRecord) => {
+    invalidCount += 1;
+    if (invalid.length < MAX_INVALID_LISTED) invalid.push(record);
+  };
   const validLines: number[] = [];
   const seen = new Map<string, number>();
   const ids = new Map<string, number>();
@@ -142,7 +155,7 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
   for await (const items of readRecords(source, format)) {
     for (const item of items) {
       if ('invalid' in item) {
-        invalid.push(item.invalid);
+        note(item.invalid);
         continue;
       }
       const { line, fields } = item.record;
@@ -168,13 +181,13 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
         seen.set(recordKey, line);
         validLines.push(line);
       } catch (error) {
-        invalid.push(toInvalid(line, error));
+        note(toInvalid(line, error));
       }
     }
   }
   seen.clear();
   ids.clear();
-  const result: BatchResult = { batchId, total: validLines.length, issued: 0, skipped: 0, reemitted: 0, invalid };
+  const result: BatchResult = { batchId, total: validLines.length, issued: 0, skipped: 0, reemitted: 0, invalid, invalidCount };
   if (options.dryRun || validLines.length === 0) return sorted(result);
 
   const issuers = new Set<string>([options.issuer ?? host.defaultIssuer].filter((d): d is string => d !== undefined));
@@ -187,7 +200,7 @@ export async function runBatch(host: BatchHost, input: BatchInput, options: Batc
       done: result.issued + result.skipped,
       issued: result.issued,
       skipped: result.skipped,
-      invalid: invalid.length,
+      invalid: result.invalidCount,
     });
 
   // Pass 2: read the input again and issue the valid records, a transaction at a time.
@@ -233,7 +246,8 @@ async function issueChunk(
   const keys = new Set<string>();
   const ids = new Set<string>();
   const refuse = (line: number, error: unknown) => {
-    result.invalid.push(toInvalid(line, error));
+    result.invalidCount += 1;
+    if (result.invalid.length < MAX_INVALID_LISTED) result.invalid.push(toInvalid(line, error));
     result.total -= 1;
   };
   for (const { line, fields } of records) {

@@ -1,5 +1,12 @@
 export type { CreateDidOptions, DidMethod, KeyAlgorithm, ManagedDid } from '@tradewind/agent';
-export type { BatchInput, BatchOptions, BatchProgress, BatchResult, DeliveredCredential } from './batch.js';
+export {
+  type BatchInput,
+  type BatchOptions,
+  type BatchProgress,
+  type BatchResult,
+  type DeliveredCredential,
+  MAX_INVALID_LISTED,
+} from './batch.js';
 export { type BatchInputFormat, type InvalidRecord, MAX_RECORD_BYTES, RESERVED_FIELDS } from './batch-input.js';
 export { BatchDeliveryError } from './batch-output.js';
 export type { IssueFormat, IssueRequest } from './credential-request.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TradewindError } from '@tradewind/core';
-import { type Issuer, MAX_RECORD_BYTES, openIssuer } from '@tradewind/issuer';
+import { type Issuer, MAX_INVALID_LISTED, MAX_RECORD_BYTES, openIssuer } from '@tradewind/issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
@@ -221,6 +221,15 @@ describe('unbounded batch input', () => {
     });
     await expect(issuer.issueBatch({ path: dir, format: 'csv' }, { type: 'Dir' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(issuer.issueBatch({ path: join(dir, 'absent.jsonl') }, { type: 'Absent' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('lists at most MAX_INVALID_LISTED bad lines and counts the rest (a file of junk costs no more memory than a good one)', async () => {
+    const file = join(dir, 'junk.jsonl');
+    writeFileSync(file, `${'{\n'.repeat(MAX_INVALID_LISTED + 500)}{"recordKey":"good","name":"ok"}\n`);
+    const result = await issuer.issueBatch({ path: file }, { type: 'Junk', status: [], dryRun: true });
+    expect(result.total).toBe(1);
+    expect(result.invalid).toHaveLength(MAX_INVALID_LISTED);
+    expect(result.invalidCount).toBe(MAX_INVALID_LISTED + 500);
   });
 
   it('refuses records nested deeper than the bound', async () => {

@@ -226,13 +226,14 @@ export const issueBatchCommand: Command = {
     printResult(io, values.json, summary, () =>
       [
         values['dry-run']
-          ? `Checked ${result.total + result.invalid.length} records: ${result.total} valid, ${result.invalid.length} invalid (dry run, nothing issued).`
-          : `Issued ${result.issued}, already issued ${result.skipped}${result.reemitted > 0 ? ` (re-emitted ${result.reemitted})` : ''}, invalid ${result.invalid.length} (batch ${result.batchId}).`,
+          ? `Checked ${result.total + result.invalidCount} records: ${result.total} valid, ${result.invalidCount} invalid (dry run, nothing issued).`
+          : `Issued ${result.issued}, already issued ${result.skipped}${result.reemitted > 0 ? ` (re-emitted ${result.reemitted})` : ''}, invalid ${result.invalidCount} (batch ${result.batchId}).`,
         ...(result.issued > 0 || result.reemitted > 0 ? [`Credentials appended to ${out}`] : []),
         ...result.invalid.map((i) => `  line ${i.line}: ${i.code}: ${i.reason}`),
+        ...(result.invalidCount > result.invalid.length ? [`  … and ${result.invalidCount - result.invalid.length} more`] : []),
       ].join('\n'),
     );
-    return result.invalid.length > 0 ? EXIT.NEGATIVE : EXIT.OK;
+    return result.invalidCount > 0 ? EXIT.NEGATIVE : EXIT.OK;
   },
 };
 
