@@ -75,7 +75,7 @@ describe('packed packages', () => {
     // Nothing of the build's own bookkeeping or of an interrupted write.
     expect(files.filter((f) => /\.tsbuildinfo$|\.tmp$/.test(f))).toEqual([]);
     for (const bin of Object.values((manifest.bin ?? {}) as Record<string, string>)) {
-      expect(bin).toMatch(/^(\.\/)?dist\//);
+      expect(bin).toMatch(/^(\.\/)?(dist|bin)\//);
       expect(files).toContain(bin.replace(/^\.\//, ''));
     }
   });

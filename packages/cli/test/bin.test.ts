@@ -88,6 +88,17 @@ describe('tradewind as a real command', () => {
     expect(r.status, r.stderr).toBe(0);
   });
 
+  it('the installed bin file exists before any build, and says to build when dist/ is missing', () => {
+    const shim = fileURLToPath(new URL('../bin/tradewind.js', import.meta.url));
+    expect(statSync(shim).mode & 0o111).toBe(0o111);
+    const unbuilt = join(files.dir, 'unbuilt');
+    mkdirSync(join(unbuilt, 'bin'), { recursive: true });
+    copyFileSync(shim, join(unbuilt, 'bin', 'tradewind.js'));
+    const r = spawnSync(process.execPath, [join(unbuilt, 'bin', 'tradewind.js'), 'verify', 'x'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/not built yet; run `pnpm build`/);
+  });
+
   it("the linked bin (pnpm exec tradewind) resolves a relative path against the caller's folder", () => {
     const r = spawnSync(join(root, 'node_modules/.bin/tradewind'), ['verify', 'here.jwt'], {
       cwd: files.dir,
