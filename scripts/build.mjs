@@ -14,8 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: root, stdio: 'inherit' });
 
-// A package's `bin` files are executables (`./packages/cli/dist/bin.js`, a linked or
-// global install): tsc writes them without the exec bit.
+// A package's `bin` files are executables (`./packages/cli/bin/tradewind.js`, linked or
+// installed globally): git keeps their exec bit, but an archive or a copy may not.
 for (const pkg of readdirSync(join(root, 'packages'))) {
   const manifest = join(root, 'packages', pkg, 'package.json');
   if (!existsSync(manifest)) continue;
