@@ -1,28 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TradewindError } from '@tradewind/core';
-import { type Issuer, MAX_INVALID_LISTED, MAX_RECORD_BYTES, openIssuer } from '@tradewind/issuer';
+import { type Issuer, MAX_INVALID_LISTED, MAX_RECORD_BYTES } from '@tradewind/issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeTempIssuer, openTempIssuer } from './helpers/temp-issuer.js';
 
-const kdf = { N: 2 ** 10, r: 8, p: 1 };
 let dir: string;
 let issuer: Issuer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tradewind-batch-safety-'));
-  issuer = await openIssuer({
-    path: join(dir, 'safety.db'),
-    secret: 'safety',
-    kdf,
-    statusListBaseUrl: 'https://registry.gov.example/status',
-  });
-  await issuer.createDid();
+  ({ dir, issuer } = await openTempIssuer('safety'));
 });
-afterAll(async () => {
-  await issuer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeTempIssuer(issuer, dir));
 
 function prototypeIsClean(): void {
   expect(({} as Record<string, unknown>).x).toBeUndefined();

@@ -1,28 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BatchProgress, type Issuer, openIssuer } from '@tradewind/issuer';
+import type { BatchProgress, Issuer } from '@tradewind/issuer';
 import { verifyCredentials } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeTempIssuer, openTempIssuer } from './helpers/temp-issuer.js';
 
-const kdf = { N: 2 ** 10, r: 8, p: 1 };
 let dir: string;
 let issuer: Issuer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tradewind-batch-'));
-  issuer = await openIssuer({
-    path: join(dir, 'batch.db'),
-    secret: 'batch',
-    kdf,
-    statusListBaseUrl: 'https://registry.gov.example/status',
-  });
-  await issuer.createDid();
+  ({ dir, issuer } = await openTempIssuer('batch'));
 });
-afterAll(async () => {
-  await issuer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeTempIssuer(issuer, dir));
 
 describe('issueBatch', () => {
   it('validates every record first, reports the bad ones by line, issues the rest with progress', async () => {

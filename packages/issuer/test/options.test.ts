@@ -1,29 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TradewindError } from '@tradewind/core';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeTempIssuer, openTempIssuer } from './helpers/temp-issuer.js';
 
-const kdf = { N: 2 ** 10, r: 8, p: 1 };
 let dir: string;
 let issuer: Issuer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tradewind-options-'));
-  issuer = await openIssuer({
-    path: join(dir, 'options.db'),
-    secret: 'options',
-    kdf,
-    statusListBaseUrl: 'https://registry.gov.example/status',
-  });
-  await issuer.createDid();
+  ({ dir, issuer } = await openTempIssuer('options'));
   await issuer.issue({ type: 'T', credentialSubject: { a: 1 } });
 });
-afterAll(async () => {
-  await issuer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeTempIssuer(issuer, dir));
 
 // Each call passes what a careless or hostile caller would; every one must be a typed
 // INVALID_ARGUMENT, never a raw driver error (SQLITE_ERROR, RangeError, TypeError).

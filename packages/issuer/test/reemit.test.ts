@@ -1,27 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type IssueRequest, type Issuer, openIssuer } from '@tradewind/issuer';
+import type { IssueRequest, Issuer } from '@tradewind/issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeTempIssuer, openTempIssuer } from './helpers/temp-issuer.js';
 
-const kdf = { N: 2 ** 10, r: 8, p: 1 };
 let dir: string;
 let issuer: Issuer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tradewind-reemit-'));
-  issuer = await openIssuer({
-    path: join(dir, 'reemit.db'),
-    secret: 'reemit',
-    kdf,
-    statusListBaseUrl: 'https://registry.gov.example/status',
-  });
-  await issuer.createDid();
+  ({ dir, issuer } = await openTempIssuer('reemit'));
 });
-afterAll(async () => {
-  await issuer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeTempIssuer(issuer, dir));
 
 const payload = (jwt: string) =>
   JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString()) as {
