@@ -46,12 +46,57 @@ export function toPublicJwk(jwk: unknown, where = 'key'): PublicJwk {
   // One spelling per key: a coordinate with non-zero trailing bits would give the same
   // key a second JWK thumbprint, and so a second identity.
   if (k.kty === 'OKP' && k.crv === 'Ed25519' && isCoordinate(k.x)) {
+    checkEd25519PublicKey(base64urlDecode(k.x) as Uint8Array, where);
     return { kty: 'OKP', crv: 'Ed25519', x: k.x };
   }
   if (k.kty === 'EC' && k.crv === 'P-256' && isCoordinate(k.x) && isCoordinate(k.y)) {
     return { kty: 'EC', crv: 'P-256', x: k.x, y: k.y };
   }
   throw new TradewindError('KEY_NOT_FOUND', `${where} is not an Ed25519 or P-256 public key`);
+}
+
+// The y coordinates (little-endian, sign bit of x cleared) of the eight Ed25519 points of
+// small order: 0 (two points of order 4), 1 (the identity), p-1 (order 2), and the two
+// values of the four points of order 8. The same list libsodium refuses.
+const ED25519_SMALL_ORDER_Y = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+].map((hex) => Uint8Array.from(hex.match(/../g) as string[], (b) => Number.parseInt(b, 16)));
+
+/**
+ * Refuses an Ed25519 public key that anyone can sign for: a point of small order (the
+ * all-zero key, the identity, and the other six: a signature with S = 0 verifies
+ * for many messages under them) or a non-canonical encoding (y ≥ p, or the sign bit
+ * set where x = 0), which gives one point a second spelling and so a second DID.
+ * Platform verifiers (OpenSSL, WebCrypto) accept all of these. Throws `KEY_NOT_FOUND`.
+ *
+ * @example
+ * ```ts
+ * checkEd25519PublicKey(new Uint8Array(32)); // throws: the all-zero key has small order
+ * ```
+ */
+export function checkEd25519PublicKey(key: Uint8Array, where = 'key'): void {
+  if (key.length !== 32) throw new TradewindError('KEY_NOT_FOUND', `${where}: an Ed25519 public key is 32 bytes, not ${key.length}`);
+  const top = (key[31] as number) & 0x7f;
+  // y ≥ p = 2^255 - 19: bytes ff…ff7f with a first byte of at least 0xed.
+  let allOnes = top === 0x7f;
+  for (let i = 1; i < 31 && allOnes; i++) allOnes = key[i] === 0xff;
+  if (allOnes && (key[0] as number) >= 0xed) {
+    throw new TradewindError('KEY_NOT_FOUND', `${where}: Ed25519 public key is not canonically encoded (y is not below p)`);
+  }
+  for (const y of ED25519_SMALL_ORDER_Y) {
+    let same = top === y[31];
+    for (let i = 0; i < 31 && same; i++) same = key[i] === y[i];
+    if (same) {
+      throw new TradewindError(
+        'KEY_NOT_FOUND',
+        `${where}: Ed25519 public key is a point of small order, for which anyone can forge signatures`,
+      );
+    }
+  }
 }
 
 /** A 32-byte JWK coordinate in canonical base64url (43 characters). */

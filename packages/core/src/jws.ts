@@ -38,14 +38,14 @@ export function parseCompactJws(token: string, limits: JwsLimits = DEFAULT_JWS_L
   if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) {
     throw new TradewindError('MALFORMED', 'a compact JWS has exactly three dot-separated segments');
   }
-  const header = decodeJsonSegment(token.slice(0, first), 'header', limits.maxDepth);
+  const header = decodeJsonSegment(token.slice(0, first), 'header', limits.maxDepth, true);
   const payload = decodeJsonSegment(token.slice(first + 1, second), 'payload', limits.maxDepth);
   const signature = base64urlDecode(token.slice(second + 1));
   if (!signature) throw new TradewindError('MALFORMED', 'signature is not canonical unpadded base64url', { path: '/signature' });
   return { header, payload, signingInput: utf8Encode(token.slice(0, second)), signature };
 }
 
-function decodeJsonSegment(segment: string, name: string, maxDepth: number): JsonObject {
+function decodeJsonSegment(segment: string, name: string, maxDepth: number, unique = false): JsonObject {
   const bytes = base64urlDecode(segment);
   if (!bytes) throw new TradewindError('MALFORMED', `${name} is not canonical unpadded base64url`, { path: `/${name}` });
   const text = utf8Decode(bytes);
@@ -60,7 +60,32 @@ function decodeJsonSegment(segment: string, name: string, maxDepth: number): Jso
     throw new TradewindError('MALFORMED', `${name} is not JSON`, { path: `/${name}` });
   }
   if (!isJsonObject(value)) throw new TradewindError('MALFORMED', `${name} is not a JSON object`, { path: `/${name}` });
+  // RFC 7515 §5.2 lets a parser keep the last of duplicate header members or reject
+  // them. Keeping one means another reader may keep the other ({"alg":"none",…,"alg":
+  // "EdDSA"}), so the header, which is small, is refused instead.
+  if (unique && topLevelMemberCount(text) !== Object.keys(value).length) {
+    throw new TradewindError('MALFORMED', `${name} has a member more than once`, { path: `/${name}` });
+  }
   return value;
+}
+
+/** How many members the top-level object of a JSON text has, duplicates included. */
+function topLevelMemberCount(text: string): number {
+  let depth = 0;
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91 /* { [ */) depth++;
+    else if (c === 125 || c === 93 /* } ] */) depth--;
+    // Outside strings, a colon directly inside the top-level object ends a member name.
+    else if (c === 58 /* : */ && depth === 1) count++;
+  }
+  return count;
 }
 
 /**

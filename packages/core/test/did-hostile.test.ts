@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { base58btc } from 'multiformats/bases/base58';
 import { describe, expect, it } from 'vitest';
-import { DidKeyResolver, MAX_DID_LENGTH } from '../src/index.js';
+import { checkEd25519PublicKey, DidKeyResolver, MAX_DID_LENGTH, toPublicJwk, verificationMethodJwk } from '../src/index.js';
 
 describe('DIDs from untrusted input', () => {
   it('refuses DIDs over the length of their method before decoding them (DID_UNRESOLVABLE)', async () => {
@@ -72,5 +72,83 @@ describe('DIDs from untrusted input', () => {
       code: 'KEY_NOT_FOUND',
       message: expect.stringMatching(/not an Ed25519 or P-256 public key/),
     });
+  });
+
+  // Small-order points (libsodium's list) and non-canonical encodings (y ≥ p, or the sign
+  // bit set where x = 0): OpenSSL and WebCrypto accept them, and with the identity as key
+  // the signature R = identity, S = 0 verifies every message.
+  const WEAK_ED25519 = [
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    '0100000000000000000000000000000000000000000000000000000000000080',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    '0000000000000000000000000000000000000000000000000000000000000080',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+  ].map((hex) => Buffer.from(hex, 'hex'));
+
+  it('refuses small-order and non-canonically encoded Ed25519 keys, anyone can sign for them, however they are carried', async () => {
+    for (const raw of WEAK_ED25519) {
+      const x = raw.toString('base64url');
+      expect(() => checkEd25519PublicKey(raw), x).toThrow(expect.objectContaining({ code: 'KEY_NOT_FOUND' }));
+      expect(() => toPublicJwk({ kty: 'OKP', crv: 'Ed25519', x }), x).toThrow(expect.objectContaining({ code: 'KEY_NOT_FOUND' }));
+      const multibase = base58btc.encode(Uint8Array.from([0xed, 0x01, ...raw]));
+      for (const vm of [{ publicKeyMultibase: multibase }, { publicKeyBase58: base58btc.encode(raw).slice(1) }]) {
+        await expect(verificationMethodJwk({ id: 'did:web:registry.gov.tt#k', ...vm }), x).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+      }
+      const dids = new DidKeyResolver();
+      await expect(dids.resolve(`did:key:${multibase}`), multibase).rejects.toMatchObject({ code: 'DID_UNRESOLVABLE' });
+      const jwk = `did:jwk:${Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x })).toString('base64url')}`;
+      expect(await dids.keysFor(jwk, 'assertionMethod'), x).toEqual([]);
+      await expect(dids.keyFor(jwk, `${jwk}#0`, 'assertionMethod')).rejects.toMatchObject({
+        code: 'KEY_NOT_FOUND',
+        message: expect.stringMatching(/small order|not canonically encoded/),
+      });
+    }
+    // Real keys pass, including ones whose encoding has the sign bit set.
+    for (let i = 0; i < 32; i++) {
+      const x = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x as string;
+      expect(() => checkEd25519PublicKey(Buffer.from(x, 'base64url'))).not.toThrow();
+    }
+  });
+
+  it('refuses did:key spellings that give a key a second DID: overlong multicodec varints, uncompressed P-256, unknown codecs', async () => {
+    const ed = Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    const [x, y] = [Buffer.from(p256.x as string, 'base64url'), Buffer.from(p256.y as string, 'base64url')];
+    const dids = new DidKeyResolver();
+    const resolve = (bytes: number[]) => dids.resolve(`did:key:${base58btc.encode(Uint8Array.from(bytes))}`);
+    expect((await resolve([0xed, 0x01, ...ed])).verificationMethod).toHaveLength(1);
+    expect((await resolve([0x80, 0x24, (y[31] as number) & 1 ? 0x03 : 0x02, ...x])).verificationMethod).toHaveLength(1);
+    for (const bytes of [
+      [0xed, 0x81, 0x00, ...ed], // 0xed as a three-byte varint
+      [0xed, 0x81, 0x80, 0x00, ...ed],
+      [0xe7, 0x81, 0x00, 0x02, ...x], // secp256k1-pub, overlong
+      [0x80, 0x24, 0x04, ...x, ...y], // uncompressed P-256
+      [0x00, 0xed, 0x01, ...ed],
+      [0x99, 0x99, 0x01, ...ed],
+      [0x85, 0x24, ...x, ...y], // rsa-pub: not a key type read here
+    ]) {
+      await expect(resolve(bytes), Buffer.from(bytes.slice(0, 3)).toString('hex')).rejects.toMatchObject({
+        code: 'DID_UNRESOLVABLE',
+        message: expect.not.stringMatching(/TypeError|Cannot read/),
+      });
+    }
+  });
+
+  it('refuses DID URLs (path, query, fragment) and characters outside DID syntax where a DID is resolved (DID_UNRESOLVABLE)', async () => {
+    const x = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x as string;
+    const did = `did:key:${base58btc.encode(Uint8Array.from([0xed, 0x01, ...Buffer.from(x, 'base64url')]))}`;
+    const dids = new DidKeyResolver();
+    expect(await dids.keysFor(did, 'assertionMethod')).toHaveLength(1);
+    for (const alias of [`${did}/path`, `${did}?service=x`, `${did}#${did.slice(8)}`, `${did} `, `did:KEY:${did.slice(8)}`, `${did}:`]) {
+      await expect(dids.keysFor(alias, 'assertionMethod'), alias).rejects.toMatchObject({ code: 'DID_UNRESOLVABLE' });
+    }
   });
 });

@@ -16,7 +16,9 @@ const X25519_PUB = [0xec, 0x01];
  * did:key (https://w3c-ccg.github.io/did-key-spec/). The key is decoded once, here:
  * Ed25519 and P-256 (the keys Tradewind verifies with) and X25519 (a key agreement
  * key, which resolves but cannot sign). Other key types (secp256k1, P-384, P-521) go
- * to `key-did-resolver`, imported on first need. Base58 decoding is quadratic in the
+ * to `key-did-resolver`, imported on first need; any other multicodec, a multicodec
+ * varint that is not in its shortest form, and an uncompressed P-256 key are invalid
+ * (each would be a second DID for a key that already has one). Base58 decoding is quadratic in the
  * length, so the length is checked first: exactly the size of the key for the three
  * types above, at most {@link MAX_MULTIKEY_LENGTH} characters for any.
  */
@@ -37,6 +39,11 @@ export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID,
     if (bytes.length !== 34) return invalid('an X25519 did:key holds 32 key bytes');
     return found(x25519Document(did, id, bytes.subarray(2)));
   }
+  if (bytes[0] === 0x80 && bytes[1] === 0x24 && bytes.length !== 35) {
+    // The did:key method encodes P-256 keys compressed; an uncompressed (0x04 ‖ x ‖ y)
+    // spelling would give the same key a second DID.
+    return invalid(`a P-256 did:key holds the compressed key (33 bytes), not ${bytes.length - 2} bytes`);
+  }
   if ((bytes[0] === 0xed && bytes[1] === 0x01) || (bytes[0] === 0x80 && bytes[1] === 0x24)) {
     try {
       return found(signingKeyDocument(did, id, await multicodecKeyToJwk(bytes, did)));
@@ -44,10 +51,32 @@ export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID,
       return invalid((e as Error).message);
     }
   }
+  // Only the key types key-did-resolver knows, each in its one (shortest) varint spelling:
+  // an overlong varint would give the same key a second DID, and the library reads it.
+  const codec = multicodecOf(bytes);
+  if (codec === undefined || !OTHER_KEY_CODECS.has(codec)) {
+    const hex = Array.from(bytes.subarray(0, 3), (b) => b.toString(16).padStart(2, '0')).join('');
+    return invalid(`did:key multicodec prefix 0x${hex}… is not a public key type (or not its shortest varint encoding)`);
+  }
   const { getResolver } = await import('key-did-resolver');
   const resolveOther = getResolver().key as DIDResolver;
   return resolveOther(did, parsed, resolver, options) as Promise<DIDResolutionResult>;
 };
+
+// secp256k1-pub, p384-pub, p521-pub: resolved by key-did-resolver (they resolve, but
+// Tradewind does not verify with them).
+const OTHER_KEY_CODECS = new Set([0xe7, 0x1201, 0x1202]);
+
+/** The multicodec code an unsigned varint at the start of `bytes` encodes; undefined when it is not minimal or longer than 3 bytes. */
+function multicodecOf(bytes: Uint8Array): number | undefined {
+  let code = 0;
+  for (let i = 0; i < 3 && i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    code |= (b & 0x7f) << (7 * i);
+    if ((b & 0x80) === 0) return i > 0 && b === 0 ? undefined : code;
+  }
+  return undefined;
+}
 
 function found(didDocument: DIDDocument): DIDResolutionResult {
   return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument, didDocumentMetadata: {} };

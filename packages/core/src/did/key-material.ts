@@ -1,5 +1,5 @@
 import { base58btc } from 'multiformats/bases/base58';
-import { type PublicJwk, toPublicJwk } from '../algorithms.js';
+import { checkEd25519PublicKey, type PublicJwk, toPublicJwk } from '../algorithms.js';
 import { base64urlDecode, base64urlEncode } from '../base64url.js';
 import { TradewindError } from '../errors.js';
 
@@ -28,6 +28,7 @@ export async function verificationMethodJwk(vm: Record<string, unknown>): Promis
     if (vm.publicKeyBase58.length > MAX_BASE58_KEY_LENGTH) throw new TradewindError('KEY_NOT_FOUND', `${where}: base58 key is too long`);
     const raw = decodeBase58(vm.publicKeyBase58, where);
     if (raw.length !== 32) throw new TradewindError('KEY_NOT_FOUND', `${where}: base58 key is not 32 bytes`);
+    checkEd25519PublicKey(raw, where);
     return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(raw) };
   }
   throw new TradewindError('KEY_NOT_FOUND', `${where} has no supported public key`);
@@ -53,6 +54,7 @@ export function decodeMultibaseKey(multibase: string, where = 'key'): Uint8Array
 /** Multicodec-prefixed key bytes (Ed25519, or P-256 compressed or uncompressed) as a JWK. */
 export async function multicodecKeyToJwk(bytes: Uint8Array, where = 'key'): Promise<PublicJwk> {
   if (bytes[0] === ED25519_PUB[0] && bytes[1] === ED25519_PUB[1] && bytes.length === 34) {
+    checkEd25519PublicKey(bytes.subarray(2), where);
     return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(bytes.subarray(2)) };
   }
   if (bytes[0] === P256_PUB[0] && bytes[1] === P256_PUB[1] && (bytes.length === 35 || bytes.length === 67)) {

@@ -51,6 +51,9 @@ function maxLengthOf(did: string): number {
   return MAX_DID_LENGTH.other;
 }
 
+// did = "did:" method-name ":" method-specific-id; idchar = ALPHA / DIGIT / "." / "-" / "_" / pct-encoded.
+const DID_SYNTAX = /^did:[a-z0-9]+:(?:(?:[\w.-]|%[0-9A-Fa-f]{2})*:)*(?:[\w.-]|%[0-9A-Fa-f]{2})+$/;
+
 interface CacheEntry {
   doc: DIDDocument;
   expires: number;
@@ -173,7 +176,8 @@ export class DidKeyResolver {
       if (problem === undefined) reasons.push(`${vmId} is authorised for ${rels.join(', ') || 'nothing'}, not ${relationship}`);
       else if (rels.length > 0 && rels.every((r) => r === 'keyAgreement')) {
         reasons.push(`${vmId} is a ${kind} key agreement key (keyAgreement), not a signing key`);
-      } else reasons.push(`${problem} (${kind}; Tradewind verifies with Ed25519 and P-256 keys)`);
+      } else if (kind === 'Ed25519' || kind === 'P-256') reasons.push(problem);
+      else reasons.push(`${problem} (${kind}; Tradewind verifies with Ed25519 and P-256 keys)`);
     }
     return reasons.join('; ');
   }
@@ -193,7 +197,14 @@ export class DidKeyResolver {
           `${did.slice(0, 40)}… is ${did.length} characters, over the ${max} allowed for its method`,
         );
       }
-      if (!/^did:[a-z0-9]+:\S+$/.test(did)) throw new TradewindError('DID_UNRESOLVABLE', `${did.slice(0, 80)} is not a DID`);
+      // DID syntax (DID Core §3.1): a DID URL (path, query, fragment) names a resource, not
+      // a subject; as an issuer or holder it would be a second name for the same DID.
+      if (!DID_SYNTAX.test(did)) {
+        throw new TradewindError(
+          'DID_UNRESOLVABLE',
+          `${JSON.stringify(did.slice(0, 80))} is not a DID (did:method:id; no path, query, fragment or characters outside DID syntax)`,
+        );
+      }
       const result = await this.#resolver.resolve(did).catch((e: unknown) => ({
         didDocument: null,
         didResolutionMetadata: { error: 'internalError', message: (e as Error).message },
