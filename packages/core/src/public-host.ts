@@ -145,7 +145,11 @@ export function checkFetchUrl(url: string, options: FetchUrlOptions = {}): URL {
     .slice((scheme as string).length + 3)
     .replace(/^[^/?#]*/, '')
     .replace(/[?#].*$/s, '');
-  if (rawPath.split('/').some(isDotSegment)) refuse('has a "." or ".." path segment');
+  const segments = rawPath.split('/');
+  if (segments.some(isDotSegment)) refuse('has a "." or ".." path segment');
+  // What cannot be decoded cannot be judged: servers that read overlong UTF-8 (%c0%ae)
+  // or IIS's %u002e as "." would resolve a dot segment this check never saw.
+  if (segments.some(hasInvalidEscape)) refuse('has an invalid percent-encoding in its path (such as %c0%ae or %u002e)');
   // An encoded slash or backslash is a dot segment in waiting for a server that decodes it.
   if (/%(25)*(2f|5c)/i.test(rawPath)) refuse('has an encoded "/" or "\\" in its path');
   if (!options.allowInsecure) {
@@ -153,6 +157,19 @@ export function checkFetchUrl(url: string, options: FetchUrlOptions = {}): URL {
     if (problem) refuse(`goes to ${parsed.hostname}, which ${problem}`);
   }
   return parsed;
+}
+
+/** True when decoding a path segment (as a server may, up to four times) meets an invalid %-escape or invalid UTF-8. */
+function hasInvalidEscape(segment: string): boolean {
+  let s = segment;
+  for (let i = 0; i < 4 && s.includes('%'); i++) {
+    try {
+      s = decodeURIComponent(s);
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** `.` or `..`, percent-encoded any number of times (a server may decode more than once). */

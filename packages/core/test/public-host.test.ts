@@ -177,6 +177,22 @@ describe('checkFetchUrl', () => {
     );
   });
 
+  it('refuses a path it cannot decode, which a server might read as a dot segment (%c0%ae, %u002e)', () => {
+    for (const url of [
+      'https://registry.gov.tt/a/%c0%ae%c0%ae/admin',
+      'https://registry.gov.tt/a/%C0%AE./admin',
+      'https://registry.gov.tt/a/%u002e%u002e/admin',
+      'https://registry.gov.tt/a/%25c0%25ae%25c0%25ae/admin',
+      'https://registry.gov.tt/a/%e0%80%ae/admin',
+      'https://registry.gov.tt/a/%zz/s',
+      'https://registry.gov.tt/a/%/s',
+    ]) {
+      expect(() => checkFetchUrl(url), url).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+      expect(() => checkFetchUrl(url.replace('https://registry.gov.tt', 'http://127.0.0.1'), { allowInsecure: true }), url).toThrow();
+    }
+    expect(checkFetchUrl('https://registry.gov.tt/lists/%C3%A9t%C3%A9%20/1').pathname).toBe('/lists/%C3%A9t%C3%A9%20/1');
+  });
+
   it('lets http and private hosts through with allowInsecure, but never dot segments', () => {
     expect(checkFetchUrl('http://127.0.0.1:8080/s', { allowInsecure: true }).host).toBe('127.0.0.1:8080');
     expect(() => checkFetchUrl('http://127.0.0.1/a/../b', { allowInsecure: true })).toThrow();
