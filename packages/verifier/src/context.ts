@@ -37,6 +37,11 @@ export interface VerifyContext {
   /** Evaluation time in ms since the epoch, or undefined for "now at each call". */
   fixedNow: number | undefined;
   status: StatusContext;
+  /**
+   * Status rules of a policy without anchors (its trusted issuers stand for the lists):
+   * with anchors, the recognition outcome carries them instead.
+   */
+  policyStatus: PolicyStatusRules;
   /** Recognition lists and policy, verified on first use; undefined without a recognition policy. */
   recognition: RecognitionSetup | undefined;
 }
@@ -45,7 +50,15 @@ export interface RecognitionSetup {
   policy: RecognitionPolicy;
   sources: readonly StatusListSource[];
   seen: Readonly<Record<string, number>>;
-  state?: Promise<RecognitionState>;
+  /** The lists chosen for the evaluation times seen so far (see recognitionState). */
+  states: RecognitionState[];
+  /** A choice being made: other calls wait for it before making their own. */
+  pending?: Promise<RecognitionState> | undefined;
+}
+
+export interface PolicyStatusRules {
+  required: boolean;
+  maxAgeMs: number | undefined;
 }
 
 export interface StatusContext {
@@ -67,6 +80,10 @@ export interface DecodedStatusList {
   validUntil: Date | undefined;
   /** What its age runs from: validFrom, else the JWT `iat`. */
   issuedAt: Date | undefined;
+  /** When it was verified (without `issuedAt`, the time its signer's key window was judged at). */
+  judgedAt: number;
+  /** The recognition lists in force its signer was judged under (a RecognitionState), if any. */
+  rules: object | undefined;
 }
 
 /** Builds a context; throws a TypeError for options that are programmer errors. */
@@ -107,6 +124,7 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     // Decoded status lists were judged under the recognition lists in force (their
     // signers' key windows): another policy starts a cache of its own.
     status: statusContext(options.status, base?.status, recognition !== base?.recognition),
+    policyStatus: policy ? localStatusRules(policy) : (base?.policyStatus ?? NO_STATUS_RULES),
     recognition,
   };
 }
@@ -121,6 +139,19 @@ function narrowed(current: Set<string> | undefined, extra: Iterable<string> | un
   if (current === undefined) return set;
   for (const issuer of set) if (!current.has(issuer)) set.delete(issuer);
   return set;
+}
+
+const NO_STATUS_RULES: PolicyStatusRules = { required: false, maxAgeMs: undefined };
+
+/**
+ * The status rules a policy without anchors imposes on the issuers it trusts: they hold
+ * whatever the options say (a caller's maximum age can only make them stricter).
+ */
+function localStatusRules(policy: RecognitionPolicy): PolicyStatusRules {
+  if (policy.anchors) return NO_STATUS_RULES;
+  const maxAge = policy.status?.maxAgeSeconds;
+  if (policy.status?.required !== true && maxAge === undefined) return NO_STATUS_RULES;
+  return { required: policy.status?.required === true, maxAgeMs: maxAge === undefined ? undefined : maxAge * 1000 };
 }
 
 /** A policy's formats and status rules as plain options; explicit options win. */
@@ -152,6 +183,7 @@ function recognitionSetup(
     policy,
     sources: options.recognitionLists ?? [],
     seen: options.seenSequences ?? {},
+    states: [],
   };
 }
 
@@ -222,6 +254,7 @@ export function listContext(ctx: VerifyContext, resolver = ctx.resolver): Verify
       resolver,
       trustedIssuers: undefined,
       recognition: undefined,
+      policyStatus: NO_STATUS_RULES,
       formats: new Set(['vc+jwt', 'jwt_vc']),
       limits: { ...ctx.limits, maxInputLength: Math.max(ctx.limits.maxInputLength, ctx.limits.maxListLength) },
     };

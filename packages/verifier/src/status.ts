@@ -64,6 +64,7 @@ export async function checkStatus(
   verifyList: ListVerifier,
   maxAgeMs: number | undefined = ctx.status.maxAgeMs,
   required = false,
+  rules: object | undefined = undefined,
 ): Promise<{ errors: VerificationIssue[]; warnings: VerificationIssue[] }> {
   const errors: VerificationIssue[] = [];
   const warnings: VerificationIssue[] = [];
@@ -77,7 +78,7 @@ export async function checkStatus(
   let checkable = 0;
   for (const { entry, path } of entries) {
     try {
-      const problem = await checkEntry(ctx, entry, issuer, verifyList, path, maxAgeMs, () => {
+      const problem = await checkEntry(ctx, entry, issuer, verifyList, path, maxAgeMs, rules, () => {
         checkable++;
       });
       if (problem) errors.push(problem);
@@ -106,6 +107,7 @@ async function checkEntry(
   verifyList: ListVerifier,
   path: string,
   maxAgeMs: number | undefined,
+  rules: object | undefined,
   onCheckable: () => void,
 ): Promise<VerificationIssue | undefined> {
   if (!ENTRY_TYPES.has(entry.type as string)) {
@@ -127,7 +129,7 @@ async function checkEntry(
     return fail('STATUS_UNAVAILABLE', `status purpose ${purpose} is not supported`, `${path}/statusPurpose`);
   }
   onCheckable();
-  const list = await loadList(ctx, url, issuer, verifyList, path);
+  const list = await loadList(ctx, url, issuer, verifyList, path, rules);
   if (list.purpose !== purpose) {
     return fail('STATUS_UNAVAILABLE', `status list ${url} is for ${list.purpose}, not ${purpose}`, `${path}/statusPurpose`);
   }
@@ -146,6 +148,7 @@ async function loadList(
   issuer: string,
   verifyList: ListVerifier,
   path: string,
+  rules: object | undefined,
 ): Promise<DecodedStatusList> {
   const { provider, cache } = ctx.status;
   if (!provider) return fail('STATUS_UNAVAILABLE', `no status list source is configured (status list ${url})`, path);
@@ -158,9 +161,17 @@ async function loadList(
   if (source === undefined || source === null) return fail('STATUS_UNAVAILABLE', `status list ${url} is not available`, path);
   const cached = cache.get(url);
   let list: DecodedStatusList;
-  if (cached && cached.source === source) list = cached;
+  // The signer was judged under the recognition lists in force (`rules`): reuse that
+  // judgement under the same lists only and, for a list that claims no issuance time
+  // (its key window judged at the time it was decoded), at that time only; otherwise a
+  // list signed by a key while it was current would still count once it is retired.
+  const reusable =
+    cached?.source === source &&
+    cached.rules === rules &&
+    (cached.issuedAt !== undefined || rules === undefined || cached.judgedAt === nowOf(ctx));
+  if (cached && reusable) list = cached;
   else {
-    list = await decodeList(ctx, source, url, verifyList, path);
+    list = await decodeList(ctx, source, url, verifyList, path, rules);
     cache.set(url, list);
   }
   if (list.issuer !== issuer) {
@@ -175,6 +186,7 @@ async function decodeList(
   url: string,
   verifyList: ListVerifier,
   path: string,
+  rules: object | undefined,
 ): Promise<DecodedStatusList> {
   const result = await verifyList(source);
   if (!result.verified) {
@@ -212,6 +224,8 @@ async function decodeList(
     validFrom: result.validFrom,
     validUntil: result.validUntil,
     issuedAt: result.validFrom ?? parseNumericDate(result.payload.iat, '/payload/iat'),
+    judgedAt: nowOf(ctx),
+    rules,
   };
 }
 

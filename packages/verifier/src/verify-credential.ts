@@ -1,5 +1,5 @@
 import { jwkThumbprint, parseCompactJws, type ResolvedKey, type VerificationIssue } from '@tradewind/core';
-import { fail, listContext, nowOf, type VerifyContext } from './context.js';
+import { fail, listContext, nowOf, type RecognitionSetup, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
 import { decodeVcJwt } from './formats/vc-jwt.js';
@@ -79,9 +79,13 @@ export async function checkCredential(
     let outcome: RecognitionOutcome | undefined;
     if (recognition) {
       outcome = recognize(recognition, decoded.credential, decoded.issuer, kind, keyId, thumbprint, issuedAt, now, ctx.skewMs);
-      if (outcome.statusRequired && options.status !== false) {
-        requireStatusEntries(decoded.credential.credentialStatus, `${base}/credentialStatus`);
-      }
+    }
+    // The recognition outcome (policy and list entry) or, for a policy without anchors,
+    // its own rules; a maximum age is the strictest of those and the caller's option.
+    const statusRequired = outcome ? outcome.statusRequired : ctx.policyStatus.required;
+    const statusMaxAgeMs = minDefined(ctx.status.maxAgeMs, outcome ? outcome.statusMaxAgeMs : ctx.policyStatus.maxAgeMs);
+    if (statusRequired && options.status !== false) {
+      requireStatusEntries(decoded.credential.credentialStatus, `${base}/credentialStatus`);
     }
 
     const errors: VerificationIssue[] = [];
@@ -101,8 +105,9 @@ export async function checkCredential(
             recognition: false,
             ...(recognition ? { statusListSigner: recognition } : {}),
           }),
-        outcome?.statusMaxAgeMs,
-        outcome?.statusRequired === true,
+        statusMaxAgeMs,
+        statusRequired,
+        recognition,
       );
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
       for (const issue of status.warnings) warnings.push(prefixed(issue, `${path}${base}`));
@@ -130,25 +135,49 @@ export async function checkCredential(
   }
 }
 
-/** The recognition lists of this context, verified once (on first use) and then shared. */
-export function recognitionState(ctx: VerifyContext): Promise<RecognitionState> {
+/**
+ * The recognition lists in force at this context's evaluation time, verified once (on
+ * first use) and then shared. Which lists are in force depends on that time (a list
+ * applies from its validFrom): a call whose time falls outside the span the first choice
+ * holds for gets the lists chosen again for its own time, never another call's.
+ */
+export function recognitionState(ctx: VerifyContext): RecognitionState | Promise<RecognitionState> {
   const setup = ctx.recognition;
   if (!setup) throw new Error('no recognition policy in this context');
-  setup.state ??= loadRecognitionLists(
-    setup.policy,
-    setup.sources,
-    setup.seen,
-    ctx.resolver,
-    (list) =>
-      checkCredential(listContext(ctx), list, {
-        status: false,
-        window: false,
-        recognition: false,
-      }),
-    nowOf(ctx),
-    ctx.skewMs,
-  );
-  return setup.state;
+  const now = nowOf(ctx);
+  const first = setup.states[0];
+  if (first && now >= first.inForce.from && now < first.inForce.until) return first;
+  return stateAt(ctx, setup, now);
+}
+
+async function stateAt(ctx: VerifyContext, setup: RecognitionSetup, now: number): Promise<RecognitionState> {
+  for (;;) {
+    const found = setup.states.find((s) => now >= s.inForce.from && now < s.inForce.until);
+    if (found) return found;
+    if (setup.pending) {
+      await setup.pending.catch(() => undefined);
+      continue;
+    }
+    const loading = loadRecognitionLists(
+      setup.policy,
+      setup.sources,
+      setup.seen,
+      ctx.resolver,
+      (list) => checkCredential(listContext(ctx), list, { status: false, window: false, recognition: false }),
+      now,
+      ctx.skewMs,
+    );
+    setup.pending = loading;
+    try {
+      const state = await loading;
+      // A few choices are kept (an audit replaying other times); the first one stays.
+      if (setup.states.length >= 8) setup.states.splice(1, 1);
+      setup.states.push(state);
+      return state;
+    } finally {
+      setup.pending = undefined;
+    }
+  }
 }
 
 // Thumbprints of resolved keys, computed once per key object (resolvers cache those).
@@ -160,6 +189,12 @@ function thumbprintOf(key: ResolvedKey): Promise<string> {
     thumbprints.set(key, t);
   }
   return t;
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a < b ? a : b;
 }
 
 function prefixed(issue: VerificationIssue, prefix: string): VerificationIssue {

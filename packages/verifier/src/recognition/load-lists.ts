@@ -52,6 +52,12 @@ export interface RecognitionState {
   resolver: DidKeyResolver;
   /** Highest sequence accepted per anchor: persist it and pass it back as `seenSequences`. */
   sequences: Record<string, number>;
+  /**
+   * The evaluation times (ms, from inclusive, until exclusive) for which this choice of
+   * lists holds: before `from` a list in use was not yet valid, from `until` on a list
+   * refused as future-dated would be. Outside it the lists are chosen again.
+   */
+  inForce: { from: number; until: number };
 }
 
 const SELF_RESOLVING = /^did:(key|jwk):/;
@@ -75,10 +81,26 @@ export async function loadRecognitionLists(
   const anchors = new Set(policy.anchors ?? []);
   const problems: VerificationIssue[] = [];
   const best = new Map<string, LoadedList>();
+  // Every list that verified, superseded and rolled-back ones included: a key one of them
+  // marks revoked stays revoked even when a later list names it again.
+  const verified: LoadedList[] = [];
+  const inForce = { from: Number.NEGATIVE_INFINITY, until: Number.POSITIVE_INFINITY };
   for (const [i, source] of sources.entries()) {
     const path = `/recognitionLists/${i}`;
     try {
-      const list = await loadOne(source, anchors, verifyList, now, skewMs);
+      const { list, startsAt } = await loadOne(source, anchors, verifyList);
+      // A list is applied from its validFrom on (and from its claimed issuance time: iat
+      // too). One dated later than now plus the skew is refused and supersedes nothing.
+      if (startsAt !== undefined && startsAt > now + skewMs) {
+        inForce.until = Math.min(inForce.until, startsAt - skewMs);
+        throw new TradewindError(
+          'TRUST_LIST_INVALID',
+          `recognition list of ${list.anchor} is not valid before ${new Date(startsAt).toISOString()}`,
+          { path: '/payload/validFrom' },
+        );
+      }
+      if (startsAt !== undefined) inForce.from = Math.max(inForce.from, startsAt - skewMs);
+      verified.push(list);
       const seen = seenSequences[list.anchor];
       if (seen !== undefined && list.sequence < seen) {
         throw new TradewindError(
@@ -110,6 +132,18 @@ export async function loadRecognitionLists(
   const revokedKeys = new Set<string>();
   const revokedDids = new Set<string>();
   const keysByDid = new Map<string, DIDDocument>();
+  for (const list of verified) {
+    for (const entry of list.entries) {
+      if (entry.keys) {
+        for (const key of entry.keys) if (entry.revoked === true || key.revoked === true) revokedKeys.add(await jwkThumbprint(key));
+      } else if (entry.revoked === true) {
+        revokedDids.add(entry.id);
+        // The DID's own key, by its material: the same key under another DID (did:key and
+        // did:jwk spell one key two ways) is just as compromised.
+        for (const thumbprint of await ownKeyThumbprints(resolver, entry.id)) revokedKeys.add(thumbprint);
+      }
+    }
+  }
   for (const list of lists) {
     for (const entry of list.entries) {
       let keys: Set<string> | undefined;
@@ -117,11 +151,10 @@ export async function loadRecognitionLists(
         keys = new Set();
         for (const key of entry.keys) {
           const thumbprint = await jwkThumbprint(key);
-          if (entry.revoked === true || key.revoked === true) revokedKeys.add(thumbprint);
-          else keys.add(thumbprint);
+          if (!revokedKeys.has(thumbprint)) keys.add(thumbprint);
         }
         if (!SELF_RESOLVING.test(entry.id)) addKeys(keysByDid, entry);
-      } else if (entry.revoked === true) revokedDids.add(entry.id);
+      }
       if (entry.revoked === true) continue;
       const period: KeyPeriod = {
         entry,
@@ -146,16 +179,26 @@ export async function loadRecognitionLists(
     revokedDids,
     resolver: keysByDid.size > 0 ? resolver.withDocuments(keysByDid.values()) : resolver,
     sequences,
+    inForce,
   };
+}
+
+/** Thumbprints of the keys a self-resolving DID (did:key, did:jwk) stands for; none for others. */
+async function ownKeyThumbprints(resolver: DidKeyResolver, did: string): Promise<string[]> {
+  if (!SELF_RESOLVING.test(did)) return [];
+  try {
+    const keys = await resolver.keysFor(did, 'assertionMethod');
+    return await Promise.all(keys.map((k) => jwkThumbprint(k.jwk)));
+  } catch {
+    return []; // an unresolvable DID signs nothing; revokedDids still names it
+  }
 }
 
 async function loadOne(
   source: StatusListSource,
   anchors: Set<string>,
   verifyList: (source: StatusListSource) => Promise<CredentialVerificationResult>,
-  now: number,
-  skewMs: number,
-): Promise<LoadedList> {
+): Promise<{ list: LoadedList; startsAt: number | undefined }> {
   const result = await verifyList(source);
   if (!result.verified) {
     const first = result.errors[0];
@@ -168,18 +211,9 @@ async function loadOne(
   if (!anchors.has(result.issuer)) {
     throw new TradewindError('TRUST_LIST_INVALID', `recognition list is signed by ${result.issuer}, which is not an accepted anchor`);
   }
-  // A list is applied from its validFrom on (and from its claimed issuance time: iat
-  // too). One dated later than now plus the skew is refused and supersedes nothing.
   const startsAt = claimedIssuanceTime(result.payload, result.validFrom, '/payload');
-  if (startsAt !== undefined && startsAt > now + skewMs) {
-    throw new TradewindError(
-      'TRUST_LIST_INVALID',
-      `recognition list of ${result.issuer} is not valid before ${new Date(startsAt).toISOString()}`,
-      { path: '/payload/validFrom' },
-    );
-  }
   const subject = parseRecognitionList(result.credential);
-  return {
+  const list: LoadedList = {
     anchor: result.issuer,
     sequence: subject.sequence,
     nextUpdate: new Date(parseDateTimeStamp(subject.nextUpdate) as number),
@@ -187,6 +221,7 @@ async function loadOne(
     name: subject.name,
     entries: subject.entries,
   };
+  return { list, startsAt };
 }
 
 /**

@@ -36,10 +36,15 @@ export interface RecognitionPolicy {
   status?: {
     /**
      * Reject a recognised credential without a status entry this verifier can check
-     * (missing, `[]`, `null`, or only unsupported entries). Default false.
+     * (missing, `[]`, `null`, or only unsupported entries), also under a policy without
+     * anchors (its trusted issuers). Default false.
      */
     required?: boolean;
-    /** Oldest acceptable status list, in seconds (by its validFrom, else its `iat`; unknown age fails). */
+    /**
+     * Oldest acceptable status list, in seconds (by its validFrom, else its `iat`; unknown
+     * age fails). The strictest of this, the caller's `status.maxAgeSeconds` and the list
+     * entry's applies.
+     */
     maxAgeSeconds?: number;
     /** An unavailable or stale status list: `reject` (default) or `warn`. */
     onUnavailable?: 'reject' | 'warn';
