@@ -2,13 +2,19 @@ import { base64urlDecode, isJsonObject, looksLikeCompactJws, nestingDepth, Trade
 import { fail, type VerifyContext } from './context.js';
 
 const ENVELOPE_PREFIXES = ['data:application/vc+jwt,', 'data:application/vp+jwt,', 'data:application/jwt,'];
+/** Most layers unwrapped around a compact JWS (e.g. JSON text of an envelope whose id is a data: URL). */
+const MAX_WRAPPING = 4;
 
 /**
  * Reduces what a caller passed (a compact JWT, its JSON-quoted text, an
  * EnvelopedVerifiableCredential, or a JSON-LD credential) to the compact JWS to
  * verify, or fails with the reason it cannot be verified.
  */
-export function toCompactJws(input: unknown, ctx: VerifyContext): string {
+export function toCompactJws(input: unknown, ctx: VerifyContext, depth = 0): string {
+  // Each layer (JSON text, a JSON-quoted string, a data: URL, an envelope, proof.jwt) is
+  // unwrapped by a recursive call: an honest input has at most four, and a bound keeps
+  // thousands of nested layers from exhausting the stack or being accepted as a credential.
+  if (depth > MAX_WRAPPING) fail('MALFORMED', `input is wrapped in more than ${MAX_WRAPPING} layers (JSON, quotes, data: URLs)`, '/');
   if (typeof input === 'string') {
     if (input.length > ctx.limits.maxInputLength) {
       fail('LIMIT_EXCEEDED', `input is ${input.length} characters, over the limit of ${ctx.limits.maxInputLength}`, '/');
@@ -16,11 +22,11 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
     const text = input.trim();
     if (looksLikeCompactJws(text)) return text;
     if (text.length === 0) fail('MALFORMED', input.length === 0 ? 'input is empty' : 'input is empty (whitespace only)', '/');
-    for (const prefix of ENVELOPE_PREFIXES) if (text.startsWith(prefix)) return toCompactJws(text.slice(prefix.length), ctx);
-    if (text.startsWith('{') || text.startsWith('[')) return toCompactJws(parseJsonText(text, ctx), ctx);
+    for (const prefix of ENVELOPE_PREFIXES) if (text.startsWith(prefix)) return toCompactJws(text.slice(prefix.length), ctx, depth + 1);
+    if (text.startsWith('{') || text.startsWith('[')) return toCompactJws(parseJsonText(text, ctx), ctx, depth + 1);
     if (text.startsWith('"')) {
       const unquoted = parseJsonText(text, ctx);
-      if (typeof unquoted === 'string') return toCompactJws(unquoted, ctx);
+      if (typeof unquoted === 'string') return toCompactJws(unquoted, ctx, depth + 1);
     }
     return fail(...notACompactJws(text), '/');
   }
@@ -36,12 +42,13 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
         if (!id.startsWith('data:')) fail('MALFORMED', 'enveloped credential id is not a data: URL', '/id');
         fail('UNSUPPORTED_FORMAT', `enveloped media type ${id.slice(5, id.indexOf(',')).slice(0, 60)} is not supported`, '/id');
       }
-      return toCompactJws(id, ctx);
+      return toCompactJws(id, ctx, depth + 1);
     }
     // Veramo and did-jwt-vc hand out JWT credentials as JSON with the JWT in proof.jwt
     // (JwtProof2020). The JWT is what is signed: it is verified, and the JSON beside it ignored.
     const proof = input.proof;
-    if (isJsonObject(proof) && proof.type === 'JwtProof2020' && typeof proof.jwt === 'string') return toCompactJws(proof.jwt, ctx);
+    if (isJsonObject(proof) && proof.type === 'JwtProof2020' && typeof proof.jwt === 'string')
+      return toCompactJws(proof.jwt, ctx, depth + 1);
     if (proof !== undefined) {
       // Only what really is a Data Integrity secured document is an unsupported format;
       // JSON that merely has a "proof" member is not a credential at all.
@@ -57,7 +64,7 @@ export function toCompactJws(input: unknown, ctx: VerifyContext): string {
       proto === Object.prototype || proto === null ? 'a JSON object' : `a ${String(proto.constructor?.name ?? 'non-JSON object')}`;
     return fail('MALFORMED', `input is ${what} but not a credential or presentation`, '/');
   }
-  const kind = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
+  const kind = input === null || input === undefined ? String(input) : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
   return fail('MALFORMED', `input is ${kind}, not a credential`, '/');
 }
 
@@ -81,6 +88,10 @@ function notACompactJws(text: string): [code: 'MALFORMED' | 'UNSUPPORTED_FORMAT'
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for binary data is the point
   if (/[\0-\x08\x0e-\x1f\x7f\ufffd]/.test(text)) return ['MALFORMED', 'input is binary data, not a credential'];
+  // JSON text of a number, true, false or null: say what it is.
+  if (/^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/.test(text)) {
+    return ['MALFORMED', `input is the JSON value ${text.slice(0, 40)}, not a credential`];
+  }
   const segments = text.split('.');
   const bad = /[^A-Za-z0-9_.-]/.exec(text);
   if (bad) {

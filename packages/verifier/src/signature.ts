@@ -14,12 +14,18 @@ import { fail, type VerifyContext } from './context.js';
  * looked up, so `none`, HMAC and unknown algorithms never reach key resolution.
  */
 export function checkAlgorithm(parsed: ParsedJws): void {
-  const { alg, crit } = parsed.header;
+  const { alg, crit, b64 } = parsed.header;
+  if (alg === undefined) fail('MALFORMED', 'JOSE header has no alg (RFC 7515 §4.1.1 requires one)', '/header/alg');
   if (!isAllowedAlgorithm(alg)) {
     fail('UNSUPPORTED_ALGORITHM', `algorithm ${JSON.stringify(alg)} is not allowed (EdDSA, Ed25519, ES256 are)`, '/header/alg');
   }
   // RFC 7515 §4.1.11: a recipient must reject critical extensions it does not understand.
   if (crit !== undefined) fail('MALFORMED', 'critical header extensions are not supported', '/header/crit');
+  // RFC 7797: b64 false signs the raw payload, another signing input than the one checked
+  // here. Without crit a verifier that knows RFC 7797 and one that does not would read
+  // the same token differently, so it is refused rather than ignored.
+  if (b64 !== undefined && b64 !== true)
+    fail('MALFORMED', 'unencoded payloads (b64 other than true, RFC 7797) are not supported', '/header/b64');
   if (parsed.header.kid !== undefined && typeof parsed.header.kid !== 'string') fail('MALFORMED', 'kid is not a string', '/header/kid');
 }
 

@@ -74,6 +74,7 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
       };
     },
     async verifyCredentials(inputs, o) {
+      if (!Array.isArray(inputs)) throw new TypeError('verifyCredentials takes an array of inputs');
       const { concurrency = 256, ...rest } = o ?? {};
       const ctx = contextFor(rest);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError('concurrency must be a positive integer');

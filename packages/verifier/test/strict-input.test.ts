@@ -1,7 +1,7 @@
 // Hostile and malformed input, class by class: dates, signature encodings, DID sizes,
 // empty presentations, keys that cannot sign, and junk. Each rejection comes back as a
 // result with a code, never as an exception, and is the same on both crypto backends.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { DidKeyResolver } from '@tradewind/core';
 import { SignJWT } from 'jose';
 import { base58btc } from 'multiformats/bases/base58';
@@ -451,6 +451,164 @@ describe('junk input: MALFORMED with a message that says what it is', () => {
     for (const [input, message] of cases) {
       const r = await expectCode(input, 'MALFORMED');
       expect(messages(r), String(input)).toMatch(message);
+    }
+  });
+});
+
+describe('weak Ed25519 keys: a DID whose key anyone can sign for verifies nothing', () => {
+  const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+  // The identity point (and its non-canonical spellings) and the other small-order points.
+  const weak = [
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    '0100000000000000000000000000000000000000000000000000000000000080',
+    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  ].map((hex) => Buffer.from(hex, 'hex'));
+  const identity = weak[0] as Buffer;
+  // R = identity, S = 0: [S]B = R + [k]A holds for every message when A has small order
+  // and [k]A happens to be the identity (always, for A the identity itself).
+  const forgeries = [Buffer.concat([identity, Buffer.alloc(32)]), Buffer.alloc(64)];
+
+  for (const [name, api] of backends) {
+    it(`refuses forged credentials and presentations from small-order or non-canonical did:key and did:jwk keys (${name})`, async () => {
+      for (const raw of weak) {
+        const x = raw.toString('base64url');
+        const dids = [
+          `did:key:${base58btc.encode(Uint8Array.from([0xed, 0x01, ...raw]))}`,
+          `did:jwk:${b64({ kty: 'OKP', crv: 'Ed25519', x })}`,
+        ];
+        for (const did of dids) {
+          for (const kid of [undefined, did.startsWith('did:jwk') ? `${did}#0` : `${did}#${did.slice(8)}`]) {
+            const header = b64({ alg: 'EdDSA', typ: 'vc+jwt', ...(kid ? { kid } : {}) });
+            const payload = b64({
+              '@context': ['https://www.w3.org/ns/credentials/v2'],
+              type: ['VerifiableCredential'],
+              issuer: did,
+              credentialSubject: { id: did, name: 'Mallory' },
+            });
+            for (const sig of forgeries) {
+              const r = await api.verifyCredential(`${header}.${payload}.${sig.toString('base64url')}`, { now: NOW });
+              expect(r.verified, `${did.slice(0, 60)} ${x}`).toBe(false);
+              expect(codes(r)).toEqual([did.startsWith('did:key') ? 'DID_UNRESOLVABLE' : 'KEY_NOT_FOUND']);
+            }
+            const vpHeader = b64({ alg: 'EdDSA', typ: 'vp+jwt', ...(kid ? { kid } : {}) });
+            const vp = b64({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: did });
+            const r = await api.verifyPresentation(`${vpHeader}.${vp}.${(forgeries[0] as Buffer).toString('base64url')}`, {
+              now: NOW,
+              allowEmpty: true,
+            });
+            expect(r.verified, did).toBe(false);
+          }
+        }
+      }
+    });
+  }
+});
+
+describe('did:key and issuer spellings that would alias a key', () => {
+  it('refuses an overlong multicodec varint, an uncompressed P-256 key and a DID URL as issuer (DID_UNRESOLVABLE)', async () => {
+    const ed = didKey();
+    const raw = Buffer.from(ed.publicJwk.x as string, 'base64url');
+    const p256 = didKey('P-256');
+    const [x, y] = [Buffer.from(p256.publicJwk.x as string, 'base64url'), Buffer.from(p256.publicJwk.y as string, 'base64url')];
+    const aliases: Array<[TestKey, string]> = [
+      [ed, `did:key:${base58btc.encode(Uint8Array.from([0xed, 0x81, 0x00, ...raw]))}`],
+      [p256, `did:key:${base58btc.encode(Uint8Array.from([0x80, 0x24, 0x04, ...x, ...y]))}`],
+      [ed, `${ed.did}/credentials`],
+      [ed, `${ed.did}?v=1`],
+      [ed, ed.kid],
+    ];
+    for (const [key, did] of aliases) {
+      const jwt = await vcJwt({ ...key, did, kid: did });
+      expect(codes(await nodeApi.verifyCredential(jwt, { now: NOW })), did).toEqual(['DID_UNRESOLVABLE']);
+      expect(codes(await webApi.verifyCredential(jwt, { now: NOW })), did).toEqual(['DID_UNRESOLVABLE']);
+    }
+    expect((await nodeApi.verifyCredential(await vcJwt(ed), { now: NOW })).verified).toBe(true);
+  });
+});
+
+describe('JOSE headers read one way only', () => {
+  let issuer: TestKey;
+  let jwt: string;
+  beforeAll(async () => {
+    issuer = didKey();
+    jwt = await vcJwt(issuer);
+  });
+  const resign = (header: string, payload: string) => {
+    const input = `${header}.${payload}`;
+    return `${input}.${sign(null, Buffer.from(input), issuer.privateKey).toString('base64url')}`;
+  };
+
+  it('refuses a header with a duplicate member, such as alg none then EdDSA (MALFORMED)', async () => {
+    const [, p] = segments(jwt);
+    for (const text of [
+      `{"alg":"none","kid":"${issuer.kid}","typ":"vc+jwt","alg":"EdDSA"}`,
+      `{"alg":"EdDSA","kid":"did:key:z6Mkother#x","typ":"vc+jwt","kid":"${issuer.kid}"}`,
+    ]) {
+      for (const [, api] of backends) {
+        const r = await api.verifyCredential(resign(Buffer.from(text).toString('base64url'), p), { now: NOW });
+        expect(codes(r), text).toEqual(['MALFORMED']);
+      }
+    }
+  });
+
+  it('refuses b64 other than true (RFC 7797 unencoded payload) and a header without alg (MALFORMED)', async () => {
+    const [h, p] = segments(jwt);
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+    for (const changed of [
+      { ...header, b64: false },
+      { ...header, b64: 'false' },
+      { ...header, alg: undefined },
+    ]) {
+      const r = await expectCode(resign(Buffer.from(JSON.stringify(changed)).toString('base64url'), p), 'MALFORMED');
+      expect(codes(r)).toEqual(['MALFORMED']);
+    }
+    expect(
+      (await nodeApi.verifyCredential(resign(Buffer.from(JSON.stringify({ ...header, b64: true })).toString('base64url'), p), { now: NOW }))
+        .verified,
+    ).toBe(true);
+  });
+});
+
+describe('wrapped input: a bounded number of layers', () => {
+  it('unwraps the layers honest producers use, and refuses deeper nesting instead of overflowing the stack (MALFORMED)', async () => {
+    const jwt = await vcJwt(didKey());
+    const envelope = {
+      '@context': 'https://www.w3.org/ns/credentials/v2',
+      type: 'EnvelopedVerifiableCredential',
+      id: `data:application/vc+jwt,${jwt}`,
+    };
+    for (const honest of [jwt, JSON.stringify(jwt), JSON.stringify(envelope), JSON.stringify(JSON.stringify(envelope)), envelope]) {
+      expect((await nodeApi.verifyCredential(honest, { now: NOW })).verified).toBe(true);
+    }
+    let dataUrls = jwt;
+    for (let i = 0; i < 20_000; i++) dataUrls = `data:application/vc+jwt,${dataUrls}`;
+    let quoted = jwt;
+    for (let i = 0; i < 8; i++) quoted = JSON.stringify(quoted);
+    let proofs: unknown = { proof: { type: 'JwtProof2020', jwt } };
+    for (let i = 0; i < 6; i++) proofs = { proof: { type: 'JwtProof2020', jwt: JSON.stringify(proofs) } };
+    for (const deep of [dataUrls.slice(0, 250_000), quoted, proofs]) {
+      for (const [, api] of backends) {
+        const r = await api.verifyCredential(deep, { now: NOW });
+        expect(codes(r)).toEqual(['MALFORMED']);
+        expect(messages(r)).toMatch(/wrapped in more than/);
+      }
+    }
+  });
+});
+
+describe('programmer errors and JSON scalars', () => {
+  it('says what a JSON number, boolean or null is; verifyCredentials refuses a non-array with a TypeError', async () => {
+    for (const text of ['42', '-1.5e3', 'true', 'false', 'null']) {
+      const r = await expectCode(text, 'MALFORMED');
+      expect(messages(r)).toMatch(/JSON value/);
+    }
+    expect(messages(await expectCode(undefined, 'MALFORMED'))).toMatch(/^input is undefined,/);
+    for (const notArray of [undefined, null, 'abc', new Set(['x']), { length: 2 }]) {
+      await expect(nodeApi.verifyCredentials(notArray as never, { now: NOW })).rejects.toThrow(TypeError);
     }
   });
 });
