@@ -312,6 +312,27 @@ async function initializeDataSource(options: OpenAgentOptions): Promise<DataSour
  * await agent.close()
  * ```
  */
+// scrypt cost a new database may ask for: N a power of two up to 2^20, r up to 32, p up to
+// 16, at most 1 GiB of memory. Anything else is INVALID_ARGUMENT, not a RangeError from scrypt.
+function checkKdf(kdf: unknown): void {
+  const k = kdf as { N?: unknown; r?: unknown; p?: unknown } | null;
+  const int = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= max;
+  const ok =
+    typeof k === 'object' &&
+    k !== null &&
+    int(k.N, 2 ** 20) &&
+    k.N > 1 &&
+    (k.N & (k.N - 1)) === 0 &&
+    int(k.r, 32) &&
+    int(k.p, 16) &&
+    128 * k.N * k.r <= 2 ** 30;
+  if (!ok)
+    throw new TradewindError(
+      'INVALID_ARGUMENT',
+      'kdf must be { N, r, p }: N a power of two from 2 to 2^20, r from 1 to 32, p from 1 to 16, at most 1 GiB (128·N·r bytes)',
+    );
+}
+
 export async function openAgent(options: OpenAgentOptions): Promise<TradewindAgent> {
   if (!options || typeof options.path !== 'string' || options.path.length === 0) {
     throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs a database path');
@@ -319,6 +340,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
   if (typeof options.secret !== 'string' || options.secret.length === 0) {
     throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs a non-empty secret');
   }
+  if (options.kdf !== undefined) checkKdf(options.kdf);
   if (options.create === false && !existsSync(options.path)) {
     throw new TradewindError('NOT_FOUND', `no database at ${options.path}`);
   }

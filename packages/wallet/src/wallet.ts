@@ -1,10 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { type CreateDidOptions, type ManagedDid, openAgent, type TradewindAgent } from '@tradewind/agent';
-import { type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
+import { isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import { type CredentialVerificationResult, createVerifier, type Verifier, type VerifyOptions } from '@tradewind/verifier';
 import { type BackupKdf, DEFAULT_BACKUP_KDF, sealBackup } from './backup/container.js';
 import { backupContents } from './backup/contents.js';
-import { type RestoreSummary, readBackup, restoreContents } from './backup/restore.js';
+import { type RestoreSummary, readBackupRows, restoreContents } from './backup/restore.js';
 import { type CredentialRow, checkInput, type SignedInput, type StoredCredential, signedInputOf, toRow } from './credential-record.js';
 import { exportDids } from './holder-keys.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
@@ -66,10 +66,12 @@ export class Wallet {
     readonly agent: TradewindAgent,
     private readonly store: CredentialStore,
     private readonly verifier: Verifier,
+    private readonly restoreVerifier: Verifier,
   ) {}
 
   /** @internal use {@link openWallet}. */
   static async open(options: OpenWalletOptions): Promise<Wallet> {
+    if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'openWallet needs an options object');
     const agent = await openAgent({
       path: options.path,
       secret: options.secret,
@@ -78,7 +80,7 @@ export class Wallet {
     });
     try {
       const store = await CredentialStore.open(options.path);
-      return new Wallet(agent, store, createVerifier(options.verify ?? {}));
+      return new Wallet(agent, store, createVerifier(options.verify ?? {}), restoreVerifier(options.verify));
     } catch (e) {
       await agent.close();
       throw e;
@@ -299,6 +301,7 @@ export class Wallet {
   async exportBackup(passphrase: string, options: { kdf?: BackupKdf } = {}): Promise<Buffer> {
     if (typeof passphrase !== 'string' || passphrase.length === 0)
       throw new TradewindError('INVALID_ARGUMENT', 'a non-empty passphrase is required');
+    if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'exportBackup options must be an object');
     const dids = await exportDids(this.agent);
     const [rows, aliases] = await Promise.all([this.store.rows(), this.store.aliases()]);
     return sealBackup(backupContents(dids, rows, aliases, new Date()), passphrase, options.kdf ?? DEFAULT_BACKUP_KDF);
@@ -319,7 +322,8 @@ export class Wallet {
    * ```
    */
   async importBackup(file: Uint8Array, passphrase: string): Promise<RestoreSummary> {
-    return restoreContents(this.agent, await readBackup(file, passphrase));
+    const { contents, rows } = await readBackupRows(file, passphrase, this.restoreVerifier);
+    return restoreContents(this.agent, contents, rows);
   }
 
   /** @internal use {@link restoreWallet}. */
@@ -328,7 +332,8 @@ export class Wallet {
     file: Uint8Array,
     passphrase: string,
   ): Promise<{ wallet: Wallet; restored: RestoreSummary }> {
-    const contents = await readBackup(file, passphrase);
+    if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'restoreWallet needs an options object');
+    const { contents, rows } = await readBackupRows(file, passphrase, restoreVerifier(options.verify));
     // The database and the files SQLite and the agent keep beside it; those this call creates go again on failure.
     const path = typeof options?.path === 'string' ? options.path : '';
     const created =
@@ -336,7 +341,7 @@ export class Wallet {
     let wallet: Wallet | undefined;
     try {
       wallet = await Wallet.open(options);
-      return { wallet, restored: await restoreContents(wallet.agent, contents) };
+      return { wallet, restored: await restoreContents(wallet.agent, contents, rows) };
     } catch (e) {
       await wallet?.close().catch(() => undefined);
       if (created.includes(path)) for (const f of created) rmSync(f, { force: true });
@@ -386,6 +391,19 @@ export function restoreWallet(
   passphrase: string,
 ): Promise<{ wallet: Wallet; restored: RestoreSummary }> {
   return Wallet.restoreInto(options, file, passphrase);
+}
+
+/**
+ * The verifier a restore checks backed-up credentials with: signatures and keys only
+ * (with the wallet's DID resolver, for did:web issuers), no trust or recognition policy
+ * and no status — those were decided when each credential was received.
+ */
+function restoreVerifier(verify: VerifyOptions | undefined): Verifier {
+  return createVerifier({
+    allowHighS: true,
+    status: { onUnavailable: 'warn' },
+    ...(verify?.didResolver === undefined ? {} : { didResolver: verify.didResolver }),
+  });
 }
 
 /** The row a verification result stores, or why it stores nothing. */

@@ -99,9 +99,9 @@ function checkRow(c: unknown, i: number): void {
     nullable(c.subject, 'string') &&
     nullable(c.status, 'string') &&
     (c.json === undefined || nullable(c.json, 'string')) &&
-    nullable(c.valid_from, 'number') &&
-    nullable(c.valid_until, 'number') &&
-    typeof c.received_at === 'number';
+    (c.valid_from === null || time(c.valid_from)) &&
+    (c.valid_until === null || time(c.valid_until)) &&
+    time(c.received_at);
   if (!ok) throw bad(`credential entry ${i} is malformed`);
   try {
     const types: unknown = JSON.parse(c.types as string);
@@ -114,6 +114,8 @@ function checkRow(c: unknown, i: number): void {
 const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const optStr = (v: unknown) => v === undefined || typeof v === 'string';
 const nullable = (v: unknown, t: 'string' | 'number') => v === null || typeof v === t;
+// Epoch milliseconds a Date can hold.
+const time = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= 8.64e15;
 
 function bad(message: string): TradewindError {
   return new TradewindError('BACKUP_INVALID', `backup ${message}`);

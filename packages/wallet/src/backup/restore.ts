@@ -1,9 +1,11 @@
 import type { TradewindAgent } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
+import type { Verifier } from '@tradewind/verifier';
 import { importDids } from '../holder-keys.js';
 import { INSERT_ALIASES, INSERT_ROWS } from '../store/credential-store.js';
 import { openBackup } from './container.js';
-import { type BackupContents, parseBackupContents, restoreRows } from './contents.js';
+import { type BackupContents, parseBackupContents, type RestoreRows, restoreRows } from './contents.js';
+import { reverifiedRows } from './reverify.js';
 
 /** What a restore wrote. */
 export interface RestoreSummary {
@@ -18,14 +20,28 @@ export async function readBackup(file: Uint8Array, passphrase: string): Promise<
 }
 
 /**
+ * Decrypts and checks a backup file, and verifies its credentials again: the rows a
+ * restore writes (see {@link reverifiedRows}). `BACKUP_INVALID` for anything but a whole
+ * backup under this passphrase whose every credential verifies.
+ */
+export async function readBackupRows(
+  file: Uint8Array,
+  passphrase: string,
+  verifier: Verifier,
+): Promise<{ contents: BackupContents; rows: RestoreRows }> {
+  const contents = await readBackup(file, passphrase);
+  return { contents, rows: await reverifiedRows(restoreRows(contents), verifier) };
+}
+
+/**
  * Restores backup contents into an empty wallet in one transaction on the agent's
- * connection: Veramo's DID and key writes join it (TypeORM nests them as savepoints on
+ * connection (`rows` from {@link readBackupRows}): Veramo's DID and key writes join it (TypeORM nests them as savepoints on
  * its one SQLite connection), and the credential rows go in through the same connection.
  * A kill or a failure at any point leaves the wallet as it was — empty — so the restore
  * can simply be run again.
  */
-export async function restoreContents(agent: TradewindAgent, contents: BackupContents): Promise<RestoreSummary> {
-  const { rows, aliases } = restoreRows(contents);
+export async function restoreContents(agent: TradewindAgent, contents: BackupContents, restore: RestoreRows): Promise<RestoreSummary> {
+  const { rows, aliases } = restore;
   try {
     return await agent.transactions.exclusive(() =>
       agent.dataSource.transaction(async (manager) => {

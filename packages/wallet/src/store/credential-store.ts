@@ -115,8 +115,10 @@ export class CredentialStore {
   delete(id: string): Promise<boolean> {
     return this.exclusive(async () => {
       const { changes } = await this.writer.run(
-        'DELETE FROM wallet_credential WHERE id = ? OR id = (SELECT id FROM wallet_credential_alias WHERE alias = ?)',
-        [id, id],
+        // An alias counts only when no credential has that id (as in get): one id never deletes two credentials.
+        `DELETE FROM wallet_credential WHERE id = ?1 OR (NOT EXISTS (SELECT 1 FROM wallet_credential WHERE id = ?1)
+           AND id = (SELECT id FROM wallet_credential_alias WHERE alias = ?1))`,
+        [id],
       );
       return changes > 0;
     });

@@ -1,0 +1,82 @@
+import { isJsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
+import type { CredentialVerificationResult, Verifier } from '@tradewind/verifier';
+import { type CredentialRow, type SignedInput, signedInputOf, toRow } from '../credential-record.js';
+import type { RestoreRows } from './contents.js';
+
+// Errors that only say the credential is outside its validity at the evaluation time.
+const TIME_CODES: ReadonlySet<string> = new Set(['EXPIRED', 'NOT_YET_VALID']);
+
+/**
+ * The rows a restore writes, rebuilt from what each credential's issuer signed: every
+ * JWS of the backup is verified again (signature, issuer key, format) and its row made
+ * from the verifier's result only, as `receive` makes it — never from the metadata
+ * columns or the JSON the backup holds, which whoever knows the passphrase can write.
+ * A JWS that does not verify makes the whole backup `BACKUP_INVALID`.
+ *
+ * What was decided when the credential was received is not decided again: status is
+ * not checked (a revoked credential stays, as it would in the wallet), trust and
+ * recognition policy are not applied, and a credential that has expired since is read
+ * at a time inside its own validity (its received time, else the nearest end of its
+ * window), so no credential the wallet held is lost.
+ */
+export async function reverifiedRows(restore: RestoreRows, verifier: Verifier): Promise<RestoreRows> {
+  const rows = restore.rows.map((r) => ({ ...r, raw: canonicalSignature(r.raw) }));
+  const results: CredentialVerificationResult[] = await verifier.verifyCredentials(rows.map((r) => r.raw));
+  const out: CredentialRow[] = [];
+  for (const [i, row] of rows.entries()) {
+    let result = results[i] as CredentialVerificationResult;
+    if (!result.verified && result.errors.every((e) => TIME_CODES.has(e.code))) {
+      result = await verifier.verifyCredential(row.raw, { now: new Date(evaluationTime(row)) });
+    }
+    if (!result.verified) throw refused(i, result.errors);
+    out.push(toRow(signedFormOf(row, i), result, row.received_at));
+  }
+  // An alias names a credential of this backup by an id it had in an older wallet; one
+  // that equals a credential's id, or names none, would let get or delete reach the wrong one.
+  const ids = new Set(out.map((r) => r.id));
+  return { rows: out, aliases: restore.aliases.filter((a) => ids.has(a.id) && !ids.has(a.alias)) };
+}
+
+/**
+ * The JWS with its signature in canonical base64url. Wallets before schema 2 accepted
+ * signatures spelled with non-zero trailing bits, which the verifier now refuses; the
+ * signature bytes are the same, and the signed header and payload are untouched.
+ */
+function canonicalSignature(jws: string): string {
+  const dot = jws.lastIndexOf('.');
+  const signature = jws.slice(dot + 1);
+  if (dot < 0 || !/^[A-Za-z0-9_-]*$/.test(signature)) return jws;
+  return `${jws.slice(0, dot + 1)}${Buffer.from(signature, 'base64url').toString('base64url')}`;
+}
+
+/** A time inside the credential's window as the backup states it: when it was received, moved into the window if outside. */
+function evaluationTime(row: CredentialRow): number {
+  let t = row.received_at;
+  if (row.valid_until !== null && t >= row.valid_until) t = row.valid_until - 1000;
+  if (row.valid_from !== null && t < row.valid_from) t = row.valid_from;
+  return t;
+}
+
+/** The form the credential was received in (its JSON form is rebuilt from the JWS): the backup's JSON must wrap that very JWS. */
+function signedFormOf(row: CredentialRow, i: number): SignedInput {
+  if (row.raw_kind !== 'json') return { jws: row.raw, form: 'jwt' };
+  let wrapper: unknown;
+  try {
+    wrapper = JSON.parse(row.json ?? '');
+  } catch {
+    throw bad(`credential entry ${i} has a JSON form that is not JSON`);
+  }
+  const signed = isJsonObject(wrapper) ? signedInputOf(wrapper) : undefined;
+  if (!signed || signed.form === 'jwt' || canonicalSignature(signed.jws) !== row.raw)
+    throw bad(`credential entry ${i} has a JSON form around another JWT`);
+  return { jws: row.raw, form: signed.form };
+}
+
+function refused(i: number, errors: VerificationIssue[]): TradewindError {
+  const first = errors[0];
+  return bad(`credential entry ${i} does not verify${first ? `: ${first.code} ${first.message}` : ''}`);
+}
+
+function bad(message: string): TradewindError {
+  return new TradewindError('BACKUP_INVALID', `backup ${message}`);
+}
