@@ -140,11 +140,11 @@ export function checkFetchUrl(url: string, options: FetchUrlOptions = {}): URL {
   } catch {
     return refuse('is not a URL');
   }
-  if (parsed.username || parsed.password) refuse('carries user credentials');
-  const rawPath = url
-    .slice((scheme as string).length + 3)
-    .replace(/^[^/?#]*/, '')
-    .replace(/[?#].*$/s, '');
+  const afterScheme = url.slice((scheme as string).length + 3);
+  // Any '@' in the authority, even with empty user info (`https://@host/`): a fetcher
+  // that parses URLs another way may read the host differently.
+  if (parsed.username || parsed.password || /^[^/?#]*@/.test(afterScheme)) refuse('carries user credentials');
+  const rawPath = afterScheme.replace(/^[^/?#]*/, '').replace(/[?#].*$/s, '');
   const segments = rawPath.split('/');
   if (segments.some(isDotSegment)) refuse('has a "." or ".." path segment');
   // What cannot be decoded cannot be judged: servers that read overlong UTF-8 (%c0%ae)

@@ -198,3 +198,13 @@ describe('checkFetchUrl', () => {
     expect(() => checkFetchUrl('http://127.0.0.1/a/../b', { allowInsecure: true })).toThrow();
   });
 });
+
+describe('status and document URLs with an empty user info', () => {
+  it('refuses any "@" in the authority, even with nothing before it (a fetcher may parse the host another way)', () => {
+    for (const url of ['https://@registry.gov.tt/s', 'https://:@registry.gov.tt/s', 'https://@@registry.gov.tt/s']) {
+      expect(() => checkFetchUrl(url), url).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+    }
+    // An '@' in the path or query is not user info.
+    expect(checkFetchUrl('https://registry.gov.tt/lists/@tt?by=a@b').host).toBe('registry.gov.tt');
+  });
+});
