@@ -151,4 +151,31 @@ describe('DIDs from untrusted input', () => {
       await expect(dids.keysFor(alias, 'assertionMethod'), alias).rejects.toMatchObject({ code: 'DID_UNRESOLVABLE' });
     }
   });
+
+  it('refuses a did:web document listing more verification methods than any issuer has, before parsing its keys (DID_UNRESOLVABLE)', async () => {
+    const did = 'did:web:registry.gov.tt';
+    const x = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x as string;
+    const method = (i: number) => ({
+      id: `#k${i}`,
+      type: 'JsonWebKey2020',
+      controller: did,
+      publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x },
+    });
+    const documents = [
+      { id: did, verificationMethod: Array.from({ length: 100_000 }, (_, i) => method(i)), assertionMethod: ['#k0'] },
+      { id: did, verificationMethod: [method(0)], assertionMethod: Array.from({ length: 100_000 }, () => '#k0') },
+      { id: did, assertionMethod: Array.from({ length: 5_000 }, (_, i) => method(i)) },
+    ];
+    for (const doc of documents) {
+      const dids = new DidKeyResolver({ didWebFetcher: async () => doc });
+      const started = performance.now();
+      await expect(dids.keysFor(did, 'assertionMethod')).rejects.toMatchObject({
+        code: 'DID_UNRESOLVABLE',
+        message: expect.stringMatching(/more than the 256 read/),
+      });
+      expect(performance.now() - started).toBeLessThan(1_000);
+    }
+    const fine = { id: did, verificationMethod: Array.from({ length: 256 }, (_, i) => method(i)), assertionMethod: ['#k7'] };
+    expect(await new DidKeyResolver({ didWebFetcher: async () => fine }).keysFor(did, 'assertionMethod')).toHaveLength(1);
+  });
 });

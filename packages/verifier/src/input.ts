@@ -2,6 +2,8 @@ import { base64urlDecode, isJsonObject, looksLikeCompactJws, nestingDepth, Trade
 import { fail, type VerifyContext } from './context.js';
 
 const ENVELOPE_PREFIXES = ['data:application/vc+jwt,', 'data:application/vp+jwt,', 'data:application/jwt,'];
+/** Longest error message returned, in characters; longer ones are cut (they quote the input). */
+const MAX_MESSAGE_LENGTH = 1000;
 /** Most layers unwrapped around a compact JWS (e.g. JSON text of an envelope whose id is a data: URL). */
 const MAX_WRAPPING = 4;
 
@@ -141,12 +143,24 @@ function parseJsonText(text: string, ctx: VerifyContext): unknown {
 export function toIssue(e: unknown, pathPrefix = '') {
   if (e instanceof TradewindError) {
     const issue = e.toIssue();
+    // Messages quote the input (a kid, an alg, contradicting claims): a 200 KB kid would
+    // otherwise come back whole in the result, in logs and on the terminal.
+    if (issue.message.length > MAX_MESSAGE_LENGTH) issue.message = `${issue.message.slice(0, MAX_MESSAGE_LENGTH)}…`;
     if (pathPrefix) issue.path = pathPrefix + (issue.path === '/' ? '' : (issue.path ?? ''));
     return issue;
   }
   return {
     code: 'MALFORMED' as const,
-    message: `input could not be processed: ${(e as Error)?.message ?? String(e)}`,
+    message: `input could not be processed: ${describeError(e)}`,
     ...(pathPrefix ? { path: pathPrefix } : {}),
   };
+}
+
+/** What an exception says, without letting a hostile one (null, a throwing getter or toString) escape. */
+export function describeError(e: unknown): string {
+  try {
+    return String((e as Error)?.message ?? e).slice(0, MAX_MESSAGE_LENGTH);
+  } catch {
+    return 'an exception that cannot be described';
+  }
 }

@@ -9,6 +9,7 @@ import {
   type VerificationIssue,
 } from '@tradewind/core';
 import { type DecodedStatusList, fail, nowOf, type VerifyContext } from './context.js';
+import { describeError } from './input.js';
 import type { CredentialVerificationResult, StatusListSource } from './types.js';
 import { parseNumericDate } from './validity.js';
 
@@ -156,7 +157,7 @@ async function loadList(
   try {
     source = await provider.get(url);
   } catch (e) {
-    return fail('STATUS_UNAVAILABLE', `status list ${url} could not be obtained: ${(e as Error).message}`, path);
+    return fail('STATUS_UNAVAILABLE', `status list ${url} could not be obtained: ${describeError(e)}`, path);
   }
   if (source === undefined || source === null) return fail('STATUS_UNAVAILABLE', `status list ${url} is not available`, path);
   const cached = cache.get(url);

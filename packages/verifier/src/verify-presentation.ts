@@ -10,10 +10,11 @@ import {
   type VerifiablePresentation,
   type VerificationIssue,
 } from '@tradewind/core';
-import { fail, type VerifyContext } from './context.js';
+import { fail, nowOf, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { subjectIdsOf } from './formats/vcdm.js';
 import { toCompactJws, toIssue } from './input.js';
+import { checkIssuedInPast } from './issuance-time.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
 import type { PresentationVerificationResult, VerifiedCredential } from './types.js';
 import { checkWindow, parseNumericDate } from './validity.js';
@@ -67,8 +68,12 @@ export async function checkPresentation(
     const keyId = await verifySignature(ctx, parsed, holder, 'authentication', parallel);
 
     const errors: VerificationIssue[] = [];
-    const nonce = typeof payload.nonce === 'string' ? payload.nonce : undefined;
-    const audience = payload.aud === undefined ? undefined : asArray(payload.aud as string | string[]);
+    // RFC 7519 §4.1.3: aud is a string or an array of strings; a nonce is a string.
+    // Anything else is not read as "no nonce" or passed on as if it were a string.
+    if (payload.nonce !== undefined && typeof payload.nonce !== 'string') fail('MALFORMED', 'nonce is not a string', '/payload/nonce');
+    const audience = payload.aud === undefined ? undefined : (asArray(payload.aud) as string[]);
+    if (audience?.some((a) => typeof a !== 'string')) fail('MALFORMED', 'aud is not a string or an array of strings', '/payload/aud');
+    const nonce = payload.nonce as string | undefined;
     if (binding.nonce !== undefined && nonce !== binding.nonce) {
       errors.push({
         code: 'NONCE_MISMATCH',
@@ -80,7 +85,8 @@ export async function checkPresentation(
       errors.push({ code: 'AUDIENCE_MISMATCH', message: `presentation is not addressed to ${binding.audience}`, path: '/payload/aud' });
     }
     try {
-      parseNumericDate(payload.iat, '/payload/iat');
+      // As for credentials: a presentation cannot have been made in the future.
+      checkIssuedInPast(parseNumericDate(payload.iat, '/payload/iat')?.getTime(), nowOf(ctx), ctx.skewMs, 'presentation', '/payload/iat');
       checkWindow(ctx, parseNumericDate(payload.nbf, '/payload/nbf'), parseNumericDate(payload.exp, '/payload/exp'), 'presentation', [
         '/payload/nbf',
         '/payload/exp',

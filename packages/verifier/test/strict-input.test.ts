@@ -612,3 +612,92 @@ describe('programmer errors and JSON scalars', () => {
     }
   });
 });
+
+describe('presentation claims of the wrong type or time', () => {
+  let holder: TestKey;
+  let credential: string;
+  beforeAll(async () => {
+    holder = didKey();
+    credential = await vcJwt(didKey(), { credentialSubject: { id: holder.did } });
+  });
+  const vp = (claims: Record<string, unknown>) =>
+    new SignJWT({
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      holder: holder.did,
+      verifiableCredential: [
+        {
+          '@context': 'https://www.w3.org/ns/credentials/v2',
+          type: 'EnvelopedVerifiableCredential',
+          id: `data:application/vc+jwt,${credential}`,
+        },
+      ],
+      ...claims,
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid: holder.kid, typ: 'vp+jwt' })
+      .sign(holder.privateKey);
+
+  it('refuses a presentation issued in the future (NOT_YET_VALID), and aud or nonce that are not strings (MALFORMED)', async () => {
+    expect((await nodeApi.verifyPresentation(await vp({ iat: Math.floor(NOW.getTime() / 1000) }), { now: NOW })).verified).toBe(true);
+    for (const [name, api] of backends) {
+      const future = await api.verifyPresentation(await vp({ iat: 253402300799 }), { now: NOW });
+      expect(codes(future), name).toEqual(['NOT_YET_VALID']);
+      for (const claims of [{ aud: 5 }, { aud: ['https://bank.example', {}] }, { nonce: 5 }, { nonce: ['n'] }]) {
+        const r = await api.verifyPresentation(await vp(claims), { now: NOW });
+        expect(codes(r), JSON.stringify(claims)).toEqual(['MALFORMED']);
+      }
+    }
+  });
+});
+
+describe('what comes back: bounded messages, typed codes for a caller’s failing callbacks', () => {
+  it('cuts messages that quote a huge kid, alg or claim', async () => {
+    const issuer = didKey();
+    for (const jwt of [
+      await vcJwt(issuer, {}, { kid: `${issuer.did}#${'x'.repeat(150_000)}` }),
+      await vcJwt(issuer, {}, { typ: 'x'.repeat(150_000) }),
+      await vcJwt(issuer, { iss: 'y'.repeat(150_000) }),
+    ]) {
+      const r = await nodeApi.verifyCredential(jwt, { now: NOW });
+      expect(r.verified).toBe(false);
+      expect(JSON.stringify(r).length).toBeLessThan(2_000);
+    }
+  });
+
+  it('reports a status provider that throws null, undefined or an unprintable value as STATUS_UNAVAILABLE', async () => {
+    const issuer = didKey();
+    const entry = {
+      id: 'https://status.example.com/1#5',
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '5',
+      statusListCredential: 'https://status.example.com/1',
+    };
+    const jwt = await vcJwt(issuer, { credentialStatus: entry });
+    const hostile = {
+      get message(): string {
+        throw new Error('getter');
+      },
+    };
+    for (const [label, thrown] of [
+      ['null', null],
+      ['undefined', undefined],
+      ['a null-prototype object', Object.create(null)],
+      ['an object whose message getter throws', hostile],
+    ] as const) {
+      for (const [, api] of backends) {
+        const r = await api.verifyCredential(jwt, {
+          now: NOW,
+          status: {
+            provider: {
+              get() {
+                throw thrown;
+              },
+            },
+          },
+        });
+        expect(codes(r), label).toEqual(['STATUS_UNAVAILABLE']);
+      }
+    }
+  });
+});

@@ -217,6 +217,7 @@ export class DidKeyResolver {
         );
       }
       doc = result.didDocument;
+      checkDocumentSize(doc, did);
       if (did.startsWith('did:web:')) expires = Date.now() + this.#webTtl;
     }
     const entry: CacheEntry = { doc, expires, keys: new Map() };
@@ -230,6 +231,25 @@ export class DidKeyResolver {
 }
 
 const RELATIONSHIPS = ['assertionMethod', 'authentication', 'keyAgreement', 'capabilityInvocation', 'capabilityDelegation'] as const;
+
+/**
+ * Most verification methods, and most entries of one verification relationship, a
+ * resolved DID document may list. An issuer has a handful of keys; a did:web host that
+ * serves 100,000 would otherwise cost half a second of key parsing per verification.
+ */
+export const MAX_DOCUMENT_METHODS = 256;
+
+function checkDocumentSize(doc: DIDDocument, did: string): void {
+  for (const member of ['verificationMethod', ...RELATIONSHIPS] as const) {
+    const list = (doc as unknown as Record<string, unknown>)[member];
+    if (Array.isArray(list) && list.length > MAX_DOCUMENT_METHODS) {
+      throw new TradewindError(
+        'DID_UNRESOLVABLE',
+        `the DID document of ${did.slice(0, 120)} lists ${list.length} ${member} entries, more than the ${MAX_DOCUMENT_METHODS} read`,
+      );
+    }
+  }
+}
 
 // A fetched did:web document is untrusted JSON: members of the wrong shape hold no keys.
 const listOf = <T>(value: unknown): T[] => (Array.isArray(value) ? value : []);
