@@ -18,7 +18,7 @@ import { type GroupContext, type IssuedCredential, issueGroup } from './issue-gr
 import { type Rebuilt, rebuildLogged, signRebuilt } from './reemit.js';
 import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
 import { storage } from './storage-error.js';
-import { FORBIDDEN_KEYS } from './untrusted-json.js';
+import { FORBIDDEN_KEYS, snapshot, unreadable } from './untrusted-json.js';
 
 /** A registry extract: a file path (read as a stream) or the text itself. */
 export type BatchInput = { path: string; format?: BatchInputFormat } | { text: string; format: BatchInputFormat };
@@ -106,6 +106,8 @@ export interface BatchHost {
   agent: TradewindAgent;
   defaultIssuer: string | undefined;
   loadSigners(requests: NormalizedRequest[]): Promise<void>;
+  /** Throws when the issuer is closed. */
+  checkOpen(): void;
   groupContext(batchId: string): GroupContext;
   signerOf(did: string): Promise<ManagedDid>;
 }
@@ -133,9 +135,19 @@ const OPTION_KEYS = new Set([
 ]);
 
 /** Runs a batch; see `Issuer.issueBatch`. */
-export async function runBatch(host: BatchHost, input: BatchInput, options: BatchOptions): Promise<BatchResult> {
-  const { source, format } = checkInput(input);
-  checkOptions(options, host.defaultIssuer);
+export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOptions: BatchOptions): Promise<BatchResult> {
+  host.checkOpen();
+  // Read once: a getter is run one time, and what is checked is what is used.
+  const input = snapshot<BatchInput>(givenInput, 'the batch input');
+  const options = snapshot<BatchOptions>(givenOptions, 'batch options');
+  let checked: ReturnType<typeof checkInput>;
+  try {
+    checked = checkInput(input);
+    checkOptions(options, host.defaultIssuer);
+  } catch (error) {
+    throw unreadable(error, 'batch options');
+  }
+  const { source, format } = checked;
   if ('path' in source) await checkInputFile(source.path);
   const size = options.transactionSize ?? 500;
   const types = typeof options.type === 'string' ? [options.type] : options.type;

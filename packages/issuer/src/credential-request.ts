@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
 import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
-import { ownCopy } from './untrusted-json.js';
+import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
 /** Credential formats the issuer signs. */
 export type IssueFormat = 'jwt_vc' | 'vc+jwt';
@@ -44,6 +44,8 @@ export interface NormalizedRequest {
   status: StatusPurpose[];
   context: string[];
   recordKey?: string;
+  /** The caller chose `id` (a generated one cannot be taken already). */
+  idChosen?: boolean;
 }
 
 const REQUEST_KEYS = new Set([
@@ -66,16 +68,25 @@ const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.:/#-]*$/;
  * Checks an issue request and fills in defaults. Throws `INVALID_ARGUMENT` with a
  * `path` naming the field at fault.
  */
-export function normalizeRequest(
-  request: IssueRequest,
-  defaults: {
-    issuer: string | undefined;
-    now: Date;
-    /** The claims are already a checked null-prototype copy (batch records): skip copying them again. */
-    claimsCopied?: boolean;
-  },
-): NormalizedRequest {
-  if (!isJsonObject(request)) throw invalid('the issue request must be an object', '');
+export function normalizeRequest(given: IssueRequest, defaults: NormalizeDefaults): NormalizedRequest {
+  try {
+    return normalize(given, defaults);
+  } catch (error) {
+    // A getter or Proxy of the caller's that throws while the request is read.
+    throw unreadable(error, 'the issue request');
+  }
+}
+
+interface NormalizeDefaults {
+  issuer: string | undefined;
+  now: Date;
+  /** The claims are already a checked null-prototype copy (batch records): skip copying them again. */
+  claimsCopied?: boolean;
+}
+
+function normalize(given: IssueRequest, defaults: NormalizeDefaults): NormalizedRequest {
+  // Batch records are built here; a caller's request is read once (getters, Proxies).
+  const request = defaults.claimsCopied ? given : snapshot<IssueRequest>(given, 'the issue request');
   // A misspelt member (validUnitl) would otherwise issue a credential without it.
   for (const key of Object.keys(request)) {
     if (!REQUEST_KEYS.has(key)) throw invalid(`unknown member ${JSON.stringify(key)} in the issue request`, `/${key}`);
@@ -103,7 +114,7 @@ export function normalizeRequest(
   const format = request.format ?? 'vc+jwt';
   if (format !== 'vc+jwt' && format !== 'jwt_vc') throw invalid(`format must be vc+jwt or jwt_vc, not ${String(format)}`, '/format');
   const id = request.id ?? `urn:uuid:${randomUUID()}`;
-  if (typeof id !== 'string' || !URI.test(id) || id.length > 2048) throw invalid('id must be a URI', '/id');
+  if (typeof id !== 'string' || !URI.test(id) || id.length > 2048 || !isWellFormed(id)) throw invalid('id must be a URI', '/id');
   const validFrom = isoSeconds(request.validFrom ?? defaults.now, '/validFrom');
   const validUntil = request.validUntil === undefined ? undefined : isoSeconds(request.validUntil, '/validUntil');
   if (validUntil !== undefined && Date.parse(validUntil) <= Date.parse(validFrom)) {
@@ -117,8 +128,12 @@ export function normalizeRequest(
   if (!Array.isArray(context) || !context.every((c) => typeof c === 'string' && URI.test(c))) {
     throw invalid('context must be a list of URLs', '/context');
   }
-  if (request.credentialSchema !== undefined) {
-    const schemas = Array.isArray(request.credentialSchema) ? request.credentialSchema : [request.credentialSchema];
+  const credentialSchema =
+    request.credentialSchema === undefined
+      ? undefined
+      : (ownCopy(request.credentialSchema, '/credentialSchema') as CredentialSchema | CredentialSchema[]);
+  if (credentialSchema !== undefined) {
+    const schemas = Array.isArray(credentialSchema) ? credentialSchema : [credentialSchema];
     for (const s of schemas) {
       if (!isJsonObject(s) || typeof s.id !== 'string' || !URI.test(s.id) || typeof s.type !== 'string') {
         throw invalid('credentialSchema needs an id (URL) and a type', '/credentialSchema');
@@ -127,7 +142,10 @@ export function normalizeRequest(
   }
   if (
     request.recordKey !== undefined &&
-    (typeof request.recordKey !== 'string' || request.recordKey.length === 0 || request.recordKey.length > 512)
+    (typeof request.recordKey !== 'string' ||
+      request.recordKey.length === 0 ||
+      request.recordKey.length > 512 ||
+      !isWellFormed(request.recordKey))
   ) {
     throw invalid('recordKey must be a non-empty string of at most 512 characters', '/recordKey');
   }
@@ -142,9 +160,9 @@ export function normalizeRequest(
     context,
   };
   if (validUntil !== undefined) out.validUntil = validUntil;
-  if (request.credentialSchema !== undefined)
-    out.credentialSchema = ownCopy(request.credentialSchema, '/credentialSchema') as CredentialSchema | CredentialSchema[];
+  if (credentialSchema !== undefined) out.credentialSchema = credentialSchema;
   if (request.recordKey !== undefined) out.recordKey = request.recordKey;
+  if (request.id !== undefined) out.idChosen = true;
   return out;
 }
 

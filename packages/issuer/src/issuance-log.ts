@@ -1,7 +1,8 @@
 import type { Query } from '@tradewind/agent';
-import { isJsonObject, TradewindError } from '@tradewind/core';
+import { TradewindError } from '@tradewind/core';
 import { type IssueFormat, timeValue } from './credential-request.js';
 import type { StatusAllocation, StatusPurpose } from './status-store.js';
+import { snapshot } from './untrusted-json.js';
 
 /** One row of the issuance log: what was issued, never the claims unless `logClaims` is on. */
 export interface IssuanceRecord {
@@ -60,9 +61,9 @@ export function logTime(value: unknown, name: string): string {
   return new Date(ms).toISOString();
 }
 
-function checkLogQuery(filter: unknown): LogQuery {
-  if (filter === undefined) return {};
-  if (!isJsonObject(filter)) throw new TradewindError('INVALID_ARGUMENT', 'the log filter must be an object');
+function checkLogQuery(given: unknown): LogQuery {
+  if (given === undefined) return {};
+  const filter = snapshot<Record<string, unknown>>(given, 'the log filter');
   for (const key of Object.keys(filter)) {
     if (!LOG_QUERY_KEYS.has(key))
       throw new TradewindError('INVALID_ARGUMENT', `unknown log filter ${JSON.stringify(key)}`, { path: `/${key}` });

@@ -11,6 +11,7 @@ import { AddReemissionSafety1764300200000, CreateIssuerTables1764300100000 } fro
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
 import { type StatusPurpose, setStatus } from './status-store.js';
 import { storage } from './storage-error.js';
+import { snapshot, unreadable } from './untrusted-json.js';
 
 export interface OpenIssuerOptions {
   /** The issuer's SQLite database file. */
@@ -58,6 +59,7 @@ export interface StatusChange {
  */
 export class Issuer {
   private readonly signers = new Map<string, ManagedDid>();
+  private closed = false;
 
   private constructor(
     /** The agent (Veramo + SQLite) underneath. */
@@ -66,7 +68,8 @@ export class Issuer {
   ) {}
 
   /** @internal use {@link openIssuer} */
-  static async open(options: OpenIssuerOptions): Promise<Issuer> {
+  static async open(given: OpenIssuerOptions): Promise<Issuer> {
+    const options = snapshot<OpenIssuerOptions>(given, 'openIssuer options');
     checkOpenOptions(options);
     if (options.statusListBaseUrl !== undefined && !/^https?:\/\/[^\s#?]+$/.test(options.statusListBaseUrl)) {
       throw new TradewindError('INVALID_ARGUMENT', 'statusListBaseUrl must be an http(s) URL without query or fragment');
@@ -136,8 +139,15 @@ export class Issuer {
    * Creates a DID with a new key (did:key by default, Ed25519 by default). The first
    * DID becomes the default issuer.
    */
-  async createDid(options: CreateDidOptions = {}): Promise<ManagedDid> {
-    if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'createDid options must be an object');
+  async createDid(given: CreateDidOptions = {}): Promise<ManagedDid> {
+    this.checkOpen();
+    const options = snapshot<CreateDidOptions>(given, 'createDid options');
+    const allowed = { method: ['key', 'jwk', 'web'], keyType: ['Ed25519', 'P-256'] } as const;
+    for (const key of ['method', 'keyType'] as const) {
+      const v: unknown = options[key];
+      if (v !== undefined && !(allowed[key] as readonly unknown[]).includes(v))
+        throw new TradewindError('INVALID_ARGUMENT', `${key} must be one of ${allowed[key].join(', ')}`, { path: `/${key}` });
+    }
     for (const key of ['alias', 'domain'] as const) {
       if (options[key] !== undefined && typeof options[key] !== 'string')
         throw new TradewindError('INVALID_ARGUMENT', `${key} must be a string`, { path: `/${key}` });
@@ -149,11 +159,13 @@ export class Issuer {
 
   /** Every DID of this issuer. */
   listDids(): Promise<ManagedDid[]> {
+    this.checkOpen();
     return storage('cannot list the DIDs', () => this.agent.listDids());
   }
 
   /** Makes `did` (a DID of this database) the default issuer. */
   async setDefaultDid(did: string): Promise<void> {
+    this.checkOpen();
     checkId(did, 'did');
     await this.agent.getDid(did);
     await storage('cannot set the default DID', () =>
@@ -175,8 +187,9 @@ export class Issuer {
    * });
    * ```
    */
-  async signRecognitionList(request: RecognitionListRequest): Promise<string> {
-    if (!isJsonObject(request)) throw new TradewindError('INVALID_ARGUMENT', 'the recognition list request must be an object');
+  async signRecognitionList(given: RecognitionListRequest): Promise<string> {
+    this.checkOpen();
+    const request = snapshot<RecognitionListRequest>(given, 'the recognition list request');
     const anchor = request.issuer ?? this.settings.defaultIssuer;
     if (anchor === undefined) throw new TradewindError('INVALID_ARGUMENT', 'this issuer has no DID to sign with: create one first');
     return signRecognitionList(this.agent, anchor, request);
@@ -184,12 +197,14 @@ export class Issuer {
 
   /** The keys a recognition list carries for one of this issuer's DIDs (needed for did:web). */
   async recognitionKeys(did: string): Promise<RecognizedKey[]> {
+    this.checkOpen();
     checkId(did, 'did');
     return recognitionKeys(this.agent, did);
   }
 
   /** The DID document to host at `https://<domain>/.well-known/did.json` for a did:web DID of this issuer. */
   async didWebDocument(did: string): Promise<DIDDocument> {
+    this.checkOpen();
     checkId(did, 'did');
     return this.agent.didWebDocument(did);
   }
@@ -214,11 +229,18 @@ export class Issuer {
 
   /** Issues several credentials (at most 10,000) in one all-or-nothing transaction. */
   async issueMany(requests: IssueRequest[], now = new Date()): Promise<IssuedCredential[]> {
+    this.checkOpen();
     if (!Array.isArray(requests) || requests.length > 10_000)
       throw new TradewindError('INVALID_ARGUMENT', 'issueMany takes a list of at most 10000 requests');
+    let list: unknown[];
+    try {
+      list = Array.from(requests as unknown[]);
+    } catch (error) {
+      throw unreadable(error, 'the requests');
+    }
     if (!(now instanceof Date) || !Number.isFinite(timeValue(now)))
       throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)');
-    const normalized = requests.map((r) => normalizeRequest(r, { issuer: this.settings.defaultIssuer, now }));
+    const normalized = list.map((r) => normalizeRequest(r as IssueRequest, { issuer: this.settings.defaultIssuer, now }));
     await this.loadSigners(normalized);
     return storage('cannot issue', () =>
       this.agent.transaction(async (q) => {
@@ -237,7 +259,7 @@ export class Issuer {
         const ids = normalized.map((r) => r.id);
         if (new Set(ids).size !== ids.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a credential id');
         // Generated ids are random UUIDs; only ids the caller chose can already be taken.
-        const chosen = requests.flatMap((r) => (typeof r.id === 'string' ? [r.id] : []));
+        const chosen = normalized.flatMap((r) => (r.idChosen ? [r.id] : []));
         if (chosen.length > 0) {
           const placeholders = chosen.map(() => '?').join(', ');
           const dup = (await q(
@@ -268,8 +290,9 @@ export class Issuer {
    * catch (e) { if (e.code === 'ALREADY_EXISTS') return issuer.reemit(request) }
    * ```
    */
-  async reemit(request: IssueRequest): Promise<IssuedCredential> {
-    if (!isJsonObject(request)) throw new TradewindError('INVALID_ARGUMENT', 'the request must be an object');
+  async reemit(given: IssueRequest): Promise<IssuedCredential> {
+    this.checkOpen();
+    const request = snapshot<IssueRequest>(given, 'the request');
     const { id, recordKey } = request;
     if (id === undefined && recordKey === undefined)
       throw new TradewindError('INVALID_ARGUMENT', 'reemit needs the id or the recordKey of the credential', { path: '/id' });
@@ -307,12 +330,13 @@ export class Issuer {
    * ```
    */
   issueBatch(input: BatchInput, options: BatchOptions): Promise<BatchResult> {
-    return storage('the batch failed', () =>
+    return storage('the batch failed', async () =>
       runBatch(
         {
           agent: this.agent,
           defaultIssuer: this.settings.defaultIssuer,
           loadSigners: (r) => this.loadSigners(r),
+          checkOpen: () => this.checkOpen(),
           groupContext: (batchId) => ({ ...this.groupContext(), batchId }),
           signerOf: (did) => this.signerOf(did),
         },
@@ -341,7 +365,9 @@ export class Issuer {
    * Signs the current status list credentials (all lists, or one issuer's), valid from
    * `now` for `validForSeconds` (default one day).
    */
-  async statusListCredentials(options: { now?: Date; validForSeconds?: number; issuer?: string } = {}): Promise<StatusListCredential[]> {
+  async statusListCredentials(given: { now?: Date; validForSeconds?: number; issuer?: string } = {}): Promise<StatusListCredential[]> {
+    this.checkOpen();
+    const options = snapshot<{ now?: Date; validForSeconds?: number; issuer?: string }>(given, 'options');
     const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'issuer']);
     if (options.issuer !== undefined) checkId(options.issuer, 'issuer');
     const query: Query = (sql, params) => this.agent.dataSource.query(sql, params);
@@ -363,18 +389,21 @@ export class Issuer {
     options: { now?: Date; validForSeconds?: number } = {},
   ): Promise<Array<{ url: string; file: string }>> {
     if (typeof dir !== 'string' || dir === '') throw new TradewindError('INVALID_ARGUMENT', 'publishStatusLists needs a folder path');
-    checkListOptions(options, ['now', 'validForSeconds']);
-    const lists = await this.statusListCredentials(options);
+    const o = snapshot<{ now?: Date; validForSeconds?: number }>(options, 'options');
+    checkListOptions(o, ['now', 'validForSeconds']);
+    const lists = await this.statusListCredentials(o);
     return storage(`cannot write the status lists to ${dir}`, () => writeStatusListFiles(dir, lists));
   }
 
   /** Issuance log entries matching `filter` (oldest first), with their current status. */
   log(filter: LogQuery = {}): Promise<LoggedCredential[]> {
+    this.checkOpen();
     return storage('cannot read the issuance log', () => queryLog((sql, params) => this.agent.dataSource.query(sql, params), filter));
   }
 
   /** The log entry of one credential; throws `NOT_FOUND`. */
   async getIssued(credentialId: string): Promise<LoggedCredential> {
+    this.checkOpen();
     checkId(credentialId, 'credentialId');
     const found = await storage('cannot read the issuance log', () =>
       getLogged((sql, params) => this.agent.dataSource.query(sql, params), credentialId),
@@ -385,10 +414,17 @@ export class Issuer {
 
   /** Closes the database and forgets the decrypted keys. */
   close(): Promise<void> {
+    this.closed = true;
     return this.agent.close();
   }
 
+  /** A closed issuer's methods fail with a typed error, not the driver's. */
+  private checkOpen(): void {
+    if (this.closed) throw new TradewindError('STORAGE_ERROR', 'this issuer is closed: open the database again');
+  }
+
   private async changeStatus(credentialId: string, purpose: StatusPurpose, value: boolean): Promise<StatusChange> {
+    this.checkOpen();
     checkId(credentialId, 'credentialId');
     const { changed } = await storage(`cannot change the status of ${credentialId}`, () =>
       this.agent.transaction((q) => setStatus(q, credentialId, purpose, value, new Date().toISOString())),
@@ -459,8 +495,13 @@ function checkListOptions(options: unknown, allowed: string[]): { now: Date; val
   return { now, validForSeconds };
 }
 
+const OPEN_KEYS = new Set(['path', 'secret', 'create', 'statusListBaseUrl', 'statusListLength', 'logClaims', 'kdf', 'busyTimeoutMs']);
+
 function checkOpenOptions(options: OpenIssuerOptions): void {
-  if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'openIssuer needs an options object');
+  // A misspelt option (statusListBaseurl) would otherwise be ignored without a word.
+  for (const key of Object.keys(options)) {
+    if (!OPEN_KEYS.has(key)) throw new TradewindError('INVALID_ARGUMENT', `unknown option ${JSON.stringify(key)}`, { path: `/${key}` });
+  }
   for (const key of ['create', 'logClaims'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean')
       throw new TradewindError('INVALID_ARGUMENT', `${key} must be true or false`, { path: `/${key}` });

@@ -26,7 +26,12 @@ export interface RecognitionListRequest {
   validUntil?: string | Date;
 }
 
-const iso = (d: string | Date) => (typeof d === 'string' ? d : d.toISOString().replace('.000Z', 'Z'));
+// A date of the list as signed: a string as given (the schema checks it), a valid Date as ISO.
+function iso(d: unknown, name: string): string {
+  if (typeof d === 'string') return d;
+  if (d instanceof Date && Number.isFinite(d.getTime())) return d.toISOString().replace('.000Z', 'Z');
+  throw new TradewindError('INVALID_ARGUMENT', `${name} must be a date-time string with an offset or a valid Date`, { path: `/${name}` });
+}
 
 /**
  * Signs a recognition list as a `vc+jwt` RecognitionList credential, after checking it
@@ -36,7 +41,7 @@ const iso = (d: string | Date) => (typeof d === 'string' ? d : d.toISOString().r
 export async function signRecognitionList(agent: TradewindAgent, anchorDid: string, request: RecognitionListRequest): Promise<string> {
   const subject: Record<string, unknown> = {
     sequence: request.sequence,
-    nextUpdate: iso(request.nextUpdate),
+    nextUpdate: iso(request.nextUpdate, 'nextUpdate'),
     ...(request.name === undefined ? {} : { name: request.name }),
     entries: request.entries,
   };
@@ -47,14 +52,18 @@ export async function signRecognitionList(agent: TradewindAgent, anchorDid: stri
       throw new TradewindError('INVALID_ARGUMENT', e.message, e.path === undefined ? undefined : { path: e.path });
     throw e;
   }
+  if (request.id !== undefined && (typeof request.id !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(request.id)))
+    throw new TradewindError('INVALID_ARGUMENT', 'id must be a URI', { path: '/id' });
+  if (typeof anchorDid !== 'string' || !anchorDid.startsWith('did:'))
+    throw new TradewindError('INVALID_ARGUMENT', 'issuer must be a DID of this database', { path: '/issuer' });
   const signer = await agent.getDid(anchorDid);
   const credential = {
     '@context': [VCDM_2_CONTEXT],
     ...(request.id === undefined ? {} : { id: request.id }),
     type: ['VerifiableCredential', RECOGNITION_LIST_TYPE],
     issuer: signer.did,
-    validFrom: iso(request.validFrom ?? new Date(Math.floor(Date.now() / 1000) * 1000)),
-    ...(request.validUntil === undefined ? {} : { validUntil: iso(request.validUntil) }),
+    validFrom: iso(request.validFrom ?? new Date(Math.floor(Date.now() / 1000) * 1000), 'validFrom'),
+    ...(request.validUntil === undefined ? {} : { validUntil: iso(request.validUntil, 'validUntil') }),
     credentialSubject: subject,
   };
   return agent.signJwt({ alg: signer.alg, typ: 'vc+jwt', kid: signer.verificationMethod }, credential, signer.keyId);

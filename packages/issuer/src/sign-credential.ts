@@ -1,6 +1,7 @@
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
-import { type CredentialStatus, VCDM_1_CONTEXT, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
+import { type CredentialStatus, type JsonObject, VCDM_1_CONTEXT, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
 import { transformCredentialInput } from 'did-jwt-vc';
+import { canonicalJson } from './content-digest.js';
 import type { NormalizedRequest } from './credential-request.js';
 import type { StatusAllocation } from './status-store.js';
 
@@ -33,9 +34,13 @@ export function buildCredential(request: NormalizedRequest, status: CredentialSt
     issuer: request.issuer,
     ...(v2 ? { validFrom: request.validFrom } : { issuanceDate: request.validFrom }),
     ...(request.validUntil === undefined ? {} : v2 ? { validUntil: request.validUntil } : { expirationDate: request.validUntil }),
-    credentialSubject: { ...request.credentialSubject },
+    // Members in sorted order at every depth: the same content is signed as the same
+    // bytes whatever order the request or record listed it in, so a re-emission of it
+    // is the very same credential (byte for byte with Ed25519), never a second spelling.
+    credentialSubject: canonicalJson(request.credentialSubject) as JsonObject,
   };
-  if (request.credentialSchema !== undefined) credential.credentialSchema = request.credentialSchema;
+  if (request.credentialSchema !== undefined)
+    credential.credentialSchema = canonicalJson(request.credentialSchema) as VerifiableCredential['credentialSchema'];
   if (status.length > 0) credential.credentialStatus = status.length === 1 ? status[0] : status;
   return credential;
 }

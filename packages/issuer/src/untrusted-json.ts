@@ -20,7 +20,21 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
  * Dates written as ISO strings.
  */
 export function ownCopy(value: unknown, path = '', depth = 0): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  try {
+    return copy(value, path, depth);
+  } catch (error) {
+    throw unreadable(error, 'claims', path);
+  }
+}
+
+function copy(value: unknown, path: string, depth: number): unknown {
+  if (typeof value === 'string') {
+    if (isWellFormed(value)) return value;
+    throw new TradewindError('MALFORMED', 'not valid Unicode (a lone surrogate, as from a \\ud800 escape): it has no UTF-8 form', {
+      path: path || '/',
+    });
+  }
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (Number.isFinite(value)) return value;
     throw notJson('a number that is not finite', path);
@@ -30,7 +44,7 @@ export function ownCopy(value: unknown, path = '', depth = 0): unknown {
   if (Array.isArray(value)) {
     return value.map((v, i) => {
       if (v === undefined) throw notJson('undefined', `${path}/${i}`);
-      return ownCopy(v, `${path}/${i}`, depth + 1);
+      return copy(v, `${path}/${i}`, depth + 1);
     });
   }
   if (value instanceof Date) {
@@ -43,12 +57,14 @@ export function ownCopy(value: unknown, path = '', depth = 0): unknown {
   const object = value as Record<string, unknown>;
   const out = Object.create(null) as JsonObject;
   for (const key of Object.keys(object)) {
+    if (!isWellFormed(key))
+      throw new TradewindError('MALFORMED', 'a member name that is not valid Unicode (a lone surrogate)', { path: path || '/' });
     if (FORBIDDEN_KEYS.has(key))
       throw new TradewindError('MALFORMED', `the name ${JSON.stringify(key)} is not allowed in claims or records`, {
         path: `${path}/${key}`,
       });
     const v = object[key];
-    if (v !== undefined) out[key] = ownCopy(v, `${path}/${key}`, depth + 1) as JsonObject[string];
+    if (v !== undefined) out[key] = copy(v, `${path}/${key}`, depth + 1) as JsonObject[string];
   }
   return out;
 }
@@ -57,4 +73,42 @@ export function ownCopy(value: unknown, path = '', depth = 0): unknown {
 // signing with a raw error, or be signed as something else ({} for a Map, null for NaN).
 function notJson(what: string, path: string): TradewindError {
   return new TradewindError('INVALID_ARGUMENT', `claims must be JSON values, not ${what}`, { path: path || '/' });
+}
+
+/** A string with no lone surrogate: one that has a UTF-8 form, as signed JSON must (RFC 7493). */
+export function isWellFormed(value: string): boolean {
+  return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * A caller's error while its argument was read (a getter or a Proxy trap that throws)
+ * as `INVALID_ARGUMENT`; a TradewindError unchanged.
+ */
+export function unreadable(error: unknown, what: string, path = ''): unknown {
+  if (error instanceof TradewindError) return error;
+  return new TradewindError('INVALID_ARGUMENT', `${what} cannot be read: ${(error as Error)?.message ?? String(error)}`, {
+    path: path || '/',
+    cause: error,
+  });
+}
+
+/**
+ * A shallow copy of an options or request object, read once: own enumerable members,
+ * arrays among them copied too. A getter or Proxy that throws is `INVALID_ARGUMENT`,
+ * and a value read later is the one checked.
+ */
+export function snapshot<T>(value: unknown, what: string): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TradewindError('INVALID_ARGUMENT', `${what} must be an object`);
+  try {
+    const object = value as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.keys(object).map((k) => {
+        const v = object[k];
+        return [k, Array.isArray(v) ? Array.from(v as unknown[]) : v];
+      }),
+    ) as T;
+  } catch (error) {
+    throw unreadable(error, what);
+  }
 }
