@@ -701,3 +701,23 @@ describe('what comes back: bounded messages, typed codes for a caller’s failin
     }
   });
 });
+
+describe('batches of large junk leave the event loop free', () => {
+  it('lets timers run while it rejects hundreds of 256 KiB inputs (it yields between slices of work)', async () => {
+    const junk = `eyJ${'a'.repeat(250_000)}.e30.`;
+    for (const [name, api] of backends) {
+      let finished = false;
+      let timerRanFirst = false;
+      setTimeout(() => {
+        timerRanFirst = !finished;
+      }, 0);
+      const results = await api.verifyCredentials(Array(300).fill(junk), { now: NOW });
+      finished = true;
+      expect(
+        results.every((r) => !r.verified && codes(r)[0] === 'MALFORMED'),
+        name,
+      ).toBe(true);
+      expect(timerRanFirst, name).toBe(true);
+    }
+  });
+});
