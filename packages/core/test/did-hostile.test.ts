@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { base58btc } from 'multiformats/bases/base58';
 import { describe, expect, it } from 'vitest';
-import { checkEd25519PublicKey, DidKeyResolver, MAX_DID_LENGTH, toPublicJwk, verificationMethodJwk } from '../src/index.js';
+import { checkEd25519PublicKey, DidKeyResolver, didWebUrl, MAX_DID_LENGTH, toPublicJwk, verificationMethodJwk } from '../src/index.js';
 
 describe('DIDs from untrusted input', () => {
   it('refuses DIDs over the length of their method before decoding them (DID_UNRESOLVABLE)', async () => {
@@ -177,5 +177,25 @@ describe('DIDs from untrusted input', () => {
     }
     const fine = { id: did, verificationMethod: Array.from({ length: 256 }, (_, i) => method(i)), assertionMethod: ['#k7'] };
     expect(await new DidKeyResolver({ didWebFetcher: async () => fine }).keysFor(did, 'assertionMethod')).toHaveLength(1);
+  });
+
+  it('never reads a configuration string such as "false" as allowing private did:web hosts', async () => {
+    const fetched: string[] = [];
+    const didWebFetcher = async (url: string) => {
+      fetched.push(url);
+      return {};
+    };
+    for (const value of ['false', 'no', 1]) {
+      expect(() => new DidKeyResolver({ didWebFetcher, allowInsecureDidWeb: value as never })).toThrow(TypeError);
+      expect(() => didWebUrl('did:web:127.0.0.1', value as never)).toThrow(expect.objectContaining({ code: 'DID_UNRESOLVABLE' }));
+    }
+    for (const [name, value] of [
+      ['cacheSize', '10'],
+      ['didWebTtlMs', -1],
+      ['cacheSize', Number.NaN],
+    ] as const) {
+      expect(() => new DidKeyResolver({ [name]: value as never }), name).toThrow(TypeError);
+    }
+    expect(fetched).toEqual([]);
   });
 });

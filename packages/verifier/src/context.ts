@@ -96,6 +96,8 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
   }
   const skew = options.clockSkewSeconds ?? (base ? base.skewMs / 1000 : DEFAULT_CLOCK_SKEW_SECONDS);
   if (!Number.isFinite(skew) || skew < 0) throw new TypeError('clockSkewSeconds must be a non-negative number');
+  // A string "false" from configuration must not accept high-S signatures.
+  if (options.allowHighS != null && typeof options.allowHighS !== 'boolean') throw new TypeError('allowHighS must be a boolean');
   let fixedNow = base?.fixedNow;
   if (options.now !== undefined) {
     // A string is read as strictly as the dates in credentials: with its offset, never in

@@ -47,17 +47,21 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
   const contextFor = (o?: VerifyOptions): VerifyContext => (o === undefined || isEmpty(o) ? base : createContext(o, backend, base));
   return {
     verifyCredential: async (input, o) => checkCredential(contextFor(o), input),
-    verifyPresentation: async (input, o) =>
-      checkPresentation(
+    verifyPresentation: async (input, o) => {
+      const allowEmpty = o?.allowEmpty ?? presentationDefaults.allowEmpty ?? false;
+      // A string "false" from configuration must not accept empty presentations.
+      if (typeof allowEmpty !== 'boolean') throw new TypeError('allowEmpty must be a boolean');
+      return checkPresentation(
         contextFor(o),
         input,
         {
           nonce: o?.nonce ?? presentationDefaults.nonce,
           audience: o?.audience ?? presentationDefaults.audience,
-          allowEmpty: o?.allowEmpty ?? presentationDefaults.allowEmpty ?? false,
+          allowEmpty,
         },
         false,
-      ),
+      );
+    },
     async recognitionStatus() {
       if (!base.recognition) return undefined;
       const state = await recognitionState(base);

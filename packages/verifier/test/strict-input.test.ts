@@ -721,3 +721,23 @@ describe('batches of large junk leave the event loop free', () => {
     }
   });
 });
+
+describe('options read from configuration: a string never switches a safety off', () => {
+  it('refuses non-boolean allowHighS, allowEmpty and allowInsecureDidWeb with a TypeError instead of reading "false" as true', async () => {
+    const jwt = await vcJwt(didKey());
+    const fetched: string[] = [];
+    const didWebFetcher = async (url: string) => {
+      fetched.push(url);
+      throw new Error('offline');
+    };
+    for (const value of ['false', 'no', 1]) {
+      await expect(nodeApi.verifyCredential(jwt, { now: NOW, allowHighS: value as never })).rejects.toThrow(TypeError);
+      await expect(nodeApi.verifyPresentation(jwt, { now: NOW, allowEmpty: value as never })).rejects.toThrow(TypeError);
+      await expect(
+        nodeApi.verifyCredential(jwt, { now: NOW, didResolver: { didWebFetcher, allowInsecureDidWeb: value as never } }),
+      ).rejects.toThrow(TypeError);
+      expect(() => new DidKeyResolver({ didWebFetcher, cacheSize: String(value) as never })).toThrow(TypeError);
+    }
+    expect(fetched).toEqual([]);
+  });
+});

@@ -99,8 +99,8 @@ export function didWebUrl(did: string, allowInsecure = false): URL {
   }
   if (authority.pathname !== '/' || authority.username || authority.password) refuse('has a host that is not a host name');
   const problem = hostProblem(authority.host);
-  if (problem && !allowInsecure) refuse(`names host ${authority.hostname}, which ${problem}`);
-  const scheme = allowInsecure && problem ? 'http' : 'https';
+  if (problem && allowInsecure !== true) refuse(`names host ${authority.hostname}, which ${problem}`);
+  const scheme = allowInsecure === true && problem ? 'http' : 'https';
   const path = parts.length === 0 ? '/.well-known/did.json' : `/${parts.map(encodeURIComponent).join('/')}/did.json`;
   return new URL(`${scheme}://${authority.host}${path}`);
 }
@@ -121,7 +121,7 @@ export function didWebResolver(options: DidWebOptions): DIDResolver {
   return async (did: string) => {
     let url: URL;
     try {
-      url = didWebUrl(did, options.allowInsecure);
+      url = didWebUrl(did, options.allowInsecure === true);
     } catch (e) {
       return failure('invalidDid', (e as Error).message);
     }

@@ -81,10 +81,20 @@ export class DidKeyResolver {
   readonly #options: DidResolverOptions;
 
   constructor(options: DidResolverOptions = {}) {
+    // Options often come from configuration: a string "false" must not switch the
+    // private-host filter off, and a string size must not unbound the cache.
+    if (options.allowInsecureDidWeb !== undefined && typeof options.allowInsecureDidWeb !== 'boolean') {
+      throw new TypeError('allowInsecureDidWeb must be a boolean');
+    }
+    for (const name of ['cacheSize', 'didWebTtlMs'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
+        throw new TypeError(`${name} must be a non-negative integer`);
+    }
     this.#options = options;
     const registry: ResolverRegistry = { key: resolveDidKey, jwk: resolveDidJwk };
     if (options.didWebFetcher) {
-      registry.web = didWebResolver({ fetcher: options.didWebFetcher, allowInsecure: options.allowInsecureDidWeb ?? false });
+      registry.web = didWebResolver({ fetcher: options.didWebFetcher, allowInsecure: options.allowInsecureDidWeb === true });
     }
     this.#resolver = new Resolver(registry, { cache: false });
     for (const doc of options.documents ?? []) this.#static.set(doc.id, doc);
