@@ -157,8 +157,11 @@ async function scanOutput(handle: FileHandle, size: number, ids: Set<string>): P
   let foreign: number | undefined;
   const head = Buffer.alloc(OUR_PREFIX.length);
   let headLength = 0;
-  // Whether the line's first bytes are (a prefix of) the start of every line a batch writes.
-  const ours = () => head.subarray(0, headLength).equals(OUR_PREFIX.subarray(0, headLength));
+  // Whether the line's first bytes are (a prefix of) the start of every line a batch
+  // writes, or zero bytes: what a crash of the machine leaves where an append had grown
+  // the file but its data never reached the disk (a torn line, not a foreign file).
+  const ours = () =>
+    head.subarray(0, headLength).equals(OUR_PREFIX.subarray(0, headLength)) || head.subarray(0, headLength).every((b) => b === 0);
   const chunk = Buffer.alloc(1024 * 1024);
   let position = 0;
   while (position < size) {

@@ -73,6 +73,21 @@ describe('torn --out lines', () => {
     expect(await issuer.issueBatch({ path: input }, { type: 'Torn', outputPath: out })).toMatchObject({ reemitted: 0, skipped: 12 });
   });
 
+  it('cuts a tail of zero bytes (an append the machine crashed in: size grown, data never written) instead of refusing the file', async () => {
+    const input = extract('zeros', 6);
+    const out = join(dir, 'zeros.issued.jsonl');
+    await issuer.issueBatch({ path: input }, { type: 'Zeros', transactionSize: 4, outputPath: out });
+    const whole = readFileSync(out);
+    const lastLine = whole.lastIndexOf(0x0a, whole.length - 2) + 1;
+    writeFileSync(out, Buffer.concat([whole.subarray(0, lastLine), Buffer.alloc(whole.length - lastLine)]));
+    const resumed = await issuer.issueBatch({ path: input }, { type: 'Zeros', outputPath: out });
+    expect(resumed).toMatchObject({ issued: 0, skipped: 6, reemitted: 1 });
+    await expectWholeOutput(
+      out,
+      Array.from({ length: 6 }, (_, i) => `zeros-${i}`),
+    );
+  });
+
   it('repairs a file an older version appended onto a torn line (bad line inside), and commits lost before writing', async () => {
     const input = extract('glued', 6);
     const out = join(dir, 'glued.issued.jsonl');
