@@ -39,10 +39,22 @@ export function requireStatusEntries(credentialStatus: unknown, path: string): v
   statusEntries(credentialStatus, path);
 }
 
+/** Most `credentialStatus` entries read from one credential. */
+const MAX_STATUS_ENTRIES = 16;
+
 /** The entries of `credentialStatus`: one object or an array of objects; anything else is MALFORMED. */
 function statusEntries(credentialStatus: unknown, path: string): Array<{ entry: JsonObject; path: string }> {
   if (isJsonObject(credentialStatus)) return [{ entry: credentialStatus, path: '/credentialStatus' }];
   if (!Array.isArray(credentialStatus)) return fail('MALFORMED', 'credentialStatus is neither an object nor an array of objects', path);
+  // Each entry may make the provider fetch a list: a credential names a few (revocation,
+  // suspension), not the 1,300 distinct hosts a 256 KiB credential can hold.
+  if (credentialStatus.length > MAX_STATUS_ENTRIES) {
+    return fail(
+      'LIMIT_EXCEEDED',
+      `credentialStatus has ${credentialStatus.length} entries, more than the ${MAX_STATUS_ENTRIES} read`,
+      path,
+    );
+  }
   return credentialStatus.map((entry, i) => {
     if (!isJsonObject(entry)) return fail('MALFORMED', 'credentialStatus entry is not an object', `${path}/${i}`);
     return { entry, path: `/credentialStatus/${i}` };

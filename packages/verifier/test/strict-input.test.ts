@@ -741,3 +741,26 @@ describe('options read from configuration: a string never switches a safety off'
     expect(fetched).toEqual([]);
   });
 });
+
+describe('status fan-out: one credential cannot make the verifier fetch from a thousand hosts', () => {
+  it('refuses more than 16 credentialStatus entries before asking the provider (LIMIT_EXCEEDED, also when unavailable lists only warn)', async () => {
+    const issuer = didKey();
+    const entries = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `https://h${i}.status.example.com/1#5`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: '5',
+        statusListCredential: `https://h${i}.status.example.com/1`,
+      }));
+    for (const onUnavailable of ['reject', 'warn'] as const) {
+      let asked = 0;
+      const status = { onUnavailable, provider: { get: () => void asked++ } };
+      const many = await nodeApi.verifyCredential(await vcJwt(issuer, { credentialStatus: entries(1_000) }), { now: NOW, status });
+      expect(codes(many), onUnavailable).toEqual(['LIMIT_EXCEEDED']);
+      expect(asked).toBe(0);
+      await nodeApi.verifyCredential(await vcJwt(issuer, { credentialStatus: entries(16) }), { now: NOW, status });
+      expect(asked).toBe(16);
+    }
+  });
+});
