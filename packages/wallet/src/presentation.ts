@@ -1,5 +1,6 @@
 import type { ManagedDid } from '@tradewind/agent';
 import { looksLikeCompactJws, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
+import { describe } from './arguments.js';
 import type { StoredCredential } from './credential-record.js';
 
 /** `jwt_vp`: VCDM 1.1 VP-JWT as did-jwt-vc makes it. `vp+jwt`: VCDM 2.0 presentation secured with JOSE. */
@@ -35,7 +36,7 @@ export function presentationFormat(format: PresentationRequest['format'], creden
   if (format === undefined) return credentials.every((c) => c.format === 'jwt_vc') ? 'jwt_vp' : 'vp+jwt';
   if (format === 'jwt_vp' || format === 'jwt_vc') return 'jwt_vp';
   if (format === 'vp+jwt' || format === 'vc+jwt') return 'vp+jwt';
-  throw new TradewindError('INVALID_ARGUMENT', `presentation format must be jwt_vp or vp+jwt, not ${String(format)}`);
+  throw new TradewindError('INVALID_ARGUMENT', `presentation format must be jwt_vp or vp+jwt, not ${describe(format)}`);
 }
 
 /**
@@ -48,9 +49,13 @@ export function buildPresentation(
   credentials: readonly StoredCredential[],
   request: PresentationRequest,
 ): UnsignedPresentation {
-  const iat = Math.floor((request.now ?? new Date()).getTime() / 1000);
+  const now = request.now ?? new Date();
+  if (!(now instanceof Date) || !Number.isFinite(now.getTime())) throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date');
+  const iat = Math.floor(now.getTime() / 1000);
   const ttl = request.expiresInSeconds ?? 300;
-  if (!Number.isInteger(ttl) || ttl <= 0) throw new TradewindError('INVALID_ARGUMENT', 'expiresInSeconds must be a positive integer');
+  // At most a year: a presentation answers one request, and exp stays a sane NumericDate.
+  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 366 * 86_400)
+    throw new TradewindError('INVALID_ARGUMENT', 'expiresInSeconds must be a whole number of seconds from 1 to 31622400 (a year)');
   const jwts = credentials.map(compactOf);
   if (format === 'jwt_vp') {
     return {

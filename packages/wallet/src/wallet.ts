@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { type CreateDidOptions, type ManagedDid, openAgent, type TradewindAgent } from '@tradewind/agent';
 import { isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import { type CredentialVerificationResult, createVerifier, type Verifier, type VerifyOptions } from '@tradewind/verifier';
+import { describe, reading, readOptions } from './arguments.js';
 import { type BackupKdf, DEFAULT_BACKUP_KDF, sealBackup } from './backup/container.js';
 import { backupContents } from './backup/contents.js';
 import { type RestoreSummary, readBackupRows, restoreContents } from './backup/restore.js';
@@ -95,11 +96,15 @@ export class Wallet {
    * const me = await wallet.createDid({ method: 'jwk', keyType: 'P-256' })
    * ```
    */
-  async createDid(options: { method?: 'key' | 'jwk'; keyType?: 'Ed25519' | 'P-256'; alias?: string } = {}): Promise<HolderDid> {
+  async createDid(given: { method?: 'key' | 'jwk'; keyType?: 'Ed25519' | 'P-256'; alias?: string } = {}): Promise<HolderDid> {
+    const options = readOptions<{ method?: 'key' | 'jwk'; keyType?: 'Ed25519' | 'P-256'; alias?: string }>(given, 'createDid options');
     const method = options.method ?? 'key';
     if (method !== 'key' && method !== 'jwk')
-      throw new TradewindError('INVALID_ARGUMENT', `holder DIDs are did:key or did:jwk, not did:${String(method)}`);
-    const create: CreateDidOptions = { method, keyType: options.keyType ?? 'Ed25519' };
+      throw new TradewindError('INVALID_ARGUMENT', `holder DIDs are did:key or did:jwk, not did:${describe(method)}`);
+    const keyType = options.keyType ?? 'Ed25519';
+    if (keyType !== 'Ed25519' && keyType !== 'P-256')
+      throw new TradewindError('INVALID_ARGUMENT', `key type must be Ed25519 or P-256, not ${describe(keyType)}`);
+    const create: CreateDidOptions = { method, keyType };
     if (options.alias !== undefined) create.alias = options.alias;
     return this.agent.createDid(create);
   }
@@ -121,9 +126,10 @@ export class Wallet {
    * credential.types // ['VerifiableCredential', 'NationalIdCredential']
    * ```
    */
-  async receive(input: string | JsonObject, options?: VerifyOptions): Promise<Received> {
+  async receive(input: string | JsonObject, given?: VerifyOptions): Promise<Received> {
     checkInput(input);
-    const signed = signedInputOf(input);
+    const options = readOptions<VerifyOptions>(given, 'verify options');
+    const signed = reading('the credential', () => signedInputOf(input));
     const result = await this.verifier.verifyCredential(signed?.jws ?? input, options);
     const row = rowFor(signed, result, Date.now());
     if (!row.row) throw new CredentialRejectedError([{ index: 0, errors: row.errors }], false);
@@ -201,13 +207,14 @@ export class Wallet {
     options?: VerifyOptions,
   ): Promise<Array<{ result: CredentialVerificationResult; row?: CredentialRow; errors: VerificationIssue[] }>> {
     if (!Array.isArray(inputs)) throw new TradewindError('INVALID_ARGUMENT', 'a batch of credentials is an array');
-    const signed = inputs.map((input) => {
+    const verifyOptions = readOptions<VerifyOptions>(options, 'verify options');
+    const signed = inputs.map((input, i) => {
       checkInput(input);
-      return signedInputOf(input);
+      return reading(`credential ${i}`, () => signedInputOf(input));
     });
     const results = await this.verifier.verifyCredentials(
       inputs.map((input, i) => signed[i]?.jws ?? input),
-      options,
+      verifyOptions,
     );
     const now = Date.now();
     return results.map((result, i) => ({ result, ...rowFor(signed[i], result, now) }));
@@ -236,13 +243,14 @@ export class Wallet {
    * const permits = await wallet.find({ type: 'DrivingPermit', validAt: new Date() })
    * ```
    */
-  find(query: CredentialQuery = {}): Promise<StoredCredential[]> {
-    return this.store.find(query);
+  async find(query: CredentialQuery = {}): Promise<StoredCredential[]> {
+    return this.store.find(readOptions<CredentialQuery>(query, 'a query'));
   }
 
   /** Every credential (or a page of them), oldest first. */
-  list(page: Pick<CredentialQuery, 'limit' | 'offset'> = {}): Promise<StoredCredential[]> {
-    return this.store.find(page);
+  async list(page: Pick<CredentialQuery, 'limit' | 'offset'> = {}): Promise<StoredCredential[]> {
+    const { limit, offset } = readOptions<CredentialQuery>(page, 'a page');
+    return this.store.find({ ...(limit === undefined ? {} : { limit }), ...(offset === undefined ? {} : { offset }) });
   }
 
   /** How many credentials the wallet holds. */
@@ -252,6 +260,7 @@ export class Wallet {
 
   /** Deletes a credential; `NOT_FOUND` when there is none with that id. */
   async delete(id: string): Promise<void> {
+    if (typeof id !== 'string' || id.length === 0) throw new TradewindError('INVALID_ARGUMENT', 'a credential id is required');
     if (!(await this.store.delete(id))) throw new TradewindError('NOT_FOUND', `no credential ${id} in this wallet`);
   }
 
@@ -264,8 +273,9 @@ export class Wallet {
    * const vp = await wallet.present({ credentials: [id], audience: 'https://bank.example.bb', nonce })
    * ```
    */
-  async present(request: PresentationRequest): Promise<string> {
-    if (!request || typeof request.audience !== 'string' || request.audience.length === 0) {
+  async present(given: PresentationRequest): Promise<string> {
+    const request = readOptions<PresentationRequest>(given ?? null, 'a presentation request');
+    if (typeof request.audience !== 'string' || request.audience.length === 0) {
       throw new TradewindError('INVALID_ARGUMENT', 'a presentation needs an audience');
     }
     if (typeof request.nonce !== 'string' || request.nonce.length === 0)
@@ -273,12 +283,16 @@ export class Wallet {
     if (!Array.isArray(request.credentials) || request.credentials.length === 0) {
       throw new TradewindError('INVALID_ARGUMENT', 'a presentation needs at least one credential');
     }
-    const credentials = await Promise.all(request.credentials.map((c) => this.get(typeof c === 'string' ? c : c?.id)));
+    const ids = reading('the credentials', () => request.credentials.map((c) => (typeof c === 'string' ? c : c?.id)));
+    const credentials = await Promise.all(ids.map((id) => this.get(id as string)));
     const holderDid = boundHolder(credentials);
     const holder = await this.agent.getDid(holderDid).catch((cause: unknown) => {
       throw new TradewindError('HOLDER_BINDING', `the credentials are about ${holderDid}, which is not a DID of this wallet`, { cause });
     });
-    const at = (request.now ?? new Date()).getTime();
+    const now = request.now ?? new Date();
+    if (!reading('now', () => now instanceof Date && Number.isFinite(now.getTime())))
+      throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date');
+    const at = now.getTime();
     for (const c of credentials) {
       if (c.validUntil && c.validUntil.getTime() <= at)
         throw new TradewindError('EXPIRED', `credential ${c.id} expired on ${c.validUntil.toISOString()}`);
@@ -301,10 +315,10 @@ export class Wallet {
   async exportBackup(passphrase: string, options: { kdf?: BackupKdf } = {}): Promise<Buffer> {
     if (typeof passphrase !== 'string' || passphrase.length === 0)
       throw new TradewindError('INVALID_ARGUMENT', 'a non-empty passphrase is required');
-    if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'exportBackup options must be an object');
+    const { kdf } = readOptions<{ kdf?: BackupKdf }>(options ?? null, 'exportBackup options');
     const dids = await exportDids(this.agent);
     const [rows, aliases] = await Promise.all([this.store.rows(), this.store.aliases()]);
-    return sealBackup(backupContents(dids, rows, aliases, new Date()), passphrase, options.kdf ?? DEFAULT_BACKUP_KDF);
+    return sealBackup(backupContents(dids, rows, aliases, new Date()), passphrase, kdf ?? DEFAULT_BACKUP_KDF);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCallback } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TradewindError } from '@tradewind/core';
+import { describe, readOptions } from '../arguments.js';
 
 // Backup file layout, version 1 (all integers unsigned, one byte each):
 //
@@ -113,7 +114,8 @@ function deriveKey(passphrase: string, salt: Buffer, kdf: BackupKdf): Promise<Bu
   );
 }
 
-function checkKdf(kdf: BackupKdf, code: 'INVALID_ARGUMENT' | 'BACKUP_INVALID'): void {
+function checkKdf(given: BackupKdf, code: 'INVALID_ARGUMENT' | 'BACKUP_INVALID'): void {
+  const kdf = readOptions<BackupKdf>(given ?? null, 'kdf');
   const ok =
     typeof kdf === 'object' &&
     kdf !== null &&
@@ -125,7 +127,7 @@ function checkKdf(kdf: BackupKdf, code: 'INVALID_ARGUMENT' | 'BACKUP_INVALID'): 
   if (!ok) {
     throw new TradewindError(
       code,
-      `scrypt parameters must be log2N ${MIN_LOG2N}..${MAX_LOG2N}, r ${SCRYPT_R}, p ${SCRYPT_P}; got ${JSON.stringify(kdf)}`,
+      `scrypt parameters must be log2N ${MIN_LOG2N}..${MAX_LOG2N}, r ${SCRYPT_R}, p ${SCRYPT_P}; got ${describe(given)}`,
     );
   }
 }

@@ -1,3 +1,4 @@
+import { reading } from '../arguments.js';
 import { type CredentialRow, fromRow, type StoredCredential } from '../credential-record.js';
 import { type CredentialQuery, toSql } from './query.js';
 import { migrate } from './schema.js';
@@ -91,7 +92,7 @@ export class CredentialStore {
   }
 
   async find(query: CredentialQuery = {}): Promise<StoredCredential[]> {
-    const { sql, params } = toSql(query, COLUMNS);
+    const { sql, params } = reading('the query', () => toSql(query, COLUMNS));
     const rows = await this.reader.all<CredentialRow>(sql, params);
     return rows.map(fromRow);
   }
