@@ -429,6 +429,9 @@ function headerProblem(row: CsvRow): string | undefined {
   const seen = new Set<string>();
   for (const n of row.cells.map((c) => c.trim())) {
     if (n === '' || seen.has(n)) return `header has an empty or repeated column name "${n}"`;
+    // A CR (old Mac line ends) or another control character: no column name, but a sign the rows were not split.
+    if (/[\u0000-\u001f\u007f]/.test(n))
+      return `column ${JSON.stringify(n)}: a control character in a column name (line ends other than LF or CRLF?)`;
     const bad = n.split('.').find((p) => FORBIDDEN_KEYS.has(p) || p === '');
     if (bad !== undefined) return `column "${n}": ${bad === '' ? 'an empty name part' : `the name ${JSON.stringify(bad)} is not allowed`}`;
     seen.add(n);

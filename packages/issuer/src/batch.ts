@@ -178,8 +178,8 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
             throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, { path: `/${claim.replace(/\./g, '/')}` });
           }
         }
-        const reason = options.validate?.(normalized.credentialSubject, line);
-        if (reason) throw new TradewindError('INVALID_ARGUMENT', String(reason));
+        const reason = agencyRule(options.validate, normalized.credentialSubject, line);
+        if (reason) throw new TradewindError('INVALID_ARGUMENT', reason);
         const recordKey = recordKeyOf(fields, types);
         const earlier = seen.get(recordKey);
         if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);
@@ -445,6 +445,20 @@ function toRequest(fields: JsonObject, options: BatchOptions, sample?: { sample:
     if (!isJsonObject(given))
       throw new TradewindError('INVALID_ARGUMENT', 'credentialSubject must be an object', { path: '/credentialSubject' });
     subject = Object.assign(Object.create(null) as JsonObject, given);
+    // Claims beside credentialSubject would be dropped without a word: refused instead.
+    for (const k of Object.keys(fields)) {
+      if (!(RESERVED_FIELDS as readonly string[]).includes(k))
+        throw new TradewindError(
+          'INVALID_ARGUMENT',
+          `claim ${JSON.stringify(k)} is outside credentialSubject: give claims either as members or in credentialSubject`,
+          {
+            path: `/${k}`,
+          },
+        );
+    }
+    const subjectId = own('subjectId');
+    if (subjectId !== undefined && Object.hasOwn(subject, 'id') && subject.id !== subjectId)
+      throw new TradewindError('INVALID_ARGUMENT', 'subjectId and credentialSubject.id differ', { path: '/subjectId' });
   } else {
     subject = Object.create(null) as JsonObject;
     for (const k of Object.keys(fields))
@@ -472,6 +486,18 @@ function toRequest(fields: JsonObject, options: BatchOptions, sample?: { sample:
   const id = own('id');
   if (typeof id === 'string') request.id = id;
   return request;
+}
+
+// The agency's rule for one record: its reason to reject, or undefined. A rule that throws
+// (or returns a reason that cannot be made a string) rejects that record, not the batch.
+function agencyRule(validate: BatchOptions['validate'], subject: JsonObject, line: number): string | undefined {
+  if (validate === undefined) return undefined;
+  try {
+    const reason = validate(subject, line);
+    return reason ? String(reason) : undefined;
+  } catch (error) {
+    return `validate failed: ${error instanceof Error ? error.message : 'it threw'}`;
+  }
 }
 
 // A claim at a dot path, read through own members only: an inherited member

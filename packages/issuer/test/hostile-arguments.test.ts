@@ -149,3 +149,38 @@ describe('re-emission of the same content in another member order', () => {
     expect(csv.reemitted).toBe(1);
   });
 });
+
+describe('batch records that would lose a claim or stop the batch', () => {
+  it('refuses claims beside credentialSubject (they were dropped unsigned) and a subjectId that contradicts it', async () => {
+    const text = [
+      '{"credentialSubject":{"name":"Ana"},"nationality":"LC"}',
+      '{"credentialSubject":{"id":"did:example:x","name":"Ana"},"subjectId":"did:example:y"}',
+      '{"credentialSubject":{"id":"did:example:z","name":"Ana"},"subjectId":"did:example:z"}',
+    ].join('\n');
+    const result = await issuer.issueBatch({ text, format: 'jsonl' }, { type: 'Beside', status: [] });
+    expect(result.issued).toBe(1);
+    expect(result.invalid.map((i) => [i.line, i.code, i.path])).toEqual([
+      [1, 'INVALID_ARGUMENT', '/nationality'],
+      [2, 'INVALID_ARGUMENT', '/subjectId'],
+    ]);
+  });
+
+  it('a validate rule that throws, or returns a reason that cannot be a string, rejects that record only', async () => {
+    const evil = { toString: boom };
+    const result = await issuer.issueBatch(
+      { text: '{"n":1}\n{"n":2}\n{"n":3}', format: 'jsonl' },
+      { type: 'Rule', status: [], validate: (s) => (s.n === 1 ? boom() : s.n === 2 ? (evil as never) : undefined) },
+    );
+    expect(result.issued).toBe(1);
+    expect(result.invalid.map((i) => [i.line, i.code])).toEqual([
+      [1, 'INVALID_ARGUMENT'],
+      [2, 'INVALID_ARGUMENT'],
+    ]);
+  });
+
+  it('a CSV whose lines end in CR alone is refused at the header, not read as one header row issuing nothing', async () => {
+    const result = await issuer.issueBatch({ text: 'a,b\r1,2\r3,4\r', format: 'csv' }, { type: 'Cr', status: [] });
+    expect(result.issued).toBe(0);
+    expect(result.invalid.map((i) => [i.line, i.code])).toEqual([[1, 'MALFORMED']]);
+  });
+});
