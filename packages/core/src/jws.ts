@@ -66,7 +66,30 @@ function decodeJsonSegment(segment: string, name: string, maxDepth: number, uniq
   if (unique && topLevelMemberCount(text) !== Object.keys(value).length) {
     throw new TradewindError('MALFORMED', `${name} has a member more than once`, { path: `/${name}` });
   }
+  // JSON.parse makes a "__proto__" member an own property; code that later copies the
+  // credential with Object.assign or a deep merge would take a prototype from it. Only a
+  // text that spells the name (or escapes anything) is walked.
+  if ((text.includes('__proto__') || text.includes('\\u')) && protoMemberPath(value) !== undefined) {
+    throw new TradewindError('MALFORMED', `${name} has a member named __proto__`, { path: `/${name}${protoMemberPath(value)}` });
+  }
   return value;
+}
+
+/** The JSON Pointer of the first member named `__proto__`, if any (depth is already bounded). */
+function protoMemberPath(value: unknown): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const inner = protoMemberPath(value[i]);
+      if (inner !== undefined) return `/${i}${inner}`;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') return '/__proto__';
+      const inner = protoMemberPath((value as Record<string, unknown>)[key]);
+      if (inner !== undefined) return `/${key.replaceAll('~', '~0').replaceAll('/', '~1')}${inner}`;
+    }
+  }
+  return undefined;
 }
 
 /** How many members the top-level object of a JSON text has, duplicates included. */

@@ -555,6 +555,26 @@ describe('JOSE headers read one way only', () => {
     }
   });
 
+  it('refuses a payload member named __proto__, however it is spelt, at any depth (MALFORMED)', async () => {
+    const [h, p] = segments(jwt);
+    const payload = Buffer.from(p, 'base64url').toString();
+    for (const [member, path] of [
+      ['"__proto__":{"isAdmin":true},', '/payload/__proto__'],
+      ['"\\u005f_proto__":{"isAdmin":true},', '/payload/__proto__'],
+      ['"evidence":[{"a":1},{"__proto__":{"x":1}}],', '/payload/evidence/1/__proto__'],
+    ] as const) {
+      const text = `{${member}${payload.slice(1)}`;
+      for (const [, api] of backends) {
+        const r = await api.verifyCredential(resign(h, Buffer.from(text).toString('base64url')), { now: NOW });
+        expect(codes(r), text).toEqual(['MALFORMED']);
+        expect(r.verified ? undefined : r.errors[0]?.path).toBe(path);
+      }
+    }
+    // A claim that merely mentions the name, or escapes other characters, is fine.
+    const fine = `{"note":"__proto__ \\u00e9",${payload.slice(1)}`;
+    expect((await nodeApi.verifyCredential(resign(h, Buffer.from(fine).toString('base64url')), { now: NOW })).verified).toBe(true);
+  });
+
   it('refuses b64 other than true (RFC 7797 unencoded payload) and a header without alg (MALFORMED)', async () => {
     const [h, p] = segments(jwt);
     const header = JSON.parse(Buffer.from(h, 'base64url').toString());
