@@ -138,6 +138,44 @@ describe('a hostile backup stores only what issuers signed', () => {
   });
 });
 
+describe('a hostile backup restores no DID its key cannot sign for', () => {
+  it('refuses a did:key or did:jwk DID that comes with another key, a malformed key and one key id given two keys: BACKUP_INVALID, nothing restored', async () => {
+    const other = await fresh();
+    await other.createDid({ method: 'jwk', keyType: 'P-256' });
+    const foreign = (await openBackup(await other.exportBackup(PASS, { kdf: TEST_BACKUP_KDF }), PASS)) as typeof contents;
+    await other.close();
+    type Did = { did: string; keys: Array<Record<string, string>> };
+    const [mine] = contents.dids as Did[];
+    const [theirs] = foreign.dids as unknown as Did[];
+    const variants: Array<Partial<typeof contents>> = [
+      // the holder's DID with someone else's private key
+      {
+        dids: [
+          {
+            ...structuredClone(mine),
+            keys: [{ ...mine?.keys[0], privateKeyHex: theirs?.keys[0]?.privateKeyHex as string, type: 'Secp256r1' }],
+          },
+        ],
+      },
+      // someone else's key under the holder's did:jwk... and the other way round
+      { dids: [{ ...structuredClone(theirs), did: mine?.did as string }] },
+      { dids: [{ ...structuredClone(mine), did: theirs?.did as string }] },
+      { dids: [{ ...structuredClone(mine), keys: [{ ...mine?.keys[0], privateKeyHex: 'ab' }] }] },
+      { dids: [structuredClone(mine), { ...structuredClone(theirs), keys: [{ ...theirs?.keys[0], kid: mine?.keys[0]?.kid as string }] }] },
+    ] as never;
+    for (const change of variants) {
+      const w = await fresh();
+      try {
+        expect(await codeOf(w.importBackup(await seal(change), PASS))).toBe('BACKUP_INVALID');
+        expect(await w.count()).toBe(0);
+        expect(await w.listDids()).toEqual([]);
+      } finally {
+        await w.close();
+      }
+    }
+  });
+});
+
 describe('bad options are INVALID_ARGUMENT, not raw errors', () => {
   it('openWallet, restoreWallet and exportBackup check their options (object, KDF cost)', async () => {
     const w = await fresh();

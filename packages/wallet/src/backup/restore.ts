@@ -1,5 +1,5 @@
-import type { TradewindAgent } from '@tradewind/agent';
-import { TradewindError } from '@tradewind/core';
+import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
+import { jwkToMultikey, TradewindError } from '@tradewind/core';
 import type { Verifier } from '@tradewind/verifier';
 import { importDids } from '../holder-keys.js';
 import { INSERT_ALIASES, INSERT_ROWS } from '../store/credential-store.js';
@@ -49,7 +49,7 @@ export async function restoreContents(agent: TradewindAgent, contents: BackupCon
           'SELECT (SELECT count(*) FROM wallet_credential) + (SELECT count(*) FROM identifier) AS n',
         )) as Array<{ n: number }>;
         if ((held?.n ?? 0) > 0) throw new TradewindError('INVALID_ARGUMENT', 'a backup restores into an empty wallet only');
-        const dids = await importDids(agent, contents.dids);
+        const dids = await restoreDids(agent, contents.dids);
         if (rows.length > 0) await manager.query(INSERT_ROWS, [JSON.stringify(rows)]);
         if (aliases.length > 0) await manager.query(INSERT_ALIASES, [JSON.stringify(aliases)]);
         // The wallet was empty: what it holds now is what was restored (a credential held twice counts once).
@@ -61,4 +61,47 @@ export async function restoreContents(agent: TradewindAgent, contents: BackupCon
     if (cause instanceof TradewindError) throw cause;
     throw new TradewindError('STORAGE_ERROR', `cannot restore the backup: ${(cause as Error)?.message ?? String(cause)}`, { cause });
   }
+}
+
+/**
+ * Imports the backup's DIDs (inside the restore's transaction) and checks that each one
+ * is what its key makes it: a did:key or did:jwk DID is derived from its public key, so
+ * a DID restored with another key — one it could never sign for — is `BACKUP_INVALID`,
+ * as is a key the key manager refuses (a malformed key, one id given two keys). A
+ * failure of the database stays `STORAGE_ERROR`.
+ */
+async function restoreDids(agent: TradewindAgent, exported: BackupContents['dids']): Promise<string[]> {
+  let dids: string[];
+  try {
+    dids = await importDids(agent, exported);
+  } catch (cause) {
+    const code = (cause as { code?: unknown })?.code;
+    if ((cause instanceof TradewindError && cause.code === 'STORAGE_ERROR') || (typeof code === 'string' && code.startsWith('SQLITE_')))
+      throw cause;
+    throw new TradewindError('BACKUP_INVALID', `backup DIDs cannot be restored: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+  for (const did of new Set(dids)) {
+    const managed = await agent.getDid(did).catch((cause: unknown) => {
+      throw new TradewindError('BACKUP_INVALID', `backup DID ${did} has no usable key`, { cause });
+    });
+    if (!keyMakesDid(managed)) throw new TradewindError('BACKUP_INVALID', `backup DID ${did} does not belong to the key it comes with`);
+  }
+  return dids;
+}
+
+/** Whether a did:key or did:jwk DID is the one its public key makes (did:web names its key by publishing it). */
+function keyMakesDid(managed: ManagedDid): boolean {
+  const jwk = managed.publicJwk;
+  if (managed.method === 'key') return managed.did === `did:key:${jwkToMultikey(jwk)}`;
+  if (managed.method === 'jwk') {
+    let encoded: unknown;
+    try {
+      encoded = JSON.parse(Buffer.from(managed.did.slice('did:jwk:'.length), 'base64url').toString('utf8'));
+    } catch {
+      return false;
+    }
+    const e = encoded as Record<string, unknown>;
+    return e.kty === jwk.kty && e.crv === jwk.crv && e.x === jwk.x && (e.y ?? undefined) === (jwk.y ?? undefined);
+  }
+  return true;
 }
