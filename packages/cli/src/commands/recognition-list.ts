@@ -1,4 +1,3 @@
-import { writeFileAtomic } from '@tradewind/agent';
 import { isJsonObject, type JsonObject, parseRecognitionListSubject, TradewindError } from '@tradewind/core';
 import type { RecognitionListRequest } from '@tradewind/issuer';
 import { parseCommandArgs } from '../args.js';
@@ -9,8 +8,9 @@ import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, withIssuer } from '../issuer/open-st
 import { printResult } from '../output.js';
 import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { inspectRecognitionList, renderInspection } from '../recognition-list/inspect.js';
-import { storageFailure } from '../storage-failure.js';
+import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
+import { writeOutputFile } from '../write-output.js';
 
 const SIGN_USAGE = `Usage: tradewind recognition-list sign FILE [options]
 
@@ -82,22 +82,6 @@ function invalidList(message: string, path: string, file: string): TradewindErro
   return new TradewindError('INVALID_ARGUMENT', `${message} (${where})`, { path: path === '' ? '/' : path });
 }
 
-/**
- * Writes the signed list whole or not at all (a temp file in the same folder, flushed,
- * then renamed), so a kill or a full disk never leaves half a list where a good one
- * was. A missing folder is the caller's mistake (exit 2); a full disk or a read-only
- * file is a STORAGE_ERROR (exit 2).
- */
-async function writeOutput(file: string, content: string): Promise<void> {
-  try {
-    await writeFileAtomic(file, content);
-  } catch (e) {
-    const message = `cannot write ${file}: ${(e as Error).message}`;
-    if (storageFailure(e)) throw new TradewindError('STORAGE_ERROR', message, { cause: e });
-    throw new UsageError(message, { cause: e });
-  }
-}
-
 const sign: Command = {
   name: 'sign',
   summary: 'Sign a recognition list with the anchor issuer database',
@@ -128,10 +112,11 @@ const sign: Command = {
       }
     });
     if (values.out !== undefined) {
-      await writeOutput(values.out, `${jwt}\n`);
+      // Whole or not at all: a kill or a full disk leaves the previous list in place.
+      await writeOutputFile(values.out, `${jwt}\n`);
     }
     const count = request.entries.length;
-    const done = `Signed recognition list ${request.sequence} (${count} ${count === 1 ? 'entry' : 'entries'}) by ${signer}`;
+    const done = `Signed recognition list ${request.sequence} (${count} ${count === 1 ? 'entry' : 'entries'}) by ${escapeForTerminal(signer)}`;
     if (values.json) {
       printResult(
         io,
@@ -140,7 +125,7 @@ const sign: Command = {
         () => '',
       );
     } else if (values.out !== undefined) {
-      io.stdout(`${done}, written to ${values.out}\n`);
+      io.stdout(`${done}, written to ${escapeForTerminal(values.out)}\n`);
     } else {
       io.stdout(`${jwt}\n`);
       io.stderr(`${done}\n`);

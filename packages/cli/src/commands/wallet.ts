@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { writeFileAtomic } from '@tradewind/agent';
 import type { VerifyOptions } from '@tradewind/verifier';
 import {
   type CredentialQuery,
@@ -21,6 +20,7 @@ import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
 import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
+import { writeOutputFile } from '../write-output.js';
 
 /** The environment variable naming the wallet database when `--db` is not given. */
 export const WALLET_DB_ENV = 'TRADEWIND_WALLET_DB';
@@ -259,7 +259,7 @@ ${COMMON_HELP}`,
         ...(format ? { format } : {}),
       }),
     );
-    if (values.out !== undefined) await writeFileAtomic(values.out, `${vp}\n`);
+    if (values.out !== undefined) await writeOutputFile(values.out, `${vp}\n`);
     printResult(io, values.json, { presentation: vp, ...(values.out ? { out: values.out } : {}) }, () =>
       values.out ? `written to ${values.out}` : vp,
     );
@@ -313,7 +313,7 @@ ${COMMON_HELP}`,
     const passphrase = await readPassphrase(values['passphrase-file'], io);
     const backup = await withWallet(values, io, (w) => w.exportBackup(passphrase));
     // Whole or not at all: a kill or a full disk leaves the previous backup in place.
-    await writeFileAtomic(values.out, backup, { mode: 0o600 });
+    await writeOutputFile(values.out, backup, { mode: 0o600 });
     printResult(
       io,
       values.json,
