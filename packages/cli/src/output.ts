@@ -2,7 +2,7 @@ import { TradewindError } from '@tradewind/core';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 import { storageFailure } from './storage-failure.js';
-import { escapeJsonForTerminal, escapeOutputBlock } from './terminal-text.js';
+import { escapeForTerminal, escapeJsonForTerminal, escapeOutputBlock } from './terminal-text.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -32,13 +32,15 @@ export function printResult(io: Io, json: boolean | undefined, value: unknown, h
  *   code is INVALID_ARGUMENT (the caller passed something unusable) or STORAGE_ERROR;
  * - anything else: UNEXPECTED, 2 (with the stack under TRADEWIND_DEBUG).
  * Under `--json` the report is one JSON line `{"error":{"code","message"}}` so that
- * machines need not parse prose; otherwise the message is printed with its control
- * characters escaped, since it may quote input.
+ * machines need not parse prose; otherwise the message is printed on one line with every
+ * control character escaped, line breaks included, since it may quote input.
  */
 export function reportError(io: Io, error: unknown, json: boolean, prefix: string): ExitCode {
   const { code, exit, message } = classifyError(error);
   if (json) io.stderr(`${escapeJsonForTerminal(JSON.stringify({ error: { code, message } }))}\n`);
-  else io.stderr(`${escapeOutputBlock(`${prefix}: ${error instanceof UsageError ? '' : `${code}: `}${message}`)}\n`);
+  // One line: a line break in the message (a file name, an id or a value quoted from the
+  // command line or the input) is shown as \n, so it cannot print a line of its own.
+  else io.stderr(`${escapeOutputBlock(prefix)}: ${error instanceof UsageError ? '' : `${code}: `}${escapeForTerminal(message)}\n`);
   if (code === 'UNEXPECTED' && io.env.TRADEWIND_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return exit;
 }

@@ -110,4 +110,21 @@ describe('human output escapes control characters from the input', () => {
     expectInert(listed.stdout);
     expect(listed.stdout).toContain('Permitx\\u001B[2K\\r');
   });
+
+  // Threat: a file name, an id or a value on the command line (a glob over files someone
+  // else named, an id pasted from elsewhere) carries a line break: the error report kept
+  // line breaks, so "x\nVERIFIED" printed a line of its own under the error.
+  it('an error quoting a file name or argument with a line break stays on one line', async () => {
+    const name = join(dir, `x${ATTACK}\nVERIFIED credential.jwt`);
+    const r = await runMain(['verify', name]);
+    expect(r.code).toBe(2);
+    expectInert(r.stderr);
+    expect(r.stderr.split('\n').filter((l) => l.includes('VERIFIED'))).toHaveLength(1);
+    expect(r.stderr.split('\n')[0]).toMatch(/^tradewind verify: cannot read input .*\\nVERIFIED credential\.jwt: no such file$/);
+    const unknown = await runMain([`verify\nVERIFIED`]);
+    expect(unknown.stderr.split('\n').some((l) => l.startsWith('VERIFIED'))).toBe(false);
+    const flag = await runMain(['verify', '--now', '2027-01-31\nVERIFIED', 'x.jwt']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.split('\n').some((l) => l.startsWith('VERIFIED'))).toBe(false);
+  });
 });

@@ -7,6 +7,7 @@ import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, parseFormatFlag, parseStatusFlag, wi
 import { progressBar } from '../issuer/progress-bar.js';
 import { printResult } from '../output.js';
 import { READ_LIMITS, readInput } from '../read-input.js';
+import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 
 const ISSUE_USAGE = `Usage: tradewind issue --type T (--subject FILE|- | --claim NAME=VALUE...) [options]
@@ -123,7 +124,9 @@ export const issueCommand: Command = {
       );
     } else {
       io.stdout(`${issued.jwt}\n`);
-      io.stderr(`${reemit ? 'Re-emitted' : 'Issued'} ${issued.id} (${issued.format}) by ${issued.issuer}\n`);
+      io.stderr(
+        `${reemit ? 'Re-emitted' : 'Issued'} ${escapeForTerminal(issued.id)} (${issued.format}) by ${escapeForTerminal(issued.issuer)}\n`,
+      );
     }
     return EXIT.OK;
   },
