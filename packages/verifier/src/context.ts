@@ -18,6 +18,7 @@ export const DEFAULT_LIMITS: Required<InputLimits> = {
   maxListLength: 16 * 1024 * 1024,
 };
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+export const MAX_CLOCK_SKEW_SECONDS = 86_400;
 const ALL_FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt'];
 
 /**
@@ -95,7 +96,10 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     if (!Number.isInteger(v) || v <= 0) throw new TypeError(`limits.${k} must be a positive integer`);
   }
   const skew = options.clockSkewSeconds ?? (base ? base.skewMs / 1000 : DEFAULT_CLOCK_SKEW_SECONDS);
-  if (!Number.isFinite(skew) || skew < 0) throw new TypeError('clockSkewSeconds must be a non-negative number');
+  // A skew of days would quietly switch expiry and key windows off: a day is the most.
+  if (typeof skew !== 'number' || !Number.isFinite(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
+    throw new TypeError(`clockSkewSeconds must be a number from 0 to ${MAX_CLOCK_SKEW_SECONDS}`);
+  }
   // A string "false" from configuration must not accept high-S signatures.
   if (options.allowHighS != null && typeof options.allowHighS !== 'boolean') throw new TypeError('allowHighS must be a boolean');
   let fixedNow = base?.fixedNow;
@@ -137,7 +141,12 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
  */
 function narrowed(current: Set<string> | undefined, extra: Iterable<string> | undefined): Set<string> | undefined {
   if (extra === undefined) return current;
+  // A string is iterable too: its characters would become the trusted issuers.
+  if (typeof extra === 'string' || typeof (extra as Iterable<string>)?.[Symbol.iterator] !== 'function') {
+    throw new TypeError('trustedIssuers must be an array or another iterable of DID strings');
+  }
   const set = new Set(extra);
+  for (const issuer of set) if (typeof issuer !== 'string') throw new TypeError('trustedIssuers must hold DID strings only');
   if (current === undefined) return set;
   for (const issuer of set) if (!current.has(issuer)) set.delete(issuer);
   return set;

@@ -214,6 +214,11 @@ describe('verifyCredential rejects', () => {
     // A date-time without an offset would be read in the machine's time zone.
     await expect(verifyCredential(good, { now: '2026-06-01T12:00:00' })).rejects.toThrow(TypeError);
     await expect(verifyCredential(good, { clockSkewSeconds: -1 })).rejects.toThrow(TypeError);
+    // A skew of years would switch expiry off; a string of trusted issuers would trust its characters.
+    await expect(verifyCredential(good, { clockSkewSeconds: 1e15 })).rejects.toThrow(TypeError);
+    await expect(verifyCredential(good, { clockSkewSeconds: '60' as never })).rejects.toThrow(TypeError);
+    await expect(verifyCredential(good, { trustedIssuers: 'did:key:z6Mk' as never })).rejects.toThrow(TypeError);
+    await expect(verifyCredential(good, { trustedIssuers: [42] as never })).rejects.toThrow(TypeError);
   });
 
   it('a signature made with a key outside the DID document entirely', async () => {
