@@ -298,20 +298,6 @@ async function initializeDataSource(options: OpenAgentOptions): Promise<DataSour
   }
 }
 
-/**
- * Opens (or creates) a Tradewind database: SQLite in WAL mode with Veramo's schema,
- * keys encrypted with a key derived from `secret`. A wrong secret throws
- * `WRONG_SECRET` before anything is read or written.
- *
- * @example
- * ```ts
- * import { openAgent } from '@tradewind/agent'
- * const agent = await openAgent({ path: 'issuer.db', secret: process.env.TRADEWIND_SECRET! })
- * const did = await agent.createDid({ method: 'key' })
- * const jws = await agent.signJwt({ typ: 'JWT', kid: did.verificationMethod }, { iss: did.did }, did.keyId)
- * await agent.close()
- * ```
- */
 // scrypt cost a new database may ask for: N a power of two up to 2^20, r up to 32, p up to
 // 16, at most 1 GiB of memory. Anything else is INVALID_ARGUMENT, not a RangeError from scrypt.
 function checkKdf(kdf: unknown): void {
@@ -333,9 +319,23 @@ function checkKdf(kdf: unknown): void {
     );
 }
 
+/**
+ * Opens (or creates) a Tradewind database: SQLite in WAL mode with Veramo's schema,
+ * keys encrypted with a key derived from `secret`. A wrong secret throws
+ * `WRONG_SECRET` before anything is read or written.
+ *
+ * @example
+ * ```ts
+ * import { openAgent } from '@tradewind/agent'
+ * const agent = await openAgent({ path: 'issuer.db', secret: process.env.TRADEWIND_SECRET! })
+ * const did = await agent.createDid({ method: 'key' })
+ * const jws = await agent.signJwt({ typ: 'JWT', kid: did.verificationMethod }, { iss: did.did }, did.keyId)
+ * await agent.close()
+ * ```
+ */
 export async function openAgent(options: OpenAgentOptions): Promise<TradewindAgent> {
-  if (!options || typeof options.path !== 'string' || options.path.length === 0) {
-    throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs a database path');
+  if (!options || typeof options.path !== 'string' || options.path.length === 0 || options.path.includes('\0')) {
+    throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs a database path (without NUL characters)');
   }
   if (typeof options.secret !== 'string' || options.secret.length === 0) {
     throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs a non-empty secret');
