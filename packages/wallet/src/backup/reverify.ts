@@ -20,11 +20,22 @@ const TIME_CODES: ReadonlySet<string> = new Set(['EXPIRED', 'NOT_YET_VALID']);
  * window), so no credential the wallet held is lost.
  */
 export async function reverifiedRows(restore: RestoreRows, verifier: Verifier): Promise<RestoreRows> {
-  const rows = restore.rows.map((r) => ({ ...r, raw: canonicalSignature(r.raw) }));
+  // A credential the file holds more than once is verified and restored once (the first
+  // copy): a small file repeating one row cannot ask for a verification per copy.
+  const seen = new Set<string>();
+  const entries: number[] = []; // each kept row's entry number in the file, for messages
+  const rows: CredentialRow[] = [];
+  for (const [i, r] of restore.rows.entries()) {
+    if (seen.has(r.id)) continue;
+    seen.add(r.id);
+    entries.push(i);
+    rows.push({ ...r, raw: canonicalSignature(r.raw) });
+  }
   const results: CredentialVerificationResult[] = await verifier.verifyCredentials(rows.map((r) => r.raw));
   const out: CredentialRow[] = [];
-  for (const [i, row] of rows.entries()) {
-    let result = results[i] as CredentialVerificationResult;
+  for (const [k, row] of rows.entries()) {
+    const i = entries[k] as number;
+    let result = results[k] as CredentialVerificationResult;
     if (!result.verified && result.errors.every((e) => TIME_CODES.has(e.code))) {
       result = await verifier.verifyCredential(row.raw, { now: new Date(evaluationTime(row)) });
     }
