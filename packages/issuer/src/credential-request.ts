@@ -176,6 +176,23 @@ const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59);
  * offset JavaScript would read the time in the machine's zone.
  */
 export function timeValue(value: unknown): number {
+  try {
+    return readTime(value);
+  } catch {
+    return Number.NaN; // a Proxy or a Date subclass that throws while it is read
+  }
+}
+
+/** A valid Date (years 1 to 9999), read without letting a Proxy's error through. */
+export function isValidDate(value: unknown): value is Date {
+  try {
+    return value instanceof Date && Number.isFinite(timeValue(value));
+  } catch {
+    return false;
+  }
+}
+
+function readTime(value: unknown): number {
   let ms = Number.NaN;
   if (value instanceof Date) ms = value.getTime();
   else if (typeof value === 'string') {

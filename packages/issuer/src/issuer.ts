@@ -2,7 +2,7 @@ import { type CreateDidOptions, type ManagedDid, openAgent, type Query, type Tra
 import { isJsonObject, MIN_STATUS_LIST_LENGTH, type RecognizedKey, TradewindError } from '@tradewind/core';
 import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
-import { type IssueRequest, type NormalizedRequest, normalizeRequest, timeValue } from './credential-request.js';
+import { type IssueRequest, isValidDate, type NormalizedRequest, normalizeRequest } from './credential-request.js';
 import { getLogged, insertReemissions, type LoggedCredential, type LogQuery, loggedByRecordKeys, queryLog } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
 import { type RecognitionListRequest, recognitionKeys, signRecognitionList } from './recognition-list.js';
@@ -10,7 +10,7 @@ import { rebuildLogged, signRebuilt } from './reemit.js';
 import { AddReemissionSafety1764300200000, CreateIssuerTables1764300100000 } from './schema.js';
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
 import { type StatusPurpose, setStatus } from './status-store.js';
-import { storage } from './storage-error.js';
+import { asStorageError, storage } from './storage-error.js';
 import { snapshot, unreadable } from './untrusted-json.js';
 
 export interface OpenIssuerOptions {
@@ -192,7 +192,12 @@ export class Issuer {
     const request = snapshot<RecognitionListRequest>(given, 'the recognition list request');
     const anchor = request.issuer ?? this.settings.defaultIssuer;
     if (anchor === undefined) throw new TradewindError('INVALID_ARGUMENT', 'this issuer has no DID to sign with: create one first');
-    return signRecognitionList(this.agent, anchor, request);
+    try {
+      return await signRecognitionList(this.agent, anchor, request);
+    } catch (error) {
+      // A value of the request (a Proxy, a Date subclass) that throws while it is read.
+      throw unreadable(asStorageError(error, 'cannot sign the recognition list'), 'the recognition list request');
+    }
   }
 
   /** The keys a recognition list carries for one of this issuer's DIDs (needed for did:web). */
@@ -238,8 +243,7 @@ export class Issuer {
     } catch (error) {
       throw unreadable(error, 'the requests');
     }
-    if (!(now instanceof Date) || !Number.isFinite(timeValue(now)))
-      throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)');
+    if (!isValidDate(now)) throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)');
     const normalized = list.map((r) => normalizeRequest(r as IssueRequest, { issuer: this.settings.defaultIssuer, now }));
     await this.loadSigners(normalized);
     return storage('cannot issue', () =>
@@ -480,8 +484,7 @@ function checkListOptions(options: unknown, allowed: string[]): { now: Date; val
     if (!allowed.includes(key)) throw new TradewindError('INVALID_ARGUMENT', `unknown option ${JSON.stringify(key)}`, { path: `/${key}` });
   }
   const now = options.now ?? new Date();
-  if (!(now instanceof Date) || !Number.isFinite(timeValue(now)))
-    throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)', { path: '/now' });
+  if (!isValidDate(now)) throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)', { path: '/now' });
   const validForSeconds = options.validForSeconds ?? 86_400;
   if (
     typeof validForSeconds !== 'number' ||

@@ -55,6 +55,13 @@ describe('getters and Proxies that throw are INVALID_ARGUMENT', () => {
     ['createDid(Proxy)', () => issuer.createDid(throwingProxy as never)],
     ['createDid({ method: Proxy })', () => issuer.createDid({ method: throwingProxy as never })],
     ['signRecognitionList(Proxy)', () => issuer.signRecognitionList(throwingProxy as never)],
+    ['log({ since: Proxy })', () => issuer.log({ since: throwingProxy as never })],
+    ['issueMany([], Proxy)', () => issuer.issueMany([], throwingProxy as never)],
+    ['statusListCredentials({ now: Proxy })', () => issuer.statusListCredentials({ now: throwingProxy as never })],
+    [
+      'signRecognitionList({ nextUpdate: Proxy })',
+      () => issuer.signRecognitionList({ sequence: 1, nextUpdate: throwingProxy as never, entries: [] }),
+    ],
     ['signRecognitionList({}) (no nextUpdate)', () => issuer.signRecognitionList({} as never)],
     ['signRecognitionList(invalid Date)', () => issuer.signRecognitionList({ sequence: 1, nextUpdate: new Date(Number.NaN), entries: [] })],
     [
