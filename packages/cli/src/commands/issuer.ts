@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { TradewindError } from '@tradewind/core';
 import type { DidMethod, KeyAlgorithm } from '@tradewind/issuer';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
@@ -61,15 +64,32 @@ const init: Command = {
       throw new UsageError(`${path} already exists; an issuer database is created once`, { code: 'ALREADY_EXISTS' });
     const flags = didFlags(values);
     const extra = values['status-base-url'] === undefined ? {} : { statusListBaseUrl: values['status-base-url'] };
-    const result = await withIssuer(
-      values,
-      io,
-      async (issuer) => {
-        const did = values['no-did'] ? undefined : await issuer.createDid(flags);
-        return { db: path, did: did?.did, verificationMethod: did?.verificationMethod, statusListBaseUrl: issuer.statusListBaseUrl };
-      },
-      { create: true, extra },
-    );
+    if (path === undefined || path === '') throw new UsageError(`no issuer database given: pass --db FILE or set ${ISSUER_DB_ENV}`);
+    // The database is built under a temporary name in the same folder and moved into
+    // place only once it is complete (settings and first DID): a kill or a failure
+    // half-way leaves no half-made database at --db that a second init would refuse
+    // ("already exists") and that has no issuer DID.
+    const building = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.init`);
+    let result: { db: string; did: string | undefined; verificationMethod: string | undefined; statusListBaseUrl: string | undefined };
+    try {
+      result = await withIssuer(
+        { ...values, db: building },
+        io,
+        async (issuer) => {
+          const did = values['no-did'] ? undefined : await issuer.createDid(flags);
+          return { db: path, did: did?.did, verificationMethod: did?.verificationMethod, statusListBaseUrl: issuer.statusListBaseUrl };
+        },
+        { create: true, extra },
+      );
+      await moveIntoPlace(building, path);
+    } catch (e) {
+      // Messages name the file the user asked for, not the temporary one.
+      if (e instanceof TradewindError && e.message.includes(building))
+        throw new TradewindError(e.code, e.message.replaceAll(building, path), { cause: e });
+      throw e;
+    } finally {
+      for (const file of [building, `${building}-wal`, `${building}-shm`, `${building}.init-lock`]) rmSync(file, { force: true });
+    }
     printResult(io, values.json, result, () =>
       [
         `Created issuer database ${result.db}`,
@@ -82,6 +102,40 @@ const init: Command = {
     return EXIT.OK;
   },
 };
+
+/**
+ * Gives the complete database at `building` its name `path`, without replacing a file
+ * that appeared there meanwhile (another init): a hard link, which fails when `path`
+ * exists, then the temporary name is dropped by the caller. Where the file system has
+ * no hard links, a rename after a last check.
+ */
+async function moveIntoPlace(building: string, path: string): Promise<void> {
+  // A closed SQLite database in WAL mode has folded its log into the file; a log left
+  // behind would hold committed pages, so it moves first.
+  if (existsSync(`${building}-wal`) && statSync(`${building}-wal`).size > 0) renameSync(`${building}-wal`, `${path}-wal`);
+  try {
+    linkSync(building, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UsageError(`${path} already exists; an issuer database is created once`, { code: 'ALREADY_EXISTS' });
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw e;
+    if (existsSync(path)) throw new UsageError(`${path} already exists; an issuer database is created once`, { code: 'ALREADY_EXISTS' });
+    renameSync(building, path);
+  }
+  syncFolder(dirname(path));
+}
+
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // best effort: not every platform lets a folder be flushed
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 const LOG_USAGE = `Usage: tradewind issuer log [options]
 
