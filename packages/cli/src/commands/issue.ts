@@ -7,6 +7,7 @@ import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, parseFormatFlag, parseStatusFlag, wi
 import { progressBar } from '../issuer/progress-bar.js';
 import { printResult } from '../output.js';
 import { READ_LIMITS, readInput } from '../read-input.js';
+import { storageFailure } from '../storage-failure.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 
@@ -107,25 +108,43 @@ export const issueCommand: Command = {
     if (values['valid-until'] !== undefined) request.validUntil = values['valid-until'];
     const reemit = values.reemit === true;
     const issued = await withIssuer(values, io, (issuer) => (reemit ? issuer.reemit(request) : issuer.issue(request)));
-    if (values.json) {
-      printResult(
-        io,
-        true,
-        {
-          id: issued.id,
-          format: issued.format,
-          issuer: issued.issuer,
-          issuedAt: issued.issuedAt,
-          status: issued.status,
-          reemitted: reemit,
-          jwt: issued.jwt,
-        },
-        () => '',
-      );
-    } else {
-      io.stdout(`${issued.jwt}\n`);
-      io.stderr(
-        `${reemit ? 'Re-emitted' : 'Issued'} ${escapeForTerminal(issued.id)} (${issued.format}) by ${escapeForTerminal(issued.issuer)}\n`,
+    try {
+      if (values.json) {
+        printResult(
+          io,
+          true,
+          {
+            id: issued.id,
+            format: issued.format,
+            issuer: issued.issuer,
+            issuedAt: issued.issuedAt,
+            status: issued.status,
+            reemitted: reemit,
+            jwt: issued.jwt,
+          },
+          () => '',
+        );
+      } else {
+        io.stdout(`${issued.jwt}\n`);
+        io.stderr(
+          `${reemit ? 'Re-emitted' : 'Issued'} ${escapeForTerminal(issued.id)} (${issued.format}) by ${escapeForTerminal(issued.issuer)}\n`,
+        );
+      }
+    } catch (error) {
+      // Committed but not delivered (a full disk or a file size limit under `> cred.jwt`):
+      // say so, and give the command that prints it again.
+      if (!storageFailure(error)) throw error;
+      const again = [
+        'tradewind',
+        'issue',
+        ...argv.filter((a) => a !== '--reemit'),
+        ...(values.id === undefined && values['record-key'] === undefined ? ['--id', issued.id] : []),
+        '--reemit',
+      ];
+      throw new TradewindError(
+        'STORAGE_ERROR',
+        `${issued.id} was committed to the issuer database, but writing it out failed: ${(error as Error).message}. Nothing is lost: once the problem is fixed, re-emit it with: ${again.map(shellWord).join(' ')}`,
+        { cause: error },
       );
     }
     return EXIT.OK;
