@@ -190,10 +190,11 @@ export class Wallet {
   async storeVerified(entries: readonly CheckedCredential[]): Promise<string[]> {
     if (!Array.isArray(entries)) throw new TradewindError('INVALID_ARGUMENT', 'storeVerified takes an array from verifyAll');
     const now = Date.now();
-    const rows = entries.map((e, i) => {
-      if (typeof e !== 'object' || e === null || !this.#checked.has(e))
+    const list = reading('the entries', () => Array.from(entries as readonly unknown[]));
+    const rows = list.map((e, i) => {
+      if (typeof e !== 'object' || e === null || !this.#checked.has(e as CheckedCredential))
         throw new TradewindError('INVALID_ARGUMENT', `entry ${i} is not a result of this wallet's verifyAll`);
-      const row = this.#checked.get(e);
+      const row = this.#checked.get(e as CheckedCredential);
       if (!row) throw new TradewindError('INVALID_ARGUMENT', `entry ${i} did not verify`);
       return { ...row, received_at: now };
     });

@@ -122,7 +122,7 @@ describe('restore failing halfway', () => {
       );
       const error = await target.importBackup(file, 'pass').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TradewindError);
-      expect((error as TradewindError).code).toBe('INVALID_ARGUMENT');
+      expect((error as TradewindError).code).toBe('BACKUP_INVALID');
       expect(await target.listDids()).toEqual([]);
       expect(await target.count()).toBe(0);
     } finally {
@@ -148,7 +148,7 @@ describe('restore failing halfway', () => {
     );
     const target = tmp.file('restore-wallet.db');
     const error = await restoreWallet({ path: target, secret: SECRET, kdf: TEST_KDF }, file, 'pass').catch((e: unknown) => e);
-    expect((error as TradewindError).code).toBe('INVALID_ARGUMENT');
+    expect((error as TradewindError).code).toBe('BACKUP_INVALID');
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith('restore-wallet.db'))).toEqual([]);
     const refused = await restoreWallet({ path: target, secret: SECRET }, file, 'wrong').catch((e: unknown) => e);
     expect((refused as TradewindError).code).toBe('BACKUP_INVALID');

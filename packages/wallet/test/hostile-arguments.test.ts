@@ -63,6 +63,7 @@ describe('bad arguments are INVALID_ARGUMENT', () => {
     ],
     ['exportBackup(p, { kdf: 10n })', () => wallet.exportBackup('p', { kdf: 10n as never })],
     ['exportBackup(p, { kdf: Proxy })', () => wallet.exportBackup('p', { kdf: proxy })],
+    ['storeVerified(array whose elements throw)', () => wallet.storeVerified(new Proxy([], { get: boom }) as never)],
     ['openWallet({ path with NUL })', () => openWallet({ path: tmp.file('a\0b.db'), secret: SECRET, kdf: TEST_KDF })],
   ];
   for (const [name, call] of cases) {
