@@ -99,6 +99,11 @@ async function dispatch(table: readonly CommandEntry[], name: string, argv: stri
     const [sub, ...rest] = argv;
     if (sub === undefined || sub.startsWith('-')) {
       const help = sub === '--help' || sub === '-h';
+      // Under --json a missing subcommand is reported as JSON like every other failure.
+      if (!help && json) {
+        const names = entry.subcommands.map((c) => c.name).join(', ');
+        return fail(io, new UsageError(`${path} needs a subcommand (one of: ${names})`), json, path);
+      }
       (help ? io.stdout : io.stderr)(`${usageOf(entry, path)}\n`);
       return help ? EXIT.OK : EXIT.USAGE;
     }

@@ -1,0 +1,39 @@
+// Threat: scripts read the exit status and, under --json, parse stderr. A missing
+// issue-batch input exited 1 (NOT_FOUND from the library, read as "records invalid")
+// where every other unreadable file exits 2, and `tradewind wallet --json` without a
+// subcommand printed the usage text where a script expects one JSON line.
+import { describe, expect, it } from 'vitest';
+import { runMain } from './helpers/run-main.js';
+
+describe('the CLI contract: exit 2 and a JSON error line for usage problems', () => {
+  it('issue-batch with a missing input file: usage error NOT_FOUND, exit 2, before any database is opened', async () => {
+    const r = await runMain(['issue-batch', 'no-such-extract.jsonl', '--type', 'T', '--db', 'no-such.db', '--json'], {
+      env: { TRADEWIND_SECRET: 's' },
+    });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no-such-extract.jsonl') });
+    const human = await runMain(['issue-batch', 'no-such-extract.csv', '--type', 'T'], { env: {} });
+    expect(human.code).toBe(2);
+    expect(human.stderr).toMatch(/cannot read batch input no-such-extract\.csv: no such file/);
+  });
+
+  it.each(['wallet', 'issuer', 'status', 'did', 'recognition-list'])(
+    '%s --json without a subcommand: one JSON error line, exit 2',
+    async (family) => {
+      const r = await runMain([family, '--json']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(r.stderr).error).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('needs a subcommand'),
+      });
+    },
+  );
+
+  it('without --json the usage text is still printed', async () => {
+    const r = await runMain(['wallet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Usage: tradewind wallet/);
+  });
+});
