@@ -430,13 +430,21 @@ function headerProblem(row: CsvRow): string | undefined {
   for (const n of row.cells.map((c) => c.trim())) {
     if (n === '' || seen.has(n)) return `header has an empty or repeated column name "${n}"`;
     // A CR (old Mac line ends) or another control character: no column name, but a sign the rows were not split.
-    if (/[\u0000-\u001f\u007f]/.test(n))
+    if (hasControlCharacter(n))
       return `column ${JSON.stringify(n)}: a control character in a column name (line ends other than LF or CRLF?)`;
     const bad = n.split('.').find((p) => FORBIDDEN_KEYS.has(p) || p === '');
     if (bad !== undefined) return `column "${n}": ${bad === '' ? 'an empty name part' : `the name ${JSON.stringify(bad)} is not allowed`}`;
     seen.add(n);
   }
   return undefined;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
 
 interface CsvRow {
