@@ -11,7 +11,7 @@ import {
   type PresentationVerificationResult,
   type RecognitionPolicy,
 } from '@tradewind/verifier';
-import { openWallet, type Wallet } from '@tradewind/wallet';
+import { openWallet, restoreWallet, type Wallet } from '@tradewind/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
@@ -275,5 +275,41 @@ describe('cross-border recognition, end to end', () => {
       recognitionLists: [regional],
     });
     expect((await graced.verifyCredential(credential)).verified).toBe(true);
+  });
+
+  it('a backup of a wallet holding a did:web credential, recognised through the keys the list carries, restores', async () => {
+    const now = new Date(t0.getTime() + 2 * DAY);
+    const regional = await list({ entries: [await ttEntry()] });
+    const policy: RecognitionPolicy = {
+      anchors: [anchorDid],
+      accept: [{ countries: ['TT'], credentialTypes: ['NationalIdCredential'], minAssurance: 'substantial' }],
+    };
+    const verify = { now, policy, recognitionLists: [regional], status: { onUnavailable: 'warn' as const } };
+    const source = await openWallet({ path: join(dir, 'backup-source.db'), secret: 'w', kdf, verify });
+    try {
+      const me = (await source.createDid()).did;
+      const issued = await tt.issue({
+        type: 'NationalIdCredential',
+        status: [],
+        validFrom: t0,
+        credentialSubject: { id: me, givenName: 'Asha' },
+      });
+      await source.receive(issued.jwt);
+      const file = await source.exportBackup('backup pass', { kdf: { log2N: 10, r: 8, p: 1 } });
+      // The issuer's key is in no DID document the wallet can fetch: only the list has it.
+      await expect(restoreWallet({ path: join(dir, 'backup-bare.db'), secret: 'w', kdf }, file, 'backup pass')).rejects.toMatchObject({
+        code: 'BACKUP_INVALID',
+      });
+      const { wallet: restored, restored: summary } = await restoreWallet(
+        { path: join(dir, 'backup-restored.db'), secret: 'w', kdf, verify },
+        file,
+        'backup pass',
+      );
+      expect(summary.credentials).toBe(1);
+      expect((await restored.list())[0]?.issuer).toBe(ttDid);
+      await restored.close();
+    } finally {
+      await source.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { describe, reading, readOptions } from './arguments.js';
 import { type BackupKdf, DEFAULT_BACKUP_KDF, sealBackup } from './backup/container.js';
 import { backupContents } from './backup/contents.js';
 import { type RestoreSummary, readBackupRows, restoreContents } from './backup/restore.js';
+import type { RestoreVerifiers } from './backup/reverify.js';
 import { type CredentialRow, checkInput, type SignedInput, type StoredCredential, signedInputOf, toRow } from './credential-record.js';
 import { exportDids } from './holder-keys.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
@@ -67,7 +68,7 @@ export class Wallet {
     readonly agent: TradewindAgent,
     private readonly store: CredentialStore,
     private readonly verifier: Verifier,
-    private readonly restoreVerifier: Verifier,
+    private readonly restoreVerifier: RestoreVerifiers,
   ) {}
 
   /** @internal use {@link openWallet}. */
@@ -413,12 +414,20 @@ export function restoreWallet(
  * (with the wallet's DID resolver, for did:web issuers), no trust or recognition policy
  * and no status — those were decided when each credential was received.
  */
-function restoreVerifier(verify: VerifyOptions | undefined): Verifier {
-  return createVerifier({
+function restoreVerifier(verify: VerifyOptions | undefined): RestoreVerifiers {
+  const base: VerifyOptions = {
     allowHighS: true,
     status: { onUnavailable: 'warn' },
     ...(verify?.didResolver === undefined ? {} : { didResolver: verify.didResolver }),
-  });
+  };
+  const out: RestoreVerifiers = { plain: createVerifier(base) };
+  // did:web issuers whose keys only the recognition lists carry.
+  if (verify?.policy !== undefined) {
+    const recognition: VerifyOptions = { ...base, policy: verify.policy };
+    if (verify.recognitionLists !== undefined) recognition.recognitionLists = verify.recognitionLists;
+    out.recognition = { verifier: createVerifier(recognition), ...(verify.now === undefined ? {} : { now: verify.now }) };
+  }
+  return out;
 }
 
 /** The row a verification result stores, or why it stores nothing. */

@@ -1,11 +1,10 @@
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
 import { jwkToMultikey, TradewindError } from '@tradewind/core';
-import type { Verifier } from '@tradewind/verifier';
 import { importDids } from '../holder-keys.js';
 import { INSERT_ALIASES, INSERT_ROWS } from '../store/credential-store.js';
 import { openBackup } from './container.js';
 import { type BackupContents, parseBackupContents, type RestoreRows, restoreRows } from './contents.js';
-import { reverifiedRows } from './reverify.js';
+import { type RestoreVerifiers, reverifiedRows } from './reverify.js';
 
 /** What a restore wrote. */
 export interface RestoreSummary {
@@ -27,10 +26,10 @@ export async function readBackup(file: Uint8Array, passphrase: string): Promise<
 export async function readBackupRows(
   file: Uint8Array,
   passphrase: string,
-  verifier: Verifier,
+  verifiers: RestoreVerifiers,
 ): Promise<{ contents: BackupContents; rows: RestoreRows }> {
   const contents = await readBackup(file, passphrase);
-  return { contents, rows: await reverifiedRows(restoreRows(contents), verifier) };
+  return { contents, rows: await reverifiedRows(restoreRows(contents), verifiers) };
 }
 
 /**

@@ -5,6 +5,20 @@ import type { RestoreRows } from './contents.js';
 
 // Errors that only say the credential is outside its validity at the evaluation time.
 const TIME_CODES: ReadonlySet<string> = new Set(['EXPIRED', 'NOT_YET_VALID']);
+// Errors that say the issuer's key was not found without the keys recognition lists carry.
+const KEY_CODES: ReadonlySet<string> = new Set(['DID_UNRESOLVABLE', 'KEY_NOT_FOUND']);
+
+/** How a restore verifies: signatures and keys, and where keys come from recognition lists, those lists. */
+export interface RestoreVerifiers {
+  /** Signature and key only (no trust, no policy, status not checked). */
+  plain: Verifier;
+  /**
+   * With the wallet's recognition policy and lists, for issuers whose keys only the lists
+   * carry (did:web): tried at the wallet's `now` option, the current time, and a time
+   * inside the credential's window.
+   */
+  recognition?: { verifier: Verifier; now?: Date | string | number };
+}
 
 /**
  * The rows a restore writes, rebuilt from what each credential's issuer signed: every
@@ -19,7 +33,8 @@ const TIME_CODES: ReadonlySet<string> = new Set(['EXPIRED', 'NOT_YET_VALID']);
  * at a time inside its own validity (its received time, else the nearest end of its
  * window), so no credential the wallet held is lost.
  */
-export async function reverifiedRows(restore: RestoreRows, verifier: Verifier): Promise<RestoreRows> {
+export async function reverifiedRows(restore: RestoreRows, verifiers: RestoreVerifiers): Promise<RestoreRows> {
+  const verifier = verifiers.plain;
   // A credential the file holds more than once is verified and restored once (the first
   // copy): a small file repeating one row cannot ask for a verification per copy.
   const seen = new Set<string>();
@@ -38,6 +53,16 @@ export async function reverifiedRows(restore: RestoreRows, verifier: Verifier): 
     let result = results[k] as CredentialVerificationResult;
     if (!result.verified && result.errors.every((e) => TIME_CODES.has(e.code))) {
       result = await verifier.verifyCredential(row.raw, { now: new Date(evaluationTime(row)) });
+    }
+    const recognition = verifiers.recognition;
+    if (!result.verified && recognition && result.errors.every((e) => KEY_CODES.has(e.code))) {
+      for (const now of [recognition.now, undefined, evaluationTime(row)]) {
+        const again = await recognition.verifier.verifyCredential(row.raw, now === undefined ? {} : { now });
+        if (again.verified) {
+          result = again;
+          break;
+        }
+      }
     }
     if (!result.verified) throw refused(i, result.errors);
     out.push(toRow(signedFormOf(row, i), result, row.received_at));
