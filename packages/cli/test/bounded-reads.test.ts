@@ -123,3 +123,29 @@ describe('every read the CLI makes is bounded', () => {
     await expect(readInput('-', io, { what: 'input', maxBytes: 1000 })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 });
+
+// Threat: the byte cap of `wallet add` (64 MiB) still let 64 MiB of one-character lines
+// through as 32 million "credentials", each verified and reported: gigabytes of memory
+// and minutes of work. The number of credentials is capped too, before any is verified.
+describe('wallet add: at most MAX_ADD_CREDENTIALS credentials per call', () => {
+  it('more lines, or a longer JSON array, is LIMIT_EXCEEDED (exit 2) at once; the cap itself still goes to verification', async () => {
+    const { MAX_ADD_CREDENTIALS } = await import('../src/commands/wallet.js');
+    const env = { TRADEWIND_SECRET: 's', TRADEWIND_WALLET_DB: '/nonexistent/wallet.db' };
+    const started = Date.now();
+    const lines = await runMain(['wallet', 'add', '-'], { stdin: 'a\n'.repeat(MAX_ADD_CREDENTIALS + 1), env });
+    expect(lines.code).toBe(2);
+    expect(lines.stderr).toMatch(/more than 10000 credentials, the most one wallet add takes/);
+    const array = await runMain(['wallet', 'add', '-', '--json'], {
+      stdin: `[${Array(MAX_ADD_CREDENTIALS + 1)
+        .fill('1')
+        .join(',')}]`,
+      env,
+    });
+    expect(array.code).toBe(2);
+    expect(JSON.parse(array.stderr).error.code).toBe('LIMIT_EXCEEDED');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // At the cap the input is accepted as input (here: no wallet at that path, a different usage error).
+    const atCap = await runMain(['wallet', 'add', '-', '--json'], { stdin: 'a\n'.repeat(MAX_ADD_CREDENTIALS), env });
+    expect(JSON.parse(atCap.stderr).error.code).toBe('NOT_FOUND');
+  });
+});

@@ -151,7 +151,21 @@ Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
   },
 };
 
-/** One credential, a JSON array of credentials, or one compact JWT per line. */
+/**
+ * The most credentials one `wallet add` takes. The input is capped in bytes, but 64 MiB
+ * of one-character lines is 32 million "credentials", each verified and reported: gigabytes
+ * and minutes. Far above what a holder adds at once; more is refused before any work.
+ */
+export const MAX_ADD_CREDENTIALS = 10_000;
+
+function tooMany(): UsageError {
+  return new UsageError(
+    `the input holds more than ${MAX_ADD_CREDENTIALS} credentials, the most one wallet add takes; split it into several files`,
+    { code: 'LIMIT_EXCEEDED' },
+  );
+}
+
+/** One credential, a JSON array of credentials, or one compact JWT per line; at most {@link MAX_ADD_CREDENTIALS}. */
 function splitInput(text: string): Array<string | Record<string, unknown>> {
   const t = text.trim();
   if (t === '') throw new UsageError('the input is empty');
@@ -163,13 +177,23 @@ function splitInput(text: string): Array<string | Record<string, unknown>> {
       throw new UsageError('the input starts with [ but is not a JSON array');
     }
     if (!Array.isArray(parsed) || parsed.length === 0) throw new UsageError('the input array is empty');
+    if (parsed.length > MAX_ADD_CREDENTIALS) throw tooMany();
     return parsed as Array<string | Record<string, unknown>>;
   }
   if (t.startsWith('{') || t.startsWith('"')) return [t];
-  return t
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
+  const lines: string[] = [];
+  // Counted while splitting: the limit stops the work, not only the result.
+  for (let start = 0; start <= t.length; ) {
+    const end = t.indexOf('\n', start);
+    const line = t.slice(start, end < 0 ? t.length : end).trim();
+    if (line !== '') {
+      if (lines.length === MAX_ADD_CREDENTIALS) throw tooMany();
+      lines.push(line);
+    }
+    if (end < 0) break;
+    start = end + 1;
+  }
+  return lines;
 }
 
 const list: Command = {
