@@ -149,3 +149,19 @@ describe('wallet add: at most MAX_ADD_CREDENTIALS credentials per call', () => {
     expect(JSON.parse(atCap.stderr).error.code).toBe('NOT_FOUND');
   });
 });
+
+// Threat: a --subject file of nested brackets (well under the 16 MiB cap) overflowed the
+// stack of the claim-name check: RangeError, reported as UNEXPECTED. Nesting is bounded
+// before the file is parsed.
+describe('issue --subject: nesting is bounded before parsing', () => {
+  it('a deeply nested subject file is LIMIT_EXCEEDED, exit 2, never UNEXPECTED', async () => {
+    const n = 200_000;
+    const r = await runMain(['issue', '--type', 'T', '--subject', '-', '--db', '/nonexistent/issuer.db'], {
+      stdin: `{"a":${'['.repeat(n)}${']'.repeat(n)}}`,
+      env: { TRADEWIND_SECRET: 's' },
+    });
+    expect(r.stderr).not.toContain('UNEXPECTED');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/subject file - nests deeper than 32 levels/);
+  });
+});

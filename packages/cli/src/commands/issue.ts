@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
-import { BatchDeliveryError, FORBIDDEN_KEYS, type IssueRequest, MAX_RECORD_BYTES } from '@tradewind/issuer';
+import { isJsonObject, type JsonObject, nestingDepth, TradewindError } from '@tradewind/core';
+import { BatchDeliveryError, FORBIDDEN_KEYS, type IssueRequest, MAX_RECORD_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -75,6 +75,10 @@ export const issueCommand: Command = {
       } catch {
         throw new UsageError(`subject file ${values.subject} is not valid UTF-8`);
       }
+      // Deeper than a claim may nest is refused before it is parsed and walked: a file of
+      // nested brackets would otherwise overflow the stack (UNEXPECTED).
+      if (nestingDepth(text) > MAX_RECORD_DEPTH + 1)
+        throw new UsageError(`subject file ${values.subject} nests deeper than ${MAX_RECORD_DEPTH} levels`, { code: 'LIMIT_EXCEEDED' });
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
