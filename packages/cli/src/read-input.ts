@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Io } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -68,8 +69,13 @@ export class ReadBudget {
  * const backup = await readInput(file, io, { what: 'backup file', maxBytes: READ_LIMITS.backup });
  * ```
  */
-export async function readInput(path: string, io: Io, options: { what: string; maxBytes: number; budget?: ReadBudget }): Promise<Buffer> {
+export async function readInput(
+  path: string,
+  io: Io,
+  options: { what: string; maxBytes: number; budget?: ReadBudget; notFifo?: boolean },
+): Promise<Buffer> {
   const { what, budget } = options;
+  if (options.notFifo && path !== '-') await refuseFifo(path, what);
   const maxBytes = Math.min(options.maxBytes, budget?.remaining ?? Number.POSITIVE_INFINITY);
   const source = path === '-' ? 'stdin' : path;
   const chunks: Uint8Array[] = [];
@@ -102,6 +108,27 @@ export async function readInput(path: string, io: Io, options: { what: string; m
 }
 
 /**
+ * A file named inside another file (a status list named by a `--status-dir` manifest, a
+ * recognition list named by a policy) must not be a FIFO or a socket: a FIFO put there
+ * would block the open for ever, waiting for a writer. Checked with stat, which does not
+ * open it.
+ */
+async function refuseFifo(path: string, what: string): Promise<void> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, {
+      code: code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_ARGUMENT',
+      cause: e,
+    });
+  }
+  // Devices are read under the cap like any file; only what blocks the open is refused.
+  if (info.isFIFO() || info.isSocket()) throw new UsageError(`cannot read ${what} ${path}: a FIFO or socket, not a regular file`);
+}
+
+/**
  * Reads a whole text file, or stdin when `path` is `-`, with the cap of
  * {@link readInput} (default {@link READ_LIMITS}.other), as UTF-8 without a leading
  * byte-order mark.
@@ -117,8 +144,9 @@ export async function readTextInput(
   what: string,
   maxBytes: number = READ_LIMITS.other,
   budget?: ReadBudget,
+  notFifo = false,
 ): Promise<string> {
-  const text = (await readInput(path, io, { what, maxBytes, ...(budget ? { budget } : {}) })).toString('utf8');
+  const text = (await readInput(path, io, { what, maxBytes, notFifo, ...(budget ? { budget } : {}) })).toString('utf8');
   // A byte-order mark is invisible in editors but breaks JSON.parse and JWS parsing.
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -1,6 +1,7 @@
 // Threat: a command pointed at /dev/zero, an endless pipe or a huge file reads until
 // memory runs out (`wallet import /dev/zero` reached 18 GB). Every read is capped by
 // what the file is for, counted while reading, since devices and pipes have no size.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,4 +165,33 @@ describe('issue --subject: nesting is bounded before parsing', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/subject file - nests deeper than 32 levels/);
   });
+});
+
+// Threat: a FIFO placed in a --status-dir folder (named by its manifest) or named by a
+// policy as a recognition list blocked `verify` for ever: opening a FIFO waits for a
+// writer. Files named inside other files must be regular files, checked without opening.
+describe('files named by a manifest or a policy: never a FIFO', () => {
+  it('a FIFO as a status list of --status-dir or a recognition list of --policy is a usage error at once', async () => {
+    const fifoDir = mkdtempSync(join(tmpdir(), 'tw-cli-fifo-'));
+    try {
+      const fifo = join(fifoDir, '1');
+      if (spawnSync('mkfifo', [fifo]).status !== 0) return;
+      writeFileSync(join(fifoDir, 'status-lists.json'), JSON.stringify([{ url: 'https://status.example/1', file: '1' }]));
+      writeFileSync(join(fifoDir, 'cred.jwt'), 'x.y.z');
+      writeFileSync(
+        join(fifoDir, 'policy.json'),
+        JSON.stringify({ anchors: ['did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'], recognitionLists: ['1'] }),
+      );
+      const started = Date.now();
+      const dirRun = await runMain(['verify', join(fifoDir, 'cred.jwt'), '--status-dir', fifoDir]);
+      expect(dirRun.code).toBe(2);
+      expect(dirRun.stderr).toMatch(/status list file .*1: a FIFO or socket/);
+      const policyRun = await runMain(['verify', join(fifoDir, 'cred.jwt'), '--policy', join(fifoDir, 'policy.json')]);
+      expect(policyRun.code).toBe(2);
+      expect(policyRun.stderr).toMatch(/recognition list .*1: a FIFO or socket/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      rmSync(fifoDir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

@@ -28,7 +28,7 @@ export async function loadPolicyFile(path: string, io: Io): Promise<PolicyOption
     const budget = new ReadBudget(`the recognition lists of policy ${path}`, READ_LIMITS.recognitionListsTotal);
     const lists: string[] = [];
     for (const file of policy.recognitionLists) {
-      lists.push((await readTextInput(resolve(base, file), io, 'recognition list', READ_LIMITS.recognitionList, budget)).trim());
+      lists.push((await readTextInput(resolve(base, file), io, 'recognition list', READ_LIMITS.recognitionList, budget, true)).trim());
     }
     options.recognitionLists = lists;
   }

@@ -63,7 +63,7 @@ const LIST_FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  */
 export async function loadStatusDir(dir: string, io: Io, budget = statusListBudget()): Promise<Record<string, string>> {
   const manifestPath = join(dir, STATUS_MANIFEST);
-  const text = await readTextInput(manifestPath, io, 'status list manifest', READ_LIMITS.statusList);
+  const text = await readTextInput(manifestPath, io, 'status list manifest', READ_LIMITS.statusList, undefined, true);
   let manifest: unknown;
   try {
     manifest = JSON.parse(text);
@@ -79,7 +79,7 @@ export async function loadStatusDir(dir: string, io: Io, budget = statusListBudg
     if (typeof url !== 'string' || !URL.canParse(url)) throw bad(`entry ${i}: "url" is not an absolute URL`);
     if (typeof file !== 'string' || !LIST_FILE_NAME.test(file)) throw bad(`entry ${i}: "file" is not a file name inside ${dir}`);
     if (Object.hasOwn(lists, url)) throw bad(`${url} is listed more than once`);
-    lists[url] = (await readTextInput(join(dir, file), io, 'status list file', READ_LIMITS.statusList, budget)).trim();
+    lists[url] = (await readTextInput(join(dir, file), io, 'status list file', READ_LIMITS.statusList, budget, true)).trim();
   }
   return lists;
 }
