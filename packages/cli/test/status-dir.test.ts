@@ -36,6 +36,19 @@ describe('a fresh credential from tradewind issue verifies with the published st
     expect(json.errors[0].message).toContain('--status-dir DIR');
   });
 
+  // A policy that lets a missing list pass with a warning (onUnavailable: warn) showed
+  // "status NOT CHECKED: no status list source is configured" without the hint.
+  it('a policy that only warns: the NOT CHECKED status line and the warning say how to supply the list', async () => {
+    const did = JSON.parse((await runMain(['did', 'list', '--json'], { env })).stdout)[0].did as string;
+    const policy = join(dir, 'warn-policy.json');
+    writeFileSync(policy, JSON.stringify({ trustedIssuers: [did], status: { required: false, onUnavailable: 'warn' } }));
+    const r = await runMain(['verify', credential, '--policy', policy]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}status {6}NOT CHECKED: .*--status-dir DIR/m);
+    const json = JSON.parse((await runMain(['verify', credential, '--policy', policy, '--json'])).stdout);
+    expect(json.warnings[0].message).toContain('--status-dir DIR');
+  });
+
   it('issue, status publish, verify --status-dir: VERIFIED with status checked', async () => {
     const publish = await runMain(['status', 'publish', '--out', published], { env });
     expect(publish.code, publish.stderr).toBe(0);

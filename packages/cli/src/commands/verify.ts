@@ -78,7 +78,20 @@ export const verifyCommand: Command = {
     let result: CredentialVerificationResult | PresentationVerificationResult;
     if (classifyInput(input) === 'presentation') result = await verifyPresentation(input, options);
     else result = requireBinding(await verifyCredential(input, options), options);
+    // A status list that was not given is named with how to give it, whether the policy
+    // made that an error or (onUnavailable: warn) a warning the summary shows as NOT CHECKED.
     if (!result.verified) result = { ...result, errors: result.errors.map((e) => withStatusHint(e, statusGiven)) };
+    else {
+      const hint = (warnings: VerificationIssue[]) => warnings.map((w) => withStatusHint(w, statusGiven));
+      result =
+        'credentials' in result
+          ? {
+              ...result,
+              warnings: hint(result.warnings),
+              credentials: result.credentials.map((c) => ({ ...c, warnings: hint(c.warnings) })),
+            }
+          : { ...result, warnings: hint(result.warnings) };
+    }
 
     printResult(io, values.json, result, () => renderSummary(result, { policy: values.policy !== undefined }));
     return result.verified ? EXIT.OK : EXIT.NEGATIVE;
