@@ -137,7 +137,18 @@ export class TradewindAgent {
     let alias = options.alias;
     if (method === 'web') {
       const domain = options.domain;
-      if (!domain || !/^[A-Za-z0-9.-]+(%3A\d+)?(:[A-Za-z0-9._~%-]+)*$/.test(domain)) {
+      // A DID verifiers can resolve: no `.`/`..` path segment (it would name another
+      // document), no empty host label or trailing dot, at most 2048 characters in all.
+      if (
+        !domain ||
+        !/^[A-Za-z0-9.-]+(%3A\d+)?(:[A-Za-z0-9._~%-]+)*$/.test(domain) ||
+        domain.length > 2040 ||
+        domain.split(':').some((segment) => segment === '.' || segment === '..') ||
+        (domain.split(':')[0] as string)
+          .split('%3A')[0]
+          ?.split('.')
+          .some((label) => label === '')
+      ) {
         throw new TradewindError(
           'INVALID_ARGUMENT',
           'did:web needs a domain such as registry.gov.example or registry.gov.example:issuers:civil',

@@ -97,6 +97,17 @@ describe('options and state', () => {
     }
   });
 
+  it('refuses a did:web domain verifiers would not resolve as named: a . or .. path segment, a trailing dot, over 2048 characters', async () => {
+    for (const domain of [
+      'registry.gov.example:..:users',
+      'registry.gov.example:.',
+      'registry.gov.example.',
+      `${'a'.repeat(2100)}.example`,
+    ]) {
+      expect(await codeOf(() => issuer.createDid({ method: 'web', domain }))).toBe('INVALID_ARGUMENT');
+    }
+  });
+
   it('a closed issuer says STORAGE_ERROR, not a raw driver error', async () => {
     const other = await openIssuer({ path: join(dir, 'closed.db'), secret: 's', kdf: TEST_KDF });
     await other.close();
