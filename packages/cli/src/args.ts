@@ -33,3 +33,21 @@ export function parseCommandArgs<O extends OptionsConfig>(argv: string[], option
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''), { cause: e });
   }
 }
+
+/**
+ * A whole-number flag value, written as decimal digits only: `Number()` alone would take
+ * `0x10`, `1e3`, ` 5` or an empty string (0), so a typo would silently mean something
+ * else. Outside `min`..`max` or not digits is a usage error naming the flag.
+ *
+ * @example
+ * ```ts
+ * const limit = parseIntegerFlag(values.limit, '--limit', 1, 100_000) ?? 100;
+ * ```
+ */
+export function parseIntegerFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}

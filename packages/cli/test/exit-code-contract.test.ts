@@ -37,3 +37,22 @@ describe('the CLI contract: exit 2 and a JSON error line for usage problems', ()
     expect(r.stderr).toMatch(/^Usage: tradewind wallet/);
   });
 });
+
+// Threat: number flags were read with Number(), so `--valid-for 0x10` published lists
+// valid for 16 seconds, `--limit 1e3` meant 1000 and `--limit ' 5'` 5: a typo silently
+// meant something else. Digits only, in range, or a usage error naming the flag.
+describe('whole-number flags take decimal digits only', () => {
+  it.each([
+    ['status', 'publish', '--out', 'x', '--valid-for'],
+    ['issuer', 'log', '--limit'],
+    ['issue-batch', 'x.jsonl', '--type', 'T', '--transaction-size'],
+  ])('%s %s … : 0x10, 1e3, " 5", 5.5, -1 and "" are usage errors (exit 2) naming the flag', async (...args) => {
+    const flag = args[args.length - 1] as string;
+    for (const value of ['0x10', '1e3', ' 5', '5.5', '', '99999999999999999']) {
+      const r = await runMain([...args, value, '--json'], { env: { TRADEWIND_SECRET: 's', TRADEWIND_ISSUER_DB: '/nonexistent/i.db' } });
+      expect(r.code, `${flag} ${JSON.stringify(value)}`).toBe(2);
+      expect(JSON.parse(r.stderr).error.message, value).toContain(`${flag} takes a whole number`);
+    }
+    expect((await runMain([...args, '-1'])).code).toBe(2);
+  });
+});

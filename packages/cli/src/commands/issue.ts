@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isJsonObject, type JsonObject, nestingDepth, TradewindError } from '@tradewind/core';
 import { BatchDeliveryError, FORBIDDEN_KEYS, type IssueRequest, MAX_RECORD_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, parseIntegerFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, parseFormatFlag, parseStatusFlag, withIssuer } from '../issuer/open-store.js';
@@ -215,12 +215,10 @@ export const issueBatchCommand: Command = {
     const input = positionals[0] as string;
     if (!/\.(csv|jsonl|ndjson)$/i.test(input)) throw new UsageError(`cannot tell the format of ${input}: name it .csv or .jsonl`);
     if (!values.type || values.type.length === 0) throw new UsageError('issue-batch needs --type');
+    const size = parseIntegerFlag(values['transaction-size'], '--transaction-size', 1, 10_000);
     // A missing input file is a usage error (exit 2) like every file the CLI reads, found
     // before the database is opened.
     if (!existsSync(input)) throw new UsageError(`cannot read batch input ${input}: no such file`, { code: 'NOT_FOUND' });
-    const size = values['transaction-size'] === undefined ? undefined : Number(values['transaction-size']);
-    if (size !== undefined && (!Number.isSafeInteger(size) || size < 1 || size > 10_000))
-      throw new UsageError('--transaction-size takes an integer from 1 to 10000');
     const out = values.out ?? `${input}.issued.jsonl`;
     const format = parseFormatFlag(values.format);
     const status = parseStatusFlag(values.status);

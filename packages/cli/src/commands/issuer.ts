@@ -3,7 +3,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSyn
 import { basename, dirname, join } from 'node:path';
 import { TradewindError } from '@tradewind/core';
 import type { DidMethod, KeyAlgorithm } from '@tradewind/issuer';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, parseIntegerFlag } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { ISSUER_DB_ENV, ISSUER_DB_HELP, ISSUER_DB_OPTIONS, withIssuer } from '../issuer/open-store.js';
@@ -163,8 +163,7 @@ const log: Command = {
       since: { type: 'string' },
       limit: { type: 'string' },
     });
-    const limit = values.limit === undefined ? 100 : Number(values.limit);
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('--limit takes an integer from 1 to 100000');
+    const limit = parseIntegerFlag(values.limit, '--limit', 1, 100_000) ?? 100;
     const entries = await withIssuer(values, io, (issuer) =>
       issuer.log({
         limit,

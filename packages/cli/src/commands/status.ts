@@ -1,4 +1,4 @@
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, parseIntegerFlag } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, withIssuer } from '../issuer/open-store.js';
@@ -56,9 +56,8 @@ ${ISSUER_DB_HELP}
     });
     if (positionals.length > 0) throw new UsageError(`status publish takes no positional arguments, got ${positionals.join(' ')}`);
     if (!values.out) throw new UsageError('status publish needs --out DIR');
-    const validForSeconds = values['valid-for'] === undefined ? 86_400 : Number(values['valid-for']);
-    if (!Number.isSafeInteger(validForSeconds) || validForSeconds < 1)
-      throw new UsageError('--valid-for takes a positive number of seconds');
+    // The issuer allows up to ten years (316,224,000 s).
+    const validForSeconds = parseIntegerFlag(values['valid-for'], '--valid-for', 1, 316_224_000) ?? 86_400;
     const out = values.out;
     const files = await withIssuer(values, io, (issuer) => issuer.publishStatusLists(out, { validForSeconds }));
     printResult(io, values.json, files, () =>
