@@ -1,5 +1,6 @@
 export { TradewindJwkDidProvider } from './did-jwk-provider.js';
 export { TradewindKeyDidProvider } from './did-key-provider.js';
+export { withFileLock } from './init-lock.js';
 export { type DidMethod, didWebDocument, type KeyAlgorithm, type ManagedDid, toManagedDid } from './managed-did.js';
 export { type ExportedKey, NodeCryptoKeyManagementSystem, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';
 export { type CreateDidOptions, KMS_NAME, type OpenAgentOptions, openAgent, TradewindAgent, type VeramoAgent } from './open-agent.js';

@@ -36,7 +36,23 @@ const RETRY_MS = { min: 10, jitter: 30 };
  * ```
  */
 export async function withInitLock<T>(path: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
-  const lockPath = `${path}.init-lock`;
+  return withFileLock(`${path}.init-lock`, waitMs, fn);
+}
+
+/**
+ * Runs `fn` while holding an exclusive lock on the sidecar file `lockPath` (created if
+ * needed, never removed): an OS lock (fcntl, through an exclusive SQLite transaction on
+ * the sidecar) that the kernel releases when the process dies, however it dies, so a
+ * kill never leaves a stale lock. Waits up to `waitMs` for another holder (0: one try),
+ * then STORAGE_ERROR. When the sidecar cannot be created or locked for another reason
+ * (a read-only folder), `fn` runs without the lock.
+ *
+ * @example
+ * ```ts
+ * await withFileLock('.births.issued.jsonl.lock', 0, () => appendCredentials());
+ * ```
+ */
+export async function withFileLock<T>(lockPath: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
   const connection = await open(lockPath);
   if (connection === undefined) return fn();
   try {

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { withFileLock } from '@tradewind/agent';
 import { isJsonObject, type JsonObject, nestingDepth, TradewindError } from '@tradewind/core';
 import { BatchDeliveryError, FORBIDDEN_KEYS, type IssueRequest, MAX_RECORD_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
 import { parseCommandArgs, parseIntegerFlag } from '../args.js';
@@ -223,33 +225,35 @@ export const issueBatchCommand: Command = {
     const format = parseFormatFlag(values.format);
     const status = parseStatusFlag(values.status);
     const bar = progressBar(io);
-    const result = await withIssuer(values, io, async (issuer) => {
-      try {
-        return await issuer.issueBatch(
-          { path: input },
-          {
-            type: values.type as string[],
-            onProgress: (p) => bar.update(p),
-            ...(values['dry-run'] ? { dryRun: true } : { outputPath: out }),
-            ...(format ? { format } : {}),
-            ...(status ? { status } : {}),
-            ...(values.issuer ? { issuer: values.issuer } : {}),
-            ...(values['valid-until'] ? { validUntil: values['valid-until'] } : {}),
-            ...(values.require ? { requiredClaims: values.require } : {}),
-            ...(size ? { transactionSize: size } : {}),
-            ...(values.reemit ? { reemit: true } : {}),
-          },
-        );
-      } catch (error) {
-        if (error instanceof BatchDeliveryError) {
-          const command = ['tradewind', 'issue-batch', ...argv].map(shellWord).join(' ');
-          throw new TradewindError('STORAGE_ERROR', `${error.message} Re-emit them with: ${command}`, { cause: error });
+    const batch = () =>
+      withIssuer(values, io, async (issuer) => {
+        try {
+          return await issuer.issueBatch(
+            { path: input },
+            {
+              type: values.type as string[],
+              onProgress: (p) => bar.update(p),
+              ...(values['dry-run'] ? { dryRun: true } : { outputPath: out }),
+              ...(format ? { format } : {}),
+              ...(status ? { status } : {}),
+              ...(values.issuer ? { issuer: values.issuer } : {}),
+              ...(values['valid-until'] ? { validUntil: values['valid-until'] } : {}),
+              ...(values.require ? { requiredClaims: values.require } : {}),
+              ...(size ? { transactionSize: size } : {}),
+              ...(values.reemit ? { reemit: true } : {}),
+            },
+          );
+        } catch (error) {
+          if (error instanceof BatchDeliveryError) {
+            const command = ['tradewind', 'issue-batch', ...argv].map(shellWord).join(' ');
+            throw new TradewindError('STORAGE_ERROR', `${error.message} Re-emit them with: ${command}`, { cause: error });
+          }
+          throw error;
+        } finally {
+          bar.done();
         }
-        throw error;
-      } finally {
-        bar.done();
-      }
-    });
+      });
+    const result = values['dry-run'] ? await batch() : await lockOutput(out, batch);
     const summary = { ...result, output: values['dry-run'] ? undefined : out };
     printResult(io, values.json, summary, () =>
       [
@@ -264,6 +268,29 @@ export const issueBatchCommand: Command = {
     return result.invalidCount > 0 ? EXIT.NEGATIVE : EXIT.OK;
   },
 };
+
+/**
+ * Runs `fn` holding an exclusive lock on the output file (an OS lock on the sidecar
+ * `.FILE.lock`, released when the process dies): two runs of the same batch into the
+ * same --out at once would each re-emit what the other appended, writing credentials
+ * twice. The second run stops at once with STORAGE_ERROR instead.
+ */
+async function lockOutput<T>(out: string, fn: () => Promise<T>): Promise<T> {
+  let entered = false;
+  try {
+    return await withFileLock(join(dirname(out), `.${basename(out)}.lock`), 0, () => {
+      entered = true;
+      return fn();
+    });
+  } catch (error) {
+    // Only the lock's own timeout is reported as such (its SQLITE_BUSY is not the database's).
+    if (entered) throw error;
+    throw new TradewindError(
+      'STORAGE_ERROR',
+      `${out} is being written by another tradewind issue-batch; run this again once that one has finished`,
+    );
+  }
+}
 
 // The path of the first forbidden member name in a parsed JSON value, if any.
 function forbiddenKeyIn(value: unknown, path: string): string | undefined {
