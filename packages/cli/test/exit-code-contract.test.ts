@@ -56,3 +56,34 @@ describe('whole-number flags take decimal digits only', () => {
     expect((await runMain([...args, '-1'])).code).toBe(2);
   });
 });
+
+// Threat: under --json, issue-batch still drew its progress bar (CR-redrawn lines) on
+// stderr, so a script reading the one JSON error line of a failure got progress text
+// in front of it, and a successful run left control characters in its log.
+describe('issue-batch --json: stderr holds nothing but a JSON error line', () => {
+  it('a successful run writes nothing to stderr; a failing one exactly one JSON line', async () => {
+    const { mkdtempSync, rmSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'tw-cli-batch-json-'));
+    try {
+      const env = { TRADEWIND_SECRET: 'batch json secret', TRADEWIND_ISSUER_DB: join(dir, 'registry.db') };
+      expect((await runMain(['issuer', 'init'], { env })).code).toBe(0);
+      const input = join(dir, 'people.jsonl');
+      writeFileSync(input, `${Array.from({ length: 30 }, (_, i) => JSON.stringify({ recordKey: `p-${i}`, name: `P${i}` })).join('\n')}\n`);
+      const ok = await runMain(['issue-batch', input, '--type', 'T', '--status', 'none', '--transaction-size', '5', '--json'], { env });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toBe('');
+      expect(JSON.parse(ok.stdout).issued).toBe(30);
+      const out = join(dir, 'taken');
+      writeFileSync(out, 'not a batch output line\n');
+      chmodSync(out, 0o644);
+      const failed = await runMain(['issue-batch', input, '--type', 'T', '--status', 'none', '--out', out, '--json'], { env });
+      expect(failed.code).toBe(2);
+      expect(failed.stderr.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(failed.stderr).error.code).toBe('INVALID_ARGUMENT');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

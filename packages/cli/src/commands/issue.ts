@@ -224,7 +224,8 @@ export const issueBatchCommand: Command = {
     const out = values.out ?? `${input}.issued.jsonl`;
     const format = parseFormatFlag(values.format);
     const status = parseStatusFlag(values.status);
-    const bar = progressBar(io);
+    // Under --json stderr carries nothing but the one JSON error line a failure prints.
+    const bar = values.json ? { update() {}, done() {} } : progressBar(io);
     const batch = () =>
       withIssuer(values, io, async (issuer) => {
         try {
