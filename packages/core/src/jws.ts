@@ -50,7 +50,8 @@ function decodeJsonSegment(segment: string, name: string, maxDepth: number, uniq
   if (!bytes) throw new TradewindError('MALFORMED', `${name} is not canonical unpadded base64url`, { path: `/${name}` });
   const text = utf8Decode(bytes);
   if (text === undefined) throw new TradewindError('MALFORMED', `${name} is not UTF-8`, { path: `/${name}` });
-  if (nestingDepth(text) > maxDepth) {
+  const scan = scanJson(text);
+  if (scan.depth > maxDepth) {
     throw new TradewindError('LIMIT_EXCEEDED', `${name} nests deeper than ${maxDepth} levels`, { path: `/${name}` });
   }
   let value: unknown;
@@ -63,7 +64,7 @@ function decodeJsonSegment(segment: string, name: string, maxDepth: number, uniq
   // RFC 7515 §5.2 lets a parser keep the last of duplicate header members or reject
   // them. Keeping one means another reader may keep the other ({"alg":"none",…,"alg":
   // "EdDSA"}), so the header, which is small, is refused instead.
-  if (unique && topLevelMemberCount(text) !== Object.keys(value).length) {
+  if (unique && scan.topLevelMembers !== Object.keys(value).length) {
     throw new TradewindError('MALFORMED', `${name} has a member more than once`, { path: `/${name}` });
   }
   // JSON.parse makes a "__proto__" member an own property; code that later copies the
@@ -92,32 +93,14 @@ function protoMemberPath(value: unknown): string | undefined {
   return undefined;
 }
 
-/** How many members the top-level object of a JSON text has, duplicates included. */
-function topLevelMemberCount(text: string): number {
-  let depth = 0;
-  let count = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91 /* { [ */) depth++;
-    else if (c === 125 || c === 93 /* } ] */) depth--;
-    // Outside strings, a colon directly inside the top-level object ends a member name.
-    else if (c === 58 /* : */ && depth === 1) count++;
-  }
-  return count;
-}
-
 /**
- * Maximum bracket nesting of a JSON text, ignoring brackets inside strings. Checked
- * before JSON.parse so that a deeply nested input cannot exhaust the stack later.
+ * One pass over a JSON text, ignoring brackets and colons inside strings: the maximum
+ * bracket nesting, and how many members the top-level object has, duplicates included.
  */
-export function nestingDepth(text: string): number {
+function scanJson(text: string): { depth: number; topLevelMembers: number } {
   let depth = 0;
   let max = 0;
+  let members = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -128,6 +111,16 @@ export function nestingDepth(text: string): number {
     else if (c === 123 || c === 91 /* { [ */) {
       if (++depth > max) max = depth;
     } else if (c === 125 || c === 93 /* } ] */) depth--;
+    // A colon directly inside the top-level object ends a member name.
+    else if (c === 58 /* : */ && depth === 1) members++;
   }
-  return max;
+  return { depth: max, topLevelMembers: members };
+}
+
+/**
+ * Maximum bracket nesting of a JSON text, ignoring brackets inside strings. Checked
+ * before JSON.parse so that a deeply nested input cannot exhaust the stack later.
+ */
+export function nestingDepth(text: string): number {
+  return scanJson(text).depth;
 }
