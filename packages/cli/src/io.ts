@@ -14,6 +14,8 @@ export interface Io {
   stdin(): AsyncIterable<Uint8Array>;
   /** Environment variables (for example TRADEWIND_SECRET). */
   env: Record<string, string | undefined>;
+  /** Standard error is a terminal: a progress bar may redraw itself in place there. */
+  stderrIsTerminal?: boolean;
 }
 
 /** The Io of the running process. */
@@ -23,6 +25,7 @@ export function processIo(): Io {
     stderr: quiet(writerFor(2, process.stderr)),
     stdin: () => process.stdin,
     env: process.env,
+    stderrIsTerminal: process.stderr.isTTY === true,
   };
 }
 

@@ -79,6 +79,18 @@ describe('tradewind issuer / did / issue / issue-batch / status', () => {
     expect(JSON.parse(badRequest.stderr).error.code).toBe('INVALID_ARGUMENT');
   });
 
+  it('issue-batch progress to a log (stderr not a terminal) is plain lines at each tenth, without carriage returns', async () => {
+    const input = join(dir, 'deaths.jsonl');
+    writeFileSync(input, Array.from({ length: 20 }, (_, i) => JSON.stringify({ recordKey: `d${i}`, name: `Name ${i}` })).join('\n'));
+    const run = await runMain(['issue-batch', input, '--db', db, '--type', 'DeathCertificate', '--transaction-size', '1'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/\r/);
+    const lines = run.stderr.split('\n').filter((l) => l.startsWith('issued '));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.length).toBeLessThanOrEqual(11);
+    expect(lines.at(-1)).toBe('issued 20/20 (100%)');
+  });
+
   it('issue-batch reports malformed records by line, shows progress on stderr and writes the credentials', async () => {
     const input = join(dir, 'births.jsonl');
     writeFileSync(
@@ -88,7 +100,10 @@ describe('tradewind issuer / did / issue / issue-batch / status', () => {
         '{"recordKey": "b7", "name": ',
       ].join('\n'),
     );
-    const run = await runMain(['issue-batch', input, '--db', db, '--type', 'BirthCertificate', '--transaction-size', '3'], { env });
+    const run = await runMain(['issue-batch', input, '--db', db, '--type', 'BirthCertificate', '--transaction-size', '3'], {
+      env,
+      terminal: true,
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/Issued 7, already issued 0, invalid 1/);
     expect(run.stdout).toMatch(/line 8: MALFORMED: not valid JSON/);

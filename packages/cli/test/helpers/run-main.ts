@@ -11,7 +11,7 @@ export interface RunResult {
 /** Runs `tradewind …` in-process with captured output and the given stdin and environment. */
 export async function runMain(
   argv: string[],
-  options: { stdin?: string; env?: Record<string, string>; commands?: readonly CommandEntry[] } = {},
+  options: { stdin?: string; env?: Record<string, string>; commands?: readonly CommandEntry[]; terminal?: boolean } = {},
 ): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
@@ -26,6 +26,7 @@ export async function runMain(
       if (options.stdin !== undefined) yield new TextEncoder().encode(options.stdin);
     },
     env: options.env ?? {},
+    stderrIsTerminal: options.terminal === true,
   };
   const code = options.commands ? await main(argv, io, options.commands) : await main(argv, io);
   return { code, stdout, stderr };
