@@ -35,6 +35,18 @@ describe('tradewind wallet', () => {
     expect(holder).toMatch(/^did:jwk:/);
   });
 
+  it('init on an existing wallet is ALREADY_EXISTS (exit 2) unless --add asks for another holder DID', async () => {
+    const again = await run(['init']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/ALREADY_EXISTS|already/);
+    const added = await run(['init', '--add', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout).did).not.toBe(holder);
+    const nowhere = await run(['init', '--add'], { env: { ...env, TRADEWIND_WALLET_DB: join(dir, 'none.db') } });
+    expect(nowhere.code).toBe(2);
+    expect(existsSync(join(dir, 'none.db'))).toBe(false);
+  });
+
   it('add stores a credential from a file and a batch from stdin', async () => {
     const file = join(dir, 'id.jwt');
     writeFileSync(file, await vcJwt(issuer, { credentialSubject: { id: holder, givenName: 'Asha' } }));

@@ -85,15 +85,31 @@ Options:
 ${DB_HELP}
   --method key|jwk         holder DID method (default key)
   --key-type Ed25519|P-256 holder key type (default Ed25519)
+  --add                    add another holder DID to an existing wallet
 ${COMMON_HELP}`,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...DB_OPTIONS, method: { type: 'string' }, 'key-type': { type: 'string' } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...DB_OPTIONS,
+      method: { type: 'string' },
+      'key-type': { type: 'string' },
+      add: { type: 'boolean' },
+    });
     noPositionals('init', positionals);
     const method = values.method ?? 'key';
     const keyType = values['key-type'] ?? 'Ed25519';
     if (method !== 'key' && method !== 'jwk') throw new UsageError(`--method takes key or jwk, got ${JSON.stringify(method)}`);
     if (keyType !== 'Ed25519' && keyType !== 'P-256')
       throw new UsageError(`--key-type takes Ed25519 or P-256, got ${JSON.stringify(keyType)}`);
+    // A second init would quietly give the holder another DID; that must be asked for.
+    const path = walletPath(values, io);
+    if (existsSync(path) && values.add !== true) {
+      throw new UsageError(`a wallet exists at ${path} already; 'tradewind wallet init --add' adds another holder DID to it`, {
+        code: 'ALREADY_EXISTS',
+      });
+    }
+    if (!existsSync(path) && values.add === true) {
+      throw new UsageError(`no wallet at ${path} to add a holder DID to; create one with 'tradewind wallet init'`, { code: 'NOT_FOUND' });
+    }
     const did = await withWallet(values, io, (w) => w.createDid({ method, keyType }), true);
     printResult(io, values.json, did, () => did.did);
     return EXIT.OK;
