@@ -42,6 +42,13 @@ export function requireStatusEntries(credentialStatus: unknown, path: string): v
 /** Most `credentialStatus` entries read from one credential. */
 const MAX_STATUS_ENTRIES = 16;
 
+/**
+ * Most distinct status list URLs one verification call (a credential, or a presentation
+ * with all its credentials) asks the provider for: 64 credentials of 16 entries each
+ * would otherwise be 1,024 fetches for one presentation.
+ */
+export const MAX_STATUS_LISTS_PER_CALL = 32;
+
 /** The entries of `credentialStatus`: one object or an array of objects; anything else is MALFORMED. */
 function statusEntries(credentialStatus: unknown, path: string): Array<{ entry: JsonObject; path: string }> {
   if (isJsonObject(credentialStatus)) return [{ entry: credentialStatus, path: '/credentialStatus' }];
@@ -78,6 +85,7 @@ export async function checkStatus(
   maxAgeMs: number | undefined = ctx.status.maxAgeMs,
   required = false,
   rules: object | undefined = undefined,
+  urls: Set<string> = new Set(),
 ): Promise<{ errors: VerificationIssue[]; warnings: VerificationIssue[] }> {
   const errors: VerificationIssue[] = [];
   const warnings: VerificationIssue[] = [];
@@ -91,7 +99,7 @@ export async function checkStatus(
   let checkable = 0;
   for (const { entry, path } of entries) {
     try {
-      const problem = await checkEntry(ctx, entry, issuer, verifyList, path, maxAgeMs, rules, () => {
+      const problem = await checkEntry(ctx, entry, issuer, verifyList, path, maxAgeMs, rules, urls, () => {
         checkable++;
       });
       if (problem) errors.push(problem);
@@ -121,6 +129,7 @@ async function checkEntry(
   path: string,
   maxAgeMs: number | undefined,
   rules: object | undefined,
+  urls: Set<string>,
   onCheckable: () => void,
 ): Promise<VerificationIssue | undefined> {
   if (!ENTRY_TYPES.has(entry.type as string)) {
@@ -142,6 +151,16 @@ async function checkEntry(
     return fail('STATUS_UNAVAILABLE', `status purpose ${purpose} is not supported`, `${path}/statusPurpose`);
   }
   onCheckable();
+  if (!urls.has(url)) {
+    if (urls.size >= MAX_STATUS_LISTS_PER_CALL) {
+      return fail(
+        'LIMIT_EXCEEDED',
+        `more than ${MAX_STATUS_LISTS_PER_CALL} status lists in one verification`,
+        `${path}/statusListCredential`,
+      );
+    }
+    urls.add(url);
+  }
   const list = await loadList(ctx, url, issuer, verifyList, path, rules);
   if (list.purpose !== purpose) {
     return fail('STATUS_UNAVAILABLE', `status list ${url} is for ${list.purpose}, not ${purpose}`, `${path}/statusPurpose`);

@@ -25,6 +25,12 @@ export interface CheckOptions {
   /** Apply the recognition policy (off for the lists and status lists it relies on). Default true. */
   recognition?: boolean;
   /**
+   * Status list URLs asked of the provider in this whole call, shared by the credentials
+   * of one presentation, so that a presentation cannot make the provider fetch from
+   * more than {@link MAX_STATUS_LISTS_PER_CALL} places.
+   */
+  statusUrls?: Set<string>;
+  /**
    * For a status list: the recognition lists whose key rules its signer must meet (a
    * revoked key, or one outside its window, cannot publish status).
    */
@@ -108,6 +114,7 @@ export async function checkCredential(
         statusMaxAgeMs,
         statusRequired,
         recognition,
+        options.statusUrls ?? new Set(),
       );
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
       for (const issue of status.warnings) warnings.push(prefixed(issue, `${path}${base}`));

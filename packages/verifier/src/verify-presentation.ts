@@ -95,8 +95,10 @@ export async function checkPresentation(
       errors.push(toIssue(e));
     }
 
+    // One budget of status list URLs for the whole presentation (see MAX_STATUS_LISTS_PER_CALL).
+    const statusUrls = new Set<string>();
     const results = await Promise.all(
-      embedded.map((c, i) => checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}` })),
+      embedded.map((c, i) => checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}`, statusUrls })),
     );
     const credentials: VerifiedCredential[] = [];
     results.forEach((result, i) => {

@@ -783,4 +783,34 @@ describe('status fan-out: one credential cannot make the verifier fetch from a t
       expect(asked).toBe(16);
     }
   });
+
+  it('asks the provider for at most 32 distinct status lists in one presentation (LIMIT_EXCEEDED beyond)', async () => {
+    const issuer = didKey();
+    const holder = didKey();
+    const entries = (from: number) =>
+      Array.from({ length: 16 }, (_, i) => ({
+        id: `https://h${from + i}.status.example.com/1#5`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: '5',
+        statusListCredential: `https://h${from + i}.status.example.com/1`,
+      }));
+    const credentials = await Promise.all(
+      [0, 16, 32, 48].map((from) => vcJwt(issuer, { credentialSubject: { id: holder.did }, credentialStatus: entries(from) })),
+    );
+    const asked = new Set<string>();
+    const status = { onUnavailable: 'warn' as const, provider: { get: (url: string) => void asked.add(url) } };
+    const r = await nodeApi.verifyPresentation(await vpJwt(holder, credentials), { now: NOW, status });
+    expect(r.verified).toBe(false);
+    expect(codes(r)).toContain('LIMIT_EXCEEDED');
+    expect(asked.size).toBe(32);
+    // The same lists named again by another credential cost nothing more.
+    asked.clear();
+    const twice = await Promise.all(
+      [0, 0].map((from) => vcJwt(issuer, { credentialSubject: { id: holder.did }, credentialStatus: entries(from) })),
+    );
+    const ok = await nodeApi.verifyPresentation(await vpJwt(holder, twice), { now: NOW, status });
+    expect(codes(ok)).not.toContain('LIMIT_EXCEEDED');
+    expect(asked.size).toBe(16);
+  });
 });
