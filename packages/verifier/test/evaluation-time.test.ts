@@ -6,7 +6,7 @@ import { createList } from '@digitalbazaar/vc-bitstring-status-list';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CredentialVerificationResult, createVerifier } from '../src/index.js';
-import { didKey, lowS, NOW, type TestKey, vcJwt } from './helpers/producers.js';
+import { didKey, lowS, NOW, recognitionListJwt, type TestKey, vcJwt } from './helpers/producers.js';
 
 const DID = 'did:web:registry.gov.tt';
 const KID = `${DID}#key-1`;
@@ -14,17 +14,8 @@ const URL = 'https://registry.gov.tt/status/1';
 const LATER = '2026-06-03T00:00:00Z';
 const codes = (r: CredentialVerificationResult) => (r.verified ? [] : r.errors.map((e) => e.code));
 
-async function recognitionList(anchor: TestKey, sequence: number, entries: unknown[], validFrom: string) {
-  return new SignJWT({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential', 'RecognitionList'],
-    issuer: anchor.did,
-    validFrom,
-    credentialSubject: { sequence, nextUpdate: '2026-07-01T00:00:00Z', entries },
-  })
-    .setProtectedHeader({ alg: anchor.alg, kid: anchor.kid, typ: 'vc+jwt' })
-    .sign(anchor.privateKey);
-}
+const recognitionList = (anchor: TestKey, sequence: number, entries: unknown[], validFrom: string) =>
+  recognitionListJwt(anchor, entries, { sequence }, { validFrom });
 
 const entry = (key: TestKey, window: Record<string, unknown> = {}, keyExtra: Record<string, unknown> = {}) => ({
   id: DID,

@@ -5,7 +5,7 @@ import { createList } from '@digitalbazaar/vc-bitstring-status-list';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CredentialVerificationResult, createVerifier, type RecognitionPolicy, verifyCredential } from '../src/index.js';
-import { didKey, lowS, NOW, type TestKey, vcJwt } from './helpers/producers.js';
+import { didKey, lowS, NOW, recognitionListJwt, type TestKey, vcJwt } from './helpers/producers.js';
 
 const codes = (r: CredentialVerificationResult) => (r.verified ? [] : r.errors.map((e) => e.code));
 const DID = 'did:web:registry.gov.tt';
@@ -14,23 +14,12 @@ const RETIRED_AT = '2026-03-01T00:00:00Z';
 const LIST_URL = 'https://registry.gov.tt/status/1';
 const ID = 'NationalIdCredential';
 
-async function recognitionList(
+const recognitionList = (
   anchor: TestKey,
   entries: unknown[],
   subject: Record<string, unknown> = {},
   claims: Record<string, unknown> = {},
-) {
-  return new SignJWT({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential', 'RecognitionList'],
-    issuer: anchor.did,
-    validFrom: '2026-05-01T00:00:00Z',
-    credentialSubject: { sequence: 7, nextUpdate: '2026-07-01T00:00:00Z', entries, ...subject },
-    ...claims,
-  })
-    .setProtectedHeader({ alg: anchor.alg, kid: anchor.kid, typ: 'vc+jwt' })
-    .sign(anchor.privateKey);
-}
+) => recognitionListJwt(anchor, entries, { sequence: 7, ...subject }, claims);
 
 /** An entry for one key period of the did:web registry. */
 const period = (key: TestKey, kid: string, window: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -1,28 +1,16 @@
-import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CredentialVerificationResult, createVerifier, parsePolicy, type RecognitionPolicy, verifyCredential } from '../src/index.js';
-import { didKey, NOW, type TestKey, vcJwt } from './helpers/producers.js';
+import { didKey, NOW, recognitionListJwt, type TestKey, vcJwt } from './helpers/producers.js';
 
 const codes = (r: CredentialVerificationResult) => (r.verified ? [] : r.errors.map((e) => e.code));
 
 /** A RecognitionList credential signed with jose, as a regional trust anchor publishes it. */
-async function recognitionList(
+const recognitionList = (
   anchor: TestKey,
   entries: unknown[],
   subject: Record<string, unknown> = {},
   claims: Record<string, unknown> = {},
-) {
-  return new SignJWT({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential', 'RecognitionList'],
-    issuer: anchor.did,
-    validFrom: '2026-05-01T00:00:00Z',
-    credentialSubject: { sequence: 7, nextUpdate: '2026-07-01T00:00:00Z', name: 'CARICOM mutual recognition', entries, ...subject },
-    ...claims,
-  })
-    .setProtectedHeader({ alg: anchor.alg, kid: anchor.kid, typ: 'vc+jwt' })
-    .sign(anchor.privateKey);
-}
+) => recognitionListJwt(anchor, entries, { sequence: 7, name: 'CARICOM mutual recognition', ...subject }, claims);
 
 const ID = 'NationalIdCredential';
 

@@ -1,26 +1,12 @@
-// A key a recognition list marks revoked verifies nothing again: not when a newer list
-// of the same anchor names it again (every list that verified counts for revocation),
-// and not under another DID that spells the same key material (did:key and did:jwk).
-import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CredentialVerificationResult, createVerifier } from '../src/index.js';
-import { didKey, NOW, type TestKey, vcJwt } from './helpers/producers.js';
+import { didKey, NOW, recognitionListJwt, type TestKey, vcJwt } from './helpers/producers.js';
 
 const DID = 'did:web:registry.gov.tt';
 const KID = `${DID}#key-1`;
 const codes = (r: CredentialVerificationResult) => (r.verified ? [] : r.errors.map((e) => e.code));
 
-async function recognitionList(anchor: TestKey, sequence: number, entries: unknown[]) {
-  return new SignJWT({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential', 'RecognitionList'],
-    issuer: anchor.did,
-    validFrom: '2026-05-01T00:00:00Z',
-    credentialSubject: { sequence, nextUpdate: '2026-07-01T00:00:00Z', entries },
-  })
-    .setProtectedHeader({ alg: anchor.alg, kid: anchor.kid, typ: 'vc+jwt' })
-    .sign(anchor.privateKey);
-}
+const recognitionList = (anchor: TestKey, sequence: number, entries: unknown[]) => recognitionListJwt(anchor, entries, { sequence });
 
 const entry = (id: string, extra: Record<string, unknown> = {}) => ({
   id,

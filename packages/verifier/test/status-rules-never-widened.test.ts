@@ -5,7 +5,7 @@ import { createList } from '@digitalbazaar/vc-bitstring-status-list';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CredentialVerificationResult, createVerifier, verifyCredential } from '../src/index.js';
-import { didKey, NOW, type TestKey, vcJwt } from './helpers/producers.js';
+import { didKey, NOW, recognitionListJwt, type TestKey, vcJwt } from './helpers/producers.js';
 
 const URL = 'https://registry.gov.tt/status/1';
 const DAY = 86_400;
@@ -25,17 +25,7 @@ async function statusList(issuer: TestKey, validFrom: string) {
     .sign(issuer.privateKey);
 }
 
-async function recognitionList(anchor: TestKey, entries: unknown[]) {
-  return new SignJWT({
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
-    type: ['VerifiableCredential', 'RecognitionList'],
-    issuer: anchor.did,
-    validFrom: '2026-05-01T00:00:00Z',
-    credentialSubject: { sequence: 1, nextUpdate: '2026-07-01T00:00:00Z', entries },
-  })
-    .setProtectedHeader({ alg: anchor.alg, kid: anchor.kid, typ: 'vc+jwt' })
-    .sign(anchor.privateKey);
-}
+const recognitionList = (anchor: TestKey, entries: unknown[]) => recognitionListJwt(anchor, entries);
 
 const statusEntry = {
   id: `${URL}#3`,

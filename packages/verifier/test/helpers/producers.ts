@@ -166,3 +166,26 @@ export function withSegment(jwt: string, index: 0 | 1, value: Record<string, unk
 export function decodeSegment(jwt: string, index: 0 | 1): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[index] as string, 'base64url').toString());
 }
+
+/**
+ * A RecognitionList credential (vc+jwt) signed by `anchor`, valid from 2026-05-01 with
+ * its next update due 2026-07-01; `subject` overrides members of the list subject
+ * (sequence 1 unless given), `claims` members of the credential.
+ */
+export async function recognitionListJwt(
+  anchor: TestKey,
+  entries: unknown[],
+  subject: Record<string, unknown> = {},
+  claims: Record<string, unknown> = {},
+): Promise<string> {
+  return new SignJWT({
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    type: ['VerifiableCredential', 'RecognitionList'],
+    issuer: anchor.did,
+    validFrom: '2026-05-01T00:00:00Z',
+    credentialSubject: { sequence: 1, nextUpdate: '2026-07-01T00:00:00Z', entries, ...subject },
+    ...claims,
+  })
+    .setProtectedHeader({ alg: anchor.alg, kid: anchor.kid, typ: 'vc+jwt' })
+    .sign(anchor.privateKey);
+}
