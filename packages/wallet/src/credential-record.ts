@@ -24,7 +24,7 @@ export interface StatusReference {
 /** A credential as the wallet holds it: the signed JWT, plus what is needed to find it. */
 export interface StoredCredential {
   /**
-   * Wallet id: base64url SHA-256 of the signed content (decoded JOSE header and payload),
+   * Wallet id: hex SHA-256 of the signed content (decoded JOSE header and payload),
    * so one credential has one id whatever its encoding, signature or wrapper.
    */
   id: string;
@@ -129,7 +129,9 @@ export function identityOf(jws: string): string {
   const payload = Buffer.from(jws.slice(first + 1, second), 'base64url');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(header.length);
-  return createHash('sha256').update(length).update(header).update(payload).digest('base64url');
+  // Hex, not base64url: an id may then never start with "-" and be read as an option
+  // when it is given on a command line (`tradewind wallet present ID`).
+  return createHash('sha256').update(length).update(header).update(payload).digest('hex');
 }
 
 /** The JSON a credential received in a JSON form is returned as, built from the signed JWT and its verified content only. */

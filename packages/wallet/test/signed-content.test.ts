@@ -182,6 +182,8 @@ describe('one credential, one row, whatever its encoding', () => {
     }
     // Different signed content is a different credential.
     expect(identityOf(await vcJwt(tt, holder, { type: 'Spelling' }))).not.toBe(identityOf(jwt));
+    // An id is lowercase hex: it can never start with "-" and be taken for a command-line option.
+    expect(identityOf(jwt)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('stores a bare JWT, its envelope and its JwtProof2020 form once', async () => {
