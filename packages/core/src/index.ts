@@ -11,6 +11,18 @@ export {
   type ResolvedKey,
   type VerificationRelationship,
 } from './did/resolver.js';
+export {
+  ENVELOPED_CREDENTIAL_TYPE,
+  ENVELOPED_PRESENTATION_TYPE,
+  type EnvelopedVerifiableCredential,
+  type EnvelopedVerifiablePresentation,
+  type EnvelopeMediaType,
+  envelopeCredential,
+  envelopePresentation,
+  isEnvelopeLike,
+  type UnwrappedEnvelope,
+  unwrapEnvelope,
+} from './envelope.js';
 export * from './errors.js';
 export { jwkThumbprint, jwkThumbprintInput } from './jwk-thumbprint.js';
 export { DEFAULT_JWS_LIMITS, type JwsLimits, looksLikeCompactJws, nestingDepth, type ParsedJws, parseCompactJws } from './jws.js';

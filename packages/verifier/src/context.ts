@@ -9,7 +9,7 @@ import {
 import type { CryptoBackend } from './crypto/backend.js';
 import type { RecognitionState } from './recognition/load-lists.js';
 import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
-import type { InputLimits, StatusListProvider, StatusListSource, StatusOptions, VerifyOptions } from './types.js';
+import type { HolderBinding, InputLimits, StatusListProvider, StatusListSource, StatusOptions, VerifyOptions } from './types.js';
 
 export const DEFAULT_LIMITS: Required<InputLimits> = {
   maxInputLength: 256 * 1024,
@@ -45,6 +45,15 @@ export interface VerifyContext {
   policyStatus: PolicyStatusRules;
   /** Recognition lists and policy, verified on first use; undefined without a recognition policy. */
   recognition: RecognitionSetup | undefined;
+  /** holderBinding as an option said it (per call, else the verifier's), if it did. */
+  holderBinding: HolderBinding | undefined;
+  /** holderBinding as the policy in force says it, if it does. */
+  policyHolderBinding: HolderBinding | undefined;
+}
+
+/** The holder binding in force: the option (per call, else the verifier's), else the policy's, else `subject`. */
+export function holderBindingOf(ctx: VerifyContext): HolderBinding {
+  return ctx.holderBinding ?? ctx.policyHolderBinding ?? 'subject';
 }
 
 export interface RecognitionSetup {
@@ -117,6 +126,11 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
   if (options.didResolver instanceof DidKeyResolver) resolver = options.didResolver;
   else if (options.didResolver || !resolver) resolver = new DidKeyResolver(options.didResolver ?? {});
   const recognition = recognitionSetup(options, policy, base?.recognition);
+  const holderBinding = options.holderBinding;
+  // A typo ("subjects", "off") must not switch the binding off or be ignored.
+  if (holderBinding !== undefined && holderBinding !== 'subject' && holderBinding !== 'none') {
+    throw new TypeError("holderBinding must be 'subject' or 'none'");
+  }
   return {
     backend,
     resolver,
@@ -132,6 +146,8 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     status: statusContext(options.status, base?.status, recognition !== base?.recognition),
     policyStatus: policy ? localStatusRules(policy) : (base?.policyStatus ?? NO_STATUS_RULES),
     recognition,
+    holderBinding: holderBinding ?? base?.holderBinding,
+    policyHolderBinding: policy ? policy.holderBinding : base?.policyHolderBinding,
   };
 }
 

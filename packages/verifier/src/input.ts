@@ -1,18 +1,57 @@
-import { base64urlDecode, isJsonObject, looksLikeCompactJws, nestingDepth, TradewindError, utf8Decode } from '@tradewind/core';
+import {
+  base64urlDecode,
+  type EnvelopeMediaType,
+  isEnvelopeLike,
+  isJsonObject,
+  looksLikeCompactJws,
+  nestingDepth,
+  TradewindError,
+  type UnwrappedEnvelope,
+  unwrapEnvelope,
+  utf8Decode,
+  type VerificationIssue,
+} from '@tradewind/core';
 import { fail, type VerifyContext } from './context.js';
+import type { JwtKind } from './formats/detect.js';
 
-const ENVELOPE_PREFIXES = ['data:application/vc+jwt,', 'data:application/vp+jwt,', 'data:application/jwt,'];
+const ENVELOPE_PREFIXES: ReadonlyArray<readonly [prefix: string, mediaType: EnvelopeMediaType]> = [
+  ['data:application/vc+jwt,', 'vc+jwt'],
+  ['data:application/vp+jwt,', 'vp+jwt'],
+  ['data:application/jwt,', 'jwt'],
+];
 /** Longest error message returned, in characters; longer ones are cut (they quote the input). */
 const MAX_MESSAGE_LENGTH = 1000;
 /** Most layers unwrapped around a compact JWS (e.g. JSON text of an envelope whose id is a data: URL). */
 const MAX_WRAPPING = 4;
 
+/** What the input said about the JWS it carried: the envelope or data: URL it came in. */
+export interface InputForm {
+  /** Set when the JWS came in an envelope object (`kind`) or a bare data: URL (`kind` undefined). */
+  envelope?: { kind: UnwrappedEnvelope['kind'] | undefined; mediaType: EnvelopeMediaType } | undefined;
+}
+
+/** An error carrying several issues (a data-model or envelope check that found more than one). */
+export class IssuesError extends TradewindError {
+  readonly issues: VerificationIssue[];
+  constructor(issues: VerificationIssue[]) {
+    const first = issues[0] as VerificationIssue;
+    super(first.code, first.message, first.path === undefined ? undefined : { path: first.path });
+    this.issues = issues;
+  }
+}
+
+/** Fails with every issue found (at least one). */
+export function failAll(issues: VerificationIssue[]): never {
+  throw new IssuesError(issues);
+}
+
 /**
  * Reduces what a caller passed (a compact JWT, its JSON-quoted text, an
  * EnvelopedVerifiableCredential, or a JSON-LD credential) to the compact JWS to
- * verify, or fails with the reason it cannot be verified.
+ * verify, or fails with the reason it cannot be verified. The envelope it came in, if
+ * any, is noted in `form`, for {@link checkEnvelopeContent} once the JWS is parsed.
  */
-export function toCompactJws(input: unknown, ctx: VerifyContext, depth = 0): string {
+export function toCompactJws(input: unknown, ctx: VerifyContext, form?: InputForm, depth = 0): string {
   // Each layer (JSON text, a JSON-quoted string, a data: URL, an envelope, proof.jwt) is
   // unwrapped by a recursive call: an honest input has at most four, and a bound keeps
   // thousands of nested layers from exhausting the stack or being accepted as a credential.
@@ -24,11 +63,16 @@ export function toCompactJws(input: unknown, ctx: VerifyContext, depth = 0): str
     const text = input.trim();
     if (looksLikeCompactJws(text)) return text;
     if (text.length === 0) fail('MALFORMED', input.length === 0 ? 'input is empty' : 'input is empty (whitespace only)', '/');
-    for (const prefix of ENVELOPE_PREFIXES) if (text.startsWith(prefix)) return toCompactJws(text.slice(prefix.length), ctx, depth + 1);
-    if (text.startsWith('{') || text.startsWith('[')) return toCompactJws(parseJsonText(text, ctx), ctx, depth + 1);
+    for (const [prefix, mediaType] of ENVELOPE_PREFIXES) {
+      if (text.startsWith(prefix)) {
+        if (form && !form.envelope) form.envelope = { kind: undefined, mediaType };
+        return toCompactJws(text.slice(prefix.length), ctx, form, depth + 1);
+      }
+    }
+    if (text.startsWith('{') || text.startsWith('[')) return toCompactJws(parseJsonText(text, ctx), ctx, form, depth + 1);
     if (text.startsWith('"')) {
       const unquoted = parseJsonText(text, ctx);
-      if (typeof unquoted === 'string') return toCompactJws(unquoted, ctx, depth + 1);
+      if (typeof unquoted === 'string') return toCompactJws(unquoted, ctx, form, depth + 1);
     }
     return fail(...notACompactJws(text), '/');
   }
@@ -36,21 +80,16 @@ export function toCompactJws(input: unknown, ctx: VerifyContext, depth = 0): str
     fail('MALFORMED', `input is binary data (${input.constructor.name}), not a credential: pass the credential as text`, '/');
   }
   if (isJsonObject(input)) {
-    const types = Array.isArray(input.type) ? input.type : [input.type];
-    if (types.includes('EnvelopedVerifiableCredential') || types.includes('EnvelopedVerifiablePresentation')) {
-      if (typeof input.id !== 'string') fail('MALFORMED', 'enveloped credential has no data: URL id', '/id');
-      const id = input.id as string;
-      if (!ENVELOPE_PREFIXES.some((p) => id.startsWith(p))) {
-        if (!id.startsWith('data:')) fail('MALFORMED', 'enveloped credential id is not a data: URL', '/id');
-        fail('UNSUPPORTED_FORMAT', `enveloped media type ${id.slice(5, id.indexOf(',')).slice(0, 60)} is not supported`, '/id');
-      }
-      return toCompactJws(id, ctx, depth + 1);
+    if (isEnvelopeLike(input)) {
+      const unwrapped = unwrapEnvelope(input);
+      if (form) form.envelope = { kind: unwrapped.kind, mediaType: unwrapped.mediaType };
+      return unwrapped.jws;
     }
     // Veramo and did-jwt-vc hand out JWT credentials as JSON with the JWT in proof.jwt
     // (JwtProof2020). The JWT is what is signed: it is verified, and the JSON beside it ignored.
     const proof = input.proof;
     if (isJsonObject(proof) && proof.type === 'JwtProof2020' && typeof proof.jwt === 'string')
-      return toCompactJws(proof.jwt, ctx, depth + 1);
+      return toCompactJws(proof.jwt, ctx, form, depth + 1);
     if (proof !== undefined) {
       // Only what really is a Data Integrity secured document is an unsupported format;
       // JSON that merely has a "proof" member is not a credential at all.
@@ -137,6 +176,37 @@ function parseJsonText(text: string, ctx: VerifyContext): unknown {
   } catch {
     return fail('MALFORMED', 'input is not valid JSON', '/');
   }
+}
+
+/**
+ * Checks that the JWS an envelope (or data: URL) carried is what it says: a credential
+ * in an EnvelopedVerifiableCredential, a presentation in an
+ * EnvelopedVerifiablePresentation, and of the media type named (a `vc+jwt` data: URL
+ * holds a JWS whose `typ` is vc+jwt, not a VCDM 1.1 JWT). `application/jwt` is read for
+ * either format of its kind. MALFORMED at `/id` otherwise.
+ */
+export function checkEnvelopeContent(form: InputForm, kind: JwtKind): void {
+  const envelope = form.envelope;
+  if (!envelope) return;
+  const presentation = kind === 'jwt_vp' || kind === 'vp+jwt';
+  const where = envelope.kind === undefined ? '/' : '/id';
+  if (envelope.kind === 'credential' && presentation) {
+    fail('MALFORMED', 'an EnvelopedVerifiableCredential carries a presentation', where);
+  }
+  if (envelope.kind === 'presentation' && !presentation) {
+    fail('MALFORMED', 'an EnvelopedVerifiablePresentation carries a credential', where);
+  }
+  if (envelope.mediaType !== 'jwt' && envelope.mediaType !== kind) {
+    fail('MALFORMED', `media type application/${envelope.mediaType} contradicts the JWS, which is ${kind}`, where);
+  }
+}
+
+/** Every issue an exception stands for: those of an {@link IssuesError}, else the one of {@link toIssue}. */
+export function toIssues(e: unknown, pathPrefix = ''): VerificationIssue[] {
+  if (e instanceof IssuesError) {
+    return e.issues.map((issue) => (pathPrefix ? { ...issue, path: pathPrefix + (issue.path === '/' ? '' : (issue.path ?? '')) } : issue));
+  }
+  return [toIssue(e, pathPrefix)];
 }
 
 /** Turns any exception into a verification issue: typed ones keep their code, others become MALFORMED. */

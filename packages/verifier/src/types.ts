@@ -104,7 +104,48 @@ export interface VerifyOptions {
   recognitionLists?: readonly StatusListSource[];
   /** Highest list sequence already seen per anchor (rollback protection across runs). */
   seenSequences?: Readonly<Record<string, number>>;
+  /**
+   * How the credentials of a presentation must relate to its holder. `subject` (the
+   * default): every credential's subject id must be the holder, else `HOLDER_BINDING`.
+   * `none`: credentials about someone else are accepted (a parent presenting a child's
+   * birth certificate; VCDM 2.0 does not require subject = holder), and each one says
+   * in `aboutHolder` whether it is about the holder. Given per call, else on the
+   * verifier, else by the recognition policy, else `subject`. Credentials alone ignore it.
+   */
+  holderBinding?: HolderBinding;
 }
+
+/** See {@link VerifyOptions.holderBinding}. */
+export type HolderBinding = 'subject' | 'none';
+
+/**
+ * The names a result's `checks` may hold: the checks that ran (a failed one included),
+ * in the order they ran; a check that did not apply (no status entry, no policy, no
+ * expected nonce) is not listed.
+ *
+ * - `dataModel`: the input is a credential or presentation of the data model its format
+ *   says (VCDM 2.0 or 1.1), and an envelope it came in is well formed and matches it.
+ * - `proof`: algorithm, issuer (or holder) key and signature.
+ * - `validity`: validFrom/validUntil (issuanceDate/expirationDate), nbf/exp, and an
+ *   iat not in the future.
+ * - `trustedIssuers`: the issuer is in the `trustedIssuers` set (or a policy's list).
+ * - `recognition`: the issuer and credential are recognised under the policy's lists.
+ * - `status`: credentialStatus (Bitstring Status List), when present or required.
+ * - presentations only: `nonce`, `audience` (when expected), `holderBinding` (when
+ *   `subject`), `credentials` (every embedded credential verified; each one's own
+ *   `checks` are on it in `credentials`).
+ */
+export type VerificationCheck =
+  | 'dataModel'
+  | 'proof'
+  | 'validity'
+  | 'trustedIssuers'
+  | 'recognition'
+  | 'status'
+  | 'nonce'
+  | 'audience'
+  | 'holderBinding'
+  | 'credentials';
 
 /** Options of {@link verifyPresentation}: those of credentials, plus the binding to this exchange. */
 export interface VerifyPresentationOptions extends VerifyOptions {
@@ -141,12 +182,25 @@ export interface VerifiedCredential {
   /** The JOSE header and payload exactly as received. */
   header: JsonObject;
   payload: JsonObject;
+  /** The checks that ran (see {@link VerificationCheck}). */
+  checks: VerificationCheck[];
+}
+
+/** A credential of a verified presentation. */
+export interface PresentedCredential extends VerifiedCredential {
+  /** Whether a subject of the credential is the presentation's holder (always true under holderBinding `subject`). */
+  aboutHolder: boolean;
 }
 
 export interface VerificationFailure {
   verified: false;
   errors: VerificationIssue[];
   format?: CredentialFormat;
+  /**
+   * The checks that ran, the failed ones included (see {@link VerificationCheck}).
+   * Always set on the results of this package; optional for failures built elsewhere.
+   */
+  checks?: VerificationCheck[];
 }
 
 export type CredentialVerificationResult = VerifiedCredential | VerificationFailure;
@@ -160,9 +214,11 @@ export interface VerifiedPresentation {
   keyId: string;
   nonce?: string;
   audience?: string[];
-  /** Each embedded credential, fully verified. */
-  credentials: VerifiedCredential[];
+  /** Each embedded credential, fully verified, saying whether it is about the holder. */
+  credentials: PresentedCredential[];
   warnings: VerificationIssue[];
+  /** The checks that ran on the presentation itself (see {@link VerificationCheck}). */
+  checks: VerificationCheck[];
 }
 
 export type PresentationVerificationResult = VerifiedPresentation | VerificationFailure;

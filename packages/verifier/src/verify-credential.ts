@@ -4,13 +4,13 @@ import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
 import { decodeVcJwt } from './formats/vc-jwt.js';
 import { subjectIdOf } from './formats/vcdm.js';
-import { toCompactJws, toIssue } from './input.js';
+import { checkEnvelopeContent, type InputForm, toCompactJws, toIssues } from './input.js';
 import { checkIssuedInPast, claimedIssuanceTime } from './issuance-time.js';
 import { loadRecognitionLists, type RecognitionState } from './recognition/load-lists.js';
 import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from './recognition/recognize.js';
 import { checkAlgorithm, verifySigningKey } from './signature.js';
 import { checkStatus, requireStatusEntries } from './status.js';
-import type { CredentialVerificationResult, StatusListSource } from './types.js';
+import type { CredentialVerificationResult, StatusListSource, VerificationCheck } from './types.js';
 import { checkWindow } from './validity.js';
 
 export interface CheckOptions {
@@ -48,11 +48,17 @@ export async function checkCredential(
 ): Promise<CredentialVerificationResult> {
   const { parallel = false, path = '' } = options;
   let format: 'jwt_vc' | 'vc+jwt' | undefined;
+  // The checks that ran, each named before it runs so that a failed one is listed.
+  const checks: VerificationCheck[] = ['dataModel'];
   try {
-    const token = toCompactJws(input, ctx);
+    const form: InputForm = {};
+    const token = toCompactJws(input, ctx, form);
     const parsed = parseCompactJws(token, { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
+    // Algorithms are allow-listed before anything else is read (part of the proof check).
+    checks.push('proof');
     checkAlgorithm(parsed);
     const kind = detectJwtKind(parsed);
+    checkEnvelopeContent(form, kind);
     if (kind === 'jwt_vp' || kind === 'vp+jwt') fail('UNSUPPORTED_FORMAT', 'input is a presentation; use verifyPresentation', '/payload');
     format = kind;
     if (!ctx.formats.has(kind)) fail('UNSUPPORTED_FORMAT', `format ${kind} is not accepted here`, '/header/typ');
@@ -61,11 +67,15 @@ export async function checkCredential(
 
     // A per-call or verifier-wide trustedIssuers is a filter: it narrows what the
     // recognition policy accepts and never stands in for it.
+    if (ctx.trustedIssuers) checks.push('trustedIssuers');
     if (ctx.trustedIssuers && !ctx.trustedIssuers.has(decoded.issuer)) {
       fail('UNTRUSTED_ISSUER', `issuer ${decoded.issuer} is not trusted`, issuerPath);
     }
     const recognition = ctx.recognition && options.recognition !== false ? await recognitionState(ctx) : undefined;
-    if (recognition) admitIssuer(recognition, decoded.issuer, issuerPath);
+    if (recognition) {
+      checks.push('recognition');
+      admitIssuer(recognition, decoded.issuer, issuerPath);
+    }
     const rules = recognition ?? options.statusListSigner;
     const key = await verifySigningKey(ctx, parsed, decoded.issuer, 'assertionMethod', parallel, rules?.resolver ?? ctx.resolver);
     const keyId = key.id;
@@ -73,6 +83,7 @@ export async function checkCredential(
     const now = nowOf(ctx);
     const claimedAt = claimedIssuanceTime(parsed.payload, decoded.validFrom, '/payload');
     if (options.window !== false) {
+      checks.push('validity');
       checkWindow(ctx, decoded.validFrom, decoded.validUntil, 'credential', [`${base}/validFrom`, `${base}/validUntil`]);
       checkIssuedInPast(claimedAt, now, ctx.skewMs, 'credential', '/payload/iat');
     }
@@ -90,6 +101,7 @@ export async function checkCredential(
     // its own rules; a maximum age is the strictest of those and the caller's option.
     const statusRequired = outcome ? outcome.statusRequired : ctx.policyStatus.required;
     const statusMaxAgeMs = minDefined(ctx.status.maxAgeMs, outcome ? outcome.statusMaxAgeMs : ctx.policyStatus.maxAgeMs);
+    if (options.status !== false && (statusRequired || decoded.credential.credentialStatus !== undefined)) checks.push('status');
     if (statusRequired && options.status !== false) {
       requireStatusEntries(decoded.credential.credentialStatus, `${base}/credentialStatus`);
     }
@@ -119,7 +131,7 @@ export async function checkCredential(
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
       for (const issue of status.warnings) warnings.push(prefixed(issue, `${path}${base}`));
     }
-    if (errors.length > 0) return { verified: false, errors, format: kind };
+    if (errors.length > 0) return { verified: false, errors, format: kind, checks };
     const subject = subjectIdOf(decoded.credential);
     return {
       verified: true,
@@ -134,9 +146,10 @@ export async function checkCredential(
       warnings,
       header: parsed.header,
       payload: parsed.payload,
+      checks,
     };
   } catch (e) {
-    const failure: CredentialVerificationResult = { verified: false, errors: [toIssue(e, path)] };
+    const failure: CredentialVerificationResult = { verified: false, errors: toIssues(e, path), checks };
     if (format) failure.format = format;
     return failure;
   }

@@ -10,13 +10,13 @@ import {
   type VerifiablePresentation,
   type VerificationIssue,
 } from '@tradewind/core';
-import { fail, nowOf, type VerifyContext } from './context.js';
+import { fail, holderBindingOf, nowOf, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { subjectIdsOf } from './formats/vcdm.js';
-import { toCompactJws, toIssue } from './input.js';
+import { checkEnvelopeContent, type InputForm, toCompactJws, toIssue, toIssues } from './input.js';
 import { checkIssuedInPast } from './issuance-time.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
-import type { PresentationVerificationResult, VerifiedCredential } from './types.js';
+import type { PresentationVerificationResult, PresentedCredential, VerificationCheck } from './types.js';
 import { checkWindow, parseNumericDate } from './validity.js';
 import { checkCredential } from './verify-credential.js';
 
@@ -30,7 +30,7 @@ export interface Binding {
 /**
  * Verifies a presentation in a prepared context: the holder's signature, nonce and
  * audience, the presentation's own time bounds, every embedded credential in full,
- * and that each credential is bound to the holder. Never throws.
+ * and (holderBinding `subject`) that each credential is about the holder. Never throws.
  */
 export async function checkPresentation(
   ctx: VerifyContext,
@@ -38,10 +38,14 @@ export async function checkPresentation(
   binding: Binding,
   parallel: boolean,
 ): Promise<PresentationVerificationResult> {
+  const checks: VerificationCheck[] = ['dataModel'];
   try {
-    const parsed = parseCompactJws(toCompactJws(input, ctx), { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
+    const form: InputForm = {};
+    const parsed = parseCompactJws(toCompactJws(input, ctx, form), { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
+    checks.push('proof');
     checkAlgorithm(parsed);
     const kind = detectJwtKind(parsed);
+    checkEnvelopeContent(form, kind);
     if (kind !== 'jwt_vp' && kind !== 'vp+jwt') fail('UNSUPPORTED_FORMAT', 'input is a credential; use verifyCredential', '/payload');
     const { payload } = parsed;
     const base = kind === 'jwt_vp' ? '/payload/vp' : '/payload';
@@ -74,6 +78,7 @@ export async function checkPresentation(
     const audience = payload.aud === undefined ? undefined : (asArray(payload.aud) as string[]);
     if (audience?.some((a) => typeof a !== 'string')) fail('MALFORMED', 'aud is not a string or an array of strings', '/payload/aud');
     const nonce = payload.nonce as string | undefined;
+    if (binding.nonce !== undefined) checks.push('nonce');
     if (binding.nonce !== undefined && nonce !== binding.nonce) {
       errors.push({
         code: 'NONCE_MISMATCH',
@@ -81,9 +86,11 @@ export async function checkPresentation(
         path: '/payload/nonce',
       });
     }
+    if (binding.audience !== undefined) checks.push('audience');
     if (binding.audience !== undefined && !audience?.includes(binding.audience)) {
       errors.push({ code: 'AUDIENCE_MISMATCH', message: `presentation is not addressed to ${binding.audience}`, path: '/payload/aud' });
     }
+    checks.push('validity');
     try {
       // As for credentials: a presentation cannot have been made in the future.
       checkIssuedInPast(parseNumericDate(payload.iat, '/payload/iat')?.getTime(), nowOf(ctx), ctx.skewMs, 'presentation', '/payload/iat');
@@ -97,25 +104,29 @@ export async function checkPresentation(
 
     // One budget of status list URLs for the whole presentation (see MAX_STATUS_LISTS_PER_CALL).
     const statusUrls = new Set<string>();
+    if (embedded.length > 0) checks.push('credentials');
     const results = await Promise.all(
       embedded.map((c, i) => checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}`, statusUrls })),
     );
-    const credentials: VerifiedCredential[] = [];
+    const bindToSubject = holderBindingOf(ctx) === 'subject';
+    if (bindToSubject && embedded.length > 0) checks.push('holderBinding');
+    const credentials: PresentedCredential[] = [];
     results.forEach((result, i) => {
       if (!result.verified) {
         errors.push(...result.errors);
         return;
       }
-      if (!subjectIdsOf(result.credential).includes(holder)) {
+      const aboutHolder = subjectIdsOf(result.credential).includes(holder);
+      if (bindToSubject && !aboutHolder) {
         errors.push({
           code: 'HOLDER_BINDING',
           message: `credential ${i} is not about the holder ${holder}`,
           path: `${base}/verifiableCredential/${i}`,
         });
       }
-      credentials.push(result);
+      credentials.push({ ...result, aboutHolder });
     });
-    if (errors.length > 0) return { verified: false, errors };
+    if (errors.length > 0) return { verified: false, errors, checks };
     return {
       verified: true,
       format: kind,
@@ -126,9 +137,10 @@ export async function checkPresentation(
       ...(audience === undefined ? {} : { audience }),
       credentials,
       warnings: credentials.flatMap((c) => c.warnings),
+      checks,
     };
   } catch (e) {
-    return { verified: false, errors: [toIssue(e)] };
+    return { verified: false, errors: toIssues(e), checks };
   }
 }
 

@@ -51,6 +51,11 @@ export interface RecognitionPolicy {
   };
   /** Formats accepted at all. Default: every supported format. */
   formats?: CredentialFormat[];
+  /**
+   * Whether a presentation's credentials must be about its holder: `subject` (default)
+   * or `none`. A verifier's or a call's `holderBinding` option takes precedence.
+   */
+  holderBinding?: 'subject' | 'none';
 }
 
 const TOP_LEVEL = new Set([
@@ -62,6 +67,7 @@ const TOP_LEVEL = new Set([
   'onStaleRecognitionList',
   'status',
   'formats',
+  'holderBinding',
   '$schema',
 ]);
 
@@ -108,6 +114,9 @@ export function parsePolicy(value: unknown): RecognitionPolicy {
   }
   if (p.formats !== undefined && !isStringArray(p.formats, (f) => f === 'jwt_vc' || f === 'vc+jwt')) {
     bad('formats must list jwt_vc and/or vc+jwt', '/formats');
+  }
+  if (p.holderBinding !== undefined && p.holderBinding !== 'subject' && p.holderBinding !== 'none') {
+    bad('holderBinding must be "subject" or "none"', '/holderBinding');
   }
   return p as RecognitionPolicy;
 }
