@@ -57,12 +57,15 @@ export interface VerificationIssue {
 export class TradewindError extends Error {
   readonly code: ErrorCode;
   readonly path: string | undefined;
+  /** Every violation found, when the error stands for several (e.g. a data-model check). */
+  readonly issues: VerificationIssue[] | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown; issues?: VerificationIssue[] }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TradewindError';
     this.code = code;
     this.path = options?.path;
+    this.issues = options?.issues;
   }
 
   /** The plain `{ code, message, path? }` form used in verification results. */

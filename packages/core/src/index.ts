@@ -1,6 +1,9 @@
 export type { DIDDocument } from 'did-resolver';
 export * from './algorithms.js';
 export { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './base64url.js';
+export type { DataModelOptions, DataModelVersion } from './data-model/run.js';
+export { dataModelVersion, validateCredential } from './data-model/validate-credential.js';
+export { validateEnvelope, validatePresentation } from './data-model/validate-presentation.js';
 export { MAX_NUMERIC_DATE, numericDateMs, parseDateTimeStamp } from './datetime.js';
 export { jwkToMultikey, multikeyToJwk, verificationMethodJwk } from './did/key-material.js';
 export { type DidWebFetcher, didWebUrl, isLoopbackOrPrivate } from './did/methods.js';

@@ -1,0 +1,276 @@
+// VCDM 2.0 / 1.1 credential documents: every MUST that can be checked without fetching.
+
+import type { VerificationIssue } from '../errors.js';
+import {
+  checkLanguageString,
+  checkObjects,
+  checkOptionalId,
+  checkProof,
+  checkType,
+  checkTypedObject,
+  checkUrl,
+  isObject,
+  type Json,
+} from './checks.js';
+import { type Contexts, checkContext, versionOfContext } from './context.js';
+import { type DataModelOptions, type DataModelVersion, newRun, type Run, report, STOP, walkJson } from './run.js';
+import { describe, isMultibaseDigest, isSriDigest, isStatusIndex, parseDataModelDate } from './values.js';
+
+/**
+ * '2.0' or '1.1' from the document's first `@context` entry; undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * dataModelVersion({ '@context': ['https://www.w3.org/ns/credentials/v2'] }); // '2.0'
+ * dataModelVersion({ '@context': ['https://example.com/v1'] }); // undefined
+ * ```
+ */
+export function dataModelVersion(document: unknown): DataModelVersion | undefined {
+  try {
+    return isObject(document) ? versionOfContext(document['@context']) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every violation of the data model's checkable MUSTs, each `{ code: 'MALFORMED', message, path }`
+ * with an RFC 6901 JSON pointer path; `[]` when valid. Never throws.
+ *
+ * @example
+ * ```ts
+ * validateCredential({
+ *   '@context': ['https://www.w3.org/ns/credentials/v2'],
+ *   type: ['VerifiableCredential'],
+ *   issuer: 'did:example:issuer',
+ *   credentialSubject: {},
+ * });
+ * // [{ code: 'MALFORMED', path: '/credentialSubject', message: 'a credential subject must make at least one claim ...' }]
+ * ```
+ */
+export function validateCredential(document: unknown, options?: DataModelOptions): VerificationIssue[] {
+  const run = newRun(options);
+  const base = options?.base ?? '';
+  try {
+    if (walkJson(run, document, base)) credential(run, document, base, options?.version);
+  } catch (e) {
+    if (e !== STOP) report(run, base, 'the document could not be read (a getter or proxy threw)');
+  }
+  return run.issues;
+}
+
+/** Resolves the version to apply, reporting a document that names none. */
+export function versionFor(run: Run, document: Json, path: string, version: DataModelVersion | undefined): DataModelVersion | undefined {
+  const v = version ?? versionOfContext(document['@context']);
+  if (v === undefined) {
+    report(
+      run,
+      `${path}/@context`,
+      `@context must be an array whose first item is https://www.w3.org/ns/credentials/v2 (VCDM 2.0) or https://www.w3.org/2018/credentials/v1 (VCDM 1.1); got ${describe(document['@context'])}`,
+    );
+  }
+  return v;
+}
+
+/** Validates one credential object; shared with presentations for embedded credentials. */
+export function credential(run: Run, document: unknown, path: string, version: DataModelVersion | undefined): void {
+  if (!isObject(document)) {
+    report(run, path, `a credential must be a JSON object; got ${describe(document)}`);
+    return;
+  }
+  const v = versionFor(run, document, path, version);
+  if (v === undefined) return;
+  const contexts = checkContext(run, document['@context'], v, `${path}/@context`);
+  checkOptionalId(run, document, path, 'a credential');
+  checkType(run, contexts, document, path, 'a credential', 'VerifiableCredential');
+  if (v === '2.0') {
+    checkLanguageString(run, document, 'name', path);
+    checkLanguageString(run, document, 'description', path);
+  }
+  checkIssuer(run, document, path, v);
+  checkSubjects(run, document.credentialSubject, `${path}/credentialSubject`, v);
+  checkDates(run, document, path, v);
+  const status = document.credentialStatus;
+  if (status !== undefined) {
+    checkObjects(run, status, `${path}/credentialStatus`, 'credentialStatus', (item, at) => checkStatus(run, contexts, item, at, v));
+  }
+  const schema = document.credentialSchema;
+  if (schema !== undefined) {
+    checkObjects(run, schema, `${path}/credentialSchema`, 'credentialSchema', (item, at) => {
+      if (item.id === undefined) report(run, `${at}/id`, 'a credentialSchema entry must have an id: the URL of the schema');
+      checkTypedObject(run, contexts, item, at, 'a credentialSchema entry');
+    });
+  }
+  for (const key of TYPED_LISTS) {
+    const value = document[key];
+    if (v === '1.1' && (key === 'confidenceMethod' || key === 'renderMethod')) continue;
+    if (value === undefined) continue;
+    const requireId = v === '1.1' && key === 'refreshService';
+    checkObjects(run, value, `${path}/${key}`, key, (item, at) => {
+      if (requireId && item.id === undefined)
+        report(run, `${at}/id`, 'a VCDM 1.1 refreshService entry must have an id: the URL of the service');
+      checkTypedObject(run, contexts, item, at, `a ${key} entry`);
+    });
+  }
+  if (v === '2.0') checkRelatedResources(run, document.relatedResource, `${path}/relatedResource`);
+  checkProof(run, document, path);
+}
+
+/**
+ * Properties whose values are objects that must each carry a type: terms of use, evidence,
+ * refresh services, and the reserved properties of VCDM 2.0 (confidenceMethod, renderMethod).
+ */
+const TYPED_LISTS = ['termsOfUse', 'evidence', 'refreshService', 'confidenceMethod', 'renderMethod'] as const;
+
+function checkIssuer(run: Run, document: Json, path: string, v: DataModelVersion): void {
+  const issuer = document.issuer;
+  const at = `${path}/issuer`;
+  if (issuer === undefined) report(run, at, 'a credential must have an issuer: a URL or an object with a URL id');
+  else if (isObject(issuer)) {
+    if (issuer.id === undefined) report(run, `${at}/id`, 'an issuer object must have an id: a URL');
+    else checkUrl(run, issuer.id, `${at}/id`, 'the id of the issuer');
+    if (v === '2.0') {
+      checkLanguageString(run, issuer, 'name', at);
+      checkLanguageString(run, issuer, 'description', at);
+    }
+  } else if (typeof issuer !== 'string') report(run, at, `issuer must be a URL or an object with a URL id; got ${describe(issuer)}`);
+  else checkUrl(run, issuer, at, 'issuer');
+}
+
+function checkSubjects(run: Run, subjects: unknown, path: string, v: DataModelVersion): void {
+  if (subjects === undefined) {
+    report(run, path, 'a credential must have a credentialSubject: an object or a non-empty array of objects');
+    return;
+  }
+  checkObjects(run, subjects, path, 'credentialSubject', (subject, at) => {
+    let claims = 0;
+    let members = 0;
+    for (const k in subject) {
+      if (!Object.hasOwn(subject, k)) continue;
+      members++;
+      if (k !== 'id') claims++;
+    }
+    // 2.0 §4.8: each object MUST be the subject of one or more claims, and an id only
+    // identifies the subject. 1.1 §4.4: objects "that contain one or more properties".
+    if (v === '2.0' ? claims === 0 : members === 0) {
+      report(
+        run,
+        at,
+        v === '2.0' && members > 0
+          ? 'a credential subject must make at least one claim; an id alone identifies the subject but claims nothing about it'
+          : 'a credential subject must make at least one claim; got an empty object',
+      );
+    }
+    checkOptionalId(run, subject, at, 'a credential subject');
+  });
+}
+
+function checkDates(run: Run, document: Json, path: string, v: DataModelVersion): void {
+  const [fromKey, untilKey] = v === '2.0' ? (['validFrom', 'validUntil'] as const) : (['issuanceDate', 'expirationDate'] as const);
+  const from = readDate(run, document, fromKey, path, v);
+  const until = readDate(run, document, untilKey, path, v);
+  if (v === '1.1' && document.issuanceDate === undefined)
+    report(run, `${path}/issuanceDate`, 'a VCDM 1.1 credential must have an issuanceDate');
+  // 2.0 §4.9: validFrom MUST be the same or earlier than validUntil. 1.1 sets no such rule.
+  if (v === '2.0' && from !== undefined && until !== undefined && until < from) {
+    report(
+      run,
+      `${path}/validUntil`,
+      `validUntil ${describe(document.validUntil)} is earlier than validFrom ${describe(document.validFrom)}`,
+    );
+  }
+}
+
+function readDate(run: Run, document: Json, key: string, path: string, v: DataModelVersion): number | undefined {
+  const value = document[key];
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' ? parseDataModelDate(value, v === '1.1') : undefined;
+  if (ms === undefined) {
+    report(
+      run,
+      `${path}/${key}`,
+      v === '2.0'
+        ? `${key} must be an XML Schema dateTimeStamp with a time zone, e.g. "2026-01-01T00:00:00Z"; got ${describe(value)}`
+        : `${key} must be an XML Schema dateTime, e.g. "2026-01-01T00:00:00Z"; got ${describe(value)}`,
+    );
+  }
+  return ms;
+}
+
+function checkStatus(run: Run, contexts: Contexts, item: Json, path: string, v: DataModelVersion): void {
+  if (v === '1.1' && item.id === undefined) report(run, `${path}/id`, 'a VCDM 1.1 credentialStatus entry must have an id: a URL');
+  checkTypedObject(run, contexts, item, path, 'a credentialStatus entry');
+  const type = item.type;
+  if (!(type === 'BitstringStatusListEntry' || (Array.isArray(type) && type.includes('BitstringStatusListEntry')))) return;
+  // Bitstring Status List v1.0 §2.1.
+  if (typeof item.statusPurpose !== 'string' || item.statusPurpose === '') {
+    report(
+      run,
+      `${path}/statusPurpose`,
+      `a BitstringStatusListEntry needs a statusPurpose string such as "revocation"; got ${describe(item.statusPurpose)}`,
+    );
+  }
+  if (!isStatusIndex(item.statusListIndex)) {
+    report(
+      run,
+      `${path}/statusListIndex`,
+      `statusListIndex must be a string of decimal digits without sign or leading zeros, e.g. "94567"; got ${describe(item.statusListIndex)}`,
+    );
+  }
+  checkUrl(run, item.statusListCredential, `${path}/statusListCredential`, 'statusListCredential');
+}
+
+/** VCDM 2.0 §5.3 Integrity of Related Resources. */
+function checkRelatedResources(run: Run, value: unknown, path: string): void {
+  if (value === undefined) return;
+  checkObjects(run, value, path, 'relatedResource', (item, at) => {
+    if (item.id === undefined) report(run, `${at}/id`, 'a relatedResource entry must have an id: the URL of the resource');
+    else checkUrl(run, item.id, `${at}/id`, 'the id of a related resource');
+    if (item.mediaType !== undefined && (typeof item.mediaType !== 'string' || item.mediaType === '')) {
+      report(run, `${at}/mediaType`, `mediaType must be a media type string such as "application/json"; got ${describe(item.mediaType)}`);
+    }
+    const sri = item.digestSRI;
+    const multibase = item.digestMultibase;
+    if (sri === undefined && multibase === undefined) report(run, at, 'a relatedResource entry must have a digestSRI or a digestMultibase');
+    if (sri !== undefined)
+      checkDigests(
+        run,
+        sri,
+        `${at}/digestSRI`,
+        isSriDigest,
+        'digestSRI must be an SRI hash expression: sha256-, sha384- or sha512- then the base64 digest',
+      );
+    if (multibase !== undefined) {
+      checkDigests(
+        run,
+        multibase,
+        `${at}/digestMultibase`,
+        isMultibaseDigest,
+        'digestMultibase must be a multibase (u base64url or z base58btc) multihash of a known hash with its length',
+      );
+    }
+  });
+  if (!Array.isArray(value)) return;
+  // "The value MUST be unique among the list of related resource objects."
+  for (let i = 1; i < value.length; i++) {
+    const id = isObject(value[i]) ? value[i].id : undefined;
+    if (typeof id !== 'string') continue;
+    for (let j = 0; j < i; j++) {
+      if (isObject(value[j]) && value[j].id === id) {
+        report(run, `${path}/${i}/id`, `relatedResource ids must be unique; ${describe(id)} is also at ${path}/${j}/id`);
+        break;
+      }
+    }
+  }
+}
+
+function checkDigests(run: Run, value: unknown, path: string, test: (s: string) => boolean, expected: string): void {
+  if (typeof value === 'string') {
+    if (!test(value)) report(run, path, `${expected}; got ${describe(value)}`);
+  } else if (Array.isArray(value) && value.length > 0) {
+    for (let i = 0; i < value.length; i++) {
+      const d: unknown = value[i];
+      if (typeof d !== 'string' || !test(d)) report(run, `${path}/${i}`, `${expected}; got ${describe(d)}`);
+    }
+  } else report(run, path, `${expected}; got ${describe(value)}`);
+}

@@ -1,0 +1,132 @@
+// VCDM 2.0 / 1.1 presentations and the enveloped forms of §4.13.
+
+import type { VerificationIssue } from '../errors.js';
+import { looksLikeCompactJws } from '../jws.js';
+import { VCDM_2_CONTEXT } from '../types.js';
+import { checkOptionalId, checkProof, checkType, checkUrl, isObject } from './checks.js';
+import { checkContext } from './context.js';
+import { type DataModelOptions, newRun, type Run, report, STOP, walkJson } from './run.js';
+import { credential, versionFor } from './validate-credential.js';
+import { describe, isDataUrl, isUrl } from './values.js';
+
+const ENVELOPE_TYPE = { credential: 'EnvelopedVerifiableCredential', presentation: 'EnvelopedVerifiablePresentation' } as const;
+
+/**
+ * The presentation's own properties; each `verifiableCredential` entry is checked for shape:
+ * an embedded credential (validated as {@link validateCredential} does, at
+ * `/verifiableCredential/i`) or an EnvelopedVerifiableCredential ({@link validateEnvelope}).
+ * Never throws.
+ *
+ * @example
+ * ```ts
+ * validatePresentation({
+ *   '@context': ['https://www.w3.org/ns/credentials/v2'],
+ *   type: ['VerifiablePresentation'],
+ *   verifiableCredential: ['eyJhbGciOiJFUzI1NiJ9.e30.c2ln'],
+ * });
+ * // [{ code: 'MALFORMED', path: '/verifiableCredential/0', message: 'in VCDM 2.0 each verifiableCredential entry must be an object ...' }]
+ * ```
+ */
+export function validatePresentation(document: unknown, options?: DataModelOptions): VerificationIssue[] {
+  const run = newRun(options);
+  const base = options?.base ?? '';
+  try {
+    if (walkJson(run, document, base)) presentation(run, document, base, options);
+  } catch (e) {
+    if (e !== STOP) report(run, base, 'the document could not be read (a getter or proxy threw)');
+  }
+  return run.issues;
+}
+
+/**
+ * An EnvelopedVerifiableCredential / EnvelopedVerifiablePresentation (VCDM 2.0 §4.13):
+ * `@context` starting with https://www.w3.org/ns/credentials/v2, `type` naming the envelope
+ * type, `id` a `data:` URL (RFC 2397) carrying the secured document. Never throws.
+ *
+ * @example
+ * ```ts
+ * validateEnvelope({
+ *   '@context': ['https://www.w3.org/ns/credentials/v2'],
+ *   type: 'EnvelopedVerifiableCredential',
+ *   id: 'data:application/vc+jwt,eyJhbGciOiJFUzI1NiJ9.e30.c2ln',
+ * }, 'credential'); // []
+ * ```
+ */
+export function validateEnvelope(document: unknown, kind: 'credential' | 'presentation', options?: DataModelOptions): VerificationIssue[] {
+  const run = newRun(options);
+  const base = options?.base ?? '';
+  try {
+    if (walkJson(run, document, base)) envelope(run, document, base, kind);
+  } catch (e) {
+    if (e !== STOP) report(run, base, 'the document could not be read (a getter or proxy threw)');
+  }
+  return run.issues;
+}
+
+function envelope(run: Run, document: unknown, path: string, kind: 'credential' | 'presentation'): void {
+  const type = ENVELOPE_TYPE[kind];
+  if (!isObject(document)) {
+    report(run, path, `an ${type} must be a JSON object; got ${describe(document)}`);
+    return;
+  }
+  const context = document['@context'];
+  const contexts = checkContext(run, context === VCDM_2_CONTEXT ? [context] : context, '2.0', `${path}/@context`);
+  checkType(run, contexts, document, path, `an ${type}`, type);
+  const id = document.id;
+  if (!isDataUrl(id)) {
+    report(
+      run,
+      `${path}/id`,
+      `the id of an ${type} must be a data: URL (RFC 2397) holding the secured ${kind}, e.g. "data:application/vc+jwt,eyJ…"; got ${describe(id)}`,
+    );
+  }
+}
+
+function presentation(run: Run, document: unknown, path: string, options: DataModelOptions | undefined): void {
+  if (!isObject(document)) {
+    report(run, path, `a presentation must be a JSON object; got ${describe(document)}`);
+    return;
+  }
+  const v = versionFor(run, document, path, options?.version);
+  if (v === undefined) return;
+  const contexts = checkContext(run, document['@context'], v, `${path}/@context`);
+  checkOptionalId(run, document, path, 'a presentation');
+  checkType(run, contexts, document, path, 'a presentation', 'VerifiablePresentation');
+  const holder = document.holder;
+  if (holder !== undefined) {
+    if (isObject(holder)) {
+      if (holder.id === undefined) report(run, `${path}/holder/id`, 'a holder object must have an id: a URL');
+      else checkUrl(run, holder.id, `${path}/holder/id`, 'the id of the holder');
+    } else if (!isUrl(holder)) {
+      report(run, `${path}/holder`, `holder must be a URL or an object with a URL id; got ${describe(holder)}`);
+    }
+  }
+  const credentials = document.verifiableCredential;
+  if (credentials !== undefined) {
+    const at = `${path}/verifiableCredential`;
+    const entry = (item: unknown, itemPath: string): void => {
+      if (typeof item === 'string' && v === '1.1') {
+        // 1.1 §7.1: credentials "in a cryptographically verifiable format", such as a JWT.
+        if (!looksLikeCompactJws(item)) report(run, itemPath, `a verifiableCredential string must be a compact JWT; got ${describe(item)}`);
+      } else if (!isObject(item)) {
+        report(
+          run,
+          itemPath,
+          v === '2.0'
+            ? `in VCDM 2.0 each verifiableCredential entry must be an object (an embedded credential or an EnvelopedVerifiableCredential), not a string, number or URL; got ${describe(item)}`
+            : `each verifiableCredential entry must be a credential object or a compact JWT; got ${describe(item)}`,
+        );
+      } else if (isEnvelope(item.type)) envelope(run, item, itemPath, 'credential');
+      else credential(run, item, itemPath, undefined);
+    };
+    if (Array.isArray(credentials)) {
+      if (credentials.length === 0) report(run, at, 'verifiableCredential must hold one or more credentials; got an empty array');
+      for (let i = 0; i < credentials.length; i++) entry(credentials[i], `${at}/${i}`);
+    } else entry(credentials, at);
+  }
+  checkProof(run, document, path);
+}
+
+function isEnvelope(type: unknown): boolean {
+  return type === ENVELOPE_TYPE.credential || (Array.isArray(type) && type.includes(ENVELOPE_TYPE.credential));
+}

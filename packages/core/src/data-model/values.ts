@@ -1,0 +1,121 @@
+// Lexical checks for the value forms the data models name: URLs, language tags, dates,
+// digests. Hand-written and precompiled: they run on every verification.
+
+import { base58btc } from 'multiformats/bases/base58';
+import { base64urlDecode } from '../base64url.js';
+import { parseDateTimeStamp } from '../datetime.js';
+
+// RFC 3986 §3 absolute URI / RFC 3987 IRI: a scheme, ':', then only characters URIs allow
+// (unreserved, reserved, '%' as a %XX escape) or, for IRIs, non-ASCII characters other than
+// white space. One character per step: no nested quantifier to backtrack through.
+const URL_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\p{ASCII}\s])*$/u;
+
+// RFC 2397: data:[<mediatype>][;base64],<data>, mediatype = type/subtype *(;attribute=value),
+// data = URL characters (ASCII only).
+const TOKEN = "[A-Za-z0-9!#$&'*+.^_`|~-]+";
+const DATA_URL = new RegExp(
+  `^data:(?:${TOKEN}/${TOKEN})?(?:;${TOKEN}=(?:[A-Za-z0-9!#$&'*+.^_\`|~-]|%[0-9A-Fa-f]{2})*)*(?:;base64)?,(?:[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$`,
+);
+
+// RFC 5646 §2.1 Language-Tag (well-formed, not checked against the registry).
+const LANGUAGE_TAG = new RegExp(
+  '^(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\\d{3}))?' +
+    '(?:-(?:[a-z\\d]{5,8}|\\d[a-z\\d]{3}))*(?:-[a-wyz\\d](?:-[a-z\\d]{2,8})+)*(?:-x(?:-[a-z\\d]{1,8})+)?' +
+    '|x(?:-[a-z\\d]{1,8})+' +
+    '|en-gb-oed|i-(?:ami|bnn|default|enochian|hak|klingon|lux|mingo|navajo|pwn|tao|tay|tsu)|sgn-(?:be-fr|be-nl|ch-de))$',
+  'i',
+);
+
+// SRI §3.5 hash-expression with the digest length each algorithm produces (base64, '=' optional).
+const SRI = /^(?:sha256-[A-Za-z0-9+/]{43}=?|sha384-[A-Za-z0-9+/]{64}|sha512-[A-Za-z0-9+/]{86}(?:==)?)(?:\?[\x21-\x7e]*)?$/;
+
+// Bitstring Status List §2.1: statusListIndex is a decimal integer written as a string.
+const STATUS_INDEX = /^(?:0|[1-9]\d*)$/;
+
+// Multihash codes (multicodec table) of the digests a related resource can carry, with their lengths.
+const MULTIHASH_LENGTHS: Record<number, number> = {
+  18: 32, // sha2-256
+  19: 64, // sha2-512
+  32: 48, // sha2-384
+  20: 64, // sha3-512
+  21: 48, // sha3-384
+  22: 32, // sha3-256
+  45600: 32, // blake2b-256
+  45632: 64, // blake2b-512
+  30: 32, // blake3 (default length)
+};
+
+/** An absolute URI or IRI: `https://…`, `did:…`, `urn:uuid:…`. */
+export function isUrl(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 65_536 && URL_FORM.test(value);
+}
+
+export function isDataUrl(value: unknown): value is string {
+  return typeof value === 'string' && DATA_URL.test(value);
+}
+
+export function isLanguageTag(value: string): boolean {
+  return value.length <= 256 && LANGUAGE_TAG.test(value);
+}
+
+export function isSriDigest(value: string): boolean {
+  // One or more hash-expressions separated by white space (SRI §3.5 integrity metadata).
+  const parts = value.trim().split(/[ \t\n\f\r]+/);
+  return value.length <= 4096 && parts.length > 0 && parts[0] !== '' && parts.every((p) => SRI.test(p));
+}
+
+export function isStatusIndex(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 32 && STATUS_INDEX.test(value);
+}
+
+/** A multibase ('u' base64url or 'z' base58btc) multihash whose code is known and whose length matches. */
+export function isMultibaseDigest(value: string): boolean {
+  if (value.length < 2 || value.length > 1024) return false;
+  let bytes: Uint8Array | undefined;
+  if (value[0] === 'u') bytes = base64urlDecode(value.slice(1));
+  else if (value[0] === 'z') {
+    try {
+      bytes = base58btc.decode(value);
+    } catch {
+      return false;
+    }
+  }
+  if (!bytes) return false;
+  let pos = 0;
+  const varint = (): number => {
+    let n = 0;
+    for (let shift = 0; shift < 28 && pos < bytes.length; shift += 7) {
+      const b = bytes[pos++] as number;
+      n += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return n;
+    }
+    return -1;
+  };
+  const code = varint();
+  const length = varint();
+  return code >= 0 && MULTIHASH_LENGTHS[code] === length && bytes.length - pos === length;
+}
+
+/**
+ * Milliseconds of a data-model date, or undefined. `withoutOffset` also reads an XML Schema
+ * dateTime that has no time zone (allowed by VCDM 1.1) as UTC, as VCDM 2.0 §B.1 asks.
+ */
+export function parseDataModelDate(value: string, withoutOffset: boolean): number | undefined {
+  const ms = parseDateTimeStamp(value);
+  if (ms !== undefined || !withoutOffset || value.length > 60 || /(?:Z|[+-]\d\d:\d\d)$/.test(value)) return ms;
+  return parseDateTimeStamp(`${value}Z`);
+}
+
+/** RFC 6901 reference token: '~' as '~0', '/' as '~1'. */
+export function escapePointer(key: string): string {
+  return key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key;
+}
+
+/** A short description of a value for a message: quoted strings cut at 100 characters. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `a ${typeof value}`;
+}
