@@ -205,8 +205,7 @@ async function main() {
     server = await startVcApiServer({
       issuer,
       tls: selfSignedCertificate(work),
-      verifyOptions: { trustedIssuers: null, allowHighS: true },
-      holderBinding: false,
+      verifyOptions: { trustedIssuers: null, allowHighS: true, holderBinding: 'none' },
     });
     if (existsSync(configPath)) renameSync(configPath, backupPath);
     writeFileSync(configPath, localConfig(server.url, did));

@@ -12,10 +12,9 @@
 // @tradewind/core's ERROR_CODES (UNEXPECTED for a fault of the server itself, status 500).
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { TradewindError } from '@tradewind/core';
+import { envelopeCredential, TradewindError } from '@tradewind/core';
 import { createVerifier } from '@tradewind/verifier';
 
-export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 /** Request bodies above this many bytes are refused with 413 (the verifier's own input bound is 256 KiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,10 +29,9 @@ const ROUTES = new Map([
  * `trustedIssuers`, only the issuer's own DIDs are trusted (`trustedIssuers: null` trusts
  * any issuer whose DID resolves offline). The verifier is given no fetcher, so no DID or
  * status list is ever fetched from the network.
- *
- * `holderBinding: false` verifies presentations as VCDM 2.0 does, without requiring
- * every credential to be about the holder: a presentation whose only problems are
- * HOLDER_BINDING is then verified, those problems moved to `warnings`.
+ * Presentations are held to the verifier's `holderBinding` (by default every credential
+ * must be about the holder; `verifyOptions: { holderBinding: 'none' }` follows VCDM 2.0,
+ * which does not require it).
  *
  * @example
  * const server = await startVcApiServer({ issuer, port: 0 });
@@ -42,28 +40,19 @@ const ROUTES = new Map([
  * await server.close();
  *
  * @param {{ issuer: import('@tradewind/issuer').Issuer, verifyOptions?: object, tls?: { key: string | Buffer, cert: string | Buffer },
- *   port?: number, host?: string, maxBodyBytes?: number, holderBinding?: boolean }} options
+ *   port?: number, host?: string, maxBodyBytes?: number }} options
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export async function startVcApiServer(options) {
-  const {
-    issuer,
-    verifyOptions = {},
-    tls,
-    port = 0,
-    host = '127.0.0.1',
-    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
-    holderBinding = true,
-  } = options;
+  const { issuer, verifyOptions = {}, tls, port = 0, host = '127.0.0.1', maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
   if (!issuer || typeof issuer.issue !== 'function') throw new TypeError('startVcApiServer needs an issuer from @tradewind/issuer');
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('maxBodyBytes must be a positive integer');
-  if (typeof holderBinding !== 'boolean') throw new TypeError('holderBinding must be a boolean');
 
   const { trustedIssuers, ...rest } = verifyOptions;
   const trusted =
     'trustedIssuers' in verifyOptions ? (trustedIssuers ?? undefined) : (await issuer.listDids()).map((managed) => managed.did);
   const verifier = createVerifier({ ...rest, ...(trusted === undefined ? {} : { trustedIssuers: trusted }) });
-  const context = { issuer, verifier, holderBinding };
+  const context = { issuer, verifier };
 
   const handler = (req, res) => {
     handle(context, req, res, maxBodyBytes).catch(() => {
@@ -121,39 +110,34 @@ async function issueRoute({ issuer }, body) {
     throw new TradewindError('MALFORMED', 'credential must be a JSON object', { path: '/credential' });
   members(options ?? {}, [], '/options');
   const issued = await issuer.issue({ credential, format: 'vc+jwt', status: [] });
-  return [201, { verifiableCredential: envelope('EnvelopedVerifiableCredential', 'application/vc+jwt', issued.jwt) }];
+  return [201, { verifiableCredential: envelopeCredential(issued.jwt) }];
 }
 
-// POST /credentials/verify
+// POST /credentials/verify. The verifier checks the envelope itself (VCDM 2.0 §4.13.1):
+// its @context, its type, its data: URL and that what it carries is what it says.
 async function verifyCredentialRoute({ verifier }, body) {
   const { verifiableCredential, options } = members(body, ['verifiableCredential', 'options'], '');
   checkVerifyOptions(options, ['checks']);
-  const input = unwrap(verifiableCredential, 'EnvelopedVerifiableCredential', '/verifiableCredential');
-  if (input.errors) return verificationAnswer({ verified: false, errors: input.errors });
-  return verificationAnswer(await verifier.verifyCredential(input.value));
+  const notObject = notAnObject(verifiableCredential, '/verifiableCredential');
+  if (notObject) return verificationAnswer(notObject);
+  return verificationAnswer(await verifier.verifyCredential(verifiableCredential));
 }
 
 // POST /presentations/verify: challenge → expected nonce, domain → expected audience.
-async function verifyPresentationRoute({ verifier, holderBinding }, body) {
+async function verifyPresentationRoute({ verifier }, body) {
   const { verifiablePresentation, options } = members(body, ['verifiablePresentation', 'options'], '');
   checkVerifyOptions(options, ['checks', 'challenge', 'domain']);
-  const input = unwrap(verifiablePresentation, 'EnvelopedVerifiablePresentation', '/verifiablePresentation');
-  if (input.errors) return verificationAnswer({ verified: false, errors: input.errors });
+  const notObject = notAnObject(verifiablePresentation, '/verifiablePresentation');
+  if (notObject) return verificationAnswer(notObject);
   const expected = {};
   if (options?.challenge !== undefined) expected.nonce = options.challenge;
   if (options?.domain !== undefined) expected.audience = options.domain;
-  const result = await verifier.verifyPresentation(input.value, expected);
-  if (!holderBinding && !result.verified && result.errors.every((e) => e.code === 'HOLDER_BINDING')) {
-    // Every other check passed (the verifier reports HOLDER_BINDING only for credentials
-    // that verified); VCDM 2.0 lets a holder present credentials about someone else.
-    return verificationAnswer({ verified: true, warnings: result.errors, checks: result.checks });
-  }
-  return verificationAnswer(result);
+  return verificationAnswer(await verifier.verifyPresentation(verifiablePresentation, expected));
 }
 
 function verificationAnswer(result) {
-  const checks = result.checks ?? (result.verified ? ['proof'] : []);
-  if (result.verified) return [200, { verified: true, checks, warnings: result.warnings ?? [], errors: [] }];
+  const checks = result.checks ?? [];
+  if (result.verified) return [200, { verified: true, checks, warnings: result.warnings, errors: [] }];
   return [400, { verified: false, checks, warnings: [], errors: result.errors }];
 }
 
@@ -168,33 +152,10 @@ function checkVerifyOptions(options, allowed) {
   }
 }
 
-/**
- * The JWS inside an enveloped credential or presentation (VCDM 2.0 §4.13), after
- * checking the envelope's own members: `@context` with the base context first, `type`
- * exactly the envelope type, `id` a data: URL. Other objects go to the verifier as they
- * are (it refuses what it cannot read); a bare string is not a VC-API credential.
- */
-function unwrap(value, envelopeType, path) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return { errors: [{ code: 'MALFORMED', message: `${path.slice(1)} must be a JSON object`, path }] };
-  const looksEnveloped = typesOf(value.type).some((t) => typeof t === 'string' && t.startsWith('Enveloped'));
-  if (!looksEnveloped && !(typeof value.id === 'string' && value.id.startsWith('data:'))) return { value };
-  const errors = [];
-  const context = value['@context'];
-  const first = Array.isArray(context) ? context[0] : context;
-  if (first !== VC_V2_CONTEXT)
-    errors.push({ code: 'MALFORMED', message: `@context must be ${VC_V2_CONTEXT} or a list starting with it`, path: `${path}/@context` });
-  const types = typesOf(value.type);
-  if (types.length !== 1 || types[0] !== envelopeType)
-    errors.push({ code: 'MALFORMED', message: `type must be ${envelopeType}`, path: `${path}/type` });
-  if (typeof value.id !== 'string' || !value.id.startsWith('data:'))
-    errors.push({ code: 'MALFORMED', message: 'id must be a data: URL holding the secured document', path: `${path}/id` });
-  if (errors.length > 0) return { errors };
-  return { value };
-}
-
-function envelope(type, mediaType, jwt) {
-  return { '@context': [VC_V2_CONTEXT], type, id: `data:${mediaType},${jwt}` };
+/** VC-API carries credentials and presentations as JSON objects (an envelope for a JWT), never as a bare string. */
+function notAnObject(value, path) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return undefined;
+  return { verified: false, checks: [], errors: [{ code: 'MALFORMED', message: `${path.slice(1)} must be a JSON object`, path }] };
 }
 
 /** The members of a request object, refusing any other (a misspelt `option` would be silently ignored otherwise). */
@@ -264,10 +225,6 @@ function statusOf(code) {
   if (code === 'ALREADY_EXISTS') return 409;
   if (code === 'STORAGE_ERROR' || code === 'WRONG_SECRET') return 500;
   return 400;
-}
-
-function typesOf(type) {
-  return Array.isArray(type) ? type : type === undefined ? [] : [type];
 }
 
 function errorBody(code, message) {
