@@ -1,4 +1,5 @@
 import { base64urlDecode } from './base64url.js';
+import { bigintToBytes, bytesToBigint, P256 } from './did/weierstrass.js';
 import { TradewindError } from './errors.js';
 
 /** A public key in JWK form, limited to what Tradewind verifies with. */
@@ -114,21 +115,13 @@ const ED25519_ORDER_LE = Uint8Array.from([
   0, 0x10,
 ]);
 
-type P256 = typeof import('@noble/curves/p256').p256;
-let p256: P256 | undefined;
-// Loaded on first ES256 signature, as for P-256 did:keys: Ed25519-only verifiers never pay for it.
-const loadP256 = async (): Promise<P256> => {
-  p256 ??= (await import('@noble/curves/p256')).p256;
-  return p256;
-};
-
 /**
  * Checks that a signature is the one encoding `alg` allows, so that no second valid
  * signature can be derived from a first one (malleability): 64 bytes; for Ed25519
  * S < L (RFC 8032 §5.1.7, which some verifiers skip); for ES256 r and s in [1, n-1] and
  * s ≤ n/2 ("low S": an ECDSA signature (r, s) is equally valid as (r, n-s), so only the
  * lower one is accepted). Platform verifiers differ on these rules; this check does
- * not. Throws `SIGNATURE_INVALID`. The first ES256 call loads the P-256 module.
+ * not. Throws `SIGNATURE_INVALID`.
  * `allowHighS` accepts the high-S twin (r and s must still be in range), for verifiers
  * that must read signers that do not normalise.
  *
@@ -158,20 +151,16 @@ export function checkSignatureEncoding(
       path: '/signature',
     });
   }
-  const check = (curve: P256) => {
-    let highS: boolean;
-    try {
-      highS = curve.Signature.fromCompact(signature).hasHighS();
-    } catch {
-      throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature r or s is out of range', { path: '/signature' });
-    }
-    if (highS && options.allowHighS !== true) {
-      throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature has a high S value (non-canonical; s must be at most n/2)', {
-        path: '/signature',
-      });
-    }
-  };
-  return p256 ? check(p256) : loadP256().then(check);
+  const r = bytesToBigint(signature.subarray(0, 32));
+  const s = bytesToBigint(signature.subarray(32));
+  if (r < 1n || r >= P256.n || s < 1n || s >= P256.n) {
+    throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature r or s is out of range', { path: '/signature' });
+  }
+  if (s > P256.n >> 1n && options.allowHighS !== true) {
+    throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature has a high S value (non-canonical; s must be at most n/2)', {
+      path: '/signature',
+    });
+  }
 }
 
 /**
@@ -185,7 +174,11 @@ export function checkSignatureEncoding(
  * ```
  */
 export async function lowSSignature(signature: Uint8Array): Promise<Uint8Array> {
-  const curve = await loadP256();
-  const sig = curve.Signature.fromCompact(signature);
-  return sig.hasHighS() ? sig.normalizeS().toCompactRawBytes() : signature;
+  if (signature.length !== SIGNATURE_LENGTH)
+    throw new TradewindError('INVALID_ARGUMENT', `an ES256 signature is ${SIGNATURE_LENGTH} bytes`);
+  const s = bytesToBigint(signature.subarray(32));
+  if (s <= P256.n >> 1n) return signature;
+  const low = new Uint8Array(signature);
+  low.set(bigintToBytes(P256.n - s, 32), 32);
+  return low;
 }

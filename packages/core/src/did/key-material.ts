@@ -2,6 +2,7 @@ import { base58btc } from 'multiformats/bases/base58';
 import { checkEd25519PublicKey, type PublicJwk, toPublicJwk } from '../algorithms.js';
 import { base64urlDecode, base64urlEncode } from '../base64url.js';
 import { TradewindError } from '../errors.js';
+import { bigintToBytes, decodePoint, P256 } from './weierstrass.js';
 
 // Multicodec prefixes (https://github.com/multiformats/multicodec/blob/master/table.csv).
 const ED25519_PUB = [0xed, 0x01];
@@ -58,15 +59,9 @@ export async function multicodecKeyToJwk(bytes: Uint8Array, where = 'key'): Prom
     return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(bytes.subarray(2)) };
   }
   if (bytes[0] === P256_PUB[0] && bytes[1] === P256_PUB[1] && (bytes.length === 35 || bytes.length === 67)) {
-    // Loaded on first use: the curve module costs tens of milliseconds at import,
-    // which Ed25519-only verifiers should not pay at start-up.
-    const { p256 } = await import('@noble/curves/p256');
-    try {
-      const point = p256.ProjectivePoint.fromHex(bytes.subarray(2)).toAffine();
-      return { kty: 'EC', crv: 'P-256', x: bigintTo32(point.x), y: bigintTo32(point.y) };
-    } catch {
-      throw new TradewindError('KEY_NOT_FOUND', `${where}: not a point on P-256`);
-    }
+    const point = decodePoint(P256, bytes.subarray(2));
+    if (!point) throw new TradewindError('KEY_NOT_FOUND', `${where}: not a point on P-256`);
+    return { kty: 'EC', crv: 'P-256', x: bigintTo32(point.x), y: bigintTo32(point.y) };
   }
   throw new TradewindError('KEY_NOT_FOUND', `${where}: multikey is neither Ed25519 nor P-256`);
 }
@@ -91,10 +86,7 @@ function decodeBase58(text: string, where: string): Uint8Array {
 }
 
 function bigintTo32(n: bigint): string {
-  const hex = n.toString(16).padStart(64, '0');
-  const bytes = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return base64urlEncode(bytes);
+  return base64urlEncode(bigintToBytes(n, 32));
 }
 
 /** A JWK coordinate as bytes; a coordinate that is not base64url is not a key. */
