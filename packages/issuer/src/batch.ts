@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
-import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
+import { asArray, type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
 import {
   type BatchInputFormat,
   checkInputFile,
@@ -12,7 +12,9 @@ import {
   recordKeyOf,
 } from './batch-input.js';
 import { BatchDeliveryError, BatchOutput, type OutputLine } from './batch-output.js';
-import { type IssueFormat, type IssueRequest, type NormalizedRequest, normalizeRequest } from './credential-request.js';
+import { canonicalJson } from './content-digest.js';
+import { type NormalizedRequest, normalizeDocument } from './credential-document.js';
+import { type IssueFormat, type IssueRequest, normalizeRequest } from './credential-request.js';
 import { existingCredentialIds, insertReemissions, type LoggedCredential, loggedByRecordKeys } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
 import { type Rebuilt, rebuildLogged, signRebuilt } from './reemit.js';
@@ -36,21 +38,30 @@ export interface BatchProgress {
 /** A credential handed to `onIssued`. */
 export type DeliveredCredential = IssuedCredential & { line: number; reemitted: boolean };
 
+/**
+ * Options of a batch. A JSONL record may be a whole credential document,
+ * `{"credential": {...}, "recordKey"?: "..."}` (issued as `Issuer.issue` issues one);
+ * every other record (and every CSV row) is the convenience shape: subject claims plus
+ * the {@link RESERVED_FIELDS}, made a credential with `type`, `validFrom`, `validUntil`,
+ * `credentialSchema` and `context` below (those four apply to convenience records only).
+ */
 export interface BatchOptions {
-  /** Credential type(s) of every record. */
-  type: string | string[];
+  /** Credential type(s) of every convenience record (required for them, and for CSV). */
+  type?: string | string[];
+  /** The format of every record; a document record's default comes from its first `@context`. */
   format?: IssueFormat;
+  /** Issuer DID for records that name none (default: the issuer's default DID). */
   issuer?: string;
   /** Default `['revocation']`. */
   status?: StatusPurpose[];
-  /** Default validity of every record (a record's own `validFrom`/`validUntil` wins). */
+  /** Default validity of every convenience record (a record's own `validFrom`/`validUntil` wins). */
   validFrom?: Date | string;
   validUntil?: Date | string;
   credentialSchema?: CredentialSchema | CredentialSchema[];
   context?: string[];
-  /** Claims every record must have (dot paths for nested claims; only the record's own members count). */
+  /** Claims every record's subject(s) must have (dot paths for nested claims; only the record's own members count). */
   requiredClaims?: string[];
-  /** An agency rule: return a reason to reject the record. `subject` has no prototype (use `Object.hasOwn`, not `subject.hasOwnProperty`). */
+  /** An agency rule, run on every subject of a record: return a reason to reject the record. `subject` has no prototype (use `Object.hasOwn`, not `subject.hasOwnProperty`). */
   validate?: (subject: JsonObject, line: number) => string | undefined;
   /** Records per transaction (default 500). */
   transactionSize?: number;
@@ -105,14 +116,16 @@ export const MAX_INVALID_LISTED = 10_000;
 export interface BatchHost {
   agent: TradewindAgent;
   defaultIssuer: string | undefined;
-  loadSigners(requests: NormalizedRequest[]): Promise<void>;
+  /** Base URL of the issuer's status lists. */
+  baseUrl: string | undefined;
+  loadSigners(requests: Array<{ issuer: string }>): Promise<void>;
   /** Throws when the issuer is closed. */
   checkOpen(): void;
   groupContext(batchId: string): GroupContext;
-  signerOf(did: string): Promise<ManagedDid>;
+  signerOf(did: string, path?: string): Promise<ManagedDid>;
 }
 
-type Materialized = { line: number; request: IssueRequest; normalized: NormalizedRequest & { recordKey: string } };
+type Materialized = { line: number; request: unknown; normalized: NormalizedRequest & { recordKey: string } };
 
 const OPTION_KEYS = new Set([
   'type',
@@ -143,14 +156,14 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
   let checked: ReturnType<typeof checkInput>;
   try {
     checked = checkInput(input);
-    checkOptions(options, host.defaultIssuer);
+    checkOptions(options, host.defaultIssuer, checked.format);
   } catch (error) {
     throw unreadable(error, 'batch options');
   }
   const { source, format } = checked;
   if ('path' in source) await checkInputFile(source.path);
   const size = options.transactionSize ?? 500;
-  const types = typeof options.type === 'string' ? [options.type] : options.type;
+  const types = options.type === undefined ? [] : typeof options.type === 'string' ? [options.type] : options.type;
   const batchId = options.batchId ?? randomUUID();
 
   // Pass 1: validate every record, keeping only what identifies the valid ones.
@@ -164,6 +177,9 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
   const seen = new Map<string, number>();
   const ids = new Map<string, number>();
   const now = new Date();
+  const recordDefaults = { issuer: options.issuer ?? host.defaultIssuer, now, baseUrl: host.baseUrl };
+  // Issuer DIDs records name, checked once each: one of another database is that record's NOT_FOUND.
+  const dids = new Map<string, Promise<unknown>>();
   for await (const items of readRecords(source, format)) {
     for (const item of items) {
       if ('invalid' in item) {
@@ -172,22 +188,43 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
       }
       const { line, fields } = item.record;
       try {
-        const normalized = normalizeRequest(toRequest(fields, options), { issuer: host.defaultIssuer, now, claimsCopied: true });
-        for (const claim of options.requiredClaims ?? []) {
-          if (ownValueAt(normalized.credentialSubject, claim) === undefined) {
-            throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, { path: `/${claim.replace(/\./g, '/')}` });
+        const { normalized } = readRecord(fields, format, options, recordDefaults);
+        const subjects = asArray(normalized.claims);
+        for (const [s, subject] of subjects.entries()) {
+          const at = Array.isArray(normalized.claims) ? `/${s}` : '';
+          const base = isDocumentRecord(fields, format) ? `/credential/credentialSubject${at}` : '';
+          for (const claim of options.requiredClaims ?? []) {
+            if (ownValueAt(subject, claim) === undefined) {
+              throw new TradewindError('INVALID_ARGUMENT', `missing required claim ${claim}`, {
+                path: `${base}/${claim.replace(/\./g, '/')}`,
+              });
+            }
           }
+          const reason = agencyRule(options.validate, subject, line);
+          if (reason) throw new TradewindError('INVALID_ARGUMENT', reason);
         }
-        const reason = agencyRule(options.validate, normalized.credentialSubject, line);
-        if (reason) throw new TradewindError('INVALID_ARGUMENT', reason);
-        const recordKey = recordKeyOf(fields, types);
+        let known = dids.get(normalized.issuer);
+        if (known === undefined) {
+          known = host.signerOf(normalized.issuer, normalized.issuerPath).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          dids.set(normalized.issuer, known);
+        }
+        const unknownIssuer = await known;
+        if (unknownIssuer instanceof TradewindError)
+          throw new TradewindError(unknownIssuer.code, unknownIssuer.message, { path: normalized.issuerPath });
+        if (unknownIssuer !== undefined) throw unknownIssuer;
+        const recordKey = keyOfRecord(fields, format, types);
         const earlier = seen.get(recordKey);
         if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);
-        const id = Object.hasOwn(fields, 'id') ? fields.id : undefined;
-        if (typeof id === 'string') {
+        if (normalized.idChosen) {
+          const id = normalized.id;
           const other = ids.get(id);
           if (other !== undefined)
-            throw new TradewindError('INVALID_ARGUMENT', `credential id also used on line ${other}`, { path: '/id' });
+            throw new TradewindError('INVALID_ARGUMENT', `credential id also used on line ${other}`, {
+              path: isDocumentRecord(fields, format) ? '/credential/id' : '/id',
+            });
           ids.set(id, line);
         }
         seen.set(recordKey, line);
@@ -228,14 +265,14 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
         next++;
         chunk.push(item.record);
         if (chunk.length === size) {
-          await issueChunk(host, ctx, chunk, options, types, result, output);
+          await issueChunk(host, ctx, chunk, format, options, types, result, output);
           report();
           chunk = [];
         }
       }
     }
     if (chunk.length > 0) {
-      await issueChunk(host, ctx, chunk, options, types, result, output);
+      await issueChunk(host, ctx, chunk, format, options, types, result, output);
       report();
     }
   } finally {
@@ -248,6 +285,7 @@ async function issueChunk(
   host: BatchHost,
   ctx: GroupContext,
   records: RawRecord[],
+  format: BatchInputFormat,
   options: BatchOptions,
   types: string[],
   result: BatchResult,
@@ -264,9 +302,12 @@ async function issueChunk(
   };
   for (const { line, fields } of records) {
     try {
-      const request = toRequest(fields, options);
-      const normalized = normalizeRequest(request, { issuer: host.defaultIssuer, now, claimsCopied: true });
-      const recordKey = recordKeyOf(fields, types);
+      const { request, normalized } = readRecord(fields, format, options, {
+        issuer: options.issuer ?? host.defaultIssuer,
+        now,
+        baseUrl: host.baseUrl,
+      });
+      const recordKey = keyOfRecord(fields, format, types);
       // The input changed between the passes: never let two records share a key in one insert.
       if (keys.has(recordKey) || ids.has(normalized.id))
         throw new TradewindError('INVALID_ARGUMENT', 'the input changed while it was being issued: a repeated record');
@@ -277,7 +318,7 @@ async function issueChunk(
       refuse(line, error);
     }
   }
-  for (const issuer of new Set(chunk.map((m) => m.normalized.issuer))) await host.signerOf(issuer);
+  for (const m of chunk) await host.signerOf(m.normalized.issuer, m.normalized.issuerPath);
 
   const { issued, earlier, taken } = await storage('the batch transaction failed', () =>
     host.agent.transaction(async (q) => {
@@ -287,7 +328,7 @@ async function issueChunk(
       );
       const todo = chunk.filter((m) => !logged.has(m.normalized.recordKey));
       // Generated ids are random UUIDs; an id the record chose may belong to another record.
-      const chosen = todo.filter((m) => m.request.id !== undefined).map((m) => m.normalized.id);
+      const chosen = todo.filter((m) => m.normalized.idChosen).map((m) => m.normalized.id);
       const existing = chosen.length > 0 ? await existingCredentialIds(q, chosen) : new Set<string>();
       const fresh = todo.filter((m) => !existing.has(m.normalized.id));
       const issued =
@@ -325,7 +366,7 @@ async function issueChunk(
       continue;
     }
     try {
-      const rebuilt = rebuildLogged(m.request, log);
+      const rebuilt = rebuildLogged(m.request, log, host.baseUrl);
       result.skipped += 1;
       if (wanted) again.push({ line: m.line, rebuilt });
     } catch (error) {
@@ -398,7 +439,7 @@ function checkInput(input: BatchInput): { source: RecordSource; format: BatchInp
 
 // Options are checked once, up front, as INVALID_ARGUMENT: a bad option is the caller's
 // mistake, not a fault of every record.
-function checkOptions(options: BatchOptions, defaultIssuer: string | undefined): void {
+function checkOptions(options: BatchOptions, defaultIssuer: string | undefined, format: BatchInputFormat): void {
   const bad = (message: string, key: string) => new TradewindError('INVALID_ARGUMENT', message, { path: `/${key}` });
   if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'batch options must be an object');
   for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw bad(`unknown batch option ${JSON.stringify(key)}`, key);
@@ -424,13 +465,18 @@ function checkOptions(options: BatchOptions, defaultIssuer: string | undefined):
     throw bad('requiredClaims must be a list of claim names (dot paths)', 'requiredClaims');
   if (options.status !== undefined && (!Array.isArray(options.status) || !options.status.every((s) => STATUS_PURPOSES.includes(s))))
     throw bad('status must list purposes among revocation and suspension', 'status');
+  if (options.type === undefined && format === 'csv')
+    throw bad('type is needed: CSV records are subject claims, made credentials of that type', 'type');
   // The options every request shares: one sample request finds a bad type, format,
   // date, schema or context before any record is read.
   try {
-    normalizeRequest(toRequest(Object.create(null) as JsonObject, options, { sample: true }), {
-      issuer: defaultIssuer ?? 'did:example:issuer',
-      now: new Date(),
-    });
+    normalizeRequest(
+      toRequest(Object.create(null) as JsonObject, { ...options, type: (options.type ?? 'Sample') as string | string[] }, { sample: true }),
+      {
+        issuer: defaultIssuer ?? 'did:example:issuer',
+        now: new Date(),
+      },
+    );
   } catch (error) {
     if (error instanceof TradewindError) throw new TradewindError('INVALID_ARGUMENT', `batch options: ${error.message}`, { cause: error });
     throw error;
@@ -473,6 +519,12 @@ function toRequest(fields: JsonObject, options: BatchOptions, sample?: { sample:
   const recordKey = own('recordKey') as string | undefined;
   if (recordKey !== undefined && recordKey.length > 512)
     throw new TradewindError('INVALID_ARGUMENT', 'recordKey must be at most 512 characters', { path: '/recordKey' });
+  if (options.type === undefined)
+    throw new TradewindError(
+      'INVALID_ARGUMENT',
+      'a record of subject claims needs the batch option type (or give a whole credential document: {"credential": {...}})',
+      { path: '/type' },
+    );
   const request: IssueRequest = { type: options.type, credentialSubject: subject };
   if (options.format !== undefined) request.format = options.format;
   if (options.issuer !== undefined) request.issuer = options.issuer;
@@ -486,6 +538,55 @@ function toRequest(fields: JsonObject, options: BatchOptions, sample?: { sample:
   const id = own('id');
   if (typeof id === 'string') request.id = id;
   return request;
+}
+
+const DOCUMENT_RECORD_KEYS = new Set(['credential', 'recordKey']);
+
+// A JSONL record with a `credential` member is a whole document; anything else is the convenience shape.
+function isDocumentRecord(fields: JsonObject, format: BatchInputFormat): boolean {
+  return format === 'jsonl' && Object.hasOwn(fields, 'credential');
+}
+
+// A record, checked and completed as Issuer.issue would check it; `request` is what a re-emission rebuilds from.
+function readRecord(
+  fields: JsonObject,
+  format: BatchInputFormat,
+  options: BatchOptions,
+  defaults: { issuer: string | undefined; now: Date; baseUrl: string | undefined },
+): { request: unknown; normalized: NormalizedRequest } {
+  if (!isDocumentRecord(fields, format)) {
+    const request = toRequest(fields, options);
+    // The options' issuer is part of the request; the default DID is the issuer's own.
+    return { request, normalized: normalizeRequest(request, { ...defaults, claimsCopied: true }) };
+  }
+  for (const key of Object.keys(fields)) {
+    if (!DOCUMENT_RECORD_KEYS.has(key))
+      throw new TradewindError(
+        'INVALID_ARGUMENT',
+        `member ${JSON.stringify(key)} beside credential: a document record is {"credential": {...}, "recordKey"?: "..."}`,
+        { path: `/${key}` },
+      );
+  }
+  const request = Object.create(null) as JsonObject;
+  request.credential = fields.credential;
+  if (options.format !== undefined) request.format = options.format;
+  if (options.status !== undefined) request.status = options.status;
+  if (fields.recordKey !== undefined) request.recordKey = fields.recordKey;
+  return { request, normalized: normalizeDocument(request, { ...defaults, copied: true }) };
+}
+
+/**
+ * The idempotency key of a record (see {@link recordKeyOf}); for a document record its
+ * `recordKey`, else its credential's `id`, else a hash of the document.
+ */
+function keyOfRecord(fields: JsonObject, format: BatchInputFormat, types: string[]): string {
+  if (!isDocumentRecord(fields, format)) return recordKeyOf(fields, types);
+  const credential = fields.credential as JsonObject;
+  const flat = Object.create(null) as JsonObject;
+  if (Object.hasOwn(fields, 'recordKey')) flat.recordKey = fields.recordKey;
+  if (Object.hasOwn(credential, 'id')) flat.id = credential.id;
+  flat.credential = canonicalJson(credential) as JsonObject;
+  return recordKeyOf(flat, ['credential']);
 }
 
 // The agency's rule for one record: its reason to reject, or undefined. A rule that throws

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
+import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
+import { canonicalJson } from './content-digest.js';
+import { type NormalizedRequest, normalizeDocument, STATUS_LIST_V1_CONTEXT, wholeSeconds } from './credential-document.js';
 import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
 import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js';
+
+export type { NormalizedRequest } from './credential-document.js';
 
 /** Credential formats the issuer signs. */
 export type IssueFormat = 'jwt_vc' | 'vc+jwt';
 
-/** What to issue. Everything but `type` and `credentialSubject` has a default. */
+/**
+ * What to issue, in the convenience shape: the issuer builds the credential document
+ * from it (see {@link IssueDocumentRequest} for the whole-document form). Everything
+ * but `type` and `credentialSubject` has a default.
+ */
 export interface IssueRequest {
   /** Credential type(s) besides `VerifiableCredential`, e.g. `NationalIdCredential`. */
   type: string | string[];
@@ -18,9 +26,12 @@ export interface IssueRequest {
   format?: IssueFormat;
   /** Credential id (a URI); default `urn:uuid:<random>`. */
   id?: string;
-  /** Start of validity; default now. */
+  /**
+   * Start of validity; default now (whole seconds, UTC). A string is written exactly as
+   * given; a Date in UTC, with milliseconds only when they are not zero.
+   */
   validFrom?: Date | string;
-  /** End of validity; none by default. */
+  /** End of validity; none by default. Written as `validFrom` is. */
   validUntil?: Date | string;
   credentialSchema?: CredentialSchema | CredentialSchema[];
   /** Status purposes to allocate entries for; default `['revocation']`, `[]` for none. */
@@ -29,23 +40,6 @@ export interface IssueRequest {
   context?: string[];
   /** Idempotency key: issuing the same key twice returns `ALREADY_EXISTS`. */
   recordKey?: string;
-}
-
-/** A request checked and completed with its defaults. */
-export interface NormalizedRequest {
-  types: string[];
-  credentialSubject: JsonObject;
-  issuer: string;
-  format: IssueFormat;
-  id: string;
-  validFrom: string;
-  validUntil?: string;
-  credentialSchema?: CredentialSchema | CredentialSchema[];
-  status: StatusPurpose[];
-  context: string[];
-  recordKey?: string;
-  /** The caller chose `id` (a generated one cannot be taken already). */
-  idChosen?: boolean;
 }
 
 const REQUEST_KEYS = new Set([
@@ -80,8 +74,17 @@ export function normalizeRequest(given: IssueRequest, defaults: NormalizeDefault
 interface NormalizeDefaults {
   issuer: string | undefined;
   now: Date;
+  /** Base URL of this issuer's status lists. */
+  baseUrl?: string | undefined;
   /** The claims are already a checked null-prototype copy (batch records): skip copying them again. */
   claimsCopied?: boolean;
+  /** Re-emission: the logged start of validity, for a request that gives none. */
+  validFrom?: string;
+  /**
+   * Re-emission of a credential issued before dates were kept as given: dates in UTC
+   * whole seconds, as they were written then.
+   */
+  legacyDates?: boolean;
 }
 
 function normalize(given: IssueRequest, defaults: NormalizeDefaults): NormalizedRequest {
@@ -115,9 +118,11 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
   if (format !== 'vc+jwt' && format !== 'jwt_vc') throw invalid(`format must be vc+jwt or jwt_vc, not ${String(format)}`, '/format');
   const id = request.id ?? `urn:uuid:${randomUUID()}`;
   if (typeof id !== 'string' || !URI.test(id) || id.length > 2048 || !isWellFormed(id)) throw invalid('id must be a URI', '/id');
-  const validFrom = isoSeconds(request.validFrom ?? defaults.now, '/validFrom');
-  const validUntil = request.validUntil === undefined ? undefined : isoSeconds(request.validUntil, '/validUntil');
-  if (validUntil !== undefined && Date.parse(validUntil) <= Date.parse(validFrom)) {
+  const date = defaults.legacyDates ? isoSeconds : dateString;
+  const validFrom =
+    request.validFrom !== undefined ? date(request.validFrom, '/validFrom') : (defaults.validFrom ?? wholeSeconds(defaults.now));
+  const validUntil = request.validUntil === undefined ? undefined : date(request.validUntil, '/validUntil');
+  if (validUntil !== undefined && timeValue(validUntil) <= timeValue(validFrom)) {
     throw invalid('validUntil must be after validFrom', '/validUntil');
   }
   const status = request.status ?? ['revocation'];
@@ -149,20 +154,36 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
   ) {
     throw invalid('recordKey must be a non-empty string of at most 512 characters', '/recordKey');
   }
-  const out: NormalizedRequest = {
-    types: types.filter((t) => t !== 'VerifiableCredential'),
-    credentialSubject,
+  // The document the request stands for, in the member order issuers have always signed.
+  const v2 = format === 'vc+jwt';
+  const contexts = [v2 ? VCDM_2_CONTEXT : VCDM_1_CONTEXT, ...(!v2 && status.length > 0 ? [STATUS_LIST_V1_CONTEXT] : []), ...context];
+  const document = Object.create(null) as JsonObject;
+  document['@context'] = [...new Set(contexts)];
+  document.id = id;
+  document.type = ['VerifiableCredential', ...types.filter((t) => t !== 'VerifiableCredential')];
+  document.issuer = issuer;
+  document[v2 ? 'validFrom' : 'issuanceDate'] = validFrom;
+  if (validUntil !== undefined) document[v2 ? 'validUntil' : 'expirationDate'] = validUntil;
+  // Members in sorted order at every depth: the same content is signed as the same
+  // bytes whatever order the request or record listed it in, so a re-emission of it
+  // is the very same credential (byte for byte with Ed25519), never a second spelling.
+  document.credentialSubject = canonicalJson(credentialSubject) as JsonObject;
+  if (credentialSchema !== undefined) document.credentialSchema = canonicalJson(credentialSchema) as JsonObject;
+  const documentRequest = Object.create(null) as JsonObject;
+  documentRequest.credential = document;
+  documentRequest.format = format;
+  documentRequest.status = [...status];
+  if (request.recordKey !== undefined) documentRequest.recordKey = request.recordKey;
+  const out = normalizeDocument(documentRequest, {
     issuer,
-    format,
-    id,
-    validFrom,
-    status: [...status],
-    context,
-  };
-  if (validUntil !== undefined) out.validUntil = validUntil;
-  if (credentialSchema !== undefined) out.credentialSchema = credentialSchema;
-  if (request.recordKey !== undefined) out.recordKey = request.recordKey;
+    now: defaults.now,
+    baseUrl: defaults.baseUrl,
+    copied: true,
+    prefix: '',
+  });
+  out.issuerPath = '/issuer';
   if (request.id !== undefined) out.idChosen = true;
+  else delete out.idChosen;
   return out;
 }
 
@@ -218,6 +239,18 @@ export function isoSeconds(value: Date | string, path: string): string {
   const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   if (value instanceof Date) lastDate = { date: value, ms, iso };
   return iso;
+}
+
+/**
+ * A date of the convenience shape as the credential writes it: a string exactly as
+ * given (once checked), a Date in UTC with milliseconds only when they are not zero.
+ */
+export function dateString(value: Date | string, path: string): string {
+  const ms = timeValue(value);
+  if (!Number.isFinite(ms))
+    throw invalid(`${path.slice(1) || 'date'} must be an RFC 3339 date-time with an offset (or a valid Date)`, path);
+  if (typeof value === 'string') return value;
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 let lastDate: { date: Date | undefined; ms: number; iso: string } = { date: undefined, ms: Number.NaN, iso: '' };

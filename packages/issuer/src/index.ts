@@ -9,6 +9,7 @@ export {
 } from './batch.js';
 export { type BatchInputFormat, type InvalidRecord, MAX_RECORD_BYTES, RESERVED_FIELDS } from './batch-input.js';
 export { BatchDeliveryError } from './batch-output.js';
+export { type IssueDocumentRequest, MAX_DOCUMENT_BYTES } from './credential-document.js';
 export type { IssueFormat, IssueRequest } from './credential-request.js';
 export type { IssuanceRecord, LoggedCredential, LogQuery } from './issuance-log.js';
 export type { IssuedCredential } from './issue-group.js';

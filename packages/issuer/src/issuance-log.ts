@@ -16,8 +16,8 @@ export interface IssuanceRecord {
   validFrom?: string;
   validUntil?: string;
   status: Array<{ listId: string; index: number; purpose: StatusPurpose }>;
-  /** The subject claims, only when the database was opened with `logClaims: true`. */
-  claims?: Record<string, unknown>;
+  /** The subject claims (the `credentialSubject` value), only when the database was opened with `logClaims: true`. */
+  claims?: Record<string, unknown> | Array<Record<string, unknown>>;
   batchId?: string;
   /** Digest of the signed content (format and unsigned credential); absent for credentials issued before it was recorded. */
   contentDigest?: string;

@@ -1,9 +1,10 @@
 import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
 import { type CredentialStatus, TradewindError, type VerifiableCredential } from '@tradewind/core';
 import { contentDigest } from './content-digest.js';
-import type { IssueFormat, NormalizedRequest } from './credential-request.js';
+import { finalCredential, type NormalizedRequest, statusEntry } from './credential-document.js';
+import type { IssueFormat } from './credential-request.js';
 import { type IssuanceRecord, insertLogRecords } from './issuance-log.js';
-import { buildCredential, signCredential, statusEntry } from './sign-credential.js';
+import { signCredential } from './sign-credential.js';
 import { allocateIndexes, insertEntries, type StatusAllocation, type StatusPurpose } from './status-store.js';
 
 /** A signed credential and what the issuer recorded about it. */
@@ -12,7 +13,7 @@ export interface IssuedCredential {
   format: IssueFormat;
   /** The signed credential (compact JWS / JWT). */
   jwt: string;
-  /** The credential as signed (for `jwt_vc`, before the JWT claim mapping). */
+  /** The credential as signed (for `jwt_vc`, the `vc` claim). */
   credential: VerifiableCredential;
   issuer: string;
   status: CredentialStatus[];
@@ -83,24 +84,23 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
       mine.push((allocations.get(key) as StatusAllocation[])[at] as StatusAllocation);
     }
     const status = mine.map(statusEntry);
-    const credential = buildCredential(r, status);
+    const credential = finalCredential(r, status);
     built.push({ r, credential, status });
     for (const a of mine) entries.push({ ...a, credentialId: r.id });
-    const subjectId = typeof r.credentialSubject.id === 'string' ? r.credentialSubject.id : undefined;
     const record: IssuanceRecord = {
       credentialId: r.id,
       issuer: r.issuer,
-      types: ['VerifiableCredential', ...r.types],
+      types: r.types,
       format: r.format,
       issuedAt,
       status: mine,
       contentDigest: contentDigest(r.format, credential),
     };
     if (r.recordKey !== undefined) record.recordKey = r.recordKey;
-    if (subjectId !== undefined) record.subjectId = subjectId;
-    record.validFrom = r.validFrom;
+    if (r.subjectId !== undefined) record.subjectId = r.subjectId;
+    if (r.validFrom !== undefined) record.validFrom = r.validFrom;
     if (r.validUntil !== undefined) record.validUntil = r.validUntil;
-    if (ctx.logClaims) record.claims = r.credentialSubject;
+    if (ctx.logClaims) record.claims = r.claims;
     if (ctx.batchId !== undefined) record.batchId = ctx.batchId;
     log.push(record);
   }

@@ -2,7 +2,8 @@ import { type CreateDidOptions, type ManagedDid, openAgent, type Query, type Tra
 import { isJsonObject, MIN_STATUS_LIST_LENGTH, type RecognizedKey, TradewindError } from '@tradewind/core';
 import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
-import { type IssueRequest, isValidDate, type NormalizedRequest, normalizeRequest } from './credential-request.js';
+import { type IssueDocumentRequest, isDocumentRequest, type NormalizedRequest, normalizeDocument } from './credential-document.js';
+import { type IssueRequest, isValidDate, normalizeRequest } from './credential-request.js';
 import { getLogged, insertReemissions, type LoggedCredential, type LogQuery, loggedByRecordKeys, queryLog } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
 import { type RecognitionListRequest, recognitionKeys, signRecognitionList } from './recognition-list.js';
@@ -11,7 +12,7 @@ import { AddReemissionSafety1764300200000, CreateIssuerTables1764300100000 } fro
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
 import { type StatusPurpose, setStatus } from './status-store.js';
 import { asStorageError, storage } from './storage-error.js';
-import { snapshot, unreadable } from './untrusted-json.js';
+import { ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
 export interface OpenIssuerOptions {
   /** The issuer's SQLite database file. */
@@ -216,24 +217,35 @@ export class Issuer {
 
   /**
    * Issues one credential: allocates its status indexes, signs it and logs it in one
-   * transaction.
+   * transaction. The request is a whole credential document (`{ credential, format?,
+   * status?, recordKey? }`, signed as given plus what the issuer manages: see the README),
+   * or the convenience shape the issuer builds a document from.
    *
    * @example
    * ```ts
    * const issued = await issuer.issue({
+   *   credential: {
+   *     '@context': ['https://www.w3.org/ns/credentials/v2'],
+   *     type: ['VerifiableCredential', 'NationalIdCredential'],
+   *     name: [{ '@value': 'National ID', '@language': 'en' }, { '@value': 'Carte d’identité', '@language': 'fr' }],
+   *     credentialSubject: { id: 'did:key:z6Mk…', givenName: 'Ana', familyName: 'Joseph' },
+   *   },
+   *   status: ['revocation', 'suspension'],
+   * })
+   * const shortcut = await issuer.issue({
    *   type: 'NationalIdCredential', format: 'vc+jwt', status: ['revocation', 'suspension'],
    *   credentialSubject: { id: 'did:key:z6Mk…', givenName: 'Ana', familyName: 'Joseph' },
    *   validUntil: '2031-01-01T00:00:00Z',
    * })
    * ```
    */
-  async issue(request: IssueRequest): Promise<IssuedCredential> {
+  async issue(request: IssueDocumentRequest | IssueRequest): Promise<IssuedCredential> {
     const [issued] = await this.issueMany([request]);
     return issued as IssuedCredential;
   }
 
-  /** Issues several credentials (at most 10,000) in one all-or-nothing transaction. */
-  async issueMany(requests: IssueRequest[], now = new Date()): Promise<IssuedCredential[]> {
+  /** Issues several credentials (at most 10,000; either form) in one all-or-nothing transaction. */
+  async issueMany(requests: Array<IssueDocumentRequest | IssueRequest>, now = new Date()): Promise<IssuedCredential[]> {
     this.checkOpen();
     if (!Array.isArray(requests) || requests.length > 10_000)
       throw new TradewindError('INVALID_ARGUMENT', 'issueMany takes a list of at most 10000 requests');
@@ -244,7 +256,16 @@ export class Issuer {
       throw unreadable(error, 'the requests');
     }
     if (!isValidDate(now)) throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)');
-    const normalized = list.map((r) => normalizeRequest(r as IssueRequest, { issuer: this.settings.defaultIssuer, now }));
+    const defaults = { issuer: this.settings.defaultIssuer, now, baseUrl: this.settings.baseUrl };
+    const normalized = list.map((r) => {
+      let document: boolean;
+      try {
+        document = isDocumentRequest(r);
+      } catch (error) {
+        throw unreadable(error, 'the issue request');
+      }
+      return document ? normalizeDocument(r, defaults) : normalizeRequest(r as IssueRequest, defaults);
+    });
     await this.loadSigners(normalized);
     return storage('cannot issue', () =>
       this.agent.transaction(async (q) => {
@@ -294,24 +315,36 @@ export class Issuer {
    * catch (e) { if (e.code === 'ALREADY_EXISTS') return issuer.reemit(request) }
    * ```
    */
-  async reemit(given: IssueRequest): Promise<IssuedCredential> {
+  async reemit(given: IssueDocumentRequest | IssueRequest): Promise<IssuedCredential> {
     this.checkOpen();
-    const request = snapshot<IssueRequest>(given, 'the request');
-    const { id, recordKey } = request;
+    const request = snapshot<Record<string, unknown>>(given, 'the request');
+    let id: unknown = request.id;
+    const recordKey: unknown = request.recordKey;
+    if (Object.hasOwn(request, 'credential')) {
+      // Read once: what names the credential is what is rebuilt and compared.
+      if (!isJsonObject(request.credential))
+        throw new TradewindError('INVALID_ARGUMENT', 'credential must be a credential document (a JSON object)', { path: '/credential' });
+      request.credential = ownCopy(request.credential, '/credential');
+      id = (request.credential as Record<string, unknown>).id;
+    }
     if (id === undefined && recordKey === undefined)
-      throw new TradewindError('INVALID_ARGUMENT', 'reemit needs the id or the recordKey of the credential', { path: '/id' });
+      throw new TradewindError('INVALID_ARGUMENT', 'reemit needs the id or the recordKey of the credential', {
+        path: Object.hasOwn(request, 'credential') ? '/credential/id' : '/id',
+      });
     if (id !== undefined) checkId(id, 'id');
     if (recordKey !== undefined) checkId(recordKey, 'recordKey');
     return storage('cannot re-emit', async () => {
       const query: Query = (sql, params) => this.agent.dataSource.query(sql, params);
       const log =
-        id !== undefined ? await getLogged(query, id) : (await loggedByRecordKeys(query, [recordKey as string])).get(recordKey as string);
+        id !== undefined
+          ? await getLogged(query, id as string)
+          : (await loggedByRecordKeys(query, [recordKey as string])).get(recordKey as string);
       if (!log || (recordKey !== undefined && log.recordKey !== recordKey))
         throw new TradewindError(
           'NOT_FOUND',
-          `no credential ${id ?? `with recordKey ${recordKey}`} was issued from this database, so there is nothing to re-emit: issue it`,
+          `no credential ${String(id ?? `with recordKey ${String(recordKey)}`)} was issued from this database, so there is nothing to re-emit: issue it`,
         );
-      const rebuilt = rebuildLogged(request, log);
+      const rebuilt = rebuildLogged(request, log, this.settings.baseUrl);
       const issued = await signRebuilt(this.agent, await this.signerOf(log.issuer), rebuilt);
       await this.agent.transaction((q) =>
         insertReemissions(q, [{ credentialId: log.credentialId, contentDigest: rebuilt.digest }], new Date().toISOString(), undefined),
@@ -339,6 +372,7 @@ export class Issuer {
         {
           agent: this.agent,
           defaultIssuer: this.settings.defaultIssuer,
+          baseUrl: this.settings.baseUrl,
           loadSigners: (r) => this.loadSigners(r),
           checkOpen: () => this.checkOpen(),
           groupContext: (batchId) => ({ ...this.groupContext(), batchId }),
@@ -446,15 +480,15 @@ export class Issuer {
     };
   }
 
-  private async loadSigners(requests: NormalizedRequest[]): Promise<void> {
-    for (const did of new Set(requests.map((r) => r.issuer))) await this.signerOf(did);
+  private async loadSigners(requests: Array<Pick<NormalizedRequest, 'issuer'> & { issuerPath?: string }>): Promise<void> {
+    for (const r of requests) if (!this.signers.has(r.issuer)) await this.signerOf(r.issuer, r.issuerPath);
   }
 
-  private async signerOf(did: string): Promise<ManagedDid> {
+  private async signerOf(did: string, path = '/issuer'): Promise<ManagedDid> {
     let signer = this.signers.get(did);
     if (!signer) {
       signer = await this.agent.getDid(did).catch((cause: unknown) => {
-        throw new TradewindError('NOT_FOUND', `issuer ${did} is not a DID of this database`, { path: '/issuer', cause });
+        throw new TradewindError('NOT_FOUND', `issuer ${did} is not a DID of this database`, { path, cause });
       });
       this.signers.set(did, signer);
     }

@@ -1,10 +1,11 @@
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
 import { type CredentialStatus, TradewindError, type VerifiableCredential } from '@tradewind/core';
 import { contentDigest } from './content-digest.js';
+import { finalCredential, isDocumentRequest, type NormalizedRequest, normalizeDocument, statusEntry } from './credential-document.js';
 import { type IssueRequest, normalizeRequest } from './credential-request.js';
 import type { LoggedCredential } from './issuance-log.js';
 import type { IssuedCredential } from './issue-group.js';
-import { buildCredential, signCredential, statusEntry } from './sign-credential.js';
+import { signCredential } from './sign-credential.js';
 
 /** A logged credential rebuilt from a request, whose content matches what was issued. */
 export interface Rebuilt {
@@ -15,17 +16,37 @@ export interface Rebuilt {
 }
 
 /**
- * Rebuilds the credential logged as `log` from `request`: its id, status entries and,
- * where the request leaves them out, its issuer and validFrom come from the log. Throws
- * `ALREADY_EXISTS` when the content differs from what was issued under that id (or the
- * log holds no digest to compare with): re-emission signs only what was signed before.
+ * Rebuilds the credential logged as `log` from `request` (either form, already read
+ * once): its id, status entries and, where the request leaves them out, its issuer and
+ * start of validity come from the log. Throws `ALREADY_EXISTS` when the content differs
+ * from what was issued under that id (or the log holds no digest to compare with):
+ * re-emission signs only what was signed before.
  */
-export function rebuildLogged(request: IssueRequest, log: LoggedCredential): Rebuilt {
-  const normalized = normalizeRequest(
-    { ...request, id: request.id ?? log.credentialId },
-    { issuer: log.issuer, now: new Date(log.validFrom ?? log.issuedAt) },
-  );
+export function rebuildLogged(request: unknown, log: LoggedCredential, baseUrl: string | undefined): Rebuilt {
   const which = `credential ${log.credentialId}`;
+  const now = new Date(log.issuedAt);
+  const candidates: Array<() => NormalizedRequest> = [];
+  if (isDocumentRequest(request)) {
+    candidates.push(() =>
+      normalizeDocument(request, {
+        issuer: log.issuer,
+        now,
+        baseUrl,
+        copied: true,
+        id: log.credentialId,
+        ...(log.validFrom === undefined ? {} : { validFrom: log.validFrom }),
+      }),
+    );
+  } else {
+    const r = request as IssueRequest;
+    const given = { ...r, id: r.id ?? log.credentialId };
+    const defaults = { issuer: log.issuer, now, baseUrl, ...(log.validFrom === undefined ? {} : { validFrom: log.validFrom }) };
+    candidates.push(() => normalizeRequest(given, defaults));
+    // Credentials issued before dates were kept as given had them in UTC whole seconds.
+    if (r.validFrom !== undefined || r.validUntil !== undefined)
+      candidates.push(() => normalizeRequest(given, { ...defaults, legacyDates: true }));
+  }
+  const normalized = (candidates[0] as () => NormalizedRequest)();
   if (log.contentDigest === undefined) {
     throw new TradewindError(
       'ALREADY_EXISTS',
@@ -35,15 +56,18 @@ export function rebuildLogged(request: IssueRequest, log: LoggedCredential): Reb
   const purposes = new Set(log.status.map((s) => s.purpose));
   const samePurposes = normalized.status.length === purposes.size && normalized.status.every((p) => purposes.has(p));
   const status = log.status.map(statusEntry);
-  const credential = buildCredential({ ...normalized, id: log.credentialId }, status);
-  const digest = contentDigest(normalized.format, credential);
-  if (!samePurposes || normalized.id !== log.credentialId || normalized.issuer !== log.issuer || digest !== log.contentDigest) {
-    throw new TradewindError(
-      'ALREADY_EXISTS',
-      `${which} was issued with other content than this request; re-emission signs only what was issued under that id (issue the new content under a new id)`,
-    );
+  if (samePurposes && normalized.id === log.credentialId && normalized.issuer === log.issuer) {
+    for (const [i, candidate] of candidates.entries()) {
+      const n = i === 0 ? normalized : candidate();
+      const credential = finalCredential(n, status);
+      const digest = contentDigest(n.format, credential);
+      if (digest === log.contentDigest) return { log, credential, status, digest };
+    }
   }
-  return { log, credential, status, digest };
+  throw new TradewindError(
+    'ALREADY_EXISTS',
+    `${which} was issued with other content than this request; re-emission signs only what was issued under that id (issue the new content under a new id)`,
+  );
 }
 
 /** Signs a rebuilt credential again: same id, status indexes, dates and iat as the logged one. */

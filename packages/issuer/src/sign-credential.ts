@@ -1,67 +1,45 @@
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
-import { type CredentialStatus, type JsonObject, VCDM_1_CONTEXT, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
-import { transformCredentialInput } from 'did-jwt-vc';
-import { canonicalJson } from './content-digest.js';
-import type { NormalizedRequest } from './credential-request.js';
-import type { StatusAllocation } from './status-store.js';
+import { asArray, isJsonObject, issuerId, parseDateTimeStamp, type VerifiableCredential } from '@tradewind/core';
+import type { IssueFormat } from './credential-request.js';
 
-/** The Bitstring Status List context for VCDM 1.1 credentials (VCDM 2.0 includes the terms). */
-export const STATUS_LIST_V1_CONTEXT = 'https://www.w3.org/ns/credentials/status/v1';
+export { STATUS_LIST_V1_CONTEXT, statusEntry } from './credential-document.js';
 
-/** A credential status entry as the Bitstring Status List spec writes it (§2.1). */
-export function statusEntry(allocation: StatusAllocation): CredentialStatus {
-  return {
-    id: `${allocation.listId}#${allocation.index}`,
-    type: 'BitstringStatusListEntry',
-    statusPurpose: allocation.purpose,
-    statusListIndex: String(allocation.index),
-    statusListCredential: allocation.listId,
-  };
-}
-
-/** The unsigned credential in the data model of its format (2.0 for `vc+jwt`, 1.1 for `jwt_vc`). */
-export function buildCredential(request: NormalizedRequest, status: CredentialStatus[]): VerifiableCredential {
-  const v2 = request.format === 'vc+jwt';
-  const contexts = [
-    v2 ? VCDM_2_CONTEXT : VCDM_1_CONTEXT,
-    ...(!v2 && status.length > 0 ? [STATUS_LIST_V1_CONTEXT] : []),
-    ...request.context,
-  ];
-  const credential: VerifiableCredential = {
-    '@context': [...new Set(contexts)],
-    id: request.id,
-    type: ['VerifiableCredential', ...request.types],
-    issuer: request.issuer,
-    ...(v2 ? { validFrom: request.validFrom } : { issuanceDate: request.validFrom }),
-    ...(request.validUntil === undefined ? {} : v2 ? { validUntil: request.validUntil } : { expirationDate: request.validUntil }),
-    // Members in sorted order at every depth: the same content is signed as the same
-    // bytes whatever order the request or record listed it in, so a re-emission of it
-    // is the very same credential (byte for byte with Ed25519), never a second spelling.
-    credentialSubject: canonicalJson(request.credentialSubject) as JsonObject,
-  };
-  if (request.credentialSchema !== undefined)
-    credential.credentialSchema = canonicalJson(request.credentialSchema) as VerifiableCredential['credentialSchema'];
-  if (status.length > 0) credential.credentialStatus = status.length === 1 ? status[0] : status;
-  return credential;
+/**
+ * The claims of a `jwt_vc` JWT (VCDM 1.1 §6.3.1): the `vc` claim is the credential
+ * exactly as signed, and the registered claims say the same: `iss` its issuer id, `jti`
+ * its id, `sub` the subject id (only with exactly one subject that has one), `nbf` its
+ * issuanceDate and `exp` its expirationDate (whole seconds), `iat` the time of signing.
+ */
+export function jwtVcClaims(credential: VerifiableCredential, iat: number): Record<string, unknown> {
+  const claims: Record<string, unknown> = { iss: issuerId(credential.issuer) };
+  if (typeof credential.id === 'string') claims.jti = credential.id;
+  const subjects = asArray(credential.credentialSubject as unknown);
+  const only = subjects.length === 1 ? subjects[0] : undefined;
+  if (isJsonObject(only) && typeof only.id === 'string') claims.sub = only.id;
+  const nbf = typeof credential.issuanceDate === 'string' ? parseDateTimeStamp(credential.issuanceDate) : undefined;
+  if (nbf !== undefined) claims.nbf = Math.floor(nbf / 1000);
+  const exp = typeof credential.expirationDate === 'string' ? parseDateTimeStamp(credential.expirationDate) : undefined;
+  if (exp !== undefined) claims.exp = Math.floor(exp / 1000);
+  claims.iat = iat;
+  claims.vc = credential;
+  return claims;
 }
 
 /**
  * Signs a credential.
  * - `vc+jwt` (VC-JOSE-COSE): the JWS payload is the credential itself; header
  *   `typ: vc+jwt`, `kid` = the verification method.
- * - `jwt_vc`: the JWT Veramo's CredentialProviderJWT makes through did-jwt-vc — the
- *   same `transformCredentialInput` (vc claim, iss, sub, jti, nbf, exp) plus `iat`.
+ * - `jwt_vc`: a JWT (header `typ: JWT`) of {@link jwtVcClaims}.
  */
 export async function signCredential(
   agent: TradewindAgent,
   signer: ManagedDid,
   credential: VerifiableCredential,
-  format: NormalizedRequest['format'],
+  format: IssueFormat,
   iat: number,
 ): Promise<string> {
   if (format === 'vc+jwt') {
     return agent.signJwt({ alg: signer.alg, typ: 'vc+jwt', kid: signer.verificationMethod }, credential, signer.keyId);
   }
-  const payload = transformCredentialInput(credential as never, true) as unknown as Record<string, unknown>;
-  return agent.signJwt({ alg: signer.alg, typ: 'JWT', kid: signer.verificationMethod }, { iat, ...payload, iss: signer.did }, signer.keyId);
+  return agent.signJwt({ alg: signer.alg, typ: 'JWT', kid: signer.verificationMethod }, jwtVcClaims(credential, iat), signer.keyId);
 }

@@ -76,7 +76,9 @@ describe('issue', () => {
       expect(typeof payload.exp).toBe('number');
       const vc = payload.vc as Record<string, unknown>;
       expect(vc['@context']).toEqual(['https://www.w3.org/2018/credentials/v1', 'https://www.w3.org/ns/credentials/status/v1']);
-      expect(vc.credentialSubject).toEqual({ name: 'Ana Joseph', birthDate: '1990-04-01' });
+      // The vc claim is the whole VCDM 1.1 credential: nothing moved out into the registered claims.
+      expect(vc.credentialSubject).toEqual({ id: HOLDER, name: 'Ana Joseph', birthDate: '1990-04-01' });
+      expect(vc).toMatchObject({ id: issued.id, issuer: did.did, issuanceDate: expect.any(String), expirationDate: expect.any(String) });
       expect(vc.credentialStatus).toHaveLength(2);
 
       const veramo = await issuer.agent.veramo.verifyCredential({ credential: issued.jwt });
@@ -106,7 +108,7 @@ describe('issue', () => {
     }
   });
 
-  it('makes the same jwt_vc payload as Veramo createVerifiableCredential for the same credential', async () => {
+  it('makes the same jwt_vc registered claims as Veramo createVerifiableCredential, and a vc claim that is the credential exactly', async () => {
     for (const keyType of ['Ed25519', 'P-256'] as const) {
       const did = await issuer.createDid({ keyType });
       const issued = await issuer.issue({
@@ -128,9 +130,13 @@ describe('issue', () => {
       const ours = decode(issued.jwt);
       const veramo = decode(veramoJwt);
       expect(ours.header).toMatchObject({ alg: veramo.header.alg, typ: veramo.header.typ });
-      const { iat: _a, ...ourClaims } = ours.payload;
-      const { iat: _b, ...veramoClaims } = veramo.payload;
+      const { iat: _a, vc: ourVc, ...ourClaims } = ours.payload;
+      const { iat: _b, vc: _v, ...veramoClaims } = veramo.payload;
       expect(ourClaims).toEqual(veramoClaims);
+      expect(Object.keys(ourClaims).sort()).toEqual(['exp', 'iss', 'jti', 'nbf', 'sub']);
+      // Veramo moves id, issuer, dates and the subject id out of vc; ours keeps the credential whole.
+      expect(JSON.stringify(ourVc)).toBe(JSON.stringify(issued.credential));
+      expect(ourVc).toMatchObject({ id: issued.id, issuer: did.did, issuanceDate: '2026-02-03T04:05:06Z' });
     }
   });
 
