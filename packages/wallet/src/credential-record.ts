@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import {
   asArray,
   type CredentialFormat,
+  ENVELOPED_CREDENTIAL_TYPE,
+  envelopeCredential,
   isJsonObject,
   type JsonObject,
   looksLikeCompactJws,
   nestingDepth,
   TradewindError,
   typesOf,
-  VCDM_2_CONTEXT,
+  unwrapEnvelope,
 } from '@tradewind/core';
 import type { VerifiedCredential } from '@tradewind/verifier';
 
@@ -100,12 +102,14 @@ export function signedInputOf(input: unknown): SignedInput | undefined {
     return compact(text, 'jwt');
   }
   if (!isJsonObject(input)) return undefined;
-  const types = Array.isArray(input.type) ? input.type : [input.type];
-  if (types.includes('EnvelopedVerifiableCredential')) {
-    const id = input.id;
-    if (typeof id !== 'string') return undefined;
-    const prefix = ENVELOPE_PREFIXES.find((p) => id.startsWith(p));
-    return prefix ? compact(id.slice(prefix.length), 'envelope') : undefined;
+  if (typesOf(input.type).includes(ENVELOPED_CREDENTIAL_TYPE)) {
+    // A malformed envelope yields nothing here: the verifier, given the whole input, says why.
+    try {
+      const envelope = unwrapEnvelope(input);
+      return envelope.kind === 'credential' ? { jws: envelope.jws, form: 'envelope' } : undefined;
+    } catch {
+      return undefined;
+    }
   }
   const proof = input.proof;
   if (isJsonObject(proof) && proof.type === 'JwtProof2020' && typeof proof.jwt === 'string') return compact(proof.jwt, 'jwt-proof');
@@ -136,14 +140,8 @@ export function identityOf(jws: string): string {
 
 /** The JSON a credential received in a JSON form is returned as, built from the signed JWT and its verified content only. */
 function rebuiltJson(signed: SignedInput, format: string, verified: JsonObject | undefined): string | null {
-  if (signed.form === 'envelope') {
-    const mediaType = format === 'vc+jwt' ? 'vc+jwt' : 'jwt';
-    return JSON.stringify({
-      '@context': VCDM_2_CONTEXT,
-      id: `data:application/${mediaType},${signed.jws}`,
-      type: 'EnvelopedVerifiableCredential',
-    });
-  }
+  // VC-JOSE-COSE names vc+jwt; a VCDM 1.1 JWT is not one, so it travels as a plain JWT.
+  if (signed.form === 'envelope') return JSON.stringify(envelopeCredential(signed.jws, format === 'vc+jwt' ? 'vc+jwt' : 'jwt'));
   if (signed.form === 'jwt-proof' && verified) return JSON.stringify({ ...verified, proof: { type: 'JwtProof2020', jwt: signed.jws } });
   return null;
 }

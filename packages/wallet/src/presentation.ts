@@ -1,5 +1,5 @@
 import type { ManagedDid } from '@tradewind/agent';
-import { looksLikeCompactJws, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
+import { envelopeCredential, looksLikeCompactJws, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
 import { describe } from './arguments.js';
 import type { StoredCredential } from './credential-record.js';
 
@@ -77,12 +77,8 @@ export function buildPresentation(
       '@context': [VCDM_2_CONTEXT],
       type: ['VerifiablePresentation'],
       holder: holder.did,
-      verifiableCredential: credentials.map((c, i) => ({
-        '@context': VCDM_2_CONTEXT,
-        // VC-JOSE-COSE names vc+jwt; a VCDM 1.1 JWT is not one, so it travels as a plain JWT.
-        id: `data:application/${c.format === 'vc+jwt' ? 'vc+jwt' : 'jwt'},${jwts[i]}`,
-        type: 'EnvelopedVerifiableCredential',
-      })),
+      // VC-JOSE-COSE names vc+jwt; a VCDM 1.1 JWT is not one, so it travels as a plain JWT.
+      verifiableCredential: credentials.map((c, i) => envelopeCredential(jwts[i] as string, c.format === 'vc+jwt' ? 'vc+jwt' : 'jwt')),
       iss: holder.did,
       aud: request.audience,
       nonce: request.nonce,

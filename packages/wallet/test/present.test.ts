@@ -87,7 +87,7 @@ describe.each([
     expect(p.aud).toBe(AUD);
     expect(p.verifiableCredential).toEqual([
       {
-        '@context': 'https://www.w3.org/ns/credentials/v2',
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
         id: `data:application/vc+jwt,${vcs[0]}`,
         type: 'EnvelopedVerifiableCredential',
       },

@@ -76,7 +76,7 @@ describe('receive', () => {
   it('keeps JSON input as JSON and treats an enveloped JWT as the same credential', async () => {
     const jwt = await vcJwt(tt, holder, { type: 'DrivingPermit' });
     const enveloped = {
-      '@context': 'https://www.w3.org/ns/credentials/v2',
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
       id: `data:application/vc+jwt,${jwt}`,
       type: 'EnvelopedVerifiableCredential',
     };

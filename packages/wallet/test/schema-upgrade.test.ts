@@ -53,7 +53,7 @@ describe('a schema 1 wallet', () => {
     const env = await wallet.get(facts.ids.enveloped.id);
     expect(env.raw).toBe(facts.jwts.envJwt);
     expect(env.credential).toEqual({
-      '@context': 'https://www.w3.org/ns/credentials/v2',
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
       id: `data:application/vc+jwt,${facts.jwts.envJwt}`,
       type: 'EnvelopedVerifiableCredential',
     });

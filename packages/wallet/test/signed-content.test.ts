@@ -114,7 +114,7 @@ describe('the wallet stores what is signed, not the JSON around it', () => {
     };
     const { credential } = await wallet.receive(JSON.stringify(envelope));
     expect(credential.credential).toEqual({
-      '@context': 'https://www.w3.org/ns/credentials/v2',
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
       id: `data:application/vc+jwt,${jwt}`,
       type: 'EnvelopedVerifiableCredential',
     });
