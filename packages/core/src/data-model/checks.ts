@@ -1,7 +1,7 @@
 // Checks shared by credentials, presentations and the objects inside them.
 
 import { type Contexts, checkTypeTerm } from './context.js';
-import { type Run, report } from './run.js';
+import { own, type Run, report } from './run.js';
 import { describe, escapePointer, isLanguageTag, isUrl } from './values.js';
 
 export type Json = Record<string, unknown>;
@@ -12,7 +12,7 @@ export function isObject(value: unknown): value is Json {
 
 /** `id`, when present: a single URL (VCDM 2.0 §4.4, 1.1 §4.2). */
 export function checkOptionalId(run: Run, holder: Json, path: string, what: string): void {
-  const id = holder.id;
+  const id = own(holder, 'id');
   if (id !== undefined) checkUrl(run, id, `${path}/id`, `the id of ${what}`);
 }
 
@@ -26,7 +26,7 @@ export function checkUrl(run: Run, value: unknown, path: string, what: string): 
  * including `required` when given (VCDM 2.0 §4.5, 1.1 §4.3).
  */
 export function checkType(run: Run, contexts: Contexts, holder: Json, path: string, what: string, required?: string): void {
-  const type = holder.type;
+  const type = own(holder, 'type');
   const at = `${path}/type`;
   if (type === undefined) {
     report(run, at, `${what} must have a type${required ? ` including ${required}` : ''}`);
@@ -80,7 +80,7 @@ export function checkTypedObject(run: Run, contexts: Contexts, item: Json, path:
 
 /** `name` / `description` (VCDM 2.0 §4.6, §11.1): a string, a language value object, or an array of them. */
 export function checkLanguageString(run: Run, holder: Json, key: 'name' | 'description', path: string): void {
-  const value = holder[key];
+  const value = own(holder, key);
   if (value === undefined || typeof value === 'string') return;
   const at = `${path}/${key}`;
   if (Array.isArray(value)) {
@@ -98,9 +98,9 @@ function checkLanguageValue(run: Run, value: unknown, path: string, key: string)
     report(run, path, `${key} must be a string or a language value object {"@value", "@language"?, "@direction"?}; got ${describe(value)}`);
     return;
   }
-  if (typeof value['@value'] !== 'string')
-    report(run, `${path}/@value`, `a language value object needs a string @value; got ${describe(value['@value'])}`);
-  const language = value['@language'];
+  if (typeof own(value, '@value') !== 'string')
+    report(run, `${path}/@value`, `a language value object needs a string @value; got ${describe(own(value, '@value'))}`);
+  const language = own(value, '@language');
   if (language !== undefined && !(typeof language === 'string' && isLanguageTag(language))) {
     report(
       run,
@@ -108,7 +108,7 @@ function checkLanguageValue(run: Run, value: unknown, path: string, key: string)
       `@language must be a well-formed BCP 47 language tag such as "en" or "pt-BR"; got ${describe(language)}`,
     );
   }
-  const direction = value['@direction'];
+  const direction = own(value, '@direction');
   if (direction !== undefined && direction !== 'ltr' && direction !== 'rtl') {
     report(run, `${path}/@direction`, `@direction must be "ltr" or "rtl"; got ${describe(direction)}`);
   }
@@ -125,10 +125,10 @@ function checkLanguageValue(run: Run, value: unknown, path: string, key: string)
 
 /** `proof` (embedded proofs): an object or array of objects, each with a string `type`. Structure only. */
 export function checkProof(run: Run, document: Json, path: string): void {
-  const proof = document.proof;
+  const proof = own(document, 'proof');
   if (proof === undefined) return;
   checkObjects(run, proof, `${path}/proof`, 'proof', (item, at) => {
-    if (typeof item.type !== 'string' || item.type === '')
-      report(run, `${at}/type`, `a proof must have a string type; got ${describe(item.type)}`);
+    if (typeof own(item, 'type') !== 'string' || own(item, 'type') === '')
+      report(run, `${at}/type`, `a proof must have a string type; got ${describe(own(item, 'type'))}`);
   });
 }

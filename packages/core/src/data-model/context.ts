@@ -2,7 +2,7 @@
 // which terms the contexts define, which are protected, and whether a term can expand.
 
 import { VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '../types.js';
-import { type DataModelVersion, type Run, report } from './run.js';
+import { type DataModelVersion, own, type Run, report } from './run.js';
 import { describe, escapePointer, isUrl } from './values.js';
 
 const CRED = 'https://www.w3.org/2018/credentials#';
@@ -88,7 +88,7 @@ export function versionOfContext(context: unknown): DataModelVersion | undefined
 function iriOf(definition: unknown): string | null | undefined {
   if (definition === null || typeof definition === 'string') return definition;
   if (typeof definition === 'object' && !Array.isArray(definition)) {
-    const id = (definition as Record<string, unknown>)['@id'];
+    const id = own(definition as Record<string, unknown>, '@id');
     return id === null || typeof id === 'string' ? id : undefined;
   }
   return undefined;
@@ -134,15 +134,33 @@ export function checkContext(run: Run, context: unknown, version: DataModelVersi
 }
 
 function processInline(run: Run, state: Contexts, context: Record<string, unknown>, path: string): void {
-  const allProtected = context['@protected'] === true;
-  if (Object.hasOwn(context, '@vocab')) state.noVocab = context['@vocab'] === null;
+  const allProtected = own(context, '@protected') === true;
+  if (Object.hasOwn(context, '@vocab')) {
+    const vocab = own(context, '@vocab');
+    if (vocab !== null && typeof vocab !== 'string')
+      report(run, `${path}/@vocab`, `@vocab must be a string or null; got ${describe(vocab)}`);
+    state.noVocab = vocab === null;
+  }
+  const protectedFlag = own(context, '@protected');
+  if (protectedFlag !== undefined && typeof protectedFlag !== 'boolean') {
+    report(run, `${path}/@protected`, `@protected must be true or false; got ${describe(protectedFlag)}`);
+  }
+  const version = own(context, '@version');
+  if (version !== undefined && version !== 1.1)
+    report(run, `${path}/@version`, `@version must be the number 1.1; got ${describe(version)}`);
   for (const term in context) {
     if (!Object.hasOwn(context, term) || term.startsWith('@')) continue;
-    const definition = context[term];
+    const definition = own(context, term);
+    // JSON-LD 1.1 §4.1 (Create Term Definition): a term definition is a string, null or a map.
+    if (definition !== null && typeof definition !== 'string' && !(typeof definition === 'object' && !Array.isArray(definition))) {
+      report(run, `${path}/${escapePointer(term)}`, `a term definition must be a string, null or an object; got ${describe(definition)}`);
+      continue;
+    }
     const iri = iriOf(definition);
     const known = state.inline?.get(term);
-    const protectedIri = known ? (known.protected ? known.iri : undefined) : state.base[term];
-    if (protectedIri !== undefined && iri !== protectedIri) {
+    const isProtected = known ? known.protected : Object.hasOwn(state.base, term);
+    const protectedIri = known ? known.iri : state.base[term];
+    if (isProtected && iri !== protectedIri) {
       report(
         run,
         `${path}/${escapePointer(term)}`,
@@ -150,12 +168,12 @@ function processInline(run: Run, state: Contexts, context: Record<string, unknow
       );
       continue;
     }
-    const own =
+    const termProtected =
       definition !== null && typeof definition === 'object' && Object.hasOwn(definition, '@protected')
-        ? (definition as Record<string, unknown>)['@protected'] === true
+        ? own(definition as Record<string, unknown>, '@protected') === true
         : allProtected;
     state.inline ??= new Map();
-    state.inline.set(term, { iri, protected: own || protectedIri !== undefined });
+    state.inline.set(term, { iri, protected: termProtected || isProtected });
   }
 }
 

@@ -101,3 +101,13 @@ function walk(value: unknown, depth: number, budget: { left: number }): void {
     throw new WalkFailure(key === '' ? '' : `/${escapePointer(key)}`, 'could not be read (a getter or proxy threw)');
   }
 }
+
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+
+/**
+ * A member as JSON serialization sees it: own and enumerable, else undefined. Inherited
+ * or hidden members would otherwise pass a check and then be missing from the signed bytes.
+ */
+export function own(object: object, key: string): unknown {
+  return isEnumerable.call(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+}

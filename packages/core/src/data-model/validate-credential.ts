@@ -13,7 +13,7 @@ import {
   type Json,
 } from './checks.js';
 import { type Contexts, checkContext, versionOfContext } from './context.js';
-import { type DataModelOptions, type DataModelVersion, newRun, type Run, report, STOP, walkJson } from './run.js';
+import { type DataModelOptions, type DataModelVersion, newRun, own, type Run, report, STOP, walkJson } from './run.js';
 import { describe, isMultibaseDigest, isSriDigest, isStatusIndex, parseDataModelDate } from './values.js';
 
 /**
@@ -27,7 +27,7 @@ import { describe, isMultibaseDigest, isSriDigest, isStatusIndex, parseDataModel
  */
 export function dataModelVersion(document: unknown): DataModelVersion | undefined {
   try {
-    return isObject(document) ? versionOfContext(document['@context']) : undefined;
+    return isObject(document) ? versionOfContext(own(document, '@context')) : undefined;
   } catch {
     return undefined;
   }
@@ -61,12 +61,12 @@ export function validateCredential(document: unknown, options?: DataModelOptions
 
 /** Resolves the version to apply, reporting a document that names none. */
 export function versionFor(run: Run, document: Json, path: string, version: DataModelVersion | undefined): DataModelVersion | undefined {
-  const v = version ?? versionOfContext(document['@context']);
+  const v = version ?? versionOfContext(own(document, '@context'));
   if (v === undefined) {
     report(
       run,
       `${path}/@context`,
-      `@context must be an array whose first item is https://www.w3.org/ns/credentials/v2 (VCDM 2.0) or https://www.w3.org/2018/credentials/v1 (VCDM 1.1); got ${describe(document['@context'])}`,
+      `@context must be an array whose first item is https://www.w3.org/ns/credentials/v2 (VCDM 2.0) or https://www.w3.org/2018/credentials/v1 (VCDM 1.1); got ${describe(own(document, '@context'))}`,
     );
   }
   return v;
@@ -80,7 +80,7 @@ export function credential(run: Run, document: unknown, path: string, version: D
   }
   const v = versionFor(run, document, path, version);
   if (v === undefined) return;
-  const contexts = checkContext(run, document['@context'], v, `${path}/@context`);
+  const contexts = checkContext(run, own(document, '@context'), v, `${path}/@context`);
   checkOptionalId(run, document, path, 'a credential');
   checkType(run, contexts, document, path, 'a credential', 'VerifiableCredential');
   if (v === '2.0') {
@@ -88,31 +88,31 @@ export function credential(run: Run, document: unknown, path: string, version: D
     checkLanguageString(run, document, 'description', path);
   }
   checkIssuer(run, document, path, v);
-  checkSubjects(run, document.credentialSubject, `${path}/credentialSubject`, v);
+  checkSubjects(run, own(document, 'credentialSubject'), `${path}/credentialSubject`, v);
   checkDates(run, document, path, v);
-  const status = document.credentialStatus;
+  const status = own(document, 'credentialStatus');
   if (status !== undefined) {
     checkObjects(run, status, `${path}/credentialStatus`, 'credentialStatus', (item, at) => checkStatus(run, contexts, item, at, v));
   }
-  const schema = document.credentialSchema;
+  const schema = own(document, 'credentialSchema');
   if (schema !== undefined) {
     checkObjects(run, schema, `${path}/credentialSchema`, 'credentialSchema', (item, at) => {
-      if (item.id === undefined) report(run, `${at}/id`, 'a credentialSchema entry must have an id: the URL of the schema');
+      if (own(item, 'id') === undefined) report(run, `${at}/id`, 'a credentialSchema entry must have an id: the URL of the schema');
       checkTypedObject(run, contexts, item, at, 'a credentialSchema entry');
     });
   }
   for (const key of TYPED_LISTS) {
-    const value = document[key];
+    const value = own(document, key);
     if (v === '1.1' && (key === 'confidenceMethod' || key === 'renderMethod')) continue;
     if (value === undefined) continue;
     const requireId = v === '1.1' && key === 'refreshService';
     checkObjects(run, value, `${path}/${key}`, key, (item, at) => {
-      if (requireId && item.id === undefined)
+      if (requireId && own(item, 'id') === undefined)
         report(run, `${at}/id`, 'a VCDM 1.1 refreshService entry must have an id: the URL of the service');
       checkTypedObject(run, contexts, item, at, `a ${key} entry`);
     });
   }
-  if (v === '2.0') checkRelatedResources(run, document.relatedResource, `${path}/relatedResource`);
+  if (v === '2.0') checkRelatedResources(run, own(document, 'relatedResource'), `${path}/relatedResource`);
   checkProof(run, document, path);
 }
 
@@ -123,12 +123,12 @@ export function credential(run: Run, document: unknown, path: string, version: D
 const TYPED_LISTS = ['termsOfUse', 'evidence', 'refreshService', 'confidenceMethod', 'renderMethod'] as const;
 
 function checkIssuer(run: Run, document: Json, path: string, v: DataModelVersion): void {
-  const issuer = document.issuer;
+  const issuer = own(document, 'issuer');
   const at = `${path}/issuer`;
   if (issuer === undefined) report(run, at, 'a credential must have an issuer: a URL or an object with a URL id');
   else if (isObject(issuer)) {
-    if (issuer.id === undefined) report(run, `${at}/id`, 'an issuer object must have an id: a URL');
-    else checkUrl(run, issuer.id, `${at}/id`, 'the id of the issuer');
+    if (own(issuer, 'id') === undefined) report(run, `${at}/id`, 'an issuer object must have an id: a URL');
+    else checkUrl(run, own(issuer, 'id'), `${at}/id`, 'the id of the issuer');
     if (v === '2.0') {
       checkLanguageString(run, issuer, 'name', at);
       checkLanguageString(run, issuer, 'description', at);
@@ -146,7 +146,8 @@ function checkSubjects(run: Run, subjects: unknown, path: string, v: DataModelVe
     let claims = 0;
     let members = 0;
     for (const k in subject) {
-      if (!Object.hasOwn(subject, k)) continue;
+      // A member whose value is undefined does not survive JSON serialization.
+      if (!Object.hasOwn(subject, k) || subject[k] === undefined) continue;
       members++;
       if (k !== 'id') claims++;
     }
@@ -169,20 +170,20 @@ function checkDates(run: Run, document: Json, path: string, v: DataModelVersion)
   const [fromKey, untilKey] = v === '2.0' ? (['validFrom', 'validUntil'] as const) : (['issuanceDate', 'expirationDate'] as const);
   const from = readDate(run, document, fromKey, path, v);
   const until = readDate(run, document, untilKey, path, v);
-  if (v === '1.1' && document.issuanceDate === undefined)
+  if (v === '1.1' && own(document, 'issuanceDate') === undefined)
     report(run, `${path}/issuanceDate`, 'a VCDM 1.1 credential must have an issuanceDate');
   // 2.0 §4.9: validFrom MUST be the same or earlier than validUntil. 1.1 sets no such rule.
   if (v === '2.0' && from !== undefined && until !== undefined && until < from) {
     report(
       run,
       `${path}/validUntil`,
-      `validUntil ${describe(document.validUntil)} is earlier than validFrom ${describe(document.validFrom)}`,
+      `validUntil ${describe(own(document, 'validUntil'))} is earlier than validFrom ${describe(own(document, 'validFrom'))}`,
     );
   }
 }
 
 function readDate(run: Run, document: Json, key: string, path: string, v: DataModelVersion): number | undefined {
-  const value = document[key];
+  const value = own(document, key);
   if (value === undefined) return undefined;
   const ms = typeof value === 'string' ? parseDataModelDate(value, v === '1.1') : undefined;
   if (ms === undefined) {
@@ -198,39 +199,43 @@ function readDate(run: Run, document: Json, key: string, path: string, v: DataMo
 }
 
 function checkStatus(run: Run, contexts: Contexts, item: Json, path: string, v: DataModelVersion): void {
-  if (v === '1.1' && item.id === undefined) report(run, `${path}/id`, 'a VCDM 1.1 credentialStatus entry must have an id: a URL');
+  if (v === '1.1' && own(item, 'id') === undefined) report(run, `${path}/id`, 'a VCDM 1.1 credentialStatus entry must have an id: a URL');
   checkTypedObject(run, contexts, item, path, 'a credentialStatus entry');
-  const type = item.type;
+  const type = own(item, 'type');
   if (!(type === 'BitstringStatusListEntry' || (Array.isArray(type) && type.includes('BitstringStatusListEntry')))) return;
   // Bitstring Status List v1.0 §2.1.
-  if (typeof item.statusPurpose !== 'string' || item.statusPurpose === '') {
+  if (typeof own(item, 'statusPurpose') !== 'string' || own(item, 'statusPurpose') === '') {
     report(
       run,
       `${path}/statusPurpose`,
-      `a BitstringStatusListEntry needs a statusPurpose string such as "revocation"; got ${describe(item.statusPurpose)}`,
+      `a BitstringStatusListEntry needs a statusPurpose string such as "revocation"; got ${describe(own(item, 'statusPurpose'))}`,
     );
   }
-  if (!isStatusIndex(item.statusListIndex)) {
+  if (!isStatusIndex(own(item, 'statusListIndex'))) {
     report(
       run,
       `${path}/statusListIndex`,
-      `statusListIndex must be a string of decimal digits without sign or leading zeros, e.g. "94567"; got ${describe(item.statusListIndex)}`,
+      `statusListIndex must be a string of decimal digits without sign or leading zeros, e.g. "94567"; got ${describe(own(item, 'statusListIndex'))}`,
     );
   }
-  checkUrl(run, item.statusListCredential, `${path}/statusListCredential`, 'statusListCredential');
+  checkUrl(run, own(item, 'statusListCredential'), `${path}/statusListCredential`, 'statusListCredential');
 }
 
 /** VCDM 2.0 §5.3 Integrity of Related Resources. */
 function checkRelatedResources(run: Run, value: unknown, path: string): void {
   if (value === undefined) return;
   checkObjects(run, value, path, 'relatedResource', (item, at) => {
-    if (item.id === undefined) report(run, `${at}/id`, 'a relatedResource entry must have an id: the URL of the resource');
-    else checkUrl(run, item.id, `${at}/id`, 'the id of a related resource');
-    if (item.mediaType !== undefined && (typeof item.mediaType !== 'string' || item.mediaType === '')) {
-      report(run, `${at}/mediaType`, `mediaType must be a media type string such as "application/json"; got ${describe(item.mediaType)}`);
+    if (own(item, 'id') === undefined) report(run, `${at}/id`, 'a relatedResource entry must have an id: the URL of the resource');
+    else checkUrl(run, own(item, 'id'), `${at}/id`, 'the id of a related resource');
+    if (own(item, 'mediaType') !== undefined && (typeof own(item, 'mediaType') !== 'string' || own(item, 'mediaType') === '')) {
+      report(
+        run,
+        `${at}/mediaType`,
+        `mediaType must be a media type string such as "application/json"; got ${describe(own(item, 'mediaType'))}`,
+      );
     }
-    const sri = item.digestSRI;
-    const multibase = item.digestMultibase;
+    const sri = own(item, 'digestSRI');
+    const multibase = own(item, 'digestMultibase');
     if (sri === undefined && multibase === undefined) report(run, at, 'a relatedResource entry must have a digestSRI or a digestMultibase');
     if (sri !== undefined)
       checkDigests(
@@ -253,10 +258,10 @@ function checkRelatedResources(run: Run, value: unknown, path: string): void {
   if (!Array.isArray(value)) return;
   // "The value MUST be unique among the list of related resource objects."
   for (let i = 1; i < value.length; i++) {
-    const id = isObject(value[i]) ? value[i].id : undefined;
+    const id = isObject(value[i]) ? own(value[i], 'id') : undefined;
     if (typeof id !== 'string') continue;
     for (let j = 0; j < i; j++) {
-      if (isObject(value[j]) && value[j].id === id) {
+      if (isObject(value[j]) && own(value[j], 'id') === id) {
         report(run, `${path}/${i}/id`, `relatedResource ids must be unique; ${describe(id)} is also at ${path}/${j}/id`);
         break;
       }

@@ -3,9 +3,9 @@
 import type { VerificationIssue } from '../errors.js';
 import { looksLikeCompactJws } from '../jws.js';
 import { VCDM_2_CONTEXT } from '../types.js';
-import { checkOptionalId, checkProof, checkType, checkUrl, isObject } from './checks.js';
+import { checkObjects, checkOptionalId, checkProof, checkType, checkTypedObject, checkUrl, isObject, type Json } from './checks.js';
 import { checkContext } from './context.js';
-import { type DataModelOptions, newRun, type Run, report, STOP, walkJson } from './run.js';
+import { type DataModelOptions, newRun, own, type Run, report, STOP, walkJson } from './run.js';
 import { credential, versionFor } from './validate-credential.js';
 import { describe, isDataUrl, isUrl } from './values.js';
 
@@ -69,11 +69,13 @@ function envelope(run: Run, document: unknown, path: string, kind: 'credential' 
     report(run, path, `an ${type} must be a JSON object; got ${describe(document)}`);
     return;
   }
-  const context = document['@context'];
+  const context = own(document, '@context');
   const contexts = checkContext(run, context === VCDM_2_CONTEXT ? [context] : context, '2.0', `${path}/@context`);
   checkType(run, contexts, document, path, `an ${type}`, type);
-  const id = document.id;
-  if (!isDataUrl(id)) {
+  const id = own(document, 'id');
+  if (typeof id === 'string' && id.endsWith(',') && isDataUrl(id)) {
+    report(run, `${path}/id`, `the data: URL of an ${type} is empty; it must hold the secured ${kind}`);
+  } else if (!isDataUrl(id)) {
     report(
       run,
       `${path}/id`,
@@ -89,24 +91,24 @@ function presentation(run: Run, document: unknown, path: string, options: DataMo
   }
   const v = versionFor(run, document, path, options?.version);
   if (v === undefined) return;
-  const contexts = checkContext(run, document['@context'], v, `${path}/@context`);
+  const contexts = checkContext(run, own(document, '@context'), v, `${path}/@context`);
   checkOptionalId(run, document, path, 'a presentation');
   checkType(run, contexts, document, path, 'a presentation', 'VerifiablePresentation');
-  const holder = document.holder;
+  const holder = own(document, 'holder');
   if (holder !== undefined) {
     if (isObject(holder)) {
-      if (holder.id === undefined) report(run, `${path}/holder/id`, 'a holder object must have an id: a URL');
-      else checkUrl(run, holder.id, `${path}/holder/id`, 'the id of the holder');
+      if (own(holder, 'id') === undefined) report(run, `${path}/holder/id`, 'a holder object must have an id: a URL');
+      else checkUrl(run, own(holder, 'id'), `${path}/holder/id`, 'the id of the holder');
     } else if (!isUrl(holder)) {
       report(run, `${path}/holder`, `holder must be a URL or an object with a URL id; got ${describe(holder)}`);
     }
   }
-  const credentials = document.verifiableCredential;
+  const credentials = own(document, 'verifiableCredential');
   if (credentials !== undefined) {
     const at = `${path}/verifiableCredential`;
     const entry = (item: unknown, itemPath: string): void => {
       if (typeof item === 'string' && v === '1.1') {
-        // 1.1 §7.1: credentials "in a cryptographically verifiable format", such as a JWT.
+        // 1.1 §4.10: credentials "in a cryptographically verifiable format", such as a JWT.
         if (!looksLikeCompactJws(item)) report(run, itemPath, `a verifiableCredential string must be a compact JWT; got ${describe(item)}`);
       } else if (!isObject(item)) {
         report(
@@ -116,15 +118,51 @@ function presentation(run: Run, document: unknown, path: string, options: DataMo
             ? `in VCDM 2.0 each verifiableCredential entry must be an object (an embedded credential or an EnvelopedVerifiableCredential), not a string, number or URL; got ${describe(item)}`
             : `each verifiableCredential entry must be a credential object or a compact JWT; got ${describe(item)}`,
         );
-      } else if (isEnvelope(item.type)) envelope(run, item, itemPath, 'credential');
-      else credential(run, item, itemPath, undefined);
+      } else if (isEnvelope(own(item, 'type'))) envelope(run, item, itemPath, 'credential');
+      else {
+        credential(run, item, itemPath, undefined);
+        if (v === '2.0' && own(item, 'proof') === undefined) selfAsserted(run, document, item, path, itemPath);
+      }
     };
     if (Array.isArray(credentials)) {
       if (credentials.length === 0) report(run, at, 'verifiableCredential must hold one or more credentials; got an empty array');
       for (let i = 0; i < credentials.length; i++) entry(credentials[i], `${at}/${i}`);
     } else entry(credentials, at);
   }
+  const terms = own(document, 'termsOfUse');
+  if (terms !== undefined) {
+    checkObjects(run, terms, `${path}/termsOfUse`, 'termsOfUse', (item, at) =>
+      checkTypedObject(run, contexts, item, at, 'a termsOfUse entry'),
+    );
+  }
   checkProof(run, document, path);
+}
+
+/**
+ * An embedded credential without a proof of its own is secured only by the presentation,
+ * which VCDM 2.0 §4.13.4 allows for a self-asserted credential (issued by the holder), and
+ * then the presentation MUST name its holder.
+ */
+function selfAsserted(run: Run, presentation: Json, embedded: Json, path: string, itemPath: string): void {
+  const holder = own(presentation, 'holder');
+  if (holder === undefined) {
+    report(
+      run,
+      `${path}/holder`,
+      `the credential at ${itemPath} has no proof of its own, so it is self-asserted and the presentation must name its holder`,
+    );
+    return;
+  }
+  const holderId = isObject(holder) ? own(holder, 'id') : holder;
+  const issuer = own(embedded, 'issuer');
+  const issuerId = isObject(issuer) ? own(issuer, 'id') : issuer;
+  if (typeof holderId === 'string' && typeof issuerId === 'string' && holderId !== issuerId) {
+    report(
+      run,
+      itemPath,
+      `an embedded credential without a proof must be self-asserted: its issuer ${describe(issuerId)} is not the holder ${describe(holderId)}`,
+    );
+  }
 }
 
 function isEnvelope(type: unknown): boolean {

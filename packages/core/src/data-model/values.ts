@@ -98,7 +98,7 @@ export function isMultibaseDigest(value: string): boolean {
 
 /**
  * Milliseconds of a data-model date, or undefined. `withoutOffset` also reads an XML Schema
- * dateTime that has no time zone (allowed by VCDM 1.1) as UTC, as VCDM 2.0 §B.1 asks.
+ * dateTime that has no time zone (allowed by VCDM 1.1) as UTC, as VCDM 2.0 §5.8 asks.
  */
 export function parseDataModelDate(value: string, withoutOffset: boolean): number | undefined {
   const ms = parseDateTimeStamp(value);
