@@ -128,6 +128,16 @@ describe('protected terms', () => {
   });
   it('accepts an identical redefinition', () => {
     expect(validateCredential(vc2({ '@context': [V2, { name: 'https://schema.org/name', id: '@id' }] }))).toEqual([]);
+    const ctx = [
+      V2,
+      { '@protected': true, Degree: { '@id': 'https://a.example/Degree', '@type': '@id' } },
+      { Degree: { '@type': '@id', '@id': 'https://a.example/Degree' } },
+    ];
+    expect(validateCredential(vc2({ '@context': ctx }))).toEqual([]);
+  });
+  it('mapping a base term to the same IRI is not identical when the base definition carries more (a scoped context)', () => {
+    const ctx = [V2, { VerifiableCredential: 'https://www.w3.org/2018/credentials#VerifiableCredential' }];
+    expectOne(vc2({ '@context': ctx }), '/@context/1/VerifiableCredential', /protected term "VerifiableCredential"/);
   });
   it('rejects redefining a term of the 1.1 base context', () => {
     expectOne(vc1({ '@context': [V1, { proof: 'https://example.com/proof' }] }), '/@context/1/proof', /protected term "proof"/);

@@ -67,7 +67,7 @@ describe('validatePresentation', () => {
   it('in 2.0 every entry is an object: a JWT string or URL is a violation', () => {
     const issues = validatePresentation(vp2({ verifiableCredential: [JWT, 'https://example.com/vc/1', 5, credential()] }));
     expect(paths(issues)).toEqual(['/verifiableCredential/0', '/verifiableCredential/1', '/verifiableCredential/2']);
-    expect(issues[0]?.message).toMatch(/in VCDM 2\.0 each verifiableCredential entry must be an object/);
+    expect(issues[0]?.message).toMatch(/in VCDM 2\.0 a verifiableCredential entry must be an object/);
   });
   it('in 1.1 a string entry must be a compact JWT', () => {
     expect(paths(validatePresentation(vp1({ verifiableCredential: [JWT, 'hello world'] })))).toEqual(['/verifiableCredential/1']);

@@ -5,73 +5,46 @@ import { VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '../types.js';
 import { type DataModelVersion, own, type Run, report } from './run.js';
 import { describe, escapePointer, isUrl } from './values.js';
 
-const CRED = 'https://www.w3.org/2018/credentials#';
-const SEC = 'https://w3id.org/security#';
-const STATUS = 'https://www.w3.org/ns/credentials/status#';
-const JWT = 'https://www.iana.org/assignments/jwt#';
-const JOSE = 'https://www.iana.org/assignments/jose#';
-
 /**
- * Top-level terms of the VCDM 2.0 base context (https://www.w3.org/ns/credentials/v2),
- * all protected ("@protected": true), with the IRI each maps to.
+ * Top-level terms of the VCDM 2.0 base context (https://www.w3.org/ns/credentials/v2), all
+ * protected ("@protected": true). It sets no @vocab: the 2024 drafts had
+ * "@vocab": "https://www.w3.org/ns/credentials/issuer-dependent#", the Recommendation's
+ * context does not (terms no context defines call for .../undefined-terms/v2 instead).
  */
-const V2_TERMS: Record<string, string> = {
+const V2_TERMS = new Set(
+  (
+    'id type description digestMultibase digestSRI mediaType name VerifiableCredential EnvelopedVerifiableCredential ' +
+    'VerifiablePresentation EnvelopedVerifiablePresentation JsonSchemaCredential JsonSchema BitstringStatusListCredential ' +
+    'BitstringStatusList BitstringStatusListEntry DataIntegrityProof ... _sd _sd_alg aud cnf exp iat iss jku kid nbf sub x5u'
+  ).split(' '),
+);
+
+/** Top-level terms of the VCDM 1.1 base context (https://www.w3.org/2018/credentials/v1), all protected. */
+const V1_TERMS = new Set(
+  'id type VerifiableCredential VerifiablePresentation EcdsaSecp256k1Signature2019 EcdsaSecp256r1Signature2019 Ed25519Signature2018 RsaSignature2018 proof'.split(
+    ' ',
+  ),
+);
+
+/** The base contexts' term definitions that are plain strings; every other one is an object with a scoped @context or @type. */
+const STRING_DEFINITIONS: Record<string, string> = {
   id: '@id',
   type: '@type',
   description: 'https://schema.org/description',
-  digestMultibase: `${SEC}digestMultibase`,
-  digestSRI: `${CRED}digestSRI`,
-  mediaType: 'https://schema.org/encodingFormat',
   name: 'https://schema.org/name',
-  VerifiableCredential: `${CRED}VerifiableCredential`,
-  EnvelopedVerifiableCredential: `${CRED}EnvelopedVerifiableCredential`,
-  VerifiablePresentation: `${CRED}VerifiablePresentation`,
-  EnvelopedVerifiablePresentation: `${CRED}EnvelopedVerifiablePresentation`,
-  JsonSchemaCredential: `${CRED}JsonSchemaCredential`,
-  JsonSchema: `${CRED}JsonSchema`,
-  BitstringStatusListCredential: `${STATUS}BitstringStatusListCredential`,
-  BitstringStatusList: `${STATUS}BitstringStatusList`,
-  BitstringStatusListEntry: `${STATUS}BitstringStatusListEntry`,
-  DataIntegrityProof: `${SEC}DataIntegrityProof`,
-  '...': `${JWT}...`,
-  _sd: `${JWT}_sd`,
-  _sd_alg: `${JWT}_sd_alg`,
-  aud: `${JWT}aud`,
-  cnf: `${JWT}cnf`,
-  exp: `${JWT}exp`,
-  iat: `${JWT}iat`,
-  iss: `${JOSE}iss`,
-  jku: `${JOSE}jku`,
-  kid: `${JOSE}kid`,
-  nbf: `${JWT}nbf`,
-  sub: `${JOSE}sub`,
-  x5u: `${JOSE}x5u`,
-};
-
-/** Top-level terms of the VCDM 1.1 base context (https://www.w3.org/2018/credentials/v1), all protected. */
-const V1_TERMS: Record<string, string> = {
-  id: '@id',
-  type: '@type',
-  VerifiableCredential: `${CRED}VerifiableCredential`,
-  VerifiablePresentation: `${CRED}VerifiablePresentation`,
-  EcdsaSecp256k1Signature2019: `${SEC}EcdsaSecp256k1Signature2019`,
-  EcdsaSecp256r1Signature2019: `${SEC}EcdsaSecp256r1Signature2019`,
-  Ed25519Signature2018: `${SEC}Ed25519Signature2018`,
-  RsaSignature2018: `${SEC}RsaSignature2018`,
-  proof: `${SEC}proof`,
 };
 
 export const BASE_CONTEXT: Record<DataModelVersion, string> = { '2.0': VCDM_2_CONTEXT, '1.1': VCDM_1_CONTEXT };
 
-/** A term an inline context defines: the IRI it maps to (null: none; undefined: not given) and whether it is protected. */
+/** A term an inline context defines: its definition and whether it is protected. */
 interface TermDefinition {
-  iri: string | null | undefined;
+  definition: unknown;
   protected: boolean;
 }
 
 /** What the @context list tells the type checks. Inline definitions only exist when an inline context does. */
 export interface Contexts {
-  base: Record<string, string>;
+  base: Set<string>;
   inline: Map<string, TermDefinition> | undefined;
   /** An inline context set "@vocab": null (and none set it again). */
   noVocab: boolean;
@@ -80,6 +53,8 @@ export interface Contexts {
 }
 
 /** '2.0' or '1.1' from the first entry of `@context` (the string itself when it is one). */
+const badItem = (item: unknown): string => `a @context item must be a URL or a context object; got ${describe(item)}`;
+
 export function versionOfContext(context: unknown): DataModelVersion | undefined {
   const first = Array.isArray(context) ? context[0] : context;
   return first === VCDM_2_CONTEXT ? '2.0' : first === VCDM_1_CONTEXT ? '1.1' : undefined;
@@ -121,13 +96,13 @@ export function checkContext(run: Run, context: unknown, version: DataModelVersi
   for (let i = 1; i < context.length; i++) {
     const item: unknown = context[i];
     if (typeof item === 'string') {
-      if (!isUrl(item)) report(run, `${path}/${i}`, `a @context item must be a URL or a context object; got ${describe(item)}`);
+      if (!isUrl(item)) report(run, `${path}/${i}`, badItem(item));
       else if (item === base) report(run, `${path}/${i}`, `${base} may only be the first @context item`);
       else state.otherUrl = true;
     } else if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
       processInline(run, state, item as Record<string, unknown>, `${path}/${i}`);
     } else {
-      report(run, `${path}/${i}`, `a @context item must be a URL or a context object; got ${describe(item)}`);
+      report(run, `${path}/${i}`, badItem(item));
     }
   }
   return state;
@@ -156,15 +131,17 @@ function processInline(run: Run, state: Contexts, context: Record<string, unknow
       report(run, `${path}/${escapePointer(term)}`, `a term definition must be a string, null or an object; got ${describe(definition)}`);
       continue;
     }
-    const iri = iriOf(definition);
     const known = state.inline?.get(term);
-    const isProtected = known ? known.protected : Object.hasOwn(state.base, term);
-    const protectedIri = known ? known.iri : state.base[term];
-    if (isProtected && iri !== protectedIri) {
+    const isProtected = known ? known.protected : state.base.has(term);
+    // JSON-LD 1.1 §4.1.11: a protected term may only be redefined with an identical definition.
+    if (
+      isProtected &&
+      !(known ? sameJson(known.definition, definition) : STRING_DEFINITIONS[term] === definition && Object.hasOwn(STRING_DEFINITIONS, term))
+    ) {
       report(
         run,
         `${path}/${escapePointer(term)}`,
-        `redefines the protected term ${describe(term)} (mapped to ${describe(protectedIri)}); a protected term may only be redefined identically`,
+        `redefines the protected term ${describe(term)}; a protected term may only be redefined identically`,
       );
       continue;
     }
@@ -173,8 +150,20 @@ function processInline(run: Run, state: Contexts, context: Record<string, unknow
         ? own(definition as Record<string, unknown>, '@protected') === true
         : allProtected;
     state.inline ??= new Map();
-    state.inline.set(term, { iri, protected: termProtected || isProtected });
+    state.inline.set(term, { definition, protected: termProtected || isProtected });
   }
+}
+
+/** Deep equality of JSON values (member order aside), ignoring "@protected" at the top. */
+function sameJson(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || depth > 64) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (Object.hasOwn(x, k) && !(depth === 0 && k === '@protected') && !sameJson(x[k], own(y, k), depth + 1)) return false;
+  for (const k in y) if (Object.hasOwn(y, k) && !(depth === 0 && k === '@protected') && !Object.hasOwn(x, k)) return false;
+  return true;
 }
 
 /**
@@ -190,17 +179,18 @@ export function checkTypeTerm(run: Run, contexts: Contexts, value: string, path:
   }
   const defined = contexts.inline?.get(value);
   if (defined) {
-    if (defined.iri === null || (typeof defined.iri === 'string' && !isUrl(defined.iri))) {
+    const iri = iriOf(defined.definition);
+    if (iri === null || (typeof iri === 'string' && !isUrl(iri))) {
       report(
         run,
         path,
-        `the type ${describe(value)} is mapped by an inline @context to ${describe(defined.iri)}, not to an absolute URL or compact IRI`,
+        `the type ${describe(value)} is mapped by an inline @context to ${describe(iri)}, not to an absolute URL or compact IRI`,
       );
     }
     return;
   }
-  if (Object.hasOwn(contexts.base, value)) return;
-  if (value === '' || (contexts.noVocab && !contexts.otherUrl)) {
+  if (contexts.base.has(value)) return;
+  if (contexts.noVocab && !contexts.otherUrl) {
     report(run, path, `the type ${describe(value)} is not defined by any @context ("@vocab": null leaves it without a URL)`);
   }
 }

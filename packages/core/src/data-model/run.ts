@@ -27,6 +27,9 @@ export function newRun(options: DataModelOptions | undefined): Run {
   return { issues: [], max: typeof max === 'number' && max >= 1 ? Math.floor(max) : 100 };
 }
 
+/** The message for a value whose getter or proxy trap threw. */
+export const UNREADABLE = 'could not be read (a getter or proxy threw)';
+
 export function report(run: Run, path: string, message: string): void {
   run.issues.push({ code: 'MALFORMED', message, path });
   if (run.issues.length >= run.max) throw STOP;
@@ -56,7 +59,7 @@ export function walkJson(run: Run, value: unknown, base: string): boolean {
     return true;
   } catch (e) {
     if (e === STOP) throw e;
-    const f = e instanceof WalkFailure ? e : new WalkFailure('', 'could not be read (a getter or proxy threw)');
+    const f = e instanceof WalkFailure ? e : new WalkFailure('', UNREADABLE);
     report(run, base + f.path, f.message);
     return false;
   }
@@ -98,7 +101,7 @@ function walk(value: unknown, depth: number, budget: { left: number }): void {
       e.path = `/${escapePointer(key)}${e.path}`;
       throw e;
     }
-    throw new WalkFailure(key === '' ? '' : `/${escapePointer(key)}`, 'could not be read (a getter or proxy threw)');
+    throw new WalkFailure(key === '' ? '' : `/${escapePointer(key)}`, UNREADABLE);
   }
 }
 

@@ -1,6 +1,7 @@
 // VCDM 2.0 / 1.1 credential documents: every MUST that can be checked without fetching.
 
 import type { VerificationIssue } from '../errors.js';
+import { VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '../types.js';
 import {
   checkLanguageString,
   checkObjects,
@@ -13,7 +14,7 @@ import {
   type Json,
 } from './checks.js';
 import { type Contexts, checkContext, versionOfContext } from './context.js';
-import { type DataModelOptions, type DataModelVersion, newRun, own, type Run, report, STOP, walkJson } from './run.js';
+import { type DataModelOptions, type DataModelVersion, newRun, own, type Run, report, STOP, UNREADABLE, walkJson } from './run.js';
 import { describe, isMultibaseDigest, isSriDigest, isStatusIndex, parseDataModelDate } from './values.js';
 
 /**
@@ -54,7 +55,7 @@ export function validateCredential(document: unknown, options?: DataModelOptions
   try {
     if (walkJson(run, document, base)) credential(run, document, base, options?.version);
   } catch (e) {
-    if (e !== STOP) report(run, base, 'the document could not be read (a getter or proxy threw)');
+    if (e !== STOP) report(run, base, UNREADABLE);
   }
   return run.issues;
 }
@@ -66,7 +67,7 @@ export function versionFor(run: Run, document: Json, path: string, version: Data
     report(
       run,
       `${path}/@context`,
-      `@context must be an array whose first item is https://www.w3.org/ns/credentials/v2 (VCDM 2.0) or https://www.w3.org/2018/credentials/v1 (VCDM 1.1); got ${describe(own(document, '@context'))}`,
+      `@context must be an array whose first item is ${VCDM_2_CONTEXT} (VCDM 2.0) or ${VCDM_1_CONTEXT} (VCDM 1.1); got ${describe(own(document, '@context'))}`,
     );
   }
   return v;

@@ -5,7 +5,7 @@ import { looksLikeCompactJws } from '../jws.js';
 import { VCDM_2_CONTEXT } from '../types.js';
 import { checkObjects, checkOptionalId, checkProof, checkType, checkTypedObject, checkUrl, isObject, type Json } from './checks.js';
 import { checkContext } from './context.js';
-import { type DataModelOptions, newRun, own, type Run, report, STOP, walkJson } from './run.js';
+import { type DataModelOptions, newRun, own, type Run, report, STOP, UNREADABLE, walkJson } from './run.js';
 import { credential, versionFor } from './validate-credential.js';
 import { describe, isDataUrl, isUrl } from './values.js';
 
@@ -33,7 +33,7 @@ export function validatePresentation(document: unknown, options?: DataModelOptio
   try {
     if (walkJson(run, document, base)) presentation(run, document, base, options);
   } catch (e) {
-    if (e !== STOP) report(run, base, 'the document could not be read (a getter or proxy threw)');
+    if (e !== STOP) report(run, base, UNREADABLE);
   }
   return run.issues;
 }
@@ -58,7 +58,7 @@ export function validateEnvelope(document: unknown, kind: 'credential' | 'presen
   try {
     if (walkJson(run, document, base)) envelope(run, document, base, kind);
   } catch (e) {
-    if (e !== STOP) report(run, base, 'the document could not be read (a getter or proxy threw)');
+    if (e !== STOP) report(run, base, UNREADABLE);
   }
   return run.issues;
 }
@@ -115,7 +115,7 @@ function presentation(run: Run, document: unknown, path: string, options: DataMo
           run,
           itemPath,
           v === '2.0'
-            ? `in VCDM 2.0 each verifiableCredential entry must be an object (an embedded credential or an EnvelopedVerifiableCredential), not a string, number or URL; got ${describe(item)}`
+            ? `in VCDM 2.0 a verifiableCredential entry must be an object (an embedded credential or an EnvelopedVerifiableCredential); got ${describe(item)}`
             : `each verifiableCredential entry must be a credential object or a compact JWT; got ${describe(item)}`,
         );
       } else if (isEnvelope(own(item, 'type'))) envelope(run, item, itemPath, 'credential');
