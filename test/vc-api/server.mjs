@@ -209,12 +209,10 @@ async function readJsonBody(req, maxBodyBytes) {
   }
 }
 
+/** One entry per problem: the issues a data-model error lists (each with its path), else the error itself. */
 function issuesOf(error) {
   const issues = Array.isArray(error.issues) ? error.issues.map((i) => pick(i)) : [];
-  const head = pick(error);
-  return issues.length > 0
-    ? [head, ...issues.filter((i) => i.code !== head.code || i.message !== head.message || i.path !== head.path)]
-    : [head];
+  return issues.length > 0 ? issues : [pick(error)];
 }
 
 function pick({ code, message, path }) {

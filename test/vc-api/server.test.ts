@@ -94,6 +94,86 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+function document(overrides: Record<string, unknown> = {}) {
+  return {
+    '@context': [V2],
+    type: ['VerifiableCredential', 'ExampleAlumniCredential'],
+    issuer: issuerDid,
+    credentialSubject: { id: 'did:example:alice', alumniOf: 'Example University' },
+    ...overrides,
+  };
+}
+
+function payloadOf(enveloped: { id: string }) {
+  const jwt = enveloped.id.slice(enveloped.id.indexOf(',') + 1);
+  return JSON.parse(utf8Decode(base64urlDecode(jwt.split('.')[1] as string)));
+}
+
+describe('POST /credentials/issue', () => {
+  it('issues the document as vc+jwt in an EnvelopedVerifiableCredential (201) that /credentials/verify accepts', async () => {
+    const credential = document({ validFrom: '2026-01-01T00:00:00Z', name: 'Alumni credential' });
+    const issued = await post('/credentials/issue', { credential, options: {} });
+    expect(issued.status).toBe(201);
+    const envelope = issued.body.verifiableCredential as { '@context': unknown; type: unknown; id: string };
+    expect(envelope['@context']).toEqual([V2]);
+    expect(envelope.type).toBe('EnvelopedVerifiableCredential');
+    expect(envelope.id).toMatch(/^data:application\/vc\+jwt,[\w-]+\.[\w-]+\.[\w-]+$/);
+    // Signed as given, plus the id the issuer adds; no status entry.
+    const signed = payloadOf(envelope);
+    expect(signed).toMatchObject(credential);
+    expect(signed.id).toMatch(/^urn:uuid:/);
+    expect(signed.credentialStatus).toBeUndefined();
+    const header = JSON.parse(utf8Decode(base64urlDecode(envelope.id.split(',')[1]?.split('.')[0] as string)));
+    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'vc+jwt' });
+
+    const verified = await post('/credentials/verify', { verifiableCredential: envelope });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ verified: true, errors: [] });
+    expect(verified.body.checks).toEqual(expect.arrayContaining(['dataModel', 'proof', 'validity']));
+  });
+
+  it('refuses a document that breaks the data model: 400 with every violation and its path', async () => {
+    const credential = document({
+      '@context': ['https://www.w3.org/ns/credentials/examples/v2', V2],
+      type: ['ExampleAlumniCredential'],
+      credentialSchema: { id: 'https://example.org/schema.json' },
+    });
+    const a = await post('/credentials/issue', { credential });
+    expect(a.status).toBe(400);
+    const paths = (a.body.errors ?? []).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['/credential/@context/0', '/credential/type', '/credential/credentialSchema/type']));
+    for (const e of a.body.errors ?? []) expect(e).toMatchObject({ code: 'MALFORMED', message: expect.any(String) });
+  });
+
+  it('refuses an issuer that is not a DID of this database, and a document with a proof', async () => {
+    const foreign = await post('/credentials/issue', { credential: document({ issuer: 'did:example:someone-else' }) });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.errors?.[0]?.path).toBe('/credential/issuer');
+    const proof = await post('/credentials/issue', {
+      credential: document({ proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofValue: 'z1' } }),
+    });
+    expect(proof.status).toBe(400);
+    expect(proof.body.errors?.[0]?.path).toBe('/credential/proof');
+  });
+
+  it('answers a credential id issued before with 409 ALREADY_EXISTS', async () => {
+    const credential = document({ id: 'https://registry.example/credentials/409' });
+    expect((await post('/credentials/issue', { credential })).status).toBe(201);
+    const again = await post('/credentials/issue', { credential });
+    expect(again.status).toBe(409);
+    expect(codes(again)).toEqual(['ALREADY_EXISTS']);
+  });
+
+  it('refuses a request without a credential object, or with options it does not know', async () => {
+    const missing = await post('/credentials/issue', {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors?.[0]).toMatchObject({ code: 'MALFORMED', path: '/credential' });
+    const options = await post('/credentials/issue', { credential: document(), options: { credentialId: 'urn:uuid:1' } });
+    expect(options.status).toBe(400);
+    expect(options.body.errors?.[0]).toMatchObject({ code: 'INVALID_ARGUMENT', path: '/options/credentialId' });
+  });
+});
+
 describe('POST /credentials/verify', () => {
   it('verifies an enveloped vc+jwt credential of the issuer (200, verified, no errors)', async () => {
     const jwt = await issueAbout('did:example:alice');
