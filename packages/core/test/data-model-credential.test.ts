@@ -249,6 +249,10 @@ describe('id', () => {
     ['a bad percent escape', 'https://example.com/%zz'],
     ['a scheme only', 'x'],
     ['a character URIs forbid', 'https://example.com/<script>'],
+    ['an ideographic space', 'https://example.com/a\u3000b'],
+    ['a C1 control character', 'https://example.com/a\u0085b'],
+    ['a tab', 'did:example:\t1'],
+    ['an empty string', ''],
   ])('rejects %s', (_what, id) => {
     expectOne(vc2({ id }), '/id', /the id of a credential must be a single URL/);
   });

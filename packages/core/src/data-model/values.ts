@@ -6,9 +6,11 @@ import { base64urlDecode } from '../base64url.js';
 import { parseDateTimeStamp } from '../datetime.js';
 
 // RFC 3986 §3 absolute URI / RFC 3987 IRI: a scheme, ':', then only characters URIs allow
-// (unreserved, reserved, '%' as a %XX escape) or, for IRIs, non-ASCII characters other than
-// white space. One character per step: no nested quantifier to backtrack through.
-const URL_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\p{ASCII}\s])*$/u;
+// (unreserved, reserved, '%' as a %XX escape) or, for IRIs, non-ASCII characters from U+00A0
+// on that are not white space. Three plain scans instead of one alternation per character.
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const URL_FORBIDDEN = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%\u00a0-\uffff]|\s/;
+const URL_BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 
 // RFC 2397: data:[<mediatype>][;base64],<data>, mediatype = type/subtype *(;attribute=value),
 // data = URL characters (ASCII only).
@@ -47,7 +49,13 @@ const MULTIHASH_LENGTHS: Record<number, number> = {
 
 /** An absolute URI or IRI: `https://…`, `did:…`, `urn:uuid:…`. */
 export function isUrl(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 65_536 && URL_FORM.test(value);
+  return (
+    typeof value === 'string' &&
+    value.length <= 65_536 &&
+    URL_SCHEME.test(value) &&
+    !URL_FORBIDDEN.test(value) &&
+    !(value.includes('%') && URL_BAD_ESCAPE.test(value))
+  );
 }
 
 export function isDataUrl(value: unknown): value is string {
