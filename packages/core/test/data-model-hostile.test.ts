@@ -69,7 +69,7 @@ describe('hostile input never throws and is MALFORMED', () => {
     const issues = validateCredential(doc);
     expect(issues).toHaveLength(1);
     expect(issues[0]?.message).toMatch(/nested more than 64 levels deep \(or refers back to itself\)/);
-    expect(issues[0]?.path.startsWith('/credentialSubject/self/credentialSubject/self/')).toBe(true);
+    expect(issues[0]?.path?.startsWith('/credentialSubject/self/credentialSubject/self/')).toBe(true);
     const vp: Record<string, unknown> = { '@context': [V2], type: 'VerifiablePresentation' };
     vp.verifiableCredential = [vp];
     expect(validatePresentation(vp)[0]?.code).toBe('MALFORMED');
@@ -79,7 +79,19 @@ describe('hostile input never throws and is MALFORMED', () => {
     for (let i = 0; i < 8; i++) node[`k${i}`] = node;
     const issues = validateCredential(vc({ credentialSubject: node }));
     expect(issues).toHaveLength(1);
-    expect(issues[0]?.path.startsWith('/credentialSubject/k0/k0/')).toBe(true);
+    expect(issues[0]?.path?.startsWith('/credentialSubject/k0/k0/')).toBe(true);
+  });
+  it('shared references that unfold into billions of values stop at the value budget', () => {
+    let node: unknown = 'leaf';
+    for (let i = 0; i < 40; i++) node = { a: node, b: node };
+    const issues = validateCredential(vc({ credentialSubject: { id: 'did:example:1', node } }));
+    expect(issues).toEqual([
+      {
+        code: 'MALFORMED',
+        path: expect.stringMatching(/^\/credentialSubject\/node\/a\//),
+        message: 'the document holds more than 200000 values',
+      },
+    ]);
   });
   it('10,000-deep nesting', () => {
     let deep: unknown = 'bottom';
