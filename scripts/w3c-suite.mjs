@@ -122,6 +122,8 @@ function localConfig(base, did) {
   return `// Written by tradewind scripts/w3c-suite.mjs for one run; removed after it.\nmodule.exports = ${JSON.stringify(config, null, 2)};\n`;
 }
 
+let mochaProcess;
+
 function runMocha(mocha, suite, output) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
@@ -140,6 +142,7 @@ function runMocha(mocha, suite, output) {
       ],
       { cwd: suite, env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    mochaProcess = child;
     let stderr = '';
     child.stdout.resume();
     child.stderr.on('data', (d) => {
@@ -193,6 +196,7 @@ async function main() {
     if (existsSync(backupPath)) renameSync(backupPath, configPath);
   };
   const onSignal = (signal) => {
+    mochaProcess?.kill('SIGTERM');
     restore();
     rmSync(work, { recursive: true, force: true });
     process.kill(process.pid, signal);
