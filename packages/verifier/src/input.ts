@@ -1,15 +1,19 @@
 import {
   base64urlDecode,
+  ENVELOPED_CREDENTIAL_TYPE,
+  ENVELOPED_PRESENTATION_TYPE,
   type EnvelopeMediaType,
   isEnvelopeLike,
   isJsonObject,
   looksLikeCompactJws,
   nestingDepth,
   TradewindError,
+  typesOf,
   type UnwrappedEnvelope,
   unwrapEnvelope,
   utf8Decode,
   type VerificationIssue,
+  validateEnvelope,
 } from '@tradewind/core';
 import { fail, type VerifyContext } from './context.js';
 import type { JwtKind } from './formats/detect.js';
@@ -26,23 +30,21 @@ const MAX_WRAPPING = 4;
 
 /** What the input said about the JWS it carried: the envelope or data: URL it came in. */
 export interface InputForm {
+  /** What the caller verifies: the kind an envelope without a valid type is judged as. */
+  expected: UnwrappedEnvelope['kind'];
+  /** The envelope's own shape was checked already (by the presentation it is in). */
+  envelopeChecked?: boolean;
   /** Set when the JWS came in an envelope object (`kind`) or a bare data: URL (`kind` undefined). */
   envelope?: { kind: UnwrappedEnvelope['kind'] | undefined; mediaType: EnvelopeMediaType } | undefined;
 }
 
-/** An error carrying several issues (a data-model or envelope check that found more than one). */
-export class IssuesError extends TradewindError {
-  readonly issues: VerificationIssue[];
-  constructor(issues: VerificationIssue[]) {
-    const first = issues[0] as VerificationIssue;
-    super(first.code, first.message, first.path === undefined ? undefined : { path: first.path });
-    this.issues = issues;
-  }
-}
-
-/** Fails with every issue found (at least one). */
+/**
+ * Fails with every issue found (at least one; all MALFORMED from the data-model
+ * checks), so that a result lists each violation with its path.
+ */
 export function failAll(issues: VerificationIssue[]): never {
-  throw new IssuesError(issues);
+  const first = issues[0] as VerificationIssue;
+  throw new TradewindError(first.code, first.message, { ...(first.path === undefined ? {} : { path: first.path }), issues });
 }
 
 /**
@@ -81,6 +83,16 @@ export function toCompactJws(input: unknown, ctx: VerifyContext, form?: InputFor
   }
   if (isJsonObject(input)) {
     if (isEnvelopeLike(input)) {
+      if (!form?.envelopeChecked) {
+        const types = typesOf(input.type);
+        const kind = types.includes(ENVELOPED_PRESENTATION_TYPE)
+          ? 'presentation'
+          : types.includes(ENVELOPED_CREDENTIAL_TYPE)
+            ? 'credential'
+            : (form?.expected ?? 'credential');
+        const issues = validateEnvelope(input, kind);
+        if (issues.length > 0) failAll(issues);
+      }
       const unwrapped = unwrapEnvelope(input);
       if (form) form.envelope = { kind: unwrapped.kind, mediaType: unwrapped.mediaType };
       return unwrapped.jws;
@@ -201,10 +213,12 @@ export function checkEnvelopeContent(form: InputForm, kind: JwtKind): void {
   }
 }
 
-/** Every issue an exception stands for: those of an {@link IssuesError}, else the one of {@link toIssue}. */
+/** Every issue an exception stands for: its `issues` when it carries several, else the one of {@link toIssue}. */
 export function toIssues(e: unknown, pathPrefix = ''): VerificationIssue[] {
-  if (e instanceof IssuesError) {
-    return e.issues.map((issue) => (pathPrefix ? { ...issue, path: pathPrefix + (issue.path === '/' ? '' : (issue.path ?? '')) } : issue));
+  if (e instanceof TradewindError && e.issues && e.issues.length > 0) {
+    return e.issues.map((issue) =>
+      toIssue(new TradewindError(issue.code, issue.message, issue.path === undefined ? undefined : { path: issue.path }), pathPrefix),
+    );
   }
   return [toIssue(e, pathPrefix)];
 }

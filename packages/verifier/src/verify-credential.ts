@@ -18,6 +18,8 @@ export interface CheckOptions {
   parallel?: boolean;
   /** Where this credential sits in a larger input, prefixed to error paths. */
   path?: string;
+  /** The envelope it came in was checked already, with the presentation holding it. */
+  envelopeChecked?: boolean;
   /** Check credentialStatus (off for status lists themselves). Default true. */
   status?: boolean;
   /** Check the validity window (off for recognition lists, whose freshness is judged at use). Default true. */
@@ -51,7 +53,7 @@ export async function checkCredential(
   // The checks that ran, each named before it runs so that a failed one is listed.
   const checks: VerificationCheck[] = ['dataModel'];
   try {
-    const form: InputForm = {};
+    const form: InputForm = { expected: 'credential', envelopeChecked: options.envelopeChecked === true };
     const token = toCompactJws(input, ctx, form);
     const parsed = parseCompactJws(token, { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
     // Algorithms are allow-listed before anything else is read (part of the proof check).

@@ -4,16 +4,14 @@ import {
   issuerId,
   type JsonObject,
   parseCompactJws,
-  typesOf,
-  VCDM_1_CONTEXT,
-  VCDM_2_CONTEXT,
   type VerifiablePresentation,
   type VerificationIssue,
+  validatePresentation,
 } from '@tradewind/core';
 import { fail, holderBindingOf, nowOf, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { subjectIdsOf } from './formats/vcdm.js';
-import { checkEnvelopeContent, type InputForm, toCompactJws, toIssue, toIssues } from './input.js';
+import { checkEnvelopeContent, failAll, type InputForm, toCompactJws, toIssue, toIssues } from './input.js';
 import { checkIssuedInPast } from './issuance-time.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
 import type { PresentationVerificationResult, PresentedCredential, VerificationCheck } from './types.js';
@@ -40,7 +38,7 @@ export async function checkPresentation(
 ): Promise<PresentationVerificationResult> {
   const checks: VerificationCheck[] = ['dataModel'];
   try {
-    const form: InputForm = {};
+    const form: InputForm = { expected: 'presentation' };
     const parsed = parseCompactJws(toCompactJws(input, ctx, form), { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
     checks.push('proof');
     checkAlgorithm(parsed);
@@ -51,9 +49,9 @@ export async function checkPresentation(
     const base = kind === 'jwt_vp' ? '/payload/vp' : '/payload';
     const vp = kind === 'jwt_vp' ? payload.vp : payload;
     if (!isJsonObject(vp)) return fail('MALFORMED', 'vp claim is not an object', base);
-    checkPresentationShape(vp, base, kind === 'jwt_vp' ? [VCDM_1_CONTEXT, VCDM_2_CONTEXT] : [VCDM_2_CONTEXT]);
-
-    const holder = holderOf(payload, vp, base);
+    // The presentation and the shape of each entry of verifiableCredential (an envelope's
+    // own members included, so they are not checked again below); the credentials inside
+    // are checked as each is decoded.
     const embedded = asArray(vp.verifiableCredential);
     if (embedded.length === 0 && !binding.allowEmpty) {
       fail(
@@ -62,6 +60,12 @@ export async function checkPresentation(
         `${base}/verifiableCredential`,
       );
     }
+    // With allowEmpty, a presentation without credentials leaves verifiableCredential
+    // out: an empty array or null is still a data-model violation.
+    const issues = validatePresentation(vp, { base, ...(kind === 'vp+jwt' ? { version: '2.0' as const } : {}) });
+    if (issues.length > 0) failAll(issues);
+
+    const holder = holderOf(payload, vp, base);
     if (embedded.length > ctx.limits.maxCredentials) {
       fail(
         'LIMIT_EXCEEDED',
@@ -106,7 +110,9 @@ export async function checkPresentation(
     const statusUrls = new Set<string>();
     if (embedded.length > 0) checks.push('credentials');
     const results = await Promise.all(
-      embedded.map((c, i) => checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}`, statusUrls })),
+      embedded.map((c, i) =>
+        checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}`, statusUrls, envelopeChecked: true }),
+      ),
     );
     const bindToSubject = holderBindingOf(ctx) === 'subject';
     if (bindToSubject && embedded.length > 0) checks.push('holderBinding');
@@ -142,14 +148,6 @@ export async function checkPresentation(
   } catch (e) {
     return { verified: false, errors: toIssues(e), checks };
   }
-}
-
-function checkPresentationShape(vp: JsonObject, base: string, contexts: string[]): void {
-  const context = vp['@context'];
-  const first = Array.isArray(context) ? context[0] : context;
-  if (typeof first !== 'string' || !contexts.includes(first))
-    fail('MALFORMED', `@context must start with ${contexts.join(' or ')}`, `${base}/@context`);
-  if (!typesOf(vp.type).includes('VerifiablePresentation')) fail('MALFORMED', 'type must include VerifiablePresentation', `${base}/type`);
 }
 
 /** The holder DID: `iss`, and `holder` where given; the two must agree. */

@@ -65,7 +65,10 @@ describe('verifyCredential accepts what other producers write', () => {
     const r = await verifyCredential(
       await vcJwt(issuer, {
         issuer: { id: issuer.did, name: 'Registrar General' },
-        credentialSubject: [{ id: 'did:example:a' }, { id: 'did:example:b' }],
+        credentialSubject: [
+          { id: 'did:example:a', givenName: 'Asha' },
+          { id: 'did:example:b', givenName: 'Kemar' },
+        ],
       }),
       { now: NOW },
     );

@@ -37,7 +37,7 @@ describe('fuzzing: mutated tokens never verify and never throw', () => {
     const issuer = didKey();
     const holder = didKey();
     tokens = {
-      'vc+jwt': await vcJwt(issuer, { credentialSubject: { id: holder.did } }),
+      'vc+jwt': await vcJwt(issuer, { credentialSubject: { id: holder.did, givenName: 'Asha' } }),
       jwt_vc: await jwtVc(didKey('P-256'), holder.did),
     };
     holderVp = await jwtVp(holder, [tokens['vc+jwt'] as string], { nonce: 'n', aud: 'a' });

@@ -49,7 +49,7 @@ describe('verifyPresentation', () => {
   });
 
   it('rejects a credential of another subject (HOLDER_BINDING)', async () => {
-    const stranger = await vcJwt(issuer, { credentialSubject: { id: didKey().did } });
+    const stranger = await vcJwt(issuer, { credentialSubject: { id: didKey().did, givenName: 'Asha' } });
     const vp = await jwtVp(holder, [credential, stranger], { nonce: 'n', aud: AUD });
     const r = await verifyPresentation(vp, { now: NOW, nonce: 'n', audience: AUD });
     expect(codes(r)).toEqual(['HOLDER_BINDING']);

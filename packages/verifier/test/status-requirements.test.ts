@@ -65,7 +65,8 @@ describe('required status', () => {
 
   const cases: Array<[string, unknown, string]> = [
     ['missing', undefined, 'STATUS_UNAVAILABLE'],
-    ['an empty array', [], 'STATUS_UNAVAILABLE'],
+    // VCDM 2.0: credentialStatus, when present, is an object or a non-empty array of objects.
+    ['an empty array', [], 'MALFORMED'],
     ['null', null, 'MALFORMED'],
     ['a string', 'revoked? never', 'MALFORMED'],
     ['an array of null', [null], 'MALFORMED'],

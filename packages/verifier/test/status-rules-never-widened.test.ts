@@ -41,19 +41,20 @@ describe('required status under a policy without anchors', () => {
     issuer = didKey();
   });
 
-  for (const [name, credentialStatus] of [
-    ['missing', undefined],
-    ['[]', []],
-    ['[{}]', [{}]],
+  // [] and an entry without a type break the data model before any status rule applies.
+  for (const [name, credentialStatus, code] of [
+    ['missing', undefined, 'STATUS_UNAVAILABLE'],
+    ['[]', [], 'MALFORMED'],
+    ['[{}]', [{}], 'MALFORMED'],
   ] as const) {
-    it(`a policy of trusted issuers that requires status rejects credentialStatus ${name}`, async () => {
+    it(`a policy of trusted issuers that requires status rejects credentialStatus ${name} (${code})`, async () => {
       const jwt = await vcJwt(issuer, credentialStatus === undefined ? {} : { credentialStatus });
       const policy = { trustedIssuers: [issuer.did], status: { required: true } };
-      expect(codes(await verifyCredential(jwt, { now: NOW, policy }))).toEqual(['STATUS_UNAVAILABLE']);
+      expect(codes(await verifyCredential(jwt, { now: NOW, policy }))).toEqual([code]);
       // Also when the policy names no issuers at all, and per call on a verifier.
-      expect(codes(await verifyCredential(jwt, { now: NOW, policy: { status: { required: true } } }))).toEqual(['STATUS_UNAVAILABLE']);
+      expect(codes(await verifyCredential(jwt, { now: NOW, policy: { status: { required: true } } }))).toEqual([code]);
       const v = createVerifier({ now: NOW, policy });
-      expect(codes(await v.verifyCredential(jwt, { trustedIssuers: [issuer.did] }))).toEqual(['STATUS_UNAVAILABLE']);
+      expect(codes(await v.verifyCredential(jwt, { trustedIssuers: [issuer.did] }))).toEqual([code]);
     });
   }
 

@@ -1,7 +1,7 @@
-import { isJsonObject, issuerId, type JsonObject, type ParsedJws, type VerifiableCredential } from '@tradewind/core';
+import { isJsonObject, issuerId, type JsonObject, type ParsedJws, type VerifiableCredential, validateCredential } from '@tradewind/core';
 import { fail } from '../context.js';
+import { failAll } from '../input.js';
 import { earliest, latest, parseDateTime, parseNumericDate } from '../validity.js';
-import { checkCredentialShape } from './vcdm.js';
 
 export interface DecodedCredential {
   credential: VerifiableCredential;
@@ -19,7 +19,6 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
   const { payload } = parsed;
   const vc = payload.vc;
   if (!isJsonObject(vc)) return fail('MALFORMED', 'vc claim is not an object', '/payload/vc');
-  checkCredentialShape(vc, '/payload/vc', 'any');
   const credential: JsonObject = { ...vc };
 
   const iss = payload.iss;
@@ -47,15 +46,25 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
     if (Array.isArray(subject)) {
       fail('MALFORMED', 'sub cannot stand for the id of several credential subjects', '/payload/sub');
     }
-    const s = subject as JsonObject;
-    if (s.id !== undefined && s.id !== sub)
-      fail('MALFORMED', `sub ${sub} contradicts credentialSubject.id`, '/payload/vc/credentialSubject/id');
-    credential.credentialSubject = { ...s, id: sub };
+    // A subject that is not an object is the data-model check's to report, below.
+    if (isJsonObject(subject)) {
+      if (subject.id !== undefined && subject.id !== sub)
+        fail('MALFORMED', `sub ${sub} contradicts credentialSubject.id`, '/payload/vc/credentialSubject/id');
+      credential.credentialSubject = { ...subject, id: sub };
+    }
   }
 
   const nbf = parseNumericDate(payload.nbf, '/payload/nbf');
   const exp = parseNumericDate(payload.exp, '/payload/exp');
   const iat = parseNumericDate(payload.iat, '/payload/iat');
+  // Dates the vc claim gives are kept exactly as written; the JWT claims fill the gaps.
+  const start = nbf ?? iat;
+  if (start && vc.validFrom === undefined && vc.issuanceDate === undefined) credential.issuanceDate = isoSeconds(start);
+  if (exp && vc.validUntil === undefined && vc.expirationDate === undefined) credential.expirationDate = isoSeconds(exp);
+  // The credential the JWT stands for (the vc claim with iss, jti, sub, nbf and exp in
+  // it) is what must follow the data model its @context names.
+  const issues = validateCredential(credential, { base: '/payload/vc' });
+  if (issues.length > 0) failAll(issues);
   const issuanceDate = parseDateTime(vc.issuanceDate, '/payload/vc/issuanceDate');
   const expirationDate = parseDateTime(vc.expirationDate, '/payload/vc/expirationDate');
   const vFrom = parseDateTime(vc.validFrom, '/payload/vc/validFrom');
@@ -66,11 +75,6 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
   if (exp && expirationDate && !sameSecond(exp, expirationDate)) {
     fail('MALFORMED', 'exp contradicts vc.expirationDate', '/payload/vc/expirationDate');
   }
-  // Dates the vc claim gives are kept exactly as written; the JWT claims fill the gaps.
-  const start = nbf ?? iat;
-  if (start && vc.validFrom === undefined && vc.issuanceDate === undefined) credential.issuanceDate = isoSeconds(start);
-  if (exp && vc.validUntil === undefined && vc.expirationDate === undefined) credential.expirationDate = isoSeconds(exp);
-
   return {
     credential: credential as VerifiableCredential,
     issuer,

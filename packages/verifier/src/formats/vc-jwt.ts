@@ -1,8 +1,9 @@
-import { isJsonObject, issuerId, type ParsedJws, type VerifiableCredential } from '@tradewind/core';
+import { isJsonObject, issuerId, type ParsedJws, type VerifiableCredential, validateCredential } from '@tradewind/core';
 import { fail } from '../context.js';
+import { failAll } from '../input.js';
 import { earliest, latest, parseDateTime, parseNumericDate } from '../validity.js';
 import type { DecodedCredential } from './jwt-vc.js';
-import { checkCredentialShape, subjectIdOf } from './vcdm.js';
+import { subjectIdOf } from './vcdm.js';
 
 /**
  * VCDM 2.0 secured with JOSE (https://www.w3.org/TR/vc-jose-cose/): the JWS payload is
@@ -11,7 +12,9 @@ import { checkCredentialShape, subjectIdOf } from './vcdm.js';
  */
 export function decodeVcJwt(parsed: ParsedJws): DecodedCredential {
   const vc = parsed.payload;
-  checkCredentialShape(vc, '/payload', 2);
+  // Every violation of the data model, each with its path; the checks below then rely on its shape.
+  const issues = validateCredential(vc, { version: '2.0', base: '/payload' });
+  if (issues.length > 0) failAll(issues);
   const issuer = issuerId(vc.issuer);
   if (!issuer) return fail('MALFORMED', 'issuer is missing or has no id', '/payload/issuer');
   if (vc.iss !== undefined && vc.iss !== issuer) fail('MALFORMED', `iss contradicts issuer ${issuer}`, '/payload/iss');

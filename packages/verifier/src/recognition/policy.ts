@@ -36,7 +36,7 @@ export interface RecognitionPolicy {
   status?: {
     /**
      * Reject a recognised credential without a status entry this verifier can check
-     * (missing, `[]`, `null`, or only unsupported entries), also under a policy without
+     * (missing, or only unsupported entries; `[]` and `null` are MALFORMED anyway), also under a policy without
      * anchors (its trusted issuers). Default false.
      */
     required?: boolean;
