@@ -33,16 +33,46 @@ export function printResult(io: Io, json: boolean | undefined, value: unknown, h
  * - anything else: UNEXPECTED, 2 (with the stack under TRADEWIND_DEBUG).
  * Under `--json` the report is one JSON line `{"error":{"code","message"}}` so that
  * machines need not parse prose; otherwise the message is printed on one line with every
- * control character escaped, line breaks included, since it may quote input.
+ * control character escaped, line breaks included, since it may quote input. A refusal
+ * that lists its violations (`issues`, see {@link issuesOf}) adds them: `"issues":
+ * [{ code?, path?, message }]` in the JSON line, one indented `path: message` line each
+ * otherwise.
  */
 export function reportError(io: Io, error: unknown, json: boolean, prefix: string): ExitCode {
   const { code, exit, message } = classifyError(error);
-  if (json) io.stderr(`${escapeJsonForTerminal(JSON.stringify({ error: { code, message } }))}\n`);
-  // One line: a line break in the message (a file name, an id or a value quoted from the
-  // command line or the input) is shown as \n, so it cannot print a line of its own.
-  else io.stderr(`${escapeOutputBlock(prefix)}: ${error instanceof UsageError ? '' : `${code}: `}${escapeForTerminal(message)}\n`);
+  const issues = issuesOf(error);
+  if (json) io.stderr(`${escapeJsonForTerminal(JSON.stringify({ error: { code, message, ...(issues ? { issues } : {}) } }))}\n`);
+  else {
+    // One line: a line break in the message (a file name, an id or a value quoted from the
+    // command line or the input) is shown as \n, so it cannot print a line of its own.
+    io.stderr(`${escapeOutputBlock(prefix)}: ${error instanceof UsageError ? '' : `${code}: `}${escapeForTerminal(message)}\n`);
+    // Then one line per violation of a refused document, each with its path.
+    for (const issue of issues ?? []) io.stderr(`  ${escapeForTerminal(issue.path ?? '/')}: ${escapeForTerminal(issue.message)}\n`);
+  }
   if (code === 'UNEXPECTED' && io.env.TRADEWIND_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return exit;
+}
+
+/** One violation a library listed in a refusal (`TradewindError.issues`): where and what. */
+export interface ReportedIssue {
+  code?: string;
+  path?: string;
+  message: string;
+}
+
+/**
+ * The violations a refusal lists (a credential document the issuer refuses throws
+ * MALFORMED with `issues: [{ code, path, message }]`): only those three members, so the
+ * report is the same whatever else a library attached.
+ */
+export function issuesOf(error: unknown): ReportedIssue[] | undefined {
+  if (!(error instanceof TradewindError) || error instanceof UsageError || !Array.isArray(error.issues) || error.issues.length === 0)
+    return undefined;
+  return error.issues.map((issue) => ({
+    ...(typeof issue.code === 'string' ? { code: issue.code } : {}),
+    ...(typeof issue.path === 'string' ? { path: issue.path } : {}),
+    message: typeof issue.message === 'string' ? issue.message : 'invalid',
+  }));
 }
 
 /** The code, exit status and message {@link reportError} reports for `error`. */

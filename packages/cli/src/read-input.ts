@@ -27,6 +27,11 @@ export const READ_LIMITS = {
   backup: 256 * MiB,
   /** `--secret-file`, `--passphrase-file`. */
   secret: 64 * KiB,
+  /**
+   * `issue --credential` files: room for indentation around the most the issuer signs
+   * (`MAX_DOCUMENT_BYTES` of compact JSON, checked once the file is parsed).
+   */
+  document: 1 * MiB,
   /** Anything else (e.g. `issue --subject`). */
   other: 16 * MiB,
   /** All the recognition lists one policy names, together. */

@@ -1,11 +1,22 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '@tradewind/agent';
 import { isJsonObject, type JsonObject, nestingDepth, TradewindError } from '@tradewind/core';
-import { BatchDeliveryError, FORBIDDEN_KEYS, type IssueRequest, MAX_RECORD_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
+import {
+  BatchDeliveryError,
+  FORBIDDEN_KEYS,
+  type IssueDocumentRequest,
+  type IssueRequest,
+  MAX_DOCUMENT_BYTES,
+  MAX_RECORD_BYTES,
+  MAX_RECORD_DEPTH,
+} from '@tradewind/issuer';
 import { parseCommandArgs, parseIntegerFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import type { Io } from '../io.js';
+import { forbiddenKeyIn, readCredentialDocument } from '../issuer/credential-document.js';
 import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, parseFormatFlag, parseStatusFlag, withIssuer } from '../issuer/open-store.js';
 import { progressBar } from '../issuer/progress-bar.js';
 import { printResult } from '../output.js';
@@ -13,11 +24,21 @@ import { READ_LIMITS, readInput } from '../read-input.js';
 import { storageFailure } from '../storage-failure.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
+import { writeOutputFile } from '../write-output.js';
 
 const ISSUE_USAGE = `Usage: tradewind issue --type T (--subject FILE|- | --claim NAME=VALUE...) [options]
+       tradewind issue --credential FILE|- [--format F] [--status LIST] [--record-key KEY] [options]
 
 Issues one credential from the default issuer DID (or --issuer), records it in the
 issuance log with its status list entries, and prints it (the JWT) on stdout.
+
+--credential signs a whole credential document (a JSON object: VCDM 2.0 or 1.1) as
+written: the issuer adds only issuer (its default DID) when absent, id and validFrom
+(1.1: issuanceDate) when absent, and its status entries after the document's own. The
+format follows the document's first @context (2.0: vc+jwt, 1.1: jwt_vc). A document
+that violates the data model is refused (MALFORMED, exit 1) with every violation and
+its path; --type, --subject, --claim, --subject-id, --issuer, --id, --valid-from and
+--valid-until cannot be combined with it (say it in the document).
 
 Give --id (or --record-key) to make a retry safe: if the command died after the
 credential was recorded but before it was printed, the same command with --reemit
@@ -26,21 +47,28 @@ issued: any other content under that id is refused (ALREADY_EXISTS).
 
 Options:
 ${ISSUER_DB_HELP}
+  --credential FILE|-      the whole credential document as JSON (at most ${MAX_DOCUMENT_BYTES / 1024} KiB
+                           without indentation)
   --type T                 credential type (repeatable)
   --subject FILE|-         the subject claims as a JSON object
   --claim NAME=VALUE       one claim (repeatable; adds to --subject)
   --subject-id URI         the subject id (usually the holder DID)
-  --format vc+jwt|jwt_vc   default vc+jwt
+  --format vc+jwt|jwt_vc   default vc+jwt (--credential: from the document's @context)
   --issuer DID             issuer DID of the database (default: the default DID)
   --id URI                 credential id (default urn:uuid:…)
   --record-key KEY         idempotency key: a second issue with it is ALREADY_EXISTS
   --reemit                 print again a credential issued before with this same
-                           request (needs --id or --record-key); logged
+                           request (needs --id, --record-key or the document's id); logged
   --valid-from ISO         default now
   --valid-until ISO        no expiry by default
   --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
+  --out FILE               write the JWT to FILE (whole or not at all) instead of stdout
   --json                   print id, status entries and the JWT as JSON
-  -h, --help               show this help`;
+  -h, --help               show this help
+
+Exit status: 0 issued; 1 refused (MALFORMED document, ALREADY_EXISTS, WRONG_SECRET,
+NOT_FOUND); 2 usage error (bad flags, an unreadable, non-JSON or oversized file,
+INVALID_ARGUMENT) or STORAGE_ERROR.`;
 
 /** `tradewind issue`: one credential. */
 export const issueCommand: Command = {
@@ -62,60 +90,39 @@ export const issueCommand: Command = {
       status: { type: 'string' },
       'record-key': { type: 'string' },
       reemit: { type: 'boolean' },
+      credential: { type: 'string' },
+      out: { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`issue takes no positional arguments, got ${positionals.join(' ')}`);
-    if (!values.type || values.type.length === 0) throw new UsageError('issue needs --type');
-    // Claims go on a null-prototype object: `--claim __proto__=…` must not reach a prototype.
-    let subject: JsonObject = Object.create(null) as JsonObject;
-    if (values.subject !== undefined) {
-      // Claims are signed as they are read: bytes that are not UTF-8 are refused, never
-      // replaced with U+FFFD.
-      const bytes = await readInput(values.subject, io, { what: 'subject file', maxBytes: READ_LIMITS.other });
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        throw new UsageError(`subject file ${values.subject} is not valid UTF-8`);
-      }
-      // Deeper than a claim may nest is refused before it is parsed and walked: a file of
-      // nested brackets would otherwise overflow the stack (UNEXPECTED).
-      if (nestingDepth(text) > MAX_RECORD_DEPTH + 1)
-        throw new UsageError(`subject file ${values.subject} nests deeper than ${MAX_RECORD_DEPTH} levels`, { code: 'LIMIT_EXCEEDED' });
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        throw new UsageError(`subject file ${values.subject} is not JSON: ${(e as Error).message}`);
-      }
-      if (!isJsonObject(parsed)) throw new UsageError(`subject file ${values.subject} must hold a JSON object of claims`);
-      const forbidden = forbiddenKeyIn(parsed, '');
-      if (forbidden) throw new UsageError(`subject file ${values.subject}: the name at ${forbidden} is not allowed`);
-      subject = Object.assign(subject, parsed);
-    }
-    for (const claim of values.claim ?? []) {
-      const eq = claim.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--claim takes NAME=VALUE, got ${JSON.stringify(claim)}`);
-      const name = claim.slice(0, eq);
-      if (FORBIDDEN_KEYS.has(name)) throw new UsageError(`--claim: the name ${JSON.stringify(name)} is not allowed`);
-      subject[name] = claim.slice(eq + 1);
-    }
-    if (values['subject-id'] !== undefined) subject.id = values['subject-id'];
-    if (Object.keys(subject).length === 0) throw new UsageError('issue needs claims: --subject FILE or --claim NAME=VALUE');
-    const request: IssueRequest = { type: values.type, credentialSubject: subject };
     const format = parseFormatFlag(values.format);
     const status = parseStatusFlag(values.status);
+    let request: IssueRequest | IssueDocumentRequest;
+    if (values.credential !== undefined) {
+      refuseWithDocument(values);
+      const credential = await readCredentialDocument(values.credential, io);
+      // A re-emission finds the credential by the document's own id or by --record-key.
+      if (values.reemit && values['record-key'] === undefined && typeof credential.id !== 'string')
+        throw new UsageError('--reemit needs the id the credential was issued with in the document, or its --record-key');
+      request = { credential };
+    } else {
+      request = await requestFromFlags(values, io);
+      if (values.reemit && values.id === undefined && values['record-key'] === undefined)
+        throw new UsageError('--reemit needs the --id or --record-key the credential was issued with');
+    }
     if (format) request.format = format;
     if (status) request.status = status;
-    if (values.issuer !== undefined) request.issuer = values.issuer;
-    if (values.id !== undefined) request.id = values.id;
     if (values['record-key'] !== undefined) request.recordKey = values['record-key'];
-    if (values.reemit && values.id === undefined && values['record-key'] === undefined)
-      throw new UsageError('--reemit needs the --id or --record-key the credential was issued with');
-    if (values['valid-from'] !== undefined) request.validFrom = values['valid-from'];
-    if (values['valid-until'] !== undefined) request.validUntil = values['valid-until'];
+    // A target that cannot be written is found before anything is committed.
+    if (values.out !== undefined) await checkOutputTarget(values.out);
     const reemit = values.reemit === true;
-    const issued = await withIssuer(values, io, (issuer) => (reemit ? issuer.reemit(request) : issuer.issue(request)));
+    const issued = await withIssuer(values, io, (issuer) => (reemit ? issuer.reemit(request) : issuer.issue(request))).catch(
+      (error: unknown) => {
+        throw values.credential === undefined ? error : refusalOfDocument(error, values.credential);
+      },
+    );
     try {
+      const done = `${reemit ? 'Re-emitted' : 'Issued'} ${escapeForTerminal(issued.id)} (${issued.format}) by ${escapeForTerminal(issued.issuer)}`;
+      if (values.out !== undefined) await writeOutputFile(values.out, `${issued.jwt}\n`);
       if (values.json) {
         printResult(
           io,
@@ -127,36 +134,154 @@ export const issueCommand: Command = {
             issuedAt: issued.issuedAt,
             status: issued.status,
             reemitted: reemit,
+            ...(values.out !== undefined ? { out: values.out } : {}),
             jwt: issued.jwt,
           },
           () => '',
         );
+      } else if (values.out !== undefined) {
+        io.stdout(`${done}, written to ${escapeForTerminal(values.out)}\n`);
       } else {
         io.stdout(`${issued.jwt}\n`);
-        io.stderr(
-          `${reemit ? 'Re-emitted' : 'Issued'} ${escapeForTerminal(issued.id)} (${issued.format}) by ${escapeForTerminal(issued.issuer)}\n`,
-        );
+        io.stderr(`${done}\n`);
       }
     } catch (error) {
-      // Committed but not delivered (a full disk or a file size limit under `> cred.jwt`):
-      // say so, and give the command that prints it again.
+      // Committed but not delivered (a full disk or a file size limit under `> cred.jwt`,
+      // or on --out): say so, and give the command that prints it again.
       if (!storageFailure(error)) throw error;
-      const again = [
-        'tradewind',
-        'issue',
-        ...argv.filter((a) => a !== '--reemit'),
-        ...(values.id === undefined && values['record-key'] === undefined ? ['--id', issued.id] : []),
-        '--reemit',
-      ];
       throw new TradewindError(
         'STORAGE_ERROR',
-        `${issued.id} was committed to the issuer database, but writing it out failed: ${(error as Error).message}. Nothing is lost: once the problem is fixed, re-emit it with: ${again.map(shellWord).join(' ')}`,
+        `${issued.id} was committed to the issuer database, but writing it out failed: ${(error as Error).message}. Nothing is lost: once the problem is fixed, ${reemitHint(argv, values, issued.id)}`,
         { cause: error },
       );
     }
     return EXIT.OK;
   },
 };
+
+/**
+ * How to print again a credential that was committed but not delivered: the same command
+ * with --reemit, and the generated id when the command named none. A document without
+ * an id cannot take --id (the document says what is issued): it needs the id added.
+ */
+function reemitHint(argv: string[], values: WhatToIssue & { credential?: string; 'record-key'?: string }, id: string): string {
+  const again = ['tradewind', 'issue', ...argv.filter((a) => a !== '--reemit')];
+  const stdin = values.credential === '-' ? ' (with the same document on stdin)' : '';
+  if (values['record-key'] !== undefined || values.id !== undefined)
+    return `re-emit it with: ${[...again, '--reemit'].map(shellWord).join(' ')}${stdin}`;
+  if (values.credential === undefined) return `re-emit it with: ${[...again, '--id', id, '--reemit'].map(shellWord).join(' ')}`;
+  return `re-emit it with: ${[...again, '--reemit'].map(shellWord).join(' ')}${stdin}, after adding "id": ${JSON.stringify(id)} to the document if it has none`;
+}
+
+/**
+ * A refusal of a --credential document, told in terms of the file: the issuer names
+ * each violation by its place in the request (`/credential/validFrom`); the user wrote
+ * the document, so paths are given into it (`/validFrom`). The message keeps the
+ * issuer's headline, names the file and counts the violations; each is listed by
+ * `reportError`, one line each (or as `issues` under --json).
+ */
+function refusalOfDocument(error: unknown, file: string): unknown {
+  if (!(error instanceof TradewindError) || !error.issues || error.issues.length === 0) return error;
+  const issues = error.issues.map((issue) =>
+    issue.path === undefined ? issue : { ...issue, path: issue.path.replace(/^\/credential(?=\/|$)/, '') || '/' },
+  );
+  const first = error.issues[0]?.path;
+  const cut = first === undefined ? -1 : error.message.indexOf(`: ${first}`);
+  const headline = cut > 0 ? error.message.slice(0, cut) : error.message;
+  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+  return new TradewindError(error.code, `${headline} (${file === '-' ? 'stdin' : file}): ${count}`, { cause: error, issues });
+}
+
+/** A --out target that is a folder, or lies in a folder that does not exist, is a usage error. */
+async function checkOutputTarget(out: string): Promise<void> {
+  const target = await stat(out).catch(() => undefined);
+  if (target?.isDirectory()) throw new UsageError(`cannot write ${out}: it is a folder`);
+  const folder = await stat(dirname(out)).catch(() => undefined);
+  if (!folder) throw new UsageError(`cannot write ${out}: its folder does not exist`);
+  if (!folder.isDirectory()) throw new UsageError(`cannot write ${out}: a part of its path is not a folder`);
+}
+
+/** The flags of `tradewind issue` that say what to issue. */
+interface WhatToIssue {
+  type?: string[];
+  subject?: string;
+  claim?: string[];
+  'subject-id'?: string;
+  issuer?: string;
+  id?: string;
+  'valid-from'?: string;
+  'valid-until'?: string;
+}
+
+// With --credential the document says everything these flags would: two sources for one
+// member would leave the reader guessing which one was signed.
+const DOCUMENT_CONFLICTS: Array<[keyof WhatToIssue, string]> = [
+  ['type', 'its "type"'],
+  ['subject', 'its "credentialSubject"'],
+  ['claim', 'its "credentialSubject"'],
+  ['subject-id', 'its "credentialSubject"'],
+  ['issuer', 'its "issuer"'],
+  ['id', 'its "id"'],
+  ['valid-from', 'its "validFrom" (VCDM 1.1: "issuanceDate")'],
+  ['valid-until', 'its "validUntil" (VCDM 1.1: "expirationDate")'],
+];
+
+function refuseWithDocument(values: WhatToIssue): void {
+  const given = DOCUMENT_CONFLICTS.filter(([flag]) => values[flag] !== undefined);
+  if (given.length === 0) return;
+  const flags = given.map(([flag]) => `--${flag}`).join(', ');
+  if (given.some(([flag]) => flag === 'type' || flag === 'subject' || flag === 'claim'))
+    throw new UsageError(`--credential and ${flags} are two ways to say what to issue: give the whole document, or --type with claims`);
+  const [, member] = given[0] as [keyof WhatToIssue, string];
+  throw new UsageError(`--credential issues the document as written: instead of ${flags}, give ${member} in the document`);
+}
+
+/** The convenience form: `--type` and claims from `--subject` / `--claim`. */
+async function requestFromFlags(values: WhatToIssue, io: Io): Promise<IssueRequest> {
+  if (!values.type || values.type.length === 0) throw new UsageError('issue needs --type (or a whole document: --credential FILE)');
+  // Claims go on a null-prototype object: `--claim __proto__=…` must not reach a prototype.
+  let subject: JsonObject = Object.create(null) as JsonObject;
+  if (values.subject !== undefined) {
+    // Claims are signed as they are read: bytes that are not UTF-8 are refused, never
+    // replaced with U+FFFD.
+    const bytes = await readInput(values.subject, io, { what: 'subject file', maxBytes: READ_LIMITS.other });
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new UsageError(`subject file ${values.subject} is not valid UTF-8`);
+    }
+    // Deeper than a claim may nest is refused before it is parsed and walked: a file of
+    // nested brackets would otherwise overflow the stack (UNEXPECTED).
+    if (nestingDepth(text) > MAX_RECORD_DEPTH + 1)
+      throw new UsageError(`subject file ${values.subject} nests deeper than ${MAX_RECORD_DEPTH} levels`, { code: 'LIMIT_EXCEEDED' });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`subject file ${values.subject} is not JSON: ${(e as Error).message}`);
+    }
+    if (!isJsonObject(parsed)) throw new UsageError(`subject file ${values.subject} must hold a JSON object of claims`);
+    const forbidden = forbiddenKeyIn(parsed, '');
+    if (forbidden) throw new UsageError(`subject file ${values.subject}: the name at ${forbidden} is not allowed`);
+    subject = Object.assign(subject, parsed);
+  }
+  for (const claim of values.claim ?? []) {
+    const eq = claim.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--claim takes NAME=VALUE, got ${JSON.stringify(claim)}`);
+    const name = claim.slice(0, eq);
+    if (FORBIDDEN_KEYS.has(name)) throw new UsageError(`--claim: the name ${JSON.stringify(name)} is not allowed`);
+    subject[name] = claim.slice(eq + 1);
+  }
+  if (values['subject-id'] !== undefined) subject.id = values['subject-id'];
+  if (Object.keys(subject).length === 0) throw new UsageError('issue needs claims: --subject FILE or --claim NAME=VALUE');
+  const request: IssueRequest = { type: values.type, credentialSubject: subject };
+  if (values.issuer !== undefined) request.issuer = values.issuer;
+  if (values.id !== undefined) request.id = values.id;
+  if (values['valid-from'] !== undefined) request.validFrom = values['valid-from'];
+  if (values['valid-until'] !== undefined) request.validUntil = values['valid-until'];
+  return request;
+}
 
 const BATCH_USAGE = `Usage: tradewind issue-batch FILE --type T [options]
 
@@ -291,23 +416,6 @@ async function lockOutput<T>(out: string, fn: () => Promise<T>): Promise<T> {
       `${out} is being written by another tradewind issue-batch; run this again once that one has finished`,
     );
   }
-}
-
-// The path of the first forbidden member name in a parsed JSON value, if any.
-function forbiddenKeyIn(value: unknown, path: string): string | undefined {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = forbiddenKeyIn(value[i], `${path}/${i}`);
-      if (found) return found;
-    }
-  } else if (isJsonObject(value)) {
-    for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key)) return `${path}/${key}`;
-      const found = forbiddenKeyIn(value[key], `${path}/${key}`);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 // A word as a POSIX shell reads it back: bare when safe, else single-quoted.
