@@ -164,6 +164,20 @@ describe('POST /credentials/issue', () => {
     expect(codes(again)).toEqual(['ALREADY_EXISTS']);
   });
 
+  it('refuses hostile JSON: a __proto__ member, claims nested past the bound', async () => {
+    const text = `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"name":"A","__proto__":{"admin":true}}}}`;
+    const proto = await raw('/credentials/issue', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+    expect(proto.status).toBe(400);
+    expect(codes(proto)).toEqual(['MALFORMED']);
+    const deep = await raw('/credentials/issue', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"name":${'['.repeat(5000)}${']'.repeat(5000)}}}}`,
+    });
+    expect(deep.status).toBe(400);
+    expect(codes(deep)).toEqual(['LIMIT_EXCEEDED']);
+  });
+
   it('refuses a request without a credential object, or with options it does not know', async () => {
     const missing = await post('/credentials/issue', {});
     expect(missing.status).toBe(400);
