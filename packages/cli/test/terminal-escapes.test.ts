@@ -33,26 +33,33 @@ describe('human output escapes control characters from the input', () => {
     expect(escapeForTerminal('Asha Ramdial, Trinité')).toBe('Asha Ramdial, Trinité');
   });
 
-  it('verify: a subject id and a type carrying ESC[2K, CR and U+202E cannot rewrite the verdict', async () => {
+  // A subject id and a type are URLs and terms: the data model refuses control characters
+  // in them (MALFORMED), and the refusal quotes the value.
+  it('verify: a subject id and a type carrying ESC[2K, CR and U+202E are refused, and the refusal cannot rewrite the verdict', async () => {
     const issuer = didJwk();
     const jwt = await vcJwt(issuer, {
       type: ['VerifiableCredential', `NationalIdCredential${ATTACK}`],
       credentialSubject: { id: `did:example:${ATTACK}`, givenName: 'Asha' },
     });
     const r = await runMain(['verify', files.write('escapes.jwt', jwt)]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')[0]).toBe('NOT VERIFIED');
+    expect(r.stdout).toContain('MALFORMED');
+    expect(r.stdout.split('\n').filter((l) => /^\s*VERIFIED/.test(l))).toEqual([]);
     expectInert(r.stdout);
-    expect(r.stdout).toContain('did:example:x\\u001B[2K\\r\\u001B[1A\\u001B[32mVERIFIED\\u202E\\u2066\\u009B2K\\u007F\\u0007');
+    expect(r.stdout).toContain('\\u202E');
   });
 
-  it('--json keeps the value but carries bidi, C1 and DEL as \\u escapes', async () => {
+  it('--json keeps the quoted value but carries bidi, C1 and DEL as \\u escapes', async () => {
     const issuer = didJwk();
     const jwt = await vcJwt(issuer, { credentialSubject: { id: `did:example:${ATTACK}`, givenName: 'Asha' } });
     const r = await runMain(['verify', files.write('escapes-json.jwt', jwt), '--json']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expectInert(r.stdout);
     expect(r.stdout).toContain('\\u202E');
-    expect(JSON.parse(r.stdout).subject).toBe(`did:example:${ATTACK}`);
+    const errors = JSON.parse(r.stdout).errors as Array<{ code: string; message: string; path: string }>;
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'MALFORMED', path: '/payload/credentialSubject/id' }));
+    expect(errors.map((e) => e.message).join(' ')).toContain('\u202e');
   });
 
   it('verify: NOT VERIFIED stays the first line when an error message quotes a hostile issuer name', async () => {

@@ -54,8 +54,16 @@ describe('tradewind wallet', () => {
     expect(one.code).toBe(0);
     ids = JSON.parse(one.stdout).stored;
     const batch = [
-      await vcJwt(issuer, { id: 'urn:uuid:1', type: ['VerifiableCredential', 'DrivingPermit'], credentialSubject: { id: holder } }),
-      await vcJwt(issuer, { id: 'urn:uuid:2', type: ['VerifiableCredential', 'BirthCertificate'], credentialSubject: { id: holder } }),
+      await vcJwt(issuer, {
+        id: 'urn:uuid:1',
+        type: ['VerifiableCredential', 'DrivingPermit'],
+        credentialSubject: { id: holder, givenName: 'Asha' },
+      }),
+      await vcJwt(issuer, {
+        id: 'urn:uuid:2',
+        type: ['VerifiableCredential', 'BirthCertificate'],
+        credentialSubject: { id: holder, givenName: 'Asha' },
+      }),
     ];
     const two = await run(['add', '-'], { stdin: batch.join('\n') });
     expect(two.code).toBe(0);
@@ -67,9 +75,9 @@ describe('tradewind wallet', () => {
     const expired = await vcJwt(issuer, {
       validFrom: '2020-01-01T00:00:00Z',
       validUntil: '2021-01-01T00:00:00Z',
-      credentialSubject: { id: holder },
+      credentialSubject: { id: holder, givenName: 'Asha' },
     });
-    const good = await vcJwt(issuer, { id: 'urn:uuid:3', credentialSubject: { id: holder } });
+    const good = await vcJwt(issuer, { id: 'urn:uuid:3', credentialSubject: { id: holder, givenName: 'Asha' } });
     const r = await run(['add', '-', '--json'], { stdin: JSON.stringify([good, expired]) });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).rejected[0]).toMatchObject({ index: 1, errors: [{ code: 'EXPIRED' }] });
