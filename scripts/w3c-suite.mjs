@@ -188,10 +188,11 @@ async function main() {
   const backupPath = join(suite, `localConfig.cjs.tradewind-${process.pid}`);
   let issuer;
   let server;
-  let restored = false;
+  // Set once the suite's own localConfig.cjs (if any) is moved aside: only then is the one at configPath ours to remove.
+  let configTaken = false;
   const restore = () => {
-    if (restored) return;
-    restored = true;
+    if (!configTaken) return;
+    configTaken = false;
     rmSync(configPath, { force: true });
     if (existsSync(backupPath)) renameSync(backupPath, configPath);
   };
@@ -212,6 +213,7 @@ async function main() {
       verifyOptions: { trustedIssuers: null, allowHighS: true, holderBinding: 'none' },
     });
     if (existsSync(configPath)) renameSync(configPath, backupPath);
+    configTaken = true;
     writeFileSync(configPath, localConfig(server.url, did));
     const output = join(work, 'mocha-report.json');
     process.stderr.write(`issuer ${did}, server ${server.url}; running the suite in ${suite}\n`);
