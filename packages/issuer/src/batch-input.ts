@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { type ErrorCode, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
+import { type ErrorCode, isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import { canonicalJson } from './content-digest.js';
 import { FORBIDDEN_KEYS, ownCopy } from './untrusted-json.js';
 
@@ -28,6 +28,8 @@ export interface InvalidRecord {
   reason: string;
   /** The field at fault, when one is, as a JSON pointer into the record. */
   path?: string;
+  /** For a document record that is not a valid credential (`MALFORMED`): every violation, each with its path. */
+  issues?: VerificationIssue[];
 }
 
 /** Column / member names with a meaning of their own; every other one is a subject claim. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
-import { asArray, type CredentialSchema, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
+import { asArray, type CredentialSchema, isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import {
   type BatchInputFormat,
   checkInputFile,
@@ -415,6 +415,8 @@ function toInvalid(line: number, error: unknown): InvalidRecord {
   if (!(error instanceof TradewindError)) throw error;
   const out: InvalidRecord = { line, code: error.code, reason: error.message };
   if (error.path !== undefined) out.path = error.path;
+  const issues = (error as { issues?: unknown }).issues;
+  if (Array.isArray(issues)) out.issues = issues as VerificationIssue[];
   return out;
 }
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   asArray,
   type CredentialStatus,
+  type DataModelVersion,
+  dataModelVersion,
   isJsonObject,
   type JsonObject,
   parseDateTimeStamp,
@@ -11,9 +13,9 @@ import {
   VCDM_2_CONTEXT,
   type VerifiableCredential,
   type VerificationIssue,
+  validateCredential,
 } from '@tradewind/core';
 import type { IssueFormat } from './credential-request.js';
-import { type DataModelVersion, dataModelVersion, validateCredential } from './data-model.js';
 import { STATUS_PURPOSES, type StatusAllocation, type StatusPurpose } from './status-store.js';
 import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
@@ -78,6 +80,9 @@ export interface DocumentDefaults {
 
 /** Longest document accepted, in bytes of its JSON: a signed one must stay within what verifiers read (256 KiB of JWS). */
 export const MAX_DOCUMENT_BYTES = 128 * 1024;
+
+/** Most violations the data-model validator collects for one document. */
+const MAX_ISSUES = 1000;
 
 /** Longest message of a `MALFORMED` error; every violation stays listed in its `issues`. */
 const MAX_MESSAGE_LENGTH = 2000;
@@ -207,8 +212,7 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
   // Validate the final document: placeholders stand for the entries allocated later (same shape).
   const placeholders = status.map((purpose, index) => ({ listId: `${d.baseUrl ?? 'https://status.invalid'}/0`, index, purpose }));
   const final = withStatus(out, format, placeholders.map(statusEntry));
-  const found = validateCredential(final, { version: wanted });
-  for (const v of found) issues.push({ ...v, path: `${P}${v.path ?? ''}` });
+  issues.push(...validateCredential(final, { version: wanted, base: P, maxIssues: MAX_ISSUES }));
   if (issues.length > 0) throw malformed(dedupe(issues), `the credential (VCDM ${wanted})`);
   if (issuer === undefined || !issuer.startsWith('did:'))
     throw invalid(`issuer ${String(issuer)} is not a DID: the issuer must be one of this issuer DIDs`, issuerPath);
@@ -319,9 +323,7 @@ export function malformed(issues: VerificationIssue[], what: string): TradewindE
     listed += 1;
   }
   if (listed < issues.length) message += `; and ${issues.length - listed} more (see issues)`;
-  const error = new TradewindError('MALFORMED', message, { path: issues[0]?.path ?? '/' });
-  Object.defineProperty(error, 'issues', { value: issues, enumerable: true });
-  return error;
+  return new TradewindError('MALFORMED', message, { path: issues[0]?.path ?? '/', issues });
 }
 
 function invalid(message: string, path: string): TradewindError {

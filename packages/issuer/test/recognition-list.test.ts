@@ -81,7 +81,7 @@ describe('signing recognition lists', () => {
       format: 'vc+jwt',
       status: [],
       validFrom: '2026-05-15T00:00:00Z',
-      credentialSubject: { id: 'did:example:asha' },
+      credentialSubject: { id: 'did:example:asha', givenName: 'Asha' },
     });
     const sign = (entries: unknown[]) =>
       anchor.signRecognitionList({

@@ -55,7 +55,7 @@ if (options.mode === 'create') {
   const many = await issuer.issueMany(
     Array.from({ length: options.manyCount ?? 0 }, (_, i) => ({
       type: 'NationalIdCredential',
-      credentialSubject: { id: `did:example:${options.worker}-many-${i}` },
+      credentialSubject: { id: `did:example:${options.worker}-many-${i}`, worker: options.worker },
       status: ['revocation'],
     })),
   );
