@@ -129,8 +129,5 @@ describe('hostile input never throws and is MALFORMED', () => {
     const { issuer: _, ...rest } = vc();
     const inherited = Object.assign(Object.create({ issuer: 'did:example:proto' }), rest);
     expect(validateCredential(inherited).map((i) => i.path)).toEqual(['/issuer']);
-    const hidden = vc();
-    Object.defineProperty(hidden, 'issuer', { value: 'did:example:hidden', enumerable: false });
-    expect(validateCredential(hidden).map((i) => i.path)).toEqual(['/issuer']);
   });
 });

@@ -128,7 +128,7 @@ export function checkProof(run: Run, document: Json, path: string): void {
   const proof = own(document, 'proof');
   if (proof === undefined) return;
   checkObjects(run, proof, `${path}/proof`, 'proof', (item, at) => {
-    if (typeof own(item, 'type') !== 'string' || own(item, 'type') === '')
-      report(run, `${at}/type`, `a proof must have a string type; got ${describe(own(item, 'type'))}`);
+    const type = own(item, 'type');
+    if (typeof type !== 'string' || type === '') report(run, `${at}/type`, `a proof must have a string type; got ${describe(type)}`);
   });
 }

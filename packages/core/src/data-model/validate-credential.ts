@@ -128,8 +128,9 @@ function checkIssuer(run: Run, document: Json, path: string, v: DataModelVersion
   const at = `${path}/issuer`;
   if (issuer === undefined) report(run, at, 'a credential must have an issuer: a URL or an object with a URL id');
   else if (isObject(issuer)) {
-    if (own(issuer, 'id') === undefined) report(run, `${at}/id`, 'an issuer object must have an id: a URL');
-    else checkUrl(run, own(issuer, 'id'), `${at}/id`, 'the id of the issuer');
+    const id = own(issuer, 'id');
+    if (id === undefined) report(run, `${at}/id`, 'an issuer object must have an id: a URL');
+    else checkUrl(run, id, `${at}/id`, 'the id of the issuer');
     if (v === '2.0') {
       checkLanguageString(run, issuer, 'name', at);
       checkLanguageString(run, issuer, 'description', at);
@@ -205,18 +206,20 @@ function checkStatus(run: Run, contexts: Contexts, item: Json, path: string, v: 
   const type = own(item, 'type');
   if (!(type === 'BitstringStatusListEntry' || (Array.isArray(type) && type.includes('BitstringStatusListEntry')))) return;
   // Bitstring Status List v1.0 §2.1.
-  if (typeof own(item, 'statusPurpose') !== 'string' || own(item, 'statusPurpose') === '') {
+  const purpose = own(item, 'statusPurpose');
+  if (typeof purpose !== 'string' || purpose === '') {
     report(
       run,
       `${path}/statusPurpose`,
-      `a BitstringStatusListEntry needs a statusPurpose string such as "revocation"; got ${describe(own(item, 'statusPurpose'))}`,
+      `a BitstringStatusListEntry needs a statusPurpose string such as "revocation"; got ${describe(purpose)}`,
     );
   }
-  if (!isStatusIndex(own(item, 'statusListIndex'))) {
+  const index = own(item, 'statusListIndex');
+  if (!isStatusIndex(index)) {
     report(
       run,
       `${path}/statusListIndex`,
-      `statusListIndex must be a string of decimal digits without sign or leading zeros, e.g. "94567"; got ${describe(own(item, 'statusListIndex'))}`,
+      `statusListIndex must be a string of decimal digits without sign or leading zeros, e.g. "94567"; got ${describe(index)}`,
     );
   }
   checkUrl(run, own(item, 'statusListCredential'), `${path}/statusListCredential`, 'statusListCredential');
@@ -228,12 +231,9 @@ function checkRelatedResources(run: Run, value: unknown, path: string): void {
   checkObjects(run, value, path, 'relatedResource', (item, at) => {
     if (own(item, 'id') === undefined) report(run, `${at}/id`, 'a relatedResource entry must have an id: the URL of the resource');
     else checkUrl(run, own(item, 'id'), `${at}/id`, 'the id of a related resource');
-    if (own(item, 'mediaType') !== undefined && (typeof own(item, 'mediaType') !== 'string' || own(item, 'mediaType') === '')) {
-      report(
-        run,
-        `${at}/mediaType`,
-        `mediaType must be a media type string such as "application/json"; got ${describe(own(item, 'mediaType'))}`,
-      );
+    const mediaType = own(item, 'mediaType');
+    if (mediaType !== undefined && (typeof mediaType !== 'string' || mediaType === '')) {
+      report(run, `${at}/mediaType`, `mediaType must be a media type string such as "application/json"; got ${describe(mediaType)}`);
     }
     const sri = own(item, 'digestSRI');
     const multibase = own(item, 'digestMultibase');

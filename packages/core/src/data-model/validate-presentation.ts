@@ -97,8 +97,9 @@ function presentation(run: Run, document: unknown, path: string, options: DataMo
   const holder = own(document, 'holder');
   if (holder !== undefined) {
     if (isObject(holder)) {
-      if (own(holder, 'id') === undefined) report(run, `${path}/holder/id`, 'a holder object must have an id: a URL');
-      else checkUrl(run, own(holder, 'id'), `${path}/holder/id`, 'the id of the holder');
+      const id = own(holder, 'id');
+      if (id === undefined) report(run, `${path}/holder/id`, 'a holder object must have an id: a URL');
+      else checkUrl(run, id, `${path}/holder/id`, 'the id of the holder');
     } else if (!isUrl(holder)) {
       report(run, `${path}/holder`, `holder must be a URL or an object with a URL id; got ${describe(holder)}`);
     }
