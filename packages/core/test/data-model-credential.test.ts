@@ -110,6 +110,10 @@ describe('@context', () => {
   it('the base context only comes first', () => {
     expectOne(vc2({ '@context': [V2, V2] }), '/@context/1', /may only be the first @context item/);
   });
+  it('the base context of the other model cannot follow: it redefines protected terms', () => {
+    expectOne(vc2({ '@context': [V2, V1] }), '/@context/1', /redefines terms https:\/\/www\.w3\.org\/ns\/credentials\/v2 protects/);
+    expectOne(vc1({ '@context': [V1, V2] }), '/@context/1', /redefines terms/);
+  });
   it('inline context keywords and term definitions have the JSON-LD shapes', () => {
     const issues = validateCredential(vc2({ '@context': [V2, { '@vocab': 5, '@protected': 'yes', '@version': 2, term: 7 }] }));
     expect(paths(issues)).toEqual(['/@context/1/@vocab', '/@context/1/@protected', '/@context/1/@version', '/@context/1/term']);

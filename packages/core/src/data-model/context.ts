@@ -98,7 +98,11 @@ export function checkContext(run: Run, context: unknown, version: DataModelVersi
     if (typeof item === 'string') {
       if (!isUrl(item)) report(run, `${path}/${i}`, badItem(item));
       else if (item === base) report(run, `${path}/${i}`, `${base} may only be the first @context item`);
-      else state.otherUrl = true;
+      else if (item === BASE_CONTEXT[version === '2.0' ? '1.1' : '2.0']) {
+        // Both base contexts protect VerifiableCredential, VerifiablePresentation, ... with
+        // different definitions, so JSON-LD processing of the list fails.
+        report(run, `${path}/${i}`, `${item} redefines terms ${base} protects; one document follows one data model`);
+      } else state.otherUrl = true;
     } else if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
       processInline(run, state, item as Record<string, unknown>, `${path}/${i}`);
     } else {
