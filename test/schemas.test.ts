@@ -77,6 +77,10 @@ const policies: Array<[string, unknown, boolean]> = [
   ['a rule with an unknown level', { accept: [{ countries: '*', credentialTypes: '*', minAssurance: 'medium' }] }, false],
   ['an anchor that is not a DID', { anchors: ['caricom'] }, false],
   ['a negative grace', { recognitionListGraceSeconds: -1 }, false],
+  ['holder binding relaxed', { trustedIssuers: [ANCHOR], holderBinding: 'none' }, true],
+  ['holder binding to the subject', { holderBinding: 'subject' }, true],
+  ['an unknown holder binding', { holderBinding: 'off' }, false],
+  ['a holder binding that is a boolean', { holderBinding: false }, false],
 ];
 
 function accepts(parse: () => unknown): boolean {

@@ -1,5 +1,17 @@
 // Everything both entry points export besides the four bound functions.
-export { ERROR_CODES, type ErrorCode, TradewindError, type VerificationIssue } from '@tradewind/core';
+export {
+  type EnvelopedVerifiableCredential,
+  type EnvelopedVerifiablePresentation,
+  type EnvelopeMediaType,
+  ERROR_CODES,
+  type ErrorCode,
+  envelopeCredential,
+  envelopePresentation,
+  TradewindError,
+  type UnwrappedEnvelope,
+  unwrapEnvelope,
+  type VerificationIssue,
+} from '@tradewind/core';
 export type { VerifierApi } from './api.js';
 export { type AcceptRule, parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
 export type { Recognition } from './recognition/recognize.js';

@@ -56,9 +56,13 @@ export async function checkCredential(
     const form: InputForm = { expected: 'credential', envelopeChecked: options.envelopeChecked === true };
     const token = toCompactJws(input, ctx, form);
     const parsed = parseCompactJws(token, { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
-    // Algorithms are allow-listed before anything else is read (part of the proof check).
-    checks.push('proof');
-    checkAlgorithm(parsed);
+    // Algorithms are allow-listed before anything else is read: a refused one fails the proof check.
+    try {
+      checkAlgorithm(parsed);
+    } catch (e) {
+      checks.push('proof');
+      throw e;
+    }
     const kind = detectJwtKind(parsed);
     checkEnvelopeContent(form, kind);
     if (kind === 'jwt_vp' || kind === 'vp+jwt') fail('UNSUPPORTED_FORMAT', 'input is a presentation; use verifyPresentation', '/payload');
@@ -79,6 +83,7 @@ export async function checkCredential(
       admitIssuer(recognition, decoded.issuer, issuerPath);
     }
     const rules = recognition ?? options.statusListSigner;
+    checks.push('proof');
     const key = await verifySigningKey(ctx, parsed, decoded.issuer, 'assertionMethod', parallel, rules?.resolver ?? ctx.resolver);
     const keyId = key.id;
     const base = kind === 'jwt_vc' ? '/payload/vc' : '/payload';

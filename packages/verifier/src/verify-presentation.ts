@@ -40,8 +40,13 @@ export async function checkPresentation(
   try {
     const form: InputForm = { expected: 'presentation' };
     const parsed = parseCompactJws(toCompactJws(input, ctx, form), { maxLength: ctx.limits.maxInputLength, maxDepth: ctx.limits.maxDepth });
-    checks.push('proof');
-    checkAlgorithm(parsed);
+    // Algorithms are allow-listed before anything else is read: a refused one fails the proof check.
+    try {
+      checkAlgorithm(parsed);
+    } catch (e) {
+      checks.push('proof');
+      throw e;
+    }
     const kind = detectJwtKind(parsed);
     checkEnvelopeContent(form, kind);
     if (kind !== 'jwt_vp' && kind !== 'vp+jwt') fail('UNSUPPORTED_FORMAT', 'input is a credential; use verifyCredential', '/payload');
@@ -73,6 +78,7 @@ export async function checkPresentation(
         `${base}/verifiableCredential`,
       );
     }
+    checks.push('proof');
     const keyId = await verifySignature(ctx, parsed, holder, 'authentication', parallel);
 
     const errors: VerificationIssue[] = [];
