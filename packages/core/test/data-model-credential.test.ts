@@ -444,6 +444,11 @@ describe('credentialStatus', () => {
       '/credentialStatus/statusListCredential',
       /single URL/,
     );
+    expectOne(
+      vc2({ credentialStatus: { ...entry, statusListCredential: undefined } }),
+      '/credentialStatus/statusListCredential',
+      /single URL .*; got nothing$/,
+    );
   });
 });
 

@@ -125,6 +125,7 @@ export function escapePointer(key: string): string {
 /** A short description of a value for a message: quoted strings cut at 100 characters. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
