@@ -52,9 +52,9 @@ export interface Contexts {
   otherUrl: boolean;
 }
 
-/** '2.0' or '1.1' from the first entry of `@context` (the string itself when it is one). */
 const badItem = (item: unknown): string => `a @context item must be a URL or a context object; got ${describe(item)}`;
 
+/** '2.0' or '1.1' from the first entry of `@context` (the string itself when it is one). */
 export function versionOfContext(context: unknown): DataModelVersion | undefined {
   const first = Array.isArray(context) ? context[0] : context;
   return first === VCDM_2_CONTEXT ? '2.0' : first === VCDM_1_CONTEXT ? '1.1' : undefined;
@@ -85,7 +85,7 @@ export function checkContext(run: Run, context: unknown, version: DataModelVersi
       run,
       path,
       context === base
-        ? `@context must be an array (an ordered set), here [${JSON.stringify(base)}]`
+        ? `@context must be an array (an ordered set), here ["${base}"], not the bare string`
         : `@context must be an array starting with ${base}; got ${describe(context)}`,
     );
     return state;
@@ -130,7 +130,7 @@ function processInline(run: Run, state: Contexts, context: Record<string, unknow
   for (const term in context) {
     if (!Object.hasOwn(context, term) || term.startsWith('@')) continue;
     const definition = own(context, term);
-    // JSON-LD 1.1 §4.1 (Create Term Definition): a term definition is a string, null or a map.
+    // JSON-LD 1.1 Processing Algorithms, Create Term Definition: a string, null or a map.
     if (definition !== null && typeof definition !== 'string' && !(typeof definition === 'object' && !Array.isArray(definition))) {
       report(run, `${path}/${escapePointer(term)}`, `a term definition must be a string, null or an object; got ${describe(definition)}`);
       continue;
