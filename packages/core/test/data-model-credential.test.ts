@@ -107,6 +107,11 @@ describe('@context', () => {
     expect(paths(issues)).toEqual(['/@context/1', '/@context/2', '/@context/3', '/@context/4', '/@context/5']);
     expect(issues[0]?.message).toBe('a @context item must be a URL or a context object; got "https ://x"');
   });
+  it('the undefined-terms context comes last', () => {
+    const UNDEFINED = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
+    expect(validateCredential(vc2({ '@context': [V2, 'https://ex.example/ctx', UNDEFINED] }))).toEqual([]);
+    expectOne(vc2({ '@context': [V2, UNDEFINED, 'https://ex.example/ctx'] }), '/@context/1', /must be the last @context item/);
+  });
   it('the base context only comes first', () => {
     expectOne(vc2({ '@context': [V2, V2] }), '/@context/1', /may only be the first @context item/);
   });

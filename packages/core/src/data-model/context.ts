@@ -52,6 +52,8 @@ export interface Contexts {
   otherUrl: boolean;
 }
 
+const UNDEFINED_TERMS = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
+
 const badItem = (item: unknown): string => `a @context item must be a URL or a context object; got ${describe(item)}`;
 
 /** '2.0' or '1.1' from the first entry of `@context` (the string itself when it is one). */
@@ -102,7 +104,12 @@ export function checkContext(run: Run, context: unknown, version: DataModelVersi
         // Both base contexts protect VerifiableCredential, VerifiablePresentation, ... with
         // different definitions, so JSON-LD processing of the list fails.
         report(run, `${path}/${i}`, `${item} redefines terms ${base} protects; one document follows one data model`);
-      } else state.otherUrl = true;
+      } else {
+        // 2.0 §5.2.1: a document using terms no context defines lists this context last.
+        if (item === UNDEFINED_TERMS && i !== context.length - 1)
+          report(run, `${path}/${i}`, `${UNDEFINED_TERMS} must be the last @context item`);
+        state.otherUrl = true;
+      }
     } else if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
       processInline(run, state, item as Record<string, unknown>, `${path}/${i}`);
     } else {
