@@ -18,7 +18,7 @@ import { type IssueFormat, type IssueRequest, normalizeRequest } from './credent
 import { existingCredentialIds, insertReemissions, type LoggedCredential, loggedByRecordKeys } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
 import { type Rebuilt, rebuildLogged, signRebuilt } from './reemit.js';
-import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
+import { refuseOwnLists, STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
 import { storage } from './storage-error.js';
 import { FORBIDDEN_KEYS, snapshot, unreadable } from './untrusted-json.js';
 
@@ -215,6 +215,8 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
         if (unknownIssuer instanceof TradewindError)
           throw new TradewindError(unknownIssuer.code, unknownIssuer.message, { path: normalized.issuerPath });
         if (unknownIssuer !== undefined) throw unknownIssuer;
+        if (normalized.statusLists !== undefined)
+          await refuseOwnLists((sql, params) => host.agent.dataSource.query(sql, params), [normalized]);
         const recordKey = keyOfRecord(fields, format, types);
         const earlier = seen.get(recordKey);
         if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);

@@ -60,6 +60,8 @@ export interface NormalizedRequest {
   validUntil?: string;
   /** The `credentialSubject` value (logged only with `logClaims`). */
   claims: JsonObject | JsonObject[];
+  /** Status list URLs the caller's own status entries name, with their paths (none may be a list of this issuer). */
+  statusLists?: Array<{ url: string; path: string }>;
 }
 
 /** What a request does not say itself. */
@@ -159,7 +161,8 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
   const issues: VerificationIssue[] = [];
   const issue = (message: string, path: string) => issues.push({ code: 'MALFORMED', message, path });
   // The issuer's additions go after the caller's members, on a copy (the request stays as given).
-  const out = Object.assign(Object.create(null) as JsonObject, document);
+  // A plain object: its member names were checked (no __proto__, constructor or prototype).
+  const out = shallowCopy(document);
   const has = (key: string) => Object.hasOwn(document, key);
 
   if (!has('id')) out.id = d.id ?? `urn:uuid:${randomUUID()}`;
@@ -184,14 +187,19 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
   if (!has(startKey)) out[startKey] = d.validFrom ?? wholeSeconds(d.now);
   for (const key of [startKey, endKey]) {
     const v = out[key];
-    if (v !== undefined && (typeof v !== 'string' || parseDateTimeStamp(v) === undefined))
+    const ms = typeof v === 'string' ? parseDateTimeStamp(v) : undefined;
+    if (v !== undefined && ms === undefined)
       issue(`${key} must be an XML Schema dateTimeStamp with an offset, such as 2026-01-01T00:00:00Z`, `${P}/${key}`);
+    // jwt_vc carries the dates as nbf / exp too: JWT NumericDates, which verifiers read from 1970 on.
+    if (ms !== undefined && ms < 0 && format === 'jwt_vc')
+      throw invalid(`${key} before 1970 cannot be a JWT ${key === startKey ? 'nbf' : 'exp'}: issue it as vc+jwt (VCDM 2.0)`, `${P}/${key}`);
   }
   if (!typesOf(document.type).includes('VerifiableCredential'))
     issue('type must include VerifiableCredential (it is not added for you)', `${P}/type`);
 
   // The caller's status entries: kept, checked, and never inside this issuer's own lists.
   const own = has('credentialStatus') ? document.credentialStatus : undefined;
+  const statusLists: Array<{ url: string; path: string }> = [];
   asArray(own as unknown).forEach((entry, i) => {
     const path = Array.isArray(own) ? `${P}/credentialStatus/${i}` : `${P}/credentialStatus`;
     if (!isJsonObject(entry)) {
@@ -200,6 +208,7 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
     }
     for (const key of ['statusListCredential', 'id']) {
       const v = entry[key];
+      if (typeof v === 'string') statusLists.push({ url: v.replace(/#.*$/s, ''), path: `${path}/${key}` });
       if (typeof v === 'string' && d.baseUrl !== undefined && insideLists(v, d.baseUrl))
         throw invalid(
           `a status entry of the credential points into this issuer's own status lists (${d.baseUrl}), whose indexes only the issuer allocates: ask for them with status instead`,
@@ -230,6 +239,7 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
     claims: out.credentialSubject as JsonObject | JsonObject[],
   };
   if (has('id')) normalized.idChosen = true;
+  if (statusLists.length > 0) normalized.statusLists = statusLists;
   if (recordKey !== undefined) normalized.recordKey = recordKey;
   if (subjects.length === 1 && isJsonObject(first) && typeof first.id === 'string') normalized.subjectId = first.id;
   if (typeof out[startKey] === 'string') normalized.validFrom = out[startKey] as string;
@@ -255,7 +265,7 @@ export function finalCredential(request: NormalizedRequest, status: CredentialSt
 
 function withStatus(document: JsonObject, format: IssueFormat, status: CredentialStatus[]): JsonObject {
   if (status.length === 0) return document;
-  const out = Object.assign(Object.create(null) as JsonObject, document);
+  const out = shallowCopy(document);
   if (format === 'jwt_vc') {
     // VCDM 1.1 defines no status terms: the Bitstring Status List context does.
     const contexts = asArray(out['@context'] as unknown);
@@ -264,6 +274,17 @@ function withStatus(document: JsonObject, format: IssueFormat, status: Credentia
   const own = Object.hasOwn(document, 'credentialStatus') ? document.credentialStatus : undefined;
   out.credentialStatus =
     own === undefined ? (status.length === 1 ? (status[0] as CredentialStatus) : status) : [...asArray(own), ...status];
+  return out;
+}
+
+// The top level of a checked document, as a plain object (property access on a
+// null-prototype object with many members is several times slower in V8).
+function shallowCopy(document: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(document)) {
+    if (key === '__proto__') throw new TradewindError('MALFORMED', 'the name "__proto__" is not allowed', { path: '/__proto__' });
+    out[key] = document[key];
+  }
   return out;
 }
 

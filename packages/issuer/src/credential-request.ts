@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
 import { canonicalJson } from './content-digest.js';
-import { type NormalizedRequest, normalizeDocument, STATUS_LIST_V1_CONTEXT, wholeSeconds } from './credential-document.js';
+import {
+  type IssueDocumentRequest,
+  type NormalizedRequest,
+  normalizeDocument,
+  STATUS_LIST_V1_CONTEXT,
+  wholeSeconds,
+} from './credential-document.js';
 import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
 import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
@@ -161,22 +167,20 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
   // The document the request stands for, in the member order issuers have always signed.
   const v2 = format === 'vc+jwt';
   const contexts = [v2 ? VCDM_2_CONTEXT : VCDM_1_CONTEXT, ...(!v2 && status.length > 0 ? [STATUS_LIST_V1_CONTEXT] : []), ...context];
-  const document = Object.create(null) as JsonObject;
-  document['@context'] = [...new Set(contexts)];
-  document.id = id;
-  document.type = ['VerifiableCredential', ...types.filter((t) => t !== 'VerifiableCredential')];
-  document.issuer = issuer;
-  document[v2 ? 'validFrom' : 'issuanceDate'] = validFrom;
+  const document: JsonObject = {
+    '@context': [...new Set(contexts)],
+    id,
+    type: ['VerifiableCredential', ...types.filter((t) => t !== 'VerifiableCredential')],
+    issuer,
+    [v2 ? 'validFrom' : 'issuanceDate']: validFrom,
+  };
   if (validUntil !== undefined) document[v2 ? 'validUntil' : 'expirationDate'] = validUntil;
   // Members in sorted order at every depth: the same content is signed as the same
   // bytes whatever order the request or record listed it in, so a re-emission of it
   // is the very same credential (byte for byte with Ed25519), never a second spelling.
   document.credentialSubject = canonicalJson(credentialSubject) as JsonObject;
   if (credentialSchema !== undefined) document.credentialSchema = canonicalJson(credentialSchema) as JsonObject;
-  const documentRequest = Object.create(null) as JsonObject;
-  documentRequest.credential = document;
-  documentRequest.format = format;
-  documentRequest.status = [...status];
+  const documentRequest: IssueDocumentRequest = { credential: document, format, status: [...status] };
   if (request.recordKey !== undefined) documentRequest.recordKey = request.recordKey;
   const out = normalizeDocument(documentRequest, {
     issuer,

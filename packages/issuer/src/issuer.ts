@@ -10,7 +10,7 @@ import { type RecognitionListRequest, recognitionKeys, signRecognitionList } fro
 import { rebuildLogged, signRebuilt } from './reemit.js';
 import { AddReemissionSafety1764300200000, CreateIssuerTables1764300100000 } from './schema.js';
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
-import { type StatusPurpose, setStatus } from './status-store.js';
+import { refuseOwnLists, type StatusPurpose, setStatus } from './status-store.js';
 import { asStorageError, storage } from './storage-error.js';
 import { ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
@@ -283,6 +283,7 @@ export class Issuer {
         }
         const ids = normalized.map((r) => r.id);
         if (new Set(ids).size !== ids.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a credential id');
+        await refuseOwnLists(q, normalized);
         // Generated ids are random UUIDs; only ids the caller chose can already be taken.
         const chosen = normalized.flatMap((r) => (r.idChosen ? [r.id] : []));
         if (chosen.length > 0) {

@@ -133,3 +133,29 @@ export async function setStatus(
   await query(`UPDATE "tw_status_list" SET "updated_at" = ? WHERE "id" = ?`, [now, entry.list_id]);
   return { changed: true };
 }
+
+/**
+ * Refuses (`INVALID_ARGUMENT`, with the path) a caller's status entry that names one of
+ * this database's status lists — also one published under an earlier base URL: their
+ * indexes are allocated by the issuer only.
+ */
+export async function refuseOwnLists(query: Query, requests: Array<{ statusLists?: Array<{ url: string; path: string }> }>): Promise<void> {
+  const named = requests.flatMap((r) => r.statusLists ?? []);
+  if (named.length === 0) return;
+  const urls = [...new Set(named.map((n) => n.url))];
+  const found = new Set<string>();
+  for (let i = 0; i < urls.length; i += 500) {
+    const part = urls.slice(i, i + 500);
+    const rows = (await query(`SELECT "id" FROM "tw_status_list" WHERE "id" IN (${part.map(() => '?').join(', ')})`, part)) as Array<{
+      id: string;
+    }>;
+    for (const r of rows) found.add(r.id);
+  }
+  const hit = named.find((n) => found.has(n.url));
+  if (hit)
+    throw new TradewindError(
+      'INVALID_ARGUMENT',
+      `a status entry of the credential points into this issuer's own status list ${hit.url}, whose indexes only the issuer allocates: ask for them with status instead`,
+      { path: hit.path },
+    );
+}

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TradewindError } from '@tradewind/core';
-import type { Issuer } from '@tradewind/issuer';
+import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { verifyCredential } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeTempIssuer, openTempIssuer } from './helpers/temp-issuer.js';
+import { closeTempIssuer, openTempIssuer, TEST_KDF } from './helpers/temp-issuer.js';
 
 const V2 = 'https://www.w3.org/ns/credentials/v2';
 const V1 = 'https://www.w3.org/2018/credentials/v1';
@@ -353,6 +353,41 @@ describe('issue({ credential }) — refusals', () => {
       expect([error.code, error.path], `${what}: ${error.message}`).toEqual([code, path]);
     }
     expect(await footprint()).toEqual(start);
+  });
+
+  it('refuses an entry into a list this database published under an earlier base URL, and jwt_vc dates before 1970', async () => {
+    const { dir: otherDir, issuer: first } = await openTempIssuer('moved-lists');
+    const path = join(otherDir, 'moved-lists.db');
+    const old = await first.issue({ type: 'T', credentialSubject: { id: HOLDER, n: 1 } });
+    await first.close();
+    const moved = await openIssuer({
+      path,
+      secret: 'moved-lists',
+      kdf: TEST_KDF,
+      statusListBaseUrl: 'https://registry.gov.example/v2/status',
+    });
+    try {
+      const oldList = old.status[0]?.statusListCredential as string;
+      const credential = v2({
+        credentialStatus: [
+          { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: oldList },
+        ],
+      });
+      const error = await moved.issue({ credential: { ...credential, issuer: moved.defaultDid } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', path: '/credential/credentialStatus/0/statusListCredential' });
+      const batch = await moved.issueBatch({ text: JSON.stringify({ credential }), format: 'jsonl' }, {});
+      expect(batch.invalid.map((i) => [i.line, i.code, i.path])).toEqual([
+        [1, 'INVALID_ARGUMENT', '/credential/credentialStatus/0/statusListCredential'],
+      ]);
+      expect(await moved.log()).toHaveLength(1);
+    } finally {
+      await closeTempIssuer(moved, otherDir);
+    }
+
+    const early = await refusal({ credential: { ...birthCertificate(), issuanceDate: '1969-12-31T23:59:59Z' } });
+    expect([early.code, early.path]).toEqual(['INVALID_ARGUMENT', '/credential/issuanceDate']);
+    const asV2 = await issuer.issue({ credential: v2({ validFrom: '1969-07-20T20:17:40Z' }), status: [] });
+    expect(payloadOf(asV2.jwt).json.validFrom).toBe('1969-07-20T20:17:40Z');
   });
 
   it('names every data-model violation with its path in one MALFORMED error, with all of them in issues', async () => {
