@@ -131,6 +131,29 @@ describe('receive', () => {
     expect(await codeOf(wallet.receive({ hello: 'world' }))).toBe('MALFORMED');
     expect(await codeOf(wallet.receive(42 as unknown as string))).toBe('INVALID_ARGUMENT');
   });
+
+  it("refuses a malformed envelope with the verifier's reason and its path, and stores nothing", async () => {
+    const jwt = await vcJwt(tt, holder, { type: 'EnvelopeShapes' });
+    const good = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: 'EnvelopedVerifiableCredential',
+      id: `data:application/vc+jwt,${jwt}`,
+    };
+    for (const [bad, path] of [
+      [{ ...good, '@context': [] }, '/@context'],
+      [{ ...good, type: 'VerifiableCredential' }, '/type'],
+      [{ ...good, id: `data:application/vp+jwt,${jwt}` }, '/id'],
+    ] as const) {
+      const error = await wallet.receive(bad).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CredentialRejectedError);
+      const [rejected] = (error as CredentialRejectedError).rejected;
+      expect(rejected?.errors.map((e) => [e.code, e.path])).toEqual([['MALFORMED', path]]);
+    }
+    expect(await wallet.find({ type: 'EnvelopeShapes' })).toEqual([]);
+  });
 });
 
 describe('query', () => {
