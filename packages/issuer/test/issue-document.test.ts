@@ -445,6 +445,30 @@ describe('issue({ credential }) — refusals', () => {
   });
 });
 
+describe('issueMany with documents', () => {
+  it('issues documents and convenience requests in one transaction, and nothing when one of them is refused', async () => {
+    const document = {
+      '@context': [V1],
+      type: ['VerifiableCredential', 'BirthCertificate'],
+      credentialSubject: { id: HOLDER, name: 'Ana' },
+    };
+    const [a, b] = await issuer.issueMany([
+      { credential: document, status: [] },
+      { type: 'BirthCertificate', credentialSubject: { id: HOLDER, name: 'Ana' }, status: [] },
+    ]);
+    expect([a?.format, b?.format]).toEqual(['jwt_vc', 'vc+jwt']);
+    const start = await footprint();
+    await expect(
+      issuer.issueMany([
+        { credential: document },
+        { credential: { ...document, credentialSubject: [] } },
+        { type: 'BirthCertificate', credentialSubject: { id: HOLDER, name: 'Bo' } },
+      ]),
+    ).rejects.toMatchObject({ code: 'MALFORMED', path: '/credential/credentialSubject' });
+    expect(await footprint()).toEqual(start);
+  });
+});
+
 describe('the convenience shape builds a document', () => {
   it('keeps a date string exactly as given, and writes a Date in UTC with milliseconds only when there are some', async () => {
     const a = await issuer.issue({
