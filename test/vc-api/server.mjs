@@ -9,11 +9,10 @@
 //   POST /presentations/verify    { verifiablePresentation, options? } (options.challenge = nonce, options.domain = audience)
 //
 // Every refusal is JSON `{ errors: [{ code, message, path? }] }` with a code from
-// @tradewind/core's ERROR_CODES (UNEXPECTED for a fault of the server itself, status 500).
+// the packages' ERROR_CODES (UNEXPECTED for a fault of the server itself, status 500).
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { envelopeCredential, TradewindError } from '@tradewind/core';
-import { createVerifier } from '@tradewind/verifier';
+import { createVerifier, envelopeCredential, TradewindError } from '@tradewind/verifier';
 
 /** Request bodies above this many bytes are refused with 413 (the verifier's own input bound is 256 KiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
