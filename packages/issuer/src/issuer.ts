@@ -332,7 +332,7 @@ export class Issuer {
       throw new TradewindError('INVALID_ARGUMENT', 'reemit needs the id or the recordKey of the credential', {
         path: Object.hasOwn(request, 'credential') ? '/credential/id' : '/id',
       });
-    if (id !== undefined) checkId(id, 'id');
+    if (id !== undefined) checkId(id, Object.hasOwn(request, 'credential') ? 'credential/id' : 'id');
     if (recordKey !== undefined) checkId(recordKey, 'recordKey');
     return storage('cannot re-emit', async () => {
       const query: Query = (sql, params) => this.agent.dataSource.query(sql, params);
