@@ -310,12 +310,9 @@ describe('credentialSubject', () => {
       },
     ]);
   });
-  it('in 2.0 an id alone makes no claim', () => {
-    expectOne(
-      vc2({ credentialSubject: { id: 'did:example:1' } }),
-      '/credentialSubject',
-      /an id alone identifies the subject but claims nothing/,
-    );
+  it('a subject with only an id is enough, in 2.0 as in 1.1', () => {
+    expect(validateCredential(vc2({ credentialSubject: { id: 'did:example:1' } }))).toEqual([]);
+    expect(validateCredential(vc2({ credentialSubject: [{ id: 'did:example:1' }, { id: 'did:example:2' }] }))).toEqual([]);
   });
   it('in 1.1 an object with one property (even only an id) is enough', () => {
     expect(validateCredential(vc1({ credentialSubject: { id: 'did:example:1' } }))).toEqual([]);

@@ -116,10 +116,6 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
   if (subjectId !== undefined && (typeof subjectId !== 'string' || !URI.test(subjectId))) {
     throw invalid('credentialSubject.id must be a URI (for example the holder DID)', '/credentialSubject/id');
   }
-  // VCDM: a subject must make at least one claim; an id alone claims nothing.
-  if (!Object.keys(credentialSubject).some((k) => k !== 'id')) {
-    throw invalid('credentialSubject must make at least one claim besides its id', '/credentialSubject');
-  }
   const issuer = request.issuer ?? defaults.issuer;
   if (typeof issuer !== 'string' || !issuer.startsWith('did:')) {
     throw invalid('no issuer DID: pass issuer or create a DID first', '/issuer');

@@ -263,7 +263,6 @@ describe('issue', () => {
       [{ credentialSubject: { a: 1 } }, '/type'],
       [{ type: [], credentialSubject: { a: 1 } }, '/type'],
       [{ type: 'T', credentialSubject: {} }, '/credentialSubject'],
-      [{ type: 'T', credentialSubject: { id: HOLDER } }, '/credentialSubject'],
       [{ type: 'T', credentialSubject: { id: 'not a uri' } }, '/credentialSubject/id'],
       [{ type: 'T', credentialSubject: { a: 1 }, format: 'ldp_vc' }, '/format'],
       [{ type: 'T', credentialSubject: { a: 1 }, id: 'no-scheme' }, '/id'],

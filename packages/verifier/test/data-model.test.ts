@@ -60,11 +60,13 @@ describe('data model of vc+jwt credentials (VCDM 2.0, paths under /payload)', ()
     expect(await check({ type: ['NationalIdCredential'] })).toEqual(['/payload/type']);
   });
 
-  it('issuer and credentialSubject: missing, not a URL, a subject that claims nothing', async () => {
+  it('issuer and credentialSubject: missing, not a URL, an empty subject', async () => {
     expect(await check({ issuer: 'not a url' })).toEqual(['/payload/issuer']);
     expect(await check({ credentialSubject: undefined })).toEqual(['/payload/credentialSubject']);
     expect(await check({ credentialSubject: [] })).toEqual(['/payload/credentialSubject']);
-    expect(await check({ credentialSubject: { id: 'did:example:holder' } })).toEqual(['/payload/credentialSubject']);
+    expect(await check({ credentialSubject: {} })).toEqual(['/payload/credentialSubject']);
+    const idOnly = await verifyCredential(await vcJwt(issuer, { credentialSubject: { id: 'did:example:holder' } }), { now: NOW });
+    expect(idOnly.verified).toBe(true);
     expect(await check({ credentialSubject: [{ givenName: 'A' }, 'B'] })).toEqual(['/payload/credentialSubject/1']);
   });
 

@@ -145,25 +145,19 @@ function checkSubjects(run: Run, subjects: unknown, path: string, v: DataModelVe
     return;
   }
   checkObjects(run, subjects, path, 'credentialSubject', (subject, at) => {
-    let claims = 0;
     let members = 0;
     for (const k in subject) {
       // A member whose value is undefined does not survive JSON serialization.
-      if (!Object.hasOwn(subject, k) || subject[k] === undefined) continue;
-      members++;
-      if (k !== 'id') claims++;
+      if (Object.hasOwn(subject, k) && subject[k] !== undefined) {
+        members++;
+        break;
+      }
     }
-    // 2.0 §4.8: each object MUST be the subject of one or more claims, and an id only
-    // identifies the subject. 1.1 §4.4: objects "that contain one or more properties".
-    if (v === '2.0' ? claims === 0 : members === 0) {
-      report(
-        run,
-        at,
-        v === '2.0' && members > 0
-          ? 'a credential subject must make at least one claim; an id alone identifies the subject but claims nothing about it'
-          : 'a credential subject must make at least one claim; got an empty object',
-      );
-    }
+    // 2.0 §4.8: each object MUST be the subject of one or more claims; 1.1 §4.4: objects
+    // "that contain one or more properties". An id alone still makes one: that this
+    // subject is what the credential is about (the credentialSubject relation names
+    // it), and the W3C suites issue such credentials as valid. An empty object names nothing.
+    if (members === 0) report(run, at, 'a credential subject must make at least one claim; got an empty object');
     checkOptionalId(run, subject, at, 'a credential subject');
   });
 }
