@@ -147,6 +147,30 @@ describe('tradewind issue --credential: a whole document, signed as written', ()
     expect(noFolder.stderr).toMatch(/its folder does not exist/);
   });
 
+  it('what the request asks that the document cannot be: INVALID_ARGUMENT (exit 2); a document of no known data model: MALFORMED at /@context (exit 1)', async () => {
+    const file = write('v2.json', JSON.stringify(v2Document()));
+    const wrongFormat = await runMain(['issue', '--credential', file, '--format', 'jwt_vc', '--json'], { env });
+    expect(wrongFormat.code).toBe(2);
+    expect(JSON.parse(wrongFormat.stderr).error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/VCDM 2\.0/) });
+
+    const proof = write('proof.json', JSON.stringify(v2Document({ proof: { type: 'DataIntegrityProof' } })));
+    const withProof = await runMain(['issue', '--credential', proof], { env });
+    expect(withProof.code).toBe(2);
+    expect(withProof.stderr).toMatch(/INVALID_ARGUMENT: .*proof/);
+
+    const unknown = write('no-model.json', JSON.stringify(v2Document({ '@context': ['https://schema.org/'] })));
+    const r = await runMain(['issue', '--credential', unknown, '--json'], { env });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stderr).error).toMatchObject({ code: 'MALFORMED', issues: [{ path: '/@context' }] });
+
+    const none = await runMain(['issue', '--credential', file, '--status', 'none', '--json'], { env });
+    expect(none.code, none.stderr).toBe(0);
+    const out = JSON.parse(none.stdout) as { status: unknown[]; jwt: string };
+    expect(out.status).toEqual([]);
+    // Only the caller's own entry remains.
+    expect(payloadOf(out.jwt).credentialStatus).toEqual([CALLER_STATUS]);
+  });
+
   it('committed but not written out (EFBIG on stdout): the message says how to re-emit a document that had no id, and doing so prints it', async () => {
     const document = v2Document();
     const file = write('undelivered.json', JSON.stringify(document));
