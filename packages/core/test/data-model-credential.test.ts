@@ -534,6 +534,55 @@ describe('relatedResource (2.0)', () => {
     expect(paths(bad({ digestMultibase: [u, 'z0OIl'] }))).toEqual(['/relatedResource/digestMultibase/1']);
     expect(paths(bad({ digestSRI: `sha384-${sha384}`, mediaType: 5 }))).toEqual(['/relatedResource/mediaType']);
   });
+  it("accepts a bare SHA-2 digest in digestMultibase (the form of VCDM 2.0's example)", () => {
+    const bare = `u${sha256.toString('base64url')}`;
+    expect(validateCredential(vc2({ relatedResource: { id: 'https://a.example/ctx', digestMultibase: bare } }))).toEqual([]);
+    const bare33 = `u${Buffer.concat([sha256, Buffer.from([1])]).toString('base64url')}`;
+    expectOne(
+      vc2({ relatedResource: { id: 'https://a.example/ctx', digestMultibase: bare33 } }),
+      '/relatedResource/digestMultibase',
+      /bare SHA-2/,
+    );
+  });
+  describe('the base context, held without fetching: its digests are compared', () => {
+    const BASE = 'https://www.w3.org/ns/credentials/v2';
+    // SHA-2 digests of the two published texts of the base context (CR of July 2024 and the Recommendation).
+    const published256 = [
+      '24a18c90e9856d526111f29376e302d970b2bd10182e33959995b0207d7043b9',
+      '59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734',
+    ].map((h) => Buffer.from(h, 'hex'));
+    const published384 = Buffer.from(
+      '97f1eb8e5042356c805fdd61afa2c557663785e0794dcafa21e138fd38def18cb360133c221aa31d6896a6bf3e65b614',
+      'hex',
+    );
+    const doc = (r: Doc) => vc2({ relatedResource: { id: BASE, ...r } });
+    const check = (r: Doc) => validateCredential(doc(r));
+    it('accepts the digests of its published texts, in every form', () => {
+      for (const d of published256) {
+        expect(check({ digestMultibase: `u${d.toString('base64url')}` })).toEqual([]);
+        expect(check({ digestMultibase: base58btc.encode(new Uint8Array([0x12, 0x20, ...d])) })).toEqual([]);
+        expect(check({ digestSRI: `sha256-${d.toString('base64')}` })).toEqual([]);
+      }
+      expect(check({ digestSRI: `sha384-${published384.toString('base64')}` })).toEqual([]);
+      // SRI: the strongest algorithm decides; a weaker expression that does not match is not looked at.
+      expect(check({ digestSRI: `sha256-${sha256.toString('base64')} sha384-${published384.toString('base64')}` })).toEqual([]);
+    });
+    it('refuses a digest that matches none of them (VCDM 2.0 §5.3)', () => {
+      expectOne(doc({ digestMultibase: `u${sha256.toString('base64url')}` }), '/relatedResource/digestMultibase', /does not match/);
+      expectOne(doc({ digestSRI: `sha384-${sha384}` }), '/relatedResource/digestSRI', /does not match/);
+      expectOne(
+        doc({ digestMultibase: [`u${(published256[0] as Buffer).toString('base64url')}`, u] }),
+        '/relatedResource/digestMultibase/1',
+        /does not match/,
+      );
+      // The same digests for any other resource are only checked for their form.
+      expect(validateCredential(vc2({ relatedResource: { id: 'https://a.example/v2', digestSRI: `sha384-${sha384}` } }))).toEqual([]);
+    });
+    it('cannot judge a digest of an algorithm it holds none for', () => {
+      const sha3 = `u${Buffer.from(new Uint8Array([0x16, 0x20, ...sha256])).toString('base64url')}`;
+      expect(check({ digestMultibase: sha3 })).toEqual([]);
+    });
+  });
   it('ids are unique', () => {
     const r = { id: 'https://a.example/ctx', digestMultibase: u };
     expectOne(

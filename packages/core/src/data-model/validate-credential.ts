@@ -14,8 +14,9 @@ import {
   type Json,
 } from './checks.js';
 import { type Contexts, checkContext, versionOfContext } from './context.js';
+import { isKnownResource, matchesKnownResource, sriMatchesKnownResource } from './known-resources.js';
 import { type DataModelOptions, type DataModelVersion, newRun, own, type Run, report, STOP, UNREADABLE, walkJson } from './run.js';
-import { describe, isMultibaseDigest, isSriDigest, isStatusIndex, parseDataModelDate } from './values.js';
+import { decodeMultibaseDigest, describe, isMultibaseDigest, isSriDigest, isStatusIndex, parseDataModelDate } from './values.js';
 
 /**
  * '2.0' or '1.1' from the document's first `@context` entry; undefined otherwise.
@@ -89,7 +90,7 @@ export function credential(run: Run, document: unknown, path: string, version: D
     checkLanguageString(run, document, 'description', path);
   }
   checkIssuer(run, document, path, v);
-  checkSubjects(run, own(document, 'credentialSubject'), `${path}/credentialSubject`, v);
+  checkSubjects(run, own(document, 'credentialSubject'), `${path}/credentialSubject`);
   checkDates(run, document, path, v);
   const status = own(document, 'credentialStatus');
   if (status !== undefined) {
@@ -139,7 +140,7 @@ function checkIssuer(run: Run, document: Json, path: string, v: DataModelVersion
   else checkUrl(run, issuer, at, 'issuer');
 }
 
-function checkSubjects(run: Run, subjects: unknown, path: string, v: DataModelVersion): void {
+function checkSubjects(run: Run, subjects: unknown, path: string): void {
   if (subjects === undefined) {
     report(run, path, 'a credential must have a credentialSubject: an object or a non-empty array of objects');
     return;
@@ -246,9 +247,11 @@ function checkRelatedResources(run: Run, value: unknown, path: string): void {
         multibase,
         `${at}/digestMultibase`,
         isMultibaseDigest,
-        'digestMultibase must be a multibase (u base64url or z base58btc) multihash of a known hash with its length',
+        'digestMultibase must be a multibase (u base64url or z base58btc) multihash of a known hash with its length, or a bare SHA-2 digest',
       );
     }
+    const id = own(item, 'id');
+    if (typeof id === 'string' && isKnownResource(id)) checkKnownDigests(run, id, sri, multibase, at);
   });
   if (!Array.isArray(value)) return;
   // "The value MUST be unique among the list of related resource objects."
@@ -261,6 +264,24 @@ function checkRelatedResources(run: Run, value: unknown, path: string): void {
         break;
       }
     }
+  }
+}
+
+/**
+ * Digests of a resource held here without fetching (the base context): §5.3 asks a verifier
+ * to compare them with the resource it uses, and to produce an error when they differ.
+ */
+function checkKnownDigests(run: Run, id: string, sri: unknown, multibase: unknown, at: string): void {
+  const mismatch = `does not match any published text of ${id}, which implementations treat as already retrieved (VCDM 2.0 §B.1)`;
+  for (const [i, value] of (Array.isArray(sri) ? sri : [sri]).entries()) {
+    if (typeof value !== 'string' || !isSriDigest(value)) continue;
+    if (sriMatchesKnownResource(id, value) === false)
+      report(run, Array.isArray(sri) ? `${at}/digestSRI/${i}` : `${at}/digestSRI`, `digestSRI ${mismatch}`);
+  }
+  for (const [i, value] of (Array.isArray(multibase) ? multibase : [multibase]).entries()) {
+    const decoded = typeof value === 'string' ? decodeMultibaseDigest(value) : undefined;
+    if (decoded && matchesKnownResource(id, decoded.algorithm, decoded.digest) === false)
+      report(run, Array.isArray(multibase) ? `${at}/digestMultibase/${i}` : `${at}/digestMultibase`, `digestMultibase ${mismatch}`);
   }
 }
 

@@ -4,6 +4,7 @@
 import { base58btc } from 'multiformats/bases/base58';
 import { base64urlDecode } from '../base64url.js';
 import { parseDateTimeStamp } from '../datetime.js';
+import type { DigestAlgorithm } from './known-resources.js';
 
 // RFC 3986 §3 absolute URI / RFC 3987 IRI: a scheme, ':', then only characters URIs allow
 // (unreserved, reserved, '%' as a %XX escape) or, for IRIs, non-ASCII characters from U+00A0
@@ -79,19 +80,36 @@ export function isStatusIndex(value: unknown): boolean {
   return typeof value === 'string' && value.length <= 32 && STATUS_INDEX.test(value);
 }
 
-/** A multibase ('u' base64url or 'z' base58btc) multihash whose code is known and whose length matches. */
-export function isMultibaseDigest(value: string): boolean {
-  if (value.length < 2 || value.length > 1024) return false;
+// Multihash codes of the SHA-2 digests, whose values a known resource can be compared with.
+const SHA2_CODES: Record<number, DigestAlgorithm> = { 18: 'sha2-256', 32: 'sha2-384', 19: 'sha2-512' };
+// A bare digest (no multihash header), read by its length as the SHA-2 digest of that size:
+// the form of VCDM 2.0's digestMultibase example ("base64-url-nopad-encoded SHA2-256").
+const BARE_LENGTHS: Record<number, DigestAlgorithm> = { 32: 'sha2-256', 48: 'sha2-384', 64: 'sha2-512' };
+
+/** A digestMultibase value, decoded; `algorithm` is set for the SHA-2 digests. */
+export interface MultibaseDigest {
+  digest: Uint8Array;
+  algorithm: DigestAlgorithm | undefined;
+}
+
+/**
+ * A multibase ('u' base64url or 'z' base58btc) digest: a multihash whose code is known and
+ * whose length matches (Data Integrity §2.6), or a bare SHA-2 digest of 32, 48 or 64 bytes.
+ */
+export function decodeMultibaseDigest(value: string): MultibaseDigest | undefined {
+  if (value.length < 2 || value.length > 1024) return undefined;
   let bytes: Uint8Array | undefined;
   if (value[0] === 'u') bytes = base64urlDecode(value.slice(1));
   else if (value[0] === 'z') {
     try {
       bytes = base58btc.decode(value);
     } catch {
-      return false;
+      return undefined;
     }
   }
-  if (!bytes) return false;
+  if (!bytes) return undefined;
+  const bare = BARE_LENGTHS[bytes.length];
+  if (bare) return { digest: bytes, algorithm: bare };
   let pos = 0;
   const varint = (): number => {
     let n = 0;
@@ -104,7 +122,12 @@ export function isMultibaseDigest(value: string): boolean {
   };
   const code = varint();
   const length = varint();
-  return code >= 0 && MULTIHASH_LENGTHS[code] === length && bytes.length - pos === length;
+  if (code < 0 || MULTIHASH_LENGTHS[code] !== length || bytes.length - pos !== length) return undefined;
+  return { digest: bytes.subarray(pos), algorithm: SHA2_CODES[code] };
+}
+
+export function isMultibaseDigest(value: string): boolean {
+  return decodeMultibaseDigest(value) !== undefined;
 }
 
 /**
