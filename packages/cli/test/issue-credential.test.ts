@@ -187,17 +187,24 @@ describe('tradewind issue --credential: a whole document, signed as written', ()
     };
     expect(await main(['issue', '--credential', file], io)).toBe(2);
     expect(stderr).toMatch(/STORAGE_ERROR: .* was committed to the issuer database/);
-    const hint =
-      /re-emit it with: (tradewind issue .*--reemit), after adding "id": "(urn:uuid:[0-9a-f-]+)" to the document if it has none/.exec(
-        stderr,
-      );
+    const hint = /add "id": "(urn:uuid:[0-9a-f-]+)" to the document and re-emit it with: (tradewind issue .*--reemit)$/.exec(
+      stderr.trimEnd(),
+    );
     expect(hint, stderr).not.toBeNull();
-    const [, command, id] = hint as RegExpExecArray;
+    const [, id, command] = hint as RegExpExecArray;
     writeFileSync(file, JSON.stringify({ ...document, id }));
     const again = await runMain((command as string).split(' ').slice(1), { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(new RegExp(`^Re-emitted ${id} `));
     expect(payloadOf(again.stdout.trim()).id).toBe(id);
+
+    // A document with its own id is found by it: the same command with --reemit, nothing to add.
+    stderr = '';
+    const named = write('undelivered-named.json', JSON.stringify({ ...document, id: 'urn:example:nid:undelivered' }));
+    expect(await main(['issue', '--credential', named], io)).toBe(2);
+    expect(stderr).toMatch(
+      /once the problem is fixed, re-emit it with: tradewind issue --credential \S+undelivered-named\.json --reemit$/m,
+    );
   });
 
   it('a document the issuer refuses: every violation with its path, one line each; --json carries them as issues; exit 1', async () => {

@@ -148,10 +148,16 @@ export const issueCommand: Command = {
     } catch (error) {
       // Committed but not delivered (a full disk or a file size limit under `> cred.jwt`,
       // or on --out): say so, and give the command that prints it again.
-      if (!storageFailure(error)) throw error;
+      // --out checked beforehand can still fail (its folder removed meanwhile): the same advice.
+      const storage = storageFailure(error) !== undefined;
+      if (!storage && !(values.out !== undefined && error instanceof UsageError)) throw error;
+      const named =
+        values['record-key'] !== undefined ||
+        values.id !== undefined ||
+        ('credential' in request && typeof request.credential.id === 'string');
       throw new TradewindError(
-        'STORAGE_ERROR',
-        `${issued.id} was committed to the issuer database, but writing it out failed: ${(error as Error).message}. Nothing is lost: once the problem is fixed, ${reemitHint(argv, values, issued.id)}`,
+        storage ? 'STORAGE_ERROR' : (error as UsageError).code,
+        `${issued.id} was committed to the issuer database, but writing it out failed: ${(error as Error).message}. Nothing is lost: once the problem is fixed, ${reemitHint(argv, values, issued.id, named)}`,
         { cause: error },
       );
     }
@@ -161,16 +167,16 @@ export const issueCommand: Command = {
 
 /**
  * How to print again a credential that was committed but not delivered: the same command
- * with --reemit, and the generated id when the command named none. A document without
- * an id cannot take --id (the document says what is issued): it needs the id added.
+ * with --reemit, which finds it by --id, --record-key or the document's id (`named`);
+ * else with the generated id: as --id, or, for a document (which says what is issued
+ * and takes no --id), added to the document.
  */
-function reemitHint(argv: string[], values: WhatToIssue & { credential?: string; 'record-key'?: string }, id: string): string {
+function reemitHint(argv: string[], values: { credential?: string | undefined }, id: string, named: boolean): string {
   const again = ['tradewind', 'issue', ...argv.filter((a) => a !== '--reemit')];
   const stdin = values.credential === '-' ? ' (with the same document on stdin)' : '';
-  if (values['record-key'] !== undefined || values.id !== undefined)
-    return `re-emit it with: ${[...again, '--reemit'].map(shellWord).join(' ')}${stdin}`;
+  if (named) return `re-emit it with: ${[...again, '--reemit'].map(shellWord).join(' ')}${stdin}`;
   if (values.credential === undefined) return `re-emit it with: ${[...again, '--id', id, '--reemit'].map(shellWord).join(' ')}`;
-  return `re-emit it with: ${[...again, '--reemit'].map(shellWord).join(' ')}${stdin}, after adding "id": ${JSON.stringify(id)} to the document if it has none`;
+  return `add "id": ${JSON.stringify(id)} to the document and re-emit it with: ${[...again, '--reemit'].map(shellWord).join(' ')}${stdin}`;
 }
 
 /**
