@@ -1,5 +1,5 @@
 import { base64urlDecode } from './base64url.js';
-import { bigintToBytes, bytesToBigint, P256 } from './did/weierstrass.js';
+import { P256_PARAMS } from './did/p256-point.js';
 import { TradewindError } from './errors.js';
 
 /** A public key in JWK form, limited to what Tradewind verifies with. */
@@ -115,6 +115,15 @@ const ED25519_ORDER_LE = Uint8Array.from([
   0, 0x10,
 ]);
 
+const P256_N = P256_PARAMS.n;
+
+/** Big-endian bytes as an unsigned integer (a signature's r or s, to compare with the group order). */
+function toBigint(bytes: Uint8Array): bigint {
+  let hex = '0x0';
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+  return BigInt(hex);
+}
+
 /**
  * Checks that a signature is the one encoding `alg` allows, so that no second valid
  * signature can be derived from a first one (malleability): 64 bytes; for Ed25519
@@ -151,12 +160,12 @@ export function checkSignatureEncoding(
       path: '/signature',
     });
   }
-  const r = bytesToBigint(signature.subarray(0, 32));
-  const s = bytesToBigint(signature.subarray(32));
-  if (r < 1n || r >= P256.n || s < 1n || s >= P256.n) {
+  const r = toBigint(signature.subarray(0, 32));
+  const s = toBigint(signature.subarray(32));
+  if (r < 1n || r >= P256_N || s < 1n || s >= P256_N) {
     throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature r or s is out of range', { path: '/signature' });
   }
-  if (s > P256.n >> 1n && options.allowHighS !== true) {
+  if (s > P256_N >> 1n && options.allowHighS !== true) {
     throw new TradewindError('SIGNATURE_INVALID', 'ES256 signature has a high S value (non-canonical; s must be at most n/2)', {
       path: '/signature',
     });
@@ -176,9 +185,10 @@ export function checkSignatureEncoding(
 export async function lowSSignature(signature: Uint8Array): Promise<Uint8Array> {
   if (signature.length !== SIGNATURE_LENGTH)
     throw new TradewindError('INVALID_ARGUMENT', `an ES256 signature is ${SIGNATURE_LENGTH} bytes`);
-  const s = bytesToBigint(signature.subarray(32));
-  if (s <= P256.n >> 1n) return signature;
+  const s = toBigint(signature.subarray(32));
+  if (s <= P256_N >> 1n) return signature;
   const low = new Uint8Array(signature);
-  low.set(bigintToBytes(P256.n - s, 32), 32);
+  const twin = (P256_N - s).toString(16).padStart(64, '0');
+  for (let i = 0; i < 32; i++) low[32 + i] = Number.parseInt(twin.slice(2 * i, 2 * i + 2), 16);
   return low;
 }

@@ -1,7 +1,6 @@
 import type { DIDDocument, DIDResolutionResult, DIDResolver, ParsedDID } from 'did-resolver';
 import { base64urlEncode } from '../base64url.js';
 import { decodeMultibaseKey, MAX_MULTIKEY_LENGTH, multicodecKeyToJwk } from './key-material.js';
-import { bigintToBytes, type Curve, decodePoint, P384, P521, SECP256K1 } from './weierstrass.js';
 
 // The method-specific id of an Ed25519 did:key ('z' + base58btc of 0xed01 ‖ 32 bytes) is
 // always 48 characters and starts with z6Mk; a compressed P-256 one (0x8024 ‖ 33 bytes),
@@ -16,14 +15,15 @@ const X25519_PUB = [0xec, 0x01];
 /**
  * did:key (https://w3c-ccg.github.io/did-key-spec/). The key is decoded once, here:
  * Ed25519 and P-256 (the keys Tradewind verifies with) and X25519 (a key agreement
- * key, which resolves but cannot sign). Compressed secp256k1, P-384 and P-521 keys
- * resolve to JsonWebKey2020 documents but hold no key Tradewind verifies with. Any
- * other multicodec, a multicodec varint that is not in its shortest form, and an
- * uncompressed key are invalid (each would be a second DID for a key that already has one). Base58 decoding is quadratic in the
+ * key, which resolves but cannot sign). Other key types (secp256k1, P-384, P-521) go
+ * to `key-did-resolver`, imported on first need (in Node; a browser build leaves it out,
+ * see package.json "browser"); any other multicodec, a multicodec
+ * varint that is not in its shortest form, and an uncompressed P-256 key are invalid
+ * (each would be a second DID for a key that already has one). Base58 decoding is quadratic in the
  * length, so the length is checked first: exactly the size of the key for the three
  * types above, at most {@link MAX_MULTIKEY_LENGTH} characters for any.
  */
-export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID) => {
+export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID, resolver, options) => {
   const id = parsed.id;
   const fixed = FIXED_LENGTHS.find(([prefix]) => id.startsWith(prefix));
   if (fixed && id.length !== fixed[1])
@@ -59,27 +59,19 @@ export const resolveDidKey: DIDResolver = async (did: string, parsed: ParsedDID)
     const hex = Array.from(bytes.subarray(0, 3), (b) => b.toString(16).padStart(2, '0')).join('');
     return invalid(`did:key multicodec prefix 0x${hex}… is not a public key type (or not its shortest varint encoding)`);
   }
-  const curve = OTHER_KEY_CODECS.get(codec) as Curve;
-  // Two varint bytes for each of these codecs; the key is compressed, as the did:key
-  // method writes it (an uncompressed spelling would give the key a second DID).
-  const point = bytes.length === curve.size + 3 ? decodePoint(curve, bytes.subarray(2)) : undefined;
-  if (!point) return invalid(`did:key holds no compressed ${curve.name} public key`);
-  const jwk = {
-    kty: 'EC',
-    crv: curve.name,
-    x: base64urlEncode(bigintToBytes(point.x, curve.size)),
-    y: base64urlEncode(bigintToBytes(point.y, curve.size)),
-  };
-  return found(signingKeyDocument(did, id, jwk));
+  // A browser build maps key-did-resolver to an empty module (package.json "browser"):
+  // these keys cannot verify anything here, and their curve code would double its size.
+  const { getResolver } = (await import('key-did-resolver')) as Partial<typeof import('key-did-resolver')>;
+  if (typeof getResolver !== 'function') {
+    return invalid('did:key of type secp256k1, P-384 or P-521: this browser build resolves Ed25519 and P-256 did:keys only');
+  }
+  const resolveOther = getResolver().key as DIDResolver;
+  return resolveOther(did, parsed, resolver, options) as Promise<DIDResolutionResult>;
 };
 
-// secp256k1-pub, p384-pub, p521-pub: they resolve (as JsonWebKey2020 keys), but
-// Tradewind does not verify with them.
-const OTHER_KEY_CODECS = new Map<number, Curve>([
-  [0xe7, SECP256K1],
-  [0x1201, P384],
-  [0x1202, P521],
-]);
+// secp256k1-pub, p384-pub, p521-pub: resolved by key-did-resolver (they resolve, but
+// Tradewind does not verify with them).
+const OTHER_KEY_CODECS = new Set([0xe7, 0x1201, 0x1202]);
 
 /** The multicodec code an unsigned varint at the start of `bytes` encodes; undefined when it is not minimal or longer than 3 bytes. */
 function multicodecOf(bytes: Uint8Array): number | undefined {

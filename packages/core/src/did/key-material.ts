@@ -2,7 +2,7 @@ import { base58btc } from 'multiformats/bases/base58';
 import { checkEd25519PublicKey, type PublicJwk, toPublicJwk } from '../algorithms.js';
 import { base64urlDecode, base64urlEncode } from '../base64url.js';
 import { TradewindError } from '../errors.js';
-import { bigintToBytes, decodePoint, P256 } from './weierstrass.js';
+import { decodeP256Point } from './p256-point.js';
 
 // Multicodec prefixes (https://github.com/multiformats/multicodec/blob/master/table.csv).
 const ED25519_PUB = [0xed, 0x01];
@@ -59,9 +59,9 @@ export async function multicodecKeyToJwk(bytes: Uint8Array, where = 'key'): Prom
     return { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(bytes.subarray(2)) };
   }
   if (bytes[0] === P256_PUB[0] && bytes[1] === P256_PUB[1] && (bytes.length === 35 || bytes.length === 67)) {
-    const point = decodePoint(P256, bytes.subarray(2));
+    const point = await decodeP256Point(bytes.subarray(2));
     if (!point) throw new TradewindError('KEY_NOT_FOUND', `${where}: not a point on P-256`);
-    return { kty: 'EC', crv: 'P-256', x: bigintTo32(point.x), y: bigintTo32(point.y) };
+    return { kty: 'EC', crv: 'P-256', x: base64urlEncode(point.x), y: base64urlEncode(point.y) };
   }
   throw new TradewindError('KEY_NOT_FOUND', `${where}: multikey is neither Ed25519 nor P-256`);
 }
@@ -83,10 +83,6 @@ function decodeBase58(text: string, where: string): Uint8Array {
   } catch {
     throw new TradewindError('KEY_NOT_FOUND', `${where}: invalid base58`);
   }
-}
-
-function bigintTo32(n: bigint): string {
-  return base64urlEncode(bigintToBytes(n, 32));
 }
 
 /** A JWK coordinate as bytes; a coordinate that is not base64url is not a key. */

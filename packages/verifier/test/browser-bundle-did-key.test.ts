@@ -1,0 +1,39 @@
+// The browser bundle as a web app's bundler makes it, run for real: package.json
+// "browser" of @tradewind/core leaves key-did-resolver (and its curve code) out, so
+// secp256k1, P-384 and P-521 did:keys, which can verify nothing here, are refused with
+// a reason instead of being resolved.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from './helpers/browser-bundle.js';
+import { didKey, NOW, vcJwt } from './helpers/producers.js';
+
+const SECP256K1_DID = 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme';
+const dir = mkdtempSync(join(tmpdir(), 'tw-browser-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function loadBundle(): Promise<typeof import('../src/index.browser.js')> {
+  const { code } = await bundleForBrowser();
+  const file = join(dir, 'verifier.browser.mjs');
+  writeFileSync(file, code);
+  return import(pathToFileURL(file).href);
+}
+
+describe('browser bundle and did:key types it does not carry', () => {
+  it('verifies Ed25519 credentials, and refuses a secp256k1 did:key issuer with the reason', async () => {
+    const web = await loadBundle();
+    expect((await web.verifyCredential(await vcJwt(didKey()), { now: NOW })).verified).toBe(true);
+
+    const forged = await vcJwt(
+      { ...didKey(), did: SECP256K1_DID, kid: `${SECP256K1_DID}#zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme` },
+      {},
+    );
+    const result = await web.verifyCredential(forged, { now: NOW });
+    expect(result.verified).toBe(false);
+    if (result.verified) return;
+    expect(result.errors[0]?.code).toBe('DID_UNRESOLVABLE');
+    expect(result.errors[0]?.message).toMatch(/browser build resolves Ed25519 and P-256 did:keys only/);
+  });
+});
