@@ -113,6 +113,27 @@ describe('tradewind issue --credential: a whole document, signed as written', ()
     expect(verified.verified && verified.format).toBe('jwt_vc');
   });
 
+  it('tradewind verify names every subject of a credential about several', async () => {
+    const document = v2Document({
+      credentialSubject: [
+        { id: 'did:example:ana', givenName: 'Ana' },
+        { id: 'urn:example:card:TT-1', cardNumber: 'TT-1' },
+        { cardNumber: 'no id' },
+      ],
+      credentialStatus: undefined,
+    });
+    const issued = await runMain(
+      ['issue', '--credential', write('subjects.json', JSON.stringify(document)), '--status', 'none', '--out', join(dir, 'subjects.jwt')],
+      {
+        env,
+      },
+    );
+    expect(issued.code, issued.stderr).toBe(0);
+    const r = await runMain(['verify', join(dir, 'subjects.jwt')], { env });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}subjects {4}did:example:ana, urn:example:card:TT-1, \(no id\)$/m);
+  });
+
   it('--record-key makes a retry safe: a second issue is ALREADY_EXISTS (exit 1), --reemit prints the same credential', async () => {
     const file = write('retry.json', JSON.stringify(v2Document({ credentialStatus: undefined })));
     const args = ['issue', '--credential', file, '--record-key', 'nid-000123', '--status', 'revocation,suspension', '--json'];

@@ -50,13 +50,27 @@ function credentialRows(c: VerifiedCredential, context: SummaryContext, trustWit
   return [
     row('format', c.format),
     row('issuer', c.issuer),
-    row('subject', c.subject ?? '(none)'),
+    subjectRow(c),
     row('types', typesOf(c.credential.type).join(', ')),
     row('valid', validity(c.validFrom, c.validUntil)),
     row('key', c.keyId),
     ...trust,
     row('status', statusChecked(c)),
   ];
+}
+
+/**
+ * The subject, or every subject of a credential about several (VCDM: `credentialSubject`
+ * may be an array), so that none is hidden behind the first: `subjects    did:…, urn:…`.
+ */
+function subjectRow(c: VerifiedCredential): string {
+  const subjects = (c.credential as Record<string, unknown>).credentialSubject;
+  if (!Array.isArray(subjects) || subjects.length < 2) return row('subject', c.subject ?? '(none)');
+  const ids = subjects.map((s) => {
+    const id = typeof s === 'object' && s !== null ? (s as Record<string, unknown>).id : undefined;
+    return typeof id === 'string' ? id : '(no id)';
+  });
+  return row('subjects', ids.join(', '));
 }
 
 function recognition(c: VerifiedCredential): string {
