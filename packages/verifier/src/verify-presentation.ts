@@ -54,9 +54,6 @@ export async function checkPresentation(
     const base = kind === 'jwt_vp' ? '/payload/vp' : '/payload';
     const vp = kind === 'jwt_vp' ? payload.vp : payload;
     if (!isJsonObject(vp)) return fail('MALFORMED', 'vp claim is not an object', base);
-    // The presentation and the shape of each entry of verifiableCredential (an envelope's
-    // own members included, so they are not checked again below); the credentials inside
-    // are checked as each is decoded.
     const embedded = asArray(vp.verifiableCredential);
     if (embedded.length === 0 && !binding.allowEmpty) {
       fail(
@@ -65,12 +62,6 @@ export async function checkPresentation(
         `${base}/verifiableCredential`,
       );
     }
-    // With allowEmpty, a presentation without credentials leaves verifiableCredential
-    // out: an empty array or null is still a data-model violation.
-    const issues = validatePresentation(vp, { base, ...(kind === 'vp+jwt' ? { version: '2.0' as const } : {}) });
-    if (issues.length > 0) failAll(issues);
-
-    const holder = holderOf(payload, vp, base);
     if (embedded.length > ctx.limits.maxCredentials) {
       fail(
         'LIMIT_EXCEEDED',
@@ -78,6 +69,14 @@ export async function checkPresentation(
         `${base}/verifiableCredential`,
       );
     }
+    // The presentation and the shape of each entry of verifiableCredential (an envelope's
+    // own members included, so they are not checked again below); the credentials inside
+    // are checked as each is decoded. With allowEmpty, a presentation without credentials
+    // leaves verifiableCredential out: [] or null is still a data-model violation.
+    const issues = validatePresentation(vp, { base, ...(kind === 'vp+jwt' ? { version: '2.0' as const } : {}) });
+    if (issues.length > 0) failAll(issues);
+
+    const holder = holderOf(payload, vp, base);
     checks.push('proof');
     const keyId = await verifySignature(ctx, parsed, holder, 'authentication', parallel);
 
