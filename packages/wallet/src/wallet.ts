@@ -131,7 +131,7 @@ export class Wallet {
     checkInput(input);
     const options = readOptions<VerifyOptions>(given, 'verify options');
     const signed = reading('the credential', () => signedInputOf(input));
-    const result = await this.verifier.verifyCredential(signed?.jws ?? input, options);
+    const result = await this.verifier.verifyCredential(toVerify(signed, input), options);
     const row = rowFor(signed, result, Date.now());
     if (!row.row) throw new CredentialRejectedError([{ index: 0, errors: row.errors }], false);
     const added = await this.store.put(row.row);
@@ -215,7 +215,7 @@ export class Wallet {
       return reading(`credential ${i}`, () => signedInputOf(input));
     });
     const results = await this.verifier.verifyCredentials(
-      inputs.map((input, i) => signed[i]?.jws ?? input),
+      inputs.map((input, i) => toVerify(signed[i], input)),
       verifyOptions,
     );
     const now = Date.now();
@@ -441,4 +441,14 @@ function rowFor(
   // it learned later): refused rather than stored unsigned.
   if (!signed) return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet stores JWT-secured credentials only', path: '/' }] };
   return { row: toRow(signed, result, now), errors: [] };
+}
+
+/**
+ * What the verifier is given: the signed JWT, or for an EnvelopedVerifiableCredential the
+ * envelope itself, so that its shape and media type are checked against the JWT inside
+ * (the wallet still stores only that JWT).
+ */
+function toVerify(signed: SignedInput | undefined, input: string | JsonObject): string | JsonObject {
+  if (!signed) return input;
+  return signed.form === 'envelope' ? input : signed.jws;
 }

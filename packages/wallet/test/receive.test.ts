@@ -154,6 +154,27 @@ describe('receive', () => {
     }
     expect(await wallet.find({ type: 'EnvelopeShapes' })).toEqual([]);
   });
+
+  it('refuses an envelope whose media type contradicts the JWT inside, in one and in a batch', async () => {
+    const legacy = await jwtVc(tt, holder, { type: 'EnvelopeMediaType' });
+    const envelope = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: 'EnvelopedVerifiableCredential',
+      id: `data:application/vc+jwt,${legacy}`,
+    };
+    for (const attempt of [() => wallet.receive(envelope), () => wallet.receiveAll([envelope])]) {
+      const error = await attempt().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CredentialRejectedError);
+      const [rejected] = (error as CredentialRejectedError).rejected;
+      expect(rejected?.errors.map((e) => [e.code, e.path])).toEqual([['MALFORMED', '/id']]);
+    }
+    // The same JWT as itself, or in an envelope that names its media type rightly, is accepted.
+    expect((await wallet.receive({ ...envelope, id: `data:application/jwt,${legacy}` })).added).toBe(true);
+    expect(await wallet.find({ type: 'EnvelopeMediaType' })).toHaveLength(1);
+  });
 });
 
 describe('query', () => {
