@@ -86,10 +86,15 @@ function dataUrl(jwt: string, mediaType: EnvelopeMediaType): string {
  * URL), so that a malformed one is reported as such rather than as "not a credential".
  */
 export function isEnvelopeLike(value: unknown): boolean {
-  if (!isJsonObject(value)) return false;
-  const types = typesOf(value.type);
-  if (types.includes(ENVELOPED_CREDENTIAL_TYPE) || types.includes(ENVELOPED_PRESENTATION_TYPE)) return true;
-  return typeof value.id === 'string' && value.id.startsWith('data:') && value.proof === undefined;
+  try {
+    if (!isJsonObject(value)) return false;
+    const types = typesOf(value.type);
+    if (types.includes(ENVELOPED_CREDENTIAL_TYPE) || types.includes(ENVELOPED_PRESENTATION_TYPE)) return true;
+    return typeof value.id === 'string' && value.id.startsWith('data:') && value.proof === undefined;
+  } catch {
+    // A getter or proxy trap that throws: whatever this is, it cannot be read as an envelope.
+    return false;
+  }
 }
 
 /**
@@ -112,6 +117,16 @@ export function isEnvelopeLike(value: unknown): boolean {
  * ```
  */
 export function unwrapEnvelope(value: unknown): UnwrappedEnvelope {
+  try {
+    return unwrap(value);
+  } catch (e) {
+    if (e instanceof TradewindError) throw e;
+    // A getter or proxy trap threw (or a revoked proxy was passed): typed, like every other refusal.
+    return bad('the envelope could not be read (a getter or proxy threw)', '/');
+  }
+}
+
+function unwrap(value: unknown): UnwrappedEnvelope {
   if (!isJsonObject(value)) bad('an envelope is a JSON object', '/');
   const types = typesOf(value.type);
   const credential = types.includes(ENVELOPED_CREDENTIAL_TYPE);

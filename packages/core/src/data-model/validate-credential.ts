@@ -254,16 +254,16 @@ function checkRelatedResources(run: Run, value: unknown, path: string): void {
     if (typeof id === 'string' && isKnownResource(id)) checkKnownDigests(run, id, sri, multibase, at);
   });
   if (!Array.isArray(value)) return;
-  // "The value MUST be unique among the list of related resource objects."
-  for (let i = 1; i < value.length; i++) {
+  // "The value MUST be unique among the list of related resource objects." One pass with
+  // the first place of each id: comparing every pair took seconds for the 3,000 entries
+  // a 256 KiB credential holds.
+  const first = new Map<string, number>();
+  for (let i = 0; i < value.length; i++) {
     const id = isObject(value[i]) ? own(value[i], 'id') : undefined;
     if (typeof id !== 'string') continue;
-    for (let j = 0; j < i; j++) {
-      if (isObject(value[j]) && own(value[j], 'id') === id) {
-        report(run, `${path}/${i}/id`, `relatedResource ids must be unique; ${describe(id)} is also at ${path}/${j}/id`);
-        break;
-      }
-    }
+    const j = first.get(id);
+    if (j === undefined) first.set(id, i);
+    else report(run, `${path}/${i}/id`, `relatedResource ids must be unique; ${describe(id)} is also at ${path}/${j}/id`);
   }
 }
 
