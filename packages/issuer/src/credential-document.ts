@@ -16,6 +16,7 @@ import {
   validateCredential,
 } from '@tradewind/core';
 import type { IssueFormat } from './credential-request.js';
+import { canonicalListUrl } from './list-url.js';
 import { STATUS_PURPOSES, type StatusAllocation, type StatusPurpose } from './status-store.js';
 import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
@@ -196,10 +197,27 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
   }
   if (!typesOf(document.type).includes('VerifiableCredential'))
     issue('type must include VerifiableCredential (it is not added for you)', `${P}/type`);
+  // Credentials verifiers read as the issuer's own status lists or recognition lists:
+  // signed from a request, they would stand in for the ones the issuer publishes.
+  typesOf(document.type).forEach((t, i) => {
+    if (RESERVED_TYPES.has(t))
+      throw invalid(
+        `type ${t} is not issued from a request: ${t === 'RecognitionList' ? 'sign recognition lists with signRecognitionList' : 'the issuer signs its status list credentials itself (statusListCredentials, publishStatusLists)'}`,
+        P === '' ? '/type' : Array.isArray(document.type) ? `${P}/type/${i}` : `${P}/type`,
+      );
+  });
+  if (has('id') && typeof document.id === 'string' && d.baseUrl !== undefined && insideLists(document.id, d.baseUrl))
+    throw invalid(
+      `the credential id names this issuer's own status lists (${d.baseUrl}): a credential cannot take the id of a status list`,
+      `${P}/id`,
+    );
+  if (wanted === '2.0') checkJwtClaims(out, P, issue);
 
   // The caller's status entries: kept, checked, and never inside this issuer's own lists.
   const own = has('credentialStatus') ? document.credentialStatus : undefined;
   const statusLists: Array<{ url: string; path: string }> = [];
+  if (has('id') && typeof document.id === 'string' && canonicalListUrl(document.id) !== undefined)
+    statusLists.push({ url: document.id, path: `${P}/id` });
   asArray(own as unknown).forEach((entry, i) => {
     const path = Array.isArray(own) ? `${P}/credentialStatus/${i}` : `${P}/credentialStatus`;
     if (!isJsonObject(entry)) {
@@ -208,7 +226,7 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
     }
     for (const key of ['statusListCredential', 'id']) {
       const v = entry[key];
-      if (typeof v === 'string') statusLists.push({ url: v.replace(/#.*$/s, ''), path: `${path}/${key}` });
+      if (typeof v === 'string') statusLists.push({ url: v, path: `${path}/${key}` });
       if (typeof v === 'string' && d.baseUrl !== undefined && insideLists(v, d.baseUrl))
         throw invalid(
           `a status entry of the credential points into this issuer's own status lists (${d.baseUrl}), whose indexes only the issuer allocates: ask for them with status instead`,
@@ -288,10 +306,56 @@ function shallowCopy(document: JsonObject): JsonObject {
   return out;
 }
 
-// A URL at or under the base of this issuer's status lists (fragment and query aside).
+// A URL at or under the base of this issuer's status lists, compared as a web server
+// resolves them (see canonicalListUrl).
 function insideLists(url: string, base: string): boolean {
-  const bare = url.replace(/[#?].*$/s, '').replace(/\/+$/, '');
-  return bare === base || bare.startsWith(`${base}/`);
+  const bare = canonicalListUrl(url);
+  const root = canonicalListUrl(base);
+  if (bare === undefined || root === undefined) return false;
+  return bare === root || bare.startsWith(`${root}/`);
+}
+
+const RESERVED_TYPES: ReadonlySet<string> = new Set(['BitstringStatusListCredential', 'StatusList2021Credential', 'RecognitionList']);
+
+/**
+ * VC-JOSE-COSE §3.1: a vc+jwt payload is the credential, and JWT claims in it must not
+ * conflict with it. `iss`, `jti`, `sub`, `nbf`, `exp` and `iat` are accepted only when
+ * they say what the credential says (issuer id, id, the only subject's id, validFrom and
+ * validUntil as NumericDates); `iat` (the time of signing), `cnf` (a key the credential
+ * would be bound to besides its subject), `vc` and `vp` (claims of other formats) are refused.
+ */
+function checkJwtClaims(out: JsonObject, P: string, issue: (message: string, path: string) => void): void {
+  const seconds = (key: string) => {
+    const ms = typeof out[key] === 'string' ? parseDateTimeStamp(out[key] as string) : undefined;
+    return ms === undefined ? undefined : Math.floor(ms / 1000);
+  };
+  const subjects = asArray(out.credentialSubject as unknown);
+  const only = subjects.length === 1 && isJsonObject(subjects[0]) ? subjects[0] : undefined;
+  const issuer = out.issuer;
+  const expected: Record<string, [unknown, string]> = {
+    iss: [typeof issuer === 'string' ? issuer : isJsonObject(issuer) ? issuer.id : undefined, 'the issuer id'],
+    jti: [out.id, 'the credential id'],
+    sub: [only?.id, 'the id of the only credentialSubject'],
+    nbf: [seconds('validFrom'), 'validFrom as a NumericDate (whole seconds)'],
+    exp: [seconds('validUntil'), 'validUntil as a NumericDate (whole seconds)'],
+  };
+  for (const key of Object.keys(out)) {
+    const want = expected[key];
+    if (want !== undefined && (want[0] === undefined || out[key] !== want[0]))
+      issue(
+        `${key} is a JWT claim in a vc+jwt credential, and verifiers read it as one: it must be ${want[1]}${want[0] === undefined ? ', which this credential does not have' : ` (${JSON.stringify(want[0])})`}, or be left out`,
+        `${P}/${key}`,
+      );
+    else if (key === 'iat' || key === 'cnf' || key === 'vc' || key === 'vp')
+      issue(
+        key === 'iat'
+          ? 'iat is a JWT claim, the time of signing, which only the issuer knows (leave iat out)'
+          : key === 'cnf'
+            ? 'cnf is a JWT claim that binds the credential to a key besides its subject: a vc+jwt credential is bound to its credentialSubject id (leave cnf out)'
+            : `${key} is the claim of a ${key === 'vc' ? 'jwt_vc credential' : 'presentation'}: in a vc+jwt credential verifiers read it as one (leave it out)`,
+        `${P}/${key}`,
+      );
+  }
 }
 
 // Bitstring Status List §2.1: statusPurpose, statusListIndex (an integer as a string),

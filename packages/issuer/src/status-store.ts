@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Query } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
 import { IndexPermutation } from './index-permutation.js';
+import { canonicalListUrl } from './list-url.js';
 
 /** The two purposes of the Bitstring Status List that an issuer can set. */
 export type StatusPurpose = 'revocation' | 'suspension';
@@ -135,27 +136,29 @@ export async function setStatus(
 }
 
 /**
- * Refuses (`INVALID_ARGUMENT`, with the path) a caller's status entry that names one of
- * this database's status lists — also one published under an earlier base URL: their
- * indexes are allocated by the issuer only.
+ * Refuses (`INVALID_ARGUMENT`, with the path) a caller's status entry (or credential id)
+ * that names one of this database's status lists — also one published under an earlier
+ * base URL, and in any spelling a server resolves to the same list (case, default port,
+ * percent-encoding, `..` segments, trailing slash, query or fragment): their indexes are
+ * allocated by the issuer only.
  */
 export async function refuseOwnLists(query: Query, requests: Array<{ statusLists?: Array<{ url: string; path: string }> }>): Promise<void> {
   const named = requests.flatMap((r) => r.statusLists ?? []);
   if (named.length === 0) return;
-  const urls = [...new Set(named.map((n) => n.url))];
-  const found = new Set<string>();
-  for (let i = 0; i < urls.length; i += 500) {
-    const part = urls.slice(i, i + 500);
-    const rows = (await query(`SELECT "id" FROM "tw_status_list" WHERE "id" IN (${part.map(() => '?').join(', ')})`, part)) as Array<{
-      id: string;
-    }>;
-    for (const r of rows) found.add(r.id);
+  const rows = (await query(`SELECT "id" FROM "tw_status_list"`)) as Array<{ id: string }>;
+  const lists = new Map<string, string>();
+  for (const r of rows) {
+    const canonical = canonicalListUrl(r.id);
+    if (canonical !== undefined) lists.set(canonical, r.id);
   }
-  const hit = named.find((n) => found.has(n.url));
-  if (hit)
-    throw new TradewindError(
-      'INVALID_ARGUMENT',
-      `a status entry of the credential points into this issuer's own status list ${hit.url}, whose indexes only the issuer allocates: ask for them with status instead`,
-      { path: hit.path },
-    );
+  for (const n of named) {
+    const canonical = canonicalListUrl(n.url);
+    const list = canonical === undefined ? undefined : lists.get(canonical);
+    if (list !== undefined)
+      throw new TradewindError(
+        'INVALID_ARGUMENT',
+        `${n.path.endsWith('/credential/id') || n.path === '/id' ? 'the credential id' : 'a status entry of the credential'} names this issuer's own status list ${list} (as ${JSON.stringify(n.url)}), whose indexes only the issuer allocates: ask for them with status instead`,
+        { path: n.path },
+      );
+  }
 }
