@@ -340,7 +340,13 @@ export class Issuer {
         id !== undefined
           ? await getLogged(query, id as string)
           : (await loggedByRecordKeys(query, [recordKey as string])).get(recordKey as string);
-      if (!log || (recordKey !== undefined && log.recordKey !== recordKey))
+      if (log && recordKey !== undefined && log.recordKey !== recordKey)
+        throw new TradewindError(
+          'INVALID_ARGUMENT',
+          `credential ${log.credentialId} was issued under another recordKey${log.recordKey === undefined ? ' (none)' : ''} than ${JSON.stringify(recordKey)}: re-emit it with the request it was issued from`,
+          { path: '/recordKey' },
+        );
+      if (!log)
         throw new TradewindError(
           'NOT_FOUND',
           `no credential ${String(id ?? `with recordKey ${String(recordKey)}`)} was issued from this database, so there is nothing to re-emit: issue it`,

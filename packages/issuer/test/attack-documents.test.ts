@@ -223,3 +223,36 @@ describe('documents the issuer does not sign', () => {
     expect(onlyStart.message).toContain('which this credential does not have');
   });
 });
+
+describe('re-emission of documents', () => {
+  const payload = (jwt: string) => Buffer.from(jwt.split('.')[1] as string, 'base64url').toString('utf8');
+
+  it('signs a reordered document as the same content in the order of the request; a changed member is refused', async () => {
+    const id = 'urn:uuid:7c1e2a4b-3d5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const document = v2({ id, credentialSubject: { id: HOLDER, town: 'Arima', street: 'Queen St' } });
+    const issued = await issuer.issue({ credential: document, recordKey: 'attack-reorder' });
+    expect((await issuer.reemit({ credential: document })).jwt).toBe(issued.jwt);
+    const reordered = Object.fromEntries(Object.entries(document).reverse());
+    reordered.credentialSubject = { street: 'Queen St', town: 'Arima', id: HOLDER };
+    const again = await issuer.reemit({ credential: reordered, recordKey: 'attack-reorder' });
+    expect(again.credential).toEqual(issued.credential);
+    expect(payload(again.jwt).startsWith(`{"id":"${id}","credentialSubject":{"street":"Queen St"`)).toBe(true);
+    expect(again.jwt).not.toBe(issued.jwt);
+    const before = await footprint();
+    const changed = await issuer
+      .reemit({ credential: { ...document, credentialSubject: { id: HOLDER, town: 'Arima', street: 'King St' } } })
+      .catch((e: unknown) => e);
+    expect(changed).toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('says that a credential was issued under another recordKey, instead of that it was never issued', async () => {
+    const id = 'urn:uuid:0f1e2d3c-4b5a-4969-8877-665544332211';
+    await issuer.issue({ credential: v2({ id }), recordKey: 'attack-key-a' });
+    const error = await issuer.reemit({ credential: v2({ id }), recordKey: 'attack-key-b' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', path: '/recordKey' });
+    expect((error as Error).message).toContain(`credential ${id} was issued under another recordKey`);
+    const none = await issuer.reemit({ credential: v2({ id: 'urn:uuid:never-issued' }) }).catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
