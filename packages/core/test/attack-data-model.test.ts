@@ -96,3 +96,27 @@ describe('relatedResource', () => {
     ]);
   });
 });
+
+describe('type values the data model does not allow', () => {
+  const envelope = (type: unknown) => ({ '@context': [V2], type, id: `data:application/vc+jwt,${JWS}` });
+
+  it('an envelope whose type names anything beside the envelope type', () => {
+    expect(validateEnvelope(envelope(['EnvelopedVerifiableCredential']), 'credential')).toEqual([]);
+    expect(validateEnvelope(envelope(['EnvelopedVerifiableCredential', 'VerifiableCredential']), 'credential')).toEqual([
+      {
+        code: 'MALFORMED',
+        path: '/type/1',
+        message: expect.stringMatching(/EnvelopedVerifiableCredential alone; got also "VerifiableCredential"/),
+      },
+    ]);
+    expect(validateEnvelope(envelope(['EnvelopedVerifiablePresentation', 'EnvelopedVerifiableCredential']), 'credential')).toEqual([
+      { code: 'MALFORMED', path: '/type/0', message: expect.stringMatching(/alone; got also "EnvelopedVerifiablePresentation"/) },
+    ]);
+  });
+
+  it('a JSON-LD keyword as a type', () => {
+    expect(validateCredential(vc({ type: ['VerifiableCredential', '@json'] }))).toEqual([
+      { code: 'MALFORMED', path: '/type/1', message: expect.stringMatching(/not a JSON-LD keyword/) },
+    ]);
+  });
+});

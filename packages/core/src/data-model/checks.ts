@@ -54,6 +54,8 @@ export function checkType(run: Run, contexts: Contexts, holder: Json, path: stri
 
 function checkTypeValue(run: Run, contexts: Contexts, value: string, path: string): void {
   if (value === '') report(run, path, 'a type must be a term or a URL; got an empty string');
+  // JSON-LD 1.1 §9.1: "@" then letters is a keyword form, never a term that maps to a URL.
+  else if (/^@[A-Za-z]/.test(value)) report(run, path, `a type must be a term or a URL, not a JSON-LD keyword; got ${describe(value)}`);
   else checkTypeTerm(run, contexts, value, path);
 }
 

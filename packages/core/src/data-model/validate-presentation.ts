@@ -72,6 +72,17 @@ function envelope(run: Run, document: unknown, path: string, kind: 'credential' 
   const context = own(document, '@context');
   const contexts = checkContext(run, context === VCDM_2_CONTEXT ? [context] : context, '2.0', `${path}/@context`);
   checkType(run, contexts, document, path, `an ${type}`, type);
+  // §4.13.1/§4.13.3: "The type value of the object MUST be" the envelope type: another type
+  // beside it (VerifiableCredential, or the other envelope type) makes it something else too.
+  const types = own(document, 'type');
+  // (Without the envelope type, checkType has said so already.)
+  if (Array.isArray(types) && types.includes(type)) {
+    for (let i = 0; i < types.length; i++) {
+      const t: unknown = types[i];
+      if (typeof t === 'string' && t !== type)
+        report(run, `${path}/type/${i}`, `the type of an ${type} is ${type} alone; got also ${describe(t)}`);
+    }
+  }
   const id = own(document, 'id');
   if (typeof id === 'string' && id.endsWith(',') && isDataUrl(id)) {
     report(run, `${path}/id`, `the data: URL of an ${type} is empty; it must hold the secured ${kind}`);
