@@ -67,8 +67,14 @@ export function toCompactJws(input: unknown, ctx: VerifyContext, form?: InputFor
     if (text.length === 0) fail('MALFORMED', input.length === 0 ? 'input is empty' : 'input is empty (whitespace only)', '/');
     for (const [prefix, mediaType] of ENVELOPE_PREFIXES) {
       if (text.startsWith(prefix)) {
+        const content = text.slice(prefix.length);
+        // RFC 2397 data of a JWT media type is the compact JWS itself: JSON there (an
+        // envelope, perhaps of another kind, or a quoted string) is not what the URL says.
+        if (/^\s*[{["]/.test(content)) {
+          fail('MALFORMED', `a data: URL of application/${mediaType} holds a compact JWS, not JSON`, '/');
+        }
         if (form && !form.envelope) form.envelope = { kind: undefined, mediaType };
-        return toCompactJws(text.slice(prefix.length), ctx, form, depth + 1);
+        return toCompactJws(content, ctx, form, depth + 1);
       }
     }
     if (text.startsWith('{') || text.startsWith('[')) return toCompactJws(parseJsonText(text, ctx), ctx, form, depth + 1);

@@ -182,3 +182,23 @@ describe('documents built to pass what they must not', () => {
     ]);
   });
 });
+
+describe('envelope confusion in text input', () => {
+  it('a data: URL holds a compact JWS: JSON in it (an envelope of another kind, say) is MALFORMED', async () => {
+    const issuer = didKey();
+    const jwt = await vcJwt(issuer);
+    const envelope = JSON.stringify({ '@context': [V2], type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jwt}` });
+    for (const input of [
+      `data:application/vp+jwt,${envelope}`,
+      `data:application/vc+jwt,${envelope}`,
+      `data:application/jwt,${JSON.stringify(jwt)}`,
+      `data:application/vc+jwt,[${JSON.stringify(jwt)}]`,
+    ]) {
+      const r = await verifyCredential(input, { now: NOW });
+      expect([input.slice(0, 30), issues(r).map(([code, path]) => [code, path])]).toEqual([input.slice(0, 30), [['MALFORMED', '/']]]);
+    }
+    // The data: URL itself, and the envelope as JSON text, still verify.
+    expect((await verifyCredential(`data:application/vc+jwt,${jwt}`, { now: NOW })).verified).toBe(true);
+    expect((await verifyCredential(envelope, { now: NOW })).verified).toBe(true);
+  });
+});
