@@ -94,6 +94,30 @@ describe('credentials as other implementations write them verify', () => {
     expect(issues(r)).toEqual([]);
   });
 
+  it('a jwt_vc_json whose vc claim is a VCDM 2.0 credential (validFrom, issuer object, iat and nbf beside it)', async () => {
+    const jwt = await signed(
+      jwk,
+      {
+        iss: jwk.did,
+        sub: holder.did,
+        iat: sec('2026-01-01T00:00:00Z'),
+        nbf: sec('2026-01-01T00:00:00Z'),
+        exp: sec('2027-01-01T00:00:00Z'),
+        jti: 'urn:uuid:8a7c6c4e-2a7e-4ad4-9a1e-2f3c4d5e6f70',
+        vc: {
+          '@context': [V2, 'https://www.w3.org/ns/credentials/examples/v2'],
+          id: 'urn:uuid:8a7c6c4e-2a7e-4ad4-9a1e-2f3c4d5e6f70',
+          type: ['VerifiableCredential', 'OpenBadgeCredential'],
+          issuer: { id: jwk.did, type: ['Profile'], name: 'Example University', image: 'https://example.org/logo.png' },
+          validFrom: '2026-01-01T00:00:00Z',
+          credentialSubject: { id: holder.did, achievement: { name: { '@value': 'Bachelor', '@language': 'en' } } },
+        },
+      },
+      { typ: 'JWT' },
+    );
+    expect(issues(await verifyCredential(jwt, { now: NOW }))).toEqual([]);
+  });
+
   it('a did-jwt-vc jwt_vc with nbf and exp only, vc with extra contexts and nested arrays', async () => {
     const jwt = await jwtVc(issuer, holder.did, {
       exp: new Date('2030-01-01T00:00:00Z'),
