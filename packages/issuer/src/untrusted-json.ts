@@ -112,3 +112,46 @@ export function snapshot<T>(value: unknown, what: string): T {
     throw unreadable(error, what);
   }
 }
+
+/**
+ * The JSON Pointer of the first member name repeated within one object of `text`
+ * (already known to be valid JSON), or undefined. `JSON.parse` keeps the last of two
+ * `"issuer"` members silently, so a reader of the file and the signature would see two
+ * different documents; I-JSON (RFC 7493 §2.3) forbids duplicate names.
+ */
+export function duplicateMember(text: string): string | undefined {
+  type Frame = { keys: Set<string> | undefined; path: string; index: number; name: string; expectName: boolean };
+  const stack: Frame[] = [];
+  const child = (top: Frame | undefined) =>
+    top === undefined ? '' : top.keys ? `${top.path}/${top.name.replace(/~/g, '~0').replace(/\//g, '~1')}` : `${top.path}/${top.index}`;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      while (text.charCodeAt(j) !== 0x22) {
+        if (text.charCodeAt(j) === 0x5c /* \ */) {
+          escaped = true;
+          j += 2;
+        } else j += 1;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectName) {
+        const name = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        top.name = name;
+        if (top.keys.has(name)) return child(top);
+        top.keys.add(name);
+        top.expectName = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      stack.push({ keys: c === 0x7b ? new Set() : undefined, path: child(stack[stack.length - 1]), index: 0, name: '', expectName: true });
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) stack.pop();
+    else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectName = true;
+      else if (top) top.index += 1;
+    }
+  }
+  return undefined;
+}

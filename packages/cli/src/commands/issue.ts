@@ -187,7 +187,19 @@ function reemitHint(argv: string[], values: { credential?: string | undefined },
  * `reportError`, one line each (or as `issues` under --json).
  */
 function refusalOfDocument(error: unknown, file: string): unknown {
-  if (!(error instanceof TradewindError) || !error.issues || error.issues.length === 0) return error;
+  if (!(error instanceof TradewindError)) return error;
+  const where = file === '-' ? 'stdin' : file;
+  if ((!error.issues || error.issues.length === 0) && error.path !== undefined && /^\/credential(\/|$)/.test(error.path)) {
+    // A refusal of one member (a status entry into the issuer's own lists, a lone
+    // surrogate, a proof): reported like the data-model violations, with its path.
+    const path = error.path.replace(/^\/credential/, '') || '/';
+    return new TradewindError(error.code, `the credential is refused (${where}): 1 problem`, {
+      cause: error,
+      path,
+      issues: [{ code: error.code, path, message: error.message }],
+    });
+  }
+  if (!error.issues || error.issues.length === 0) return error;
   const issues = error.issues.map((issue) =>
     issue.path === undefined ? issue : { ...issue, path: issue.path.replace(/^\/credential(?=\/|$)/, '') || '/' },
   );
@@ -195,7 +207,7 @@ function refusalOfDocument(error: unknown, file: string): unknown {
   const cut = first === undefined ? -1 : error.message.indexOf(`: ${first}`);
   const headline = cut > 0 ? error.message.slice(0, cut) : error.message;
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-  return new TradewindError(error.code, `${headline} (${file === '-' ? 'stdin' : file}): ${count}`, { cause: error, issues });
+  return new TradewindError(error.code, `${headline} (${where}): ${count}`, { cause: error, issues });
 }
 
 /** A --out target that is a folder, or lies in a folder that does not exist, is a usage error. */

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject, nestingDepth } from '@tradewind/core';
-import { FORBIDDEN_KEYS, MAX_DOCUMENT_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
+import { duplicateMember, FORBIDDEN_KEYS, MAX_DOCUMENT_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
 import type { Io } from '../io.js';
 import { READ_LIMITS, readInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
@@ -49,6 +49,10 @@ export async function readCredentialDocument(path: string, io: Io): Promise<Json
       `credential file ${name} holds ${compact} bytes of JSON (without indentation), more than the ${MAX_DOCUMENT_BYTES} an issued credential may carry`,
       { code: 'LIMIT_EXCEEDED' },
     );
+  // Two members of one name: JSON.parse keeps the last, the reader of the file may see the first.
+  const duplicate = duplicateMember(text);
+  if (duplicate !== undefined)
+    throw new UsageError(`credential file ${name}: the member at ${duplicate} appears twice in its object (which one would be signed?)`);
   const forbidden = forbiddenKeyIn(parsed, '');
   if (forbidden) throw new UsageError(`credential file ${name}: the name at ${forbidden} is not allowed`);
   return parsed;

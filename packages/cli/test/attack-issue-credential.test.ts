@@ -1,0 +1,90 @@
+// `tradewind issue --credential`: refusals of one member keep their path into the
+// document, and a file whose objects repeat a member name is not signed.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from './helpers/run-main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tw-cli-attack-issue-credential-'));
+const env = { TRADEWIND_SECRET: 'attack document secret', TRADEWIND_ISSUER_DB: join(dir, 'issuer.db') };
+const V2 = 'https://www.w3.org/ns/credentials/v2';
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let list: string;
+beforeAll(async () => {
+  const init = await runMain(['issuer', 'init', '--status-base-url', 'https://registry.gov.example/status'], { env });
+  expect(init.code, init.stderr).toBe(0);
+  const first = await runMain(['issue', '--credential', '-', '--json'], { env, stdin: JSON.stringify(document()) });
+  expect(first.code, first.stderr).toBe(0);
+  list = (JSON.parse(first.stdout) as { status: Array<{ statusListCredential: string }> }).status[0]?.statusListCredential as string;
+}, 60_000);
+
+function document(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    '@context': [V2],
+    type: ['VerifiableCredential', 'VoterCard'],
+    credentialSubject: { id: 'did:example:voter', ward: 'St Ann' },
+    ...extra,
+  };
+}
+
+async function logged(): Promise<number> {
+  const r = await runMain(['issuer', 'log', '--json'], { env });
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as unknown[]).length;
+}
+
+describe('tradewind issue --credential: a refused member is named by its path in the document', () => {
+  it("a status entry into the issuer's own list (spelt otherwise): INVALID_ARGUMENT, exit 2, the path on its own line and in --json", async () => {
+    const file = join(dir, 'own-list.json');
+    const spelt = list.replace('https://registry.gov.example', 'HTTPS://Registry.Gov.Example:443');
+    const entry = { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: spelt };
+    writeFileSync(file, JSON.stringify(document({ credentialStatus: [entry] })));
+    const before = await logged();
+    const human = await runMain(['issue', '--credential', file], { env });
+    expect([human.code, human.stdout]).toEqual([2, '']);
+    const lines = human.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`tradewind issue: INVALID_ARGUMENT: the credential is refused (${file}): 1 problem`);
+    expect(lines[1]).toMatch(
+      /^ {2}\/credentialStatus\/0\/statusListCredential: a status entry of the credential points into this issuer's own status lists/,
+    );
+    const json = await runMain(['issue', '--credential', file, '--json'], { env });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stderr).error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      issues: [{ code: 'INVALID_ARGUMENT', path: '/credentialStatus/0/statusListCredential' }],
+    });
+    expect(await logged()).toBe(before);
+  });
+
+  it('a lone surrogate in a claim: MALFORMED, exit 1, with its path', async () => {
+    const json = await runMain(['issue', '--credential', '-', '--json'], {
+      env,
+      stdin: `{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"ward":"St \\ud800Ann"}}`,
+    });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'MALFORMED', issues: [{ path: '/credentialSubject/ward' }] });
+  });
+
+  it('a member name twice in one object: usage error naming it, exit 2, nothing issued', async () => {
+    const before = await logged();
+    const text = `{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:shown","ward":"St Ann","id":"did:example:signed"}}`;
+    const r = await runMain(['issue', '--credential', '-'], { env, stdin: text });
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toContain('credential file stdin: the member at /credentialSubject/id appears twice in its object');
+    const escaped = await runMain(['issue', '--credential', '-'], {
+      env,
+      stdin: `{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"a~b":1,"a\\u007eb":2}}`,
+    });
+    expect(escaped.code).toBe(2);
+    expect(escaped.stderr).toContain('the member at /credentialSubject/a~0b appears twice');
+    const inArray = await runMain(['issue', '--credential', '-'], {
+      env,
+      stdin: `{"@context":["${V2}",{"x":"urn:x:"},{"y":"urn:y:","y":"urn:z:"}],"type":["VerifiableCredential"],"credentialSubject":{"a":"}{,\\""}}`,
+    });
+    expect(inArray.code).toBe(2);
+    expect(inArray.stderr).toContain('the member at /@context/2/y appears twice');
+    expect(await logged()).toBe(before);
+  });
+});
