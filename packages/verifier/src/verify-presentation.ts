@@ -120,7 +120,8 @@ export async function checkPresentation(
       ),
     );
     const bindToSubject = holderBindingOf(ctx) === 'subject';
-    if (bindToSubject && embedded.length > 0) checks.push('holderBinding');
+    // The binding is judged on the credentials that verified: with none of them, it did not run.
+    if (bindToSubject && results.some((r) => r.verified)) checks.push('holderBinding');
     const credentials: PresentedCredential[] = [];
     results.forEach((result, i) => {
       if (!result.verified) {

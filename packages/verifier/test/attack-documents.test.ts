@@ -226,3 +226,17 @@ describe('envelope confusion in text input', () => {
     expect((await verifyCredential(envelope, { now: NOW })).verified).toBe(true);
   });
 });
+
+describe('checks name only what ran', () => {
+  it('holderBinding is not listed when no credential of the presentation verified (it was never judged)', async () => {
+    const [issuer, holder] = [didKey(), didKey()];
+    const tampered = await vcJwt(issuer, { credentialSubject: { id: holder.did, givenName: 'Asha' } });
+    const vp = await vpJwt(holder, [`${tampered.slice(0, -6)}AAAAAA`]);
+    const r = await verifyPresentation(vp, { now: NOW });
+    expect(issues(r).map(([code]) => code)).toEqual(['SIGNATURE_INVALID']);
+    expect(r.checks).toEqual(['dataModel', 'proof', 'validity', 'credentials']);
+    const good = await vcJwt(issuer, { credentialSubject: { id: holder.did, givenName: 'Asha' } });
+    const mixed = await verifyPresentation(await vpJwt(holder, [good, `${tampered.slice(0, -6)}AAAAAA`]), { now: NOW });
+    expect(mixed.checks).toEqual(['dataModel', 'proof', 'validity', 'credentials', 'holderBinding']);
+  });
+});
