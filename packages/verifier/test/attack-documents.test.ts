@@ -240,3 +240,44 @@ describe('checks name only what ran', () => {
     expect(mixed.checks).toEqual(['dataModel', 'proof', 'validity', 'credentials', 'holderBinding']);
   });
 });
+
+describe('hostile objects given to the verifier', () => {
+  it('getters, proxies, cycles, null prototypes, toJSON and symbol keys give results, never exceptions', async () => {
+    const boom = () => {
+      throw new Error('boom');
+    };
+    const jwt = await vcJwt(didKey());
+    const envelope = () => ({ '@context': [V2], type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jwt}` });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const getter = envelope();
+    Object.defineProperty(getter, 'id', { get: boom, enumerable: true });
+    const cyclic: Record<string, unknown> = envelope();
+    cyclic.self = cyclic;
+    const inheritedType = Object.assign(
+      Object.create({
+        get type() {
+          return boom();
+        },
+      }),
+      { '@context': [V2], id: envelope().id },
+    );
+    const hostile = {
+      revoked,
+      getter,
+      cyclic,
+      inheritedType,
+      traps: new Proxy(envelope(), { get: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, has: boom, getPrototypeOf: boom }),
+      toJSON: { ...envelope(), id: 'data:application/vc+jwt,x', toJSON: () => envelope() },
+    };
+    for (const [name, value] of Object.entries(hostile)) {
+      for (const verify of [verifyCredential, verifyPresentation]) {
+        const r = await verify(value, { now: NOW });
+        expect([name, r.verified, r.verified ? [] : r.errors.map((e) => e.code)]).toEqual([name, false, ['MALFORMED']]);
+      }
+    }
+    // A null prototype and a symbol key change nothing about what the envelope carries.
+    const plain = Object.assign(Object.create(null), envelope(), { [Symbol('note')]: 1 });
+    expect(issues(await verifyCredential(plain, { now: NOW }))).toEqual([]);
+  });
+});
