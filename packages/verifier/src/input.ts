@@ -65,8 +65,11 @@ export function toCompactJws(input: unknown, ctx: VerifyContext, form?: InputFor
     const text = input.trim();
     if (looksLikeCompactJws(text)) return text;
     if (text.length === 0) fail('MALFORMED', input.length === 0 ? 'input is empty' : 'input is empty (whitespace only)', '/');
+    // Media types are case-insensitive, as in an envelope's id (unwrapEnvelope); the scheme is
+    // taken in its canonical lower case, as envelopes take it.
+    const head = text.startsWith('data:') ? text.slice(0, 24).toLowerCase() : '';
     for (const [prefix, mediaType] of ENVELOPE_PREFIXES) {
-      if (text.startsWith(prefix)) {
+      if (head.startsWith(prefix)) {
         const content = text.slice(prefix.length);
         // RFC 2397 data of a JWT media type is the compact JWS itself: JSON there (an
         // envelope, perhaps of another kind, or a quoted string) is not what the URL says.

@@ -221,6 +221,12 @@ describe('envelope confusion in text input', () => {
       const r = await verifyCredential(input, { now: NOW });
       expect([input.slice(0, 30), issues(r).map(([code, path]) => [code, path])]).toEqual([input.slice(0, 30), [['MALFORMED', '/']]]);
     }
+    // Media types are case-insensitive (RFC 2045 §5.1), as in an envelope's id.
+    for (const input of [`data:APPLICATION/VC+JWT,${jwt}`, `data:Application/Vc+Jwt,${jwt}`]) {
+      expect(issues(await verifyCredential(input, { now: NOW }))).toEqual([]);
+      const object = { '@context': [V2], type: 'EnvelopedVerifiableCredential', id: input };
+      expect(issues(await verifyCredential(object, { now: NOW }))).toEqual([]);
+    }
     // The data: URL itself, and the envelope as JSON text, still verify.
     expect((await verifyCredential(`data:application/vc+jwt,${jwt}`, { now: NOW })).verified).toBe(true);
     expect((await verifyCredential(envelope, { now: NOW })).verified).toBe(true);
