@@ -195,6 +195,28 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
     if (ms !== undefined && ms < 0 && format === 'jwt_vc')
       throw invalid(`${key} before 1970 cannot be a JWT ${key === startKey ? 'nbf' : 'exp'}: issue it as vc+jwt (VCDM 2.0)`, `${P}/${key}`);
   }
+  // The other data model's dates: undefined terms here, and a verifier may still read them
+  // as the credential's validity (or a reader as its expiry).
+  const [otherStart, otherEnd] = wanted === '2.0' ? ['issuanceDate', 'expirationDate'] : ['validFrom', 'validUntil'];
+  for (const [key, instead] of [
+    [otherEnd, endKey],
+    [otherStart, startKey],
+  ] as const) {
+    if (has(key))
+      issue(
+        `${key} is not a VCDM ${wanted} term (VCDM ${wanted === '2.0' ? '1.1' : '2.0'} has it): this credential says ${instead}`,
+        `${P}/${key}`,
+      );
+  }
+  if (wanted === '1.1') {
+    const start = typeof out[startKey] === 'string' ? parseDateTimeStamp(out[startKey] as string) : undefined;
+    const end = typeof out[endKey] === 'string' ? parseDateTimeStamp(out[endKey] as string) : undefined;
+    if (start !== undefined && end !== undefined && end < start)
+      issue(
+        `expirationDate ${out[endKey] as string} is earlier than issuanceDate ${out[startKey] as string}: the credential would never be valid`,
+        `${P}/${endKey}`,
+      );
+  }
   if (!typesOf(document.type).includes('VerifiableCredential'))
     issue('type must include VerifiableCredential (it is not added for you)', `${P}/type`);
   // Credentials verifiers read as the issuer's own status lists or recognition lists:

@@ -276,3 +276,30 @@ describe('JSONL records', () => {
     expect((await footprint()).logged).toBe(before.logged + 1);
   });
 });
+
+describe('dates of the other data model', () => {
+  const V1 = 'https://www.w3.org/2018/credentials/v1';
+  const v1 = (extra: Record<string, unknown>) => ({
+    '@context': [V1],
+    type: ['VerifiableCredential'],
+    issuanceDate: '2026-01-01T00:00:00Z',
+    credentialSubject: { id: HOLDER },
+    ...extra,
+  });
+
+  it('refuses validFrom / validUntil in a VCDM 1.1 document and issuanceDate / expirationDate in a VCDM 2.0 one', async () => {
+    const old = await refusal({ credential: v1({ validUntil: '2020-01-01T00:00:00Z', validFrom: '2019-01-01T00:00:00Z' }), status: [] });
+    expect(old.code).toBe('MALFORMED');
+    expect((old.issues as Array<{ path: string }>).map((i) => i.path)).toEqual(['/credential/validUntil', '/credential/validFrom']);
+    const current = await refusal({ credential: v2({ expirationDate: '2020-01-01T00:00:00Z' }), status: [] });
+    expect([current.code, current.path]).toEqual(['MALFORMED', '/credential/expirationDate']);
+    expect(current.message).toContain('validUntil');
+  });
+
+  it('refuses a VCDM 1.1 document whose expirationDate is before its issuanceDate (a JWT with exp before nbf)', async () => {
+    const error = await refusal({ credential: v1({ expirationDate: '2025-12-31T23:59:59Z' }), status: [] });
+    expect([error.code, error.path]).toEqual(['MALFORMED', '/credential/expirationDate']);
+    const same = await issuer.issue({ credential: v1({ expirationDate: '2026-01-01T00:00:00Z' }), status: [] });
+    expect(same.format).toBe('jwt_vc');
+  });
+});
