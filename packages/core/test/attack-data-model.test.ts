@@ -120,3 +120,29 @@ describe('type values the data model does not allow', () => {
     ]);
   });
 });
+
+describe('digestMultibase lengths', () => {
+  it('the longest valid values (a 64-byte digest behind its multihash header) are read; longer ones are refused', () => {
+    const sha512 = Buffer.alloc(64, 0xff);
+    // blake2b-512: code 0xb240 (a 3-byte varint), length 64.
+    const blake = Uint8Array.from([0xc0, 0xe4, 0x02, 0x40, ...sha512]);
+    const base58 = (bytes: Uint8Array) => {
+      let n = BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+      const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+      let out = '';
+      while (n > 0n) {
+        out = alphabet[Number(n % 58n)] + out;
+        n /= 58n;
+      }
+      return `z${out}`;
+    };
+    for (const value of [base58(blake), `u${Buffer.from(blake).toString('base64url')}`]) {
+      expect(value.length).toBeLessThanOrEqual(94);
+      expect(validateCredential(vc({ relatedResource: { id: 'https://example.org/r', digestMultibase: value } }))).toEqual([]);
+    }
+    const long = `z${'2'.repeat(1023)}`;
+    expect(validateCredential(vc({ relatedResource: { id: 'https://example.org/r', digestMultibase: long } }))).toEqual([
+      { code: 'MALFORMED', path: '/relatedResource/digestMultibase', message: expect.stringMatching(/^digestMultibase must be/) },
+    ]);
+  });
+});
