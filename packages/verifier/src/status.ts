@@ -132,8 +132,10 @@ async function checkEntry(
   urls: Set<string>,
   onCheckable: () => void,
 ): Promise<VerificationIssue | undefined> {
-  if (!ENTRY_TYPES.has(entry.type as string)) {
-    return fail('STATUS_UNAVAILABLE', `status type ${String(entry.type)} is not supported`, `${path}/type`);
+  // A type array naming the entry type (["BitstringStatusListEntry"], JSON-LD's other form
+  // of the same value) is that entry, as the data-model check reads it too.
+  if (!typesOf(entry.type).some((t) => ENTRY_TYPES.has(t))) {
+    return fail('STATUS_UNAVAILABLE', `status type ${String(entry.type).slice(0, 100)} is not supported`, `${path}/type`);
   }
   const purpose = entry.statusPurpose;
   const url = entry.statusListCredential;

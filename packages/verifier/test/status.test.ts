@@ -51,6 +51,14 @@ describe('Bitstring Status List checks', () => {
     expect(r.verified, JSON.stringify(r)).toBe(true);
   });
 
+  it('reads an entry whose type is an array naming BitstringStatusListEntry (the same value in JSON-LD)', async () => {
+    const typed = (index: number) => ({ ...entry(index), type: ['BitstringStatusListEntry'] });
+    const clear = await verifyCredential(await vcJwt(issuer, { credentialStatus: typed(8) }), { now: NOW, status: { lists } });
+    expect(clear.verified, JSON.stringify(clear)).toBe(true);
+    const revoked = await verifyCredential(await vcJwt(issuer, { credentialStatus: typed(94567) }), { now: NOW, status: { lists } });
+    expect(codes(revoked)).toEqual(['REVOKED']);
+  });
+
   it('rejects a revoked credential (REVOKED)', async () => {
     const r = await verifyCredential(await vcJwt(issuer, { credentialStatus: entry(94567) }), { now: NOW, status: { lists } });
     expect(codes(r)).toEqual(['REVOKED']);
