@@ -67,24 +67,30 @@ describe('tradewind issue --credential: a refused member is named by its path in
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'MALFORMED', issues: [{ path: '/credentialSubject/ward' }] });
   });
 
-  it('a member name twice in one object: usage error naming it, exit 2, nothing issued', async () => {
+  it('a member name twice in one object, or an integer JSON cannot hold exactly: usage error naming it, exit 2, nothing issued', async () => {
     const before = await logged();
     const text = `{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:shown","ward":"St Ann","id":"did:example:signed"}}`;
     const r = await runMain(['issue', '--credential', '-'], { env, stdin: text });
     expect([r.code, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toContain('credential file stdin: the member at /credentialSubject/id appears twice in its object');
+    expect(r.stderr).toContain('credential file stdin at /credentialSubject/id: a member name appears twice in one object');
     const escaped = await runMain(['issue', '--credential', '-'], {
       env,
       stdin: `{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"a~b":1,"a\\u007eb":2}}`,
     });
     expect(escaped.code).toBe(2);
-    expect(escaped.stderr).toContain('the member at /credentialSubject/a~0b appears twice');
+    expect(escaped.stderr).toContain('at /credentialSubject/a~0b: a member name appears twice');
     const inArray = await runMain(['issue', '--credential', '-'], {
       env,
       stdin: `{"@context":["${V2}",{"x":"urn:x:"},{"y":"urn:y:","y":"urn:z:"}],"type":["VerifiableCredential"],"credentialSubject":{"a":"}{,\\""}}`,
     });
     expect(inArray.code).toBe(2);
-    expect(inArray.stderr).toContain('the member at /@context/2/y appears twice');
+    expect(inArray.stderr).toContain('at /@context/2/y: a member name appears twice');
+    const big = await runMain(['issue', '--credential', '-'], {
+      env,
+      stdin: `{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"ok":[9007199254740991,-1.5e300],"account":[1,12345678901234567890]}}`,
+    });
+    expect(big.code).toBe(2);
+    expect(big.stderr).toContain('at /credentialSubject/account/1: the integer 12345678901234567890 is beyond');
     expect(await logged()).toBe(before);
   });
 });

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type ErrorCode, isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import { canonicalJson } from './content-digest.js';
-import { duplicateMember, FORBIDDEN_KEYS, ownCopy } from './untrusted-json.js';
+import { FORBIDDEN_KEYS, jsonTextProblem, ownCopy } from './untrusted-json.js';
 
 /** Input formats of a batch: one JSON object per line, or CSV with a header row. */
 export type BatchInputFormat = 'jsonl' | 'csv';
@@ -251,16 +251,9 @@ class JsonlParser implements LineParser {
       out.push({ invalid: { line, code: 'MALFORMED', reason: 'a record must be a JSON object' } });
       return;
     }
-    const duplicate = duplicateMember(text);
-    if (duplicate !== undefined) {
-      out.push({
-        invalid: {
-          line,
-          code: 'MALFORMED',
-          reason: 'a member name appears twice in one object (JSON would keep only the last)',
-          path: duplicate,
-        },
-      });
+    const problem = jsonTextProblem(text);
+    if (problem !== undefined) {
+      out.push({ invalid: { line, code: 'MALFORMED', reason: problem.reason, path: problem.path } });
       return;
     }
     try {

@@ -18,4 +18,4 @@ export type { RecognitionListRequest } from './recognition-list.js';
 export { STATUS_LIST_V1_CONTEXT } from './sign-credential.js';
 export type { StatusListCredential } from './status-list-credential.js';
 export { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
-export { duplicateMember, FORBIDDEN_KEYS, MAX_RECORD_DEPTH } from './untrusted-json.js';
+export { FORBIDDEN_KEYS, type JsonTextProblem, jsonTextProblem, MAX_RECORD_DEPTH } from './untrusted-json.js';

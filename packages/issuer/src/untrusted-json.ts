@@ -113,13 +113,21 @@ export function snapshot<T>(value: unknown, what: string): T {
   }
 }
 
+/** What {@link jsonTextProblem} finds in a JSON text: the JSON Pointer and what is wrong there. */
+export interface JsonTextProblem {
+  path: string;
+  reason: string;
+}
+
 /**
- * The JSON Pointer of the first member name repeated within one object of `text`
- * (already known to be valid JSON), or undefined. `JSON.parse` keeps the last of two
- * `"issuer"` members silently, so a reader of the file and the signature would see two
- * different documents; I-JSON (RFC 7493 §2.3) forbids duplicate names.
+ * The first place where `text` (already known to be valid JSON) does not say what
+ * `JSON.parse` makes of it, or undefined: a member name repeated within one object
+ * (`JSON.parse` keeps the last of two `"issuer"` members silently, so a reader of the
+ * file and the signature would see two different documents), or an integer beyond
+ * ±(2^53 − 1), which parses to another number (12345678901234567890 becomes
+ * 12345678901234567000). I-JSON (RFC 7493 §2.2, §2.3) rules both out.
  */
-export function duplicateMember(text: string): string | undefined {
+export function jsonTextProblem(text: string): JsonTextProblem | undefined {
   type Frame = { keys: Set<string> | undefined; path: string; index: number; name: string; expectName: boolean };
   const stack: Frame[] = [];
   const child = (top: Frame | undefined) =>
@@ -139,11 +147,21 @@ export function duplicateMember(text: string): string | undefined {
       if (top?.keys && top.expectName) {
         const name = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
         top.name = name;
-        if (top.keys.has(name)) return child(top);
+        if (top.keys.has(name)) return { path: child(top), reason: 'a member name appears twice in one object (JSON keeps only the last)' };
         top.keys.add(name);
         top.expectName = false;
       }
       i = j;
+    } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39) /* 0-9 */) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text.charAt(j))) j += 1;
+      const token = text.slice(i, j);
+      if (/^-?[0-9]+$/.test(token) && !Number.isSafeInteger(Number(token)))
+        return {
+          path: child(stack[stack.length - 1]) || '/',
+          reason: `the integer ${token.length > 40 ? `${token.slice(0, 40)}…` : token} is beyond ±(2^53 − 1), so it would be signed as another number (write it as a string)`,
+        };
+      i = j - 1;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       stack.push({ keys: c === 0x7b ? new Set() : undefined, path: child(stack[stack.length - 1]), index: 0, name: '', expectName: true });
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) stack.pop();

@@ -258,19 +258,21 @@ describe('re-emission of documents', () => {
 });
 
 describe('JSONL records', () => {
-  it('a record whose object repeats a member name is listed with the path of the second, and not issued', async () => {
+  it('a record whose object repeats a member name, or holds an integer beyond 2^53, is listed with its path, and not issued', async () => {
     const before = await footprint();
     const text = [
       `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"issuer":"did:example:shown","issuer":"${did}","credentialSubject":{"n":1}}}`,
       `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":[{"n":2},{"n":3,"n":4}]}}`,
       `{"type":"Ticket","credentialSubject":{"seat":"1A"},"type":"Pass"}`,
       `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"n":"a\\"b","m":"\\"n\\""}}}`,
+      `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"serial":-9007199254740993}}}`,
     ].join('\n');
     const result = await issuer.issueBatch({ text, format: 'jsonl' }, {});
     expect(result.invalid.map((i) => [i.line, i.code, i.path])).toEqual([
       [1, 'MALFORMED', '/credential/issuer'],
       [2, 'MALFORMED', '/credential/credentialSubject/1/n'],
       [3, 'MALFORMED', '/type'],
+      [5, 'MALFORMED', '/credential/credentialSubject/serial'],
     ]);
     expect(result.issued).toBe(1);
     expect((await footprint()).logged).toBe(before.logged + 1);

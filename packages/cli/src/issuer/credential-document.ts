@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject, nestingDepth } from '@tradewind/core';
-import { duplicateMember, FORBIDDEN_KEYS, MAX_DOCUMENT_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
+import { FORBIDDEN_KEYS, jsonTextProblem, MAX_DOCUMENT_BYTES, MAX_RECORD_DEPTH } from '@tradewind/issuer';
 import type { Io } from '../io.js';
 import { READ_LIMITS, readInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
@@ -49,10 +49,10 @@ export async function readCredentialDocument(path: string, io: Io): Promise<Json
       `credential file ${name} holds ${compact} bytes of JSON (without indentation), more than the ${MAX_DOCUMENT_BYTES} an issued credential may carry`,
       { code: 'LIMIT_EXCEEDED' },
     );
-  // Two members of one name: JSON.parse keeps the last, the reader of the file may see the first.
-  const duplicate = duplicateMember(text);
-  if (duplicate !== undefined)
-    throw new UsageError(`credential file ${name}: the member at ${duplicate} appears twice in its object (which one would be signed?)`);
+  // Two members of one name (JSON.parse keeps the last, a reader may see the first), or an
+  // integer that parses to another number: the document signed would not be the one read.
+  const problem = jsonTextProblem(text);
+  if (problem !== undefined) throw new UsageError(`credential file ${name} at ${problem.path}: ${problem.reason}`);
   const forbidden = forbiddenKeyIn(parsed, '');
   if (forbidden) throw new UsageError(`credential file ${name}: the name at ${forbidden} is not allowed`);
   return parsed;
