@@ -1,7 +1,14 @@
 // Inputs built to make the data-model validator and the envelope helpers slow, throw, or
 // pass what they must not. Each case checks the result, not the time it took.
 import { describe, expect, it } from 'vitest';
-import { isEnvelopeLike, TradewindError, unwrapEnvelope, validateCredential, validateEnvelope } from '../src/index.js';
+import {
+  isEnvelopeLike,
+  TradewindError,
+  unwrapEnvelope,
+  validateCredential,
+  validateEnvelope,
+  validatePresentation,
+} from '../src/index.js';
 
 const V2 = 'https://www.w3.org/ns/credentials/v2';
 const JWS = 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln';
@@ -143,6 +150,17 @@ describe('digestMultibase lengths', () => {
     const long = `z${'2'.repeat(1023)}`;
     expect(validateCredential(vc({ relatedResource: { id: 'https://example.org/r', digestMultibase: long } }))).toEqual([
       { code: 'MALFORMED', path: '/relatedResource/digestMultibase', message: expect.stringMatching(/^digestMultibase must be/) },
+    ]);
+  });
+});
+
+describe('a credential or presentation typed as an envelope too', () => {
+  it('is reported at the envelope type', () => {
+    expect(
+      validateCredential(vc({ type: ['VerifiableCredential', 'EnvelopedVerifiableCredential'], id: `data:application/vc+jwt,${JWS}` })),
+    ).toEqual([{ code: 'MALFORMED', path: '/type/1', message: 'a credential cannot also be an EnvelopedVerifiableCredential' }]);
+    expect(validatePresentation({ '@context': [V2], type: ['VerifiablePresentation', 'EnvelopedVerifiablePresentation'] })).toEqual([
+      { code: 'MALFORMED', path: '/type/1', message: 'a presentation cannot also be an EnvelopedVerifiablePresentation' },
     ]);
   });
 });

@@ -166,6 +166,16 @@ describe('documents built to pass what they must not', () => {
     }
   });
 
+  it('a signed credential that also calls itself an EnvelopedVerifiableCredential (its id another JWS) is MALFORMED', async () => {
+    const jwt = await vcJwt(issuer, {
+      id: `data:application/vc+jwt,${aboutOther}`,
+      type: ['VerifiableCredential', 'EnvelopedVerifiableCredential'],
+      credentialSubject: { id: holder.did, givenName: 'Asha' },
+    });
+    const r = await verifyCredential(jwt, { now: NOW });
+    expect(issues(r).map(([code, path]) => [code, path])).toEqual([['MALFORMED', '/payload/type/1']]);
+  });
+
   it("holderBinding 'none' relaxes the subject rule and nothing else: nonce, audience, signature and credentials still count", async () => {
     const envelope = { '@context': [V2], type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${aboutOther}` };
     const vp = await presentation([envelope], { nonce: 'n-1', aud: 'https://rp.example' });

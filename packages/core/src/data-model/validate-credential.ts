@@ -85,6 +85,7 @@ export function credential(run: Run, document: unknown, path: string, version: D
   const contexts = checkContext(run, own(document, '@context'), v, `${path}/@context`);
   checkOptionalId(run, document, path, 'a credential');
   checkType(run, contexts, document, path, 'a credential', 'VerifiableCredential');
+  checkNotEnvelope(run, document, path, 'a credential');
   if (v === '2.0') {
     checkLanguageString(run, document, 'name', path);
     checkLanguageString(run, document, 'description', path);
@@ -116,6 +117,21 @@ export function credential(run: Run, document: unknown, path: string, version: D
   }
   if (v === '2.0') checkRelatedResources(run, own(document, 'relatedResource'), `${path}/relatedResource`);
   checkProof(run, document, path);
+}
+
+/**
+ * An envelope's type is the envelope type alone (§4.13): a credential or presentation that
+ * also says it is one would be read as an envelope by some, and its `id` unwrapped unverified.
+ */
+export function checkNotEnvelope(run: Run, document: Json, path: string, what: string): void {
+  const type = own(document, 'type');
+  const types = Array.isArray(type) ? type : [type];
+  for (let i = 0; i < types.length; i++) {
+    const t: unknown = types[i];
+    if (t === 'EnvelopedVerifiableCredential' || t === 'EnvelopedVerifiablePresentation') {
+      report(run, Array.isArray(type) ? `${path}/type/${i}` : `${path}/type`, `${what} cannot also be an ${t}`);
+    }
+  }
 }
 
 /**

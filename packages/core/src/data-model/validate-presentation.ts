@@ -6,7 +6,7 @@ import { VCDM_2_CONTEXT } from '../types.js';
 import { checkObjects, checkOptionalId, checkProof, checkType, checkTypedObject, checkUrl, isObject, type Json } from './checks.js';
 import { checkContext } from './context.js';
 import { type DataModelOptions, newRun, own, type Run, report, STOP, UNREADABLE, walkJson } from './run.js';
-import { credential, versionFor } from './validate-credential.js';
+import { checkNotEnvelope, credential, versionFor } from './validate-credential.js';
 import { describe, isDataUrl, isUrl } from './values.js';
 
 const ENVELOPE_TYPE = { credential: 'EnvelopedVerifiableCredential', presentation: 'EnvelopedVerifiablePresentation' } as const;
@@ -105,6 +105,7 @@ function presentation(run: Run, document: unknown, path: string, options: DataMo
   const contexts = checkContext(run, own(document, '@context'), v, `${path}/@context`);
   checkOptionalId(run, document, path, 'a presentation');
   checkType(run, contexts, document, path, 'a presentation', 'VerifiablePresentation');
+  checkNotEnvelope(run, document, path, 'a presentation');
   const holder = own(document, 'holder');
   if (holder !== undefined) {
     if (isObject(holder)) {
