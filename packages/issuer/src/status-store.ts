@@ -137,27 +137,30 @@ export async function setStatus(
 
 /**
  * Refuses (`INVALID_ARGUMENT`, with the path) a caller's status entry (or credential id)
- * that names one of this database's status lists — also one published under an earlier
- * base URL, and in any spelling a server resolves to the same list (case, default port,
- * percent-encoding, `..` segments, trailing slash, query or fragment): their indexes are
- * allocated by the issuer only.
+ * that points into this database's status lists — also under a base URL lists were
+ * published under earlier, and in any spelling a server resolves to the same URL (case,
+ * default port, percent-encoding, `..` segments, trailing slash, query or fragment):
+ * their indexes are allocated by the issuer only.
  */
 export async function refuseOwnLists(query: Query, requests: Array<{ statusLists?: Array<{ url: string; path: string }> }>): Promise<void> {
   const named = requests.flatMap((r) => r.statusLists ?? []);
   if (named.length === 0) return;
   const rows = (await query(`SELECT "id" FROM "tw_status_list"`)) as Array<{ id: string }>;
-  const lists = new Map<string, string>();
+  // Every base URL lists were published under (a list is `<base>/<n>`): a list of a later
+  // number may yet be opened under one of them if the base is set back to it.
+  const bases = new Map<string, string>();
   for (const r of rows) {
-    const canonical = canonicalListUrl(r.id);
-    if (canonical !== undefined) lists.set(canonical, r.id);
+    const base = canonicalListUrl(r.id.replace(/\/[0-9]+$/, ''));
+    if (base !== undefined) bases.set(base, r.id.replace(/\/[0-9]+$/, ''));
   }
   for (const n of named) {
     const canonical = canonicalListUrl(n.url);
-    const list = canonical === undefined ? undefined : lists.get(canonical);
-    if (list !== undefined)
+    if (canonical === undefined) continue;
+    const base = [...bases.keys()].find((b) => canonical === b || canonical.startsWith(`${b}/`));
+    if (base !== undefined)
       throw new TradewindError(
         'INVALID_ARGUMENT',
-        `${n.path.endsWith('/credential/id') || n.path === '/id' ? 'the credential id' : 'a status entry of the credential'} names this issuer's own status list ${list} (as ${JSON.stringify(n.url)}), whose indexes only the issuer allocates: ask for them with status instead`,
+        `${n.path.endsWith('/credential/id') || n.path === '/id' ? 'the credential id' : 'a status entry of the credential'} points into the status lists this issuer published under ${bases.get(base)} (as ${JSON.stringify(n.url)}), whose indexes only the issuer allocates: ask for them with status instead`,
         { path: n.path },
       );
   }

@@ -116,9 +116,25 @@ describe("a caller status entry never points into the issuer's own lists, howeve
         const entry = { type: 'BitstringStatusListEntry', statusPurpose: 'suspension', statusListIndex: '9', statusListCredential: url };
         const error = await refusal({ credential: v2({ credentialStatus: entry }) }, moved);
         expect([url, error.code, error.path]).toEqual([url, 'INVALID_ARGUMENT', '/credential/credentialStatus/statusListCredential']);
-        expect(error.message).toContain(oldList);
+        expect(error.message).toContain(`published under ${oldList.replace(/\/[0-9]+$/, '')} `);
         records.push(JSON.stringify({ credential: v2({ credentialStatus: entry }) }));
       }
+      // A list of that earlier base not opened yet: it would be, were the base set back.
+      const later = oldList.replace(/\/[0-9]+$/, '/99');
+      const notYet = await refusal(
+        {
+          credential: v2({
+            credentialStatus: {
+              type: 'BitstringStatusListEntry',
+              statusPurpose: 'revocation',
+              statusListIndex: '3',
+              statusListCredential: later,
+            },
+          }),
+        },
+        moved,
+      );
+      expect([notYet.code, notYet.path]).toEqual(['INVALID_ARGUMENT', '/credential/credentialStatus/statusListCredential']);
       records.push(JSON.stringify({ credential: v2() }));
       const before = await footprint(moved);
       const batch = await moved.issueBatch({ text: records.join('\n'), format: 'jsonl' }, {});
