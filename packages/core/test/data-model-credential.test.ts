@@ -393,10 +393,11 @@ describe('issuanceDate and expirationDate (1.1)', () => {
   it('issuanceDate is required', () => {
     expectOne(vc1({ issuanceDate: undefined }), '/issuanceDate', /must have an issuanceDate/);
   });
-  it('are XML Schema dateTimes (a missing offset reads as UTC)', () => {
-    expect(validateCredential(vc1({ issuanceDate: '2021-01-01T19:23:24', expirationDate: '2031-01-01T00:00:00+02:00' }))).toEqual([]);
-    expectOne(vc1({ issuanceDate: '2021-01-01' }), '/issuanceDate', /XML Schema dateTime/);
-    expectOne(vc1({ expirationDate: '2021-13-01T00:00:00Z' }), '/expirationDate', /XML Schema dateTime/);
+  it('are dateTimes with a time zone (without one no validity window can be judged)', () => {
+    expect(validateCredential(vc1({ issuanceDate: '2021-01-01T19:23:24Z', expirationDate: '2031-01-01T00:00:00+02:00' }))).toEqual([]);
+    expectOne(vc1({ issuanceDate: '2021-01-01T19:23:24' }), '/issuanceDate', /with a time zone/);
+    expectOne(vc1({ issuanceDate: '2021-01-01' }), '/issuanceDate', /XML Schema dateTimeStamp/);
+    expectOne(vc1({ expirationDate: '2021-13-01T00:00:00Z' }), '/expirationDate', /XML Schema dateTimeStamp/);
     expectOne(vc1({ issuanceDate: null }), '/issuanceDate', /got null/);
   });
   it('1.1 sets no order between the two', () => {

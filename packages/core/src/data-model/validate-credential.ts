@@ -198,14 +198,15 @@ function checkDates(run: Run, document: Json, path: string, v: DataModelVersion)
 function readDate(run: Run, document: Json, key: string, path: string, v: DataModelVersion): number | undefined {
   const value = own(document, key);
   if (value === undefined) return undefined;
-  const ms = typeof value === 'string' ? parseDataModelDate(value, v === '1.1') : undefined;
+  // 1.1 names XML Schema dateTime, whose time zone is optional; a time without one is a
+  // different instant in every zone, so no validity window can be judged from it. Dates
+  // carry an offset in both models, as the verifier reads them (and as RFC 3339 says).
+  const ms = typeof value === 'string' ? parseDataModelDate(value, false) : undefined;
   if (ms === undefined) {
     report(
       run,
       `${path}/${key}`,
-      v === '2.0'
-        ? `${key} must be an XML Schema dateTimeStamp with a time zone, e.g. "2026-01-01T00:00:00Z"; got ${describe(value)}`
-        : `${key} must be an XML Schema dateTime, e.g. "2026-01-01T00:00:00Z"; got ${describe(value)}`,
+      `${key} must be an XML Schema dateTimeStamp with a time zone, e.g. "2026-01-01T00:00:00Z"; got ${describe(value)}`,
     );
   }
   return ms;
