@@ -257,6 +257,7 @@ describe('id', () => {
     ['a string with a space', 'did:example:1 2'],
     ['a bad percent escape', 'https://example.com/%zz'],
     ['a scheme only', 'x'],
+    ['a scheme and colon with nothing after them', 'urn:'],
     ['a character URIs forbid', 'https://example.com/<script>'],
     ['an ideographic space', 'https://example.com/a\u3000b'],
     ['a C1 control character', 'https://example.com/a\u0085b'],
