@@ -94,3 +94,24 @@ describe('tradewind issue --credential: a refused member is named by its path in
     expect(await logged()).toBe(before);
   });
 });
+
+describe('tradewind issue --type: claims that would be signed otherwise than given', () => {
+  it('a subject file that repeats a name or holds an inexact integer, and a --claim given twice: usage errors, exit 2', async () => {
+    const before = await logged();
+    const repeated = await runMain(['issue', '--type', 'VoterCard', '--subject', '-'], { env, stdin: '{"ward":"St Ann","ward":"Arima"}' });
+    expect([repeated.code, repeated.stdout]).toEqual([2, '']);
+    expect(repeated.stderr).toContain('subject file - at /ward: a member name appears twice');
+    const big = await runMain(['issue', '--type', 'VoterCard', '--subject', '-'], { env, stdin: '{"roll":90071992547409931}' });
+    expect(big.code).toBe(2);
+    expect(big.stderr).toContain('at /roll: the integer 90071992547409931 is beyond');
+    const twice = await runMain(['issue', '--type', 'VoterCard', '--claim', 'ward=St Ann', '--claim', 'ward=Arima'], { env });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--claim "ward" is given twice');
+    expect(await logged()).toBe(before);
+    const fine = await runMain(['issue', '--type', 'VoterCard', '--subject', '-', '--claim', 'ward=Arima'], {
+      env,
+      stdin: '{"ward":"St Ann"}',
+    });
+    expect(fine.code, fine.stderr).toBe(0);
+  });
+});

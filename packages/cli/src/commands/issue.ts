@@ -8,6 +8,7 @@ import {
   FORBIDDEN_KEYS,
   type IssueDocumentRequest,
   type IssueRequest,
+  jsonTextProblem,
   MAX_DOCUMENT_BYTES,
   MAX_RECORD_BYTES,
   MAX_RECORD_DEPTH,
@@ -280,15 +281,21 @@ async function requestFromFlags(values: WhatToIssue, io: Io): Promise<IssueReque
       throw new UsageError(`subject file ${values.subject} is not JSON: ${(e as Error).message}`);
     }
     if (!isJsonObject(parsed)) throw new UsageError(`subject file ${values.subject} must hold a JSON object of claims`);
+    // A repeated name or an integer JSON cannot hold: the claims signed would not be the ones read.
+    const problem = jsonTextProblem(text);
+    if (problem !== undefined) throw new UsageError(`subject file ${values.subject} at ${problem.path}: ${problem.reason}`);
     const forbidden = forbiddenKeyIn(parsed, '');
     if (forbidden) throw new UsageError(`subject file ${values.subject}: the name at ${forbidden} is not allowed`);
     subject = Object.assign(subject, parsed);
   }
+  const claimed = new Set<string>();
   for (const claim of values.claim ?? []) {
     const eq = claim.indexOf('=');
     if (eq <= 0) throw new UsageError(`--claim takes NAME=VALUE, got ${JSON.stringify(claim)}`);
     const name = claim.slice(0, eq);
     if (FORBIDDEN_KEYS.has(name)) throw new UsageError(`--claim: the name ${JSON.stringify(name)} is not allowed`);
+    if (claimed.has(name)) throw new UsageError(`--claim ${JSON.stringify(name)} is given twice: which value is the claim?`);
+    claimed.add(name);
     subject[name] = claim.slice(eq + 1);
   }
   if (values['subject-id'] !== undefined) subject.id = values['subject-id'];
