@@ -12,6 +12,7 @@
 // the packages' ERROR_CODES (UNEXPECTED for a fault of the server itself, status 500).
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { jsonTextProblem } from '@tradewind/issuer';
 import { createVerifier, envelopeCredential, TradewindError } from '@tradewind/verifier';
 
 /** Request bodies above this many bytes are refused with 413 (the verifier's own input bound is 256 KiB). */
@@ -168,7 +169,7 @@ function members(value, allowed, path) {
   return value;
 }
 
-/** Reads a JSON request body: 415 unless it is JSON, 413 past the size bound, 400 for bytes that are not UTF-8 JSON. */
+/** Reads a JSON request body: 415 unless it is JSON, 413 past the size bound, 400 for bytes that are not UTF-8 I-JSON. */
 async function readJsonBody(req, maxBodyBytes) {
   const type = (req.headers['content-type'] ?? '').split(';');
   const mediaType = type[0].trim().toLowerCase();
@@ -201,11 +202,17 @@ async function readJsonBody(req, maxBodyBytes) {
   } catch {
     return { status: 400, error: errorBody('MALFORMED', 'request body is not valid UTF-8') };
   }
+  let value;
   try {
-    return { value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (e) {
     return { status: 400, error: errorBody('MALFORMED', `request body is not JSON: ${truncate(e.message)}`) };
   }
+  // What JSON.parse keeps is not always what the text says (a repeated member name, an
+  // integer past 2^53 - 1): such a body is refused rather than signed or verified as read.
+  const problem = jsonTextProblem(text);
+  if (problem) return { status: 400, error: { errors: [{ code: 'MALFORMED', message: problem.reason, path: problem.path }] } };
+  return { value };
 }
 
 /** One entry per problem: the issues a data-model error lists (each with its path), else the error itself. */

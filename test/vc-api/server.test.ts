@@ -353,6 +353,22 @@ describe('HTTP', () => {
     expect(codes(a)).toEqual(['MALFORMED']);
   });
 
+  it('answers JSON whose text says more than JSON.parse keeps (a repeated member, an inexact integer) with 400 and the path', async () => {
+    const json = { method: 'POST', headers: { 'content-type': 'application/json' } };
+    const twice = await raw('/credentials/issue', {
+      ...json,
+      body: `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"issuer":"did:example:a","issuer":"${issuerDid}","credentialSubject":{"name":"A"}}}`,
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.errors).toEqual([expect.objectContaining({ code: 'MALFORMED', path: '/credential/issuer' })]);
+    const big = await raw('/credentials/issue', {
+      ...json,
+      body: `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"serial":12345678901234567890}}}`,
+    });
+    expect(big.status).toBe(400);
+    expect(big.body.errors).toEqual([expect.objectContaining({ code: 'MALFORMED', path: '/credential/credentialSubject/serial' })]);
+  });
+
   it('answers a JSON body that is not an object with 400', async () => {
     const a = await post('/credentials/issue', [1, 2]);
     expect(a.status).toBe(400);
