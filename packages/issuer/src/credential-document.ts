@@ -224,7 +224,7 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
   typesOf(document.type).forEach((t, i) => {
     if (RESERVED_TYPES.has(t))
       throw invalid(
-        `type ${t} is not issued from a request: ${t === 'RecognitionList' ? 'sign recognition lists with signRecognitionList' : 'the issuer signs its status list credentials itself (statusListCredentials, publishStatusLists)'}`,
+        `type ${t} is not issued from a request: ${reservedTypeReason(t)}`,
         P === '' ? '/type' : Array.isArray(document.type) ? `${P}/type/${i}` : `${P}/type`,
       );
   });
@@ -337,7 +337,22 @@ function insideLists(url: string, base: string): boolean {
   return bare === root || bare.startsWith(`${root}/`);
 }
 
-const RESERVED_TYPES: ReadonlySet<string> = new Set(['BitstringStatusListCredential', 'StatusList2021Credential', 'RecognitionList']);
+const RESERVED_TYPES: ReadonlySet<string> = new Set([
+  'BitstringStatusListCredential',
+  'StatusList2021Credential',
+  'RecognitionList',
+  'VerifiablePresentation',
+  'EnvelopedVerifiablePresentation',
+  'EnvelopedVerifiableCredential',
+]);
+
+function reservedTypeReason(type: string): string {
+  if (type === 'RecognitionList') return 'sign recognition lists with signRecognitionList';
+  if (type.endsWith('Presentation')) return 'a presentation is made by its holder (a credential is not one)';
+  if (type === 'EnvelopedVerifiableCredential')
+    return 'an envelope wraps a credential secured elsewhere (its id is a data: URL), and the issuer secures this one';
+  return 'the issuer signs its status list credentials itself (statusListCredentials, publishStatusLists)';
+}
 
 /**
  * VC-JOSE-COSE §3.1: a vc+jwt payload is the credential, and JWT claims in it must not

@@ -171,7 +171,7 @@ describe("a caller status entry never points into the issuer's own lists, howeve
 });
 
 describe('documents the issuer does not sign', () => {
-  it('refuses status list and recognition list types in both request shapes', async () => {
+  it('refuses status list, recognition list, presentation and envelope types in both request shapes', async () => {
     const statusList = await refusal({
       credential: {
         '@context': [V2],
@@ -189,6 +189,10 @@ describe('documents the issuer does not sign', () => {
     expect([statusList.code, statusList.path]).toEqual(['INVALID_ARGUMENT', '/credential/type/1']);
     const recognition = await refusal({ credential: { ...v2(), type: ['VerifiableCredential', 'RecognitionList'] }, status: [] });
     expect([recognition.code, recognition.path]).toEqual(['INVALID_ARGUMENT', '/credential/type/1']);
+    for (const type of ['VerifiablePresentation', 'EnvelopedVerifiablePresentation', 'EnvelopedVerifiableCredential']) {
+      const other = await refusal({ credential: { ...v2(), type: ['VerifiableCredential', 'ResidenceCredential', type] }, status: [] });
+      expect([type, other.code, other.path]).toEqual([type, 'INVALID_ARGUMENT', '/credential/type/2']);
+    }
     const shortcut = await refusal({ type: 'StatusList2021Credential', credentialSubject: { id: HOLDER } });
     expect([shortcut.code, shortcut.path]).toEqual(['INVALID_ARGUMENT', '/type']);
   });
