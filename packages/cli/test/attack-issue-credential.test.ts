@@ -115,3 +115,27 @@ describe('tradewind issue --type: claims that would be signed otherwise than giv
     expect(fine.code, fine.stderr).toBe(0);
   });
 });
+
+describe('tradewind issue-batch: every listed line names where its record is at fault', () => {
+  it('a refusal whose reason does not say the path gets it before the reason', async () => {
+    const file = join(dir, 'records.jsonl');
+    writeFileSync(
+      file,
+      [
+        `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"credentialSubject":{"a":1,"a":2}}}`,
+        `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential","RecognitionList"],"credentialSubject":{"a":1}}}`,
+        `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"iss":"did:example:x","credentialSubject":{"a":1}}}`,
+        '',
+      ].join('\n'),
+    );
+    const r = await runMain(['issue-batch', file, '--type', 'VoterCard', '--dry-run'], { env });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('  line'));
+    expect(lines[0]).toBe(
+      '  line 1: MALFORMED: /credential/credentialSubject/a: a member name appears twice in one object (JSON keeps only the last)',
+    );
+    expect(lines[1]).toMatch(/^ {2}line 2: INVALID_ARGUMENT: \/credential\/type\/1: type RecognitionList is not issued from a request/);
+    // The path is in the reason already: not twice.
+    expect(lines[2]).toMatch(/^ {2}line 3: MALFORMED: the credential \(VCDM 2\.0\) is not valid: \/credential\/iss: /);
+  });
+});

@@ -412,7 +412,10 @@ export const issueBatchCommand: Command = {
           ? `Checked ${result.total + result.invalidCount} records: ${result.total} valid, ${result.invalidCount} invalid (dry run, nothing issued).`
           : `Issued ${result.issued}, already issued ${result.skipped}${result.reemitted > 0 ? ` (re-emitted ${result.reemitted})` : ''}, invalid ${result.invalidCount} (batch ${result.batchId}).`,
         ...(result.issued > 0 || result.reemitted > 0 ? [`Credentials appended to ${out}`] : []),
-        ...result.invalid.map((i) => `  line ${i.line}: ${i.code}: ${i.reason}`),
+        // The path of the member at fault, unless the reason names it already.
+        ...result.invalid.map(
+          (i) => `  line ${i.line}: ${i.code}: ${i.path !== undefined && !i.reason.includes(i.path) ? `${i.path}: ` : ''}${i.reason}`,
+        ),
         ...(result.invalidCount > result.invalid.length ? [`  … and ${result.invalidCount - result.invalid.length} more`] : []),
       ].join('\n'),
     );
