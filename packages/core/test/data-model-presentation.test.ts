@@ -47,7 +47,7 @@ describe('validatePresentation', () => {
     expect(paths(validatePresentation(vp2({ '@context': [V2, 5] })))).toEqual(['/@context/1']);
     expect(paths(validatePresentation(vp2({ id: 'not a url' })))).toEqual(['/id']);
     expect(paths(validatePresentation(vp2({ id: null })))).toEqual(['/id']);
-    expect(paths(validatePresentation(vp2({ type: ['VerifiableCredential'] })))).toEqual(['/type']);
+    expect(paths(validatePresentation(vp2({ type: ['VerifiableCredential'] })))).toEqual(['/type', '/type/0']);
     expect(paths(validatePresentation(vp2({ type: undefined })))).toEqual(['/type']);
     expect(paths(validatePresentation(vp2({ '@context': undefined })))).toEqual(['/@context']);
   });

@@ -52,6 +52,23 @@ export function latest(a: Date | undefined, b: Date | undefined): Date | undefin
   return a > b ? a : b;
 }
 
+/** A bound of a validity window and the member that sets it. */
+export type Bound = [date: Date | undefined, path: string];
+
+/**
+ * The strictest of several bounds — the latest start or the earliest end — with the path
+ * of the member that gives it, so that an error points at the member that decided.
+ */
+export function strictest(kind: 'start' | 'end', bounds: Bound[], fallback: string): { date: Date | undefined; path: string } {
+  let best: Bound = [undefined, fallback];
+  for (const bound of bounds) {
+    const [date] = bound;
+    if (!date) continue;
+    if (!best[0] || (kind === 'start' ? date > best[0] : date < best[0])) best = bound;
+  }
+  return { date: best[0], path: best[1] };
+}
+
 /** The earlier of two optional dates (the stricter end of a window). */
 export function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {
   if (!a) return b;

@@ -91,7 +91,7 @@ export async function checkCredential(
     const claimedAt = claimedIssuanceTime(parsed.payload, decoded.validFrom, '/payload');
     if (options.window !== false) {
       checks.push('validity');
-      checkWindow(ctx, decoded.validFrom, decoded.validUntil, 'credential', [`${base}/validFrom`, `${base}/validUntil`]);
+      checkWindow(ctx, decoded.validFrom, decoded.validUntil, 'credential', decoded.windowPaths);
       checkIssuedInPast(claimedAt, now, ctx.skewMs, 'credential', '/payload/iat');
     }
     // Key windows judge the issuance time; without any claimed time, now.

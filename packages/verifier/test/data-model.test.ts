@@ -147,7 +147,7 @@ describe('data model of presentations', () => {
     const check = async (claims: Record<string, unknown>) =>
       malformed(await verifyPresentation(await vpJwt(holder, [credential], claims), { now: NOW }));
     expect(await check({ '@context': ['https://www.w3.org/2018/credentials/v1'] })).toEqual(['/payload/@context/0']);
-    expect(await check({ type: ['VerifiableCredential'] })).toEqual(['/payload/type']);
+    expect(await check({ type: ['VerifiableCredential'] })).toEqual(['/payload/type', '/payload/type/0']);
     expect(await check({ holder: 'not a url' })).toEqual(['/payload/holder']);
   });
 

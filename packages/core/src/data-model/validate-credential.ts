@@ -126,10 +126,13 @@ export function credential(run: Run, document: unknown, path: string, version: D
 export function checkNotEnvelope(run: Run, document: Json, path: string, what: string): void {
   const type = own(document, 'type');
   const types = Array.isArray(type) ? type : [type];
+  // Nor is a credential a presentation, or the reverse: a JWT without a typ is read as
+  // whichever its type says, so one typed as both would be taken for either.
+  const other = what === 'a presentation' ? 'VerifiableCredential' : 'VerifiablePresentation';
   for (let i = 0; i < types.length; i++) {
     const t: unknown = types[i];
-    if (t === 'EnvelopedVerifiableCredential' || t === 'EnvelopedVerifiablePresentation') {
-      report(run, Array.isArray(type) ? `${path}/type/${i}` : `${path}/type`, `${what} cannot also be an ${t}`);
+    if (t === 'EnvelopedVerifiableCredential' || t === 'EnvelopedVerifiablePresentation' || t === other) {
+      report(run, Array.isArray(type) ? `${path}/type/${i}` : `${path}/type`, `${what} cannot also be a${t === other ? '' : 'n'} ${t}`);
     }
   }
 }

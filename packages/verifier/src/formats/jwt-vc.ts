@@ -1,13 +1,15 @@
 import { isJsonObject, issuerId, type JsonObject, type ParsedJws, type VerifiableCredential, validateCredential } from '@tradewind/core';
 import { fail } from '../context.js';
 import { failAll } from '../input.js';
-import { earliest, latest, parseDateTime, parseNumericDate } from '../validity.js';
+import { parseDateTime, parseNumericDate, strictest } from '../validity.js';
 
 export interface DecodedCredential {
   credential: VerifiableCredential;
   issuer: string;
   validFrom: Date | undefined;
   validUntil: Date | undefined;
+  /** The members that set the start and the end of the window (for errors about them). */
+  windowPaths: [string, string];
 }
 
 /**
@@ -58,8 +60,8 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
   const exp = parseNumericDate(payload.exp, '/payload/exp');
   const iat = parseNumericDate(payload.iat, '/payload/iat');
   // Dates the vc claim gives are kept exactly as written; the JWT claims fill the gaps.
-  const start = nbf ?? iat;
-  if (start && vc.validFrom === undefined && vc.issuanceDate === undefined) credential.issuanceDate = isoSeconds(start);
+  const begins = nbf ?? iat;
+  if (begins && vc.validFrom === undefined && vc.issuanceDate === undefined) credential.issuanceDate = isoSeconds(begins);
   if (exp && vc.validUntil === undefined && vc.expirationDate === undefined) credential.expirationDate = isoSeconds(exp);
   // The credential the JWT stands for (the vc claim with iss, jti, sub, nbf and exp in
   // it) is what must follow the data model its @context names.
@@ -75,11 +77,30 @@ export function decodeJwtVc(parsed: ParsedJws): DecodedCredential {
   if (exp && expirationDate && !sameSecond(exp, expirationDate)) {
     fail('MALFORMED', 'exp contradicts vc.expirationDate', '/payload/vc/expirationDate');
   }
+  const start = strictest(
+    'start',
+    [
+      [vFrom, '/payload/vc/validFrom'],
+      [issuanceDate, '/payload/vc/issuanceDate'],
+      [nbf, '/payload/nbf'],
+    ],
+    '/payload/vc/issuanceDate',
+  );
+  const end = strictest(
+    'end',
+    [
+      [vUntil, '/payload/vc/validUntil'],
+      [expirationDate, '/payload/vc/expirationDate'],
+      [exp, '/payload/exp'],
+    ],
+    '/payload/vc/expirationDate',
+  );
   return {
     credential: credential as VerifiableCredential,
     issuer,
-    validFrom: latest(latest(nbf, issuanceDate), vFrom),
-    validUntil: earliest(earliest(exp, expirationDate), vUntil),
+    validFrom: start.date,
+    validUntil: end.date,
+    windowPaths: [start.path, end.path],
   };
 }
 

@@ -1,9 +1,9 @@
 import { isJsonObject, issuerId, type ParsedJws, type VerifiableCredential, validateCredential } from '@tradewind/core';
 import { fail } from '../context.js';
 import { failAll } from '../input.js';
-import { earliest, latest, parseDateTime, parseNumericDate } from '../validity.js';
+import { parseDateTime, parseNumericDate, strictest } from '../validity.js';
 import type { DecodedCredential } from './jwt-vc.js';
-import { subjectIdOf } from './vcdm.js';
+import { subjectIdsOf } from './vcdm.js';
 
 /**
  * VCDM 2.0 secured with JOSE (https://www.w3.org/TR/vc-jose-cose/): the JWS payload is
@@ -19,9 +19,9 @@ export function decodeVcJwt(parsed: ParsedJws): DecodedCredential {
   if (!issuer) return fail('MALFORMED', 'issuer is missing or has no id', '/payload/issuer');
   if (vc.iss !== undefined && vc.iss !== issuer) fail('MALFORMED', `iss contradicts issuer ${issuer}`, '/payload/iss');
   if (vc.jti !== undefined && vc.id !== undefined && vc.jti !== vc.id) fail('MALFORMED', 'jti contradicts id', '/payload/jti');
-  if (vc.sub !== undefined) {
-    const sub = subjectIdOf(vc);
-    if (sub !== undefined && vc.sub !== sub) fail('MALFORMED', 'sub contradicts credentialSubject.id', '/payload/sub');
+  // sub names the subject (RFC 7519 §4.1.2): it must be the id of one the credential is about.
+  if (vc.sub !== undefined && (typeof vc.sub !== 'string' || !subjectIdsOf(vc).includes(vc.sub))) {
+    fail('MALFORMED', 'sub is not the id of a credentialSubject', '/payload/sub');
   }
   if (vc.vc !== undefined && !isJsonObject(vc.vc)) fail('MALFORMED', 'vc claim is not an object', '/payload/vc');
   const validFrom = parseDateTime(vc.validFrom, '/payload/validFrom');
@@ -29,10 +29,33 @@ export function decodeVcJwt(parsed: ParsedJws): DecodedCredential {
   const nbf = parseNumericDate(vc.nbf, '/payload/nbf');
   const exp = parseNumericDate(vc.exp, '/payload/exp');
   parseNumericDate(vc.iat, '/payload/iat');
+  // VCDM 1.1's issuanceDate and expirationDate are not 2.0 properties, but a credential
+  // that states them is not honoured past them: they only ever narrow the window.
+  const issuanceDate = parseDateTime(vc.issuanceDate, '/payload/issuanceDate');
+  const expirationDate = parseDateTime(vc.expirationDate, '/payload/expirationDate');
+  const start = strictest(
+    'start',
+    [
+      [validFrom, '/payload/validFrom'],
+      [nbf, '/payload/nbf'],
+      [issuanceDate, '/payload/issuanceDate'],
+    ],
+    '/payload/validFrom',
+  );
+  const end = strictest(
+    'end',
+    [
+      [validUntil, '/payload/validUntil'],
+      [exp, '/payload/exp'],
+      [expirationDate, '/payload/expirationDate'],
+    ],
+    '/payload/validUntil',
+  );
   return {
     credential: vc as VerifiableCredential,
     issuer,
-    validFrom: latest(validFrom, nbf),
-    validUntil: earliest(validUntil, exp),
+    validFrom: start.date,
+    validUntil: end.date,
+    windowPaths: [start.path, end.path],
   };
 }
