@@ -184,8 +184,8 @@ function checkSubjects(run: Run, subjects: unknown, path: string): void {
 
 function checkDates(run: Run, document: Json, path: string, v: DataModelVersion): void {
   const [fromKey, untilKey] = v === '2.0' ? (['validFrom', 'validUntil'] as const) : (['issuanceDate', 'expirationDate'] as const);
-  const from = readDate(run, document, fromKey, path, v);
-  const until = readDate(run, document, untilKey, path, v);
+  const from = readDate(run, document, fromKey, path);
+  const until = readDate(run, document, untilKey, path);
   if (v === '1.1' && own(document, 'issuanceDate') === undefined)
     report(run, `${path}/issuanceDate`, 'a VCDM 1.1 credential must have an issuanceDate');
   // 2.0 §4.9: validFrom MUST be the same or earlier than validUntil. 1.1 sets no such rule.
@@ -198,7 +198,7 @@ function checkDates(run: Run, document: Json, path: string, v: DataModelVersion)
   }
 }
 
-function readDate(run: Run, document: Json, key: string, path: string, v: DataModelVersion): number | undefined {
+function readDate(run: Run, document: Json, key: string, path: string): number | undefined {
   const value = own(document, key);
   if (value === undefined) return undefined;
   // 1.1 names XML Schema dateTime, whose time zone is optional; a time without one is a

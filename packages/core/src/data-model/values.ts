@@ -10,7 +10,7 @@ import type { DigestAlgorithm } from './known-resources.js';
 // (unreserved, reserved, '%' as a %XX escape) or, for IRIs, non-ASCII characters from U+00A0
 // on that are not white space. Plain scans instead of one alternation per character.
 // A scheme, the colon, and something after it ("urn:" alone names nothing).
-const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:[^]/;
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:[\s\S]/;
 // The non-ASCII ranges leave out JavaScript's \s (U+00A0, U+1680, U+2000–U+200A, U+2028,
 // U+2029, U+202F, U+205F, U+3000, U+FEFF): one class, one test per character.
 const URL_FORBIDDEN =
