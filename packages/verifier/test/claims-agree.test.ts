@@ -81,3 +81,37 @@ describe('jwt_vc: the window error names the member that decided', () => {
     expect(errorsOf(await verifyCredential(inVc, { now: NOW }))).toEqual([['EXPIRED', '/payload/vc/expirationDate']]);
   });
 });
+
+describe('a JWT without typ carries one credential or presentation', () => {
+  it('refuses a vc claim beside a top-level credential, and a vc beside a vp claim', async () => {
+    const issuer = didKey();
+    const credential = {
+      '@context': [V2],
+      type: ['VerifiableCredential'],
+      issuer: issuer.did,
+      credentialSubject: { id: 'did:example:a', n: 1 },
+    };
+    const legacy = {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      type: ['VerifiableCredential'],
+      credentialSubject: { n: 2 },
+    };
+    const sign = async (payload: Record<string, unknown>, typ?: string) =>
+      lowS(
+        await new SignJWT(payload)
+          .setProtectedHeader({ alg: issuer.alg, kid: issuer.kid, ...(typ ? { typ } : {}) })
+          .sign(issuer.privateKey),
+      );
+    for (const typ of [undefined, 'JWT']) {
+      const both = await sign({ ...credential, iss: issuer.did, nbf: 1767225600, vc: legacy }, typ);
+      expect(errorsOf(await verifyCredential(both, { now: NOW }))).toEqual([['MALFORMED', '/payload']]);
+      const twoClaims = await sign({ iss: issuer.did, nbf: 1767225600, vc: legacy, vp: { '@context': legacy['@context'] } }, typ);
+      expect(errorsOf(await verifyCredential(twoClaims, { now: NOW }))).toEqual([['MALFORMED', '/payload']]);
+      // Each alone verifies.
+      expect((await verifyCredential(await sign({ iss: issuer.did, nbf: 1767225600, vc: legacy }, typ), { now: NOW })).verified).toBe(true);
+      expect((await verifyCredential(await sign(credential, typ), { now: NOW })).verified).toBe(true);
+    }
+    // With typ vc+jwt the payload is the credential, whatever else it holds (the data model then judges it).
+    expect(errorsOf(await verifyCredential(await sign({ ...credential, vc: legacy }, 'vc+jwt'), { now: NOW }))).toEqual([]);
+  });
+});

@@ -18,6 +18,17 @@ export function detectJwtKind(parsed: ParsedJws): JwtKind {
   if (typ === 'vc+jwt' || typ === 'vc+ld+jwt' || typ === 'vc+ld+json+jwt') return 'vc+jwt';
   if (typ === 'vp+jwt' || typ === 'vp+ld+jwt' || typ === 'vp+ld+json+jwt') return 'vp+jwt';
   if (typ !== undefined && typ !== 'jwt') fail('UNSUPPORTED_FORMAT', `JOSE typ ${typ} is not a credential or presentation`, '/header/typ');
+  // Without a typ that says which, a JWT must carry one thing: a vc or vp claim (VCDM 1.1)
+  // or a credential at the top (VC-JOSE-COSE). Carrying two, it would be read as one while
+  // an application shows the other.
+  const carried = (payload.vc !== undefined ? 1 : 0) + (payload.vp !== undefined ? 1 : 0) + (payload['@context'] !== undefined ? 1 : 0);
+  if (carried > 1) {
+    fail(
+      'MALFORMED',
+      'JWT carries more than one of a vc claim, a vp claim and a top-level @context: which is verified would be ambiguous',
+      '/payload',
+    );
+  }
   if (payload.vc !== undefined) return 'jwt_vc';
   if (payload.vp !== undefined) return 'jwt_vp';
   if (payload['@context'] !== undefined) {
