@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type CredentialSchema, isJsonObject, type JsonObject, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
+import {
+  type CredentialSchema,
+  isJsonObject,
+  type JsonObject,
+  parseDateTimeStamp,
+  TradewindError,
+  VCDM_1_CONTEXT,
+  VCDM_2_CONTEXT,
+} from '@tradewind/core';
 import { canonicalJson } from './content-digest.js';
 import {
   type IssueDocumentRequest,
@@ -191,14 +199,13 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
   return out;
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
 const EARLIEST = Date.UTC(1, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /**
- * Milliseconds of a valid Date or an RFC 3339 date-time with an offset (a calendar day
- * that exists, fields in range, years 1 to 9999); NaN for anything else. Without an
- * offset JavaScript would read the time in the machine's zone.
+ * Milliseconds of a valid Date or an RFC 3339 date-time with an offset, read by core's
+ * `parseDateTimeStamp` as verifiers read it (a calendar day that exists, fields in range,
+ * years 1 to 9999); NaN for anything else.
  */
 export function timeValue(value: unknown): number {
   try {
@@ -220,16 +227,7 @@ export function isValidDate(value: unknown): value is Date {
 function readTime(value: unknown): number {
   let ms = Number.NaN;
   if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === 'string') {
-    const m = RFC3339.exec(value);
-    if (m) {
-      const [y, mo, d, h, mi, sec, zh = '0', zm = '0'] = m.slice(1) as string[];
-      const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-      const fieldsOk =
-        Number(mo) >= 1 && Number(mo) <= 12 && day.getUTCDate() === Number(d) && Number(h) <= 23 && Number(mi) <= 59 && Number(sec) <= 59;
-      if (fieldsOk && Number(zh) <= 23 && Number(zm) <= 59) ms = Date.parse(value.toUpperCase());
-    }
-  }
+  else if (typeof value === 'string') ms = parseDateTimeStamp(value) ?? Number.NaN;
   return Number.isFinite(ms) && ms >= EARLIEST && ms <= LATEST ? ms : Number.NaN;
 }
 
