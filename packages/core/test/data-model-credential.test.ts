@@ -421,6 +421,12 @@ describe('credentialStatus', () => {
     );
     expect(validateCredential(vc2({ credentialStatus: { type: 'ExampleStatus' } }))).toEqual([]);
   });
+  it('a BitstringStatusListEntry statusSize, when given, is an integer greater than zero', () => {
+    expect(validateCredential(vc2({ credentialStatus: { ...entry, statusSize: 2 } }))).toEqual([]);
+    for (const statusSize of [0, -1, 1.5, '2', null]) {
+      expectOne(vc2({ credentialStatus: { ...entry, statusSize } }), '/credentialStatus/statusSize', /statusSize|got null/);
+    }
+  });
   it('each entry has a type and, when present, a URL id', () => {
     expectOne(vc2({ credentialStatus: { id: 'https://example.com/s' } }), '/credentialStatus/type', /must have a type/);
     expectOne(vc2({ credentialStatus: [entry, { ...entry, id: 5 }] }), '/credentialStatus/1/id', /single URL/);

@@ -92,7 +92,6 @@ const MAX_MESSAGE_LENGTH = 2000;
 
 const DOCUMENT_REQUEST_KEYS = new Set(['credential', 'format', 'status', 'recordKey']);
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
-const DECIMAL_INDEX = /^(0|[1-9][0-9]*)$/;
 
 /** A request in the document form (it has a `credential` member), as opposed to the convenience shape. */
 export function isDocumentRequest(request: unknown): boolean {
@@ -255,13 +254,23 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
           `${path}/${key}`,
         );
     }
-    if (typesOf(entry.type).includes('BitstringStatusListEntry')) checkBitstringEntry(entry, path, issue);
   });
 
   // Validate the final document: placeholders stand for the entries allocated later (same shape).
   const placeholders = status.map((purpose, index) => ({ listId: `${d.baseUrl ?? 'https://status.invalid'}/0`, index, purpose }));
   const final = withStatus(out, format, placeholders.map(statusEntry));
-  issues.push(...validateCredential(final, { version: wanted, base: P, maxIssues: MAX_ISSUES }));
+  // A caller's single status entry becomes the first of an array when the issuer appends
+  // its own: issues about it point where the caller wrote it.
+  const single =
+    placeholders.length > 0 && Object.hasOwn(document, 'credentialStatus') && !Array.isArray(document.credentialStatus)
+      ? `${P}/credentialStatus/0`
+      : undefined;
+  for (const found of validateCredential(final, { version: wanted, base: P, maxIssues: MAX_ISSUES })) {
+    const path = found.path;
+    if (single !== undefined && path !== undefined && (path === single || path.startsWith(`${single}/`)))
+      found.path = `${P}/credentialStatus${path.slice(single.length)}`;
+    issues.push(found);
+  }
   if (issues.length > 0) throw malformed(dedupe(issues), `the credential (VCDM ${wanted})`);
   if (issuer === undefined || !issuer.startsWith('did:'))
     throw invalid(`issuer ${String(issuer)} is not a DID: the issuer must be one of this issuer DIDs`, issuerPath);
@@ -393,23 +402,6 @@ function checkJwtClaims(out: JsonObject, P: string, issue: (message: string, pat
         `${P}/${key}`,
       );
   }
-}
-
-// Bitstring Status List §2.1: statusPurpose, statusListIndex (an integer as a string),
-// statusListCredential (a URL); statusSize a positive integer when given.
-function checkBitstringEntry(entry: JsonObject, path: string, issue: (message: string, path: string) => void): void {
-  if (entry.id !== undefined && (typeof entry.id !== 'string' || !URI.test(entry.id))) issue('id must be a URL', `${path}/id`);
-  if (typeof entry.statusPurpose !== 'string' || entry.statusPurpose === '')
-    issue('statusPurpose must be a non-empty string (revocation, suspension, refresh, message, …)', `${path}/statusPurpose`);
-  if (typeof entry.statusListIndex !== 'string' || !DECIMAL_INDEX.test(entry.statusListIndex) || entry.statusListIndex.length > 16)
-    issue('statusListIndex must be a non-negative integer written as a string, such as "94567"', `${path}/statusListIndex`);
-  if (typeof entry.statusListCredential !== 'string' || !URI.test(entry.statusListCredential))
-    issue('statusListCredential must be the URL of a BitstringStatusListCredential', `${path}/statusListCredential`);
-  if (
-    entry.statusSize !== undefined &&
-    (typeof entry.statusSize !== 'number' || !Number.isSafeInteger(entry.statusSize) || entry.statusSize < 1)
-  )
-    issue('statusSize must be a positive integer', `${path}/statusSize`);
 }
 
 /** Now (or a given instant) as a UTC dateTimeStamp in whole seconds. */

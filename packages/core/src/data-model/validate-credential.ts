@@ -238,6 +238,10 @@ function checkStatus(run: Run, contexts: Contexts, item: Json, path: string, v: 
     );
   }
   checkUrl(run, own(item, 'statusListCredential'), `${path}/statusListCredential`, 'statusListCredential');
+  const size = own(item, 'statusSize');
+  if (size !== undefined && !(typeof size === 'number' && Number.isSafeInteger(size) && size > 0)) {
+    report(run, `${path}/statusSize`, `statusSize, when given, must be an integer greater than zero; got ${describe(size)}`);
+  }
 }
 
 /** VCDM 2.0 §5.3 Integrity of Related Resources. */
