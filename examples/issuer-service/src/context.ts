@@ -1,0 +1,62 @@
+import type { IssueDocumentRequest, IssuedCredential, Issuer } from '@tradewind/issuer';
+import type { createVerifier } from '@tradewind/verifier';
+import type { Logger } from 'pino';
+import type { StateStore } from './state-store.js';
+
+/** The service's settings, after reading the config file and the environment (see config.ts). */
+export interface ServiceConfig {
+  /** Address to listen on (default 127.0.0.1) and port (0 picks a free one). */
+  host: string;
+  port: number;
+  /** The public base URL the agency serves under, e.g. `https://registry.gov.tt`; names the did:web DID and every published URL. */
+  baseUrl: string;
+  /** The issuer's SQLite database (keys, issuance log, status lists). */
+  database: string;
+  /** The service's own state (offers, tokens, nonces, batch jobs): SQLite. */
+  stateDatabase: string;
+  /** The secret that encrypts the issuer's keys at rest. */
+  secret: string;
+  /** Admin API keys, stored hashed: `sha256:<hex>` of the key. */
+  adminKeyHashes: string[];
+  limits: {
+    /** Largest JSON request body, bytes. */
+    bodyBytes: number;
+    /** Largest batch upload, bytes. */
+    batchBytes: number;
+    /** Requests per window per client address on public endpoints. */
+    publicRequestsPerWindow: number;
+    windowMs: number;
+  };
+  /** How long a published status list credential is valid (its `validUntil`), seconds. */
+  statusListValidForSeconds: number;
+  oid4vci: {
+    /** Lifetime of a pre-authorized code, seconds. */
+    offerTtlSeconds: number;
+    /** Lifetime of an access token, seconds. */
+    tokenTtlSeconds: number;
+    /** Lifetime of a c_nonce, seconds. */
+    nonceTtlSeconds: number;
+  };
+  /** Accept http:// (not https://) base URLs and wallets: tests on 127.0.0.1 only. */
+  allowInsecureHttp: boolean;
+  /** Log level for pino (default 'info'). */
+  logLevel: string;
+}
+
+type Verifier = ReturnType<typeof createVerifier>;
+
+/** What every route module gets. */
+export interface ServiceContext {
+  config: ServiceConfig;
+  issuer: Issuer;
+  /** The service's issuer DID (did:web for `baseUrl`). */
+  did: string;
+  /** Verifies with the service's recognition policy (its own DID trusted, status from its own lists). */
+  verifier: Verifier;
+  logger: Logger;
+  state: StateStore;
+  /** Issues through the group-commit queue: concurrent calls share a transaction; each is durable before it resolves. */
+  issue(request: IssueDocumentRequest): Promise<IssuedCredential>;
+  /** Runs work the shutdown waits for; throws HttpError 503 SHUTTING_DOWN once draining has begun. */
+  track<T>(work: () => Promise<T>): Promise<T>;
+}
