@@ -1,0 +1,50 @@
+import { jsonTextProblem } from '@tradewind/issuer';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { HttpError, type ServiceIssue } from './errors.js';
+
+/**
+ * Reads a JSON request body and checks it against `schema`: 415 when the body is not
+ * `application/json`; 413 LIMIT_EXCEEDED above `maxBytes`; 400 MALFORMED for text that
+ * is not JSON, that repeats a member name or carries an integer beyond 2^53 (two readers
+ * would see two documents); 400 MALFORMED listing every schema violation with its path.
+ */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json');
+  }
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
+  }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.byteLength > maxBytes) throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, 'MALFORMED', 'the request body is not UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'MALFORMED', 'the request body is not JSON');
+  }
+  const problem = jsonTextProblem(text);
+  if (problem)
+    throw new HttpError(400, 'MALFORMED', `${problem.path || '/'}: ${problem.reason}`, [
+      { code: 'MALFORMED', message: problem.reason, path: problem.path },
+    ]);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues: ServiceIssue[] = parsed.error.issues.map((i) => ({
+      code: 'MALFORMED',
+      message: i.message,
+      path: i.path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join(''),
+    }));
+    throw new HttpError(400, 'MALFORMED', issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '), issues);
+  }
+  return parsed.data;
+}
