@@ -1,5 +1,6 @@
 import type { IssueDocumentRequest, IssuedCredential, Issuer } from '@tradewind/issuer';
 import type { createVerifier } from '@tradewind/verifier';
+import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { StateStore } from './state-store.js';
 
@@ -36,6 +37,11 @@ export interface ServiceConfig {
     tokenTtlSeconds: number;
     /** Lifetime of a c_nonce, seconds. */
     nonceTtlSeconds: number;
+    /**
+     * What the agency offers to wallets, by credential configuration id (OpenID4VCI
+     * `credential_configurations_supported`). Default: `NationalIdCredential` as `jwt_vc_json`.
+     */
+    credentialConfigurations: Record<string, CredentialConfiguration>;
   };
   /** Accept http:// (not https://) base URLs and wallets: tests on 127.0.0.1 only. */
   allowInsecureHttp: boolean;
@@ -59,4 +65,28 @@ export interface ServiceContext {
   issue(request: IssueDocumentRequest): Promise<IssuedCredential>;
   /** Runs work the shutdown waits for; throws HttpError 503 SHUTTING_DOWN once draining has begun. */
   track<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** One credential configuration the service offers over OpenID4VCI. */
+export interface CredentialConfiguration {
+  /** OpenID4VCI format identifier: `jwt_vc_json` (a VCDM 1.1 `jwt_vc`) for now. */
+  format: 'jwt_vc_json';
+  /** The credential's `type` values, `VerifiableCredential` first. */
+  types: string[];
+  /** Extra `@context` entries after the base context. */
+  contexts?: string[];
+  /** Wallet display names. */
+  display?: Array<{ name: string; locale?: string }>;
+  /** Status purposes of credentials issued under it (default `['revocation', 'suspension']`). */
+  status?: Array<'revocation' | 'suspension'>;
+}
+
+/**
+ * A part of the service: its routes (admin routes apply `requireAdmin` themselves), and
+ * what it does on graceful shutdown once new work is refused (finish or cleanly stop
+ * what is in flight; leave nothing half-written).
+ */
+export interface ServiceModule {
+  routes: Hono;
+  shutdown?(): Promise<void>;
 }
