@@ -88,6 +88,15 @@ export interface BatchOptions {
   batchId?: string;
   /** Only validate; issue nothing. */
   dryRun?: boolean;
+  /**
+   * Stops the batch at a transaction boundary: once aborted, the transaction under way
+   * commits, its lines are written to `outputPath` and handed to `onIssued`, and no other
+   * starts. The batch then resolves (it does not throw) with `stopped: true` and the
+   * counts of what was committed; running the same input again (same `outputPath`)
+   * goes on from there. Aborted while the records are still being validated, it stops
+   * there, having issued nothing.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BatchResult {
@@ -104,6 +113,13 @@ export interface BatchResult {
   invalid: InvalidRecord[];
   /** How many records were not issued (also those past the listed ones). */
   invalidCount: number;
+  /**
+   * Present (true) when `signal` stopped the batch before its end: `issued`, `skipped`
+   * and `reemitted` count what was committed and delivered; records after that point
+   * were not looked at (stopped while validating: `total` and `invalid` cover only the
+   * records read so far).
+   */
+  stopped?: true;
 }
 
 /**
@@ -145,6 +161,7 @@ const OPTION_KEYS = new Set([
   'reemit',
   'batchId',
   'dryRun',
+  'signal',
 ]);
 
 /** Runs a batch; see `Issuer.issueBatch`. */
@@ -180,7 +197,13 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
   const recordDefaults = { issuer: options.issuer ?? host.defaultIssuer, now, baseUrl: host.baseUrl };
   // Issuer DIDs records name, checked once each: one of another database is that record's NOT_FOUND.
   const dids = new Map<string, Promise<unknown>>();
+  const signal = options.signal;
+  let stopped = signal?.aborted === true;
   for await (const items of readRecords(source, format)) {
+    if (stopped || signal?.aborted) {
+      stopped = true;
+      break;
+    }
     for (const item of items) {
       if ('invalid' in item) {
         note(item.invalid);
@@ -239,7 +262,8 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
   seen.clear();
   ids.clear();
   const result: BatchResult = { batchId, total: validLines.length, issued: 0, skipped: 0, reemitted: 0, invalid, invalidCount };
-  if (options.dryRun || validLines.length === 0) return sorted(result);
+  if (stopped) result.stopped = true;
+  if (stopped || options.dryRun || validLines.length === 0) return sorted(result);
 
   const issuers = new Set<string>([options.issuer ?? host.defaultIssuer].filter((d): d is string => d !== undefined));
   await host.loadSigners([...issuers].map((issuer) => ({ issuer }) as NormalizedRequest));
@@ -255,10 +279,17 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
     });
 
   // Pass 2: read the input again and issue the valid records, a transaction at a time.
+  // The signal is read only between transactions: one that has begun commits, and its
+  // credentials are delivered, before the batch stops.
+  const stop = () => {
+    if (signal?.aborted) result.stopped = true;
+    return result.stopped === true;
+  };
   try {
     let next = 0;
     let chunk: RawRecord[] = [];
-    for await (const items of readRecords(source, format)) {
+    reading: for await (const items of readRecords(source, format)) {
+      if (next < validLines.length && stop()) break;
       for (const item of items) {
         if (!('record' in item)) continue;
         const line = item.record.line;
@@ -267,13 +298,14 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
         next++;
         chunk.push(item.record);
         if (chunk.length === size) {
+          if (stop()) break reading;
           await issueChunk(host, ctx, chunk, format, options, types, result, output);
           report();
           chunk = [];
         }
       }
     }
-    if (chunk.length > 0) {
+    if (chunk.length > 0 && !stop()) {
       await issueChunk(host, ctx, chunk, format, options, types, result, output);
       report();
     }
@@ -450,6 +482,8 @@ function checkOptions(options: BatchOptions, defaultIssuer: string | undefined, 
   const size = options.transactionSize;
   if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > 10_000))
     throw bad('transactionSize must be an integer from 1 to 10000', 'transactionSize');
+  const signal = options.signal as unknown;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw bad('signal must be an AbortSignal', 'signal');
   for (const key of ['validate', 'onProgress', 'onIssued'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw bad(`${key} must be a function`, key);
   }
