@@ -7,7 +7,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTarget, meets, num, shortfall, shortName } from './lib/report.mjs';
+import { formatTarget, formatValue, meets, num, shortfall, shortName } from './lib/report.mjs';
 
 export const START = '<!-- bench:start -->';
 export const END = '<!-- bench:end -->';
@@ -18,7 +18,7 @@ const verdict = (pass, value, target) => (pass ? 'met' : `**missed** (${shortfal
 /** One table line per target: absolute targets of a row, then each judged comparison. */
 function targetLines(suite, row) {
   const lines = [];
-  const value = `${num(row.value)} ${row.unit}`;
+  const value = formatValue(row);
   if (row.target) {
     lines.push([
       suite.title,

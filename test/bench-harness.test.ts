@@ -61,6 +61,20 @@ describe('bench report', () => {
     expect(formatTable('T', rows)).toContain('vs raw (not alternating)');
   });
 
+  it('judges counts (errors) against a target of zero by how many there were', () => {
+    const rows = evaluate([
+      { name: 'errors', value: 3, unit: 'count', target: { max: 0 } },
+      { name: 'none', value: 0, unit: 'count', target: { max: 0 } },
+    ]);
+    expect(rows.map((r: { pass: boolean }) => r.pass)).toEqual([false, true]);
+    const table = formatTable('T', rows);
+    expect(table).toContain('MISS (3 over)');
+    expect(table).toMatch(/none +0 count/);
+    const readme = renderTable({ date: '2026-12-01T23:12:34.567Z', machine: {}, suites: [{ title: 'S', rows }] }).replace(/ {2,}/g, ' ');
+    expect(readme).toContain('| S | errors | 3 count | ≤ 0 count | **missed** (3 over) |');
+    expect(readme).toContain('| S | none | 0 count | ≤ 0 count | met |');
+  });
+
   it('never reports a near miss as 0%', () => {
     const rows = evaluate([{ name: 'cold', value: 50.04, unit: 'ms', target: { max: 50 } }]);
     expect(formatTable('T', rows)).toContain('MISS (0.1% over)');

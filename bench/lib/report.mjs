@@ -2,7 +2,7 @@
 import { RAW_ED25519 } from './harness.mjs';
 import { median } from './measure.mjs';
 
-const UNITS = new Set(['ops/s', 'ms', 'MB', 'kB']);
+const UNITS = new Set(['ops/s', 'ms', 'MB', 'kB', 'count']);
 
 export const meets = (value, target) =>
   (target.min === undefined || value >= target.min) && (target.max === undefined || value <= target.max);
@@ -30,7 +30,7 @@ export function evaluate(rows) {
   const byName = new Map();
   for (const row of rows) {
     if (typeof row?.name !== 'string' || typeof row.value !== 'number' || !UNITS.has(row.unit)) {
-      throw new TypeError(`bad row ${JSON.stringify(row)}: needs name, numeric value and unit ops/s | ms | MB | kB`);
+      throw new TypeError(`bad row ${JSON.stringify(row)}: needs name, numeric value and unit ops/s | ms | MB | kB | count`);
     }
     if (byName.has(row.name)) throw new TypeError(`two rows are named ${JSON.stringify(row.name)}`);
     byName.set(row.name, row);
@@ -64,7 +64,8 @@ export function evaluate(rows) {
 }
 
 export const num = (x) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const formatValue = (row) => `${num(row.value)} ${row.unit}`;
+/** A value as the tables print it: counts whole, other units rounded by size. */
+export const formatValue = (row) => `${row.unit === 'count' ? String(row.value) : num(row.value)} ${row.unit}`;
 export const formatTarget = (t, suffix = '') =>
   [t.min !== undefined ? `≥ ${t.min}${suffix}` : '', t.max !== undefined ? `≤ ${t.max}${suffix}` : ''].filter(Boolean).join(', ');
 
@@ -73,6 +74,8 @@ export function shortfall(value, target) {
   // One decimal below 10 %, so a near miss never reads "0% over".
   const pct = (x) => (x < 10 ? (Math.ceil(x * 10) / 10).toString() : Math.round(x).toString());
   if (target.min !== undefined && value < target.min) return `${pct((1 - value / target.min) * 100)}% short`;
+  // A target of at most zero (errors, say) is missed by a count, not a percentage.
+  if (target.max === 0 && value > 0) return `${value} over`;
   if (target.max !== undefined && value > target.max) return `${pct((value / target.max - 1) * 100)}% over`;
   return '';
 }
