@@ -1,9 +1,27 @@
 export { TradewindJwkDidProvider } from './did-jwk-provider.js';
 export { TradewindKeyDidProvider } from './did-key-provider.js';
 export { withFileLock } from './init-lock.js';
-export { type DidMethod, didWebDocument, type KeyAlgorithm, type ManagedDid, toManagedDid } from './managed-did.js';
+export {
+  type DidMethod,
+  didWebDocument,
+  type KeyAlgorithm,
+  type KeyPeriodMeta,
+  type ManagedDid,
+  RETIRED_AT_TERM,
+  type RetiredKey,
+  toManagedDid,
+} from './managed-did.js';
 export { type ExportedKey, NodeCryptoKeyManagementSystem, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';
-export { type CreateDidOptions, KMS_NAME, type OpenAgentOptions, openAgent, TradewindAgent, type VeramoAgent } from './open-agent.js';
+export {
+  type CreateDidOptions,
+  type KeyRotation,
+  KMS_NAME,
+  type OpenAgentOptions,
+  openAgent,
+  type RotateKeyOptions,
+  TradewindAgent,
+  type VeramoAgent,
+} from './open-agent.js';
 export { DEFAULT_KDF } from './secret.js';
 export { type Query, TransactionRunner } from './transaction.js';
 export { type WriteFileAtomicOptions, writeFileAtomic } from './write-file-atomic.js';

@@ -28,17 +28,70 @@ export interface ManagedDid {
    */
   verificationMethod: string;
   publicJwk: PublicJwk;
+  /**
+   * When this key became the DID's signing key (RFC 3339), for a key that replaced
+   * another one ({@link TradewindAgent.rotateKey}); absent for the DID's first key.
+   */
+  activeFrom?: string;
+  /**
+   * did:web only: the keys this one replaced, most recently retired first. They sign
+   * nothing any more but stay in the DID document, so what they signed before their
+   * retirement still verifies. Absent when the key was never rotated.
+   */
+  retiredKeys?: RetiredKey[];
 }
 
-/** Converts a Veramo identifier with one Ed25519 or Secp256r1 controller key. */
+/** A did:web key that was replaced by a newer one: kept, but never used to sign again. */
+export interface RetiredKey {
+  /** The key's id in the key manager. */
+  keyId: string;
+  /** Its verification method id (never reused by a later key). */
+  verificationMethod: string;
+  publicJwk: PublicJwk;
+  keyType: KeyAlgorithm;
+  alg: Extract<Algorithm, 'EdDSA' | 'ES256'>;
+  /** When it became the signing key; absent for the DID's first key. */
+  activeFrom?: string;
+  /** When it stopped being the signing key (RFC 3339): it signs nothing dated from then on. */
+  retiredAt: string;
+}
+
+/**
+ * Key meta of a did:web key, beside the verification method marker: `activeFrom` (the
+ * key replaced another one then) and `retiredAt` (a newer key replaced it then).
+ */
+export interface KeyPeriodMeta {
+  activeFrom?: string;
+  retiredAt?: string;
+}
+
+type VeramoKey = IIdentifier['keys'][number];
+
+function keyAlgorithm(did: string, key: VeramoKey): KeyAlgorithm {
+  if (key.type !== 'Ed25519' && key.type !== 'Secp256r1') {
+    throw new TradewindError('UNSUPPORTED_ALGORITHM', `${did} uses a ${key.type} key`);
+  }
+  return key.type === 'Ed25519' ? 'Ed25519' : 'P-256';
+}
+
+function periodOf(meta: unknown): KeyPeriodMeta {
+  const m = (meta ?? {}) as { activeFrom?: unknown; retiredAt?: unknown };
+  const out: KeyPeriodMeta = {};
+  if (typeof m.activeFrom === 'string') out.activeFrom = m.activeFrom;
+  if (typeof m.retiredAt === 'string') out.retiredAt = m.retiredAt;
+  return out;
+}
+
+/**
+ * Converts a Veramo identifier whose controller key is an Ed25519 or Secp256r1 key.
+ * For did:web, the identifier's other keys marked retired (key meta `retiredAt`) are
+ * its {@link ManagedDid.retiredKeys}.
+ */
 export function toManagedDid(identifier: IIdentifier): ManagedDid {
   const key = identifier.keys.find((k) => k.kid === identifier.controllerKeyId) ?? identifier.keys[0];
   if (!key) throw new TradewindError('KEY_NOT_FOUND', `${identifier.did} has no key`);
-  if (key.type !== 'Ed25519' && key.type !== 'Secp256r1') {
-    throw new TradewindError('UNSUPPORTED_ALGORITHM', `${identifier.did} uses a ${key.type} key`);
-  }
   const method = methodOf(identifier.did);
-  const keyType: KeyAlgorithm = key.type === 'Ed25519' ? 'Ed25519' : 'P-256';
+  const keyType = keyAlgorithm(identifier.did, key);
   const publicJwk = publicJwkOfKey(key.type, key.publicKeyHex) as PublicJwk;
   const out: ManagedDid = {
     did: identifier.did,
@@ -50,6 +103,29 @@ export function toManagedDid(identifier: IIdentifier): ManagedDid {
     publicJwk,
   };
   if (identifier.alias !== undefined) out.alias = identifier.alias;
+  const { activeFrom } = periodOf(key.meta);
+  if (activeFrom !== undefined) out.activeFrom = activeFrom;
+  if (method === 'web') {
+    const retired: RetiredKey[] = [];
+    for (const other of identifier.keys) {
+      const period = periodOf(other.meta);
+      if (other.kid === key.kid || period.retiredAt === undefined) continue;
+      const type = keyAlgorithm(identifier.did, other);
+      const jwk = publicJwkOfKey(other.type, other.publicKeyHex) as PublicJwk;
+      retired.push({
+        keyId: other.kid,
+        verificationMethod: verificationMethodId(identifier.did, method, jwk, other.meta),
+        publicJwk: jwk,
+        keyType: type,
+        alg: type === 'Ed25519' ? 'EdDSA' : 'ES256',
+        ...(period.activeFrom === undefined ? {} : { activeFrom: period.activeFrom }),
+        retiredAt: period.retiredAt,
+      });
+    }
+    // Most recently retired first; RFC 3339 UTC strings as the agent writes them sort by time.
+    retired.sort((a, b) => (a.retiredAt < b.retiredAt ? 1 : a.retiredAt > b.retiredAt ? -1 : 0));
+    if (retired.length > 0) out.retiredKeys = retired;
+  }
   return out;
 }
 
@@ -84,8 +160,27 @@ function verificationMethodId(did: string, method: DidMethod, jwk: PublicJwk, me
 }
 
 /**
+ * The JSON-LD term a retired verification method carries in a DID document: the time
+ * its key stopped signing. It is not a DID Core property; the document's `@context`
+ * defines it (in Tradewind's namespace) whenever a method carries it, and resolvers and
+ * verifiers that do not know it ignore it, as DID Core lets them.
+ */
+export const RETIRED_AT_TERM = 'retiredAt';
+const RETIRED_AT_CONTEXT = {
+  retiredAt: { '@id': 'https://tradewind.dev/ns#retiredAt', '@type': 'http://www.w3.org/2001/XMLSchema#dateTime' },
+};
+
+/**
  * The DID document an agency hosts for a did:web DID (at `/.well-known/did.json` for a
  * bare domain, or `/<path>/did.json`).
+ *
+ * Every key of the DID is in it, the signing key first. A retired key (see
+ * {@link TradewindAgent.rotateKey}) stays in `verificationMethod` and `assertionMethod`,
+ * so credentials and status lists it signed before it was retired still verify for
+ * anyone resolving the DID; its verification method carries `retiredAt` (the time it
+ * stopped signing). Only the signing key is in `authentication`. A recognition list
+ * binds each key to its period (`Issuer.recognitionEntries`): that, not the DID
+ * document, is what makes verifiers refuse a retired key's signatures dated later.
  *
  * @example
  * ```ts
@@ -96,11 +191,25 @@ function verificationMethodId(did: string, method: DidMethod, jwk: PublicJwk, me
 export function didWebDocument(managed: ManagedDid): DIDDocument {
   if (managed.method !== 'web') throw new TradewindError('INVALID_ARGUMENT', `${managed.did} is not a did:web DID`);
   const vm = managed.verificationMethod;
+  const retired = managed.retiredKeys ?? [];
+  const method = (id: string, jwk: PublicJwk) => ({
+    id,
+    type: 'JsonWebKey2020',
+    controller: managed.did,
+    publicKeyJwk: { ...jwk } as never,
+  });
   return {
-    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+    '@context': [
+      'https://www.w3.org/ns/did/v1',
+      'https://w3id.org/security/suites/jws-2020/v1',
+      ...(retired.length > 0 ? [RETIRED_AT_CONTEXT as never] : []),
+    ],
     id: managed.did,
-    verificationMethod: [{ id: vm, type: 'JsonWebKey2020', controller: managed.did, publicKeyJwk: { ...managed.publicJwk } as never }],
-    assertionMethod: [vm],
+    verificationMethod: [
+      method(vm, managed.publicJwk),
+      ...retired.map((k) => ({ ...method(k.verificationMethod, k.publicJwk), [RETIRED_AT_TERM]: k.retiredAt })),
+    ],
+    assertionMethod: [vm, ...retired.map((k) => k.verificationMethod)],
     authentication: [vm],
   };
 }

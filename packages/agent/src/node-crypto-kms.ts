@@ -50,8 +50,33 @@ interface LoadedKey {
 export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
   private readonly loaded = new Map<string, LoadedKey>();
 
-  constructor(private readonly keyStore: AbstractPrivateKeyStore) {
+  constructor(
+    private readonly keyStore: AbstractPrivateKeyStore,
+    /** Encrypts a private key as the key store does, for keys written by the caller's own transaction ({@link sealedKey}). */
+    private readonly seal?: (privateKeyHex: string) => Promise<string>,
+  ) {
     super();
+  }
+
+  /**
+   * A new key that is not stored yet: its public info and its private key encrypted as
+   * the key store keeps it, for a caller that writes the `private-key` row in its own
+   * transaction (key rotation: the new key and the old key's retirement commit
+   * together). Call `adopt` once that transaction has committed.
+   */
+  async sealedKey(type: SupportedKeyType): Promise<{ info: ManagedKeyInfo; sealedPrivateKeyHex: string; adopt: () => void }> {
+    if (!this.seal) throw new TradewindError('INVALID_ARGUMENT', 'this key management system cannot write keys in a caller transaction');
+    const generated =
+      type === 'Ed25519' ? generateKeyPairSync('ed25519').privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const jwk = generated.export({ format: 'jwk' });
+    const hex =
+      type === 'Ed25519'
+        ? Buffer.concat([Buffer.from(jwk.d as string, 'base64url'), Buffer.from(jwk.x as string, 'base64url')]).toString('hex')
+        : Buffer.from(jwk.d as string, 'base64url').toString('hex');
+    const key = privateKeyObject(type, hex);
+    const info = managedKeyInfo(type, key);
+    const sealedPrivateKeyHex = await this.seal(hex);
+    return { info, sealedPrivateKeyHex, adopt: () => this.loaded.set(info.kid, { type, key }) };
   }
 
   override async createKey({ type, kid }: { type: TKeyType; meta?: unknown; kid?: string }): Promise<ManagedKeyInfo> {

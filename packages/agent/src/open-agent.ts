@@ -2,7 +2,16 @@ import { chmodSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { base64urlEncode, TradewindError, utf8Encode } from '@tradewind/core';
 import { createAgent } from '@veramo/core';
-import type { ICredentialPlugin, IDataStore, IDataStoreORM, IDIDManager, IKeyManager, IResolver, TAgent } from '@veramo/core-types';
+import type {
+  ICredentialPlugin,
+  IDataStore,
+  IDataStoreORM,
+  IDIDManager,
+  IIdentifier,
+  IKeyManager,
+  IResolver,
+  TAgent,
+} from '@veramo/core-types';
 import { CredentialProviderJWT } from '@veramo/credential-jwt';
 import { CredentialPlugin } from '@veramo/credential-w3c';
 import { DataStore, DataStoreORM, DIDStore, Entities, KeyStore, PrivateKeyStore, migrations as veramoMigrations } from '@veramo/data-store';
@@ -22,6 +31,7 @@ import {
   didWebDocument,
   type KeyAlgorithm,
   type ManagedDid,
+  type RetiredKey,
   THUMBPRINT_VERIFICATION_METHOD,
   toManagedDid,
 } from './managed-did.js';
@@ -92,6 +102,30 @@ export interface CreateDidOptions {
   alias?: string;
 }
 
+export interface RotateKeyOptions {
+  /** The rotation time: the old key's `retiredAt` and the new key's `activeFrom` (default now; whole seconds are kept). */
+  now?: Date;
+  /** The new key's algorithm (default: the old key's). */
+  keyType?: KeyAlgorithm;
+  /**
+   * Runs inside the rotation's transaction before anything is written, with the
+   * rotation time as stored; throwing cancels the rotation (e.g. the issuer refuses a
+   * time before a credential the old key already signed).
+   */
+  check?: (query: Query, at: string) => Promise<void>;
+}
+
+/** What {@link TradewindAgent.rotateKey} did. */
+export interface KeyRotation {
+  /** The DID with its new signing key (and every retired key in `retiredKeys`). */
+  did: ManagedDid;
+  /** The key it replaced, now retired. */
+  previous: RetiredKey;
+}
+
+// tradewind_meta row counting key rotations: another process's rotation shows up as a new value.
+const ROTATIONS_KEY = 'keyRotations';
+
 /**
  * One open database: a Veramo agent (DID manager, key manager with the node:crypto KMS,
  * resolver, data store, W3C credential plugin) plus a fast JOSE signing path and a
@@ -101,6 +135,7 @@ export class TradewindAgent {
   /** Serialised `BEGIN IMMEDIATE` transactions on this database. */
   readonly transactions: TransactionRunner;
   private readonly didCache = new Map<string, ManagedDid>();
+  private rotationsSeen: string | undefined;
   private closed = false;
 
   constructor(
@@ -207,9 +242,157 @@ export class TradewindAgent {
     return managed;
   }
 
-  /** The DID document to host for a did:web DID of this database. */
+  /** The DID document to host for a did:web DID of this database (every key, the signing key first). */
   async didWebDocument(did: string) {
     return didWebDocument(await this.getDid(did));
+  }
+
+  /**
+   * Replaces the signing key of a did:web DID of this database: a new key (the same
+   * algorithm unless `keyType` says otherwise) with a verification method id of its own
+   * (`#` + its RFC 7638 thumbprint), stored in the same transaction that marks the old
+   * key retired (key meta `retiredAt`; the new key gets `activeFrom`, the same time).
+   * From then on {@link getDid} returns the new key, so everything is signed with it;
+   * the old key stays in the DID's {@link ManagedDid.retiredKeys} and its DID document.
+   *
+   * A did:key or did:jwk DID *is* its key: `INVALID_ARGUMENT` (create a new DID instead).
+   * `now` earlier than the current key's `activeFrom` is `INVALID_ARGUMENT` (periods never
+   * overlap).
+   *
+   * @example
+   * ```ts
+   * const { did, previous } = await agent.rotateKey('did:web:registry.gov.example')
+   * did.verificationMethod      // did:web:registry.gov.example#<new thumbprint>
+   * previous.retiredAt          // 2026-12-02T04:10:00Z
+   * ```
+   */
+  async rotateKey(did: string, options: RotateKeyOptions = {}): Promise<KeyRotation> {
+    this.assertOpen();
+    const current = await this.getDid(did);
+    if (current.method !== 'web')
+      throw new TradewindError(
+        'INVALID_ARGUMENT',
+        `${did} is a did:${current.method} DID, which is its key and cannot change it: create a new DID instead (and have the recognition lists name it)`,
+      );
+    const keyType = options.keyType ?? current.keyType;
+    if (keyType !== 'Ed25519' && keyType !== 'P-256')
+      throw new TradewindError('INVALID_ARGUMENT', `key type must be Ed25519 or P-256, not ${String(keyType)}`, { path: '/keyType' });
+    const now = options.now ?? new Date();
+    if (!(now instanceof Date) || !Number.isFinite(now.getTime()) || now.getUTCFullYear() < 1 || now.getUTCFullYear() > 9999)
+      throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date', { path: '/now' });
+    const at = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const sealed = await this.kms.sealedKey(keyType === 'Ed25519' ? 'Ed25519' : 'Secp256r1');
+    const { info } = sealed;
+    let rotated: ManagedDid | undefined;
+    try {
+      rotated = await this.transactions.run(async (q) => {
+        const rows = (await q(`SELECT "controllerKeyId" FROM "identifier" WHERE "did" = ?`, [did])) as Array<{ controllerKeyId: string }>;
+        const controller = rows[0]?.controllerKeyId;
+        if (controller === undefined) throw new TradewindError('NOT_FOUND', `${did} is not managed by this database`);
+        // Another process may have rotated meanwhile: rotate what the database holds now.
+        const before = await this.readIdentifier(q, did);
+        const old = toManagedDid(before);
+        if (old.activeFrom !== undefined && at < old.activeFrom)
+          throw new TradewindError(
+            'INVALID_ARGUMENT',
+            `now (${at}) is before the current key of ${did} became active (${old.activeFrom})`,
+            {
+              path: '/now',
+            },
+          );
+        const vm = toManagedDid({
+          ...before,
+          controllerKeyId: info.kid,
+          keys: [{ ...info, kms: KMS_NAME, meta: { verificationMethodId: THUMBPRINT_VERIFICATION_METHOD } }],
+        }).verificationMethod;
+        const used = [old.verificationMethod, ...(old.retiredKeys ?? []).map((k) => k.verificationMethod)];
+        if (used.includes(vm) || before.keys.some((k) => k.kid === info.kid))
+          throw new TradewindError('ALREADY_EXISTS', `the new key of ${did} would reuse the verification method id ${vm}`);
+        await options.check?.(q, at);
+        const oldKey = before.keys.find((k) => k.kid === old.keyId);
+        await q(`UPDATE "key" SET "meta" = ? WHERE "kid" = ?`, [JSON.stringify({ ...(oldKey?.meta ?? {}), retiredAt: at }), old.keyId]);
+        await q(`INSERT INTO "private-key" ("alias", "type", "privateKeyHex") VALUES (?, ?, ?)`, [
+          info.kid,
+          info.type,
+          sealed.sealedPrivateKeyHex,
+        ]);
+        const meta = { verificationMethodId: THUMBPRINT_VERIFICATION_METHOD, ...(info.meta ?? {}), activeFrom: at };
+        await q(`INSERT INTO "key" ("kid", "kms", "type", "publicKeyHex", "meta", "identifierDid") VALUES (?, ?, ?, ?, ?, ?)`, [
+          info.kid,
+          KMS_NAME,
+          info.type,
+          info.publicKeyHex,
+          JSON.stringify(meta),
+          did,
+        ]);
+        await q(`UPDATE "identifier" SET "controllerKeyId" = ?, "updateDate" = datetime('now') WHERE "did" = ?`, [info.kid, did]);
+        await q(
+          `INSERT INTO "tradewind_meta" ("key", "value") VALUES (?, '1') ON CONFLICT ("key") DO UPDATE SET "value" = CAST("value" AS INTEGER) + 1`,
+          [ROTATIONS_KEY],
+        );
+        const after = toManagedDid(await this.readIdentifier(q, did));
+        // Set before COMMIT: a transaction queued behind this one already signs with the new key.
+        this.didCache.set(did, after);
+        this.rotationsSeen = await this.readRotations(q);
+        return after;
+      });
+    } catch (error) {
+      this.didCache.delete(did);
+      this.rotationsSeen = undefined;
+      if (error instanceof TradewindError) throw error;
+      throw new TradewindError('STORAGE_ERROR', `cannot rotate the key of ${did}: ${(error as Error).message}`, { cause: error });
+    }
+    sealed.adopt();
+    const previous = rotated.retiredKeys?.find((k) => k.keyId === current.keyId) ?? (rotated.retiredKeys?.[0] as RetiredKey);
+    return { did: rotated, previous };
+  }
+
+  /**
+   * Forgets cached DIDs when another process rotated a key of this database since this
+   * one last looked (one read of the agent's meta table). `query` runs the read inside
+   * the caller's transaction, so what is signed in it uses the key current at its start.
+   * Returns true when something changed.
+   */
+  async syncKeys(query?: Query): Promise<boolean> {
+    this.assertOpen();
+    const q: Query = query ?? ((sql, parameters) => this.dataSource.query(sql, parameters));
+    const value = await this.readRotations(q);
+    if (value === this.rotationsSeen) return false;
+    const changed = this.rotationsSeen !== undefined || this.didCache.size > 0;
+    this.didCache.clear();
+    this.rotationsSeen = value;
+    return changed;
+  }
+
+  private async readRotations(q: Query): Promise<string> {
+    const rows = (await q(`SELECT "value" FROM "tradewind_meta" WHERE "key" = ?`, [ROTATIONS_KEY])) as Array<{ value: string }>;
+    return rows[0]?.value ?? '0';
+  }
+
+  // The identifier and its keys as Veramo returns them, read with the caller's transaction.
+  private async readIdentifier(q: Query, did: string): Promise<IIdentifier> {
+    const [row] = (await q(`SELECT "did", "provider", "alias", "controllerKeyId" FROM "identifier" WHERE "did" = ?`, [did])) as Array<{
+      did: string;
+      provider: string;
+      alias: string | null;
+      controllerKeyId: string;
+    }>;
+    if (!row) throw new TradewindError('NOT_FOUND', `${did} is not managed by this database`);
+    const keys = (await q(`SELECT "kid", "kms", "type", "publicKeyHex", "meta" FROM "key" WHERE "identifierDid" = ?`, [did])) as Array<{
+      kid: string;
+      kms: string;
+      type: string;
+      publicKeyHex: string;
+      meta: string | null;
+    }>;
+    return {
+      did: row.did,
+      provider: row.provider,
+      ...(row.alias === null ? {} : { alias: row.alias }),
+      controllerKeyId: row.controllerKeyId,
+      keys: keys.map((k) => ({ ...k, type: k.type as 'Ed25519', meta: k.meta === null ? null : (JSON.parse(k.meta) as object) })),
+      services: [],
+    };
   }
 
   /**
@@ -369,7 +552,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
   }
   try {
     const secretBox = await unlockSecretBox(dataSource, options.secret, options.kdf ?? DEFAULT_KDF);
-    const kms = new NodeCryptoKeyManagementSystem(new PrivateKeyStore(dataSource, secretBox));
+    const kms = new NodeCryptoKeyManagementSystem(new PrivateKeyStore(dataSource, secretBox), (hex) => secretBox.encrypt(hex));
     const resolver = new Resolver({
       ...getKeyResolver(),
       ...getDidJwkResolver(),
@@ -393,7 +576,9 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
         new CredentialPlugin([new CredentialProviderJWT()]),
       ],
     });
-    return new TradewindAgent(veramo, dataSource, kms, options.path);
+    const agent = new TradewindAgent(veramo, dataSource, kms, options.path);
+    await agent.syncKeys();
+    return agent;
   } catch (error) {
     await dataSource.destroy().catch(() => undefined);
     throw error;
