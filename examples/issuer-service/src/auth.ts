@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HttpError } from './errors.js';
 
 const HASH_PREFIX = 'sha256:';
@@ -43,6 +43,23 @@ export function requireAdmin(adminKeyHashes: readonly string[]): MiddlewareHandl
     for (const hash of hashes) match = timingSafeEqual(presented, hash) || match;
     if (!match) throw new HttpError(403, 'FORBIDDEN', 'the admin API key is not valid');
     await next();
+  };
+}
+
+/**
+ * Whether a request carries one of the configured admin API keys (same header forms and
+ * constant-time comparison as {@link requireAdmin}); used to exempt admin callers from the
+ * public rate limit.
+ */
+export function carriesAdminKey(adminKeyHashes: readonly string[]): (c: Context) => boolean {
+  const hashes = adminKeyHashes.map((h) => Buffer.from(h.slice(HASH_PREFIX.length), 'hex'));
+  return (c) => {
+    const key = presentedKey(c.req.header('authorization'), c.req.header('x-api-key'));
+    if (key === undefined) return false;
+    const presented = createHash('sha256').update(key, 'utf8').digest();
+    let match = false;
+    for (const hash of hashes) match = timingSafeEqual(presented, hash) || match;
+    return match;
   };
 }
 

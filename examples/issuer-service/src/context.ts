@@ -47,6 +47,12 @@ export interface ServiceConfig {
   allowInsecureHttp: boolean;
   /** Log level for pino (default 'info'). */
   logLevel: string;
+  /** Longest `Cache-Control: max-age` of a published status list, seconds (never beyond its `validUntil`; default 300). */
+  statusListMaxAgeSeconds?: number;
+  /** A recognition policy file and recognition list files (compact vc+jwt or JSON) the verify endpoints use besides the service's own DID. */
+  recognition?: { policy?: string; lists?: string[] };
+  /** scrypt cost for a new issuer database (tests only: the default cost is slow on purpose). */
+  kdf?: { N: number; r: number; p: number };
 }
 
 type Verifier = ReturnType<typeof createVerifier>;
@@ -65,6 +71,18 @@ export interface ServiceContext {
   issue(request: IssueDocumentRequest): Promise<IssuedCredential>;
   /** Runs work the shutdown waits for; throws HttpError 503 SHUTTING_DOWN once draining has begun. */
   track<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * The path part of `baseUrl` ('' for a bare host, e.g. `/issuers/civil`): every route of
+   * every module is served under it (see the README).
+   */
+  basePath?: string;
+  /**
+   * Tells the service that the DID document changed (a key was rotated): the verifier
+   * reads the new document and the status lists are signed again with the current key.
+   */
+  didDocumentChanged?(): void;
+  /** Tells the service that a credential's status changed outside `POST /credentials/status`, so the published lists are signed again. */
+  statusChanged?(): void;
 }
 
 /** One credential configuration the service offers over OpenID4VCI. */

@@ -1,3 +1,16 @@
-export type { ServiceConfig, ServiceContext } from './context.js';
+export { type AppLifecycle, createApp } from './app.js';
+export { carriesAdminKey, hashAdminKey, isAdminKeyHash, newAdminKey, requireAdmin } from './auth.js';
+export { readJson } from './body.js';
+export {
+  CONFIG_DEFAULTS,
+  CONFIG_FILE_VARIABLE,
+  DEFAULT_CREDENTIAL_CONFIGURATIONS,
+  ENVIRONMENT,
+  type LoadConfigOptions,
+  loadConfig,
+} from './config.js';
+export type { CredentialConfiguration, ServiceConfig, ServiceContext, ServiceModule } from './context.js';
 export { HttpError, type ServiceErrorCode, type ServiceIssue } from './errors.js';
+export { IssueQueue, MAX_GROUP } from './issue-queue.js';
+export { didWebFor, type RunningService, startService } from './service.js';
 export { StateStore } from './state-store.js';

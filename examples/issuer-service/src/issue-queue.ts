@@ -1,0 +1,65 @@
+import type { IssueDocumentRequest, IssuedCredential, Issuer } from '@tradewind/issuer';
+
+/** Most requests one transaction carries. */
+export const MAX_GROUP = 256;
+
+interface Waiting {
+  request: IssueDocumentRequest;
+  resolve(issued: IssuedCredential): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: concurrent {@link IssueQueue.issue} calls share one `issuer.issueMany`
+ * transaction. While one transaction runs, the next group gathers (at most
+ * {@link MAX_GROUP}); each call resolves only after the transaction that holds it has
+ * committed, so an answered credential is durable. `issueMany` is all-or-nothing, so a
+ * group that fails is split in halves and each half tried again: one bad request fails
+ * alone (with its own error) and never takes the others with it.
+ */
+export class IssueQueue {
+  private waiting: Waiting[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly issuer: Issuer) {}
+
+  issue(request: IssueDocumentRequest): Promise<IssuedCredential> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ request, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Resolves once every request queued so far has been answered. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private kick(): void {
+    if (this.running || this.waiting.length === 0) return;
+    const group = this.waiting.splice(0, MAX_GROUP);
+    this.running = this.run(group).finally(() => {
+      this.running = undefined;
+      this.kick();
+    });
+  }
+
+  private async run(group: Waiting[]): Promise<void> {
+    let issued: IssuedCredential[];
+    try {
+      issued = await this.issuer.issueMany(group.map((w) => w.request));
+    } catch (error) {
+      if (group.length === 1) {
+        (group[0] as Waiting).reject(error);
+        return;
+      }
+      const half = Math.ceil(group.length / 2);
+      await this.run(group.slice(0, half));
+      await this.run(group.slice(half));
+      return;
+    }
+    group.forEach((w, i) => {
+      w.resolve(issued[i] as IssuedCredential);
+    });
+  }
+}

@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { TradewindError } from '@tradewind/core';
+import { type Issuer, openIssuer } from '@tradewind/issuer';
+import { createVerifier, parsePolicy, type RecognitionPolicy, type StatusListSource } from '@tradewind/verifier';
+import { type Logger, pino } from 'pino';
+import { createApp } from './app.js';
+import type { ServiceConfig, ServiceContext, ServiceModule } from './context.js';
+import { HttpError } from './errors.js';
+import { IssueQueue } from './issue-queue.js';
+import { createOid4vciModule } from './oid4vci/module.js';
+import { createBatchModule } from './routes/batches.js';
+import { createKeysModule } from './routes/keys.js';
+import { createPublishModule } from './routes/publish.js';
+import { createVcApiModule } from './routes/vc-api.js';
+import { StateStore } from './state-store.js';
+import { StatusLists } from './status-lists.js';
+
+/** A running service. */
+export interface RunningService {
+  /** Where it listens, e.g. `http://127.0.0.1:8080` (the public URL is `config.baseUrl`). */
+  url: string;
+  /** The issuer DID: did:web for the base URL. */
+  did: string;
+  context: ServiceContext;
+  /** True when this start created the DID (a new database): publish what {@link RunningService.publish} says. */
+  firstStart: boolean;
+  /** What the agency must make reachable: the DID document and the status list base URL. */
+  publish: { didDocument: string; statusLists: string };
+  /** Graceful shutdown (see {@link startService}); resolves when everything is closed. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the issuer service: opens (or creates) the issuer database with its status
+ * lists under `<baseUrl>/status`, creates on first start the did:web DID of the base URL
+ * and makes it the default issuer, opens the state database, builds the verifier (the
+ * service's own DID trusted, plus the configured recognition policy and lists; the
+ * service's own status lists read in process, nothing fetched), and listens.
+ *
+ * `close()` shuts down gracefully: the listener stops accepting connections, new requests
+ * on open connections get 503 `SHUTTING_DOWN`, the modules' `shutdown()` run, in-flight
+ * requests and issuances finish (each issuance committed whole or not at all), then the
+ * databases close.
+ *
+ * @example
+ * ```ts
+ * const service = await startService(loadConfig({ file: 'issuer-service.json' }));
+ * console.log(service.did, service.publish.didDocument);
+ * await service.close();
+ * ```
+ */
+export async function startService(config: ServiceConfig, options: { logger?: Logger } = {}): Promise<RunningService> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'tradewind-issuer-service' } });
+  const base = new URL(config.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const expectedDid = didWebFor(base);
+
+  const issuer = await openIssuer({
+    path: config.database,
+    secret: config.secret,
+    statusListBaseUrl: `${config.baseUrl}/status`,
+    ...(config.kdf ? { kdf: config.kdf } : {}),
+  });
+  let state: StateStore | undefined;
+  try {
+    const firstStart = await ensureDid(issuer, expectedDid, base);
+    state = await StateStore.open(config.stateDatabase);
+    const recognition = readRecognition(config);
+
+    const lists = new StatusLists(issuer, () => expectedDid, config.statusListValidForSeconds);
+    const buildVerifier = async () => {
+      const document = await issuer.didWebDocument(expectedDid);
+      const status = {
+        provider: { get: async (url: string) => (await lists.byUrl(url))?.jwt },
+        // Only the service's own lists are ever answered, in process: nothing is fetched.
+        allowInsecureUrls: true,
+      };
+      const didResolver = { documents: [document] };
+      if (recognition.policy) {
+        const policy: RecognitionPolicy = {
+          ...recognition.policy,
+          trustedIssuers: [...(recognition.policy.trustedIssuers ?? []), expectedDid],
+        };
+        return createVerifier({ policy, recognitionLists: recognition.lists, didResolver, status });
+      }
+      return createVerifier({ trustedIssuers: [expectedDid], didResolver, status });
+    };
+
+    // Lifecycle: in-flight requests and tracked work, and whether new work is refused.
+    let draining = false;
+    let busy = 0;
+    const idle: Array<() => void> = [];
+    const begin = () => {
+      busy++;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        busy--;
+        if (busy === 0) for (const wake of idle.splice(0)) wake();
+      };
+    };
+    const whenIdle = () => (busy === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r)));
+
+    const queue = new IssueQueue(issuer);
+    const context: ServiceContext = {
+      config,
+      issuer,
+      did: expectedDid,
+      verifier: await buildVerifier(),
+      logger,
+      state,
+      basePath,
+      issue: (request) => queue.issue(request),
+      track: async (work) => {
+        if (draining) throw new HttpError(503, 'SHUTTING_DOWN', 'the service is shutting down and takes no new work');
+        const end = begin();
+        try {
+          return await work();
+        } finally {
+          end();
+        }
+      },
+      didDocumentChanged: () => {
+        lists.invalidate();
+        buildVerifier().then(
+          (verifier) => {
+            context.verifier = verifier;
+          },
+          (error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cannot rebuild the verifier'),
+        );
+      },
+      statusChanged: () => lists.invalidate(),
+    };
+
+    const modules: ServiceModule[] = [
+      createPublishModule(context, lists),
+      createVcApiModule(context, () => lists.invalidate()),
+      await createOid4vciModule(context),
+      await createKeysModule(context),
+      await createBatchModule(context),
+    ];
+    const app = createApp(context, modules, { draining: () => draining, begin });
+
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', (error: Error) =>
+        reject(new TradewindError('INVALID_ARGUMENT', `cannot listen on ${config.host}:${config.port}: ${error.message}`)),
+      );
+      server.once('listening', () => resolveListen());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    logger.info({ url, did: expectedDid, firstStart }, 'listening');
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        draining = true;
+        logger.info('shutting down');
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        const results = await Promise.allSettled([...modules.map((m) => m.shutdown?.()), whenIdle().then(() => queue.drain())]);
+        for (const r of results) if (r.status === 'rejected') logger.error({ err: { message: String(r.reason) } }, 'shutdown step failed');
+        await whenIdle();
+        await queue.drain();
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        await stopped;
+        await state?.close();
+        await issuer.close();
+        logger.info('closed');
+      })();
+      return closing;
+    };
+
+    return {
+      url,
+      did: expectedDid,
+      context,
+      firstStart,
+      publish: {
+        didDocument: basePath === '' ? `${base.origin}/.well-known/did.json` : `${config.baseUrl}/did.json`,
+        statusLists: `${config.baseUrl}/status/`,
+      },
+      close,
+    };
+  } catch (error) {
+    await state?.close().catch(() => {});
+    await issuer.close().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The did:web DID of a base URL (did:web §3.2): the host, `%3A` and the port when it is
+ * not the default, then each path segment after a colon.
+ * `https://127.0.0.1:8443` → `did:web:127.0.0.1%3A8443`;
+ * `https://registry.gov.example/issuers/civil` → `did:web:registry.gov.example:issuers:civil`.
+ */
+export function didWebFor(base: URL): string {
+  if (base.hostname.startsWith('[')) throw new TradewindError('INVALID_ARGUMENT', 'baseUrl: did:web cannot name an IPv6 address host');
+  const segments = base.pathname.split('/').filter((s) => s !== '');
+  return `did:web:${[base.hostname + (base.port ? `%3A${base.port}` : ''), ...segments].join(':')}`;
+}
+
+/** Makes `did` this database's default issuer, creating it on first start (returns whether it did). */
+async function ensureDid(issuer: Issuer, did: string, base: URL): Promise<boolean> {
+  const dids = await issuer.listDids();
+  if (dids.some((d) => d.did === did)) {
+    if (issuer.defaultDid !== did) await issuer.setDefaultDid(did);
+    return false;
+  }
+  const other = dids.find((d) => d.method === 'web');
+  if (other)
+    throw new TradewindError(
+      'INVALID_ARGUMENT',
+      `configuration: baseUrl ${base.href} names ${did}, but this database issues as ${other.did}: a database serves one base URL (its credentials and status lists name it)`,
+    );
+  const created = await issuer.createDid({ method: 'web', domain: did.slice('did:web:'.length) });
+  await issuer.setDefaultDid(created.did);
+  return true;
+}
+
+/** The recognition policy and lists the configuration names, read once at start. */
+function readRecognition(config: ServiceConfig): { policy?: RecognitionPolicy; lists: StatusListSource[] } {
+  const policyFile = config.recognition?.policy;
+  let policy: RecognitionPolicy | undefined;
+  let listFiles = config.recognition?.lists ?? [];
+  if (policyFile) {
+    policy = parsePolicy(readJsonFile(policyFile, 'recognition.policy'));
+    if (listFiles.length === 0 && policy.recognitionLists) listFiles = policy.recognitionLists.map((f) => resolve(dirname(policyFile), f));
+  }
+  const lists = listFiles.map((file): StatusListSource => {
+    const text = readText(file, 'recognition.lists').trim();
+    return text.startsWith('{') ? (readJsonText(text, file, 'recognition.lists') as StatusListSource) : text;
+  });
+  if (lists.length > 0 && !policy)
+    throw new TradewindError('INVALID_ARGUMENT', 'configuration: recognition.lists needs recognition.policy (whose anchors sign them)');
+  return policy ? { policy, lists } : { lists };
+}
+
+function readText(file: string, setting: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new TradewindError('INVALID_ARGUMENT', `configuration: ${setting}: cannot read ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function readJsonFile(file: string, setting: string): unknown {
+  return readJsonText(readText(file, setting), file, setting);
+}
+
+function readJsonText(text: string, file: string, setting: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new TradewindError('INVALID_ARGUMENT', `configuration: ${setting}: ${file} is not JSON`, { cause });
+  }
+}
