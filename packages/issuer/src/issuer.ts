@@ -1,12 +1,28 @@
-import { type CreateDidOptions, type ManagedDid, openAgent, type Query, type TradewindAgent } from '@tradewind/agent';
-import { isJsonObject, MIN_STATUS_LIST_LENGTH, type RecognizedKey, TradewindError } from '@tradewind/core';
+import {
+  type CreateDidOptions,
+  type KeyRotation,
+  type ManagedDid,
+  openAgent,
+  type Query,
+  type RotateKeyOptions,
+  type TradewindAgent,
+} from '@tradewind/agent';
+import { isJsonObject, MIN_STATUS_LIST_LENGTH, type RecognitionEntry, type RecognizedKey, TradewindError } from '@tradewind/core';
 import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
 import { type IssueDocumentRequest, isDocumentRequest, type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueRequest, isValidDate, normalizeRequest } from './credential-request.js';
 import { getLogged, insertReemissions, type LoggedCredential, type LogQuery, loggedByRecordKeys, queryLog } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
-import { type RecognitionListRequest, recognitionKeys, signRecognitionList } from './recognition-list.js';
+import {
+  type RecognitionEntryTemplate,
+  type RecognitionListRequest,
+  recognitionEntries,
+  recognitionKeys,
+  type SigningKey,
+  signingKeys,
+  signRecognitionList,
+} from './recognition-list.js';
 import { rebuildLogged, signRebuilt } from './reemit.js';
 import { AddReemissionSafety1764300200000, CreateIssuerTables1764300100000 } from './schema.js';
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
@@ -192,6 +208,7 @@ export class Issuer {
     this.checkOpen();
     const request = snapshot<RecognitionListRequest>(given, 'the recognition list request');
     const anchor = request.issuer ?? this.settings.defaultIssuer;
+    await storage('cannot read the keys', () => this.agent.syncKeys());
     if (anchor === undefined) throw new TradewindError('INVALID_ARGUMENT', 'this issuer has no DID to sign with: create one first');
     try {
       return await signRecognitionList(this.agent, anchor, request);
@@ -201,17 +218,127 @@ export class Issuer {
     }
   }
 
-  /** The keys a recognition list carries for one of this issuer's DIDs (needed for did:web). */
+  /**
+   * The keys a recognition list carries for one of this issuer's DIDs (needed for
+   * did:web): every key, the signing key first, then the retired ones. Listed in one
+   * entry they would all be accepted for the entry's whole window: after a rotation use
+   * {@link recognitionEntries}, which binds each key to its period.
+   */
   async recognitionKeys(did: string): Promise<RecognizedKey[]> {
     this.checkOpen();
     checkId(did, 'did');
-    return recognitionKeys(this.agent, did);
+    return storage('cannot read the keys', () => recognitionKeys(this.agent, did));
   }
 
-  /** The DID document to host at `https://<domain>/.well-known/did.json` for a did:web DID of this issuer. */
+  /**
+   * Every key of one of this issuer's DIDs with its period: the signing key first
+   * (`state: 'current'`, `activeFrom` once it replaced another key), then the retired
+   * ones, most recently retired first (`state: 'retired'`, `retiredAt`).
+   */
+  async signingKeys(did: string): Promise<SigningKey[]> {
+    this.checkOpen();
+    checkId(did, 'did');
+    return storage('cannot read the keys', () => signingKeys(this.agent, did));
+  }
+
+  /**
+   * The recognition list entries a trust anchor writes for one of this issuer's DIDs:
+   * `template` (country, name, credential types, assurance level, …) once per key, each
+   * with that key alone; a retired key's entry ends at its `retiredAt`, so verifiers
+   * refuse what it signs dated after its retirement and accept what it signed before.
+   *
+   * @example
+   * ```ts
+   * const entries = await issuer.recognitionEntries('did:web:registry.gov.tt', {
+   *   country: 'TT', name: 'Registrar General', credentialTypes: ['NationalIdCredential'], assuranceLevel: 'substantial',
+   * })
+   * await anchor.signRecognitionList({ sequence: 13, nextUpdate: '2027-01-01T00:00:00Z', entries })
+   * ```
+   */
+  async recognitionEntries(did: string, template: RecognitionEntryTemplate): Promise<RecognitionEntry[]> {
+    this.checkOpen();
+    checkId(did, 'did');
+    if (!isJsonObject(template)) throw new TradewindError('INVALID_ARGUMENT', 'the entry template must be an object');
+    const copy = snapshot<Record<string, unknown>>(template, 'the entry template');
+    for (const key of ['id', 'keys'])
+      if (Object.hasOwn(copy, key))
+        throw new TradewindError('INVALID_ARGUMENT', `the entry template has no ${key}: it comes from the DID`, { path: `/${key}` });
+    return storage('cannot read the keys', () => recognitionEntries(this.agent, did, copy as unknown as RecognitionEntryTemplate));
+  }
+
+  /**
+   * Replaces the signing key of a did:web DID of this issuer (see the README, "Key
+   * rotation"): a new key with a new verification method id, committed together with
+   * the old key's retirement. From then on credentials, status lists, re-emissions and
+   * recognition lists are signed with the new key; the old one stays in the DID document
+   * and in {@link signingKeys} as retired. A did:key or did:jwk DID is its key:
+   * `INVALID_ARGUMENT` (create a new DID instead). `now` (default: now) before a
+   * credential this DID already issued, or before the current key became active, is
+   * `INVALID_ARGUMENT`: the old key's period would no longer cover what it signed.
+   *
+   * @example
+   * ```ts
+   * const { did, previous } = await issuer.rotateKey('did:web:registry.gov.example')
+   * await writeFile('did.json', JSON.stringify(await issuer.didWebDocument(did.did)))
+   * ```
+   */
+  async rotateKey(
+    did: string,
+    given: RotateKeyOptions = {},
+  ): Promise<{
+    did: string;
+    verificationMethod: string;
+    previous: { verificationMethod: string; retiredAt: string };
+    rotation: KeyRotation;
+  }> {
+    this.checkOpen();
+    checkId(did, 'did');
+    if (!isJsonObject(given)) throw new TradewindError('INVALID_ARGUMENT', 'rotateKey options must be an object');
+    const options = snapshot<RotateKeyOptions>(given, 'rotateKey options');
+    for (const key of Object.keys(options))
+      if (key !== 'now' && key !== 'keyType')
+        throw new TradewindError('INVALID_ARGUMENT', `unknown option ${JSON.stringify(key)}`, { path: `/${key}` });
+    if (options.keyType !== undefined && options.keyType !== 'Ed25519' && options.keyType !== 'P-256')
+      throw new TradewindError('INVALID_ARGUMENT', 'keyType must be one of Ed25519, P-256', { path: '/keyType' });
+    if (options.now !== undefined && !isValidDate(options.now))
+      throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)', { path: '/now' });
+    await this.agent.getDid(did).catch((cause: unknown) => {
+      throw new TradewindError('NOT_FOUND', `${did} is not a DID of this database`, { path: '/did', cause });
+    });
+    const rotation = await storage(`cannot rotate the key of ${did}`, () =>
+      this.agent.rotateKey(did, {
+        ...options,
+        check: async (q, at) => {
+          const [row] = (await q(`SELECT MAX("issued_at") AS "last" FROM "tw_issuance_log" WHERE "issuer" = ?`, [did])) as Array<{
+            last: string | null;
+          }>;
+          if (row?.last && Date.parse(row.last) >= Date.parse(at) + 1000)
+            throw new TradewindError(
+              'INVALID_ARGUMENT',
+              `${did} issued a credential at ${row.last}, after ${at}: the retired key would no longer cover it`,
+              { path: '/now' },
+            );
+        },
+      }),
+    );
+    this.signers.set(did, rotation.did);
+    return {
+      did: rotation.did.did,
+      verificationMethod: rotation.did.verificationMethod,
+      previous: { verificationMethod: rotation.previous.verificationMethod, retiredAt: rotation.previous.retiredAt },
+      rotation,
+    };
+  }
+
+  /**
+   * The DID document to host at `https://<domain>/.well-known/did.json` for a did:web
+   * DID of this issuer: every key, the signing key first; retired keys stay in
+   * `verificationMethod` and `assertionMethod` with a `retiredAt` member.
+   */
   async didWebDocument(did: string): Promise<DIDDocument> {
     this.checkOpen();
     checkId(did, 'did');
+    await storage('cannot read the keys', () => this.agent.syncKeys());
     return this.agent.didWebDocument(did);
   }
 
@@ -491,14 +618,13 @@ export class Issuer {
     for (const r of requests) if (!this.signers.has(r.issuer)) await this.signerOf(r.issuer, r.issuerPath);
   }
 
+  // The DID's current signing key (after a rotation here or in another process).
   private async signerOf(did: string, path = '/issuer'): Promise<ManagedDid> {
-    let signer = this.signers.get(did);
-    if (!signer) {
-      signer = await this.agent.getDid(did).catch((cause: unknown) => {
-        throw new TradewindError('NOT_FOUND', `issuer ${did} is not a DID of this database`, { path, cause });
-      });
-      this.signers.set(did, signer);
-    }
+    await this.agent.syncKeys();
+    const signer = await this.agent.getDid(did).catch((cause: unknown) => {
+      throw new TradewindError('NOT_FOUND', `issuer ${did} is not a DID of this database`, { path, cause });
+    });
+    this.signers.set(did, signer);
     return signer;
   }
 }

@@ -1,5 +1,7 @@
-import type { TradewindAgent } from '@tradewind/agent';
+import type { KeyAlgorithm, TradewindAgent } from '@tradewind/agent';
 import {
+  type PublicJwk,
+  parseDateTimeStamp,
   parseRecognitionListSubject,
   RECOGNITION_LIST_TYPE,
   type RecognitionEntry,
@@ -56,6 +58,7 @@ export async function signRecognitionList(agent: TradewindAgent, anchorDid: stri
     throw new TradewindError('INVALID_ARGUMENT', 'id must be a URI', { path: '/id' });
   if (typeof anchorDid !== 'string' || !anchorDid.startsWith('did:'))
     throw new TradewindError('INVALID_ARGUMENT', 'issuer must be a DID of this database', { path: '/issuer' });
+  await agent.syncKeys();
   const signer = await agent.getDid(anchorDid);
   const credential = {
     '@context': [VCDM_2_CONTEXT],
@@ -71,9 +74,105 @@ export async function signRecognitionList(agent: TradewindAgent, anchorDid: stri
 
 /**
  * The keys a recognition list must carry for one of this agent's DIDs so that verifiers
- * need no network: for did:web, the public key with its verification method id.
+ * need no network: for did:web, the public keys with their verification method ids —
+ * the signing key first, then the retired ones (most recently retired first).
  */
 export async function recognitionKeys(agent: TradewindAgent, did: string): Promise<RecognizedKey[]> {
+  return (await signingKeys(agent, did)).map(recognizedKey);
+}
+
+/** One key of a DID with the period it signed in. */
+export interface SigningKey {
+  /** Verification method id (the `kid` of what it signed). */
+  verificationMethod: string;
+  publicJwk: PublicJwk;
+  keyType: KeyAlgorithm;
+  alg: 'EdDSA' | 'ES256';
+  /** `current`: it signs now; `retired`: it signed until `retiredAt` and never again. */
+  state: 'current' | 'retired';
+  /** When it became the signing key (absent for the DID's first key). */
+  activeFrom?: string;
+  /** When it stopped signing (retired keys only). */
+  retiredAt?: string;
+}
+
+/** Every key of a DID, the signing key first, then the retired ones (most recently retired first). */
+export async function signingKeys(agent: TradewindAgent, did: string): Promise<SigningKey[]> {
+  await agent.syncKeys();
   const managed = await agent.getDid(did);
-  return [{ ...managed.publicJwk, kid: managed.verificationMethod }];
+  const current: SigningKey = {
+    verificationMethod: managed.verificationMethod,
+    publicJwk: managed.publicJwk,
+    keyType: managed.keyType,
+    alg: managed.alg,
+    state: 'current',
+    ...(managed.activeFrom === undefined ? {} : { activeFrom: managed.activeFrom }),
+  };
+  return [
+    current,
+    ...(managed.retiredKeys ?? []).map(
+      (k): SigningKey => ({
+        verificationMethod: k.verificationMethod,
+        publicJwk: k.publicJwk,
+        keyType: k.keyType,
+        alg: k.alg,
+        state: 'retired',
+        ...(k.activeFrom === undefined ? {} : { activeFrom: k.activeFrom }),
+        retiredAt: k.retiredAt,
+      }),
+    ),
+  ];
+}
+
+function recognizedKey(key: SigningKey): RecognizedKey {
+  return { ...key.publicJwk, kid: key.verificationMethod };
+}
+
+/** What an anchor decides about an issuer, for {@link recognitionEntries}: an entry without the DID, keys and key periods. */
+export type RecognitionEntryTemplate = Omit<RecognitionEntry, 'id' | 'keys'>;
+
+/**
+ * The recognition list entries for one of this agent's DIDs: one per key, each listing
+ * that key alone. A retired key's entry ends at its retirement (`validUntil` =
+ * `retiredAt`, or the template's `validUntil` when earlier), so a verifier refuses what
+ * it signs dated later while what it signed before still verifies. Every entry starts
+ * at the template's `validFrom` (the accreditation), not at the key's `activeFrom`: a
+ * re-emission keeps the dates of the credential it signs again, so the current key
+ * signs credentials dated before it became active. A key whose retirement comes before
+ * the template's `validFrom` is left out (it signed nothing the accreditation covers).
+ */
+export async function recognitionEntries(
+  agent: TradewindAgent,
+  did: string,
+  template: RecognitionEntryTemplate,
+): Promise<RecognitionEntry[]> {
+  const from = template.validFrom === undefined ? undefined : parseDateTimeStamp(template.validFrom);
+  const until = template.validUntil === undefined ? undefined : parseDateTimeStamp(template.validUntil);
+  if (template.validFrom !== undefined && from === undefined)
+    throw new TradewindError('INVALID_ARGUMENT', 'validFrom must be a date-time with a time zone', { path: '/validFrom' });
+  if (template.validUntil !== undefined && until === undefined)
+    throw new TradewindError('INVALID_ARGUMENT', 'validUntil must be a date-time with a time zone', { path: '/validUntil' });
+  const entries: RecognitionEntry[] = [];
+  for (const key of await signingKeys(agent, did)) {
+    const entry: RecognitionEntry = { ...template, id: did, keys: [recognizedKey(key)] };
+    if (key.retiredAt !== undefined) {
+      const retired = parseDateTimeStamp(key.retiredAt) as number;
+      if (from !== undefined && retired < from) continue;
+      if (until === undefined || retired < until) entry.validUntil = key.retiredAt;
+    }
+    entries.push(entry);
+  }
+  // The same checks a verifier applies to the list, so a bad template fails here.
+  try {
+    parseRecognitionListSubject({ sequence: 0, nextUpdate: '9999-12-31T23:59:59Z', entries: entries as never });
+  } catch (e) {
+    if (e instanceof TradewindError)
+      throw new TradewindError(
+        'INVALID_ARGUMENT',
+        e.message,
+        e.path === undefined ? undefined : { path: e.path.replace(/^\/entries\/\d+/, '') },
+      );
+    throw e;
+  }
+  return entries;
 }
