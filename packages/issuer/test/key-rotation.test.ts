@@ -14,6 +14,7 @@ const kdf = { N: 2 ** 10, r: 8, p: 1 };
 const DAY = 86_400_000;
 const t0 = new Date('2026-03-01T00:00:00Z');
 const day = (n: number) => new Date(t0.getTime() + n * DAY);
+const kidOf = (jwt: string | undefined) => JSON.parse(Buffer.from(String(jwt).split('.')[0] as string, 'base64url').toString()).kid;
 const codes = (r: CredentialVerificationResult) => (r.verified ? [] : r.errors.map((e) => e.code));
 const HOLDER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 
@@ -70,8 +71,8 @@ describe('did:web key rotation', () => {
     });
     expect(rotation.verificationMethod).not.toBe(key1.verificationMethod);
     const after = await issueOn(15);
-    expect(JSON.parse(Buffer.from(after.jwt.split('.')[0] as string, 'base64url').toString()).kid).toBe(rotation.verificationMethod);
-    expect(JSON.parse(Buffer.from(before.jwt.split('.')[0] as string, 'base64url').toString()).kid).toBe(key1.verificationMethod);
+    expect(kidOf(after.jwt)).toBe(rotation.verificationMethod);
+    expect(kidOf(before.jwt)).toBe(key1.verificationMethod);
 
     // A credential the retired key signs after its retirement: forged with the old private key, still in the database.
     const forgedCredential = {
@@ -99,8 +100,7 @@ describe('did:web key rotation', () => {
     const published = join(dir, 'published');
     await tt.publishStatusLists(published, { now: day(16), validForSeconds: 30 * 86_400 });
     const lists = statusLists(published);
-    for (const jwt of Object.values(lists))
-      expect(JSON.parse(Buffer.from(jwt.split('.')[0] as string, 'base64url').toString()).kid).toBe(rotation.verificationMethod);
+    for (const jwt of Object.values(lists)) expect(kidOf(jwt)).toBe(rotation.verificationMethod);
     const options = { now: day(20), policy: { anchors: [anchorDid] }, recognitionLists: [regional], status: { lists } };
     const verifier = createVerifier(options);
     const first = await verifier.verifyCredential(before.jwt);
@@ -170,7 +170,7 @@ describe('did:web key rotation', () => {
     });
     const k3 = await tt.agent.getDid(ttDid);
     expect(k3.verificationMethod).not.toBe(k2.verificationMethod);
-    expect(JSON.parse(Buffer.from(again.jwt.split('.')[0] as string, 'base64url').toString()).kid).toBe(k3.verificationMethod);
+    expect(kidOf(again.jwt)).toBe(k3.verificationMethod);
     const entries = await tt.recognitionEntries(ttDid, template);
     expect(entries.map((e) => e.validUntil)).toEqual([undefined, '2026-03-23T00:00:00Z', '2026-03-11T00:00:00Z']);
     const regional = await anchor.signRecognitionList({ sequence: 3, nextUpdate: day(40), validFrom: day(22), entries });
@@ -202,9 +202,9 @@ describe('did:web key rotation', () => {
       await issueOn(24, []); // this instance has the key cached
       const { verificationMethod } = await other.rotateKey(ttDid, { now: day(24) });
       const issued = await issueOn(24, []);
-      expect(JSON.parse(Buffer.from(issued.jwt.split('.')[0] as string, 'base64url').toString()).kid).toBe(verificationMethod);
+      expect(kidOf(issued.jwt)).toBe(verificationMethod);
       const [list] = await tt.statusListCredentials({ now: day(24) });
-      expect(JSON.parse(Buffer.from((list?.jwt as string).split('.')[0] as string, 'base64url').toString()).kid).toBe(verificationMethod);
+      expect(kidOf(list?.jwt)).toBe(verificationMethod);
     } finally {
       await other.close();
     }
