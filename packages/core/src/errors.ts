@@ -30,6 +30,9 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'STORAGE_ERROR',
   'BACKUP_INVALID',
+  // Protocol-side codes (a wallet talking to an issuer over OpenID4VCI).
+  'UNREACHABLE',
+  'REFUSED',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
