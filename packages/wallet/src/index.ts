@@ -1,3 +1,4 @@
+export { type AcceptOfferOptions, didWebOfIssuer, MAX_OFFER_URI_LENGTH, OfferError, type OfferStep } from './accept-offer.js';
 export { BACKUP_MAGIC, BACKUP_VERSION, type BackupKdf, DEFAULT_BACKUP_KDF } from './backup/container.js';
 export type { StatusReference, StoredCredential } from './credential-record.js';
 export type { PresentationFormat, PresentationRequest } from './presentation.js';

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { type CreateDidOptions, type ManagedDid, openAgent, type TradewindAgent } from '@tradewind/agent';
 import { isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import { type CredentialVerificationResult, createVerifier, type Verifier, type VerifyOptions } from '@tradewind/verifier';
+import { type AcceptOfferOptions, acceptOffer } from './accept-offer.js';
 import { describe, reading, readOptions } from './arguments.js';
 import { type BackupKdf, DEFAULT_BACKUP_KDF, sealBackup } from './backup/container.js';
 import { backupContents } from './backup/contents.js';
@@ -220,6 +221,51 @@ export class Wallet {
     );
     const now = Date.now();
     return results.map((result, i) => ({ result, ...rowFor(signed[i], result, now) }));
+  }
+
+  /**
+   * Accepts an OpenID4VCI 1.0 credential offer (pre-authorized code flow) and stores the
+   * credential: the offer (`openid-credential-offer://?credential_offer=…` or
+   * `…?credential_offer_uri=…`) → issuer and authorization server metadata → access token
+   * (with `txCode` when the offer asks for one) → c_nonce → a proof of possession signed
+   * by the holder DID's key → the credential → verified before it is stored: its issuer
+   * must be the did:web of the credential issuer's host (its DID document is fetched
+   * through the same `fetch`), and its subject must be the holder DID. Failures are
+   * `OfferError`s (`UNREACHABLE`, `NOT_FOUND`, `MALFORMED`, `REFUSED` with the issuer's
+   * `oauthError`, ...), a `CredentialRejectedError` when the credential does not verify,
+   * or `HOLDER_BINDING` when it is not bound to the holder; nothing is stored then.
+   *
+   * @example
+   * ```ts
+   * const { credential } = await wallet.acceptOffer(offerUri, { txCode: '493817' })
+   * credential.subject // the holder DID
+   * ```
+   */
+  async acceptOffer(uri: string, options?: AcceptOfferOptions): Promise<Received> {
+    const result = await acceptOffer(
+      {
+        agent: this.agent,
+        listDids: () => this.listDids(),
+        verifyAndStore: async (jwt, verify, holderDid) => {
+          const [checked] = await this.verifyAll([jwt], verify);
+          const verification = (checked as CheckedCredential).verification;
+          if (!verification.verified) throw new CredentialRejectedError([{ index: 0, errors: verification.errors }], false);
+          if (verification.subject !== holderDid)
+            throw new TradewindError(
+              'HOLDER_BINDING',
+              `the issuer bound the credential to ${verification.subject ?? 'no subject'}, not to the holder DID ${holderDid}`,
+              { path: '/credentialSubject/id' },
+            );
+          const row = this.#checked.get(checked as CheckedCredential);
+          const existed = row ? await this.store.get(row.id) : undefined;
+          const [id] = await this.storeVerified([checked as CheckedCredential]);
+          return { added: existed === undefined, credential: await this.get(id as string), warnings: verification.warnings };
+        },
+      },
+      uri,
+      options,
+    );
+    return result as Received;
   }
 
   /**

@@ -1,0 +1,396 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Oauth2ClientErrorResponseError, Oauth2ServerErrorResponseError } from '@openid4vc/oauth2';
+import { Openid4vciClient, Openid4vciRetrieveCredentialsError } from '@openid4vc/openid4vci';
+import { getGlobalConfig, setGlobalConfig } from '@openid4vc/utils';
+import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
+import { type ErrorCode, looksLikeCompactJws, TradewindError } from '@tradewind/core';
+import type { VerifyOptions } from '@tradewind/verifier';
+import { describe, reading, readOptions } from './arguments.js';
+
+const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+/** Longest offer URI read (an offer by value carries a JSON object). */
+export const MAX_OFFER_URI_LENGTH = 16 * 1024;
+/** Largest response read from an issuer, bytes. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Options of {@link Wallet.acceptOffer}. */
+export interface AcceptOfferOptions {
+  /** The transaction code the issuer gave out of band, when the offer asks for one. */
+  txCode?: string;
+  /** Which holder DID of this wallet the credential is bound to. Default: the first one whose key the issuer accepts. */
+  holderDid?: string;
+  /** The fetch to reach the issuer with (default the global fetch). */
+  fetch?: typeof globalThis.fetch;
+  /** Accept http:// issuers and loopback or private hosts (tests on 127.0.0.1 only). Default false. */
+  allowInsecureHttp?: boolean;
+  /** Signing and verification time (tests, audits). Default now. */
+  now?: Date;
+  /** Time allowed for each request to the issuer, milliseconds. Default 15,000. */
+  timeoutMs?: number;
+  /** Further verification options (a recognition policy, status options, ...). The issuer is always the offer's. */
+  verify?: VerifyOptions;
+}
+
+/** Where an offer failed: which exchange with the issuer. */
+export type OfferStep = 'offer' | 'metadata' | 'token' | 'nonce' | 'credential' | 'verify';
+
+/**
+ * An offer that could not be accepted. `code` is `UNREACHABLE` (the issuer could not be
+ * reached or answered something that is not JSON), `NOT_FOUND` (the offer is unknown, used
+ * or expired), `MALFORMED` (the offer or the metadata are not valid OpenID4VCI 1.0),
+ * `REFUSED` (the issuer refused the token or credential request: `oauthError` says why,
+ * e.g. `invalid_grant`, `invalid_proof`, `invalid_nonce`), `UNSUPPORTED_FORMAT` (nothing
+ * this wallet can hold is offered) or `INVALID_ARGUMENT`.
+ */
+export class OfferError extends TradewindError {
+  readonly step: OfferStep;
+  /** The issuer's OAuth error code, for `REFUSED`. */
+  readonly oauthError: string | undefined;
+  /** The HTTP status of the issuer's answer, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(code: ErrorCode, step: OfferStep, message: string, extra: { oauthError?: string; status?: number; cause?: unknown } = {}) {
+    super(code, message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'OfferError';
+    this.step = step;
+    this.oauthError = extra.oauthError;
+    this.status = extra.status;
+  }
+}
+
+/** What the wallet gives the offer flow: its agent (keys) and verification and storage. */
+export interface OfferWallet {
+  agent: TradewindAgent;
+  listDids(): Promise<ManagedDid[]>;
+  verifyAndStore(jwt: string, verify: VerifyOptions, holderDid: string): Promise<unknown>;
+}
+
+/** The issuer's DID: did:web for the host (and path) of the credential issuer identifier. */
+export function didWebOfIssuer(credentialIssuer: string): string {
+  const url = new URL(credentialIssuer);
+  const path = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => encodeURIComponent(decodeURIComponent(s)));
+  return ['did:web', encodeURIComponent(url.host), ...path].join(':');
+}
+
+class ScopedFetchError extends Error {}
+
+/**
+ * OpenID4VCI 1.0 pre-authorized code flow, wallet side: offer (by value or by reference)
+ * → issuer metadata → authorization server metadata → token (with the transaction code)
+ * → nonce → proof of possession signed by the holder key → credential → verified (the
+ * issuer must be the did:web of the credential issuer's host; the credential must be
+ * bound to the holder DID) → stored.
+ */
+export async function acceptOffer(wallet: OfferWallet, uri: string, given: AcceptOfferOptions | undefined): Promise<unknown> {
+  const options = readOptions<AcceptOfferOptions>(given, 'acceptOffer options');
+  if (typeof uri !== 'string' || uri.length === 0) throw new TradewindError('INVALID_ARGUMENT', 'acceptOffer needs an offer URI');
+  if (uri.length > MAX_OFFER_URI_LENGTH)
+    throw new TradewindError('INVALID_ARGUMENT', `the offer URI is longer than ${MAX_OFFER_URI_LENGTH} characters`);
+  const insecure = options.allowInsecureHttp ?? false;
+  if (typeof insecure !== 'boolean') throw new TradewindError('INVALID_ARGUMENT', 'allowInsecureHttp must be a boolean');
+  const now = options.now ?? new Date();
+  if (!reading('now', () => now instanceof Date && Number.isFinite(now.getTime())))
+    throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date');
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0)
+    throw new TradewindError('INVALID_ARGUMENT', 'timeoutMs must be a positive integer');
+  if (options.txCode !== undefined && (typeof options.txCode !== 'string' || options.txCode.length === 0 || options.txCode.length > 64))
+    throw new TradewindError('INVALID_ARGUMENT', 'txCode must be a non-empty string');
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  if (typeof baseFetch !== 'function') throw new TradewindError('INVALID_ARGUMENT', 'fetch must be a function');
+
+  const scopedFetch: typeof globalThis.fetch = async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:'))
+      throw new ScopedFetchError(`${url.origin} is not https (allowInsecureHttp is for tests)`);
+    return baseFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+  };
+
+  // The holder: a did:key or did:jwk of this wallet.
+  const dids = (await wallet.listDids()).filter((d) => d.method === 'key' || d.method === 'jwk');
+  let holder: ManagedDid | undefined;
+  if (options.holderDid !== undefined) {
+    holder = dids.find((d) => d.did === options.holderDid);
+    if (!holder)
+      throw new TradewindError('INVALID_ARGUMENT', `${describe(options.holderDid)} is not a did:key or did:jwk holder DID of this wallet`);
+  } else if (dids.length === 0) {
+    throw new TradewindError('INVALID_ARGUMENT', 'this wallet has no holder DID: create one first (createDid)');
+  }
+  const signerOf = (d: ManagedDid) => ({ method: 'did' as const, didUrl: d.verificationMethod, alg: d.alg });
+
+  const client = new Openid4vciClient({
+    callbacks: {
+      fetch: scopedFetch as never,
+      hash: (data, alg) => {
+        const name = alg === 'sha-256' ? 'sha256' : alg === 'sha-384' ? 'sha384' : 'sha512';
+        return new Uint8Array(createHash(name).update(data).digest());
+      },
+      generateRandom: (bytes) => new Uint8Array(randomBytes(bytes)),
+      clientAuthentication: () => {},
+      signJwt: async (signer, { header, payload }) => {
+        const d = dids.find((x) => signer.method === 'did' && x.verificationMethod === signer.didUrl);
+        if (!d) throw new Error('no key of this wallet for the proof');
+        const jwt = await wallet.agent.signJwt(header as Record<string, unknown>, payload as Record<string, unknown>, d.keyId);
+        return { jwt, signerJwk: d.publicJwk as never };
+      },
+    },
+  });
+
+  return withInsecure(insecure, async () => {
+    // 1. The offer.
+    const offer = await step('offer', () => client.resolveCredentialOffer(uri));
+    const grant = (offer.grants as Record<string, Record<string, unknown>> | undefined)?.[PRE_AUTHORIZED_GRANT];
+    if (!grant || typeof grant['pre-authorized_code'] !== 'string')
+      throw new OfferError(
+        'MALFORMED',
+        'offer',
+        'the offer has no pre-authorized code grant (this wallet takes pre-authorized offers only)',
+      );
+    if (grant.tx_code !== undefined && options.txCode === undefined)
+      throw new OfferError('INVALID_ARGUMENT', 'offer', 'this offer needs the transaction code the issuer gave you (txCode)');
+    const configurationIds = offer.credential_configuration_ids;
+    if (!Array.isArray(configurationIds) || configurationIds.length === 0)
+      throw new OfferError('MALFORMED', 'offer', 'the offer names no credential_configuration_ids');
+    const issuerUrl = checkIssuerUrl(offer.credential_issuer, insecure);
+
+    // 2. Issuer and authorization server metadata.
+    const metadata = await step('metadata', () => client.resolveIssuerMetadata(issuerUrl));
+    if (metadata.credentialIssuer.credential_issuer !== issuerUrl)
+      throw new OfferError('MALFORMED', 'metadata', `the metadata names another credential issuer than ${issuerUrl}`);
+    const configurationId = configurationIds.find((id) => {
+      const c = metadata.credentialIssuer.credential_configurations_supported[id] as Record<string, unknown> | undefined;
+      return c?.format === 'jwt_vc_json';
+    });
+    if (configurationId === undefined)
+      throw new OfferError(
+        'UNSUPPORTED_FORMAT',
+        'metadata',
+        `none of ${configurationIds.join(', ')} is a jwt_vc_json credential in the issuer metadata`,
+      );
+    const configuration = metadata.credentialIssuer.credential_configurations_supported[configurationId] as Record<string, unknown>;
+    const proofAlgs = (configuration.proof_types_supported as { jwt?: { proof_signing_alg_values_supported?: unknown } } | undefined)?.jwt
+      ?.proof_signing_alg_values_supported;
+    const bindings = configuration.cryptographic_binding_methods_supported;
+    const accepts = (d: ManagedDid) =>
+      (!Array.isArray(proofAlgs) || proofAlgs.includes(d.alg)) &&
+      (!Array.isArray(bindings) || bindings.includes(`did:${d.method}`) || bindings.includes('did'));
+    if (holder === undefined) holder = dids.find(accepts);
+    if (holder === undefined || !accepts(holder))
+      throw new OfferError(
+        'UNSUPPORTED_ALGORITHM',
+        'metadata',
+        `the issuer takes proofs signed with ${Array.isArray(proofAlgs) ? proofAlgs.join(', ') : '?'} by ${Array.isArray(bindings) ? bindings.join(', ') : '?'}, which ${holder ? holder.did : 'no holder DID of this wallet'} cannot give`,
+      );
+    const bound = holder;
+
+    // 3. Access token.
+    const { accessTokenResponse } = await step('token', () =>
+      client.retrievePreAuthorizedCodeAccessTokenFromOffer({
+        credentialOffer: offer,
+        issuerMetadata: metadata,
+        ...(options.txCode === undefined ? {} : { txCode: options.txCode }),
+      }),
+    );
+
+    // 4. Nonce, proof, credential (once more with a fresh nonce if the issuer says invalid_nonce).
+    let jwt: string | undefined;
+    for (let attempt = 0; jwt === undefined; attempt++) {
+      const { c_nonce } = await step('nonce', () => client.requestNonce({ issuerMetadata: metadata }));
+      const proof = await step('credential', () =>
+        client.createCredentialRequestJwtProof({
+          issuerMetadata: metadata,
+          credentialConfigurationId: configurationId,
+          signer: signerOf(bound),
+          nonce: c_nonce,
+          issuedAt: now,
+        }),
+      );
+      try {
+        const response = await step('credential', () =>
+          client.retrieveCredentials({
+            issuerMetadata: metadata,
+            accessToken: accessTokenResponse.access_token,
+            credentialConfigurationId: configurationId,
+            proofs: { jwt: [proof.jwt] },
+          }),
+        );
+        const credentials = response.credentialResponse.credentials;
+        const first = Array.isArray(credentials) ? (credentials[0] as { credential?: unknown } | undefined)?.credential : undefined;
+        if (typeof first !== 'string' || !looksLikeCompactJws(first))
+          throw new OfferError('MALFORMED', 'credential', 'the credential response holds no jwt_vc_json credential');
+        jwt = first;
+      } catch (e) {
+        if (e instanceof OfferError && e.oauthError === 'invalid_nonce' && attempt === 0) continue;
+        throw e;
+      }
+    }
+
+    // 5. Verify (issuer = did:web of the issuer's host, bound to the holder) and store.
+    const issuerDid = didWebOfIssuer(issuerUrl);
+    const didWebFetcher = async (url: string): Promise<unknown> => {
+      const response = await scopedFetch(url, { headers: { accept: 'application/did+json, application/json' } });
+      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+      return readJson(response);
+    };
+    const statusProvider = {
+      get: async (url: string) => {
+        const response = await scopedFetch(url, { headers: { accept: 'application/vc+jwt, application/json' } });
+        if (!response.ok) return undefined;
+        const text = await readText(response);
+        return looksLikeCompactJws(text.trim()) ? text.trim() : (JSON.parse(text) as never);
+      },
+    };
+    const extra = options.verify ?? {};
+    const verify: VerifyOptions = {
+      ...extra,
+      now,
+      trustedIssuers: [issuerDid],
+      didResolver: { didWebFetcher, allowInsecureDidWeb: insecure },
+      status: extra.status ?? { provider: statusProvider, allowInsecureUrls: insecure, onUnavailable: 'warn' },
+    };
+    return wallet.verifyAndStore(jwt, verify, bound.did);
+  });
+
+  async function step<T>(name: OfferStep, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      throw classify(name, e);
+    }
+  }
+}
+
+function checkIssuerUrl(value: unknown, insecure: boolean): string {
+  if (typeof value !== 'string') throw new OfferError('MALFORMED', 'offer', 'the offer has no credential_issuer');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new OfferError('MALFORMED', 'offer', 'the offer credential_issuer is not a URL');
+  }
+  if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:'))
+    throw new OfferError('MALFORMED', 'offer', `the credential issuer ${url.origin} is not https (allowInsecureHttp is for tests)`);
+  if (url.search || url.hash || url.username || url.password)
+    throw new OfferError('MALFORMED', 'offer', 'a credential issuer identifier has no query, fragment or credentials');
+  return value;
+}
+
+/** The typed error for a failure in one step of the flow. */
+function classify(step: OfferStep, e: unknown): OfferError {
+  if (e instanceof OfferError || e instanceof TradewindError) return e as OfferError;
+  const chain: unknown[] = [];
+  for (let x: unknown = e; x !== undefined && x !== null && chain.length < 5; x = (x as { cause?: unknown }).cause) chain.push(x);
+  const scoped = chain.find((x) => x instanceof ScopedFetchError) as Error | undefined;
+  if (scoped) return new OfferError('MALFORMED', step, scoped.message, { cause: e });
+  if (e instanceof Oauth2ClientErrorResponseError || e instanceof Oauth2ServerErrorResponseError) {
+    const r = e.errorResponse as { error?: string; error_description?: string };
+    return refused(step, r.error, r.error_description, (e as { response?: Response }).response?.status, e);
+  }
+  if (e instanceof Openid4vciRetrieveCredentialsError) {
+    const result = (
+      e as unknown as {
+        response?: {
+          credentialErrorResponseResult?: { success: boolean; data?: { error?: string; error_description?: string } };
+          response?: Response;
+        };
+      }
+    ).response;
+    const data = result?.credentialErrorResponseResult?.success ? result.credentialErrorResponseResult.data : undefined;
+    const status = result?.response?.status;
+    if (data?.error) return refused(step, data.error, data.error_description, status, e);
+    return new OfferError(
+      status !== undefined && status >= 500 ? 'UNREACHABLE' : 'MALFORMED',
+      step,
+      `the credential endpoint answered ${status ?? 'nothing usable'}`,
+      {
+        ...(status === undefined ? {} : { status }),
+        cause: e,
+      },
+    );
+  }
+  const fetchResponse = chain.map((x) => (x as { response?: unknown }).response).find((r) => r instanceof Response) as Response | undefined;
+  if (fetchResponse) {
+    const status = fetchResponse.status;
+    if (status === 404 || status === 410)
+      return new OfferError('NOT_FOUND', step, `${stepWhat(step)} was not found (${status}): the offer may be used or expired`, {
+        status,
+        cause: e,
+      });
+    if (status >= 500) return new OfferError('UNREACHABLE', step, `${stepWhat(step)}: the issuer answered ${status}`, { status, cause: e });
+    if (status >= 400) return new OfferError('REFUSED', step, `${stepWhat(step)}: the issuer answered ${status}`, { status, cause: e });
+  }
+  const name = (x: unknown) => (x instanceof Error ? x.name : '');
+  if (chain.some((x) => x instanceof TypeError || name(x) === 'AbortError' || name(x) === 'TimeoutError' || name(x) === 'FetchError'))
+    return new OfferError('UNREACHABLE', step, `${stepWhat(step)}: the issuer could not be reached (${firstLine(e)})`, { cause: e });
+  return new OfferError('MALFORMED', step, `${stepWhat(step)}: ${firstLine(e)}`, { cause: e });
+}
+
+function refused(
+  step: OfferStep,
+  error: string | undefined,
+  description: string | undefined,
+  status: number | undefined,
+  cause: unknown,
+): OfferError {
+  const what = stepWhat(step);
+  return new OfferError(
+    'REFUSED',
+    step,
+    `${what} was refused: ${error ?? 'error'}${description ? ` (${description.slice(0, 300)})` : ''}`,
+    {
+      ...(error === undefined ? {} : { oauthError: error }),
+      ...(status === undefined ? {} : { status }),
+      cause,
+    },
+  );
+}
+
+function stepWhat(step: OfferStep): string {
+  return {
+    offer: 'the credential offer',
+    metadata: 'the issuer metadata',
+    token: 'the token request',
+    nonce: 'the nonce request',
+    credential: 'the credential request',
+    verify: 'the credential',
+  }[step];
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 300) ?? '';
+}
+
+async function readText(response: Response): Promise<string> {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > MAX_RESPONSE_BYTES) throw new Error(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.byteLength > MAX_RESPONSE_BYTES) throw new Error(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+  return new TextDecoder().decode(bytes);
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  return JSON.parse(await readText(response));
+}
+
+/**
+ * The OpenID4VCI library checks URLs against one process-wide switch; http URLs are
+ * accepted while work that allows them runs. The count of such work is shared by every
+ * copy of this helper in the process. This wallet checks every URL it fetches itself
+ * (https only unless the call allows http), whatever the switch says.
+ */
+const INSECURE_DEPTH = Symbol.for('tradewind.openid4vc.insecure-depth');
+async function withInsecure<T>(insecure: boolean, work: () => Promise<T>): Promise<T> {
+  if (!insecure) return work();
+  const g = globalThis as unknown as Record<symbol, number>;
+  g[INSECURE_DEPTH] = (g[INSECURE_DEPTH] ?? 0) + 1;
+  setGlobalConfig({ ...getGlobalConfig(), allowInsecureUrls: true });
+  try {
+    return await work();
+  } finally {
+    g[INSECURE_DEPTH] = (g[INSECURE_DEPTH] ?? 1) - 1;
+    if (g[INSECURE_DEPTH] === 0) setGlobalConfig({ ...getGlobalConfig(), allowInsecureUrls: false });
+  }
+}
