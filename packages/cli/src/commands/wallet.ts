@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { VerifyOptions } from '@tradewind/verifier';
 import {
+  type AcceptOfferOptions,
   type CredentialQuery,
   CredentialRejectedError,
   openWallet,
@@ -393,9 +394,76 @@ running it again completes it.`,
   },
 };
 
+const acceptOffer: Command = {
+  name: 'accept-offer',
+  summary: 'Take a credential from an issuer (OpenID4VCI offer), verify it, store it',
+  usage: `Usage: tradewind wallet accept-offer <offer-uri> [options]
+
+Runs the OpenID4VCI 1.0 pre-authorized code flow for an offer URI
+(openid-credential-offer://?credential_offer_uri=... or ?credential_offer=...): the
+issuer's metadata, an access token, a proof of possession signed by the holder DID's
+key, the credential. The credential is verified (its issuer must be the did:web of the
+issuer's host, its subject the holder DID) before it is stored.
+
+Options:
+${DB_HELP}
+  --tx-code CODE           the transaction code the issuer gave with the offer
+  --holder DID             the holder DID to bind the credential to (default: the first one the issuer accepts)
+  --allow-insecure-http    accept an http:// issuer on a loopback or private host (tests only)
+${COMMON_HELP}
+
+Exit status: 0 stored, 1 refused (the offer is used or expired, the issuer refused or
+could not be reached, or the credential did not verify; the code says which), 2 usage
+error (bad arguments, a missing transaction code).`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...DB_OPTIONS,
+      'tx-code': { type: 'string' },
+      holder: { type: 'string' },
+      'allow-insecure-http': { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError('wallet accept-offer needs one offer URI');
+    const uri = positionals[0] as string;
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(uri)) throw new UsageError('the offer is a URI (openid-credential-offer://?...)');
+    const options: AcceptOfferOptions = { allowInsecureHttp: values['allow-insecure-http'] === true };
+    if (values['tx-code'] !== undefined) options.txCode = values['tx-code'];
+    if (values.holder !== undefined) options.holderDid = values.holder;
+    try {
+      const received = await withWallet(values, io, (w) => w.acceptOffer(uri, options));
+      const c = received.credential;
+      printResult(
+        io,
+        values.json,
+        {
+          stored: c.id,
+          added: received.added,
+          types: c.types,
+          issuer: c.issuer,
+          subject: c.subject,
+          validUntil: c.validUntil,
+          status: c.status,
+          warnings: received.warnings,
+        },
+        () =>
+          [
+            `${received.added ? 'stored' : 'already held'} ${renderList([c])}`,
+            ...received.warnings.map((w) => `  warning: ${w.code}: ${escapeForTerminal(w.message)}`),
+          ].join('\n'),
+      );
+      return EXIT.OK;
+    } catch (e) {
+      if (!(e instanceof CredentialRejectedError)) throw e;
+      printResult(io, values.json, { stored: null, rejected: e.rejected }, () =>
+        ['refused, nothing stored:', ...e.errors.map((x) => `  ${x.code}: ${escapeForTerminal(x.message)}`)].join('\n'),
+      );
+      return EXIT.NEGATIVE;
+    }
+  },
+};
+
 /** `tradewind wallet …`: the holder's wallet. */
 export const walletCommands: CommandFamily = {
   name: 'wallet',
   summary: 'Keep credentials, present them, back them up',
-  subcommands: [init, add, list, show, present, remove, exportBackup, importBackup],
+  subcommands: [init, add, acceptOffer, list, show, present, remove, exportBackup, importBackup],
 };
