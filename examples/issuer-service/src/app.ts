@@ -9,14 +9,12 @@ import { carriesAdminKey } from './auth.js';
 import type { ServiceContext, ServiceModule } from './context.js';
 import { HttpError, type ServiceErrorCode, type ServiceIssue } from './errors.js';
 
-/** What the app asks of the running service: whether it is draining, and in-flight request accounting. */
+/** What the app asks of the running service: whether it is draining (new requests are then refused). */
 export interface AppLifecycle {
   draining(): boolean;
-  /** Called when a request starts; the function it returns when the request has been answered. */
-  begin(): () => void;
 }
 
-const ALWAYS_OPEN: AppLifecycle = { draining: () => false, begin: () => () => {} };
+const ALWAYS_OPEN: AppLifecycle = { draining: () => false };
 
 /**
  * The service's HTTP application: one log line per request, draining refusals, the public
@@ -47,13 +45,11 @@ export function createApp(ctx: ServiceContext, modules: ServiceModule[], lifecyc
   // One line per request: never the body, the query, headers or anything that names a person.
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const end = lifecycle.begin();
     const requestId = randomUUID();
     c.header('X-Request-Id', requestId);
     try {
       await next();
     } finally {
-      end();
       const route = matchedRoutes(c)[c.req.routeIndex]?.path ?? '*';
       const status = c.res.status;
       logger[status >= 500 ? 'error' : 'info'](

@@ -188,7 +188,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServiceConfig {
 
   // Paths in a config file are read from the file's folder; others from the working directory.
   const place = (setting: string, path: string) =>
-    fileDir !== undefined && sources.get(setting)?.endsWith(` in ${file}`) ? resolve(fileDir, path) : resolve(path);
+    fileDir !== undefined && sourceOf(setting, sources)?.endsWith(` in ${file}`) ? resolve(fileDir, path) : resolve(path);
   config.database = place('database', config.database);
   config.stateDatabase = place('stateDatabase', config.stateDatabase);
   if (config.recognition?.policy) config.recognition.policy = place('recognition.policy', config.recognition.policy);
@@ -284,12 +284,19 @@ function fromEnvironment(kind: 'string' | 'integer' | 'boolean' | 'list', text: 
   return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
 
-/** The name a problem is reported under: the environment variable or file that set it, else the setting. */
-function nameOf(setting: string, sources: Map<string, string>): string {
+/** Where a setting (or the object holding it) was set, if not by a default. */
+function sourceOf(setting: string, sources: Map<string, string>): string | undefined {
   for (let s = setting; s !== ''; s = s.includes('.') ? s.slice(0, s.lastIndexOf('.')) : '') {
     const source = sources.get(s);
-    if (source !== undefined) return source === s ? setting : `${setting} (${source})`;
+    if (source !== undefined) return source === s ? setting : source;
   }
+  return undefined;
+}
+
+/** The name a problem is reported under: the environment variable or file that set it, else the setting. */
+function nameOf(setting: string, sources: Map<string, string>): string {
+  const source = sourceOf(setting, sources);
+  if (source !== undefined) return source === setting ? setting : `${setting} (${source})`;
   const variable = ENVIRONMENT.find((v) => v.setting === setting);
   return variable ? `${setting} (${variable.name})` : setting;
 }

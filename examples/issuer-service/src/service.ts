@@ -143,9 +143,14 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
       await createKeysModule(context),
       await createBatchModule(context),
     ];
-    const app = createApp(context, modules, { draining: () => draining, begin });
+    const app = createApp(context, modules, { draining: () => draining });
 
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+    // A request counts as in flight until its response has been written out (or its
+    // connection died), so closing connections never cuts an answer short.
+    server.on('request', (_request: unknown, response: { once(event: 'close', listener: () => void): void }) => {
+      response.once('close', begin());
+    });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: Error) =>
         reject(new TradewindError('INVALID_ARGUMENT', `cannot listen on ${config.host}:${config.port}: ${error.message}`)),

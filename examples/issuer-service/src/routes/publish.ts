@@ -27,8 +27,9 @@ export function createPublishModule(ctx: ServiceContext, lists: StatusLists): Se
     return c.body(JSON.stringify(document), 200, { 'Content-Type': 'application/did+json' });
   });
 
-  routes.get('/status/:n{[1-9][0-9]{0,9}}', async (c) => {
-    const list = await lists.get(Number(c.req.param('n')));
+  routes.get('/status/:n', async (c) => {
+    const n = c.req.param('n');
+    const list = /^[1-9][0-9]{0,9}$/.test(n) ? await lists.get(Number(n)) : undefined;
     if (!list) throw new HttpError(404, 'NOT_FOUND', 'no status list with this number');
     const seconds = Math.max(0, Math.min(maxAge, Math.floor((list.validUntil.getTime() - Date.now()) / 1000)));
     const headers = {
