@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Runs the W3C VC Data Model 2.0 test suite against Tradewind, through the VC-API server
-// in test/vc-api/server.mjs (vc+jwt credentials in EnvelopedVerifiableCredential), and
-// prints what passed and what failed. It is a report: it exits 0 when the suite ran,
-// whatever the tests said, and non-zero only when the run itself broke.
+// Runs a W3C VC test suite against Tradewind and prints what passed and what failed. It
+// is a report: it exits 0 when the suite ran, whatever the tests said, and non-zero only
+// when the run itself broke.
 //
-//   node scripts/w3c-suite.mjs --suite <dir> [--report <file.json>]
+//   node scripts/w3c-suite.mjs --suite <dir> [--target test-server|service] [--policy <file.json>] [--report <file.json>]
 //
-// <dir> is an extracted, npm-installed w3c/vc-data-model-2.0-test-suite. To get one
-// (the suite depends on w3c/vc-test-suite-implementations through a GitHub URL, which
-// is installed here from a local tarball instead):
+// <dir> is an extracted, npm-installed suite: w3c/vc-data-model-2.0-test-suite (tags
+// vc2.0 and EnvelopingProof: vc+jwt credentials in EnvelopedVerifiableCredential) or
+// w3c/vc-bitstring-status-list-test-suite (tag BitstringStatusList); the script tells
+// them apart by the suite's package.json. To get one (the suites depend on
+// w3c/vc-test-suite-implementations through a GitHub URL, which is installed here from a
+// local tarball instead):
 //
 //   git clone https://github.com/w3c/vc-test-suite-implementations
 //   (cd vc-test-suite-implementations && npm pack)      # → vc-test-suite-implementations-<v>.tgz
@@ -17,30 +19,63 @@
 //   # in package.json: "vc-test-suite-implementations": "file:../vc-test-suite-implementations/vc-test-suite-implementations-<v>.tgz"
 //   npm install
 //
-// The script builds nothing: run `pnpm build` first (it imports the packages' dist). It
-// creates a throw-away issuer database with one did:key (Ed25519), a self-signed
-// certificate for 127.0.0.1 (openssl), serves HTTPS on 127.0.0.1, writes the suite's
-// localConfig.cjs (tags vc2.0 and EnvelopingProof; an existing one is put back after),
-// runs mocha with the JSON reporter and NODE_TLS_REJECT_UNAUTHORIZED=0 for mocha only,
-// and removes everything it made. --report writes the outcome (titles, states, first
-// line of each error; nothing of the suite's code or fixtures) as JSON.
+// --target says what is tested:
 //
-// The server is configured for the suite's fixtures: it trusts any issuer whose DID
-// resolves offline (the suite presents credentials of its own did:key issuers), accepts
-// high-S ES256 signatures (the suite's fixtures have them) and does not require
-// presented credentials to be about the holder (VCDM 2.0 does not).
+// - test-server (the default): the VC-API server in test/vc-api/server.mjs over a
+//   throw-away issuer database with one did:key (Ed25519). It is configured for the
+//   suite's fixtures: it trusts any issuer whose DID resolves offline (the suite presents
+//   credentials of its own did:key issuers), accepts high-S ES256 signatures (the suite's
+//   fixtures have them) and does not require presented credentials to be about the
+//   holder (VCDM 2.0 does not).
+// - service: the example issuer service (examples/issuer-service) as an agency runs it,
+//   with its own configuration checks and defaults: a did:web issuer for its https base
+//   URL, status list entries (revocation and suspension) on every credential, status
+//   lists published under the base URL, the admin API key required on
+//   /credentials/issue (given to the suite in the endpoint's `headers`, which
+//   vc-test-suite-implementations sends with every request to that endpoint), and its
+//   verifier trusting only its own DID. It is served over https by a TLS front on
+//   127.0.0.1 that passes requests to the service's http listener, the way an agency puts
+//   a TLS terminator in front of it. --policy names a recognition policy file for the
+//   service (its `recognition.policy` setting), e.g. to trust the suite's issuers.
+//
+// The script builds nothing: run `pnpm build` first (it imports the packages' and the
+// service's dist). It creates a self-signed certificate for 127.0.0.1 (openssl), serves
+// HTTPS on 127.0.0.1, writes the suite's localConfig.cjs (an existing one is put back
+// after), runs mocha with the JSON reporter and NODE_TLS_REJECT_UNAUTHORIZED=0 for mocha
+// only, and removes everything it made. --report writes the outcome (titles, states,
+// first line of each error; nothing of the suite's code or fixtures) as JSON.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TAGS = ['vc2.0', 'EnvelopingProof'];
+
+/** The suites this script knows, by their package name: what they are called and which tags select our endpoints. */
+const SUITES = {
+  'vc-data-model-2.0-test-suite': {
+    title: 'W3C VC Data Model 2.0 test suite',
+    repo: 'w3c/vc-data-model-2.0-test-suite',
+    tags: ['vc2.0', 'EnvelopingProof'],
+  },
+  'vc-bitstring-status-list-test-suite': {
+    title: 'W3C Bitstring Status List test suite',
+    repo: 'w3c/vc-bitstring-status-list-test-suite',
+    tags: ['BitstringStatusList'],
+  },
+};
+const TARGETS = ['test-server', 'service'];
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: node scripts/w3c-suite.mjs --suite <vc-data-model-2.0-test-suite dir> [--report <file.json>]\n`);
+  process.stderr.write(
+    `${message}\nusage: node scripts/w3c-suite.mjs --suite <suite dir> [--target ${TARGETS.join('|')}] [--policy <file.json>] [--report <file.json>]\n`,
+  );
   process.exit(2);
 }
 
@@ -48,19 +83,23 @@ function parseArgs(argv) {
   const args = {};
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i];
-    if (name !== '--suite' && name !== '--report') usage(`unknown argument ${JSON.stringify(name)}`);
+    if (!['--suite', '--report', '--target', '--policy'].includes(name)) usage(`unknown argument ${JSON.stringify(name)}`);
     const value = argv[++i];
     if (value === undefined) usage(`${name} needs a value`);
     args[name.slice(2)] = value;
   }
   if (!args.suite) usage('--suite is required');
+  args.target ??= 'test-server';
+  if (!TARGETS.includes(args.target)) usage(`--target must be one of ${TARGETS.join(', ')}`);
+  if (args.policy !== undefined && args.target !== 'service') usage('--policy is for --target service');
   return args;
 }
 
-function checkBuilt() {
-  for (const pkg of ['core', 'issuer', 'verifier']) {
-    if (!existsSync(join(root, 'packages', pkg, 'dist', 'index.js'))) {
-      process.stderr.write(`packages/${pkg}/dist is missing: run pnpm build first\n`);
+function checkBuilt(target) {
+  const needed = ['packages/core', 'packages/issuer', 'packages/verifier', ...(target === 'service' ? ['examples/issuer-service'] : [])];
+  for (const dir of needed) {
+    if (!existsSync(join(root, dir, 'dist', 'index.js'))) {
+      process.stderr.write(`${dir}/dist is missing: run pnpm build first\n`);
       process.exit(2);
     }
   }
@@ -68,11 +107,18 @@ function checkBuilt() {
 
 function checkSuite(suite) {
   const mocha = join(suite, 'node_modules', 'mocha', 'bin', 'mocha.js');
-  if (!existsSync(join(suite, 'tests')) || !existsSync(mocha))
-    usage(`${suite} is not an npm-installed vc-data-model-2.0-test-suite (no tests/ or node_modules/mocha)`);
+  let pkg;
+  try {
+    pkg = JSON.parse(readFileSync(join(suite, 'package.json'), 'utf8'));
+  } catch {
+    usage(`${suite} has no readable package.json`);
+  }
+  const known = SUITES[pkg.name];
+  if (!known) usage(`${suite} holds ${JSON.stringify(pkg.name)}, not one of ${Object.keys(SUITES).join(', ')}`);
+  if (!existsSync(join(suite, 'tests')) || !existsSync(mocha)) usage(`${suite} is not npm-installed (no tests/ or node_modules/mocha)`);
   if (!existsSync(join(suite, 'node_modules', 'vc-test-suite-implementations')))
     usage(`${suite} has no node_modules/vc-test-suite-implementations: see the header of this script`);
-  return mocha;
+  return { mocha, ...known, version: pkg.version };
 }
 
 function selfSignedCertificate(dir) {
@@ -105,21 +151,139 @@ function selfSignedCertificate(dir) {
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
-function localConfig(base, did) {
-  const endpoint = (path) => ({ id: did, endpoint: base + path, tags: TAGS });
+/**
+ * The suite's localConfig.cjs: our issuer, verifier and presentation verifier endpoints
+ * with the suite's tags; `headers` go with every request to an endpoint (the admin key
+ * for the issuer of the service).
+ */
+function localConfig({ base, did, tags, issuerHeaders }) {
+  const endpoint = (path, headers) => ({ id: did, endpoint: base + path, tags, ...(headers ? { headers } : {}) });
   const config = {
     settings: { enableInteropTests: false, testAllImplementations: false },
     implementations: [
       {
         name: 'Tradewind',
         implementation: 'Tradewind issuer service',
-        issuers: [endpoint('/credentials/issue')],
+        issuers: [endpoint('/credentials/issue', issuerHeaders)],
         verifiers: [endpoint('/credentials/verify')],
         vpVerifiers: [endpoint('/presentations/verify')],
       },
     ],
   };
   return `// Written by tradewind scripts/w3c-suite.mjs for one run; removed after it.\nmodule.exports = ${JSON.stringify(config, null, 2)};\n`;
+}
+
+/** A free TCP port on 127.0.0.1 (the service's base URL names its port, so it is chosen before the TLS front listens on it). */
+async function freePort() {
+  const server = createNetServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * HTTPS on 127.0.0.1:`port` in front of an http origin: every request is passed on as it
+ * came (method, path, headers, body) and the answer passed back.
+ */
+async function tlsFront({ port, tls, origin }) {
+  const target = new URL(origin);
+  const agent = new HttpAgent({ keepAlive: true });
+  const server = createHttpsServer(tls, (req, res) => {
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end('{"errors":[{"code":"UNEXPECTED","message":"the service did not answer"}]}');
+    });
+    req.pipe(upstream);
+  });
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(() => r()));
+      agent.destroy();
+    },
+  };
+}
+
+/** The VC-API test server over a fresh issuer database, for the suite's fixtures (see the header). */
+async function startTestServer(work) {
+  const { openIssuer } = await import(pathToFileURL(join(root, 'packages/issuer/dist/index.js')).href);
+  const { startVcApiServer } = await import(pathToFileURL(join(root, 'test/vc-api/server.mjs')).href);
+  const issuer = await openIssuer({
+    path: join(work, 'issuer.db'),
+    secret: randomBytes(16).toString('hex'),
+    kdf: { N: 2 ** 10, r: 8, p: 1 },
+  });
+  try {
+    const { did } = await issuer.createDid({ method: 'key', keyType: 'Ed25519' });
+    const server = await startVcApiServer({
+      issuer,
+      tls: selfSignedCertificate(work),
+      verifyOptions: { trustedIssuers: null, allowHighS: true, holderBinding: 'none' },
+    });
+    return {
+      url: server.url,
+      did,
+      close: async () => {
+        await server.close();
+        await issuer.close();
+      },
+    };
+  } catch (e) {
+    await issuer.close();
+    throw e;
+  }
+}
+
+/** The example issuer service with its own defaults, behind a TLS front at its https base URL (see the header). */
+async function startIssuerService(work, policy) {
+  const service = await import(pathToFileURL(join(root, 'examples/issuer-service/dist/index.js')).href);
+  const port = await freePort();
+  const admin = service.newAdminKey();
+  const config = service.loadConfig({
+    env: {},
+    overrides: {
+      host: '127.0.0.1',
+      port: 0,
+      baseUrl: `https://127.0.0.1:${port}`,
+      database: join(work, 'issuer.db'),
+      stateDatabase: join(work, 'state.db'),
+      secret: randomBytes(16).toString('hex'),
+      adminKeyHashes: [admin.hash],
+      kdf: { N: 2 ** 10, r: 8, p: 1 },
+      logLevel: 'silent',
+      ...(policy === undefined ? {} : { recognition: { policy: resolve(policy) } }),
+    },
+  });
+  const running = await service.startService(config);
+  let front;
+  try {
+    front = await tlsFront({ port, tls: selfSignedCertificate(work), origin: running.url });
+  } catch (e) {
+    await running.close();
+    throw e;
+  }
+  return {
+    url: front.url,
+    did: running.did,
+    issuerHeaders: { Authorization: `Bearer ${admin.key}` },
+    close: async () => {
+      await front.close();
+      await running.close();
+    },
+  };
 }
 
 let mochaProcess;
@@ -177,17 +341,14 @@ function summarise(report) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  checkBuilt();
+  checkBuilt(args.target);
   const suite = resolve(args.suite);
-  const mocha = checkSuite(suite);
-  const { openIssuer } = await import(pathToFileURL(join(root, 'packages/issuer/dist/index.js')).href);
-  const { startVcApiServer } = await import(pathToFileURL(join(root, 'test/vc-api/server.mjs')).href);
+  const { mocha, title, repo, tags, version: suiteVersion } = checkSuite(suite);
 
   const work = mkdtempSync(join(tmpdir(), 'tradewind-w3c-'));
   const configPath = join(suite, 'localConfig.cjs');
   const backupPath = join(suite, `localConfig.cjs.tradewind-${process.pid}`);
-  let issuer;
-  let server;
+  let target;
   // Set once the suite's own localConfig.cjs (if any) is moved aside: only then is the one at configPath ours to remove.
   let configTaken = false;
   const restore = () => {
@@ -205,35 +366,27 @@ async function main() {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    issuer = await openIssuer({ path: join(work, 'issuer.db'), secret: randomBytes(16).toString('hex'), kdf: { N: 2 ** 10, r: 8, p: 1 } });
-    const { did } = await issuer.createDid({ method: 'key', keyType: 'Ed25519' });
-    server = await startVcApiServer({
-      issuer,
-      tls: selfSignedCertificate(work),
-      verifyOptions: { trustedIssuers: null, allowHighS: true, holderBinding: 'none' },
-    });
+    target = args.target === 'service' ? await startIssuerService(work, args.policy) : await startTestServer(work);
     if (existsSync(configPath)) renameSync(configPath, backupPath);
     configTaken = true;
-    writeFileSync(configPath, localConfig(server.url, did));
+    writeFileSync(configPath, localConfig({ base: target.url, did: target.did, tags, issuerHeaders: target.issuerHeaders }));
     const output = join(work, 'mocha-report.json');
-    process.stderr.write(`issuer ${did}, server ${server.url}; running the suite in ${suite}\n`);
+    process.stderr.write(`${args.target}: issuer ${target.did} at ${target.url}; running ${repo} in ${suite}\n`);
     const run = await runMocha(mocha, suite, output);
     if (!existsSync(output)) throw new Error(`mocha wrote no report (exit ${run.code ?? run.signal}):\n${run.stderr}`);
     const summary = summarise(JSON.parse(readFileSync(output, 'utf8')));
-    const suiteVersion = JSON.parse(readFileSync(join(suite, 'package.json'), 'utf8')).version;
-    console.log(`W3C VC Data Model 2.0 test suite ${suiteVersion}, tags ${TAGS.join(', ')}`);
+    console.log(`${title} ${suiteVersion}, tags ${tags.join(', ')}, against the ${args.target}`);
     console.log(`${summary.passed} passed, ${summary.failed} failed, ${summary.pending} pending`);
     for (const t of summary.tests.filter((x) => x.state === 'failed')) console.log(`\nFAILED ${t.title}\n  ${t.error}`);
     if (args.report) {
       writeFileSync(
         resolve(args.report),
-        `${JSON.stringify({ suite: 'w3c/vc-data-model-2.0-test-suite', suiteVersion, tags: TAGS, date: new Date().toISOString(), ...summary }, null, 2)}\n`,
+        `${JSON.stringify({ suite: repo, suiteVersion, tags, target: args.target, date: new Date().toISOString(), ...summary }, null, 2)}\n`,
       );
     }
   } finally {
     restore();
-    await server?.close();
-    await issuer?.close();
+    await target?.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
