@@ -122,8 +122,10 @@ export function toManagedDid(identifier: IIdentifier): ManagedDid {
         retiredAt: period.retiredAt,
       });
     }
-    // Most recently retired first; RFC 3339 UTC strings as the agent writes them sort by time.
-    retired.sort((a, b) => (a.retiredAt < b.retiredAt ? 1 : a.retiredAt > b.retiredAt ? -1 : 0));
+    // Most recently retired first (two rotations in one second: the later-activated key
+    // first, the DID's first key last). RFC 3339 UTC strings as the agent writes them sort by time.
+    const order = (k: RetiredKey) => `${k.retiredAt}|${k.activeFrom ?? ''}`;
+    retired.sort((a, b) => (order(a) < order(b) ? 1 : order(a) > order(b) ? -1 : 0));
     if (retired.length > 0) out.retiredKeys = retired;
   }
   return out;

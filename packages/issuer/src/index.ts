@@ -14,7 +14,12 @@ export type { IssueFormat, IssueRequest } from './credential-request.js';
 export type { IssuanceRecord, LoggedCredential, LogQuery } from './issuance-log.js';
 export type { IssuedCredential } from './issue-group.js';
 export { Issuer, type OpenIssuerOptions, openIssuer, type StatusChange } from './issuer.js';
-export type { RecognitionEntryTemplate, RecognitionListRequest, SigningKey } from './recognition-list.js';
+export {
+  type RecognitionEntryTemplate,
+  type RecognitionListRequest,
+  recognitionEntriesFor,
+  type SigningKey,
+} from './recognition-list.js';
 export { STATUS_LIST_V1_CONTEXT } from './sign-credential.js';
 export type { StatusListCredential } from './status-list-credential.js';
 export { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';

@@ -146,6 +146,35 @@ export async function recognitionEntries(
   did: string,
   template: RecognitionEntryTemplate,
 ): Promise<RecognitionEntry[]> {
+  return recognitionEntriesFor(did, await signingKeys(agent, did), template);
+}
+
+/**
+ * The recognition list entries of a DID from its keys and their periods, as
+ * `Issuer.signingKeys` returns them or an issuer service publishes them (`GET /keys`):
+ * what a trust anchor, which holds none of the issuer's keys, writes into its list. One
+ * entry per key, each listing that key alone; a retired key's entry ends at its
+ * `retiredAt` (or the template's `validUntil` when earlier); every entry starts at the
+ * template's `validFrom`, not at the key's `activeFrom`, because a re-emission keeps
+ * the dates of the credential it signs again; a key retired before the template's
+ * `validFrom` is left out. The entries are checked as verifiers check them
+ * (`INVALID_ARGUMENT` with the path in the template).
+ *
+ * @example
+ * ```ts
+ * const { did, keys } = await (await fetch('https://registry.gov.tt/keys')).json()
+ * const entries = recognitionEntriesFor(did, keys, { country: 'TT', name: 'Registrar General', credentialTypes: ['*'], assuranceLevel: 'high' })
+ * ```
+ */
+export function recognitionEntriesFor(
+  did: string,
+  keys: ReadonlyArray<Pick<SigningKey, 'verificationMethod' | 'publicJwk' | 'retiredAt'>>,
+  template: RecognitionEntryTemplate,
+): RecognitionEntry[] {
+  if (typeof did !== 'string' || !/^did:[a-z0-9]+:\S+$/.test(did))
+    throw new TradewindError('INVALID_ARGUMENT', 'did must be a DID', { path: '/did' });
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new TradewindError('INVALID_ARGUMENT', 'keys must be a non-empty list of keys with their periods', { path: '/keys' });
   const from = template.validFrom === undefined ? undefined : parseDateTimeStamp(template.validFrom);
   const until = template.validUntil === undefined ? undefined : parseDateTimeStamp(template.validUntil);
   if (template.validFrom !== undefined && from === undefined)
@@ -153,16 +182,20 @@ export async function recognitionEntries(
   if (template.validUntil !== undefined && until === undefined)
     throw new TradewindError('INVALID_ARGUMENT', 'validUntil must be a date-time with a time zone', { path: '/validUntil' });
   const entries: RecognitionEntry[] = [];
-  for (const key of await signingKeys(agent, did)) {
-    const entry: RecognitionEntry = { ...template, id: did, keys: [recognizedKey(key)] };
+  for (const [i, key] of keys.entries()) {
+    if (typeof key !== 'object' || key === null || typeof key.verificationMethod !== 'string')
+      throw new TradewindError('INVALID_ARGUMENT', 'each key needs its verificationMethod and publicJwk', { path: `/keys/${i}` });
+    const entry: RecognitionEntry = { ...template, id: did, keys: [{ ...key.publicJwk, kid: key.verificationMethod }] };
     if (key.retiredAt !== undefined) {
-      const retired = parseDateTimeStamp(key.retiredAt) as number;
+      const retired = typeof key.retiredAt === 'string' ? parseDateTimeStamp(key.retiredAt) : undefined;
+      if (retired === undefined)
+        throw new TradewindError('INVALID_ARGUMENT', 'retiredAt must be a date-time with a time zone', { path: `/keys/${i}/retiredAt` });
       if (from !== undefined && retired < from) continue;
       if (until === undefined || retired < until) entry.validUntil = key.retiredAt;
     }
     entries.push(entry);
   }
-  // The same checks a verifier applies to the list, so a bad template fails here.
+  // The same checks a verifier applies to the list, so a bad template or key fails here.
   try {
     parseRecognitionListSubject({ sequence: 0, nextUpdate: '9999-12-31T23:59:59Z', entries: entries as never });
   } catch (e) {
