@@ -124,6 +124,14 @@ export async function signingKeys(agent: TradewindAgent, did: string): Promise<S
   ];
 }
 
+// A path into the entries built, as a path into what was given: `/entries/n/keys/0/…` is
+// the nth entry's key (`/keys/<its index>/…`), any other member of an entry the template's.
+function pathInInput(path: string, sourceOf: number[]): string {
+  const m = /^\/entries\/(\d+)(\/keys\/0)?(.*)$/.exec(path);
+  if (!m) return path;
+  return m[2] ? `/keys/${sourceOf[Number(m[1])] ?? 0}${m[3]}` : (m[3] as string);
+}
+
 function recognizedKey(key: SigningKey): RecognizedKey {
   return { ...key.publicJwk, kid: key.verificationMethod };
 }
@@ -182,6 +190,7 @@ export function recognitionEntriesFor(
   if (template.validUntil !== undefined && until === undefined)
     throw new TradewindError('INVALID_ARGUMENT', 'validUntil must be a date-time with a time zone', { path: '/validUntil' });
   const entries: RecognitionEntry[] = [];
+  const sourceOf: number[] = [];
   for (const [i, key] of keys.entries()) {
     if (typeof key !== 'object' || key === null || typeof key.verificationMethod !== 'string')
       throw new TradewindError('INVALID_ARGUMENT', 'each key needs its verificationMethod and publicJwk', { path: `/keys/${i}` });
@@ -194,17 +203,14 @@ export function recognitionEntriesFor(
       if (until === undefined || retired < until) entry.validUntil = key.retiredAt;
     }
     entries.push(entry);
+    sourceOf.push(i);
   }
   // The same checks a verifier applies to the list, so a bad template or key fails here.
   try {
     parseRecognitionListSubject({ sequence: 0, nextUpdate: '9999-12-31T23:59:59Z', entries: entries as never });
   } catch (e) {
     if (e instanceof TradewindError)
-      throw new TradewindError(
-        'INVALID_ARGUMENT',
-        e.message,
-        e.path === undefined ? undefined : { path: e.path.replace(/^\/entries\/\d+/, '') },
-      );
+      throw new TradewindError('INVALID_ARGUMENT', e.message, e.path === undefined ? undefined : { path: pathInInput(e.path, sourceOf) });
     throw e;
   }
   return entries;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStatusBitstring, VCDM_2_CONTEXT } from '@tradewind/core';
 import { encodeStatusList } from '@tradewind/core/status-list';
-import { type Issuer, openIssuer, type RecognitionEntryTemplate } from '@tradewind/issuer';
+import { type Issuer, openIssuer, type RecognitionEntryTemplate, recognitionEntriesFor, type SigningKey } from '@tradewind/issuer';
 import { type CredentialVerificationResult, createVerifier } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -228,6 +228,27 @@ describe('did:web key rotation', () => {
       code: 'INVALID_ARGUMENT',
       path: '/keys',
     });
+    // What an anchor pulls from an issuer service is untrusted: every bad key or period is INVALID_ARGUMENT with its path.
+    const [current] = await tt.signingKeys(ttDid);
+    for (const [keys, path] of [
+      [[], '/keys'],
+      ['keys', '/keys'],
+      [[null], '/keys/0'],
+      [[{ ...current, retiredAt: 'yesterday' }], '/keys/0/retiredAt'],
+      [[{ ...current, publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' } }], '/keys/0'],
+      [[{ ...current, verificationMethod: 'no-fragment' }], '/keys/0/kid'],
+    ] as const) {
+      expect(() => recognitionEntriesFor(ttDid, keys as never, template), JSON.stringify(keys)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', path }),
+      );
+    }
+    // A key retired before the accreditation starts is left out; paths still name the key as given.
+    const early = { ...current, retiredAt: '2020-01-01T00:00:00Z' } as SigningKey;
+    expect(recognitionEntriesFor(ttDid, [early, current as SigningKey], template)).toHaveLength(1);
+    expect(() => recognitionEntriesFor(ttDid, [early, { ...(current as SigningKey), verificationMethod: 'x' }], template)).toThrow(
+      expect.objectContaining({ path: '/keys/1/kid' }),
+    );
+    expect(() => recognitionEntriesFor('not a did', [current as SigningKey], template)).toThrow(expect.objectContaining({ path: '/did' }));
     await expect(tt.recognitionEntries(ttDid, { ...template, country: 'Trinidad' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       path: '/country',
