@@ -357,6 +357,16 @@ describe('the credential endpoint', () => {
     expect(await refusal(await proof(await nonce()))).toBe('credential_request_denied');
   });
 
+  it('answers two concurrent credential requests with one token with exactly one credential', async () => {
+    const t = await accessToken(await createOffer());
+    const results = await Promise.all([
+      requestCredential(t, credentialRequest(await proof(await nonce()))),
+      requestCredential(t, credentialRequest(await proof(await nonce()))),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(await oauthError(results.find((r) => r.status === 400) as Response)).toBe('credential_request_denied');
+  });
+
   it('refuses an expired nonce', async () => {
     const t = await accessToken(await createOffer());
     const n = await nonce();

@@ -345,13 +345,16 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
     const document = JSON.parse(offer.request) as JsonObject;
     document.credentialSubject = { id: holderDid, ...(document.credentialSubject as JsonObject) };
     try {
-      const issued = await ctx.issue({
-        credential: document,
-        format: 'jwt_vc',
-        status: configuration.status ?? ['revocation', 'suspension'],
-        recordKey: offer.record_key,
+      const issued = await ctx.track(async () => {
+        const credential = await ctx.issue({
+          credential: document,
+          format: 'jwt_vc',
+          status: configuration.status ?? ['revocation', 'suspension'],
+          recordKey: offer.record_key,
+        });
+        await store.completeIssuance(offer.id_hash, credential.id);
+        return credential;
       });
-      await store.completeIssuance(offer.id_hash, issued.id);
       logger.info(
         {
           event: 'oid4vci.credential.issued',
