@@ -178,9 +178,12 @@ const inspect: Command = {
 const KEYS_USAGE = `Usage: tradewind recognition-list keys DID [--db FILE] [--secret-file FILE] [--json]
 
 Prints the "keys" a recognition list entry must carry for DID, one of this issuer
-database's DIDs: its public key as a JWK with the verification method as kid. A
-trust anchor copies them into the entry of a did:web issuer, so that verifiers need
-no network to check its credentials.
+database's DIDs: its public keys as JWKs with their verification methods as kid, the
+signing key first, then the keys retired by tradewind did rotate. A trust anchor
+copies them into the entries of a did:web issuer, so that verifiers need no network
+to check its credentials; after a rotation it lists each key in an entry of its own,
+the retired key's ending at its retirement (tradewind did rotate --json gives the
+periods).
 
 Options:
 ${ISSUER_DB_HELP}
