@@ -253,11 +253,16 @@ export class BatchJobs {
     if (this.stopping) controller.abort();
     const outputPath = this.outputPath(job.id);
     try {
-      // Credentials this job committed in its earlier runs: exact from the log after a crash.
-      const before = this.crashed.delete(job.id) ? await this.countLogged(job.id) : job.issued;
+      // Credentials this job committed in its earlier runs: exact from the log after a
+      // crash, whose last transaction may have committed after the row's last update. The
+      // file's recorded length is dropped too: the issuer repairs the file (a torn line)
+      // before the run's first progress records it again.
+      const crashed = this.crashed.delete(job.id);
+      const before = crashed ? await this.countLogged(job.id) : job.issued;
       await ctx.state.run(
-        `UPDATE batch_jobs SET state = 'running', runs = runs + 1, started_at = COALESCE(started_at, ?), updated_at = ?, done = 0, issued = ?, error = NULL WHERE id = ?`,
-        [now(), now(), before, job.id],
+        `UPDATE batch_jobs SET state = 'running', runs = runs + 1, started_at = COALESCE(started_at, ?), updated_at = ?, done = 0, issued = ?,
+          output_bytes = CASE WHEN ? THEN 0 ELSE output_bytes END, error = NULL WHERE id = ?`,
+        [now(), now(), before, crashed ? 1 : 0, job.id],
       );
       log.info({ resumed, issuedBefore: before }, resumed ? 'batch job resumed' : 'batch job started');
       const progress = new ProgressWriter(ctx, job.id, before, outputPath);

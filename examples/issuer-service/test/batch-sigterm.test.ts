@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openIssuer } from '@tradewind/issuer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { newAdminKey } from '../src/auth.js';
 import { StateStore } from '../src/state-store.js';
 import { freePort, SECRET, TEST_KDF } from './helpers.js';
@@ -48,14 +48,16 @@ interface JobView {
   error?: unknown;
 }
 
-describe.skipIf(!built)('SIGTERM during a batch (node bin/issuer-service.js)', () => {
-  let dir: string;
+describe.skipIf(!built)('SIGTERM or SIGKILL during a batch (node bin/issuer-service.js)', () => {
   const admin = newAdminKey();
   const auth = { authorization: `Bearer ${admin.key}` };
+  const dirs: string[] = [];
   let running: Service | undefined;
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tw-issuer-service-sigterm-'));
+  // A service folder with its config file (relative paths: read from the file's folder).
+  async function prepare(): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-issuer-service-sigterm-'));
+    dirs.push(dir);
     const port = await freePort();
     writeFileSync(
       join(dir, 'service.json'),
@@ -71,13 +73,15 @@ describe.skipIf(!built)('SIGTERM during a batch (node bin/issuer-service.js)', (
         logLevel: 'info',
       }),
     );
-  });
+    return dir;
+  }
+
   afterAll(async () => {
-    if (running && running.process.exitCode === null) {
+    if (running && running.process.exitCode === null && running.process.signalCode === null) {
       running.process.kill('SIGKILL');
       await running.exited;
     }
-    rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   const job = async (url: string, id: string): Promise<JobView> => {
@@ -92,25 +96,48 @@ describe.skipIf(!built)('SIGTERM during a batch (node bin/issuer-service.js)', (
       await new Promise((r) => setTimeout(r, 25));
     }
   };
-
-  it('exits 0 with the job interrupted and every committed credential in its file once; the next start finishes it', async () => {
-    running = await startProcess(dir);
+  const upload = async (url: string): Promise<string> => {
     const lines = Array.from({ length: COUNT }, (_, i) =>
       JSON.stringify({ recordKey: `citizen-${i}`, subjectId: `did:example:citizen-${i}`, givenName: `Citizen ${i}` }),
     );
-    const res = await fetch(`${running.url}/batches?type=NationalIdCredential&format=vc%2Bjwt&transactionSize=50`, {
+    const res = await fetch(`${url}/batches?type=NationalIdCredential&format=vc%2Bjwt&transactionSize=50`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/x-ndjson' },
       body: `${lines.join('\n')}\n`,
     });
     expect(res.status).toBe(202);
-    const { id } = (await res.json()) as { id: string };
+    return ((await res.json()) as { id: string }).id;
+  };
+  // The job's credentials file as served: each credential and each record exactly once.
+  const expectEachOnce = async (url: string, id: string): Promise<Array<{ id: string; recordKey: string; jwt: string }>> => {
+    const credentials = await fetch(`${url}/batches/${id}/credentials`, { headers: auth });
+    const all = (await credentials.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; recordKey: string; jwt: string });
+    expect(all).toHaveLength(COUNT);
+    expect(new Set(all.map((l) => l.id)).size).toBe(COUNT);
+    expect(new Set(all.map((l) => l.recordKey)).size).toBe(COUNT);
+    return all;
+  };
+  const loggedIds = async (dir: string, id: string): Promise<string[]> => {
+    const issuer = await openIssuer({ path: join(dir, 'issuer.db'), secret: SECRET, kdf: TEST_KDF, create: false });
+    try {
+      return (await issuer.log({ batchId: id, limit: 100_000 })).map((l) => l.credentialId);
+    } finally {
+      await issuer.close();
+    }
+  };
+
+  it('SIGTERM: exits 0 with the job interrupted and every committed credential in its file once; the next start finishes it', async () => {
+    const dir = await prepare();
+    running = await startProcess(dir);
+    const id = await upload(running.url);
     await until(running.url, id, (j) => j.progress.done > 0 || j.status !== 'running');
 
     running.process.kill('SIGTERM');
     expect(await running.exited).toBe(0);
-    const log = running.output.join('');
-    expect(log).toMatch(/"msg":"closed"/);
+    expect(running.output.join('')).toMatch(/"msg":"closed"/);
 
     // What the stopped process left: the job's row, the issuance log, the credentials file.
     const state = await StateStore.open(join(dir, 'state.db'));
@@ -123,12 +150,10 @@ describe.skipIf(!built)('SIGTERM during a batch (node bin/issuer-service.js)', (
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { id: string }).id);
-    const issuer = await openIssuer({ path: join(dir, 'issuer.db'), secret: SECRET, kdf: TEST_KDF, create: false });
-    const logged = await issuer.log({ batchId: id, limit: 100_000 });
-    await issuer.close();
+    const logged = await loggedIds(dir, id);
     expect(logged.length).toBe(row?.issued);
     expect(fileIds).toHaveLength(logged.length);
-    expect(new Set(fileIds)).toEqual(new Set(logged.map((l) => l.credentialId)));
+    expect(new Set(fileIds)).toEqual(new Set(logged));
     if (row?.state === 'interrupted') expect(logged.length).toBeLessThan(COUNT);
 
     running = await startProcess(dir);
@@ -136,14 +161,7 @@ describe.skipIf(!built)('SIGTERM during a batch (node bin/issuer-service.js)', (
     expect(done.error).toBeUndefined();
     expect(done).toMatchObject({ status: 'completed', counts: { total: COUNT, issued: COUNT, skipped: 0, invalid: 0 } });
     if (row?.state === 'interrupted') expect(done.runs).toBe(2);
-    const credentials = await fetch(`${running.url}/batches/${id}/credentials`, { headers: auth });
-    const all = (await credentials.text())
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { id: string; recordKey: string; jwt: string });
-    expect(all).toHaveLength(COUNT);
-    expect(new Set(all.map((l) => l.id)).size).toBe(COUNT);
-    expect(new Set(all.map((l) => l.recordKey)).size).toBe(COUNT);
+    const all = await expectEachOnce(running.url, id);
     // A sample verifies through the service's own verifier (its did:web DID and status lists).
     for (const { jwt } of [all[0], all[COUNT - 1]] as Array<{ jwt: string }>) {
       const verified = await fetch(`${running.url}/credentials/verify`, {
@@ -162,11 +180,34 @@ describe.skipIf(!built)('SIGTERM during a batch (node bin/issuer-service.js)', (
     }
     running.process.kill('SIGTERM');
     expect(await running.exited).toBe(0);
+    expect(new Set(await loggedIds(dir, id))).toEqual(new Set(all.map((l) => l.id)));
+  }, 120_000);
 
-    const reopened = await openIssuer({ path: join(dir, 'issuer.db'), secret: SECRET, kdf: TEST_KDF, create: false });
-    const final = await reopened.log({ batchId: id, limit: 100_000 });
-    await reopened.close();
+  it('SIGKILL: the next start finds the job running, resumes it, and completes the file with what was committed but not written', async () => {
+    const dir = await prepare();
+    running = await startProcess(dir);
+    const id = await upload(running.url);
+    await until(running.url, id, (j) => j.progress.done > 0 || j.status !== 'running');
+    running.process.kill('SIGKILL');
+    await running.exited;
+
+    // A crash may leave the row behind the log, and the file behind the log by one transaction.
+    const logged = await loggedIds(dir, id);
+    const fileIds = readFileSync(join(dir, 'batch-jobs', `${id}.credentials.jsonl`), 'utf8')
+      .split('\n')
+      .filter((l) => l.endsWith('}'))
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(new Set(logged)).toEqual(new Set([...logged, ...fileIds]));
+
+    running = await startProcess(dir);
+    const done = await until(running.url, id, (j) => j.status === 'completed' || j.status === 'failed');
+    expect(done.error).toBeUndefined();
+    expect(done).toMatchObject({ status: 'completed', counts: { total: COUNT, issued: COUNT, skipped: 0, invalid: 0 } });
+    const all = await expectEachOnce(running.url, id);
+    running.process.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    const final = await loggedIds(dir, id);
     expect(final).toHaveLength(COUNT);
-    expect(new Set(final.map((l) => l.credentialId))).toEqual(new Set(all.map((l) => l.id)));
+    expect(new Set(final)).toEqual(new Set(all.map((l) => l.id)));
   }, 120_000);
 });

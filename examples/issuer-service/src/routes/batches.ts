@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { TradewindError } from '@tradewind/core';
 import type { InvalidRecord } from '@tradewind/issuer';
@@ -115,16 +116,25 @@ export async function createBatchModule(ctx: ServiceContext): Promise<ServiceMod
     c.header('Content-Type', 'application/jsonl');
     c.header('Cache-Control', 'no-store');
     c.header('X-Batch-Status', job.state);
-    if (job.outputBytes === 0) return c.body(null, 200);
     // Only the bytes the job has recorded as whole, committed lines (a run may be appending past them).
-    const stream = createReadStream(jobs.outputPath(job.id), { start: 0, end: job.outputBytes - 1 });
-    c.header('Content-Length', String(job.outputBytes));
+    const bytes = Math.min(job.outputBytes, await fileSize(jobs.outputPath(job.id)));
+    if (bytes === 0) return c.body(null, 200);
+    const stream = createReadStream(jobs.outputPath(job.id), { start: 0, end: bytes - 1 });
+    c.header('Content-Length', String(bytes));
     return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>, 200);
   });
 
   // Jobs an earlier process left queued or interrupted go on now.
   jobs.start();
   return { routes, shutdown: () => jobs.shutdown() };
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
 }
 
 function notFound(): HttpError {
