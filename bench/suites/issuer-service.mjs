@@ -233,7 +233,7 @@ export async function runServiceLoad(h, service, plan = h.quick ? 'quick' : 'ful
 
   const paired = `issuer-service-verify-${Date.now()}`;
   const httpNote = (x, what) =>
-    `${x.requests} ${what} in ${x.runs} runs; p99 ${num(x.p99)} ms${x.stopped ? `; ${x.stopped} runs stopped at the ${p.boundMs / 1000} s bound` : ''}`;
+    `${x.requests} ${what} in ${x.runs} runs; p99 ${num(x.p99)} ms${x.stopped ? `; ${x.stopped} of them stopped at the ${p.boundMs / 1000} s bound` : ''}`;
   return {
     rows: [
       {
