@@ -287,7 +287,7 @@ describe('access tokens', () => {
     const body = credentialRequest(await proof(await nonce()));
     const none = await requestCredential(undefined, body);
     expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(none.headers.get('www-authenticate')).toBe(`Bearer realm="${service.config.baseUrl}"`);
     expect(await oauthError(none)).toBe('invalid_token');
     const unknown = await requestCredential('bm90LWEtdG9rZW4', body);
     expect(unknown.status).toBe(401);

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { Oauth2ResourceUnauthorizedError } from '@openid4vc/oauth2';
 import { Openid4vciIssuer } from '@openid4vc/openid4vci';
 import { getGlobalConfig, setGlobalConfig } from '@openid4vc/utils';
 import { type JsonObject, TradewindError, VCDM_1_CONTEXT } from '@tradewind/core';
@@ -245,15 +244,12 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
     const now = clock();
     const offer = bearer === undefined ? undefined : await store.offerForToken(bearer, now);
     if (!offer) {
+      // RFC 6750 §3: no error code when the request carried no token at all.
       const challenge =
         authorization === undefined
-          ? new Oauth2ResourceUnauthorizedError(undefined, { scheme: 'Bearer' })
-          : new Oauth2ResourceUnauthorizedError(undefined, {
-              scheme: 'Bearer',
-              error: 'invalid_token',
-              error_description: 'the access token is not valid or has expired',
-            });
-      c.header('WWW-Authenticate', challenge.toHeaderValue());
+          ? `Bearer realm="${issuerId}"`
+          : `Bearer realm="${issuerId}", error="invalid_token", error_description="the access token is not valid or has expired"`;
+      c.header('WWW-Authenticate', challenge);
       return oauthError(
         c,
         401,
