@@ -203,6 +203,25 @@ export class BatchJobs {
     return rows.map(fromRow);
   }
 
+  /**
+   * Deletes a finished job (completed or failed): its row, its uploaded input and its
+   * credentials file, which hold personal data. Answers what the job's state was, or
+   * undefined for no such job; a job that is queued, running or interrupted is kept.
+   */
+  async remove(id: string): Promise<{ removed: boolean; state: BatchJobState } | undefined> {
+    const job = await this.get(id);
+    if (job === undefined) return undefined;
+    if (job.state !== 'completed' && job.state !== 'failed') return { removed: false, state: job.state };
+    const changed = await this.ctx.state.run(`DELETE FROM batch_jobs WHERE id = ? AND state IN ('completed', 'failed')`, [id]);
+    if (changed === 0) return { removed: false, state: (await this.get(id))?.state ?? job.state };
+    for (const path of [this.inputPath(id, job.inputFormat), this.outputPath(id)]) {
+      await unlink(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+    return { removed: true, state: job.state };
+  }
+
   /** Runs queued and interrupted jobs, oldest first, one at a time, until none is left or the service stops. */
   start(): void {
     if (this.stopping) return;

@@ -284,6 +284,19 @@ describe('batch issuance over HTTP', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('deletes a finished job with its files, and keeps one that is not finished', async () => {
+    const text = `${records('delete', 2).join('\n')}\n`;
+    const { id } = (await (await upload(service.url, text, 'application/jsonl', '?type=BirthCertificate')).json()) as { id: string };
+    await until(service.url, id, (j) => j.status === 'completed');
+    const files = () => readdirSync(join(dir, 'batch-jobs')).filter((f) => f.startsWith(id));
+    expect(files().sort()).toEqual([`${id}.credentials.jsonl`, `${id}.input.jsonl`]);
+    const res = await fetch(`${service.url}/batches/${id}`, { method: 'DELETE', headers: auth });
+    expect(res.status).toBe(204);
+    expect(files()).toEqual([]);
+    expect((await fetch(`${service.url}/batches/${id}`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${service.url}/batches/${id}`, { method: 'DELETE', headers: auth })).status).toBe(404);
+  });
+
   it('refuses an upload larger than the limit with 413, declared or streamed, keeping no partial file', async () => {
     const big = 'x'.repeat(BATCH_BYTES + 1);
     const declared = await upload(service.url, big, 'application/x-ndjson', '?type=BirthCertificate');
@@ -365,6 +378,7 @@ describe('batch issuance over HTTP', () => {
       ['GET', '/batches'],
       ['GET', '/batches/6f1c1f7e-4a57-4d8a-9e36-0b1f6ab0f6a1'],
       ['GET', '/batches/6f1c1f7e-4a57-4d8a-9e36-0b1f6ab0f6a1/credentials'],
+      ['DELETE', '/batches/6f1c1f7e-4a57-4d8a-9e36-0b1f6ab0f6a1'],
     ];
     for (const [method, path] of routes) {
       const body = method === 'POST' ? '{}\n' : undefined;
@@ -411,6 +425,10 @@ describe('batch jobs across a shutdown', () => {
     expect(stopped.counts.issued).toBeLessThan(count);
     expect(stopped.counts.issued % 20).toBe(0);
     expect((await job(first.url, later)).status).toBe('queued');
+    for (const held of [id, later]) {
+      const refused = await fetch(`${first.url}/batches/${held}`, { method: 'DELETE', headers: auth });
+      expect(refused.status).toBe(409);
+    }
     // Nothing half-written: the file holds exactly the committed credentials, whole lines.
     const file = readFileSync(join(dir, 'batch-jobs', `${id}.credentials.jsonl`), 'utf8');
     expect(file.endsWith('\n')).toBe(true);

@@ -58,6 +58,7 @@ const listQuery = z.strictObject({
  * - `GET /batches` (admin): jobs, newest first (`limit`, `offset`).
  * - `GET /batches/:id` (admin): state, counts, progress, times, invalid records.
  * - `GET /batches/:id/credentials` (admin): the credentials issued so far, JSONL.
+ * - `DELETE /batches/:id` (admin): a completed or failed job, with its files → 204; 409 otherwise.
  *
  * Jobs run one at a time in the background; `shutdown()` stops the one under way at a
  * transaction boundary (marked `interrupted`), and the next start resumes it.
@@ -122,6 +123,15 @@ export async function createBatchModule(ctx: ServiceContext): Promise<ServiceMod
     const stream = createReadStream(jobs.outputPath(job.id), { start: 0, end: bytes - 1 });
     c.header('Content-Length', String(bytes));
     return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>, 200);
+  });
+
+  routes.delete('/batches/:id', async (c) => {
+    const outcome = await jobs.remove(c.req.param('id'));
+    if (outcome === undefined) throw notFound();
+    if (!outcome.removed)
+      throw new HttpError(409, 'INVALID_ARGUMENT', `the batch job is ${outcome.state}: only a completed or failed job can be deleted`);
+    ctx.logger.info({ batchJob: c.req.param('id') }, 'batch job deleted');
+    return c.body(null, 204);
   });
 
   // Jobs an earlier process left queued or interrupted go on now.
