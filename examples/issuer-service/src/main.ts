@@ -1,7 +1,5 @@
 import { TradewindError } from '@tradewind/core';
 import { newAdminKey } from './auth.js';
-import { loadConfig } from './config.js';
-import { startService } from './service.js';
 
 const USAGE = `usage:
   tradewind-issuer-service [--config FILE]   start the service (config file and/or TRADEWIND_* environment)
@@ -27,6 +25,25 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // Signals are taken from the start: one during start-up stops the service once it is up
+  // (a database is never left half-migrated); a second one exits at once.
+  let stopRequested: (() => void) | undefined;
+  const stopSignal = new Promise<void>((resolve) => {
+    stopRequested = resolve;
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      process.stderr.write(`${signal} again: exiting at once\n`);
+      process.exit(130);
+    }
+    stopRequested?.();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const { loadConfig } = await import('./config.js');
+  const { startService } = await import('./service.js');
   const config = loadConfig(file === undefined ? {} : { file });
   const service = await startService(config);
   const lines = [`tradewind-issuer-service listening on ${service.url} for ${config.baseUrl}`, `issuer DID: ${service.did}`];
@@ -39,25 +56,14 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`${signal} again: exiting at once\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      service.close().then(
-        () => resolve(0),
-        (error: unknown) => {
-          process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  await stopSignal;
+  try {
+    await service.close();
+    return 0;
+  } catch (error) {
+    process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+    return 1;
+  }
 }
 
 main(process.argv.slice(2)).then(
