@@ -9,6 +9,8 @@ export interface PublishedList {
   /** Strong validator of the body: `"sha256-<base64url>"`. */
   etag: string;
   validUntil: Date;
+  /** The list's bits as signed (to tell a real change from a touched list). */
+  encodedList: string;
 }
 
 /** How often the database is asked whether a list changed outside this process (another process, the CLI). */
@@ -72,7 +74,8 @@ export class StatusLists {
       resign = await this.changedInDatabase();
     }
     if (!resign) return;
-    this.signing ??= this.sign().finally(() => {
+    const forced = this.stale;
+    this.signing ??= this.sign(forced).finally(() => {
       this.signing = undefined;
     });
     await this.signing;
@@ -86,7 +89,12 @@ export class StatusLists {
     return rows.length !== this.signedCount || rows.some((r) => r.updated_at >= this.signedAt);
   }
 
-  private async sign(): Promise<void> {
+  /**
+   * Signs every list again. Unless `forced` (a status or key change this process made),
+   * a list whose bits did not change keeps its signed copy, and so its ETag, while that
+   * copy has more than half of its validity left.
+   */
+  private async sign(forced: boolean): Promise<void> {
     this.stale = false;
     const start = new Date();
     let signed: Awaited<ReturnType<Issuer['statusListCredentials']>>;
@@ -98,12 +106,23 @@ export class StatusLists {
     }
     const lists = new Map<number, PublishedList>();
     for (const l of signed) {
+      const encodedList = String((l.credential.credentialSubject as { encodedList?: unknown }).encodedList);
+      const previous = this.lists.get(l.number);
+      if (
+        !forced &&
+        previous?.encodedList === encodedList &&
+        previous.validUntil.getTime() - start.getTime() > (this.validForSeconds * 1000) / 2
+      ) {
+        lists.set(l.number, previous);
+        continue;
+      }
       lists.set(l.number, {
         url: l.url,
         number: l.number,
         jwt: l.jwt,
         etag: `"sha256-${createHash('sha256').update(l.jwt).digest('base64url')}"`,
         validUntil: new Date(l.validUntil),
+        encodedList,
       });
     }
     this.lists = lists;

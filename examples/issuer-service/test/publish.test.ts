@@ -1,9 +1,10 @@
 import { DidKeyResolver, didWebUrl } from '@tradewind/core';
+import { openIssuer } from '@tradewind/issuer';
 import { createVerifier } from '@tradewind/verifier';
 import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialDocument, post, startTestService, type TestService } from './helpers.js';
+import { credentialDocument, post, SECRET, startTestService, type TestService } from './helpers.js';
 
 async function issue(service: TestService): Promise<{ id: string; jwt: string; lists: string[] }> {
   const res = await post(`${service.base}/credentials/issue`, { credential: credentialDocument() }, service.adminKey);
@@ -67,7 +68,11 @@ describe('status lists at the URLs the credentials name', () => {
     expect(res.status).toBe(200);
     const after = await fetch(revocationList, { headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
-    expect(after.headers.get('etag')).not.toBe(etag);
+    const changed = after.headers.get('etag') as string;
+    expect(changed).not.toBe(etag);
+    // Checked again against the database a second later: the bits did not change, nor does the ETag.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await fetch(revocationList, { headers: { 'if-none-match': changed } })).status).toBe(304);
 
     // An independent verifier: the DID document and the status lists fetched from the service.
     const verifier = createVerifier({
@@ -78,6 +83,32 @@ describe('status lists at the URLs the credentials name', () => {
     const result = await verifier.verifyCredential(jwt);
     expect(result.verified).toBe(false);
     expect(!result.verified && result.errors.map((e) => e.code)).toContain('REVOKED');
+  });
+
+  it('notices a status changed by another process on the same database, and signs the list again', async () => {
+    const { id, jwt, lists } = await issue(service);
+    const url = lists[0] as string;
+    const etag = (await fetch(url)).headers.get('etag');
+    const other = await openIssuer({ path: service.config.database, secret: SECRET });
+    try {
+      await other.revoke(id);
+    } finally {
+      await other.close();
+    }
+    let changed = etag;
+    for (let i = 0; i < 100 && changed === etag; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      changed = (await fetch(url)).headers.get('etag');
+    }
+    expect(changed).not.toBe(etag);
+    const res = await post(`${service.base}/credentials/verify`, {
+      verifiableCredential: {
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        type: 'EnvelopedVerifiableCredential',
+        id: `data:application/vc+jwt,${jwt}`,
+      },
+    });
+    expect(((await res.json()) as { errors: Array<{ code: string }> }).errors.map((e) => e.code)).toContain('REVOKED');
   });
 
   it('answers 404 for a list number that does not exist or is not a number', async () => {
