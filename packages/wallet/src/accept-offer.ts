@@ -325,6 +325,11 @@ function classify(step: OfferStep, e: unknown): OfferError {
   const name = (x: unknown) => (x instanceof Error ? x.name : '');
   if (chain.some((x) => x instanceof TypeError || name(x) === 'AbortError' || name(x) === 'TimeoutError' || name(x) === 'FetchError'))
     return new OfferError('UNREACHABLE', step, `${stepWhat(step)}: the issuer could not be reached (${firstLine(e)})`, { cause: e });
+  // The library quotes the offer (and its pre-authorized code) in its messages: not repeated here.
+  if (step === 'offer')
+    return new OfferError('MALFORMED', step, 'the credential offer is not an OpenID4VCI 1.0 offer of an https credential issuer', {
+      cause: e,
+    });
   return new OfferError('MALFORMED', step, `${stepWhat(step)}: ${firstLine(e)}`, { cause: e });
 }
 
