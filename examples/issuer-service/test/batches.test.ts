@@ -417,7 +417,31 @@ describe('batch jobs across a shutdown', () => {
     const later = ((await queued.json()) as { id: string }).id;
     const running = await until(first.url, id, (j) => j.progress.done > 0 || j.status === 'failed');
     expect(running.error).toBeUndefined();
+    // An upload still arriving when the shutdown begins is kept, queued, not started.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const during = `${records('during', 10).join('\n')}\n`;
+    const arriving = upload(
+      first.url,
+      new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode(during.slice(0, 100)));
+          await held;
+          controller.enqueue(new TextEncoder().encode(during.slice(100)));
+          controller.close();
+        },
+      }),
+      'application/x-ndjson',
+      '?type=BirthCertificate',
+    );
     await first.module.shutdown?.();
+    release();
+    const accepted = await arriving;
+    expect(accepted.status).toBe(202);
+    const duringId = ((await accepted.json()) as { id: string }).id;
+    expect(await job(first.url, duringId)).toMatchObject({ status: 'queued', runs: 0 });
 
     const stopped = await job(first.url, id);
     expect(stopped.status).toBe('interrupted');
@@ -463,6 +487,8 @@ describe('batch jobs across a shutdown', () => {
       ).toBe(true);
       const next = await until(second.url, later, (j) => j.status === 'completed' || j.status === 'failed');
       expect(next).toMatchObject({ status: 'completed', runs: 1, counts: { total: 30, issued: 30, skipped: 0, invalid: 0 } });
+      const last = await until(second.url, duringId, (j) => j.status === 'completed' || j.status === 'failed');
+      expect(last).toMatchObject({ status: 'completed', runs: 1, counts: { total: 10, issued: 10, skipped: 0, invalid: 0 } });
     } finally {
       await second.close();
     }
