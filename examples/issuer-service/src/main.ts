@@ -7,7 +7,9 @@ const USAGE = `usage:
 `;
 
 /** Exit codes: 0 clean stop, 1 could not start or stop cleanly, 2 usage, 130 a second signal while stopping. */
-async function main(argv: string[]): Promise<number> {
+async function main(given: string[]): Promise<number> {
+  // `pnpm issuer-service -- --config FILE` passes the `--` on.
+  const argv = given[0] === '--' ? given.slice(1) : given;
   if (argv[0] === 'new-admin-key' && argv.length === 1) {
     const { key, hash } = newAdminKey();
     process.stdout.write(`admin API key (give it to the administrator; it is not stored): ${key}\n`);
