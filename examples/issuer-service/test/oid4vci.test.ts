@@ -485,3 +485,34 @@ describe('wallet errors', () => {
     expect(e.step).toBe('metadata');
   });
 });
+
+describe('a base URL with a path', () => {
+  it('serves the metadata at the path-inserted well-known URIs, and the flow binds the credential to the did:web of the path', async () => {
+    const civil = await startTestService({}, '/issuers/civil');
+    try {
+      expect(civil.did).toMatch(/^did:web:127\.0\.0\.1%3A\d+:issuers:civil$/);
+      const origin = new URL(civil.config.baseUrl).origin;
+      const metadata = (await (await fetch(`${origin}/.well-known/openid-credential-issuer/issuers/civil`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(metadata.credential_issuer).toBe(civil.config.baseUrl);
+      expect(metadata.credential_endpoint).toBe(`${civil.config.baseUrl}/credential`);
+      const as = (await (await fetch(`${origin}/.well-known/oauth-authorization-server/issuers/civil`)).json()) as Record<string, unknown>;
+      expect(as.token_endpoint).toBe(`${civil.config.baseUrl}/token`);
+      const res = await post(
+        `${civil.base}/offers`,
+        { credentialConfigurationId: 'NationalIdCredential', claims: { givenName: 'Asha' } },
+        civil.adminKey,
+      );
+      expect(res.status).toBe(201);
+      const { credentialOfferUri } = (await res.json()) as OfferResponse;
+      const received = await wallet.acceptOffer(credentialOfferUri, { allowInsecureHttp: true });
+      expect(received.credential.issuer).toBe(civil.did);
+      expect(received.credential.subject).toBe(holder.did);
+      expect(received.warnings).toEqual([]);
+    } finally {
+      await civil.stop();
+    }
+  });
+});
