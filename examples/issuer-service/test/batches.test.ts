@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type ServerType, serve } from '@hono/node-server';
 import { TradewindError } from '@tradewind/core';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
@@ -329,6 +330,12 @@ describe('batch issuance over HTTP', () => {
       expect(res.status).toBe(415);
       expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     }
+    const gzipped = await fetch(`${service.url}/batches?type=BirthCertificate`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      body: gzipSync(`${records('gzip', 1)[0]}\n`),
+    });
+    expect(gzipped.status).toBe(415);
     const empty = await upload(service.url, '', 'application/x-ndjson', '?type=BirthCertificate');
     expect(empty.status).toBe(400);
   });
@@ -340,7 +347,7 @@ describe('batch issuance over HTTP', () => {
       ['?type=BirthCertificate&status=revoked', 'application/x-ndjson', '/status/0'],
       ['?type=BirthCertificate&transactionSize=0', 'application/x-ndjson', '/transactionSize'],
       ['?type=BirthCertificate&validUntil=2030-01-01T00:00:00Z&validUntil=2031-01-01T00:00:00Z', 'application/x-ndjson', '/validUntil'],
-      ['?type=BirthCertificate&outputPath=/etc/passwd', 'application/x-ndjson', ''],
+      ['?type=BirthCertificate&outputPath=/etc/passwd', 'application/x-ndjson', '/outputPath'],
       ['', 'text/csv', '/type'],
       ['?type=BirthCertificate&validFrom=2031-01-01T00:00:00Z&validUntil=2030-01-01T00:00:00Z', 'application/x-ndjson', '/validUntil'],
     ];
@@ -349,12 +356,10 @@ describe('batch issuance over HTTP', () => {
       expect(res.status, query).toBe(400);
       const { errors } = (await res.json()) as { errors: Array<{ code: string; message: string; path?: string }> };
       expect(errors.length, query).toBeGreaterThan(0);
-      if (path !== '')
-        expect(
-          errors.map((e) => e.path),
-          query,
-        ).toContain(path);
-      else expect(errors[0]?.message, query).toMatch(/outputPath/);
+      expect(
+        errors.map((e) => e.path),
+        query,
+      ).toContain(path);
     }
   });
 

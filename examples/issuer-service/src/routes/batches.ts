@@ -77,7 +77,7 @@ export async function createBatchModule(ctx: ServiceContext): Promise<ServiceMod
       let options: BatchJobOptions;
       let inputBytes: number;
       try {
-        inputFormat = mediaFormat(c.req.header('content-type'));
+        inputFormat = mediaFormat(c.req.header('content-type'), c.req.header('content-encoding'));
         options = readBatchQuery(c);
         await checkOptions(ctx, inputFormat, options);
         inputBytes = await receiveUpload(
@@ -151,15 +151,17 @@ function notFound(): HttpError {
   return new HttpError(404, 'NOT_FOUND', 'no batch job with that id');
 }
 
-function mediaFormat(contentType: string | undefined): 'jsonl' | 'csv' {
+function mediaFormat(contentType: string | undefined, contentEncoding: string | undefined): 'jsonl' | 'csv' {
   const [type = '', ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
   const format = MEDIA_TYPES[type];
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
-  if (format === undefined || (charset !== undefined && charset.replace(/"/g, '') !== 'utf-8')) {
+  // A compressed body would be stored, and read as records, compressed.
+  const encoded = contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity';
+  if (format === undefined || encoded || (charset !== undefined && charset.replace(/"/g, '') !== 'utf-8')) {
     throw new HttpError(
       415,
       'UNSUPPORTED_MEDIA_TYPE',
-      'a batch is uploaded as application/x-ndjson or application/jsonl (JSONL) or text/csv (CSV), in UTF-8',
+      'a batch is uploaded as application/x-ndjson or application/jsonl (JSONL) or text/csv (CSV), in UTF-8, without a content encoding',
     );
   }
   return format;
@@ -196,11 +198,12 @@ function scalarQuery(c: Context): Record<string, string> {
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues: ServiceIssue[] = parsed.error.issues.map((i) => ({
-    code: 'MALFORMED',
-    message: i.code === 'unrecognized_keys' ? `unknown query parameter ${i.keys.join(', ')}` : i.message,
-    path: i.path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('') || undefined,
-  }));
+  const pointer = (path: PropertyKey[]) => path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  const issues: ServiceIssue[] = parsed.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ code: 'MALFORMED' as const, message: `unknown query parameter ${key}`, path: pointer([...i.path, key]) }))
+      : [{ code: 'MALFORMED' as const, message: i.message, path: pointer(i.path) || undefined }],
+  );
   throw new HttpError(
     400,
     'MALFORMED',
