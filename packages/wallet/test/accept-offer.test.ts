@@ -4,7 +4,7 @@
 import { TradewindError } from '@tradewind/core';
 import { didWebOfIssuer, type OfferError, openWallet, type Wallet } from '@tradewind/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECRET, TEST_KDF, tempDir } from './fixtures.js';
+import { issuer, jwtVc, SECRET, TEST_KDF, tempDir } from './fixtures.js';
 
 const tmp = tempDir();
 let wallet: Wallet;
@@ -190,5 +190,96 @@ describe('didWebOfIssuer', () => {
     expect(didWebOfIssuer('https://registry.gov.example.tt')).toBe('did:web:registry.gov.example.tt');
     expect(didWebOfIssuer('https://registry.gov.example.tt/')).toBe('did:web:registry.gov.example.tt');
     expect(didWebOfIssuer('http://127.0.0.1:8080/issuers/civil')).toBe('did:web:127.0.0.1%3A8080:issuers:civil');
+  });
+});
+
+describe('acceptOffer verifying what the issuer sends', () => {
+  const WEB_DID = 'did:web:registry.gov.example.tt';
+  const webKey = issuer('key');
+  const web = { ...webKey, did: WEB_DID, kid: `${WEB_DID}#key-1` };
+  const didDocument = () => {
+    const jwk = { ...webKey.privateKey.export({ format: 'jwk' }) } as Record<string, unknown>;
+    delete jwk.d;
+    return {
+      '@context': ['https://www.w3.org/ns/did/v1'],
+      id: WEB_DID,
+      verificationMethod: [{ id: `${WEB_DID}#key-1`, type: 'JsonWebKey2020', controller: WEB_DID, publicKeyJwk: jwk }],
+      assertionMethod: [`${WEB_DID}#key-1`],
+    };
+  };
+
+  /** A whole issuer behind a fetch: it hands out `credential()` (after `nonceRefusals` invalid_nonce answers). */
+  function fakeIssuer(credential: () => Promise<string>, nonceRefusals = 0) {
+    const asked: string[] = [];
+    const proofs: string[] = [];
+    let refusals = nonceRefusals;
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      asked.push(url);
+      const reply = (body: unknown, status = 200) =>
+        new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      if (url === `${ISSUER}/.well-known/openid-credential-issuer`)
+        return reply({
+          credential_issuer: ISSUER,
+          credential_endpoint: `${ISSUER}/credential`,
+          nonce_endpoint: `${ISSUER}/nonce`,
+          credential_configurations_supported: {
+            NationalIdCredential: {
+              format: 'jwt_vc_json',
+              cryptographic_binding_methods_supported: ['did:key'],
+              proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['EdDSA'] } },
+              credential_definition: { type: ['VerifiableCredential', 'NationalIdCredential'] },
+            },
+          },
+        });
+      if (url === `${ISSUER}/.well-known/oauth-authorization-server`) return reply({ issuer: ISSUER, token_endpoint: `${ISSUER}/token` });
+      if (url === `${ISSUER}/token`) return reply({ access_token: 't0ken', token_type: 'Bearer', expires_in: 300 });
+      if (url === `${ISSUER}/nonce`) return reply({ c_nonce: `n${asked.length}` });
+      if (url === `${ISSUER}/credential`) {
+        proofs.push((JSON.parse(String(init?.body)) as { proofs: { jwt: string[] } }).proofs.jwt[0] as string);
+        if (refusals-- > 0) return reply({ error: 'invalid_nonce', error_description: 'stale' }, 400);
+        return reply({ credentials: [{ credential: await credential() }] });
+      }
+      if (url === `${ISSUER}/.well-known/did.json`) return reply(didDocument());
+      return reply({}, 404);
+    }) as typeof globalThis.fetch;
+    return { fetch, asked, proofs };
+  }
+
+  it('stores a credential of the issuer host did:web bound to the holder, after one retry with a fresh nonce', async () => {
+    const [me] = await wallet.listDids();
+    const fake = fakeIssuer(() => jwtVc(web, me?.did as string, { type: 'NationalIdCredential' }), 1);
+    const before = await wallet.count();
+    const received = await wallet.acceptOffer(byValue(offer()), { fetch: fake.fetch });
+    expect(received.credential.issuer).toBe(WEB_DID);
+    expect(received.credential.subject).toBe(me?.did);
+    expect(await wallet.count()).toBe(before + 1);
+    expect(fake.asked).toContain(`${ISSUER}/.well-known/did.json`);
+    // Two proofs, for two nonces, both signed by the holder key with the issuer as audience.
+    expect(fake.proofs).toHaveLength(2);
+    const claims = fake.proofs.map(
+      (p) => JSON.parse(Buffer.from(p.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>,
+    );
+    expect(claims.map((c) => c.aud)).toEqual([ISSUER, ISSUER]);
+    expect(claims[0]?.nonce).not.toBe(claims[1]?.nonce);
+    const header = JSON.parse(Buffer.from((fake.proofs[0] as string).split('.')[0] as string, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(header).toMatchObject({ typ: 'openid4vci-proof+jwt', alg: 'EdDSA', kid: me?.verificationMethod });
+  });
+
+  it('refuses a credential from another issuer than the host did:web (UNTRUSTED_ISSUER), and one bound to someone else (HOLDER_BINDING)', async () => {
+    const [me] = await wallet.listDids();
+    const before = await wallet.count();
+    const foreign = fakeIssuer(() => jwtVc(issuer('key'), me?.did as string));
+    expect((await failure(wallet.acceptOffer(byValue(offer()), { fetch: foreign.fetch }))).code).toBe('UNTRUSTED_ISSUER');
+    const someoneElse = fakeIssuer(() => jwtVc(web, issuer('key').did));
+    const e = await failure(wallet.acceptOffer(byValue(offer()), { fetch: someoneElse.fetch }));
+    expect(e.code).toBe('HOLDER_BINDING');
+    const twice = fakeIssuer(() => jwtVc(web, me?.did as string), 2);
+    const refused = await failure(wallet.acceptOffer(byValue(offer()), { fetch: twice.fetch }));
+    expect(refused).toMatchObject({ code: 'REFUSED', step: 'credential', oauthError: 'invalid_nonce' });
+    expect(await wallet.count()).toBe(before);
   });
 });
