@@ -160,7 +160,7 @@ export class BatchJobs {
     await mkdir(folder, { recursive: true, mode: 0o700 });
     const running = await ctx.state.all<{ id: string }>(`SELECT id FROM batch_jobs WHERE state = 'running'`);
     if (running.length > 0) {
-      await ctx.state.run(`UPDATE batch_jobs SET state = 'interrupted', updated_at = ? WHERE state = 'running'`, [now()]);
+      await write(ctx, `UPDATE batch_jobs SET state = 'interrupted', updated_at = ? WHERE state = 'running'`, [now()]);
       ctx.logger.warn({ jobs: running.length }, 'batch jobs left running by a stopped process will resume');
     }
     const jobs = new BatchJobs(ctx, folder, new Set(running.map((r) => r.id)));
@@ -179,7 +179,8 @@ export class BatchJobs {
   /** Records a job whose input file is in place, and starts the runner. */
   async add(job: { id: string; inputFormat: 'jsonl' | 'csv'; inputBytes: number; options: BatchJobOptions }): Promise<BatchJob> {
     const at = now();
-    await this.ctx.state.run(
+    await write(
+      this.ctx,
       `INSERT INTO batch_jobs (id, state, input_format, input_bytes, options, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?, ?)`,
       [job.id, job.inputFormat, job.inputBytes, JSON.stringify(job.options), at, at],
     );
@@ -212,7 +213,7 @@ export class BatchJobs {
     const job = await this.get(id);
     if (job === undefined) return undefined;
     if (job.state !== 'completed' && job.state !== 'failed') return { removed: false, state: job.state };
-    const changed = await this.ctx.state.run(`DELETE FROM batch_jobs WHERE id = ? AND state IN ('completed', 'failed')`, [id]);
+    const changed = await write(this.ctx, `DELETE FROM batch_jobs WHERE id = ? AND state IN ('completed', 'failed')`, [id]);
     if (changed === 0) return { removed: false, state: (await this.get(id))?.state ?? job.state };
     for (const path of [this.inputPath(id, job.inputFormat), this.outputPath(id)]) {
       await unlink(path).catch((error: NodeJS.ErrnoException) => {
@@ -278,7 +279,8 @@ export class BatchJobs {
       // before the run's first progress records it again.
       const crashed = this.crashed.delete(job.id);
       const before = crashed ? await this.countLogged(job.id) : job.issued;
-      await ctx.state.run(
+      await write(
+        ctx,
         `UPDATE batch_jobs SET state = 'running', runs = runs + 1, started_at = COALESCE(started_at, ?), updated_at = ?, done = 0, issued = ?,
           output_bytes = CASE WHEN ? THEN 0 ELSE output_bytes END, error = NULL WHERE id = ?`,
         [now(), now(), before, crashed ? 1 : 0, job.id],
@@ -305,7 +307,8 @@ export class BatchJobs {
       const known = !result.stopped || handled > 0;
       const issued = before + result.issued;
       const skipped = Math.max(0, result.skipped - before);
-      await ctx.state.run(
+      await write(
+        ctx,
         `UPDATE batch_jobs SET state = ?, finished_at = ?, updated_at = ?, issued = ?, skipped = ?, done = ?, output_bytes = ?,
           total = CASE WHEN ? THEN ? ELSE total END, invalid_count = CASE WHEN ? THEN ? ELSE invalid_count END,
           invalid = CASE WHEN ? THEN ? ELSE invalid END WHERE id = ?`,
@@ -336,15 +339,11 @@ export class BatchJobs {
           ? { code: error.code, message: error.message }
           : { code: 'UNEXPECTED', message: 'the batch stopped on an internal error' };
       log.error({ err: describe(error) }, 'batch job failed');
-      await ctx.state
-        .run(`UPDATE batch_jobs SET state = 'failed', finished_at = ?, updated_at = ?, output_bytes = ?, error = ? WHERE id = ?`, [
-          now(),
-          now(),
-          await fileSize(outputPath),
-          JSON.stringify(issue),
-          job.id,
-        ])
-        .catch((e: unknown) => log.error({ err: describe(e) }, 'cannot record the failed batch job'));
+      await write(
+        ctx,
+        `UPDATE batch_jobs SET state = 'failed', finished_at = ?, updated_at = ?, output_bytes = ?, error = ? WHERE id = ?`,
+        [now(), now(), await fileSize(outputPath), JSON.stringify(issue), job.id],
+      ).catch((e: unknown) => log.error({ err: describe(e) }, 'cannot record the failed batch job'));
     } finally {
       this.controller = undefined;
     }
@@ -408,12 +407,11 @@ class ProgressWriter {
     while (this.latest) {
       const { p, bytes } = this.latest;
       this.latest = undefined;
-      await this.ctx.state
-        .run(
-          `UPDATE batch_jobs SET total = ?, issued = ?, skipped = ?, invalid_count = ?, done = ?, output_bytes = ?, updated_at = ? WHERE id = ? AND state = 'running'`,
-          [p.total, this.before + p.issued, Math.max(0, p.skipped - this.before), p.invalid, p.done, bytes, now(), this.id],
-        )
-        .catch((error: unknown) => this.ctx.logger.warn({ batchJob: this.id, err: describe(error) }, 'cannot record batch progress'));
+      await write(
+        this.ctx,
+        `UPDATE batch_jobs SET total = ?, issued = ?, skipped = ?, invalid_count = ?, done = ?, output_bytes = ?, updated_at = ? WHERE id = ? AND state = 'running'`,
+        [p.total, this.before + p.issued, Math.max(0, p.skipped - this.before), p.invalid, p.done, bytes, now(), this.id],
+      ).catch((error: unknown) => this.ctx.logger.warn({ batchJob: this.id, err: describe(error) }, 'cannot record batch progress'));
     }
   }
 }
@@ -424,6 +422,15 @@ async function fileSize(path: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * One statement in a transaction of its own. The state database has one connection: a
+ * statement run outside the store's transaction queue could land inside another module's
+ * open transaction and be rolled back with it.
+ */
+function write(ctx: ServiceContext, sql: string, params: unknown[]): Promise<number> {
+  return ctx.state.transaction(() => ctx.state.run(sql, params));
 }
 
 function now(): string {
