@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { TradewindError } from '@tradewind/core';
+import { didWebUrl, TradewindError } from '@tradewind/core';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { createVerifier, parsePolicy, type RecognitionPolicy, type StatusListSource } from '@tradewind/verifier';
 import { type Logger, pino } from 'pino';
@@ -17,6 +17,9 @@ import { createPublishModule } from './routes/publish.js';
 import { createVcApiModule } from './routes/vc-api.js';
 import { StateStore } from './state-store.js';
 import { StatusLists } from './status-lists.js';
+
+/** How long the verifier keeps the service's DID document before reading it again (a key rotated by another process). */
+const DID_DOCUMENT_TTL_MS = 60_000;
 
 /** A running service. */
 export interface RunningService {
@@ -71,14 +74,20 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
     const recognition = readRecognition(config);
 
     const lists = new StatusLists(issuer, () => expectedDid, config.statusListValidForSeconds);
-    const buildVerifier = async () => {
-      const document = await issuer.didWebDocument(expectedDid);
+    // The service's own DID document is read from the issuer database in process (never
+    // fetched); a new verifier (with an empty key cache) is built when it changes.
+    const ownDocumentUrl = didWebUrl(expectedDid, true).href;
+    const didWebFetcher = async (url: string) => {
+      if (url !== ownDocumentUrl) throw new Error('the service resolves no other did:web DID than its own');
+      return issuer.didWebDocument(expectedDid);
+    };
+    const buildVerifier = () => {
       const status = {
         provider: { get: async (url: string) => (await lists.byUrl(url))?.jwt },
         // Only the service's own lists are ever answered, in process: nothing is fetched.
         allowInsecureUrls: true,
       };
-      const didResolver = { documents: [document] };
+      const didResolver = { didWebFetcher, allowInsecureDidWeb: true, didWebTtlMs: DID_DOCUMENT_TTL_MS };
       if (recognition.policy) {
         const policy: RecognitionPolicy = {
           ...recognition.policy,
@@ -110,7 +119,7 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
       config,
       issuer,
       did: expectedDid,
-      verifier: await buildVerifier(),
+      verifier: buildVerifier(),
       logger,
       state,
       basePath,
@@ -126,12 +135,7 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
       },
       didDocumentChanged: () => {
         lists.invalidate();
-        buildVerifier().then(
-          (verifier) => {
-            context.verifier = verifier;
-          },
-          (error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cannot rebuild the verifier'),
-        );
+        context.verifier = buildVerifier();
       },
       statusChanged: () => lists.invalidate(),
     };
