@@ -54,7 +54,13 @@ export async function startTestService(overrides: Overrides = {}, basePath = '')
       done();
     },
   });
-  const service = await startService(config, { logger: pino({ level: 'info' }, stream) });
+  let service: RunningService;
+  try {
+    service = await startService(config, { logger: pino({ level: 'info' }, stream) });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     ...service,
     dir,
