@@ -133,7 +133,7 @@ describe.skipIf(!built)('SIGTERM or SIGKILL during a batch (node bin/issuer-serv
     const dir = await prepare();
     running = await startProcess(dir);
     const id = await upload(running.url);
-    await until(running.url, id, (j) => j.progress.done > 0 || j.status !== 'running');
+    await until(running.url, id, (j) => j.progress.done > 0 || j.status === 'completed' || j.status === 'failed');
 
     running.process.kill('SIGTERM');
     expect(await running.exited).toBe(0);
@@ -187,7 +187,7 @@ describe.skipIf(!built)('SIGTERM or SIGKILL during a batch (node bin/issuer-serv
     const dir = await prepare();
     running = await startProcess(dir);
     const id = await upload(running.url);
-    await until(running.url, id, (j) => j.progress.done > 0 || j.status !== 'running');
+    await until(running.url, id, (j) => j.progress.done > 0 || j.status === 'completed' || j.status === 'failed');
     running.process.kill('SIGKILL');
     await running.exited;
 
