@@ -18,8 +18,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   if (declared !== undefined && Number(declared) > maxBytes) {
     throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
   }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > maxBytes) throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
+  const bytes = await readAtMost(c.req.raw, maxBytes);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -47,4 +46,32 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
     throw new HttpError(400, 'MALFORMED', issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '), issues);
   }
   return parsed.data;
+}
+
+/**
+ * The body's bytes, read as they arrive and refused (413) as soon as they pass
+ * `maxBytes`: a chunked body without a Content-Length is never held whole in memory.
+ */
+async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

@@ -78,6 +78,31 @@ describe('request bodies', () => {
     expect(verify.status).toBe(413);
   });
 
+  it('stops reading a chunked body (no Content-Length) as soon as it passes the limit', async () => {
+    let sent = 0;
+    const chunk = new TextEncoder().encode(`"${'x'.repeat(1022)}",`);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"verifiableCredential": ['));
+      },
+      pull(controller) {
+        // Up to 64 MiB if the server kept reading.
+        if (sent >= 64 * 1024 * 1024) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${service.base}/credentials/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as Refusal).errors[0]?.code).toBe('LIMIT_EXCEEDED');
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('answers 400 MALFORMED for text that is not JSON', async () => {
     const res = await post(issueUrl(), '{"credential": ', service.adminKey);
     expect(res.status).toBe(400);
