@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { TradewindError } from '@tradewind/core';
 import type { InvalidRecord } from '@tradewind/issuer';
@@ -92,7 +92,10 @@ export async function createBatchModule(ctx: ServiceContext): Promise<ServiceMod
         c.header('Connection', 'close');
         throw error;
       }
-      const job = await jobs.add({ id, inputFormat, inputBytes, options });
+      const job = await jobs.add({ id, inputFormat, inputBytes, options }).catch(async (error: unknown) => {
+        await unlink(jobs.inputPath(id, inputFormat)).catch(() => undefined);
+        throw error;
+      });
       ctx.logger.info({ batchJob: id, inputFormat, inputBytes }, 'batch job queued');
       c.header('Location', links(ctx, id).self);
       return c.json({ id, status: job.state, links: links(ctx, id) }, 202);
