@@ -216,6 +216,26 @@ describe('OpenID4VCI pre-authorized code flow, service and wallet over 127.0.0.1
     expect(e.step).toBe('offer');
   });
 
+  it('stops reading a token request past 4 KiB, also without a Content-Length', async () => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 16 * 1024 * 1024) return controller.close();
+        sent += 1024;
+        controller.enqueue(new TextEncoder().encode('a'.repeat(1024)));
+      },
+    });
+    const res = await fetch(`${service.base}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await oauthError(res)).toBe('invalid_request');
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it('refuses unknown codes and other grant types', async () => {
     const unknown = await requestToken('not-a-code');
     expect(await oauthError(unknown)).toBe('invalid_grant');
