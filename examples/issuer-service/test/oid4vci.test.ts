@@ -443,9 +443,11 @@ describe('admin offers', () => {
   });
 
   it('refuses an unknown configuration and documents that would not be bound to the holder', async () => {
-    const unknown = await offerError({ ...valid, credentialConfigurationId: 'PassportCredential' });
-    expect(unknown.status).toBe(400);
-    expect(unknown.errors[0]).toMatchObject({ code: 'INVALID_ARGUMENT', path: '/credentialConfigurationId' });
+    for (const id of ['PassportCredential', 'constructor', '__proto__', 'toString']) {
+      const unknown = await offerError({ ...valid, credentialConfigurationId: id });
+      expect(unknown.status, id).toBe(400);
+      expect(unknown.errors[0]).toMatchObject({ code: 'INVALID_ARGUMENT', path: '/credentialConfigurationId' });
+    }
     const doc = {
       '@context': ['https://www.w3.org/2018/credentials/v1'],
       type: ['VerifiableCredential', 'NationalIdCredential'],
@@ -465,11 +467,15 @@ describe('admin offers', () => {
     }
   });
 
-  it('refuses a second live offer for the same record key', async () => {
+  it('refuses a second live offer for the same record key, also when both are asked at once', async () => {
     await createOffer({ recordKey: 'registry-record-dup' });
     const again = await offerError({ ...valid, recordKey: 'registry-record-dup' });
     expect(again.status).toBe(409);
-    expect(again.errors[0]?.code).toBe('ALREADY_EXISTS');
+    expect(again.errors[0]).toMatchObject({ code: 'ALREADY_EXISTS', path: '/recordKey' });
+    const both = await Promise.all(
+      [1, 2, 3].map(() => post(`${service.base}/offers`, { ...valid, recordKey: 'registry-record-race' }, service.adminKey)),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409, 409]);
   });
 
   it('logs no code, token, transaction code or claim', async () => {

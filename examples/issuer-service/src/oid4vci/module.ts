@@ -113,7 +113,10 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
   // Admin: create an offer for a registry record.
   routes.post('/offers', requireAdmin(config.adminKeyHashes), async (c) => {
     const body = await readJson(c, offerSchema, config.limits.bodyBytes);
-    const configuration = config.oid4vci.credentialConfigurations[body.credentialConfigurationId];
+    const configurations = config.oid4vci.credentialConfigurations;
+    const configuration = Object.hasOwn(configurations, body.credentialConfigurationId)
+      ? configurations[body.credentialConfigurationId]
+      : undefined;
     if (!configuration)
       throw new HttpError(400, 'INVALID_ARGUMENT', `no credential configuration ${body.credentialConfigurationId}`, [
         {
@@ -125,14 +128,7 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
     const request = offerRequest(body, configuration, ctx.did);
     const now = clock();
     const recordKey = body.recordKey ?? `oid4vci:${randomToken()}`;
-    if (body.recordKey !== undefined && (await store.liveOfferForRecord(recordKey, now)))
-      throw new HttpError(409, 'ALREADY_EXISTS', 'a live offer for this recordKey exists already', [
-        {
-          code: 'ALREADY_EXISTS',
-          message: 'a live offer for this recordKey exists already (it expires, or is used, first)',
-          path: '/recordKey',
-        },
-      ]);
+
     const offerId = randomToken();
     const idHash = sha256(offerId);
     const code = store.preAuthorizedCode(offerId);
@@ -145,7 +141,7 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
           };
     const txCode = tx ? newTxCode(tx.length, tx.inputMode) : undefined;
     const expiresAt = now + (body.expiresInSeconds ?? config.oid4vci.offerTtlSeconds) * 1000;
-    await ctx.track(() =>
+    const created = await ctx.track(() =>
       store.createOffer({
         id_hash: idHash,
         code_hash: sha256(code),
@@ -159,6 +155,14 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
         expires_at: expiresAt,
       }),
     );
+    if (!created)
+      throw new HttpError(409, 'ALREADY_EXISTS', 'a live offer for this recordKey exists already', [
+        {
+          code: 'ALREADY_EXISTS',
+          message: 'a live offer for this recordKey exists already (it expires, or is used, first)',
+          path: '/recordKey',
+        },
+      ]);
     const credentialOffer = offerObject(issuerId, body.credentialConfigurationId, code, tx);
     const offerUrl = `${issuerId}/offers/${offerId}`;
     const credentialOfferUri = `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(offerUrl)}`;

@@ -103,8 +103,17 @@ export class Oid4vciStore {
     return createHmac('sha256', this.#key).update(`tx_code:${idHash}:${txCode}`).digest('hex');
   }
 
-  async createOffer(row: Omit<OfferRow, 'tx_code_attempts' | 'code_used_at' | 'issued_at' | 'credential_id'>): Promise<void> {
-    await this.state.transaction(async () => {
+  /**
+   * Stores a new offer; false (and nothing stored) when another offer for the same record
+   * key is still live (unexpired and not issued), checked in the same transaction.
+   */
+  async createOffer(row: Omit<OfferRow, 'tx_code_attempts' | 'code_used_at' | 'issued_at' | 'credential_id'>): Promise<boolean> {
+    return this.state.transaction(async () => {
+      const live = await this.state.get(
+        'SELECT id_hash FROM oid4vci_offer WHERE record_key = ? AND expires_at > ? AND issued_at IS NULL LIMIT 1',
+        [row.record_key, row.created_at],
+      );
+      if (live) return false;
       // Expired offers that were never used carry claims nobody will collect: drop them.
       await this.state.run('DELETE FROM oid4vci_token WHERE expires_at <= ?', [row.created_at]);
       await this.state.run('UPDATE oid4vci_offer SET request = NULL WHERE expires_at <= ? AND request IS NOT NULL', [row.created_at]);
@@ -124,19 +133,12 @@ export class Oid4vciStore {
           row.expires_at,
         ],
       );
+      return true;
     });
   }
 
   offerById(idHash: string): Promise<OfferRow | undefined> {
     return this.state.get<OfferRow>('SELECT * FROM oid4vci_offer WHERE id_hash = ?', [idHash]);
-  }
-
-  /** A live offer (not expired, not yet used) with this record key, if any. */
-  liveOfferForRecord(recordKey: string, now: number): Promise<OfferRow | undefined> {
-    return this.state.get<OfferRow>(
-      'SELECT * FROM oid4vci_offer WHERE record_key = ? AND expires_at > ? AND issued_at IS NULL ORDER BY created_at LIMIT 1',
-      [recordKey, now],
-    );
   }
 
   /**
