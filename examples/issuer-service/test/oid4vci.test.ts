@@ -459,6 +459,8 @@ describe('admin offers', () => {
       [{ ...doc, type: ['VerifiableCredential', 'Passport'] }, '/credential/type'],
       [{ ...doc, '@context': ['https://www.w3.org/ns/credentials/v2'] }, '/credential/@context'],
       [{ ...doc, issuer: 'did:example:someone-else' }, '/credential/issuer'],
+      [{ ...doc, expirationDate: 'next year' }, '/credential/expirationDate'],
+      [{ ...doc, id: 'not a uri' }, '/credential/id'],
     ];
     for (const [credential, path] of cases) {
       const { status, errors } = await offerError({ credentialConfigurationId: 'NationalIdCredential', credential });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Openid4vciIssuer } from '@openid4vc/openid4vci';
 import { getGlobalConfig, setGlobalConfig } from '@openid4vc/utils';
-import { type JsonObject, TradewindError, VCDM_1_CONTEXT } from '@tradewind/core';
+import { type JsonObject, TradewindError, VCDM_1_CONTEXT, validateCredential } from '@tradewind/core';
 import { type Context, Hono } from 'hono';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -126,6 +126,7 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
         },
       ]);
     const request = offerRequest(body, configuration, ctx.did);
+    checkOfferDocument(request, body.claims !== undefined);
     const now = clock();
     const recordKey = body.recordKey ?? `oid4vci:${randomToken()}`;
 
@@ -462,6 +463,33 @@ function offerRequest(body: OfferBody, configuration: CredentialConfiguration, i
   if ('credentialStatus' in doc)
     fail('status entries are allocated by the service, from the credential configuration', '/credential/credentialStatus');
   return doc;
+}
+
+/** A holder DID that stands in for the real one while an offer's document is checked. */
+const PLACEHOLDER_HOLDER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+
+/**
+ * Checks, when the offer is made, that its document is a VCDM 1.1 credential once the
+ * holder DID and the issuance date are filled in, so that an offer the issuer would
+ * refuse is refused now (400, with the path in the body) rather than at the wallet.
+ */
+function checkOfferDocument(document: JsonObject, fromClaims: boolean): void {
+  const subject = document.credentialSubject as JsonObject;
+  const probe = {
+    ...document,
+    issuanceDate: typeof document.issuanceDate === 'string' ? document.issuanceDate : '2026-01-01T00:00:00Z',
+    credentialSubject: { id: PLACEHOLDER_HOLDER, ...subject },
+  };
+  const issues = validateCredential(probe, { version: '1.1' });
+  if (issues.length === 0) return;
+  const at = (path: string | undefined) =>
+    fromClaims ? (path ?? '').replace(/^\/credentialSubject/, '/claims') : `/credential${path ?? ''}`;
+  throw new HttpError(
+    400,
+    'MALFORMED',
+    issues.map((i) => `${at(i.path) || '/'}: ${i.message}`).join('; '),
+    issues.map((i) => ({ code: 'MALFORMED', message: i.message, path: at(i.path) })),
+  );
 }
 
 function newTxCode(length: number, inputMode: 'numeric' | 'text'): string {
