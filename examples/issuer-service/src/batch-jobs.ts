@@ -333,6 +333,9 @@ export class BatchJobs {
         { state, total: result.total, issued, skipped, reemitted: result.reemitted, invalid: result.invalidCount },
         `batch job ${state}`,
       );
+      // A completed job needs its extract no more (it holds personal data); an interrupted
+      // one resumes from it, a failed one is kept for the agency to look into.
+      if (state === 'completed') await unlink(this.inputPath(job.id, job.inputFormat)).catch(() => undefined);
     } catch (error) {
       const issue: ServiceIssue =
         error instanceof TradewindError

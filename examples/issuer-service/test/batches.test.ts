@@ -290,7 +290,8 @@ describe('batch issuance over HTTP', () => {
     const { id } = (await (await upload(service.url, text, 'application/jsonl', '?type=BirthCertificate')).json()) as { id: string };
     await until(service.url, id, (j) => j.status === 'completed');
     const files = () => readdirSync(join(dir, 'batch-jobs')).filter((f) => f.startsWith(id));
-    expect(files().sort()).toEqual([`${id}.credentials.jsonl`, `${id}.input.jsonl`]);
+    // The extract is deleted once the job completes; the credentials stay until the job is deleted.
+    expect(files()).toEqual([`${id}.credentials.jsonl`]);
     const res = await fetch(`${service.url}/batches/${id}`, { method: 'DELETE', headers: auth });
     expect(res.status).toBe(204);
     expect(files()).toEqual([]);
@@ -320,8 +321,9 @@ describe('batch issuance over HTTP', () => {
     expect(((await streamed.json()) as { errors: Array<{ code: string }> }).errors[0]?.code).toBe('LIMIT_EXCEEDED');
     expect(readdirSync(join(dir, 'batch-jobs')).filter((f) => f.endsWith('.part'))).toEqual([]);
     const list = (await (await fetch(`${service.url}/batches?limit=1000`, { headers: auth })).json()) as { batches: unknown[] };
-    const inputs = readdirSync(join(dir, 'batch-jobs')).filter((f) => f.includes('.input.'));
-    expect(inputs).toHaveLength(list.batches.length);
+    const credentials = readdirSync(join(dir, 'batch-jobs')).filter((f) => f.endsWith('.credentials.jsonl'));
+    expect(credentials).toHaveLength(list.batches.length);
+    expect(readdirSync(join(dir, 'batch-jobs')).filter((f) => f.includes('.input.'))).toEqual([]);
   });
 
   it('refuses a body that is not JSONL or CSV with 415, and an empty one with 400', async () => {
