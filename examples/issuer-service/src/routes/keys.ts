@@ -39,8 +39,9 @@ export async function createKeysModule(ctx: ServiceContext): Promise<ServiceModu
     const body = await readOptionalJson(c, ctx.config.limits.bodyBytes);
     const rotated = await ctx.track(async () => {
       const { did, verificationMethod, previous } = await ctx.issuer.rotateKey(ctx.did, body.keyType ? { keyType: body.keyType } : {});
-      // The published status lists are signed again with the new key, the verifier reads the new document.
-      ctx.didDocumentChanged?.();
+      // The published status lists are signed again with the new key, the verifier reads the
+      // new document (awaited, should the hook ever return the rebuild's promise).
+      await ctx.didDocumentChanged?.();
       return { did, verificationMethod, previous };
     });
     ctx.logger.info({ did: rotated.did, verificationMethod: rotated.verificationMethod, retired: rotated.previous }, 'signing key rotated');
