@@ -18,6 +18,8 @@ export const COUNTER = '@@n@@';
  * @property {string} body       the request body; every `COUNTER` in it becomes `from`, `from + 1`, … (one per request)
  * @property {number} [from]
  * @property {number} expect     the status code that counts as a success
+ * @property {boolean} [subjects] collect the subject ids of the credentials the successful
+ *   answers carry (a VC-API issue answer: `{ verifiableCredential }`, an envelope of a JWT)
  *
  * @typedef {object} LoadResult
  * @property {number} ok         answers with the expected status
@@ -27,13 +29,28 @@ export const COUNTER = '@@n@@';
  * @property {Record<string, number>} statuses  answers by status code
  * @property {boolean} stopped   whether the time bound ended the run before `amount` answers
  * @property {number} next       the counter value after the run
+ * @property {string[]} [subjectIds] with `subjects`: the `credentialSubject.id` of every successful answer
  */
+
+/** The subject id of the credential in a VC-API issue answer (an enveloped vc+jwt). */
+function answeredSubject(body) {
+  const { verifiableCredential } = JSON.parse(body);
+  const jwt = verifiableCredential.id.slice(verifiableCredential.id.indexOf(',') + 1);
+  const payload = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+  return payload.credentialSubject.id;
+}
 
 /** @param {LoadJob} job @returns {Promise<LoadResult>} */
 async function runLoad(job) {
   const statuses = {};
   let n = job.from ?? 0;
   const counted = job.body.includes(COUNTER);
+  const subjectIds = [];
+  const onResponse = job.subjects
+    ? (status, body) => {
+        if (status === job.expect) subjectIds.push(answeredSubject(body));
+      }
+    : undefined;
   const start = performance.now();
   // The run's time ends at its last answer, not when autocannon reports 'done'.
   let last = start;
@@ -47,9 +64,11 @@ async function runLoad(job) {
     sampleInt: 100,
     headers: job.headers,
     requests: [
-      counted
-        ? { method: 'POST', setupRequest: (req) => ({ ...req, body: job.body.split(COUNTER).join(String(n++)) }) }
-        : { method: 'POST', body: job.body },
+      {
+        method: 'POST',
+        ...(counted ? { setupRequest: (req) => ({ ...req, body: job.body.split(COUNTER).join(String(n++)) }) } : { body: job.body }),
+        ...(onResponse ? { onResponse } : {}),
+      },
     ],
   });
   instance.on('response', (_client, statusCode) => {
@@ -79,6 +98,7 @@ async function runLoad(job) {
     statuses,
     stopped: answered + result.errors < job.amount,
     next: n,
+    ...(job.subjects ? { subjectIds } : {}),
   };
 }
 
