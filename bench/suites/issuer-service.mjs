@@ -101,6 +101,17 @@ async function post(url, path, body, headers = {}) {
   return { status: res.status, body: await res.json() };
 }
 
+/**
+ * Runs a load job and adds `busy`: the share of the run's time the main thread (the
+ * service's event loop) was busy. Near 1, the service's own thread is the limit; well
+ * below, the limit is elsewhere (the load generator, the kernel, other work on the machine).
+ */
+async function busy(run) {
+  const before = performance.eventLoopUtilization();
+  const result = await run();
+  return { ...result, busy: performance.eventLoopUtilization(before).utilization };
+}
+
 /** Calls `fn` one at a time for at least `ms` milliseconds; calls per second. */
 async function inProcessRound(fn, ms) {
   let n = 0;
@@ -157,15 +168,17 @@ export async function runServiceLoad(h, service, plan = h.quick ? 'quick' : 'ful
 
     // POST /credentials/verify against the same verification in process, alternating.
     const verifyRun = (amount) =>
-      loader.run({
-        url: `${url}/credentials/verify`,
-        connections: VERIFY_CONNECTIONS,
-        amount,
-        boundMs: p.boundMs,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(verifyBody),
-        expect: 200,
-      });
+      busy(() =>
+        loader.run({
+          url: `${url}/credentials/verify`,
+          connections: VERIFY_CONNECTIONS,
+          amount,
+          boundMs: p.boundMs,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(verifyBody),
+          expect: 200,
+        }),
+      );
     h.log(`verify: warm-up (${since()}) …`);
     for (let i = 0; i < 3; i++) await inProcess();
     await verifyRun(p.warmup);
@@ -191,6 +204,7 @@ export async function runServiceLoad(h, service, plan = h.quick ? 'quick' : 'ful
       requests: httpRuns.reduce((s, r) => s + r.ok, 0),
       runs: httpRuns.length,
       stopped: httpRuns.filter((r) => r.stopped).length,
+      busy: median(httpRuns.map((r) => r.busy)),
       statuses: httpRuns.map((r) => r.statuses),
     };
 
@@ -198,17 +212,19 @@ export async function runServiceLoad(h, service, plan = h.quick ? 'quick' : 'ful
     const template = JSON.stringify(issueRequest(did, COUNTER));
     let n = 1;
     const issueRun = async (amount) => {
-      const result = await loader.run({
-        url: `${url}/credentials/issue`,
-        connections: ISSUE_CONNECTIONS,
-        amount,
-        boundMs: p.boundMs,
-        headers: { 'content-type': 'application/json', ...admin },
-        body: template,
-        from: n,
-        expect: 201,
-        subjects: true,
-      });
+      const result = await busy(() =>
+        loader.run({
+          url: `${url}/credentials/issue`,
+          connections: ISSUE_CONNECTIONS,
+          amount,
+          boundMs: p.boundMs,
+          headers: { 'content-type': 'application/json', ...admin },
+          body: template,
+          from: n,
+          expect: 201,
+          subjects: true,
+        }),
+      );
       n = result.next;
       return result;
     };
@@ -226,6 +242,7 @@ export async function runServiceLoad(h, service, plan = h.quick ? 'quick' : 'ful
       requests: timed.reduce((s, r) => s + r.ok, 0),
       runs: timed.length,
       stopped: timed.filter((r) => r.stopped).length,
+      busy: median(timed.map((r) => r.busy)),
       statuses: issueRuns.map((r) => r.statuses),
     };
   } finally {
@@ -238,7 +255,7 @@ export async function runServiceLoad(h, service, plan = h.quick ? 'quick' : 'ful
 
   const paired = `issuer-service-verify-${Date.now()}`;
   const httpNote = (x, what) =>
-    `${x.requests} ${what} in ${x.runs} runs; p99 ${num(x.p99)} ms${x.stopped ? `; ${x.stopped} of them stopped at the ${p.boundMs / 1000} s bound` : ''}`;
+    `${x.requests} ${what} in ${x.runs} runs; p99 ${num(x.p99)} ms; the service's thread busy ${Math.round(x.busy * 100)}% of the time${x.stopped ? `; ${x.stopped} of them stopped at the ${p.boundMs / 1000} s bound` : ''}`;
   return {
     rows: [
       {
