@@ -1,7 +1,7 @@
 // Rotating a did:web key: a new key with a new verification method id, the old one kept
 // as retired, all in one transaction; other processes' agents pick the new key up.
 import { createPublicKey, verify } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAgent, RETIRED_AT_TERM, type TradewindAgent } from '@tradewind/agent';
@@ -133,6 +133,38 @@ describe('rotateKey', () => {
       ]);
     } finally {
       await agent.close();
+    }
+  });
+
+  it('stores the new private key encrypted, as createDid does', async () => {
+    const path = join(dir, 'at-rest.db');
+    const agent = await openAgent({ path, secret: 's', kdf });
+    let privateKeyHex: string;
+    try {
+      const web = await agent.createDid({ method: 'web', domain: 'rest.example' });
+      const { did } = await agent.rotateKey(web.did);
+      [{ privateKeyHex }] = (await agent.exportKeys([did.keyId])) as [{ privateKeyHex: string }];
+    } finally {
+      await agent.close();
+    }
+    const seed = Buffer.from(privateKeyHex.slice(0, 64), 'hex');
+    const files = [path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
+    for (const bytes of files) {
+      for (const form of [
+        seed,
+        Buffer.from(seed.toString('hex')),
+        Buffer.from(seed.toString('base64url')),
+        Buffer.from(seed.toString('base64')),
+      ])
+        expect(bytes.includes(form)).toBe(false);
+    }
+    // Reopened with the secret, the new key signs.
+    const again = await openAgent({ path, secret: 's', kdf });
+    try {
+      const current = await again.getDid('did:web:rest.example');
+      await again.signJwt({ kid: current.verificationMethod }, {}, current.keyId);
+    } finally {
+      await again.close();
     }
   });
 
