@@ -179,6 +179,35 @@ describe('signing key rotation over HTTP', () => {
     expect(codes(await verifier.verifyCredential(forged))).toEqual(['UNTRUSTED_ISSUER']);
   });
 
+  it('issuances in flight while the key rotates are each signed by a key whose period covers them', async () => {
+    const issuing = Array.from({ length: 40 }, () => issue());
+    const rotation = rotate();
+    const more = Array.from({ length: 40 }, () => issue());
+    expect((await rotation).status).toBe(200);
+    const jwts = await Promise.all([...issuing, ...more]);
+    const { keys } = await getKeys();
+    const entries = recognitionEntriesFor(service.did, keys, {
+      country: 'TT',
+      name: 'Registrar General',
+      credentialTypes: ['NationalIdCredential'],
+      assuranceLevel: 'substantial',
+    });
+    const list = await anchor.signRecognitionList({ sequence: 2, nextUpdate: new Date(Date.now() + 30 * 86_400_000), entries });
+    const verifier = createVerifier({
+      now: new Date(Date.now() + 60_000),
+      clockSkewSeconds: 0,
+      policy: { anchors: [anchorDid] },
+      recognitionLists: [list],
+      status: { onUnavailable: 'warn' },
+    });
+    const known = new Set(keys.map((k) => k.verificationMethod));
+    for (const jwt of jwts) {
+      expect(known.has(header(jwt).kid)).toBe(true);
+      const result = await verifier.verifyCredential(jwt);
+      expect(result.verified, JSON.stringify(result)).toBe(true);
+    }
+  });
+
   it('rotates to the key type the body names, and GET /keys keeps every retired key with its period', async () => {
     const res = await rotate({ keyType: 'P-256' });
     expect(res.status, await res.clone().text()).toBe(200);
@@ -187,10 +216,11 @@ describe('signing key rotation over HTTP', () => {
       ['current', 'P-256'],
       ['retired', 'Ed25519'],
       ['retired', 'Ed25519'],
+      ['retired', 'Ed25519'],
     ]);
-    expect(keys.keys[1]?.activeFrom).toBe(keys.keys[2]?.retiredAt);
-    expect(keys.keys[0]?.activeFrom).toBe(keys.keys[1]?.retiredAt);
-    expect(new Set(keys.keys.map((k) => k.verificationMethod)).size).toBe(3);
+    for (const i of [0, 1, 2]) expect(keys.keys[i]?.activeFrom).toBe(keys.keys[i + 1]?.retiredAt);
+    expect(keys.keys[3]?.activeFrom).toBeUndefined();
+    expect(new Set(keys.keys.map((k) => k.verificationMethod)).size).toBe(4);
     expect(header(await issue()).kid).toBe(keys.keys[0]?.verificationMethod);
   });
 });
