@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { TradewindError } from '@tradewind/core';
 
@@ -23,10 +24,17 @@ const sqlite3 = createRequire(import.meta.url)('sqlite3') as {
  * tokens, nonces, batch jobs — in a SQLite file of its own (the issuer's database holds
  * keys, the issuance log and status lists). Each module creates its tables with
  * {@link StateStore.migrate}; every statement takes bound parameters only.
+ *
+ * There is one connection, and SQLite's transactions belong to the connection: a
+ * statement sent while another module's transaction is open would become part of it
+ * (and be rolled back with it). So every statement outside {@link StateStore.transaction}
+ * waits until no transaction of this store is open, and statements inside one (known
+ * through the async context of its `work`) go straight to it.
  */
 export class StateStore {
   private readonly db: Sqlite3Database;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly inTransaction = new AsyncLocalStorage<true>();
 
   private constructor(db: Sqlite3Database) {
     this.db = db;
@@ -54,22 +62,28 @@ export class StateStore {
   }
 
   exec(sql: string): Promise<void> {
-    return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(storageError(error)) : resolve())));
+    return this.serial(() => this.execNow(sql));
   }
 
   /** Runs one statement; resolves with the number of rows it changed. */
   run(sql: string, params: unknown[] = []): Promise<number> {
-    return new Promise((resolve, reject) =>
-      this.db.run(sql, params, function (error) {
-        if (error) reject(storageError(error));
-        else resolve(this.changes);
-      }),
+    return this.serial(
+      () =>
+        new Promise((resolve, reject) =>
+          this.db.run(sql, params, function (error) {
+            if (error) reject(storageError(error));
+            else resolve(this.changes);
+          }),
+        ),
     );
   }
 
   get<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
-    return new Promise((resolve, reject) =>
-      this.db.get(sql, params, (error, row) => (error ? reject(storageError(error)) : resolve(row as T | undefined))),
+    return this.serial(
+      () =>
+        new Promise((resolve, reject) =>
+          this.db.get(sql, params, (error, row) => (error ? reject(storageError(error)) : resolve(row as T | undefined))),
+        ),
     );
   }
 
@@ -84,19 +98,35 @@ export class StateStore {
    * one after another (one connection), other processes wait on SQLite's lock.
    */
   transaction<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(async () => {
-      await this.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work();
-        await this.exec('COMMIT');
-        return result;
-      } catch (error) {
-        await this.exec('ROLLBACK').catch(() => {});
-        throw error;
-      }
-    });
+    if (this.inTransaction.getStore())
+      return Promise.reject(new TradewindError('INVALID_ARGUMENT', 'transactions of the state store do not nest'));
+    const next = this.queue.then(() =>
+      this.inTransaction.run(true, async () => {
+        await this.execNow('BEGIN IMMEDIATE');
+        try {
+          const result = await work();
+          await this.execNow('COMMIT');
+          return result;
+        } catch (error) {
+          await this.execNow('ROLLBACK').catch(() => {});
+          throw error;
+        }
+      }),
+    );
     this.queue = next.catch(() => {});
     return next;
+  }
+
+  /** A statement outside a transaction waits for the transactions queued before it; inside one it runs at once. */
+  private serial<T>(statement: () => Promise<T>): Promise<T> {
+    if (this.inTransaction.getStore()) return statement();
+    const next = this.queue.then(statement);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private execNow(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(storageError(error)) : resolve())));
   }
 
   close(): Promise<void> {
