@@ -208,6 +208,20 @@ describe('signing key rotation over HTTP', () => {
     }
   });
 
+  it('a rotation by another process on the same database: the service signs and publishes the new key from then on', async () => {
+    const other = await openIssuer({ path: service.config.database, secret: service.config.secret });
+    let rotated: string;
+    try {
+      rotated = (await other.rotateKey(service.did)).verificationMethod;
+    } finally {
+      await other.close();
+    }
+    expect(header(await issue()).kid).toBe(rotated);
+    const doc = (await (await fetch(`${service.base}/.well-known/did.json`)).json()) as { verificationMethod: Array<{ id: string }> };
+    expect(doc.verificationMethod[0]?.id).toBe(rotated);
+    expect((await getKeys()).keys[0]?.verificationMethod).toBe(rotated);
+  });
+
   it('rotates to the key type the body names, and GET /keys keeps every retired key with its period', async () => {
     const res = await rotate({ keyType: 'P-256' });
     expect(res.status, await res.clone().text()).toBe(200);
@@ -217,10 +231,11 @@ describe('signing key rotation over HTTP', () => {
       ['retired', 'Ed25519'],
       ['retired', 'Ed25519'],
       ['retired', 'Ed25519'],
+      ['retired', 'Ed25519'],
     ]);
-    for (const i of [0, 1, 2]) expect(keys.keys[i]?.activeFrom).toBe(keys.keys[i + 1]?.retiredAt);
-    expect(keys.keys[3]?.activeFrom).toBeUndefined();
-    expect(new Set(keys.keys.map((k) => k.verificationMethod)).size).toBe(4);
+    for (const i of [0, 1, 2, 3]) expect(keys.keys[i]?.activeFrom).toBe(keys.keys[i + 1]?.retiredAt);
+    expect(keys.keys[4]?.activeFrom).toBeUndefined();
+    expect(new Set(keys.keys.map((k) => k.verificationMethod)).size).toBe(5);
     expect(header(await issue()).kid).toBe(keys.keys[0]?.verificationMethod);
   });
 });

@@ -58,11 +58,14 @@ export interface RetiredKey {
 
 /**
  * Key meta of a did:web key, beside the verification method marker: `activeFrom` (the
- * key replaced another one then) and `retiredAt` (a newer key replaced it then).
+ * key replaced another one then), `retiredAt` (a newer key replaced it then) and
+ * `replacedBy` (the key manager kid of that newer key: it orders keys retired within
+ * one second, when the times alone cannot).
  */
 export interface KeyPeriodMeta {
   activeFrom?: string;
   retiredAt?: string;
+  replacedBy?: string;
 }
 
 type VeramoKey = IIdentifier['keys'][number];
@@ -75,10 +78,11 @@ function keyAlgorithm(did: string, key: VeramoKey): KeyAlgorithm {
 }
 
 function periodOf(meta: unknown): KeyPeriodMeta {
-  const m = (meta ?? {}) as { activeFrom?: unknown; retiredAt?: unknown };
+  const m = (meta ?? {}) as { activeFrom?: unknown; retiredAt?: unknown; replacedBy?: unknown };
   const out: KeyPeriodMeta = {};
   if (typeof m.activeFrom === 'string') out.activeFrom = m.activeFrom;
   if (typeof m.retiredAt === 'string') out.retiredAt = m.retiredAt;
+  if (typeof m.replacedBy === 'string') out.replacedBy = m.replacedBy;
   return out;
 }
 
@@ -107,6 +111,7 @@ export function toManagedDid(identifier: IIdentifier): ManagedDid {
   if (activeFrom !== undefined) out.activeFrom = activeFrom;
   if (method === 'web') {
     const retired: RetiredKey[] = [];
+    const successor = new Map<string, string | undefined>();
     for (const other of identifier.keys) {
       const period = periodOf(other.meta);
       if (other.kid === key.kid || period.retiredAt === undefined) continue;
@@ -121,12 +126,21 @@ export function toManagedDid(identifier: IIdentifier): ManagedDid {
         ...(period.activeFrom === undefined ? {} : { activeFrom: period.activeFrom }),
         retiredAt: period.retiredAt,
       });
+      successor.set(other.kid, period.replacedBy);
     }
-    // Most recently retired first (two rotations in one second: the later-activated key
-    // first, the DID's first key last). RFC 3339 UTC strings as the agent writes them sort by time.
-    const order = (k: RetiredKey) => `${k.retiredAt}|${k.activeFrom ?? ''}`;
-    retired.sort((a, b) => (order(a) < order(b) ? 1 : order(a) > order(b) ? -1 : 0));
-    if (retired.length > 0) out.retiredKeys = retired;
+    // Most recently retired first: the chain of replacements back from the signing key
+    // (exact even for several rotations within one second), then any key outside it by
+    // time (RFC 3339 UTC strings as the agent writes them sort by time).
+    const byTime = (a: RetiredKey, b: RetiredKey) => (a.retiredAt < b.retiredAt ? 1 : a.retiredAt > b.retiredAt ? -1 : 0);
+    const chain: RetiredKey[] = [];
+    for (let next: string = key.kid; ; ) {
+      const previous = retired.find((k) => successor.get(k.keyId) === next && !chain.includes(k));
+      if (!previous) break;
+      chain.push(previous);
+      next = previous.keyId;
+    }
+    const ordered = [...chain, ...retired.filter((k) => !chain.includes(k)).sort(byTime)];
+    if (ordered.length > 0) out.retiredKeys = ordered;
   }
   return out;
 }

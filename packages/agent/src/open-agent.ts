@@ -310,7 +310,10 @@ export class TradewindAgent {
           throw new TradewindError('ALREADY_EXISTS', `the new key of ${did} would reuse the verification method id ${vm}`);
         await options.check?.(q, at);
         const oldKey = before.keys.find((k) => k.kid === old.keyId);
-        await q(`UPDATE "key" SET "meta" = ? WHERE "kid" = ?`, [JSON.stringify({ ...(oldKey?.meta ?? {}), retiredAt: at }), old.keyId]);
+        await q(`UPDATE "key" SET "meta" = ? WHERE "kid" = ?`, [
+          JSON.stringify({ ...(oldKey?.meta ?? {}), retiredAt: at, replacedBy: info.kid }),
+          old.keyId,
+        ]);
         await q(`INSERT INTO "private-key" ("alias", "type", "privateKeyHex") VALUES (?, ?, ?)`, [
           info.kid,
           info.type,

@@ -136,6 +136,22 @@ describe('rotateKey', () => {
     }
   });
 
+  it('orders keys retired within one second by what replaced what', async () => {
+    const agent = await open('same-second.db');
+    try {
+      const first = await agent.createDid({ method: 'web', domain: 'fast.example' });
+      const now = new Date('2026-07-01T00:00:00Z');
+      const ids = [first.verificationMethod];
+      for (let i = 0; i < 4; i++) ids.push((await agent.rotateKey(first.did, { now })).did.verificationMethod);
+      const did = await agent.getDid(first.did);
+      expect(did.verificationMethod).toBe(ids[4]);
+      expect(did.retiredKeys?.map((k) => k.verificationMethod)).toEqual([ids[3], ids[2], ids[1], ids[0]]);
+      expect(did.retiredKeys?.map((k) => k.retiredAt)).toEqual(Array(4).fill('2026-07-01T00:00:00Z'));
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('stores the new private key encrypted, as createDid does', async () => {
     const path = join(dir, 'at-rest.db');
     const agent = await openAgent({ path, secret: 's', kdf });
