@@ -5,14 +5,19 @@ import { HttpError, type ServiceIssue } from './errors.js';
 
 /**
  * Reads a JSON request body and checks it against `schema`: 415 when the body is not
- * `application/json`; 413 LIMIT_EXCEEDED above `maxBytes`; 400 MALFORMED for text that
- * is not JSON, that repeats a member name or carries an integer beyond 2^53 (two readers
- * would see two documents); 400 MALFORMED listing every schema violation with its path.
+ * `application/json` or names a charset other than UTF-8; 413 LIMIT_EXCEEDED above `maxBytes`; 400 MALFORMED for text that
+ * is not JSON, that repeats a member name, names a member `__proto__` or carries an
+ * integer beyond 2^53 (two readers would see two documents); 400 MALFORMED listing every schema violation with its path.
  */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json');
+  }
+  // JSON is UTF-8 (RFC 8259 §8.1): a body that says it is in another charset is not read as if it were UTF-8.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json in UTF-8');
   }
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > maxBytes) {
@@ -31,7 +36,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   } catch {
     throw new HttpError(400, 'MALFORMED', 'the request body is not JSON');
   }
-  const problem = jsonTextProblem(text);
+  const problem = jsonTextProblem(text) ?? protoMember(text, value);
   if (problem)
     throw new HttpError(400, 'MALFORMED', `${problem.path || '/'}: ${problem.reason}`, [
       { code: 'MALFORMED', message: problem.reason, path: problem.path },
@@ -46,6 +51,32 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
     throw new HttpError(400, 'MALFORMED', issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '), issues);
   }
   return parsed.data;
+}
+
+/**
+ * A member named `__proto__`, at any depth: JSON.parse makes it an own member, but the
+ * schema's copy of an object drops it (and any later copy by assignment would take it as a
+ * prototype), so the service would sign or read a document other than the one sent.
+ * Walked without recursion (the text may nest as deep as the body limit allows), and only
+ * when the text spells the name or escapes something.
+ */
+function protoMember(text: string, value: unknown): { path: string; reason: string } | undefined {
+  if (!text.includes('__proto__') && !text.includes('\\u')) return undefined;
+  const pending: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value: v, path } = next;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => pending.push({ value: item, path: `${path}/${i}` }));
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key === '__proto__') return { path: at, reason: 'the member name __proto__ is not allowed' };
+      pending.push({ value: (v as Record<string, unknown>)[key], path: at });
+    }
+  }
+  return undefined;
 }
 
 /**
