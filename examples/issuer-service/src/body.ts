@@ -67,7 +67,7 @@ function protoMember(text: string, value: unknown): { path: string; reason: stri
     const { value: v, path } = next;
     if (v === null || typeof v !== 'object') continue;
     if (Array.isArray(v)) {
-      v.forEach((item, i) => pending.push({ value: item, path: `${path}/${i}` }));
+      for (let i = 0; i < v.length; i++) pending.push({ value: v[i], path: `${path}/${i}` });
       continue;
     }
     for (const key of Object.keys(v)) {

@@ -13,7 +13,7 @@ export function rawRequest(
 ): Promise<{ status: number; text: string }> {
   const url = new URL(base);
   const grouped: Record<string, string[]> = {};
-  for (const [name, value] of headers) (grouped[name] ??= []).push(value);
+  for (const [name, value] of headers) grouped[name] = [...(grouped[name] ?? []), value];
   if (body !== undefined) grouped['content-length'] = [String(Buffer.byteLength(body))];
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, method, path }, (res) => {
