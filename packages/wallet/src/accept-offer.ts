@@ -104,9 +104,9 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
 
   const scopedFetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-    if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:'))
-      throw new ScopedFetchError(`${url.origin} is not https (allowInsecureHttp is for tests)`);
-    return baseFetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    checkDestination(url, insecure);
+    const signal = AbortSignal.timeout(timeoutMs);
+    return bounded(await baseFetch(url, { ...init, redirect: 'error', signal }));
   };
 
   // The holder: a did:key or did:jwk of this wallet.
@@ -140,7 +140,10 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
   });
 
   return withInsecure(insecure, async () => {
-    // 1. The offer.
+    // 1. The offer: by value or by reference, not both.
+    const query = URL.canParse(uri) ? new URL(uri).searchParams : undefined;
+    if (query?.has('credential_offer') && query.has('credential_offer_uri'))
+      throw new OfferError('MALFORMED', 'offer', 'the offer URI has both credential_offer and credential_offer_uri');
     const offer = await step('offer', () => client.resolveCredentialOffer(uri));
     const grant = (offer.grants as Record<string, Record<string, unknown>> | undefined)?.[PRE_AUTHORIZED_GRANT];
     if (!grant || typeof grant['pre-authorized_code'] !== 'string')
@@ -160,6 +163,22 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     const metadata = await step('metadata', () => client.resolveIssuerMetadata(issuerUrl));
     if (metadata.credentialIssuer.credential_issuer !== issuerUrl)
       throw new OfferError('MALFORMED', 'metadata', `the metadata names another credential issuer than ${issuerUrl}`);
+    // Every endpoint the access token, the proof or the code go to, checked before the
+    // first of them is used (the pre-authorized code is spent by the token request).
+    const endpoints = [
+      metadata.credentialIssuer.credential_endpoint,
+      metadata.credentialIssuer.nonce_endpoint,
+      metadata.credentialIssuer.deferred_credential_endpoint,
+      ...metadata.authorizationServers.map((a) => a.token_endpoint),
+    ];
+    for (const endpoint of endpoints) {
+      if (endpoint === undefined) continue;
+      try {
+        checkDestination(new URL(endpoint), insecure);
+      } catch (e) {
+        throw new OfferError('MALFORMED', 'metadata', `an endpoint in the issuer metadata: ${(e as Error).message}`);
+      }
+    }
     const configurationId = configurationIds.find((id) => {
       const c = metadata.credentialIssuer.credential_configurations_supported[id] as Record<string, unknown> | undefined;
       return c?.format === 'jwt_vc_json';
@@ -258,9 +277,88 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     try {
       return await work();
     } catch (e) {
-      throw classify(name, e);
+      throw redacted(classify(name, e), options.txCode);
     }
   }
+}
+
+/**
+ * Refuses a URL the wallet must not fetch: anything but https (http too with
+ * allowInsecureHttp), and, unless allowInsecureHttp, a host that is a loopback, private,
+ * link-local, shared, unspecified or multicast address in any spelling the URL parser
+ * accepts (`2852039166`, `0xa9.0xfe.0xa9.0xfe`, `[::ffff:a9fe:a9fe]`), or `localhost`.
+ */
+function checkDestination(url: URL, insecure: boolean): void {
+  if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:'))
+    throw new ScopedFetchError(`${url.protocol}//${url.host} is not https (allowInsecureHttp is for tests)`);
+  if (!insecure && !isPublicHost(url.hostname))
+    throw new ScopedFetchError(`${url.host} is a loopback, private or link-local address (allowInsecureHttp is for tests)`);
+}
+
+/** Whether a URL hostname (as the WHATWG parser normalises it) may name a public host. */
+export function isPublicHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === '' || host === 'localhost' || host.endsWith('.localhost')) return false;
+  if (host.startsWith('[')) return isPublicIpv6(host.slice(1, -1));
+  const v4 = host.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
+  return v4 ? isPublicIpv4(v4.slice(1).map(Number)) : true;
+}
+
+function isPublicIpv4([a = 0, b = 0, c = 0]: number[]): boolean {
+  return !(
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    a >= 224 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 192 && b === 0 && c === 0) ||
+    (a === 198 && (b === 18 || b === 19))
+  );
+}
+
+function isPublicIpv6(address: string): boolean {
+  const [head = '', tail] = address.split('::');
+  const parts = (s: string | undefined) => (s ? s.split(':').map((x) => Number.parseInt(x, 16)) : []);
+  const left = parts(head);
+  const right = parts(tail);
+  const words = tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  if (words.length !== 8 || words.some((w) => !Number.isInteger(w))) return false;
+  const [w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0] = words;
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0 && (w5 === 0 || w5 === 0xffff)) {
+    // ::, ::1, IPv4-compatible and IPv4-mapped addresses: the IPv4 address decides.
+    if (w5 === 0 && w6 === 0 && w7 <= 1) return false;
+    return isPublicIpv4([w6 >> 8, w6 & 0xff, w7 >> 8, w7 & 0xff]);
+  }
+  if (w0 === 0x64 && w1 === 0xff9b) return isPublicIpv4([w6 >> 8, w6 & 0xff, w7 >> 8, w7 & 0xff]);
+  return !((w0 & 0xfe00) === 0xfc00 || (w0 & 0xffc0) === 0xfe80 || (w0 & 0xff00) === 0xff00);
+}
+
+/** The response with its body read whole, refused past {@link MAX_RESPONSE_BYTES}. */
+async function bounded(response: Response): Promise<Response> {
+  const tooLarge = () => new ScopedFetchError(`the issuer's answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (response.body === null) return response;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = [101, 204, 205, 304].includes(response.status) ? null : Buffer.concat(chunks);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 function checkIssuerUrl(value: unknown, insecure: boolean): string {
@@ -275,6 +373,11 @@ function checkIssuerUrl(value: unknown, insecure: boolean): string {
     throw new OfferError('MALFORMED', 'offer', `the credential issuer ${url.origin} is not https (allowInsecureHttp is for tests)`);
   if (url.search || url.hash || url.username || url.password)
     throw new OfferError('MALFORMED', 'offer', 'a credential issuer identifier has no query, fragment or credentials');
+  try {
+    checkDestination(url, insecure);
+  } catch (e) {
+    throw new OfferError('MALFORMED', 'offer', `the credential issuer ${(e as Error).message}`);
+  }
   return value;
 }
 
@@ -331,6 +434,17 @@ function classify(step: OfferStep, e: unknown): OfferError {
       cause: e,
     });
   return new OfferError('MALFORMED', step, `${stepWhat(step)}: ${firstLine(e)}`, { cause: e });
+}
+
+/** The error without the transaction code in its message (an issuer may echo it back). */
+function redacted(e: OfferError, txCode: string | undefined): OfferError {
+  if (txCode === undefined || !e.message.includes(txCode) || !(e instanceof OfferError)) return e;
+  const message = e.message.split(txCode).join('[transaction code]');
+  return new OfferError(e.code, e.step, message, {
+    ...(e.oauthError === undefined ? {} : { oauthError: e.oauthError }),
+    ...(e.status === undefined ? {} : { status: e.status }),
+    cause: e.cause,
+  });
 }
 
 function refused(
