@@ -24,9 +24,9 @@ export interface ProofClaims {
 }
 
 /**
- * Checks the header and claims of a proof JWT (typ, alg on the allow-list, `kid` a
- * did:key or did:jwk DID URL and no other key reference, `aud` the credential issuer,
- * `iat` recent, a `nonce`); the signature is checked by {@link verifyProofSignature}.
+ * Checks the header and claims of a proof JWT (typ, alg on the allow-list, no `crit` or
+ * `b64`, `kid` a did:key or did:jwk DID URL and no other key reference, `aud` the
+ * credential issuer, `iat` recent, a `nonce`); the signature is checked by {@link verifyProofSignature}.
  */
 export function readProof(jwt: string, credentialIssuer: string, now: number): ProofClaims {
   let parsed: ReturnType<typeof parseCompactJws>;
@@ -39,6 +39,12 @@ export function readProof(jwt: string, credentialIssuer: string, now: number): P
   if (header.typ !== PROOF_TYP) throw new ProofError('invalid_proof', `the proof's typ must be ${PROOF_TYP}`);
   if (typeof header.alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(header.alg))
     throw new ProofError('invalid_proof', `the proof's alg must be one of ${SIGNING_ALGS.join(', ')}`);
+  // RFC 7515 §4.1.11: a JWS whose critical extensions the recipient does not understand is
+  // invalid; this service understands none (as the verifier does for credentials).
+  if ('crit' in header)
+    throw new ProofError('invalid_proof', 'the proof names critical header extensions (crit), which this service does not support');
+  // RFC 7797: an unencoded payload would be signed as other bytes than those read here.
+  if ('b64' in header) throw new ProofError('invalid_proof', 'the proof has a b64 header: its payload must be base64url-encoded');
   for (const other of ['jwk', 'x5c', 'trust_chain', 'key_attestation'])
     if (other in header)
       throw new ProofError('invalid_proof', `the proof names its key by kid (a did:key or did:jwk DID URL), not ${other}`);
