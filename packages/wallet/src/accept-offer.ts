@@ -139,6 +139,8 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     },
   });
 
+  // Secrets an issuer may echo in its errors, kept out of the messages.
+  let preAuthorizedCode: string | undefined;
   return withInsecure(insecure, async () => {
     // 1. The offer: by value or by reference, not both.
     const query = URL.canParse(uri) ? new URL(uri).searchParams : undefined;
@@ -152,6 +154,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
         'offer',
         'the offer has no pre-authorized code grant (this wallet takes pre-authorized offers only)',
       );
+    preAuthorizedCode = grant['pre-authorized_code'];
     if (grant.tx_code !== undefined && options.txCode === undefined)
       throw new OfferError('INVALID_ARGUMENT', 'offer', 'this offer needs the transaction code the issuer gave you (txCode)');
     const configurationIds = offer.credential_configuration_ids;
@@ -187,7 +190,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
       throw new OfferError(
         'UNSUPPORTED_FORMAT',
         'metadata',
-        `none of ${configurationIds.join(', ')} is a jwt_vc_json credential in the issuer metadata`,
+        `none of ${listed(configurationIds)} is a jwt_vc_json credential in the issuer metadata`,
       );
     const configuration = metadata.credentialIssuer.credential_configurations_supported[configurationId] as Record<string, unknown>;
     const proofAlgs = (configuration.proof_types_supported as { jwt?: { proof_signing_alg_values_supported?: unknown } } | undefined)?.jwt
@@ -201,7 +204,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
       throw new OfferError(
         'UNSUPPORTED_ALGORITHM',
         'metadata',
-        `the issuer takes proofs signed with ${Array.isArray(proofAlgs) ? proofAlgs.join(', ') : '?'} by ${Array.isArray(bindings) ? bindings.join(', ') : '?'}, which ${holder ? holder.did : 'no holder DID of this wallet'} cannot give`,
+        `the issuer takes proofs signed with ${Array.isArray(proofAlgs) ? listed(proofAlgs) : '?'} by ${Array.isArray(bindings) ? listed(bindings) : '?'}, which ${holder ? holder.did : 'no holder DID of this wallet'} cannot give`,
       );
     const bound = holder;
 
@@ -277,7 +280,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     try {
       return await work();
     } catch (e) {
-      throw redacted(classify(name, e), options.txCode);
+      throw redacted(classify(name, e), [options.txCode, preAuthorizedCode]);
     }
   }
 }
@@ -436,15 +439,23 @@ function classify(step: OfferStep, e: unknown): OfferError {
   return new OfferError('MALFORMED', step, `${stepWhat(step)}: ${firstLine(e)}`, { cause: e });
 }
 
-/** The error without the transaction code in its message (an issuer may echo it back). */
-function redacted(e: OfferError, txCode: string | undefined): OfferError {
-  if (txCode === undefined || !e.message.includes(txCode) || !(e instanceof OfferError)) return e;
-  const message = e.message.split(txCode).join('[transaction code]');
+/** The error without the transaction or pre-authorized code in its message (an issuer may echo them back). */
+function redacted(e: OfferError, secrets: ReadonlyArray<string | undefined>): OfferError {
+  if (!(e instanceof OfferError)) return e;
+  let message = e.message;
+  for (const secret of secrets) if (secret) message = message.split(secret).join('[redacted]');
+  if (message === e.message) return e;
   return new OfferError(e.code, e.step, message, {
     ...(e.oauthError === undefined ? {} : { oauthError: e.oauthError }),
     ...(e.status === undefined ? {} : { status: e.status }),
     cause: e.cause,
   });
+}
+
+/** Issuer-given names for a message: the first few, each shortened. */
+function listed(values: readonly unknown[]): string {
+  const shown = values.slice(0, 5).map((v) => (typeof v === 'string' ? v : describe(v)).slice(0, 60));
+  return `${shown.join(', ')}${values.length > 5 ? ` (and ${values.length - 5} more)` : ''}`;
 }
 
 function refused(

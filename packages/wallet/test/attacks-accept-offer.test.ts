@@ -602,3 +602,99 @@ describe('holder side', () => {
     }
   });
 });
+
+describe('authorization server and status list tricks', () => {
+  it('authorization server metadata naming another issuer (mix-up), or a grant naming an unlisted server, is refused before the token request', async () => {
+    const mixUp = maliciousIssuer({
+      [`${ISSUER}/.well-known/oauth-authorization-server`]: () =>
+        reply({ issuer: 'https://as.evil.example', token_endpoint: 'https://as.evil.example/token' }),
+    });
+    const e = await failure(wallet.acceptOffer(byValue(offerOf()), { fetch: mixUp.fetch }));
+    expect(e.code).toBe('MALFORMED');
+    expect(mixUp.asked.filter((u) => u.includes('evil'))).toEqual([]);
+    const unlisted = maliciousIssuer({
+      'https://as.evil.example/.well-known/oauth-authorization-server': () =>
+        reply({ issuer: 'https://as.evil.example', token_endpoint: 'https://as.evil.example/token' }),
+    });
+    const e2 = await failure(
+      wallet.acceptOffer(byValue(offerOf(ISSUER, { 'pre-authorized_code': 'c0de', authorization_server: 'https://as.evil.example' })), {
+        fetch: unlisted.fetch,
+      }),
+    );
+    expect(e2.code).not.toBe('INTERNAL');
+    expect(unlisted.asked.filter((u) => u.endsWith('/token'))).toEqual([]);
+    expect(await wallet.count()).toBe(held);
+  });
+
+  it('a status list that is garbage, enormous or on an internal address is a warning (status unavailable), never a crash or a false status', async () => {
+    const status = (url: string) => ({
+      id: `${url}#0`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '0',
+      statusListCredential: url,
+    });
+    for (const [url, handler] of [
+      [`${ISSUER}/status/garbage`, () => reply('{not json', 200, { 'content-type': 'application/json' })],
+      [`${ISSUER}/status/empty`, () => reply('', 200, { 'content-type': 'application/vc+jwt' })],
+      [`${ISSUER}/status/huge`, () => reply('x'.repeat(2 * 1024 * 1024), 200, { 'content-type': 'application/vc+jwt' })],
+      ['https://169.254.169.254/status/1', () => reply('should not be asked', 500)],
+    ] as const) {
+      const evil = maliciousIssuer(
+        {
+          [`${ISSUER}/credential`]: async () =>
+            reply({ credentials: [{ credential: await jwtVc(web, holderDid, { status: status(url) }) }] }),
+          [url]: handler,
+        },
+        ISSUER,
+        () => holderDid,
+      );
+      const received = await wallet.acceptOffer(byValue(offerOf()), { fetch: evil.fetch });
+      expect(
+        received.warnings.map((w) => w.code),
+        url,
+      ).not.toEqual([]);
+      if (url.includes('169.254')) expect(evil.asked).not.toContain(url);
+      await wallet.delete(received.credential.id);
+    }
+  });
+});
+
+describe('issuer strings in error messages', () => {
+  it('an offer of thousands of configuration ids, or metadata of thousands of algorithms, gives a short message', async () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `Config${i}${'x'.repeat(100)}`);
+    const evil = maliciousIssuer({ 'https://offers.example.net/o/1': () => reply({ ...offerOf(), credential_configuration_ids: ids }) });
+    const e = await failure(wallet.acceptOffer(byReference('https://offers.example.net/o/1'), { fetch: evil.fetch }));
+    expect(e.code).toBe('UNSUPPORTED_FORMAT');
+    expect(e.message.length).toBeLessThan(1000);
+    const algs = Array.from({ length: 2000 }, (_, i) => `ALG${i}${'y'.repeat(100)}`);
+    const evil2 = maliciousIssuer({
+      [`${ISSUER}/.well-known/openid-credential-issuer`]: () =>
+        reply({
+          credential_issuer: ISSUER,
+          credential_endpoint: `${ISSUER}/credential`,
+          credential_configurations_supported: {
+            NationalIdCredential: {
+              format: 'jwt_vc_json',
+              cryptographic_binding_methods_supported: algs,
+              proof_types_supported: { jwt: { proof_signing_alg_values_supported: algs } },
+              credential_definition: { type: ['VerifiableCredential', 'NationalIdCredential'] },
+            },
+          },
+        }),
+    });
+    const e2 = await failure(wallet.acceptOffer(byValue(offerOf()), { fetch: evil2.fetch }));
+    expect(e2.code).toBe('UNSUPPORTED_ALGORITHM');
+    expect(e2.message.length).toBeLessThan(1000);
+  });
+
+  it('the pre-authorized code is not in an error either, when the issuer echoes it', async () => {
+    const code = 'SplxlOBeZQQYbYS6WxSbIA-pre-auth';
+    const evil = maliciousIssuer({
+      [`${ISSUER}/token`]: () => reply({ error: 'invalid_grant', error_description: `${code} was used` }, 400),
+    });
+    const e = await failure(wallet.acceptOffer(byValue(offerOf(ISSUER, { 'pre-authorized_code': code })), { fetch: evil.fetch }));
+    expect(e).toMatchObject({ code: 'REFUSED', oauthError: 'invalid_grant' });
+    expect(e.message).not.toContain(code);
+  });
+});
