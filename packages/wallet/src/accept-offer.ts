@@ -299,7 +299,7 @@ function checkDestination(url: URL, insecure: boolean): void {
 }
 
 /** Whether a URL hostname (as the WHATWG parser normalises it) may name a public host. */
-export function isPublicHost(hostname: string): boolean {
+function isPublicHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
   if (host === '' || host === 'localhost' || host.endsWith('.localhost')) return false;
   if (host.startsWith('[')) return isPublicIpv6(host.slice(1, -1));

@@ -359,6 +359,7 @@ describe('metadata tricks', () => {
           return;
         }
         if (mode === 'slow') return; // never answers
+        if (mode === 'trickle') return void res.writeHead(200, { 'content-type': 'application/json' }).write('{'); // headers, then nothing
         if (mode === 'html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>');
         if (mode === 'text-json') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('{"credential_issuer":1}');
       }
@@ -370,9 +371,10 @@ describe('metadata tricks', () => {
       const huge = await failure(wallet.acceptOffer(uri, { allowInsecureHttp: true }));
       expect(huge.step).toBe('metadata');
       expect(huge.message).toMatch(/larger than/);
-      mode = 'slow';
-      const slow = await failure(wallet.acceptOffer(uri, { allowInsecureHttp: true, timeoutMs: 200 }));
-      expect(slow).toMatchObject({ code: 'UNREACHABLE', step: 'metadata' });
+      for (mode of ['slow', 'trickle']) {
+        const slow = await failure(wallet.acceptOffer(uri, { allowInsecureHttp: true, timeoutMs: 200 }));
+        expect(slow, mode).toMatchObject({ code: 'UNREACHABLE', step: 'metadata' });
+      }
       for (mode of ['html', 'text-json']) {
         const e = await failure(wallet.acceptOffer(uri, { allowInsecureHttp: true }));
         expect(e.step, mode).toBe('metadata');
@@ -696,5 +698,78 @@ describe('issuer strings in error messages', () => {
     const e = await failure(wallet.acceptOffer(byValue(offerOf(ISSUER, { 'pre-authorized_code': code })), { fetch: evil.fetch }));
     expect(e).toMatchObject({ code: 'REFUSED', oauthError: 'invalid_grant' });
     expect(e.message).not.toContain(code);
+  });
+});
+
+describe('signatures that are not the issuer', () => {
+  it('a credential naming the issuer did:web but signed under another DID kid, or by a key the DID document keeps for authentication only, is refused', async () => {
+    const attacker = issuer('key');
+    const vc = (kid: string, key = attacker.privateKey, over: Record<string, unknown> = {}) =>
+      new SignJWT({
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        type: ['VerifiableCredential', 'NationalIdCredential'],
+        issuer: WEB_DID,
+        validFrom: '2026-01-01T00:00:00Z',
+        credentialSubject: { id: holderDid },
+        ...over,
+      })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'vc+jwt' })
+        .sign(key);
+    const authOnly = () => ({ ...didDocument(WEB_DID, publicJwk(attacker)), assertionMethod: [], authentication: [`${WEB_DID}#key-1`] });
+    const cases: Array<[string, Record<string, Handler>]> = [
+      ['kid of another DID', { [`${ISSUER}/credential`]: async () => reply({ credentials: [{ credential: await vc(attacker.kid) }] }) }],
+      [
+        'key for authentication only',
+        {
+          [`${ISSUER}/credential`]: async () => reply({ credentials: [{ credential: await vc(`${WEB_DID}#key-1`) }] }),
+          [`${ISSUER}/.well-known/did.json`]: () => reply(authOnly()),
+        },
+      ],
+      [
+        'iss claim of another DID',
+        {
+          [`${ISSUER}/credential`]: async () =>
+            reply({ credentials: [{ credential: await vc(`${WEB_DID}#key-1`, webKey.privateKey, { iss: attacker.did }) }] }),
+        },
+      ],
+    ];
+    for (const [what, over] of cases) {
+      const evil = maliciousIssuer(over, ISSUER, () => holderDid);
+      const e = await failure(wallet.acceptOffer(byValue(offerOf()), { fetch: evil.fetch }));
+      expect(e.code, what).not.toBe('INTERNAL');
+      expect(e.code, what).not.toBe('HOLDER_BINDING');
+    }
+    expect(await wallet.count()).toBe(held);
+  });
+
+  it('a credential with several subjects, one of them the holder, is not bound to the holder alone', async () => {
+    const evil = maliciousIssuer(
+      {
+        [`${ISSUER}/credential`]: async () =>
+          reply({
+            credentials: [
+              {
+                credential: await new SignJWT({
+                  '@context': ['https://www.w3.org/ns/credentials/v2'],
+                  type: ['VerifiableCredential', 'NationalIdCredential'],
+                  issuer: WEB_DID,
+                  validFrom: '2026-01-01T00:00:00Z',
+                  credentialSubject: [{ id: issuer('key').did }, { id: holderDid }],
+                })
+                  .setProtectedHeader({ alg: 'EdDSA', kid: `${WEB_DID}#key-1`, typ: 'vc+jwt' })
+                  .sign(webKey.privateKey),
+              },
+            ],
+          }),
+      },
+      ISSUER,
+      () => holderDid,
+    );
+    const outcome = await wallet.acceptOffer(byValue(offerOf()), { fetch: evil.fetch }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    if (outcome instanceof TradewindError) expect(outcome.code).toBe('HOLDER_BINDING');
+    else expect.unreachable('stored a credential whose first subject is someone else');
   });
 });
