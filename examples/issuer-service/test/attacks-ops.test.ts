@@ -78,17 +78,20 @@ describe('rate limit', () => {
 });
 
 describe('a locked state database', () => {
-  it('answers a token request 503 STORAGE_ERROR and spends nothing: the same code gets its token once the lock is gone', async () => {
+  it('answers a token request 503 server_error and spends nothing: the same code gets its token once the lock is gone', async () => {
     const service = await startTestService();
     try {
       const code = await offerCode(service);
       const release = await lockDatabase(service.config.stateDatabase);
       const refused = await token(service, code);
       await release();
+      // In OAuth's shape, as every answer of the token endpoint, and never cached.
       expect(refused.status).toBe(503);
-      const body = JSON.stringify(await refused.json());
-      expect(body).toContain('STORAGE_ERROR');
-      expect(body).not.toContain('SQLITE');
+      expect(refused.headers.get('cache-control')).toBe('no-store');
+      expect(await refused.json()).toEqual({
+        error: 'server_error',
+        error_description: 'the service cannot reach its storage; try again later',
+      });
       const ok = await token(service, code);
       expect(ok.status).toBe(200);
       expect(service.logs.join('')).not.toContain(code);

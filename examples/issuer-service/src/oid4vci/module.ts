@@ -106,6 +106,21 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
 
   const routes = new Hono();
 
+  // The OAuth endpoints answer a storage fault in OAuth's shape as well (a wallet reads
+  // `error`), as 503 server_error; the details go to the log only, never the request.
+  const oauthFaults =
+    (handler: (c: Context) => Promise<Response>) =>
+    async (c: Context): Promise<Response> => {
+      try {
+        return await handler(c);
+      } catch (e) {
+        if (!(e instanceof TradewindError) || e.code !== 'STORAGE_ERROR') throw e;
+        logger.error({ code: e.code, err: { name: e.name, message: e.message } }, 'storage failure');
+        c.header('Retry-After', '5');
+        return oauthError(c, 503, 'server_error', 'the service cannot reach its storage; try again later');
+      }
+    };
+
   // Public metadata at the well-known URIs.
   routes.get('/.well-known/openid-credential-issuer', (c) => c.json(metadataBody));
   routes.get('/.well-known/oauth-authorization-server', (c) => c.json(asBody));
@@ -206,133 +221,142 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
   });
 
   // Token endpoint: the pre-authorized code grant.
-  routes.post('/token', async (c) => {
-    const type = c.req.header('content-type') ?? '';
-    if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type))
-      return oauthError(c, 400, 'invalid_request', 'the token request must be application/x-www-form-urlencoded');
-    const bytes = await readAtMost(c.req.raw, TOKEN_BODY_BYTES);
-    if (bytes === undefined) return oauthError(c, 413, 'invalid_request', `the token request is larger than ${TOKEN_BODY_BYTES} bytes`);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return oauthError(c, 400, 'invalid_request', 'the token request is not UTF-8');
-    }
-    const params = new URLSearchParams(text);
-    for (const name of new Set(params.keys()))
-      if (params.getAll(name).length > 1) return oauthError(c, 400, 'invalid_request', `parameter ${name} is repeated`);
-    const grantType = params.get('grant_type');
-    if (grantType === null) return oauthError(c, 400, 'invalid_request', 'grant_type is required');
-    if (grantType !== PRE_AUTHORIZED_GRANT)
-      return oauthError(c, 400, 'unsupported_grant_type', `this service grants ${PRE_AUTHORIZED_GRANT} only`);
-    const code = params.get('pre-authorized_code');
-    if (!code) return oauthError(c, 400, 'invalid_request', 'pre-authorized_code is required');
-    const txCode = params.get('tx_code') ?? undefined;
-    const now = clock();
-    const grant = await ctx.track(() => store.redeem(code, txCode, now, config.oid4vci.tokenTtlSeconds * 1000));
-    if (!grant.ok) {
-      logger.info({ event: 'oid4vci.token.refused', reason: grant.reason }, 'token request refused');
-      return oauthError(c, 400, grant.error, grant.description);
-    }
-    logger.info({ event: 'oid4vci.token.issued', offer: offerRef(grant.offer.id_hash) }, 'access token issued');
-    c.header('Cache-Control', 'no-store');
-    c.header('Pragma', 'no-cache');
-    return c.json({ access_token: grant.token, token_type: 'Bearer', expires_in: config.oid4vci.tokenTtlSeconds });
-  });
+  routes.post(
+    '/token',
+    oauthFaults(async (c) => {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type))
+        return oauthError(c, 400, 'invalid_request', 'the token request must be application/x-www-form-urlencoded');
+      const bytes = await readAtMost(c.req.raw, TOKEN_BODY_BYTES);
+      if (bytes === undefined) return oauthError(c, 413, 'invalid_request', `the token request is larger than ${TOKEN_BODY_BYTES} bytes`);
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        return oauthError(c, 400, 'invalid_request', 'the token request is not UTF-8');
+      }
+      const params = new URLSearchParams(text);
+      for (const name of new Set(params.keys()))
+        if (params.getAll(name).length > 1) return oauthError(c, 400, 'invalid_request', `parameter ${name} is repeated`);
+      const grantType = params.get('grant_type');
+      if (grantType === null) return oauthError(c, 400, 'invalid_request', 'grant_type is required');
+      if (grantType !== PRE_AUTHORIZED_GRANT)
+        return oauthError(c, 400, 'unsupported_grant_type', `this service grants ${PRE_AUTHORIZED_GRANT} only`);
+      const code = params.get('pre-authorized_code');
+      if (!code) return oauthError(c, 400, 'invalid_request', 'pre-authorized_code is required');
+      const txCode = params.get('tx_code') ?? undefined;
+      const now = clock();
+      const grant = await ctx.track(() => store.redeem(code, txCode, now, config.oid4vci.tokenTtlSeconds * 1000));
+      if (!grant.ok) {
+        logger.info({ event: 'oid4vci.token.refused', reason: grant.reason }, 'token request refused');
+        return oauthError(c, 400, grant.error, grant.description);
+      }
+      logger.info({ event: 'oid4vci.token.issued', offer: offerRef(grant.offer.id_hash) }, 'access token issued');
+      c.header('Cache-Control', 'no-store');
+      c.header('Pragma', 'no-cache');
+      return c.json({ access_token: grant.token, token_type: 'Bearer', expires_in: config.oid4vci.tokenTtlSeconds });
+    }),
+  );
 
   // Nonce endpoint (OpenID4VCI 1.0 §7).
-  routes.post('/nonce', async (c) => {
-    const nonce = await ctx.track(() => store.createNonce(clock(), config.oid4vci.nonceTtlSeconds * 1000));
-    c.header('Cache-Control', 'no-store');
-    return c.json(vci.createNonceResponse({ cNonce: nonce, cNonceExpiresIn: config.oid4vci.nonceTtlSeconds }));
-  });
+  routes.post(
+    '/nonce',
+    oauthFaults(async (c) => {
+      const nonce = await ctx.track(() => store.createNonce(clock(), config.oid4vci.nonceTtlSeconds * 1000));
+      c.header('Cache-Control', 'no-store');
+      return c.json(vci.createNonceResponse({ cNonce: nonce, cNonceExpiresIn: config.oid4vci.nonceTtlSeconds }));
+    }),
+  );
 
   // Credential endpoint (OpenID4VCI 1.0 §8).
-  routes.post('/credential', async (c) => {
-    const authorization = c.req.header('authorization');
-    const bearer = authorization === undefined ? undefined : /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization)?.[1];
-    const now = clock();
-    const offer = bearer === undefined ? undefined : await store.offerForToken(bearer, now);
-    if (!offer) {
-      // RFC 6750 §3: no error code when the request carried no token at all.
-      const challenge =
-        authorization === undefined
-          ? `Bearer realm="${issuerId}"`
-          : `Bearer realm="${issuerId}", error="invalid_token", error_description="the access token is not valid or has expired"`;
-      c.header('WWW-Authenticate', challenge);
-      return oauthError(
-        c,
-        401,
-        'invalid_token',
-        authorization === undefined ? 'an access token is required' : 'the access token is not valid or has expired',
-      );
-    }
-    let raw: unknown;
-    try {
-      raw = await readJson(c, z.record(z.string(), z.unknown()), config.limits.bodyBytes);
-    } catch (e) {
-      if (e instanceof HttpError) return oauthError(c, e.status === 413 ? 413 : 400, 'invalid_credential_request', e.message);
-      throw e;
-    }
-    const request = raw as Record<string, unknown>;
-    if (request.proof !== undefined)
-      return oauthError(c, 400, 'invalid_credential_request', 'proof is not OpenID4VCI 1.0: send proofs: { jwt: [<proof>] }');
-    if (request.credential_identifier !== undefined)
-      return oauthError(
-        c,
-        400,
-        'invalid_credential_request',
-        'this service issues no credential identifiers: name a credential_configuration_id',
-      );
-    const configurationId = request.credential_configuration_id;
-    if (typeof configurationId !== 'string')
-      return oauthError(c, 400, 'invalid_credential_request', 'credential_configuration_id is required');
-    if (!Object.hasOwn(config.oid4vci.credentialConfigurations, configurationId))
-      return oauthError(c, 400, 'unknown_credential_configuration', `no credential configuration ${configurationId.slice(0, 100)}`);
-    if (configurationId !== offer.credential_configuration_id)
-      return oauthError(c, 400, 'invalid_credential_request', 'the access token was not granted for this credential configuration');
-    const proofs = request.proofs;
-    if (typeof proofs !== 'object' || proofs === null || Array.isArray(proofs) || Object.keys(proofs).join() !== 'jwt')
-      return oauthError(c, 400, 'invalid_proof', 'one proof of possession is required: proofs: { jwt: [<proof JWT>] }');
-    const jwts = (proofs as { jwt?: unknown }).jwt;
-    if (!Array.isArray(jwts) || jwts.length !== 1 || typeof jwts[0] !== 'string')
-      return oauthError(c, 400, 'invalid_proof', 'exactly one proof JWT is accepted: proofs: { jwt: [<proof JWT>] } (no batch issuance)');
-    const jwt = jwts[0] as string;
-    let claims: ProofClaims;
-    try {
-      claims = readProof(jwt, issuerId, now);
-    } catch (e) {
-      if (e instanceof ProofError) return refuseProof(c, offer, e);
-      throw e;
-    }
-    let parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>;
-    try {
-      parsed = withInsecure(config.allowInsecureHttp, () =>
-        vci.parseCredentialRequest({ issuerMetadata: knownIssuerMetadata as never, credentialRequest: request }),
-      );
-    } catch (e) {
-      return oauthError(c, 400, 'invalid_credential_request', oauthDescription(e, 'the credential request is not valid'));
-    }
-    let holderDid: string;
-    try {
-      await withInsecureAsync(config.allowInsecureHttp, () =>
-        vci.verifyCredentialRequestJwtProof({ issuerMetadata: knownIssuerMetadata as never, jwt, now: new Date(now) }),
-      ).catch((e: unknown) => {
-        const cause = (e as { cause?: unknown }).cause;
-        const inner = (cause as { cause?: unknown } | undefined)?.cause;
-        for (const candidate of [e, cause, inner]) if (candidate instanceof ProofError) throw candidate;
-        throw new ProofError('invalid_proof', 'the proof signature does not verify with the key its kid names');
-      });
-      // Only a verified proof spends its nonce; the nonce is spent once (a replayed proof fails here).
-      if (!(await ctx.track(() => store.consumeNonce(claims.nonce, now))))
-        throw new ProofError('invalid_nonce', 'the proof nonce is not a current c_nonce of this service (unknown, used or expired)');
-      holderDid = claims.holderDid;
-    } catch (e) {
-      if (e instanceof ProofError) return refuseProof(c, offer, e);
-      throw e;
-    }
-    return issueFor(c, offer, holderDid, parsed);
-  });
+  routes.post(
+    '/credential',
+    oauthFaults(async (c) => {
+      const authorization = c.req.header('authorization');
+      const bearer = authorization === undefined ? undefined : /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization)?.[1];
+      const now = clock();
+      const offer = bearer === undefined ? undefined : await store.offerForToken(bearer, now);
+      if (!offer) {
+        // RFC 6750 §3: no error code when the request carried no token at all.
+        const challenge =
+          authorization === undefined
+            ? `Bearer realm="${issuerId}"`
+            : `Bearer realm="${issuerId}", error="invalid_token", error_description="the access token is not valid or has expired"`;
+        c.header('WWW-Authenticate', challenge);
+        return oauthError(
+          c,
+          401,
+          'invalid_token',
+          authorization === undefined ? 'an access token is required' : 'the access token is not valid or has expired',
+        );
+      }
+      let raw: unknown;
+      try {
+        raw = await readJson(c, z.record(z.string(), z.unknown()), config.limits.bodyBytes);
+      } catch (e) {
+        if (e instanceof HttpError) return oauthError(c, e.status === 413 ? 413 : 400, 'invalid_credential_request', e.message);
+        throw e;
+      }
+      const request = raw as Record<string, unknown>;
+      if (request.proof !== undefined)
+        return oauthError(c, 400, 'invalid_credential_request', 'proof is not OpenID4VCI 1.0: send proofs: { jwt: [<proof>] }');
+      if (request.credential_identifier !== undefined)
+        return oauthError(
+          c,
+          400,
+          'invalid_credential_request',
+          'this service issues no credential identifiers: name a credential_configuration_id',
+        );
+      const configurationId = request.credential_configuration_id;
+      if (typeof configurationId !== 'string')
+        return oauthError(c, 400, 'invalid_credential_request', 'credential_configuration_id is required');
+      if (!Object.hasOwn(config.oid4vci.credentialConfigurations, configurationId))
+        return oauthError(c, 400, 'unknown_credential_configuration', `no credential configuration ${configurationId.slice(0, 100)}`);
+      if (configurationId !== offer.credential_configuration_id)
+        return oauthError(c, 400, 'invalid_credential_request', 'the access token was not granted for this credential configuration');
+      const proofs = request.proofs;
+      if (typeof proofs !== 'object' || proofs === null || Array.isArray(proofs) || Object.keys(proofs).join() !== 'jwt')
+        return oauthError(c, 400, 'invalid_proof', 'one proof of possession is required: proofs: { jwt: [<proof JWT>] }');
+      const jwts = (proofs as { jwt?: unknown }).jwt;
+      if (!Array.isArray(jwts) || jwts.length !== 1 || typeof jwts[0] !== 'string')
+        return oauthError(c, 400, 'invalid_proof', 'exactly one proof JWT is accepted: proofs: { jwt: [<proof JWT>] } (no batch issuance)');
+      const jwt = jwts[0] as string;
+      let claims: ProofClaims;
+      try {
+        claims = readProof(jwt, issuerId, now);
+      } catch (e) {
+        if (e instanceof ProofError) return refuseProof(c, offer, e);
+        throw e;
+      }
+      let parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>;
+      try {
+        parsed = withInsecure(config.allowInsecureHttp, () =>
+          vci.parseCredentialRequest({ issuerMetadata: knownIssuerMetadata as never, credentialRequest: request }),
+        );
+      } catch (e) {
+        return oauthError(c, 400, 'invalid_credential_request', oauthDescription(e, 'the credential request is not valid'));
+      }
+      let holderDid: string;
+      try {
+        await withInsecureAsync(config.allowInsecureHttp, () =>
+          vci.verifyCredentialRequestJwtProof({ issuerMetadata: knownIssuerMetadata as never, jwt, now: new Date(now) }),
+        ).catch((e: unknown) => {
+          const cause = (e as { cause?: unknown }).cause;
+          const inner = (cause as { cause?: unknown } | undefined)?.cause;
+          for (const candidate of [e, cause, inner]) if (candidate instanceof ProofError) throw candidate;
+          throw new ProofError('invalid_proof', 'the proof signature does not verify with the key its kid names');
+        });
+        // Only a verified proof spends its nonce; the nonce is spent once (a replayed proof fails here).
+        if (!(await ctx.track(() => store.consumeNonce(claims.nonce, now))))
+          throw new ProofError('invalid_nonce', 'the proof nonce is not a current c_nonce of this service (unknown, used or expired)');
+        holderDid = claims.holderDid;
+      } catch (e) {
+        if (e instanceof ProofError) return refuseProof(c, offer, e);
+        throw e;
+      }
+      return issueFor(c, offer, holderDid, parsed);
+    }),
+  );
 
   function refuseProof(c: Context, offer: OfferRow, e: ProofError): Response {
     logger.info({ event: 'oid4vci.credential.refused', offer: offerRef(offer.id_hash), reason: e.error }, 'credential request refused');
