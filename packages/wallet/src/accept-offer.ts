@@ -241,6 +241,12 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
         );
         const credentials = response.credentialResponse.credentials;
         const first = Array.isArray(credentials) ? (credentials[0] as { credential?: unknown } | undefined)?.credential : undefined;
+        if (first === undefined && typeof response.credentialResponse.transaction_id === 'string')
+          throw new OfferError(
+            'MALFORMED',
+            'credential',
+            'the issuer deferred the credential (transaction_id): this wallet does not take deferred issuance',
+          );
         if (typeof first !== 'string' || !looksLikeCompactJws(first))
           throw new OfferError('MALFORMED', 'credential', 'the credential response holds no jwt_vc_json credential');
         jwt = first;

@@ -440,6 +440,7 @@ describe('token, nonce and credential tricks', () => {
   it('a deferred answer (transaction_id, no credential) is a typed error and stores nothing', async () => {
     const e = await failure(accept({ [`${ISSUER}/credential`]: () => reply({ transaction_id: 'tx-1', interval: 5 }, 202) }).result);
     expect(e).toMatchObject({ code: 'MALFORMED', step: 'credential' });
+    expect(e.message).toMatch(/deferred/);
     expect(await wallet.count()).toBe(held);
   });
 
