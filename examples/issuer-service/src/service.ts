@@ -20,6 +20,12 @@ import { StatusLists } from './status-lists.js';
 
 /** How long the verifier keeps the service's DID document before reading it again (a key rotated by another process). */
 const DID_DOCUMENT_TTL_MS = 60_000;
+/**
+ * How long a shutdown waits, once the tracked work has finished, for requests still being
+ * read or answered before it closes their connections: a client that sends its body
+ * slowly, or never finishes it, cannot hold the shutdown.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** A running service. */
 export interface RunningService {
@@ -55,7 +61,10 @@ export interface RunningService {
  * await service.close();
  * ```
  */
-export async function startService(config: ServiceConfig, options: { logger?: Logger } = {}): Promise<RunningService> {
+export async function startService(
+  config: ServiceConfig,
+  options: { logger?: Logger; shutdownGraceMs?: number } = {},
+): Promise<RunningService> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'tradewind-issuer-service' } });
   const base = new URL(config.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -100,19 +109,26 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
 
     // Lifecycle: in-flight requests and tracked work, and whether new work is refused.
     let draining = false;
-    let busy = 0;
-    const idle: Array<() => void> = [];
-    const begin = () => {
-      busy++;
-      let ended = false;
-      return () => {
-        if (ended) return;
-        ended = true;
-        busy--;
-        if (busy === 0) for (const wake of idle.splice(0)) wake();
+    const counter = () => {
+      let busy = 0;
+      const idle: Array<() => void> = [];
+      const begin = () => {
+        busy++;
+        let ended = false;
+        return () => {
+          if (ended) return;
+          ended = true;
+          busy--;
+          if (busy === 0) for (const wake of idle.splice(0)) wake();
+        };
       };
+      const whenIdle = () => (busy === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r)));
+      return { begin, whenIdle };
     };
-    const whenIdle = () => (busy === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r)));
+    // Requests (from their start until their response is written) and tracked work (issuances, status changes).
+    const requests = counter();
+    const work = counter();
+    const graceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
 
     const queue = new IssueQueue(issuer);
     const context: ServiceContext = {
@@ -124,11 +140,11 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
       state,
       basePath,
       issue: (request) => queue.issue(request),
-      track: async (work) => {
+      track: async (job) => {
         if (draining) throw new HttpError(503, 'SHUTTING_DOWN', 'the service is shutting down and takes no new work');
-        const end = begin();
+        const end = work.begin();
         try {
-          return await work();
+          return await job();
         } finally {
           end();
         }
@@ -153,7 +169,7 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
     // A request counts as in flight until its response has been written out (or its
     // connection died), so closing connections never cuts an answer short.
     server.on('request', (_request: unknown, response: { once(event: 'close', listener: () => void): void }) => {
-      response.once('close', begin());
+      response.once('close', requests.begin());
     });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: Error) =>
@@ -173,9 +189,20 @@ export async function startService(config: ServiceConfig, options: { logger?: Lo
         logger.info('shutting down');
         const stopped = new Promise<void>((r) => server.close(() => r()));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
-        const results = await Promise.allSettled([...modules.map((m) => m.shutdown?.()), whenIdle().then(() => queue.drain())]);
+        const results = await Promise.allSettled([...modules.map((m) => m.shutdown?.()), work.whenIdle().then(() => queue.drain())]);
         for (const r of results) if (r.status === 'rejected') logger.error({ err: { message: String(r.reason) } }, 'shutdown step failed');
-        await whenIdle();
+        await work.whenIdle();
+        await queue.drain();
+        // Requests that are still being read or answered get a grace period, then their
+        // connections are closed (tracked work is finished by now: nothing is cut half-way).
+        let grace: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<boolean>((r) => {
+          grace = setTimeout(() => r(false), graceMs);
+        });
+        const idleInTime = await Promise.race([requests.whenIdle().then(() => true), graceOver]);
+        clearTimeout(grace);
+        if (!idleInTime) logger.warn({ graceMs }, 'closing connections of requests still unfinished after the grace period');
+        await work.whenIdle();
         await queue.drain();
         if ('closeAllConnections' in server) server.closeAllConnections();
         await stopped;

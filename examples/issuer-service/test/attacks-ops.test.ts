@@ -1,5 +1,6 @@
 import { sign } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { openIssuer } from '@tradewind/issuer';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -192,5 +193,35 @@ describe('batch job ids', () => {
     } finally {
       await service.stop();
     }
+  });
+});
+
+describe('shutdown against a slow client', () => {
+  it('closes the connection of a request whose body never finishes after the grace period, and still finishes the issuances in flight', async () => {
+    const service = await startTestService({}, '', { shutdownGraceMs: 300 });
+    const url = new URL(service.base);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise((r) => socket.once('connect', r));
+    socket.on('error', () => {});
+    const socketClosed = new Promise<void>((r) => socket.once('close', () => r()));
+    // Headers and the start of a body that never comes: an unauthenticated client holding the request open.
+    socket.write('POST /credentials/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"verif');
+    // An issuance in flight when the shutdown begins.
+    const issue = service.context.issue;
+    let entered: () => void = () => {};
+    const issuing = new Promise<void>((r) => {
+      entered = r;
+    });
+    service.context.issue = (request) => {
+      entered();
+      return issue(request);
+    };
+    const issued = post(`${service.base}/credentials/issue`, { credential: credentialDocument() }, service.adminKey);
+    await issuing;
+    await service.close();
+    await socketClosed;
+    expect((await issued).status).toBe(201);
+    expect(service.logs.join('')).toContain('closing connections of requests still unfinished after the grace period');
+    await service.stop();
   });
 });

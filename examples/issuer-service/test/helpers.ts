@@ -28,7 +28,11 @@ type Overrides = Parameters<typeof loadConfig>[0] extends infer O ? (O extends {
  * Starts a service whose base URL is the address it listens on (a free port is found
  * first, so the did:web DID names it), with test-only settings: http allowed, low scrypt cost.
  */
-export async function startTestService(overrides: Overrides = {}, basePath = ''): Promise<TestService> {
+export async function startTestService(
+  overrides: Overrides = {},
+  basePath = '',
+  options: { shutdownGraceMs?: number } = {},
+): Promise<TestService> {
   const dir = await mkdtemp(join(tmpdir(), 'tw-issuer-service-'));
   const { key, hash } = newAdminKey();
   const port = await freePort();
@@ -56,7 +60,7 @@ export async function startTestService(overrides: Overrides = {}, basePath = '')
   });
   let service: RunningService;
   try {
-    service = await startService(config, { logger: pino({ level: 'info' }, stream) });
+    service = await startService(config, { logger: pino({ level: 'info' }, stream), ...options });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
