@@ -87,6 +87,10 @@ export function createApp(ctx: ServiceContext, modules: ServiceModule[], lifecyc
 
   const routes = new Hono();
   routes.onError((error, c) => answerError(ctx, error, c));
+  // Under a base path a request reaches these routes on its own: its 404 is JSON too.
+  routes.notFound((c) =>
+    c.json(errorBody('NOT_FOUND', `no route ${c.req.method} ${truncate(new URL(c.req.url).pathname)} under the base path`), 404),
+  );
   for (const module of modules) routes.route('/', module.routes);
 
   const basePath = ctx.basePath ?? '';

@@ -225,3 +225,49 @@ describe('shutdown against a slow client', () => {
     await service.stop();
   });
 });
+
+describe('a base path', () => {
+  it('serves nothing outside it or through another spelling of it, and answers every 404 under it as JSON', async () => {
+    const service = await startTestService({}, '/issuers/civil');
+    try {
+      const origin = new URL(service.base).origin;
+      const body = JSON.stringify({ credential: credentialDocument() });
+      const outside = [
+        '/credentials/issue',
+        '/issuers/civilx/credentials/issue',
+        '/issuers%2Fcivil/credentials/issue',
+        '/ISSUERS/civil/credentials/issue',
+        '/.well-known/credentials/issuers/civil',
+        '/.well-known/did.json/issuers/civil',
+      ];
+      for (const path of outside) {
+        const res = await rawRequest(
+          origin,
+          'POST',
+          path,
+          [
+            ['content-type', 'application/json'],
+            ['authorization', `Bearer ${service.adminKey}`],
+          ],
+          body,
+        );
+        expect(res.status, path).toBe(404);
+      }
+      const inside = [
+        '/issuers/civil//credentials/issue',
+        '/issuers/civil/credentials/issue/',
+        '/issuers/civil/.well-known/did.json',
+        '/.well-known/%2e%2e/issuers/civil',
+      ];
+      for (const path of [...outside, ...inside]) {
+        for (const method of ['GET', 'POST']) {
+          const res = await rawRequest(origin, method, path, [['content-type', 'application/json']], method === 'POST' ? body : undefined);
+          expect(res.status, `${method} ${path}`).toBe(404);
+          expect((JSON.parse(res.text) as { errors: Array<{ code: string }> }).errors[0]?.code, `${method} ${path}`).toBe('NOT_FOUND');
+        }
+      }
+    } finally {
+      await service.stop();
+    }
+  });
+});
