@@ -48,5 +48,5 @@ describe('bench suite: issuer service', () => {
     } finally {
       await dispose();
     }
-  }, 60_000);
+  }, 150_000);
 });
