@@ -102,9 +102,11 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
   const baseFetch = options.fetch ?? globalThis.fetch;
   if (typeof baseFetch !== 'function') throw new TradewindError('INVALID_ARGUMENT', 'fetch must be a function');
 
+  // Whether the credential issuer is on a loopback or private host (unknown until the offer is read).
+  let internalIssuer: boolean | undefined;
   const scopedFetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-    checkDestination(url, insecure);
+    checkDestination(url, insecure, insecure && internalIssuer !== false);
     const signal = AbortSignal.timeout(timeoutMs);
     return bounded(await baseFetch(url, { ...init, redirect: 'error', signal }));
   };
@@ -161,6 +163,8 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     if (!Array.isArray(configurationIds) || configurationIds.length === 0)
       throw new OfferError('MALFORMED', 'offer', 'the offer names no credential_configuration_ids');
     const issuerUrl = checkIssuerUrl(offer.credential_issuer, insecure);
+    // Internal addresses (allowInsecureHttp) only for an issuer that is itself on one.
+    internalIssuer = !isPublicHost(new URL(issuerUrl).hostname);
 
     // 2. Issuer and authorization server metadata.
     const metadata = await step('metadata', () => client.resolveIssuerMetadata(issuerUrl));
@@ -177,7 +181,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     for (const endpoint of endpoints) {
       if (endpoint === undefined) continue;
       try {
-        checkDestination(new URL(endpoint), insecure);
+        checkDestination(new URL(endpoint), insecure, insecure && internalIssuer);
       } catch (e) {
         throw new OfferError('MALFORMED', 'metadata', `an endpoint in the issuer metadata: ${(e as Error).message}`);
       }
@@ -297,10 +301,10 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
  * link-local, shared, unspecified or multicast address in any spelling the URL parser
  * accepts (`2852039166`, `0xa9.0xfe.0xa9.0xfe`, `[::ffff:a9fe:a9fe]`), or `localhost`.
  */
-function checkDestination(url: URL, insecure: boolean): void {
-  if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:'))
+function checkDestination(url: URL, http: boolean, internal: boolean): void {
+  if (url.protocol !== 'https:' && !(http && url.protocol === 'http:'))
     throw new ScopedFetchError(`${url.protocol}//${url.host} is not https (allowInsecureHttp is for tests)`);
-  if (!insecure && !isPublicHost(url.hostname))
+  if (!internal && !isPublicHost(url.hostname))
     throw new ScopedFetchError(`${url.host} is a loopback, private or link-local address (allowInsecureHttp is for tests)`);
 }
 
@@ -383,7 +387,7 @@ function checkIssuerUrl(value: unknown, insecure: boolean): string {
   if (url.search || url.hash || url.username || url.password)
     throw new OfferError('MALFORMED', 'offer', 'a credential issuer identifier has no query, fragment or credentials');
   try {
-    checkDestination(url, insecure);
+    checkDestination(url, insecure, insecure);
   } catch (e) {
     throw new OfferError('MALFORMED', 'offer', `the credential issuer ${(e as Error).message}`);
   }

@@ -774,3 +774,33 @@ describe('signatures that are not the issuer', () => {
     else expect.unreachable('stored a credential whose first subject is someone else');
   });
 });
+
+describe('allowInsecureHttp is for an issuer on a loopback or private host', () => {
+  it('a public issuer cannot point the wallet at loopback, private or link-local endpoints, even with allowInsecureHttp', async () => {
+    for (const target of ['http://127.0.0.1:9/credential', 'https://169.254.169.254/c', 'http://localhost:8080/c']) {
+      const evil = maliciousIssuer(
+        {
+          [`${ISSUER}/.well-known/openid-credential-issuer`]: () =>
+            reply({
+              credential_issuer: ISSUER,
+              credential_endpoint: target,
+              credential_configurations_supported: {
+                NationalIdCredential: {
+                  format: 'jwt_vc_json',
+                  credential_definition: { type: ['VerifiableCredential', 'NationalIdCredential'] },
+                },
+              },
+            }),
+        },
+        ISSUER,
+        () => holderDid,
+      );
+      const e = await failure(wallet.acceptOffer(byValue(offerOf()), { fetch: evil.fetch, allowInsecureHttp: true }));
+      expect(e, target).toMatchObject({ code: 'MALFORMED', step: 'metadata' });
+      expect(evil.asked.filter((u) => u.endsWith('/token'))).toEqual([]);
+    }
+    // An offer by reference is fetched before the issuer is known: allowed on 127.0.0.1 under allowInsecureHttp,
+    // but the public issuer it names still cannot use internal endpoints (above).
+    expect(await wallet.count()).toBe(held);
+  });
+});
