@@ -26,6 +26,7 @@ export const CONFIG_DEFAULTS = {
   statusListMaxAgeSeconds: 300,
   oid4vci: { offerTtlSeconds: 600, tokenTtlSeconds: 300, nonceTtlSeconds: 300 },
   allowInsecureHttp: false,
+  allowHighS: false,
   logLevel: 'info',
 } as const;
 
@@ -54,6 +55,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; setting: string; kind: '
   { name: 'TRADEWIND_SERVICE_RECOGNITION_POLICY', setting: 'recognition.policy', kind: 'string' },
   { name: 'TRADEWIND_SERVICE_RECOGNITION_LISTS', setting: 'recognition.lists', kind: 'list' },
   { name: 'TRADEWIND_SERVICE_ALLOW_INSECURE_HTTP', setting: 'allowInsecureHttp', kind: 'boolean' },
+  { name: 'TRADEWIND_SERVICE_ALLOW_HIGH_S', setting: 'allowHighS', kind: 'boolean' },
   { name: 'TRADEWIND_SERVICE_LOG_LEVEL', setting: 'logLevel', kind: 'string' },
 ];
 
@@ -116,6 +118,7 @@ const schema = z.strictObject({
   }),
   recognition: z.strictObject({ policy: z.string().min(1).optional(), lists: z.array(z.string().min(1)).optional() }).optional(),
   allowInsecureHttp: z.boolean(),
+  allowHighS: z.boolean(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   kdf: z.strictObject({ N: z.number().int(), r: z.number().int(), p: z.number().int() }).optional(),
 });

@@ -45,6 +45,12 @@ export interface ServiceConfig {
   };
   /** Accept http:// (not https://) base URLs and wallets: tests on 127.0.0.1 only. */
   allowInsecureHttp: boolean;
+  /**
+   * Let the verify endpoints accept high-S ECDSA signatures (`@tradewind/verifier`'s
+   * `allowHighS`; default false: a signature has one encoding). For verifying ES256
+   * credentials of signers that do not normalise S.
+   */
+  allowHighS?: boolean;
   /** Log level for pino (default 'info'). */
   logLevel: string;
   /** Longest `Cache-Control: max-age` of a published status list, seconds (never beyond its `validUntil`; default 300). */

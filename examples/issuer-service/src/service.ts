@@ -90,6 +90,7 @@ export async function startService(
       if (url !== ownDocumentUrl) throw new Error('the service resolves no other did:web DID than its own');
       return issuer.didWebDocument(expectedDid);
     };
+    const allowHighS = config.allowHighS === true;
     const buildVerifier = () => {
       const status = {
         provider: { get: async (url: string) => (await lists.byUrl(url))?.jwt },
@@ -102,9 +103,9 @@ export async function startService(
           ...recognition.policy,
           trustedIssuers: [...(recognition.policy.trustedIssuers ?? []), expectedDid],
         };
-        return createVerifier({ policy, recognitionLists: recognition.lists, didResolver, status });
+        return createVerifier({ policy, recognitionLists: recognition.lists, didResolver, status, allowHighS });
       }
-      return createVerifier({ trustedIssuers: [expectedDid], didResolver, status });
+      return createVerifier({ trustedIssuers: [expectedDid], didResolver, status, allowHighS });
     };
 
     // Lifecycle: in-flight requests and tracked work, and whether new work is refused.
