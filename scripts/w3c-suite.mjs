@@ -3,7 +3,7 @@
 // is a report: it exits 0 when the suite ran, whatever the tests said, and non-zero only
 // when the run itself broke.
 //
-//   node scripts/w3c-suite.mjs --suite <dir> [--target test-server|service] [--policy <file.json>] [--report <file.json>]
+//   node scripts/w3c-suite.mjs --suite <dir> [--target test-server|service] [--policy <file.json>] [--allow-high-s] [--report <file.json>]
 //
 // <dir> is an extracted, npm-installed suite: w3c/vc-data-model-2.0-test-suite (tags
 // vc2.0 and EnvelopingProof: vc+jwt credentials in EnvelopedVerifiableCredential) or
@@ -36,7 +36,9 @@
 //   verifier trusting only its own DID. It is served over https by a TLS front on
 //   127.0.0.1 that passes requests to the service's http listener, the way an agency puts
 //   a TLS terminator in front of it. --policy names a recognition policy file for the
-//   service (its `recognition.policy` setting), e.g. to trust the suite's issuers.
+//   service (its `recognition.policy` setting), e.g. to trust the suite's issuers;
+//   --allow-high-s sets the service's `allowHighS` (the suite's ES256 issuer does not
+//   normalise S).
 //
 // The script builds nothing: run `pnpm build` first (it imports the packages' and the
 // service's dist). It creates a self-signed certificate for 127.0.0.1 (openssl), serves
@@ -74,7 +76,7 @@ const TARGETS = ['test-server', 'service'];
 
 function usage(message) {
   process.stderr.write(
-    `${message}\nusage: node scripts/w3c-suite.mjs --suite <suite dir> [--target ${TARGETS.join('|')}] [--policy <file.json>] [--report <file.json>]\n`,
+    `${message}\nusage: node scripts/w3c-suite.mjs --suite <suite dir> [--target ${TARGETS.join('|')}] [--policy <file.json>] [--allow-high-s] [--report <file.json>]\n`,
   );
   process.exit(2);
 }
@@ -83,6 +85,10 @@ function parseArgs(argv) {
   const args = {};
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i];
+    if (name === '--allow-high-s') {
+      args.allowHighS = true;
+      continue;
+    }
     if (!['--suite', '--report', '--target', '--policy'].includes(name)) usage(`unknown argument ${JSON.stringify(name)}`);
     const value = argv[++i];
     if (value === undefined) usage(`${name} needs a value`);
@@ -92,6 +98,7 @@ function parseArgs(argv) {
   args.target ??= 'test-server';
   if (!TARGETS.includes(args.target)) usage(`--target must be one of ${TARGETS.join(', ')}`);
   if (args.policy !== undefined && args.target !== 'service') usage('--policy is for --target service');
+  if (args.allowHighS && args.target !== 'service') usage('--allow-high-s is for --target service');
   return args;
 }
 
@@ -248,7 +255,7 @@ async function startTestServer(work) {
 }
 
 /** The example issuer service with its own defaults, behind a TLS front at its https base URL (see the header). */
-async function startIssuerService(work, policy) {
+async function startIssuerService(work, policy, allowHighS = false) {
   const service = await import(pathToFileURL(join(root, 'examples/issuer-service/dist/index.js')).href);
   const port = await freePort();
   const admin = service.newAdminKey();
@@ -265,6 +272,7 @@ async function startIssuerService(work, policy) {
       kdf: { N: 2 ** 10, r: 8, p: 1 },
       logLevel: 'silent',
       ...(policy === undefined ? {} : { recognition: { policy: resolve(policy) } }),
+      allowHighS,
     },
   });
   const running = await service.startService(config);
@@ -366,7 +374,8 @@ async function main() {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    target = args.target === 'service' ? await startIssuerService(work, args.policy) : await startTestServer(work);
+    target =
+      args.target === 'service' ? await startIssuerService(work, args.policy, args.allowHighS === true) : await startTestServer(work);
     if (existsSync(configPath)) renameSync(configPath, backupPath);
     configTaken = true;
     writeFileSync(configPath, localConfig({ base: target.url, did: target.did, tags, issuerHeaders: target.issuerHeaders }));
