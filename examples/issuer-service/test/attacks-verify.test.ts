@@ -71,6 +71,32 @@ describe('POST /credentials/verify with inputs built to pass', () => {
     expect(body.errors.map((e) => e.path)).toEqual(['/verifiablePresentation/verifiableCredential']);
   });
 
+  it('refuses a JwtProof2020 wrapper whose members beside the proof say something else than its JWT; the faithful one verifies', async () => {
+    const doc = {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      type: ['VerifiableCredential'],
+      issuer: service.did,
+      credentialSubject: { id: 'did:example:ana', givenName: 'Ana' },
+    };
+    const res = await post(`${service.base}/credentials/issue`, { credential: doc, options: { format: 'jwt_vc' } }, service.adminKey);
+    const { verifiableCredential } = (await res.json()) as { verifiableCredential: { id: string } };
+    const jwt = verifiableCredential.id.slice(verifiableCredential.id.indexOf(',') + 1);
+    const vc = (decodeJwt(jwt) as { vc: Record<string, unknown> }).vc;
+    const proof = { type: 'JwtProof2020', jwt };
+    expect((await verify('credentials', { verifiableCredential: { ...vc, proof } })).status).toBe(200);
+    const forged = [
+      [{ credentialSubject: { id: 'did:example:eve', givenName: 'Eve' } }, '/verifiableCredential/credentialSubject'],
+      [{ issuer: 'did:example:evil' }, '/verifiableCredential/issuer'],
+      [{ expirationDate: '2099-01-01T00:00:00Z' }, '/verifiableCredential/expirationDate'],
+    ] as const;
+    for (const [change, path] of forged) {
+      const { status, body } = await verify('credentials', { verifiableCredential: { ...vc, ...change, proof } });
+      expect(status, path).toBe(400);
+      expect(body.verified).toBe(false);
+      expect(body.errors.map((e) => e.path)).toEqual([path]);
+    }
+  });
+
   it('answers altered, re-encoded, unsigned, wrapped and oversized inputs verified: false, whatever options.checks says', async () => {
     const jwt = await issueJwt();
     const [h, p] = jwt.split('.') as [string, string, string];

@@ -105,7 +105,8 @@ export function createVcApiModule(ctx: ServiceContext, statusChanged: () => void
     if (!isObject(input)) return verificationAnswer(c, notAnObject('/verifiableCredential'));
     const unsecured = unsecuredEnvelopeMembers(input, '/verifiableCredential');
     if (unsecured) return verificationAnswer(c, unsecured);
-    return verificationAnswer(c, await ctx.verifier.verifyCredential(input));
+    const result = await ctx.verifier.verifyCredential(input);
+    return verificationAnswer(c, (result.verified && unsignedBesideJwtProof(input, result.credential)) || result);
   });
 
   routes.post('/presentations/verify', async (c) => {
@@ -163,6 +164,57 @@ function unsecuredEnvelopeMembers(input: Record<string, unknown>, path: string):
       path: `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
     })),
   };
+}
+
+/**
+ * A VCDM 1.1 credential handed out as JSON with its JWT in `proof.jwt` (JwtProof2020):
+ * only the JWT is signed, and the verifier verifies it alone. Members beside the proof
+ * that say something else than the JWT (another issuer, another subject) would be read as
+ * verified: each is named, and the answer is `verified: false`. `signed` is the verified
+ * credential (the JWT's `vc` claim with its registered claims restored).
+ */
+function unsignedBesideJwtProof(input: Record<string, unknown>, signed: Record<string, unknown>): VerificationLike | undefined {
+  const proof = input.proof;
+  if (!isObject(proof) || proof.type !== 'JwtProof2020') return undefined;
+  const differing = Object.keys(input).filter((k) => k !== 'proof' && !sameMember(k, input[k], signed[k]));
+  if (differing.length === 0) return undefined;
+  return {
+    verified: false,
+    checks: [],
+    errors: differing.slice(0, 20).map((k) => ({
+      code: 'MALFORMED',
+      message: `${k} is not what the JWT in proof.jwt says, and only the JWT is signed`,
+      path: `/verifiableCredential/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+    })),
+  };
+}
+
+const DATE_MEMBERS = new Set(['issuanceDate', 'expirationDate', 'validFrom', 'validUntil']);
+
+function sameMember(name: string, given: unknown, signed: unknown): boolean {
+  if (name === 'issuer' && (typeof given === 'string' || typeof signed === 'string')) return idOf(given) === idOf(signed);
+  if (DATE_MEMBERS.has(name) && typeof given === 'string' && typeof signed === 'string') {
+    const [a, b] = [Date.parse(given), Date.parse(signed)];
+    return Number.isFinite(a) && a === b;
+  }
+  return canonical(given) === canonical(signed);
+}
+
+function idOf(value: unknown): unknown {
+  return isObject(value) ? value.id : value;
+}
+
+/** JSON with the members of every object in sorted order (undefined for a value JSON cannot carry). */
+function canonical(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isObject(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
