@@ -42,12 +42,9 @@ describe('POST /credentials/verify with inputs built to pass', () => {
     const jwt = await issueJwt();
     expect((await verify('credentials', { verifiableCredential: envelope(jwt) })).status).toBe(200);
     const smuggled = [
-      [{ credentialSubject: { id: 'did:example:evil', givenName: 'Eve' } }, ['/verifiableCredential/credentialSubject']],
-      [
-        { issuer: 'did:example:evil', validUntil: '2099-01-01T00:00:00Z' },
-        ['/verifiableCredential/issuer', '/verifiableCredential/validUntil'],
-      ],
-      [{ credentialStatus: [] }, ['/verifiableCredential/credentialStatus']],
+      [{ credentialSubject: { id: 'did:example:evil', givenName: 'Eve' } }, ['/credentialSubject']],
+      [{ issuer: 'did:example:evil', validUntil: '2099-01-01T00:00:00Z' }, ['/issuer', '/validUntil']],
+      [{ credentialStatus: [] }, ['/credentialStatus']],
     ] as const;
     for (const [extra, paths] of smuggled) {
       const { status, body } = await verify('credentials', { verifiableCredential: { ...envelope(jwt), ...extra } });
@@ -68,7 +65,17 @@ describe('POST /credentials/verify with inputs built to pass', () => {
     });
     expect(status).toBe(400);
     expect(body.verified).toBe(false);
-    expect(body.errors.map((e) => e.path)).toEqual(['/verifiablePresentation/verifiableCredential']);
+    expect(body.errors.map((e) => e.path)).toEqual(['/verifiableCredential']);
+  });
+
+  it('refuses a presentation whose enveloped credential carries claims beside the JWT the issuer signed (the holder signed them, the issuer did not)', async () => {
+    const forged = { ...envelope(await issueJwt({ id: holder.did })), credentialSubject: { id: holder.did, degree: 'PhD' } };
+    const vp = await vpJwt(holder, [], { nonce: 'n-2', verifiableCredential: [forged] });
+    const presentation = { '@context': [V2], type: 'EnvelopedVerifiablePresentation', id: `data:application/vp+jwt,${vp}` };
+    const { status, body } = await verify('presentations', { verifiablePresentation: presentation, options: { challenge: 'n-2' } });
+    expect(status).toBe(400);
+    expect(body.verified).toBe(false);
+    expect(body.errors.map((e) => [e.code, e.path])).toContainEqual(['MALFORMED', '/payload/verifiableCredential/0/credentialSubject']);
   });
 
   it('refuses a JwtProof2020 wrapper whose members beside the proof say something else than its JWT; the faithful one verifies', async () => {

@@ -89,6 +89,17 @@ describe('validatePresentation', () => {
     const issues = validatePresentation(vp2({ verifiableCredential: [{ ...envelopeVc, id: JWT }] }));
     expect(paths(issues)).toEqual(['/verifiableCredential/0/id']);
   });
+  it('an enveloped credential carries nothing beside @context, type and id: claims there are not secured by its signature', () => {
+    const forged = { ...envelopeVc, credentialSubject: { id: 'did:example:holder', degree: 'PhD' }, 'issu/er': 'did:example:x' };
+    expect(paths(validatePresentation(vp2({ verifiableCredential: [forged] })))).toEqual([
+      '/verifiableCredential/0/credentialSubject',
+      '/verifiableCredential/0/issu~1er',
+    ]);
+    expect(paths(validateEnvelope(forged, 'credential'))).toEqual(['/credentialSubject', '/issu~1er']);
+    expect(
+      paths(validateEnvelope({ ...envelopeVc, type: 'EnvelopedVerifiablePresentation', verifiableCredential: [] }, 'presentation')),
+    ).toEqual(['/verifiableCredential']);
+  });
   it('an embedded credential without a proof must be self-asserted, and the presentation must name its holder (2.0)', () => {
     const selfAsserted = credential({ issuer: 'did:example:holder', proof: undefined });
     expect(validatePresentation(vp2({ verifiableCredential: [selfAsserted] }))).toEqual([]);

@@ -104,20 +104,19 @@ describe('the wallet stores what is signed, not the JSON around it', () => {
     await expect(wallet.present({ credentials: [credential.id], audience: 'https://bank.example', nonce: 'n' })).resolves.toMatch(/\./);
   });
 
-  it('keeps nothing of an EnvelopedVerifiableCredential but the signed JWT inside it', async () => {
+  it('refuses an EnvelopedVerifiableCredential with claims beside the signed JWT inside it (MALFORMED at each), and keeps the bare envelope', async () => {
     const jwt = await vcJwt(tt, holder, { type: 'EnvelopedExtra' });
     const envelope = {
       '@context': 'https://www.w3.org/ns/credentials/v2',
       id: `data:application/vc+jwt,${jwt}`,
       type: 'EnvelopedVerifiableCredential',
-      credentialSubject: { givenName: 'Mallory' },
     };
-    const { credential } = await wallet.receive(JSON.stringify(envelope));
-    expect(credential.credential).toEqual({
-      '@context': ['https://www.w3.org/ns/credentials/v2'],
-      id: `data:application/vc+jwt,${jwt}`,
-      type: 'EnvelopedVerifiableCredential',
+    await expect(wallet.receive(JSON.stringify({ ...envelope, credentialSubject: { givenName: 'Mallory' } }))).rejects.toMatchObject({
+      code: 'MALFORMED',
+      path: '/credentialSubject',
     });
+    const { credential } = await wallet.receive(JSON.stringify(envelope));
+    expect(credential.credential).toEqual({ ...envelope, '@context': ['https://www.w3.org/ns/credentials/v2'] });
     expect(credential.raw).toBe(jwt);
   });
 

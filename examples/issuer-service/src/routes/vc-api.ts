@@ -103,8 +103,6 @@ export function createVcApiModule(ctx: ServiceContext, statusChanged: () => void
     const body = await readJson(c, verifyCredentialBody, maxBytes);
     const input = body.verifiableCredential;
     if (!isObject(input)) return verificationAnswer(c, notAnObject('/verifiableCredential'));
-    const unsecured = unsecuredEnvelopeMembers(input, '/verifiableCredential');
-    if (unsecured) return verificationAnswer(c, unsecured);
     const result = await ctx.verifier.verifyCredential(input);
     return verificationAnswer(c, (result.verified && unsignedBesideJwtProof(input, result.credential)) || result);
   });
@@ -113,8 +111,6 @@ export function createVcApiModule(ctx: ServiceContext, statusChanged: () => void
     const body = await readJson(c, verifyPresentationBody, maxBytes);
     const input = body.verifiablePresentation;
     if (!isObject(input)) return verificationAnswer(c, notAnObject('/verifiablePresentation'));
-    const unsecured = unsecuredEnvelopeMembers(input, '/verifiablePresentation');
-    if (unsecured) return verificationAnswer(c, unsecured);
     const expected: { nonce?: string; audience?: string } = {};
     if (body.options?.challenge !== undefined) expected.nonce = body.options.challenge;
     if (body.options?.domain !== undefined) expected.audience = body.options.domain;
@@ -140,30 +136,6 @@ function verificationAnswer(c: import('hono').Context, result: VerificationLike)
 /** VC-API carries credentials and presentations as JSON objects (an envelope for a JWT), never as a bare string. */
 function notAnObject(path: string): VerificationLike {
   return { verified: false, checks: [], errors: [{ code: 'MALFORMED', message: `${path.slice(1)} must be a JSON object`, path }] };
-}
-
-const ENVELOPE_MEMBERS = new Set(['@context', 'type', 'id']);
-
-/**
- * An envelope (VCDM 2.0 §4.13) secures only what its data: URL holds. Members beside
- * `@context`, `type` and `id` — a `credentialSubject`, an `issuer`, a `verifiableCredential`
- * list — are not covered by its signature, yet a reader of the request would take them
- * as what was verified: such an envelope is refused rather than answered `verified: true`.
- */
-function unsecuredEnvelopeMembers(input: Record<string, unknown>, path: string): VerificationLike | undefined {
-  const types = Array.isArray(input.type) ? input.type : [input.type];
-  if (!types.some((t) => t === 'EnvelopedVerifiableCredential' || t === 'EnvelopedVerifiablePresentation')) return undefined;
-  const extra = Object.keys(input).filter((k) => !ENVELOPE_MEMBERS.has(k));
-  if (extra.length === 0) return undefined;
-  return {
-    verified: false,
-    checks: [],
-    errors: extra.slice(0, 20).map((k) => ({
-      code: 'MALFORMED',
-      message: `${k} is not secured by the envelope (only its id carries the credential): send @context, type and id only`,
-      path: `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
-    })),
-  };
 }
 
 /**

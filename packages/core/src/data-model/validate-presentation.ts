@@ -7,7 +7,7 @@ import { checkObjects, checkOptionalId, checkProof, checkType, checkTypedObject,
 import { checkContext } from './context.js';
 import { type DataModelOptions, newRun, own, type Run, report, STOP, UNREADABLE, walkJson } from './run.js';
 import { checkNotEnvelope, credential, versionFor } from './validate-credential.js';
-import { describe, isDataUrl, isUrl } from './values.js';
+import { describe, escapePointer, isDataUrl, isUrl } from './values.js';
 
 const ENVELOPE_TYPE = { credential: 'EnvelopedVerifiableCredential', presentation: 'EnvelopedVerifiablePresentation' } as const;
 
@@ -92,6 +92,17 @@ function envelope(run: Run, document: unknown, path: string, kind: 'credential' 
       `${path}/id`,
       `the id of an ${type} must be a data: URL (RFC 2397) holding the secured ${kind}, e.g. "data:application/vc+jwt,eyJ…"; got ${describe(id)}`,
     );
+  }
+  // Only the data: URL is secured (by the signature inside it): a member beside it (a
+  // credentialSubject, an issuer, a list of credentials) would be read as verified
+  // without being so. An envelope is @context, type and id (§4.13).
+  for (const key of Object.keys(document)) {
+    if (key !== '@context' && key !== 'type' && key !== 'id')
+      report(
+        run,
+        `${path}/${escapePointer(key)}`,
+        `an ${type} carries only @context, type and id; ${describe(key)} beside them is not secured by the ${kind} inside it`,
+      );
   }
 }
 
