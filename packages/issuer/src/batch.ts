@@ -352,7 +352,10 @@ async function issueChunk(
       refuse(line, error);
     }
   }
-  for (const m of chunk) await host.signerOf(m.normalized.issuer, m.normalized.issuerPath);
+  // Each issuer of the chunk once (its current key is read again inside the transaction).
+  const chunkIssuers = new Map<string, string | undefined>();
+  for (const m of chunk) if (!chunkIssuers.has(m.normalized.issuer)) chunkIssuers.set(m.normalized.issuer, m.normalized.issuerPath);
+  for (const [issuer, path] of chunkIssuers) await host.signerOf(issuer, path);
 
   const { issued, earlier, taken } = await storage('the batch transaction failed', () =>
     host.agent.transaction(async (q) => {
