@@ -20,25 +20,8 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json in UTF-8');
   }
-  const declared = c.req.header('content-length');
-  if (declared !== undefined && Number(declared) > maxBytes) {
-    throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
-  }
-  // Under @hono/node-server the Node request is read directly: asking Hono for the web
-  // Request's body stream builds both for every request, which costs more than many a
-  // verification. Elsewhere (tests through app.fetch) the web stream is read.
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  let bytes: Uint8Array;
-  try {
-    bytes =
-      incoming !== undefined && !incoming.readableDidRead
-        ? await readIncomingAtMost(incoming, maxBytes)
-        : await readAtMost(c.req.raw, maxBytes);
-  } catch (error) {
-    // The rest of a refused body is not read: the connection closes after the answer.
-    if (error instanceof HttpError && error.status === 413) c.header('Connection', 'close');
-    throw error;
-  }
+  const bytes = await readBody(c, maxBytes);
+  if (bytes === undefined) throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -94,8 +77,30 @@ function protoMember(text: string, value: unknown): { path: string; reason: stri
   return undefined;
 }
 
+/**
+ * The request body's bytes, read as they arrive; `undefined` once it passes `maxBytes`
+ * (declared or counted: a chunked body without a Content-Length is never held whole),
+ * and then the connection closes after the answer rather than reading the rest.
+ *
+ * Under @hono/node-server the Node request is read directly: asking Hono for the web
+ * Request's body stream builds both for every request, which costs more than many a
+ * verification. Elsewhere (tests through `app.fetch`) the web stream is read.
+ */
+export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array | undefined> {
+  const declared = c.req.header('content-length');
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const bytes =
+    declared !== undefined && Number(declared) > maxBytes
+      ? undefined
+      : incoming !== undefined && !incoming.readableDidRead
+        ? await readIncomingAtMost(incoming, maxBytes)
+        : await readAtMost(c.req.raw, maxBytes);
+  if (bytes === undefined) c.header('Connection', 'close');
+  return bytes;
+}
+
 /** As {@link readAtMost}, from the Node request itself. */
-function readIncomingAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+function readIncomingAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -110,7 +115,7 @@ function readIncomingAtMost(incoming: IncomingMessage, maxBytes: number): Promis
       if (size > maxBytes) {
         done();
         incoming.pause();
-        reject(new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`));
+        resolve(undefined);
         return;
       }
       chunks.push(chunk);
@@ -131,11 +136,8 @@ function readIncomingAtMost(incoming: IncomingMessage, maxBytes: number): Promis
   });
 }
 
-/**
- * The body's bytes, read as they arrive and refused (413) as soon as they pass
- * `maxBytes`: a chunked body without a Content-Length is never held whole in memory.
- */
-async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array> {
+/** The web Request's body, read as it arrives; `undefined` as soon as it passes `maxBytes`. */
+async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array | undefined> {
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -146,7 +148,7 @@ async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Arra
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new HttpError(413, 'LIMIT_EXCEEDED', `the request body is larger than ${maxBytes} bytes`);
+      return undefined;
     }
     chunks.push(value);
   }

@@ -6,7 +6,7 @@ import { type Context, Hono } from 'hono';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { requireAdmin } from '../auth.js';
-import { readJson } from '../body.js';
+import { readBody, readJson } from '../body.js';
 import type { CredentialConfiguration, ServiceContext, ServiceModule } from '../context.js';
 import { HttpError } from '../errors.js';
 import { authorizationServerMetadata, credentialIssuerId, credentialIssuerMetadata, PRE_AUTHORIZED_GRANT } from './metadata.js';
@@ -227,7 +227,7 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type))
         return oauthError(c, 400, 'invalid_request', 'the token request must be application/x-www-form-urlencoded');
-      const bytes = await readAtMost(c.req.raw, TOKEN_BODY_BYTES);
+      const bytes = await readBody(c, TOKEN_BODY_BYTES);
       if (bytes === undefined) return oauthError(c, 413, 'invalid_request', `the token request is larger than ${TOKEN_BODY_BYTES} bytes`);
       let text: string;
       try {
@@ -427,30 +427,6 @@ function hashOf(data: Uint8Array, alg: string): Uint8Array {
   const name = alg === 'sha-256' ? 'sha256' : alg === 'sha-384' ? 'sha384' : alg === 'sha-512' ? 'sha512' : undefined;
   if (!name) throw new Error(`unsupported hash ${alg}`);
   return new Uint8Array(createHash(name).update(data).digest());
-}
-
-/**
- * A request body read as it arrives, at most `maxBytes` (undefined beyond: a chunked body
- * without a Content-Length is never held whole).
- */
-async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array | undefined> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) return undefined;
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** The credential document an offer issues, its subject without id (the holder DID is added at issuance). */
