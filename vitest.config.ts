@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import './vitest.node20.js';
 
+const postgresSetup = fileURLToPath(new URL('./test/support/postgres-global-setup.ts', import.meta.url));
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 // Tests run against the TypeScript sources of the workspace packages, so `pnpm test`
@@ -22,8 +23,30 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Every project inherits the settings above. Project names show in the output, so a
+    // failure says which engine it ran on. The PostgreSQL projects share one throwaway
+    // server per run (test/support/postgres-global-setup.ts), started only when one of
+    // them has tests to run.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          env: { TRADEWIND_TEST_ENGINE: 'sqlite' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'issuer-postgres',
+          include: ['packages/issuer/test/**/*.test.ts'],
+          env: { TRADEWIND_TEST_ENGINE: 'postgres' },
+          globalSetup: [postgresSetup],
+        },
+      },
+    ],
   },
 });
