@@ -69,7 +69,9 @@ interface JobRow {
   error: string | null;
 }
 
-const MIGRATION = `
+/** The jobs table, per engine (sizes and counts are BIGINT on PostgreSQL, whose INTEGER has 32 bits). */
+export const BATCH_JOBS_MIGRATION = {
+  sqlite: `
 CREATE TABLE batch_jobs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
@@ -92,7 +94,32 @@ CREATE TABLE batch_jobs (
   error TEXT
 );
 CREATE INDEX batch_jobs_state ON batch_jobs (state, seq);
-`;
+`,
+  postgres: `
+CREATE TABLE batch_jobs (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'completed', 'failed', 'interrupted')),
+  input_format TEXT NOT NULL CHECK (input_format IN ('jsonl', 'csv')),
+  input_bytes BIGINT NOT NULL,
+  options TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  updated_at TEXT NOT NULL,
+  runs BIGINT NOT NULL DEFAULT 0,
+  total BIGINT,
+  issued BIGINT NOT NULL DEFAULT 0,
+  skipped BIGINT NOT NULL DEFAULT 0,
+  invalid_count BIGINT NOT NULL DEFAULT 0,
+  done BIGINT NOT NULL DEFAULT 0,
+  output_bytes BIGINT NOT NULL DEFAULT 0,
+  invalid TEXT,
+  error TEXT
+);
+CREATE INDEX batch_jobs_state ON batch_jobs (state, seq);
+`,
+};
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JOB_FILE =
@@ -155,8 +182,8 @@ export class BatchJobs {
 
   /** Creates the table and the folder, marks jobs a dead process left running as interrupted, and removes partial uploads. */
   static async open(ctx: ServiceContext): Promise<BatchJobs> {
-    await ctx.state.migrate('batch-jobs-1', MIGRATION);
-    const folder = join(dirname(resolve(ctx.config.stateDatabase)), 'batch-jobs');
+    await ctx.state.migrate('batch-jobs-1', BATCH_JOBS_MIGRATION);
+    const folder = ctx.config.batchFolder ?? join(dirname(resolve(ctx.config.stateDatabase)), 'batch-jobs');
     await mkdir(folder, { recursive: true, mode: 0o700 });
     const running = await ctx.state.all<{ id: string }>(`SELECT id FROM batch_jobs WHERE state = 'running'`);
     if (running.length > 0) {
