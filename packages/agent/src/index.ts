@@ -1,3 +1,11 @@
+export {
+  asStorageFailure,
+  createPostgresPool,
+  type DatabaseEngine,
+  type DatabaseLocation,
+  parseDatabaseLocation,
+  toPostgresPlaceholders,
+} from './database.js';
 export { TradewindJwkDidProvider } from './did-jwk-provider.js';
 export { TradewindKeyDidProvider } from './did-key-provider.js';
 export { withFileLock } from './init-lock.js';
@@ -11,6 +19,14 @@ export {
   type RetiredKey,
   toManagedDid,
 } from './managed-did.js';
+export {
+  applyMigrations,
+  inspectMigrations,
+  type MigrationClass,
+  type MigrationOptions,
+  type MigrationState,
+  migrationNames,
+} from './migrate.js';
 export { type ExportedKey, NodeCryptoKeyManagementSystem, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';
 export {
   type CreateDidOptions,
@@ -23,5 +39,5 @@ export {
   type VeramoAgent,
 } from './open-agent.js';
 export { DEFAULT_KDF } from './secret.js';
-export { type Query, TransactionRunner } from './transaction.js';
+export { PostgresTransactions, type Query, TransactionRunner, type Transactions } from './transaction.js';
 export { type WriteFileAtomicOptions, writeFileAtomic } from './write-file-atomic.js';

@@ -1,5 +1,4 @@
 import { chmodSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { base64urlEncode, TradewindError, utf8Encode } from '@tradewind/core';
 import { createAgent } from '@veramo/core';
 import type {
@@ -14,7 +13,7 @@ import type {
 } from '@veramo/core-types';
 import { CredentialProviderJWT } from '@veramo/credential-jwt';
 import { CredentialPlugin } from '@veramo/credential-w3c';
-import { DataStore, DataStoreORM, DIDStore, Entities, KeyStore, PrivateKeyStore, migrations as veramoMigrations } from '@veramo/data-store';
+import { DataStore, DataStoreORM, DIDStore, KeyStore, PrivateKeyStore } from '@veramo/data-store';
 import { DIDManager } from '@veramo/did-manager';
 import { getDidJwkResolver } from '@veramo/did-provider-jwk';
 import { WebDIDProvider } from '@veramo/did-provider-web';
@@ -22,7 +21,9 @@ import { DIDResolverPlugin } from '@veramo/did-resolver';
 import { KeyManager } from '@veramo/key-manager';
 import { type DIDResolver, Resolver } from 'did-resolver';
 import { getResolver as getKeyResolver } from 'key-did-resolver';
-import { DataSource, type MigrationInterface } from 'typeorm';
+import type { DataSource, MigrationInterface } from 'typeorm';
+import { createDataSource, poolOf, withDatabaseLock } from './data-source.js';
+import { asStorageFailure, type DatabaseEngine, type DatabaseLocation, parseDatabaseLocation, toPostgresPlaceholders } from './database.js';
 import { TradewindJwkDidProvider } from './did-jwk-provider.js';
 import { TradewindKeyDidProvider } from './did-key-provider.js';
 import { withInitLock } from './init-lock.js';
@@ -35,57 +36,44 @@ import {
   THUMBPRINT_VERIFICATION_METHOD,
   toManagedDid,
 } from './managed-did.js';
-import { CreateTradewindMeta1764300000000 } from './migrations.js';
+import { allMigrations, prepareSchema } from './migrate.js';
 import { type ExportedKey, NodeCryptoKeyManagementSystem } from './node-crypto-kms.js';
 import { DEFAULT_KDF, unlockSecretBox } from './secret.js';
-import { type Query, TransactionRunner } from './transaction.js';
+import { PostgresTransactions, type Query, TransactionRunner, type Transactions } from './transaction.js';
 
 /** The Veramo agent type an opened database carries. */
 export type VeramoAgent = TAgent<IDIDManager & IKeyManager & IResolver & IDataStore & IDataStoreORM & ICredentialPlugin>;
-
-// The sqlite3 module as TypeORM gets it, with two changes:
-// - TypeORM switches sqlite3 to verbose mode, which wraps every call to util.inspect its
-//   arguments (the SQL text and every bound value) for long stack traces: a large share
-//   of the time of bulk inserts. Here verbose() returns the plain module.
-// - Transactions TypeORM opens (Veramo's saves, migrations) start with BEGIN IMMEDIATE:
-//   a deferred transaction that reads and then writes fails at once with SQLITE_BUSY
-//   when another process wrote in between, while an immediate one waits its turn.
-type SqliteCallback = (...args: unknown[]) => void;
-interface SqliteDatabase {
-  all(sql: string, ...rest: unknown[]): unknown;
-  run(sql: string, ...rest: unknown[]): unknown;
-}
-const sqlite3 = createRequire(import.meta.url)('sqlite3') as {
-  Database: new (path: string, mode?: number, callback?: SqliteCallback) => SqliteDatabase;
-};
-const BEGIN_DEFERRED = /^\s*BEGIN(\s+DEFERRED)?(\s+TRANSACTION)?\s*;?\s*$/i;
-const immediate = (sql: string) => (typeof sql === 'string' && BEGIN_DEFERRED.test(sql) ? 'BEGIN IMMEDIATE TRANSACTION' : sql);
-class ImmediateDatabase extends sqlite3.Database {
-  override all(sql: string, ...rest: unknown[]): unknown {
-    return super.all(immediate(sql), ...rest);
-  }
-  override run(sql: string, ...rest: unknown[]): unknown {
-    return super.run(immediate(sql), ...rest);
-  }
-}
-const sqliteDriver: Record<string, unknown> = { ...sqlite3, Database: ImmediateDatabase };
-sqliteDriver.verbose = () => sqliteDriver;
 
 /** Name under which the node:crypto KMS is registered (kms-local's conventional name, same key layout). */
 export const KMS_NAME = 'local';
 
 export interface OpenAgentOptions {
-  /** SQLite database file; created (with its directory's permission) unless `create` is false. */
-  path: string;
+  /**
+   * The database: a SQLite file path (created, readable by its owner only, unless
+   * `create` is false) or a `postgres://` / `postgresql://` connection URL (the
+   * database must exist; its tables are created on first open).
+   */
+  database?: string;
+  /** The older name of {@link database} (a SQLite path or a PostgreSQL URL); give one of the two. */
+  path?: string;
   /** The user's secret; the key-encryption key is derived from it with scrypt and a per-database salt. */
   secret: string;
   /** Create the database if it does not exist (default true). When false a missing file throws `NOT_FOUND`. */
   create?: boolean;
+  /**
+   * What to do with an existing database that lacks migrations of this version:
+   * `'auto'` (default) applies them on open; `'refuse'` throws `MIGRATION_REQUIRED`
+   * (apply them with `applyMigrations` or `tradewind issuer migrate`). A new, empty
+   * database is always created with every migration.
+   */
+  migrate?: 'auto' | 'refuse';
+  /** PostgreSQL: connections in the pool (default 10). */
+  poolSize?: number;
   /** Extra TypeORM migrations (classes) of the package using the agent, run after Veramo's and the agent's. */
   migrations?: Array<new () => MigrationInterface>;
   /** scrypt cost for a new database (default N=2^15, r=8, p=1). Existing databases keep theirs. */
   kdf?: { N: number; r: number; p: number };
-  /** How long a write waits for another process's lock, in ms (default 30 000). */
+  /** How long a write waits for another process's lock (SQLite), and an open for another process's migration, in ms (default 30 000). */
   busyTimeoutMs?: number;
   /** Resolver for did:web DIDs this database does not manage (none by default: no network). */
   didWebResolver?: DIDResolver;
@@ -132,8 +120,12 @@ const ROTATIONS_KEY = 'keyRotations';
  * transaction runner for the tables of the packages built on it.
  */
 export class TradewindAgent {
-  /** Serialised `BEGIN IMMEDIATE` transactions on this database. */
-  readonly transactions: TransactionRunner;
+  /** Transactions on this database (SQLite: serialised `BEGIN IMMEDIATE`; PostgreSQL: pooled, concurrent). */
+  readonly transactions: Transactions;
+  /** `sqlite` or `postgres`. */
+  readonly engine: DatabaseEngine;
+  /** The SQLite path, or the PostgreSQL URL without its password (safe to log). */
+  readonly location: string;
   private readonly didCache = new Map<string, ManagedDid>();
   private rotationsSeen: string | undefined;
   private closed = false;
@@ -141,14 +133,41 @@ export class TradewindAgent {
   constructor(
     /** The Veramo agent, for anything Veramo offers beyond this class. */
     readonly veramo: VeramoAgent,
-    /** The TypeORM data source on the SQLite file. */
+    /** The TypeORM data source (SQLite or PostgreSQL). Run SQL through {@link query} and {@link transaction}, which take `?` placeholders on both engines. */
     readonly dataSource: DataSource,
     /** The key management system (registered in Veramo as {@link KMS_NAME}). */
     readonly kms: NodeCryptoKeyManagementSystem,
-    /** The database file. */
-    readonly path: string,
+    databaseLocation: DatabaseLocation,
   ) {
-    this.transactions = new TransactionRunner(dataSource);
+    this.engine = databaseLocation.engine;
+    this.location = databaseLocation.display;
+    this.path = databaseLocation.display;
+    if (databaseLocation.engine === 'postgres') {
+      const pool = poolOf(dataSource);
+      this.transactions = new PostgresTransactions(pool, databaseLocation.display);
+      this.runQuery = async (sql, parameters) => (await pool.query(toPostgresPlaceholders(sql), parameters as unknown[] | undefined)).rows;
+    } else {
+      this.transactions = new TransactionRunner(dataSource);
+      this.runQuery = (sql, parameters) => dataSource.query(sql, parameters);
+    }
+  }
+
+  /** The database file, or the PostgreSQL URL without its password (the older name of {@link location}). */
+  readonly path: string;
+  private readonly runQuery: Query;
+
+  /**
+   * Runs one SQL statement outside any transaction and resolves with its rows. Use `?`
+   * placeholders on both engines (rewritten to `$n` on PostgreSQL).
+   *
+   * @example
+   * ```ts
+   * const rows = await agent.query(`SELECT "value" FROM "tradewind_meta" WHERE "key" = ?`, ['keyRotations'])
+   * ```
+   */
+  query(sql: string, parameters?: unknown[]): Promise<unknown> {
+    this.assertOpen();
+    return this.runQuery(sql, parameters);
   }
 
   /**
@@ -328,9 +347,10 @@ export class TradewindAgent {
           JSON.stringify(meta),
           did,
         ]);
-        await q(`UPDATE "identifier" SET "controllerKeyId" = ?, "updateDate" = datetime('now') WHERE "did" = ?`, [info.kid, did]);
+        await q(`UPDATE "identifier" SET "controllerKeyId" = ?, "updateDate" = CURRENT_TIMESTAMP WHERE "did" = ?`, [info.kid, did]);
         await q(
-          `INSERT INTO "tradewind_meta" ("key", "value") VALUES (?, '1') ON CONFLICT ("key") DO UPDATE SET "value" = CAST("value" AS INTEGER) + 1`,
+          `INSERT INTO "tradewind_meta" ("key", "value") VALUES (?, '1')
+           ON CONFLICT ("key") DO UPDATE SET "value" = CAST(CAST("tradewind_meta"."value" AS INTEGER) + 1 AS TEXT)`,
           [ROTATIONS_KEY],
         );
         const after = toManagedDid(await this.readIdentifier(q, did));
@@ -358,7 +378,7 @@ export class TradewindAgent {
    */
   async syncKeys(query?: Query): Promise<boolean> {
     this.assertOpen();
-    const q: Query = query ?? ((sql, parameters) => this.dataSource.query(sql, parameters));
+    const q: Query = query ?? this.runQuery;
     const value = await this.readRotations(q);
     if (value === this.rotationsSeen) return false;
     const changed = this.rotationsSeen !== undefined || this.didCache.size > 0;
@@ -453,7 +473,12 @@ export class TradewindAgent {
     return this.kms.exportKeys(kids);
   }
 
-  /** Runs `fn` in one all-or-nothing `BEGIN IMMEDIATE` transaction on this database. */
+  /**
+   * Runs `fn` in one all-or-nothing transaction on this database (`?` placeholders on
+   * both engines). SQLite: `BEGIN IMMEDIATE`, one transaction of this process at a time.
+   * PostgreSQL: a pooled connection of its own, concurrent with others; a deadlock or
+   * serialization failure runs `fn` again (up to 3 times), so `fn` must be safe to repeat.
+   */
   transaction<T>(fn: (query: Query) => Promise<T>): Promise<T> {
     this.assertOpen();
     return this.transactions.run(fn);
@@ -473,25 +498,32 @@ export class TradewindAgent {
   }
 }
 
-async function initializeDataSource(options: OpenAgentOptions): Promise<DataSource> {
-  const dataSource = new DataSource({
-    type: 'sqlite',
-    driver: sqliteDriver,
-    database: options.path,
-    entities: Entities,
-    migrations: [...veramoMigrations, CreateTradewindMeta1764300000000, ...(options.migrations ?? [])],
-    migrationsRun: true,
-    synchronize: false,
-    logging: false,
-    enableWAL: true,
-    busyTimeout: options.busyTimeoutMs ?? 30_000,
+async function initializeDataSource(options: OpenAgentOptions, location: DatabaseLocation): Promise<DataSource> {
+  const dataSource = createDataSource(location, allMigrations(options.migrations ?? []), {
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
   });
+  const waitMs = options.busyTimeoutMs ?? 30_000;
+  const migrate = options.migrate ?? 'auto';
+  const prepare = () => prepareSchema(dataSource, location, options.migrations ?? [], migrate);
   try {
-    return await withInitLock(options.path, options.busyTimeoutMs ?? 30_000, () => dataSource.initialize());
+    if (location.engine === 'sqlite') {
+      // The file is created by the first connection: open and migrate under the init lock.
+      await withDatabaseLock(dataSource, location, waitMs, async () => {
+        await dataSource.initialize();
+        await prepare();
+      });
+    } else {
+      await dataSource.initialize();
+      await withDatabaseLock(dataSource, location, waitMs, prepare);
+    }
+    return dataSource;
   } catch (cause) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     if (cause instanceof TradewindError) throw cause;
-    throw new TradewindError('STORAGE_ERROR', `cannot open database ${options.path}: ${(cause as Error).message}`, { cause });
+    const failure = asStorageFailure(cause, `cannot open database ${location.display}`, undefined);
+    if (failure instanceof TradewindError) throw failure;
+    throw new TradewindError('STORAGE_ERROR', `cannot open database ${location.display}: ${(cause as Error).message}`, { cause });
   }
 }
 
@@ -531,21 +563,40 @@ function checkKdf(kdf: unknown): void {
  * ```
  */
 export async function openAgent(options: OpenAgentOptions): Promise<TradewindAgent> {
-  if (!options || typeof options.path !== 'string' || options.path.length === 0 || options.path.includes('\0')) {
-    throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs a database path (without NUL characters)');
+  if (!options || typeof options !== 'object') throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs options with a database');
+  if (options.database !== undefined && options.path !== undefined && options.database !== options.path) {
+    throw new TradewindError('INVALID_ARGUMENT', 'give the database as `database` or as `path`, not both');
   }
+  const given = options.database ?? options.path;
+  if (typeof given !== 'string' || given.length === 0 || given.includes('\0')) {
+    throw new TradewindError(
+      'INVALID_ARGUMENT',
+      'openAgent needs a database: a SQLite file path or a postgres:// URL (without NUL characters)',
+    );
+  }
+  const location = parseDatabaseLocation(given);
   if (typeof options.secret !== 'string' || options.secret.length === 0) {
     throw new TradewindError('INVALID_ARGUMENT', 'openAgent needs a non-empty secret');
   }
   if (options.kdf !== undefined) checkKdf(options.kdf);
-  if (options.create === false && !existsSync(options.path)) {
-    throw new TradewindError('NOT_FOUND', `no database at ${options.path}`);
+  if (options.migrate !== undefined && options.migrate !== 'auto' && options.migrate !== 'refuse') {
+    throw new TradewindError('INVALID_ARGUMENT', `migrate must be 'auto' or 'refuse', not ${String(options.migrate)}`);
   }
-  const isNew = !existsSync(options.path);
-  const dataSource = await initializeDataSource(options);
-  if (isNew) {
+  if (
+    options.poolSize !== undefined &&
+    (typeof options.poolSize !== 'number' || !Number.isSafeInteger(options.poolSize) || options.poolSize < 1 || options.poolSize > 1000)
+  ) {
+    throw new TradewindError('INVALID_ARGUMENT', 'poolSize must be an integer from 1 to 1000');
+  }
+  const path = location.engine === 'sqlite' ? location.path : undefined;
+  if (path !== undefined && options.create === false && !existsSync(path)) {
+    throw new TradewindError('NOT_FOUND', `no database at ${path}`);
+  }
+  const isNew = path !== undefined && !existsSync(path);
+  const dataSource = await initializeDataSource(options, location);
+  if (isNew && path !== undefined) {
     // Only the owner reads a new database: the keys in it are encrypted, the log is not.
-    for (const file of [options.path, `${options.path}-wal`, `${options.path}-shm`]) {
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
       try {
         chmodSync(file, 0o600);
       } catch {
@@ -554,7 +605,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
     }
   }
   try {
-    const secretBox = await unlockSecretBox(dataSource, options.secret, options.kdf ?? DEFAULT_KDF);
+    const secretBox = await unlockSecretBox(dataSource, location.engine, options.secret, options.kdf ?? DEFAULT_KDF);
     const kms = new NodeCryptoKeyManagementSystem(new PrivateKeyStore(dataSource, secretBox), (hex) => secretBox.encrypt(hex));
     const resolver = new Resolver({
       ...getKeyResolver(),
@@ -579,7 +630,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<TradewindAge
         new CredentialPlugin([new CredentialProviderJWT()]),
       ],
     });
-    const agent = new TradewindAgent(veramo, dataSource, kms, options.path);
+    const agent = new TradewindAgent(veramo, dataSource, kms, location);
     await agent.syncKeys();
     return agent;
   } catch (error) {

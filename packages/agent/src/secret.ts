@@ -29,6 +29,7 @@ const CHECK_PLAINTEXT = 'tradewind-secret-check-v1';
  */
 export async function unlockSecretBox(
   db: DataSource,
+  engine: 'sqlite' | 'postgres',
   secret: string,
   kdf: { N: number; r: number; p: number } = DEFAULT_KDF,
 ): Promise<SecretBox> {
@@ -38,9 +39,10 @@ export async function unlockSecretBox(
     const params: KdfParams = { alg: 'scrypt', ...kdf, salt: randomBytes(16).toString('hex') };
     const box = new SecretBox(await deriveKey(secret, params));
     const check = await box.encrypt(CHECK_PLAINTEXT);
-    // INSERT OR IGNORE: if another process initialised the database meanwhile, its
-    // values win and we re-read them below.
-    await db.query(`INSERT OR IGNORE INTO "tradewind_meta" ("key", "value") VALUES ('kdf', ?), ('check', ?)`, [
+    // ON CONFLICT DO NOTHING: if another process initialised the database meanwhile,
+    // its values win and we re-read them below.
+    const [a, b] = engine === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+    await db.query(`INSERT INTO "tradewind_meta" ("key", "value") VALUES ('kdf', ${a}), ('check', ${b}) ON CONFLICT ("key") DO NOTHING`, [
       JSON.stringify(params),
       check,
     ]);

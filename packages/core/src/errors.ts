@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'STORAGE_ERROR',
   'BACKUP_INVALID',
+  'MIGRATION_REQUIRED',
   // Protocol-side codes (a wallet talking to an issuer over OpenID4VCI).
   'UNREACHABLE',
   'REFUSED',
