@@ -10,7 +10,8 @@ export const COUNTER = '@@n@@';
 
 /**
  * @typedef {object} LoadJob
- * @property {string} url        the full URL to POST to
+ * @property {string | string[]} url  the full URL to POST to; with several, autocannon's
+ *   connections are spread over them round-robin (connection i to url[i % n])
  * @property {number} connections
  * @property {number} amount     at most this many requests
  * @property {number} boundMs    and at most this long
@@ -20,6 +21,8 @@ export const COUNTER = '@@n@@';
  * @property {number} expect     the status code that counts as a success
  * @property {boolean} [subjects] collect the subject ids of the credentials the successful
  *   answers carry (a VC-API issue answer: `{ verifiableCredential }`, an envelope of a JWT)
+ * @property {boolean} [statusEntries] with `subjects`, also collect their Bitstring Status
+ *   List entries
  *
  * @typedef {object} LoadResult
  * @property {number} ok         answers with the expected status
@@ -30,14 +33,22 @@ export const COUNTER = '@@n@@';
  * @property {boolean} stopped   whether the time bound ended the run before `amount` answers
  * @property {number} next       the counter value after the run
  * @property {string[]} [subjectIds] with `subjects`: the `credentialSubject.id` of every successful answer
+ * @property {string[][]} [statusEntries] with `statusEntries`: for every successful answer (in the
+ *   order of `subjectIds`), its credential's status entries as `<statusListCredential>#<statusListIndex>`
  */
 
-/** The subject id of the credential in a VC-API issue answer (an enveloped vc+jwt). */
-function answeredSubject(body) {
+/** The credential in a VC-API issue answer (an enveloped vc+jwt: the JWT's payload). */
+function answeredCredential(body) {
   const { verifiableCredential } = JSON.parse(body);
   const jwt = verifiableCredential.id.slice(verifiableCredential.id.indexOf(',') + 1);
-  const payload = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
-  return payload.credentialSubject.id;
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+}
+
+/** A credential's Bitstring Status List entries as `<statusListCredential>#<statusListIndex>`. */
+function statusEntriesOf(credential) {
+  const status = credential.credentialStatus;
+  const entries = status === undefined ? [] : Array.isArray(status) ? status : [status];
+  return entries.map((e) => `${e.statusListCredential}#${e.statusListIndex}`);
 }
 
 /** @param {LoadJob} job @returns {Promise<LoadResult>} */
@@ -46,9 +57,13 @@ async function runLoad(job) {
   let n = job.from ?? 0;
   const counted = job.body.includes(COUNTER);
   const subjectIds = [];
+  const statusEntries = [];
   const onResponse = job.subjects
     ? (status, body) => {
-        if (status === job.expect) subjectIds.push(answeredSubject(body));
+        if (status !== job.expect) return;
+        const credential = answeredCredential(body);
+        subjectIds.push(credential.credentialSubject.id);
+        if (job.statusEntries) statusEntries.push(statusEntriesOf(credential));
       }
     : undefined;
   const start = performance.now();
@@ -99,6 +114,7 @@ async function runLoad(job) {
     stopped: answered + result.errors < job.amount,
     next: n,
     ...(job.subjects ? { subjectIds } : {}),
+    ...(job.subjects && job.statusEntries ? { statusEntries } : {}),
   };
 }
 
