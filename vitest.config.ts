@@ -47,6 +47,25 @@ export default defineConfig({
           globalSetup: [postgresSetup],
         },
       },
+      {
+        extends: true,
+        test: {
+          // The issuer service's core flows and its state store on PostgreSQL (issuer and
+          // state in one database); the tests only for PostgreSQL skip themselves on SQLite.
+          name: 'service-postgres',
+          include: [
+            'examples/issuer-service/test/state-store.test.ts',
+            'examples/issuer-service/test/state-concurrency.test.ts',
+            'examples/issuer-service/test/migrations.test.ts',
+            'examples/issuer-service/test/postgres-*.test.ts',
+            'examples/issuer-service/test/vc-api.test.ts',
+            'examples/issuer-service/test/oid4vci.test.ts',
+            'examples/issuer-service/test/publish.test.ts',
+          ],
+          env: { TRADEWIND_TEST_ENGINE: 'postgres' },
+          globalSetup: [postgresSetup],
+        },
+      },
     ],
   },
 });

@@ -27,7 +27,7 @@ const ALWAYS_OPEN: AppLifecycle = { draining: () => false };
  *
  * Errors: {@link HttpError} → its status and `{ errors }`; TradewindError `MALFORMED`,
  * `INVALID_ARGUMENT`, `UNSUPPORTED_FORMAT` → 400, `NOT_FOUND` → 404, `ALREADY_EXISTS` →
- * 409, `LIMIT_EXCEEDED` → 413, `STORAGE_ERROR` → 503; anything else → 500 `UNEXPECTED`,
+ * 409, `LIMIT_EXCEEDED` → 413, `STORAGE_ERROR` → 503 with `Retry-After`; anything else → 500 `UNEXPECTED`,
  * with the details only in the log.
  *
  * @example
@@ -141,6 +141,8 @@ function answerError(ctx: ServiceContext, error: unknown, c: Context): Response 
     const status = STATUS_OF[error.code];
     if (status === 503) {
       ctx.logger.error({ code: error.code, err: describe(error) }, 'storage failure');
+      // The database is unreachable or failed: nothing was committed; the client may retry.
+      c.header('Retry-After', '5');
       return c.json(errorBody('STORAGE_ERROR', 'the service cannot reach its storage; try again later'), 503);
     }
     if (status !== undefined) return c.json({ errors: issuesOf(error) }, status as 400);

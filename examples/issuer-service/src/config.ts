@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { parseDatabaseLocation } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
 import { z } from 'zod';
 import { isAdminKeyHash } from './auth.js';
@@ -15,7 +16,12 @@ export const DEFAULT_CREDENTIAL_CONFIGURATIONS: Record<string, CredentialConfigu
   },
 };
 
-/** Defaults of every setting that has one (`baseUrl`, `secret` and `adminKeyHashes` have none). */
+/**
+ * Defaults of every setting that has one (`baseUrl`, `secret` and `adminKeyHashes` have
+ * none). With a PostgreSQL `database`, `stateDatabase` defaults to that same database and
+ * `batchFolder` to `batch-jobs` in the config file's folder (else the working directory);
+ * with a SQLite one, `batchFolder` is `batch-jobs` beside the state file.
+ */
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
@@ -24,6 +30,7 @@ export const CONFIG_DEFAULTS = {
   limits: { bodyBytes: 1024 * 1024, batchBytes: 64 * 1024 * 1024, publicRequestsPerWindow: 600, windowMs: 60_000 },
   statusListValidForSeconds: 86_400,
   statusListMaxAgeSeconds: 300,
+  batchLeaseSeconds: 30,
   oid4vci: { offerTtlSeconds: 600, tokenTtlSeconds: 300, nonceTtlSeconds: 300 },
   allowInsecureHttp: false,
   allowHighS: false,
@@ -41,6 +48,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; setting: string; kind: '
   { name: 'TRADEWIND_SERVICE_BASE_URL', setting: 'baseUrl', kind: 'string' },
   { name: 'TRADEWIND_SERVICE_DATABASE', setting: 'database', kind: 'string' },
   { name: 'TRADEWIND_SERVICE_STATE_DATABASE', setting: 'stateDatabase', kind: 'string' },
+  { name: 'TRADEWIND_SERVICE_BATCH_FOLDER', setting: 'batchFolder', kind: 'string' },
+  { name: 'TRADEWIND_SERVICE_BATCH_LEASE', setting: 'batchLeaseSeconds', kind: 'integer' },
   { name: 'TRADEWIND_SECRET', setting: 'secret', kind: 'string' },
   { name: 'TRADEWIND_ADMIN_KEY_HASHES', setting: 'adminKeyHashes', kind: 'list' },
   { name: 'TRADEWIND_SERVICE_BODY_LIMIT', setting: 'limits.bodyBytes', kind: 'integer' },
@@ -82,6 +91,8 @@ const schema = z.strictObject({
   baseUrl: z.string({ error: 'is required (the public https URL the service is reached at)' }).min(1),
   database: z.string().min(1),
   stateDatabase: z.string().min(1),
+  batchFolder: z.string().min(1).optional(),
+  batchLeaseSeconds: seconds(3600),
   secret: z.string({ error: 'is required (TRADEWIND_SECRET: the secret that encrypts the issuer keys)' }).min(1, 'must not be empty'),
   adminKeyHashes: z
     .array(z.string().refine(isAdminKeyHash, 'must be sha256:<64 lowercase hex digits> (see: tradewind-issuer-service new-admin-key)'), {
@@ -189,11 +200,33 @@ export function loadConfig(options: LoadConfigOptions = {}): ServiceConfig {
   if (baseProblem) throw configError([`${nameOf('baseUrl', sources)}: ${baseProblem}`]);
   config.baseUrl = config.baseUrl.replace(/\/+$/, '');
 
+  // A database is a SQLite path or a PostgreSQL URL; a bad URL is named without its password.
+  for (const setting of ['database', 'stateDatabase'] as const) {
+    try {
+      parseDatabaseLocation(config[setting]);
+    } catch (error) {
+      problems.push(`${nameOf(setting, sources)}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw configError(problems);
+  // The service's state goes into the issuer's PostgreSQL database unless it is given a place of its own.
+  if (isPostgresUrl(config.database) && sourceOf('stateDatabase', sources) === undefined) config.stateDatabase = config.database;
+
   // Paths in a config file are read from the file's folder; others from the working directory.
   const place = (setting: string, path: string) =>
-    fileDir !== undefined && sourceOf(setting, sources)?.endsWith(` in ${file}`) ? resolve(fileDir, path) : resolve(path);
+    isPostgresUrl(path)
+      ? path
+      : fileDir !== undefined && sourceOf(setting, sources)?.endsWith(` in ${file}`)
+        ? resolve(fileDir, path)
+        : resolve(path);
   config.database = place('database', config.database);
   config.stateDatabase = place('stateDatabase', config.stateDatabase);
+  config.batchFolder =
+    config.batchFolder !== undefined
+      ? place('batchFolder', config.batchFolder)
+      : isPostgresUrl(config.stateDatabase)
+        ? resolve(fileDir ?? '.', 'batch-jobs')
+        : join(dirname(config.stateDatabase), 'batch-jobs');
   if (config.recognition?.policy) config.recognition.policy = place('recognition.policy', config.recognition.policy);
   if (config.recognition?.lists) config.recognition.lists = config.recognition.lists.map((l) => place('recognition.lists', l));
   return config as ServiceConfig;
@@ -304,6 +337,30 @@ function nameOf(setting: string, sources: Map<string, string>): string {
   return variable ? `${setting} (${variable.name})` : setting;
 }
 
+/** Whether a database setting names PostgreSQL (a `postgres://` or `postgresql://` URL) rather than a SQLite file. */
+export function isPostgresUrl(database: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(database);
+}
+
 function configError(problems: string[]): TradewindError {
   return new TradewindError('INVALID_ARGUMENT', `configuration: ${problems.join('; ')}`);
+}
+
+/**
+ * Reads only where the service keeps its data (`database`, `stateDatabase`), from the
+ * same sources as {@link loadConfig}, for `tradewind-issuer-service migrate`: the settings
+ * a start needs besides (base URL, secret, admin keys) may be left out.
+ */
+export function loadDatabaseSettings(options: LoadConfigOptions = {}): { database: string; stateDatabase: string } {
+  const stand = { baseUrl: 'https://migrate.invalid', secret: 'unused', adminKeyHashes: [`sha256:${'0'.repeat(64)}`] };
+  const env = { ...(options.env ?? process.env) };
+  const file = options.file ?? (env[CONFIG_FILE_VARIABLE] || undefined);
+  const fromFile = file === undefined ? {} : readConfigFile(file);
+  // Stand-ins only where nothing sets the setting (what is set is still checked).
+  const fill: Record<string, unknown> = {};
+  if (fromFile.baseUrl === undefined && !env.TRADEWIND_SERVICE_BASE_URL) fill.baseUrl = stand.baseUrl;
+  if (fromFile.secret === undefined && !env.TRADEWIND_SECRET) fill.secret = stand.secret;
+  if (fromFile.adminKeyHashes === undefined && !env.TRADEWIND_ADMIN_KEY_HASHES) fill.adminKeyHashes = stand.adminKeyHashes;
+  const config = loadConfig({ ...options, ...(file === undefined ? {} : { file }), env, overrides: { ...fill, ...options.overrides } });
+  return { database: config.database, stateDatabase: config.stateDatabase };
 }

@@ -11,10 +11,23 @@ export interface ServiceConfig {
   port: number;
   /** The public base URL the agency serves under, e.g. `https://registry.gov.tt`; names the did:web DID and every published URL. */
   baseUrl: string;
-  /** The issuer's SQLite database (keys, issuance log, status lists). */
+  /**
+   * The issuer's database (keys, issuance log, status lists): a SQLite file path, or a
+   * `postgres://` / `postgresql://` connection URL (its password, if any, is never logged).
+   */
   database: string;
-  /** The service's own state (offers, tokens, nonces, batch jobs): SQLite. */
+  /**
+   * The service's own state (offers, tokens, nonces, batch jobs): a SQLite file of its
+   * own, or a PostgreSQL URL. With a PostgreSQL `database` it defaults to that database.
+   */
   stateDatabase: string;
+  /** The folder of batch jobs' uploaded inputs and credentials files (see config.ts for its default). */
+  batchFolder?: string;
+  /**
+   * How long a running batch job's lease lasts unless renewed, seconds (renewed every third
+   * of it): an instance that dies holding a job leaves it to the others this long after.
+   */
+  batchLeaseSeconds?: number;
   /** The secret that encrypts the issuer's keys at rest. */
   secret: string;
   /** Admin API keys, stored hashed: `sha256:<hex>` of the key. */

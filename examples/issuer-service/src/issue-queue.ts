@@ -1,3 +1,4 @@
+import { TradewindError } from '@tradewind/core';
 import type { IssueDocumentRequest, IssuedCredential, Issuer } from '@tradewind/issuer';
 
 /** Most requests one transaction carries. */
@@ -15,7 +16,8 @@ interface Waiting {
  * {@link MAX_GROUP}); each call resolves only after the transaction that holds it has
  * committed, so an answered credential is durable. `issueMany` is all-or-nothing, so a
  * group that fails is split in halves and each half tried again: one bad request fails
- * alone (with its own error) and never takes the others with it.
+ * alone (with its own error) and never takes the others with it. A storage failure is
+ * nobody's fault: the group fails as a whole, each request with that error.
  */
 export class IssueQueue {
   private waiting: Waiting[] = [];
@@ -49,8 +51,11 @@ export class IssueQueue {
     try {
       issued = await this.issuer.issueMany(group.map((w) => w.request));
     } catch (error) {
-      if (group.length === 1) {
-        (group[0] as Waiting).reject(error);
+      // The database failed (unreachable, restarting): the transaction rolled back and no
+      // request is to blame, so the whole group fails with it — each request answered with
+      // the storage error, none issued — instead of being split and tried again.
+      if (group.length === 1 || (error instanceof TradewindError && error.code === 'STORAGE_ERROR')) {
+        for (const w of group) w.reject(error);
         return;
       }
       const half = Math.ceil(group.length / 2);

@@ -2,9 +2,40 @@ import { TradewindError } from '@tradewind/core';
 import { newAdminKey } from './auth.js';
 
 const USAGE = `usage:
-  tradewind-issuer-service [--config FILE]   start the service (config file and/or TRADEWIND_* environment)
-  tradewind-issuer-service new-admin-key     print a new admin API key and the hash to configure
+  tradewind-issuer-service [--config FILE]                   start the service (config file and/or TRADEWIND_* environment)
+  tradewind-issuer-service migrate [--config FILE] [--check] show and apply the databases' pending migrations
+                                                             (--check: apply nothing; exit 1 when the service would refuse to start)
+  tradewind-issuer-service new-admin-key                     print a new admin API key and the hash to configure
 `;
+
+/** `migrate [--config FILE] [--check]`: what each database lacks, then (without --check) applies it. */
+async function migrate(argv: string[]): Promise<number> {
+  let file: string | undefined;
+  let check = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--check') check = true;
+    else if (argv[i] === '--config' && argv[i + 1] !== undefined && file === undefined) file = argv[++i];
+    else {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+  }
+  const { loadDatabaseSettings } = await import('./config.js');
+  const { applyServiceMigrations, inspectServiceMigrations, migrationsRequired } = await import('./migrations.js');
+  const settings = loadDatabaseSettings(file === undefined ? {} : { file });
+  const found = await inspectServiceMigrations(settings);
+  const describe = (what: string, s: { location: string; fresh: boolean; applied: string[]; pending: string[] }) => {
+    if (s.fresh) return `${what} ${s.location}: new (the service creates it on its first start)`;
+    if (s.pending.length === 0) return `${what} ${s.location}: up to date (${s.applied.length} migrations)`;
+    return `${what} ${s.location}: ${s.pending.length} pending: ${s.pending.join(', ')}`;
+  };
+  process.stdout.write(`${describe('issuer database', found.issuer)}\n${describe('service state', found.state)}\n`);
+  if (check) return migrationsRequired(found) ? 1 : 0;
+  if (!migrationsRequired(found)) return 0;
+  const applied = await applyServiceMigrations(settings);
+  for (const name of [...applied.issuer, ...applied.state]) process.stdout.write(`applied ${name}\n`);
+  return 0;
+}
 
 /** Exit codes: 0 clean stop, 1 could not start or stop cleanly, 2 usage, 130 a second signal while stopping. */
 async function main(given: string[]): Promise<number> {
@@ -16,6 +47,7 @@ async function main(given: string[]): Promise<number> {
     process.stdout.write(`hash (put it in adminKeyHashes or TRADEWIND_ADMIN_KEY_HASHES):  ${hash}\n`);
     return 0;
   }
+  if (argv[0] === 'migrate') return migrate(argv.slice(1));
   if (argv[0] === '--help' || argv[0] === '-h') {
     process.stdout.write(USAGE);
     return 0;
@@ -47,7 +79,7 @@ async function main(given: string[]): Promise<number> {
   const { loadConfig } = await import('./config.js');
   const { startService } = await import('./service.js');
   const config = loadConfig(file === undefined ? {} : { file });
-  const service = await startService(config);
+  const service = await startService(config, file === undefined ? {} : { configFile: file });
   const lines = [`tradewind-issuer-service listening on ${service.url} for ${config.baseUrl}`, `issuer DID: ${service.did}`];
   if (service.firstStart) {
     lines.push(
@@ -73,7 +105,9 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     // Configuration and start-up errors name the setting; nothing else of the configuration is printed.
     const message = error instanceof TradewindError ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
-    process.stderr.write(`tradewind-issuer-service: ${message}\n`);
+    // One line, and never a database password (a driver message may quote the URL).
+    const line = message.replace(/\s*\n\s*/g, ' ').replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1redacted@');
+    process.stderr.write(`tradewind-issuer-service: ${line}\n`);
     process.exit(1);
   },
 );

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
+import { parseDatabaseLocation } from '@tradewind/agent';
 import { didWebUrl, TradewindError } from '@tradewind/core';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { createVerifier, parsePolicy, type RecognitionPolicy, type StatusListSource } from '@tradewind/verifier';
@@ -10,11 +11,13 @@ import { createApp } from './app.js';
 import type { ServiceConfig, ServiceContext, ServiceModule } from './context.js';
 import { HttpError } from './errors.js';
 import { IssueQueue } from './issue-queue.js';
+import { inspectServiceMigrations, migrationRequiredError, migrationsRequired } from './migrations.js';
 import { createOid4vciModule } from './oid4vci/module.js';
 import { createBatchModule } from './routes/batches.js';
 import { createKeysModule } from './routes/keys.js';
 import { createPublishModule } from './routes/publish.js';
 import { createVcApiModule } from './routes/vc-api.js';
+import { STATE_MIGRATIONS } from './state-migrations.js';
 import { StateStore } from './state-store.js';
 import { StatusLists } from './status-lists.js';
 
@@ -63,23 +66,36 @@ export interface RunningService {
  */
 export async function startService(
   config: ServiceConfig,
-  options: { logger?: Logger; shutdownGraceMs?: number } = {},
+  options: {
+    logger?: Logger;
+    shutdownGraceMs?: number;
+    /** The config file the service was started with, for the migrate command a refusal names. */
+    configFile?: string;
+  } = {},
 ): Promise<RunningService> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'tradewind-issuer-service' } });
   const base = new URL(config.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   const expectedDid = didWebFor(base);
 
+  // Nothing is migrated on start: a fresh database is created whole, an existing one with
+  // pending migrations (the issuer's or the service's) is refused, naming them.
+  const refuseMigrations = async (error: unknown): Promise<never> => {
+    if (!(error instanceof TradewindError && error.code === 'MIGRATION_REQUIRED')) throw error;
+    const found = await inspectServiceMigrations(config).catch(() => undefined);
+    throw found && migrationsRequired(found) ? migrationRequiredError(found, options.configFile) : error;
+  };
   const issuer = await openIssuer({
-    path: config.database,
+    database: config.database,
+    migrate: 'refuse',
     secret: config.secret,
     statusListBaseUrl: `${config.baseUrl}/status`,
     ...(config.kdf ? { kdf: config.kdf } : {}),
-  });
+  }).catch(refuseMigrations);
   let state: StateStore | undefined;
   try {
+    state = await StateStore.open(config.stateDatabase, { migrations: STATE_MIGRATIONS, migrate: 'refuse' }).catch(refuseMigrations);
     const firstStart = await ensureDid(issuer, expectedDid, base);
-    state = await StateStore.open(config.stateDatabase);
     const recognition = readRecognition(config);
 
     const lists = new StatusLists(issuer, () => expectedDid, config.statusListValidForSeconds);
@@ -181,7 +197,10 @@ export async function startService(
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
-    logger.info({ url, did: expectedDid, firstStart }, 'listening');
+    logger.info(
+      { url, did: expectedDid, firstStart, database: parseDatabaseLocation(config.database).display, stateDatabase: state.location },
+      'listening',
+    );
 
     let closing: Promise<void> | undefined;
     const close = () => {
@@ -257,8 +276,16 @@ async function ensureDid(issuer: Issuer, did: string, base: URL): Promise<boolea
       'INVALID_ARGUMENT',
       `configuration: baseUrl ${base.href} names ${did}, but this database issues as ${other.did}: a database serves one base URL (its credentials and status lists name it)`,
     );
-  const created = await issuer.createDid({ method: 'web', domain: did.slice('did:web:'.length) });
-  await issuer.setDefaultDid(created.did);
+  let created: string;
+  try {
+    created = (await issuer.createDid({ method: 'web', domain: did.slice('did:web:'.length) })).did;
+  } catch (error) {
+    // Instances started at once on one new PostgreSQL database: another one created it first.
+    if (!(await issuer.listDids()).some((d) => d.did === did)) throw error;
+    if (issuer.defaultDid !== did) await issuer.setDefaultDid(did);
+    return false;
+  }
+  await issuer.setDefaultDid(created);
   return true;
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { testDatabase, testEngine } from '../../../test/support/database.js';
 import { newAdminKey } from '../src/auth.js';
 import { loadConfig } from '../src/config.js';
 import type { ServiceConfig } from '../src/context.js';
@@ -36,13 +37,18 @@ export async function startTestService(
   const dir = await mkdtemp(join(tmpdir(), 'tw-issuer-service-'));
   const { key, hash } = newAdminKey();
   const port = await freePort();
+  // On PostgreSQL (TRADEWIND_TEST_ENGINE=postgres) the issuer and the service's state
+  // share a new database on the test server, as they do by default in production.
+  const storage =
+    testEngine() === 'postgres'
+      ? { database: await testDatabase(dir, 'service'), batchFolder: join(dir, 'batch-jobs') }
+      : { database: join(dir, 'issuer.db'), stateDatabase: join(dir, 'state.db') };
   const config = loadConfig({
     env: {},
     overrides: {
       port,
       baseUrl: `http://127.0.0.1:${port}${basePath}`,
-      database: join(dir, 'issuer.db'),
-      stateDatabase: join(dir, 'state.db'),
+      ...storage,
       secret: SECRET,
       adminKeyHashes: [hash],
       allowInsecureHttp: true,

@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testDatabase, testEngine } from '../../../test/support/database.js';
 import { StateStore } from '../src/state-store.js';
 
-describe('StateStore', () => {
+describe(`StateStore (${testEngine()})`, () => {
   let dir: string;
   let store: StateStore;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tw-state-'));
-    store = await StateStore.open(join(dir, 'state.db'));
+    store = await StateStore.open(await testDatabase(dir, 'state'));
     await store.migrate('t-1', 'CREATE TABLE t (v TEXT NOT NULL)');
   });
   afterEach(async () => {
@@ -43,6 +44,7 @@ describe('StateStore', () => {
   it('refuses a transaction inside a transaction instead of waiting for itself', async () => {
     await expect(store.transaction(() => store.transaction(async () => 1))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(await store.transaction(async () => store.get<{ n: number }>('SELECT count(*) AS n FROM t'))).toEqual({ n: 0 });
+    expect(store.engine).toBe(testEngine());
   });
 
   it('migrates once per name', async () => {

@@ -401,7 +401,15 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
         await store.completeIssuance(offer.id_hash, '');
         return oauthError(c, 400, 'credential_request_denied', 'a credential was already issued for this record');
       }
-      await store.releaseIssuance(offer.id_hash);
+      // With the database unreachable the release fails too: the claim then lapses (CLAIM_LEASE_MS).
+      await store
+        .releaseIssuance(offer.id_hash)
+        .catch((release: unknown) =>
+          logger.error(
+            { offer: offerRef(offer.id_hash), err: { message: String((release as Error)?.message) } },
+            'cannot release the offer',
+          ),
+        );
       if (e instanceof HttpError && e.status === 503)
         return oauthError(c, 503, 'server_error', 'the service is shutting down; try again later');
       if (e instanceof TradewindError && (e.code === 'INVALID_ARGUMENT' || e.code === 'MALFORMED')) {

@@ -6,8 +6,10 @@ import type { StateStore } from '../state-store.js';
  * access tokens and c_nonces, in the service's state database. Codes, tokens and nonces
  * are stored as hashes only; a transaction code (short, guessable) as an HMAC under a
  * key derived from the service secret, so the database alone does not reveal it.
+ * Times are milliseconds since the epoch (BIGINT on PostgreSQL).
  */
-export const OID4VCI_MIGRATION = `
+export const OID4VCI_MIGRATION = {
+  sqlite: `
 CREATE TABLE oid4vci_offer (
   id_hash TEXT PRIMARY KEY,
   code_hash TEXT NOT NULL UNIQUE,
@@ -39,7 +41,44 @@ CREATE TABLE oid4vci_nonce (
   consumed_at INTEGER
 );
 CREATE INDEX oid4vci_nonce_expires ON oid4vci_nonce (expires_at);
-`;
+`,
+  postgres: `
+CREATE TABLE oid4vci_offer (
+  id_hash TEXT PRIMARY KEY,
+  code_hash TEXT NOT NULL UNIQUE,
+  credential_configuration_id TEXT NOT NULL,
+  request TEXT,
+  record_key TEXT NOT NULL,
+  tx_code_hash TEXT,
+  tx_code_length INTEGER,
+  tx_code_input_mode TEXT,
+  tx_code_attempts INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  code_used_at BIGINT,
+  issued_at BIGINT,
+  credential_id TEXT
+);
+CREATE INDEX oid4vci_offer_expires ON oid4vci_offer (expires_at);
+CREATE TABLE oid4vci_token (
+  token_hash TEXT PRIMARY KEY,
+  offer_hash TEXT NOT NULL REFERENCES oid4vci_offer (id_hash),
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX oid4vci_token_expires ON oid4vci_token (expires_at);
+CREATE TABLE oid4vci_nonce (
+  nonce_hash TEXT PRIMARY KEY,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT
+);
+CREATE INDEX oid4vci_nonce_expires ON oid4vci_nonce (expires_at);
+`,
+};
+
+/** How long a claim of an offer for issuance holds when it is neither completed nor released, ms. */
+export const CLAIM_LEASE_MS = 60_000;
 
 /** Wrong transaction codes accepted per offer before it is locked. */
 export const TX_CODE_ATTEMPTS = 5;
@@ -109,6 +148,8 @@ export class Oid4vciStore {
    */
   async createOffer(row: Omit<OfferRow, 'tx_code_attempts' | 'code_used_at' | 'issued_at' | 'credential_id'>): Promise<boolean> {
     return this.state.transaction(async () => {
+      // Instances on one PostgreSQL database: two offers for one record must not both find none live.
+      await this.state.lock(`oid4vci offer ${row.record_key}`);
       const live = await this.state.get(
         'SELECT id_hash FROM oid4vci_offer WHERE record_key = ? AND expires_at > ? AND issued_at IS NULL LIMIT 1',
         [row.record_key, row.created_at],
@@ -145,12 +186,16 @@ export class Oid4vciStore {
    * Redeems a pre-authorized code for an access token, in one transaction: the code must
    * name an offer, be unused and unexpired, and come with the right transaction code
    * (each wrong one counts; after {@link TX_CODE_ATTEMPTS} the offer is locked). The
-   * code is spent by a conditional UPDATE, so of two concurrent redemptions one wins.
+   * offer's row is read FOR UPDATE on PostgreSQL (SQLite runs one transaction at a time),
+   * and the code is spent by a conditional UPDATE, so of two concurrent redemptions one
+   * wins, and concurrent wrong transaction codes are counted one after another.
    */
   async redeem(code: string, txCode: string | undefined, now: number, tokenTtlMs: number): Promise<TokenGrant> {
     const codeHash = sha256(code);
     return this.state.transaction(async (): Promise<TokenGrant> => {
-      const offer = await this.state.get<OfferRow>('SELECT * FROM oid4vci_offer WHERE code_hash = ?', [codeHash]);
+      // The offer's row is locked until the transaction ends: concurrent redemptions (on
+      // PostgreSQL, from any instance) each see the attempts and the use of the ones before.
+      const offer = await this.state.get<OfferRow>(`SELECT * FROM oid4vci_offer WHERE code_hash = ?${this.state.forUpdate}`, [codeHash]);
       const refuse = (error: 'invalid_grant' | 'invalid_request', description: string, reason: string): TokenGrant => ({
         ok: false,
         error,
@@ -231,10 +276,18 @@ export class Oid4vciStore {
   /**
    * Claims an offer for issuance (so two credential requests with one token cannot both
    * issue): true for the first caller. The claims are dropped once the credential is issued.
+   * A claim that was never completed nor released after {@link CLAIM_LEASE_MS} (its
+   * issuance failed while the database was unreachable, so the release failed too) can be
+   * claimed again; the record key keeps a second issuance from happening if the first had
+   * committed after all.
    */
   claimIssuance(idHash: string, now: number): Promise<boolean> {
     return this.state.transaction(async () => {
-      const changed = await this.state.run('UPDATE oid4vci_offer SET issued_at = ? WHERE id_hash = ? AND issued_at IS NULL', [now, idHash]);
+      const changed = await this.state.run(
+        `UPDATE oid4vci_offer SET issued_at = ? WHERE id_hash = ? AND request IS NOT NULL
+           AND (issued_at IS NULL OR (credential_id IS NULL AND issued_at <= ?))`,
+        [now, idHash, now - CLAIM_LEASE_MS],
+      );
       return changed === 1;
     });
   }
