@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
+import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
 import { asArray, type CredentialSchema, isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import {
   type BatchInputFormat,
@@ -15,8 +15,8 @@ import { BatchDeliveryError, BatchOutput, type OutputLine } from './batch-output
 import { canonicalJson } from './content-digest.js';
 import { type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueFormat, type IssueRequest, normalizeRequest } from './credential-request.js';
-import { existingCredentialIds, insertReemissions, type LoggedCredential, loggedByRecordKeys } from './issuance-log.js';
-import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
+import { existingCredentialIds, insertReemissions, issuedRecordKeys, type LoggedCredential, loggedByRecordKeys } from './issuance-log.js';
+import { type GroupContext, type IssuedCredential, issueGroup, type Reservations, reserveStatus } from './issue-group.js';
 import { type Rebuilt, rebuildLogged, signRebuilt } from './reemit.js';
 import { refuseOwnLists, STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
 import { storage } from './storage-error.js';
@@ -238,8 +238,7 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
         if (unknownIssuer instanceof TradewindError)
           throw new TradewindError(unknownIssuer.code, unknownIssuer.message, { path: normalized.issuerPath });
         if (unknownIssuer !== undefined) throw unknownIssuer;
-        if (normalized.statusLists !== undefined)
-          await refuseOwnLists((sql, params) => host.agent.dataSource.query(sql, params), [normalized]);
+        if (normalized.statusLists !== undefined) await refuseOwnLists((sql, params) => host.agent.query(sql, params), [normalized]);
         const recordKey = keyOfRecord(fields, format, types);
         const earlier = seen.get(recordKey);
         if (earlier !== undefined) throw new TradewindError('INVALID_ARGUMENT', `same record as line ${earlier}`);
@@ -357,34 +356,57 @@ async function issueChunk(
   for (const m of chunk) if (!chunkIssuers.has(m.normalized.issuer)) chunkIssuers.set(m.normalized.issuer, m.normalized.issuerPath);
   for (const [issuer, path] of chunkIssuers) await host.signerOf(issuer, path);
 
-  const { issued, earlier, taken } = await storage('the batch transaction failed', () =>
-    host.agent.transaction(async (q) => {
-      const logged = await loggedByRecordKeys(
-        q,
-        chunk.map((m) => m.normalized.recordKey),
-      );
-      const todo = chunk.filter((m) => !logged.has(m.normalized.recordKey));
-      // Generated ids are random UUIDs; an id the record chose may belong to another record.
-      const chosen = todo.filter((m) => m.normalized.idChosen).map((m) => m.normalized.id);
-      const existing = chosen.length > 0 ? await existingCredentialIds(q, chosen) : new Set<string>();
-      const fresh = todo.filter((m) => !existing.has(m.normalized.id));
-      const issued =
-        fresh.length > 0
-          ? await issueGroup(
-              q,
-              ctx,
-              fresh.map((m) => m.normalized),
-              now,
-            )
-          : [];
-      return {
-        issued: issued.map((c, i) => ({ ...c, line: (fresh[i] as Materialized).line, reemitted: false })),
-        earlier: chunk
-          .filter((m) => logged.has(m.normalized.recordKey))
-          .map((m) => ({ m, log: logged.get(m.normalized.recordKey) as LoggedCredential })),
-        taken: todo.filter((m) => existing.has(m.normalized.id)),
-      };
-    }),
+  // PostgreSQL: the status indexes of the records not issued yet are reserved before the
+  // transaction, in short transactions of their own (see status-store.ts); the
+  // transaction reads again which records are issued, and uses as many as it needs.
+  let reserved: Reservations | undefined;
+  if (host.agent.engine === 'postgres') {
+    const read: Query = (sql, params) => host.agent.query(sql, params);
+    const done = await issuedRecordKeys(
+      read,
+      chunk.map((m) => m.normalized.recordKey),
+    );
+    const todo = chunk.filter((m) => !done.has(m.normalized.recordKey));
+    const chosen = todo.filter((m) => m.normalized.idChosen).map((m) => m.normalized.id);
+    const existing = chosen.length > 0 ? await existingCredentialIds(read, chosen) : new Set<string>();
+    reserved = await reserveStatus(
+      ctx,
+      todo.filter((m) => !existing.has(m.normalized.id)).map((m) => m.normalized),
+      now,
+    );
+  }
+  const { issued, earlier, taken } = await storage(
+    'the batch transaction failed',
+    () =>
+      host.agent.transaction(async (q) => {
+        const logged = await loggedByRecordKeys(
+          q,
+          chunk.map((m) => m.normalized.recordKey),
+        );
+        const todo = chunk.filter((m) => !logged.has(m.normalized.recordKey));
+        // Generated ids are random UUIDs; an id the record chose may belong to another record.
+        const chosen = todo.filter((m) => m.normalized.idChosen).map((m) => m.normalized.id);
+        const existing = chosen.length > 0 ? await existingCredentialIds(q, chosen) : new Set<string>();
+        const fresh = todo.filter((m) => !existing.has(m.normalized.id));
+        const issued =
+          fresh.length > 0
+            ? await issueGroup(
+                q,
+                ctx,
+                fresh.map((m) => m.normalized),
+                now,
+                reserved,
+              )
+            : [];
+        return {
+          issued: issued.map((c, i) => ({ ...c, line: (fresh[i] as Materialized).line, reemitted: false })),
+          earlier: chunk
+            .filter((m) => logged.has(m.normalized.recordKey))
+            .map((m) => ({ m, log: logged.get(m.normalized.recordKey) as LoggedCredential })),
+          taken: todo.filter((m) => existing.has(m.normalized.id)),
+        };
+      }),
+    host.agent.location,
   );
   for (const m of taken) {
     refuse(
@@ -419,15 +441,18 @@ async function issueChunk(
         reemitted: true,
       })),
     );
-    await storage('cannot log the re-emission', () =>
-      host.agent.transaction((q) =>
-        insertReemissions(
-          q,
-          again.map((a) => ({ credentialId: a.rebuilt.log.credentialId, contentDigest: a.rebuilt.digest })),
-          new Date().toISOString(),
-          ctx.batchId,
+    await storage(
+      'cannot log the re-emission',
+      () =>
+        host.agent.transaction((q) =>
+          insertReemissions(
+            q,
+            again.map((a) => ({ credentialId: a.rebuilt.log.credentialId, contentDigest: a.rebuilt.digest })),
+            new Date().toISOString(),
+            ctx.batchId,
+          ),
         ),
-      ),
+      host.agent.location,
     );
     result.reemitted += signed.length;
     delivered.push(...signed);

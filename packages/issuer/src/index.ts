@@ -20,6 +20,13 @@ export {
   recognitionEntriesFor,
   type SigningKey,
 } from './recognition-list.js';
+export {
+  AddIssuanceLogOrder1764900100000,
+  AddReemissionSafety1764300200000,
+  AddStatusListVersion1764900000000,
+  CreateIssuerTables1764300100000,
+  ISSUER_MIGRATIONS,
+} from './schema.js';
 export { STATUS_LIST_V1_CONTEXT } from './sign-credential.js';
 export type { StatusListCredential } from './status-list-credential.js';
 export { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';

@@ -132,14 +132,19 @@ export async function insertLogRecords(query: Query, records: IssuanceRecord[]):
   }
 }
 
+// Integers on both engines (PostgreSQL's EXISTS is a boolean, SQLite's a 0 or 1).
 const SELECT = `SELECT l.*,
-  EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'revocation' AND e."value" = 1) AS "revoked",
-  EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'suspension' AND e."value" = 1) AS "suspended",
+  CASE WHEN EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'revocation' AND e."value" = 1) THEN 1 ELSE 0 END AS "revoked",
+  CASE WHEN EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'suspension' AND e."value" = 1) THEN 1 ELSE 0 END AS "suspended",
   (SELECT COUNT(*) FROM "tw_reemission" r WHERE r."credential_id" = l."credential_id") AS "reemissions"
   FROM "tw_issuance_log" l`;
 
-/** Log rows matching `filter`, oldest first. */
-export async function queryLog(query: Query, options: LogQuery = {}): Promise<LoggedCredential[]> {
+/** Log rows matching `filter`, oldest first (in the order they were written, for one instant). */
+export async function queryLog(
+  query: Query,
+  options: LogQuery = {},
+  engine: 'sqlite' | 'postgres' = 'sqlite',
+): Promise<LoggedCredential[]> {
   const filter = checkLogQuery(options);
   const where: string[] = [];
   const params: unknown[] = [];
@@ -152,8 +157,16 @@ export async function queryLog(query: Query, options: LogQuery = {}): Promise<Lo
     params.push(filter.subjectId);
   }
   if (filter.type !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM json_each(l."types") WHERE json_each.value = ?)`);
-    params.push(filter.type);
+    // `types` is a JSON array of strings: one of them equal to the type, exactly.
+    if (engine === 'postgres') {
+      // json (not jsonb) keeps each element's text as JSON.stringify wrote it (escapes
+      // included, so even a \u0000 compares), and the type is encoded the same way.
+      where.push(`EXISTS (SELECT 1 FROM json_array_elements(CAST(l."types" AS json)) AS e("v") WHERE CAST(e."v" AS text) = ?)`);
+      params.push(JSON.stringify(filter.type));
+    } else {
+      where.push(`EXISTS (SELECT 1 FROM json_each(l."types") WHERE json_each.value = ?)`);
+      params.push(filter.type);
+    }
   }
   if (filter.batchId !== undefined) {
     where.push('l."batch_id" = ?');
@@ -169,7 +182,7 @@ export async function queryLog(query: Query, options: LogQuery = {}): Promise<Lo
   }
   const limit = filter.limit ?? 1000;
   const offset = filter.offset ?? 0;
-  const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l."issued_at", l.rowid LIMIT ${limit} OFFSET ${offset}`;
+  const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l."issued_at", ${engine === 'postgres' ? 'l."seq"' : 'l.rowid'} LIMIT ${limit} OFFSET ${offset}`;
   return ((await query(sql, params)) as Row[]).map(fromRow);
 }
 
@@ -186,6 +199,20 @@ export async function loggedByRecordKeys(query: Query, keys: string[]): Promise<
     const part = keys.slice(i, i + 500);
     const rows = (await query(`${SELECT} WHERE l."record_key" IN (${part.map(() => '?').join(', ')})`, part)) as Row[];
     for (const r of rows) found.set(r.record_key as string, fromRow(r));
+  }
+  return found;
+}
+
+/** Record keys among `keys` that are already in the log (without reading their rows). */
+export async function issuedRecordKeys(query: Query, keys: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const part = keys.slice(i, i + 500);
+    const rows = (await query(
+      `SELECT "record_key" FROM "tw_issuance_log" WHERE "record_key" IN (${part.map(() => '?').join(', ')})`,
+      part,
+    )) as Array<{ record_key: string }>;
+    for (const r of rows) found.add(r.record_key);
   }
   return found;
 }
@@ -214,8 +241,8 @@ function fromRow(r: Row): LoggedCredential {
     format: r.format,
     issuedAt: r.issued_at,
     status: JSON.parse(r.status) as LoggedCredential['status'],
-    revoked: r.revoked === 1,
-    suspended: r.suspended === 1,
+    revoked: Number(r.revoked) === 1,
+    suspended: Number(r.suspended) === 1,
     reemissions: Number(r.reemissions ?? 0),
   };
   if (r.record_key !== null) out.recordKey = r.record_key;

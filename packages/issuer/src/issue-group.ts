@@ -5,7 +5,7 @@ import { finalCredential, type NormalizedRequest, statusEntry } from './credenti
 import type { IssueFormat } from './credential-request.js';
 import { type IssuanceRecord, insertLogRecords } from './issuance-log.js';
 import { signCredential } from './sign-credential.js';
-import { allocateIndexes, insertEntries, type StatusAllocation, type StatusPurpose } from './status-store.js';
+import { allocateIndexes, insertEntries, reserveIndexes, type StatusAllocation, type StatusPurpose } from './status-store.js';
 
 /** A signed credential and what the issuer recorded about it. */
 export interface IssuedCredential {
@@ -47,11 +47,65 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) =>
   return out;
 }
 
+/** Status indexes taken for a group before its transaction, by issuer and purpose. */
+export type Reservations = Map<string, StatusAllocation[]>;
+
+const wantKey = (issuer: string, purpose: StatusPurpose) => `${issuer}\u0000${purpose}`;
+
+// How many indexes each (issuer, purpose) of the group needs.
+function wantedStatus(requests: NormalizedRequest[]): Map<string, { issuer: string; purpose: StatusPurpose; count: number }> {
+  const wanted = new Map<string, { issuer: string; purpose: StatusPurpose; count: number }>();
+  for (const r of requests) {
+    for (const purpose of r.status) {
+      const key = wantKey(r.issuer, purpose);
+      const w = wanted.get(key) ?? { issuer: r.issuer, purpose, count: 0 };
+      w.count += 1;
+      wanted.set(key, w);
+    }
+  }
+  return wanted;
+}
+
+function needBaseUrl(baseUrl: string | undefined): string {
+  if (baseUrl === undefined) {
+    throw new TradewindError('INVALID_ARGUMENT', 'credentials with status need statusListBaseUrl (set it when opening the issuer)');
+  }
+  return baseUrl;
+}
+
 /**
- * Issues requests inside one open transaction: allocates status indexes, signs, and
- * writes status entries and log rows. The caller's transaction makes it all-or-nothing.
+ * PostgreSQL: reserves the status indexes of a group in short transactions of their own
+ * before its issuance transaction (see `reserveIndexes`), so that instances never wait
+ * for one another while they sign. SQLite: nothing (the issuance transaction allocates).
  */
-export async function issueGroup(query: Query, ctx: GroupContext, requests: NormalizedRequest[], now: Date): Promise<IssuedCredential[]> {
+export async function reserveStatus(ctx: GroupContext, requests: NormalizedRequest[], now: Date): Promise<Reservations | undefined> {
+  if (ctx.agent.engine !== 'postgres') return undefined;
+  const wanted = wantedStatus(requests);
+  if (wanted.size === 0) return undefined;
+  const baseUrl = needBaseUrl(ctx.baseUrl);
+  const reserved: Reservations = new Map();
+  for (const [key, w] of wanted) {
+    reserved.set(
+      key,
+      await reserveIndexes((fn) => ctx.agent.transaction(fn), { ...w, baseUrl, listLength: ctx.listLength, now: now.toISOString() }),
+    );
+  }
+  return reserved;
+}
+
+/**
+ * Issues requests inside one open transaction: allocates status indexes (or uses those
+ * `reserved` before it, on PostgreSQL), signs, and writes status entries and log rows.
+ * The caller's transaction makes it all-or-nothing; on PostgreSQL it may run again
+ * after a deadlock, so it only reads `reserved`.
+ */
+export async function issueGroup(
+  query: Query,
+  ctx: GroupContext,
+  requests: NormalizedRequest[],
+  now: Date,
+  reserved?: Reservations,
+): Promise<IssuedCredential[]> {
   // The signing key of each issuer as this transaction finds it: a rotation (here or by
   // another process) commits before it starts, and nothing is signed with a retired key.
   await ctx.agent.syncKeys(query);
@@ -60,20 +114,23 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
   const iat = Math.floor(now.getTime() / 1000);
   // Allocate per (issuer, purpose) in one call each, so a group takes one counter update per list.
   const allocations = new Map<string, StatusAllocation[]>();
-  const wanted = new Map<string, { issuer: string; purpose: StatusPurpose; count: number }>();
-  for (const r of requests) {
-    for (const purpose of r.status) {
-      const key = `${r.issuer}\u0000${purpose}`;
-      const w = wanted.get(key) ?? { issuer: r.issuer, purpose, count: 0 };
-      w.count += 1;
-      wanted.set(key, w);
+  for (const [key, w] of wantedStatus(requests)) {
+    const baseUrl = needBaseUrl(ctx.baseUrl);
+    const have = (reserved?.get(key) ?? []).slice(0, w.count);
+    // A reservation made for fewer records than the transaction found to issue (it never
+    // is: records only get issued, never un-issued) is completed here, under the same locks.
+    if (have.length < w.count) {
+      have.push(
+        ...(await allocateIndexes(query, ctx.agent.engine, {
+          ...w,
+          count: w.count - have.length,
+          baseUrl,
+          listLength: ctx.listLength,
+          now: issuedAt,
+        })),
+      );
     }
-  }
-  for (const [key, w] of wanted) {
-    if (ctx.baseUrl === undefined) {
-      throw new TradewindError('INVALID_ARGUMENT', 'credentials with status need statusListBaseUrl (set it when opening the issuer)');
-    }
-    allocations.set(key, await allocateIndexes(query, { ...w, baseUrl: ctx.baseUrl, listLength: ctx.listLength, now: issuedAt }));
+    allocations.set(key, have);
   }
   const cursor = new Map<string, number>();
   const built: Array<{ r: NormalizedRequest; credential: VerifiableCredential; status: CredentialStatus[] }> = [];
@@ -82,7 +139,7 @@ export async function issueGroup(query: Query, ctx: GroupContext, requests: Norm
   for (const r of requests) {
     const mine: StatusAllocation[] = [];
     for (const purpose of r.status) {
-      const key = `${r.issuer}\u0000${purpose}`;
+      const key = wantKey(r.issuer, purpose);
       const at = cursor.get(key) ?? 0;
       cursor.set(key, at + 1);
       mine.push((allocations.get(key) as StatusAllocation[])[at] as StatusAllocation);

@@ -3,6 +3,7 @@ import {
   type KeyRotation,
   type ManagedDid,
   openAgent,
+  parseDatabaseLocation,
   type Query,
   type RotateKeyOptions,
   type TradewindAgent,
@@ -13,7 +14,7 @@ import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from '
 import { type IssueDocumentRequest, isDocumentRequest, type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueRequest, isValidDate, normalizeRequest } from './credential-request.js';
 import { getLogged, insertReemissions, type LoggedCredential, type LogQuery, loggedByRecordKeys, queryLog } from './issuance-log.js';
-import { type GroupContext, type IssuedCredential, issueGroup } from './issue-group.js';
+import { type GroupContext, type IssuedCredential, issueGroup, reserveStatus } from './issue-group.js';
 import {
   type RecognitionEntryTemplate,
   type RecognitionListRequest,
@@ -24,15 +25,21 @@ import {
   signRecognitionList,
 } from './recognition-list.js';
 import { rebuildLogged, signRebuilt } from './reemit.js';
-import { AddReemissionSafety1764300200000, CreateIssuerTables1764300100000 } from './schema.js';
+import { ISSUER_MIGRATIONS } from './schema.js';
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
-import { refuseOwnLists, type StatusPurpose, setStatus } from './status-store.js';
+import { refuseOwnLists, type StatusPurpose, setStatus, statusListVersions } from './status-store.js';
 import { asStorageError, storage } from './storage-error.js';
 import { ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
 export interface OpenIssuerOptions {
-  /** The issuer's SQLite database file. */
-  path: string;
+  /**
+   * The issuer's database: a SQLite file path, or a `postgres://` / `postgresql://`
+   * connection URL (the database must exist; the issuer creates its tables). Several
+   * processes may share one PostgreSQL database (see the README, "Running on PostgreSQL").
+   */
+  database?: string;
+  /** The older name of {@link database}; give one of the two. */
+  path?: string;
   /** The secret that encrypts the keys (see `@tradewind/agent`). */
   secret: string;
   /** Create the database if missing (default true). */
@@ -50,6 +57,14 @@ export interface OpenIssuerOptions {
   /** scrypt cost for a new database (tests only). */
   kdf?: { N: number; r: number; p: number };
   busyTimeoutMs?: number;
+  /**
+   * An existing database that lacks migrations of this version: `'auto'` (default)
+   * applies them on open, `'refuse'` throws `MIGRATION_REQUIRED` naming them (apply
+   * them with `tradewind issuer migrate`). A new, empty database always gets them all.
+   */
+  migrate?: 'auto' | 'refuse';
+  /** PostgreSQL: connections in this process's pool (default 10). */
+  poolSize?: number;
 }
 
 /** What `revoke`, `suspend` and `reinstate` report. */
@@ -98,11 +113,22 @@ export class Issuer {
     ) {
       throw new TradewindError('INVALID_ARGUMENT', `statusListLength must be a multiple of 8 of at least ${MIN_STATUS_LIST_LENGTH}`);
     }
-    const agent = await storage(`cannot open ${String(options.path)}`, () =>
+    if (options.database !== undefined && options.path !== undefined && options.database !== options.path)
+      throw new TradewindError('INVALID_ARGUMENT', 'give the database as `database` or as `path`, not both', { path: '/database' });
+    const database = options.database ?? options.path;
+    if (typeof database !== 'string' || database === '')
+      throw new TradewindError('INVALID_ARGUMENT', 'openIssuer needs a database: a SQLite file path or a postgres:// URL', {
+        path: '/database',
+      });
+    // Safe to put in messages: a PostgreSQL URL without its password.
+    const where = parseDatabaseLocation(database).display;
+    const agent = await storage(`cannot open ${where}`, () =>
       openAgent({
-        path: options.path,
+        database,
         secret: options.secret,
-        migrations: [CreateIssuerTables1764300100000, AddReemissionSafety1764300200000],
+        migrations: [...ISSUER_MIGRATIONS],
+        ...(options.migrate === undefined ? {} : { migrate: options.migrate }),
+        ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
         ...(options.create === undefined ? {} : { create: options.create }),
         ...(options.kdf ? { kdf: options.kdf } : {}),
         ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
@@ -114,14 +140,19 @@ export class Issuer {
       if (length !== undefined) updates.push(['statusListLength', String(length)]);
       if (options.logClaims !== undefined) updates.push(['logClaims', options.logClaims ? '1' : '0']);
       if (updates.length > 0) {
-        await storage(`cannot store the settings of ${options.path}`, () =>
-          agent.transaction(async (q) => {
-            for (const [k, v] of updates) await q(`INSERT OR REPLACE INTO "tw_issuer_setting" ("key", "value") VALUES (?, ?)`, [k, v]);
-          }),
+        await storage(
+          `cannot store the settings of ${where}`,
+          () =>
+            agent.transaction(async (q) => {
+              for (const [k, v] of updates) await q(UPSERT_SETTING, [k, v]);
+            }),
+          where,
         );
       }
-      const rows = (await storage(`cannot read the settings of ${options.path}`, () =>
-        agent.dataSource.query(`SELECT "key", "value" FROM "tw_issuer_setting"`),
+      const rows = (await storage(
+        `cannot read the settings of ${where}`,
+        () => agent.query(`SELECT "key", "value" FROM "tw_issuer_setting"`),
+        where,
       )) as Array<{
         key: string;
         value: string;
@@ -169,7 +200,7 @@ export class Issuer {
       if (options[key] !== undefined && typeof options[key] !== 'string')
         throw new TradewindError('INVALID_ARGUMENT', `${key} must be a string`, { path: `/${key}` });
     }
-    const did = await storage('cannot create the DID', () => this.agent.createDid(options));
+    const did = await this.guard('cannot create the DID', () => this.agent.createDid(options));
     if (this.settings.defaultIssuer === undefined) await this.setDefaultDid(did.did);
     return did;
   }
@@ -177,7 +208,7 @@ export class Issuer {
   /** Every DID of this issuer. */
   listDids(): Promise<ManagedDid[]> {
     this.checkOpen();
-    return storage('cannot list the DIDs', () => this.agent.listDids());
+    return this.guard('cannot list the DIDs', () => this.agent.listDids());
   }
 
   /** Makes `did` (a DID of this database) the default issuer. */
@@ -185,9 +216,7 @@ export class Issuer {
     this.checkOpen();
     checkId(did, 'did');
     await this.agent.getDid(did);
-    await storage('cannot set the default DID', () =>
-      this.agent.transaction((q) => q(`INSERT OR REPLACE INTO "tw_issuer_setting" ("key", "value") VALUES ('defaultIssuer', ?)`, [did])),
-    );
+    await this.guard('cannot set the default DID', () => this.agent.transaction((q) => q(UPSERT_SETTING, ['defaultIssuer', did])));
     this.settings.defaultIssuer = did;
   }
 
@@ -208,13 +237,13 @@ export class Issuer {
     this.checkOpen();
     const request = snapshot<RecognitionListRequest>(given, 'the recognition list request');
     const anchor = request.issuer ?? this.settings.defaultIssuer;
-    await storage('cannot read the keys', () => this.agent.syncKeys());
+    await this.guard('cannot read the keys', () => this.agent.syncKeys());
     if (anchor === undefined) throw new TradewindError('INVALID_ARGUMENT', 'this issuer has no DID to sign with: create one first');
     try {
       return await signRecognitionList(this.agent, anchor, request);
     } catch (error) {
       // A value of the request (a Proxy, a Date subclass) that throws while it is read.
-      throw unreadable(asStorageError(error, 'cannot sign the recognition list'), 'the recognition list request');
+      throw unreadable(asStorageError(error, 'cannot sign the recognition list', this.agent.location), 'the recognition list request');
     }
   }
 
@@ -227,7 +256,7 @@ export class Issuer {
   async recognitionKeys(did: string): Promise<RecognizedKey[]> {
     this.checkOpen();
     checkId(did, 'did');
-    return storage('cannot read the keys', () => recognitionKeys(this.agent, did));
+    return this.guard('cannot read the keys', () => recognitionKeys(this.agent, did));
   }
 
   /**
@@ -238,7 +267,7 @@ export class Issuer {
   async signingKeys(did: string): Promise<SigningKey[]> {
     this.checkOpen();
     checkId(did, 'did');
-    return storage('cannot read the keys', () => signingKeys(this.agent, did));
+    return this.guard('cannot read the keys', () => signingKeys(this.agent, did));
   }
 
   /**
@@ -263,7 +292,7 @@ export class Issuer {
     for (const key of ['id', 'keys'])
       if (Object.hasOwn(copy, key))
         throw new TradewindError('INVALID_ARGUMENT', `the entry template has no ${key}: it comes from the DID`, { path: `/${key}` });
-    return storage('cannot read the keys', () => recognitionEntries(this.agent, did, copy as unknown as RecognitionEntryTemplate));
+    return this.guard('cannot read the keys', () => recognitionEntries(this.agent, did, copy as unknown as RecognitionEntryTemplate));
   }
 
   /**
@@ -305,7 +334,7 @@ export class Issuer {
     await this.agent.getDid(did).catch((cause: unknown) => {
       throw new TradewindError('NOT_FOUND', `${did} is not a DID of this database`, { path: '/did', cause });
     });
-    const rotation = await storage(`cannot rotate the key of ${did}`, () =>
+    const rotation = await this.guard(`cannot rotate the key of ${did}`, () =>
       this.agent.rotateKey(did, {
         ...options,
         check: async (q, at) => {
@@ -338,7 +367,7 @@ export class Issuer {
   async didWebDocument(did: string): Promise<DIDDocument> {
     this.checkOpen();
     checkId(did, 'did');
-    await storage('cannot read the keys', () => this.agent.syncKeys());
+    await this.guard('cannot read the keys', () => this.agent.syncKeys());
     return this.agent.didWebDocument(did);
   }
 
@@ -394,37 +423,48 @@ export class Issuer {
       return document ? normalizeDocument(r, defaults) : normalizeRequest(r as IssueRequest, defaults);
     });
     await this.loadSigners(normalized);
-    return storage('cannot issue', () =>
-      this.agent.transaction(async (q) => {
-        const keys = normalized.flatMap((r) => (r.recordKey === undefined ? [] : [r.recordKey]));
-        if (new Set(keys).size !== keys.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a recordKey');
-        if (keys.length > 0) {
-          const rows = (await q(
-            `SELECT "record_key" FROM "tw_issuance_log" WHERE "record_key" IN (${keys.map(() => '?').join(', ')})`,
-            keys,
-          )) as unknown[];
-          if (rows.length > 0)
-            throw new TradewindError('ALREADY_EXISTS', `a credential with this recordKey was already issued; ${REEMIT_HINT}`, {
-              path: '/recordKey',
-            });
-        }
-        const ids = normalized.map((r) => r.id);
-        if (new Set(ids).size !== ids.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a credential id');
-        await refuseOwnLists(q, normalized);
-        // Generated ids are random UUIDs; only ids the caller chose can already be taken.
-        const chosen = normalized.flatMap((r) => (r.idChosen ? [r.id] : []));
-        if (chosen.length > 0) {
-          const placeholders = chosen.map(() => '?').join(', ');
-          const dup = (await q(
-            `SELECT "credential_id" FROM "tw_issuance_log" WHERE "credential_id" IN (${placeholders})`,
-            chosen,
-          )) as unknown[];
-          if (dup.length > 0)
-            throw new TradewindError('ALREADY_EXISTS', `a credential with this id was already issued; ${REEMIT_HINT}`, { path: '/id' });
-        }
-        return issueGroup(q, this.groupContext(), normalized, now);
-      }),
-    );
+    // What makes the group fail before anything is written (read again in the transaction).
+    const check = async (q: Query) => {
+      const keys = normalized.flatMap((r) => (r.recordKey === undefined ? [] : [r.recordKey]));
+      if (new Set(keys).size !== keys.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a recordKey');
+      if (keys.length > 0) {
+        const rows = (await q(
+          `SELECT "record_key" FROM "tw_issuance_log" WHERE "record_key" IN (${keys.map(() => '?').join(', ')})`,
+          keys,
+        )) as unknown[];
+        if (rows.length > 0)
+          throw new TradewindError('ALREADY_EXISTS', `a credential with this recordKey was already issued; ${REEMIT_HINT}`, {
+            path: '/recordKey',
+          });
+      }
+      const ids = normalized.map((r) => r.id);
+      if (new Set(ids).size !== ids.length) throw new TradewindError('INVALID_ARGUMENT', 'two requests share a credential id');
+      await refuseOwnLists(q, normalized);
+      // Generated ids are random UUIDs; only ids the caller chose can already be taken.
+      const chosen = normalized.flatMap((r) => (r.idChosen ? [r.id] : []));
+      if (chosen.length > 0) {
+        const placeholders = chosen.map(() => '?').join(', ');
+        const dup = (await q(
+          `SELECT "credential_id" FROM "tw_issuance_log" WHERE "credential_id" IN (${placeholders})`,
+          chosen,
+        )) as unknown[];
+        if (dup.length > 0)
+          throw new TradewindError('ALREADY_EXISTS', `a credential with this id was already issued; ${REEMIT_HINT}`, { path: '/id' });
+      }
+    };
+    return this.guard('cannot issue', async () => {
+      let reserved: Awaited<ReturnType<typeof reserveStatus>>;
+      if (this.agent.engine === 'postgres') {
+        // Refuse what would be refused before reserving indexes for it, then reserve them
+        // in short transactions of their own (see status-store.ts).
+        await check((sql, params) => this.agent.query(sql, params));
+        reserved = await reserveStatus(this.groupContext(), normalized, now);
+      }
+      return this.agent.transaction(async (q) => {
+        await check(q);
+        return issueGroup(q, this.groupContext(), normalized, now, reserved);
+      });
+    });
   }
 
   /**
@@ -461,8 +501,8 @@ export class Issuer {
       });
     if (id !== undefined) checkId(id, Object.hasOwn(request, 'credential') ? 'credential/id' : 'id');
     if (recordKey !== undefined) checkId(recordKey, 'recordKey');
-    return storage('cannot re-emit', async () => {
-      const query: Query = (sql, params) => this.agent.dataSource.query(sql, params);
+    return this.guard('cannot re-emit', async () => {
+      const query: Query = (sql, params) => this.agent.query(sql, params);
       const log =
         id !== undefined
           ? await getLogged(query, id as string)
@@ -501,7 +541,7 @@ export class Issuer {
    * ```
    */
   issueBatch(input: BatchInput, options: BatchOptions): Promise<BatchResult> {
-    return storage('the batch failed', async () =>
+    return this.guard('the batch failed', async () =>
       runBatch(
         {
           agent: this.agent,
@@ -542,8 +582,8 @@ export class Issuer {
     const options = snapshot<{ now?: Date; validForSeconds?: number; issuer?: string }>(given, 'options');
     const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'issuer']);
     if (options.issuer !== undefined) checkId(options.issuer, 'issuer');
-    const query: Query = (sql, params) => this.agent.dataSource.query(sql, params);
-    return storage('cannot read the status lists', () =>
+    const query: Query = (sql, params) => this.agent.query(sql, params);
+    return this.guard('cannot read the status lists', () =>
       buildStatusListCredentials(this.agent, query, (did) => this.signerOf(did), {
         now,
         validForSeconds,
@@ -570,24 +610,51 @@ export class Issuer {
   /** Issuance log entries matching `filter` (oldest first), with their current status. */
   log(filter: LogQuery = {}): Promise<LoggedCredential[]> {
     this.checkOpen();
-    return storage('cannot read the issuance log', () => queryLog((sql, params) => this.agent.dataSource.query(sql, params), filter));
+    return this.guard('cannot read the issuance log', () =>
+      queryLog((sql, params) => this.agent.query(sql, params), filter, this.agent.engine),
+    );
   }
 
   /** The log entry of one credential; throws `NOT_FOUND`. */
   async getIssued(credentialId: string): Promise<LoggedCredential> {
     this.checkOpen();
     checkId(credentialId, 'credentialId');
-    const found = await storage('cannot read the issuance log', () =>
-      getLogged((sql, params) => this.agent.dataSource.query(sql, params), credentialId),
+    const found = await this.guard('cannot read the issuance log', () =>
+      getLogged((sql, params) => this.agent.query(sql, params), credentialId),
     );
     if (!found) throw new TradewindError('NOT_FOUND', `no credential ${credentialId} was issued from this database`);
     return found;
+  }
+
+  /**
+   * The version of every status list (or of one issuer's), by list URL. A list's
+   * version starts at 0 and goes up by one in the same transaction as every change of
+   * one of its bits (revoke, suspend, reinstate), through any process sharing the
+   * database; a new list appears with version 0. Whoever publishes signed lists keeps
+   * the version each was signed at ({@link StatusListCredential.version}) and signs a
+   * list again when the version here is higher.
+   *
+   * @example
+   * ```ts
+   * const versions = await issuer.statusListVersions() // or statusListVersions(did): one issuer's lists
+   * const stale = published.filter((p) => (versions.get(p.url) ?? 0) > p.version)
+   * ```
+   */
+  async statusListVersions(issuer?: string): Promise<Map<string, number>> {
+    this.checkOpen();
+    if (issuer !== undefined) checkId(issuer, 'issuer');
+    return this.guard('cannot read the status lists', () => statusListVersions((sql, params) => this.agent.query(sql, params), issuer));
   }
 
   /** Closes the database and forgets the decrypted keys. */
   close(): Promise<void> {
     this.closed = true;
     return this.agent.close();
+  }
+
+  /** Runs `fn`, turning storage failures into `STORAGE_ERROR` that names this database (never its password). */
+  private guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return storage(what, fn, this.agent.location);
   }
 
   /** A closed issuer's methods fail with a typed error, not the driver's. */
@@ -598,8 +665,8 @@ export class Issuer {
   private async changeStatus(credentialId: string, purpose: StatusPurpose, value: boolean): Promise<StatusChange> {
     this.checkOpen();
     checkId(credentialId, 'credentialId');
-    const { changed } = await storage(`cannot change the status of ${credentialId}`, () =>
-      this.agent.transaction((q) => setStatus(q, credentialId, purpose, value, new Date().toISOString())),
+    const { changed } = await this.guard(`cannot change the status of ${credentialId}`, () =>
+      this.agent.transaction((q) => setStatus(q, this.agent.engine, credentialId, purpose, value, new Date().toISOString())),
     );
     return { credentialId, purpose, changed };
   }
@@ -665,7 +732,22 @@ function checkListOptions(options: unknown, allowed: string[]): { now: Date; val
   return { now, validForSeconds };
 }
 
-const OPEN_KEYS = new Set(['path', 'secret', 'create', 'statusListBaseUrl', 'statusListLength', 'logClaims', 'kdf', 'busyTimeoutMs']);
+const OPEN_KEYS = new Set([
+  'database',
+  'path',
+  'secret',
+  'create',
+  'statusListBaseUrl',
+  'statusListLength',
+  'logClaims',
+  'kdf',
+  'busyTimeoutMs',
+  'migrate',
+  'poolSize',
+]);
+
+// Sets one issuer setting (both engines).
+const UPSERT_SETTING = `INSERT INTO "tw_issuer_setting" ("key", "value") VALUES (?, ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`;
 
 function checkOpenOptions(options: OpenIssuerOptions): void {
   // A misspelt option (statusListBaseurl) would otherwise be ignored without a word.

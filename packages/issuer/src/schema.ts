@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The issuer's own tables, next to Veramo's in the same SQLite file:
+ * The issuer's own tables, next to Veramo's in the same database (SQLite or PostgreSQL):
  * - `tw_issuer_setting`: status list base URL, list length, whether claims are logged.
  * - `tw_status_list`: one row per Bitstring Status List (per issuer DID and purpose);
  *   `used` counts allocated indexes, `perm_key` keys the index permutation.
@@ -82,3 +82,55 @@ export class AddReemissionSafety1764300200000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "tw_issuance_log" DROP COLUMN "content_digest"`);
   }
 }
+
+/**
+ * Status lists shared by several instances:
+ * - `tw_status_list.version`: starts at 0 and goes up by one in the same transaction as
+ *   every change of one of the list's bits, so that every instance publishing the list
+ *   can tell that its signed copy is behind (clocks of different machines cannot).
+ */
+export class AddStatusListVersion1764900000000 implements MigrationInterface {
+  name = 'AddStatusListVersion1764900000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "tw_status_list" ADD COLUMN "version" integer NOT NULL DEFAULT 0`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "tw_status_list" DROP COLUMN "version"`);
+  }
+}
+
+/**
+ * The order of the issuance log on PostgreSQL: `tw_issuance_log.seq`, a sequence number
+ * given at insertion (existing rows are numbered in the order they are stored), so the
+ * log lists credentials issued at the same instant in the order they were written, and
+ * pages of `offset`/`limit` never overlap. SQLite orders by its rowid and needs nothing.
+ */
+export class AddIssuanceLogOrder1764900100000 implements MigrationInterface {
+  name = 'AddIssuanceLogOrder1764900100000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    if (queryRunner.connection.options.type !== 'postgres') return;
+    await queryRunner.query(`ALTER TABLE "tw_issuance_log" ADD COLUMN "seq" bigserial`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "tw_issuance_log_order" ON "tw_issuance_log" ("issued_at", "seq")`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    if (queryRunner.connection.options.type !== 'postgres') return;
+    await queryRunner.query(`DROP INDEX IF EXISTS "tw_issuance_log_order"`);
+    await queryRunner.query(`ALTER TABLE "tw_issuance_log" DROP COLUMN "seq"`);
+  }
+}
+
+/**
+ * Every migration of the issuer's own tables, in the order they run (after Veramo's and
+ * the agent's): what `openIssuer` applies, and what `inspectMigrations` /
+ * `applyMigrations` of `@tradewind/agent` take as `migrations` for an issuer database.
+ */
+export const ISSUER_MIGRATIONS = [
+  CreateIssuerTables1764300100000,
+  AddReemissionSafety1764300200000,
+  AddStatusListVersion1764900000000,
+  AddIssuanceLogOrder1764900100000,
+] as const;

@@ -20,6 +20,12 @@ export interface StatusListCredential {
   validUntil: string;
   /** How many entries are set (revoked or suspended). */
   setCount: number;
+  /**
+   * The list's version (see `Issuer.statusListVersions`) read before its bits: the
+   * signed list holds every change up to this version (and perhaps later ones), so a
+   * publisher signs it again once the database's version is higher.
+   */
+  version: number;
 }
 
 interface ListRow {
@@ -28,6 +34,7 @@ interface ListRow {
   issuer: string;
   purpose: StatusPurpose;
   length: number;
+  version: number;
 }
 
 /**
@@ -42,7 +49,7 @@ export async function buildStatusListCredentials(
   options: { now: Date; validForSeconds: number; issuer?: string },
 ): Promise<StatusListCredential[]> {
   const lists = (await query(
-    `SELECT "id", "number", "issuer", "purpose", "length" FROM "tw_status_list" ${options.issuer ? 'WHERE "issuer" = ?' : ''} ORDER BY "number"`,
+    `SELECT "id", "number", "issuer", "purpose", "length", "version" FROM "tw_status_list" ${options.issuer ? 'WHERE "issuer" = ?' : ''} ORDER BY "number"`,
     options.issuer ? [options.issuer] : [],
   )) as ListRow[];
   const validFrom = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
@@ -80,6 +87,7 @@ export async function buildStatusListCredentials(
       validFrom: iso(validFrom),
       validUntil: iso(validUntil),
       setCount: set.length,
+      version: Number(list.version),
     });
   }
   return out;

@@ -23,37 +23,98 @@ interface ListRow {
   perm_key: string;
 }
 
+/** What an allocation is for: one issuer and purpose, and where new lists go. */
+export interface AllocationRequest {
+  issuer: string;
+  purpose: StatusPurpose;
+  count: number;
+  baseUrl: string;
+  listLength: number;
+  now: string;
+}
+
+// Arbitrary, fixed key of the PostgreSQL advisory lock under which a new status list is
+// opened (list numbers are shared by every issuer of the database, so one key for all).
+const OPEN_LIST_LOCK = 7_402_118_302;
+
 /**
  * Allocates `count` fresh indexes for `issuer` and `purpose`, opening new lists as
- * lists fill. Must run inside the issuance transaction: the `used` counter moves in the
- * same commit as the entries and log rows, so a crash never consumes an index for a
- * credential that was not recorded, and `BEGIN IMMEDIATE` keeps concurrent processes
- * from drawing the same counter value.
+ * lists fill, with the given query (a transaction's).
+ *
+ * SQLite: runs inside the issuance transaction, whose `BEGIN IMMEDIATE` makes it the
+ * only writer of the database: the `used` counter moves in the same commit as the
+ * entries and log rows, so a crash never consumes an index, and no two processes draw
+ * the same counter value.
+ *
+ * PostgreSQL: also correct inside any transaction (the open list's row is locked with
+ * `SELECT … FOR UPDATE` and a new list is opened under an advisory lock with a
+ * re-check), but {@link reserveIndexes} is what the issuer uses there, so that no
+ * transaction holds a list's lock while it signs.
  */
 export async function allocateIndexes(
   query: Query,
-  options: { issuer: string; purpose: StatusPurpose; count: number; baseUrl: string; listLength: number; now: string },
+  engine: 'sqlite' | 'postgres',
+  options: AllocationRequest,
 ): Promise<StatusAllocation[]> {
   const out: StatusAllocation[] = [];
-  let remaining = options.count;
-  while (remaining > 0) {
-    let list = (
-      (await query(
-        `SELECT "id", "number", "length", "used", "perm_key" FROM "tw_status_list"
-         WHERE "issuer" = ? AND "purpose" = ? AND "used" < "length" ORDER BY "number" LIMIT 1`,
-        [options.issuer, options.purpose],
-      )) as ListRow[]
-    )[0];
-    if (!list) list = await openList(query, options);
-    const take = Math.min(remaining, list.length - list.used);
-    const permutation = permutationOf(list);
-    for (let i = 0; i < take; i++) {
-      out.push({ listId: list.id, purpose: options.purpose, index: permutation.permute(list.used + i) });
-    }
-    await query(`UPDATE "tw_status_list" SET "used" = "used" + ? WHERE "id" = ?`, [take, list.id]);
-    remaining -= take;
+  while (out.length < options.count) out.push(...(await takeFromOneList(query, engine, { ...options, count: options.count - out.length })));
+  return out;
+}
+
+/**
+ * PostgreSQL: reserves `count` fresh indexes in short transactions of their own (one
+ * per list it takes from), committed before the issuance transaction that uses them
+ * begins. Each takes the open list's row lock (`SELECT … FOR UPDATE`), moves `used` and
+ * commits, so instances wait for one another only for that long, never while they sign.
+ * A list is opened under a transaction-scoped advisory lock, after checking again that
+ * no other instance opened one meanwhile, so two instances never open the same new list
+ * (and the list number's UNIQUE constraint stands behind it). An issuance that rolls
+ * back or dies after its reservation leaves those indexes unused for ever: they are
+ * never handed out again, so every (list, index) goes to at most one credential (the
+ * entries' PRIMARY KEY is the last line of defence), and their bits stay 0.
+ */
+export async function reserveIndexes(
+  transaction: <T>(fn: (query: Query) => Promise<T>) => Promise<T>,
+  options: AllocationRequest,
+): Promise<StatusAllocation[]> {
+  const out: StatusAllocation[] = [];
+  while (out.length < options.count) {
+    const remaining = options.count - out.length;
+    out.push(...(await transaction((q) => takeFromOneList(q, 'postgres', { ...options, count: remaining }))));
   }
   return out;
+}
+
+// Takes up to `count` indexes from one list (the open one, or a new one), moving its counter.
+async function takeFromOneList(query: Query, engine: 'sqlite' | 'postgres', options: AllocationRequest): Promise<StatusAllocation[]> {
+  let list = await openListOf(query, engine, options);
+  if (!list) {
+    if (engine === 'postgres') {
+      // Another instance may be opening a list right now: wait for it, then look again.
+      await query('SELECT pg_advisory_xact_lock(?)', [OPEN_LIST_LOCK]);
+      list = await openListOf(query, engine, options);
+    }
+    list ??= await openList(query, options);
+  }
+  const take = Math.min(options.count, list.length - list.used);
+  const permutation = permutationOf(list);
+  const out: StatusAllocation[] = [];
+  for (let i = 0; i < take; i++) out.push({ listId: list.id, purpose: options.purpose, index: permutation.permute(list.used + i) });
+  await query(`UPDATE "tw_status_list" SET "used" = "used" + ? WHERE "id" = ?`, [take, list.id]);
+  return out;
+}
+
+// The issuer's first list for `purpose` with free indexes (locked on PostgreSQL until the commit).
+async function openListOf(query: Query, engine: 'sqlite' | 'postgres', options: AllocationRequest): Promise<ListRow | undefined> {
+  const rows = (await query(
+    `SELECT "id", "number", "length", "used", "perm_key" FROM "tw_status_list"
+     WHERE "issuer" = ? AND "purpose" = ? AND "used" < "length" ORDER BY "number" LIMIT 1${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
+    [options.issuer, options.purpose],
+  )) as ListRow[];
+  // With FOR UPDATE, a row another transaction filled meanwhile drops out after the wait
+  // (and LIMIT 1 does not look further): the caller then looks again under the lock.
+  const row = rows[0];
+  return row ? { ...row, number: Number(row.number), length: Number(row.length), used: Number(row.used) } : undefined;
 }
 
 // Permutations are pure functions of (key, length): cache them across transactions.
@@ -69,12 +130,9 @@ function permutationOf(list: ListRow): IndexPermutation {
   return p;
 }
 
-async function openList(
-  query: Query,
-  options: { issuer: string; purpose: StatusPurpose; baseUrl: string; listLength: number; now: string },
-): Promise<ListRow> {
+async function openList(query: Query, options: AllocationRequest): Promise<ListRow> {
   const rows = (await query(`SELECT COALESCE(MAX("number"), 0) + 1 AS "next" FROM "tw_status_list"`)) as Array<{ next: number }>;
-  const number = rows[0]?.next ?? 1;
+  const number = Number(rows[0]?.next ?? 1);
   const id = `${options.baseUrl.replace(/\/+$/, '')}/${number}`;
   const row: ListRow = { id, number, length: options.listLength, used: 0, perm_key: randomBytes(32).toString('hex') };
   await query(
@@ -100,20 +158,36 @@ export async function insertEntries(query: Query, entries: Array<StatusAllocatio
 }
 
 /**
+ * The version of every status list (or of one issuer's), by list URL: it starts at 0
+ * and goes up by one in the same transaction as every change of one of the list's
+ * bits, on every instance sharing the database. A new list appears with version 0.
+ */
+export async function statusListVersions(query: Query, issuer?: string): Promise<Map<string, number>> {
+  const rows = (await query(
+    `SELECT "id", "version" FROM "tw_status_list" ${issuer === undefined ? '' : 'WHERE "issuer" = ?'} ORDER BY "number"`,
+    issuer === undefined ? [] : [issuer],
+  )) as Array<{ id: string; version: number }>;
+  return new Map(rows.map((r) => [r.id, Number(r.version)]));
+}
+
+/**
  * Sets the status bit of a credential's entry for `purpose`. Throws `NOT_FOUND` when
  * the credential was not issued here and `INVALID_ARGUMENT` when it has no entry for
  * that purpose (or, for revocation, is asked to be un-revoked).
  */
 export async function setStatus(
   query: Query,
+  engine: 'sqlite' | 'postgres',
   credentialId: string,
   purpose: StatusPurpose,
   value: boolean,
   now: string,
 ): Promise<{ changed: boolean }> {
-  const entries = (await query(`SELECT "list_id", "idx", "purpose", "value" FROM "tw_status_entry" WHERE "credential_id" = ?`, [
-    credentialId,
-  ])) as Array<{
+  // FOR UPDATE (PostgreSQL): a concurrent change of the same credential waits, then reads this one's result.
+  const entries = (await query(
+    `SELECT "list_id", "idx", "purpose", "value" FROM "tw_status_entry" WHERE "credential_id" = ?${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
+    [credentialId],
+  )) as Array<{
     list_id: string;
     idx: number;
     purpose: string;
@@ -131,7 +205,9 @@ export async function setStatus(
   const bit = value ? 1 : 0;
   if (entry.value === bit) return { changed: false };
   await query(`UPDATE "tw_status_entry" SET "value" = ? WHERE "list_id" = ? AND "idx" = ?`, [bit, entry.list_id, entry.idx]);
-  await query(`UPDATE "tw_status_list" SET "updated_at" = ? WHERE "id" = ?`, [now, entry.list_id]);
+  // The list's version moves in the same commit as its bit: whoever publishes the list
+  // signs it again when the version it last signed is behind.
+  await query(`UPDATE "tw_status_list" SET "updated_at" = ?, "version" = "version" + 1 WHERE "id" = ?`, [now, entry.list_id]);
   return { changed: true };
 }
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { verifyCredential } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +29,7 @@ function v2(extra: Record<string, unknown> = {}): Record<string, unknown> {
 }
 
 async function footprint(of: Issuer = issuer): Promise<{ logged: number; allocated: number; lists: number }> {
-  const q = (sql: string) => of.agent.dataSource.query(sql) as Promise<Array<{ n: number }>>;
+  const q = (sql: string) => of.agent.query(sql) as Promise<Array<{ n: number }>>;
   const [logged] = await q(`SELECT COUNT(*) AS n FROM "tw_issuance_log"`);
   const [allocated] = await q(`SELECT COUNT(*) AS n FROM "tw_status_entry"`);
   const [lists] = await q(`SELECT COALESCE(SUM("used"), 0) AS n FROM "tw_status_list"`);
@@ -100,11 +99,11 @@ describe("a caller status entry never points into the issuer's own lists, howeve
   });
 
   it('refuses every spelling of a list published under an earlier base URL, in one request and in a batch', async () => {
-    const { dir: movedDir, issuer: first } = await openTempIssuer('attack-moved');
+    const { dir: movedDir, issuer: first, database } = await openTempIssuer('attack-moved');
     const old = await first.issue({ credential: v2() });
     await first.close();
     const moved = await openIssuer({
-      path: join(movedDir, 'attack-moved.db'),
+      database,
       secret: 'attack-moved',
       kdf: TEST_KDF,
       statusListBaseUrl: 'https://status.registry.gov.example/lists',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,8 @@ import { TradewindError } from '@tradewind/core';
 import { BatchDeliveryError, type Issuer, openIssuer } from '@tradewind/issuer';
 import { verifyCredentials } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPostgresBinaries } from '../../../scripts/postgres.mjs';
+import { testDatabase, testEngine } from './helpers/temp-issuer.js';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
 let dir: string;
@@ -12,7 +15,12 @@ let issuer: Issuer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tradewind-batch-out-'));
-  issuer = await openIssuer({ path: join(dir, 'out.db'), secret: 'out', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+  issuer = await openIssuer({
+    database: await testDatabase(dir, 'out'),
+    secret: 'out',
+    kdf,
+    statusListBaseUrl: 'https://registry.gov.example/status',
+  });
   await issuer.createDid();
 });
 afterAll(async () => {
@@ -154,50 +162,100 @@ describe('storage failures are STORAGE_ERROR', () => {
     expect(await issuer.log({ type: 'Folder' })).toHaveLength(0);
   });
 
-  it('a read-only database gives STORAGE_ERROR for issue, batch, status changes and settings', async () => {
-    const path = join(dir, 'readonly.db');
-    const ro = await openIssuer({ path, secret: 'ro', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
-    await ro.createDid();
-    const { id } = await ro.issue({ type: 'T', credentialSubject: { a: 1 } });
-    await ro.agent.dataSource.query('PRAGMA query_only = 1');
-    try {
-      for (const attempt of [
-        () => ro.issue({ type: 'T', credentialSubject: { a: 2 } }),
-        () => ro.issueBatch({ text: '{"a":3}', format: 'jsonl' }, { type: 'T' }),
-        () => ro.revoke(id),
-        () => ro.setDefaultDid(ro.defaultDid as string),
-      ]) {
-        const error = await attempt().catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(TradewindError);
-        expect(error).toMatchObject({ code: 'STORAGE_ERROR' });
+  it.skipIf(testEngine() === 'postgres')(
+    'a read-only database gives STORAGE_ERROR for issue, batch, status changes and settings',
+    async () => {
+      const path = join(dir, 'readonly.db');
+      const ro = await openIssuer({ path, secret: 'ro', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+      await ro.createDid();
+      const { id } = await ro.issue({ type: 'T', credentialSubject: { a: 1 } });
+      await ro.agent.query('PRAGMA query_only = 1');
+      try {
+        for (const attempt of [
+          () => ro.issue({ type: 'T', credentialSubject: { a: 2 } }),
+          () => ro.issueBatch({ text: '{"a":3}', format: 'jsonl' }, { type: 'T' }),
+          () => ro.revoke(id),
+          () => ro.setDefaultDid(ro.defaultDid as string),
+        ]) {
+          const error = await attempt().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(TradewindError);
+          expect(error).toMatchObject({ code: 'STORAGE_ERROR' });
+        }
+        expect(await ro.log()).toHaveLength(1); // reading still works
+      } finally {
+        await ro.close();
       }
-      expect(await ro.log()).toHaveLength(1); // reading still works
-    } finally {
-      await ro.close();
-    }
-    expect(existsSync(path)).toBe(true);
-  });
+      expect(existsSync(path)).toBe(true);
+    },
+  );
 
-  it('a full database inside a transaction (SQLITE_FULL at an INSERT) is STORAGE_ERROR, and nothing of it is kept', async () => {
-    const path = join(dir, 'full.db');
-    const full = await openIssuer({ path, secret: 'full', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
-    await full.createDid();
-    await full.issue({ type: 'T', credentialSubject: { a: 1 } });
-    const [{ page_count }] = (await full.agent.dataSource.query('PRAGMA page_count')) as Array<{ page_count: number }>;
-    await full.agent.dataSource.query(`PRAGMA max_page_count = ${page_count}`);
-    try {
-      const big = Array.from({ length: 400 }, (_, i) => JSON.stringify({ recordKey: `f${i}`, name: 'x'.repeat(200) })).join('\n');
-      for (const attempt of [
-        () => full.issueMany(Array.from({ length: 300 }, (_, i) => ({ type: 'T', credentialSubject: { n: i, pad: 'y'.repeat(300) } }))),
-        () => full.issueBatch({ text: big, format: 'jsonl' }, { type: 'T', transactionSize: 400 }),
-      ]) {
-        const error = await attempt().catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(TradewindError);
-        expect(error).toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringMatching(/SQLITE_FULL/) });
+  it.skipIf(testEngine() !== 'postgres')(
+    'a read-only PostgreSQL database gives STORAGE_ERROR for issue, batch, status changes and settings',
+    async () => {
+      const database = await testDatabase(dir, 'readonly');
+      const ro = await openIssuer({ database, secret: 'ro', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+      await ro.createDid();
+      const { id } = await ro.issue({ type: 'T', credentialSubject: { a: 1 } });
+      // Every new session of that database is read-only; the sessions already open end.
+      const name = new URL(database).pathname.slice(1);
+      await ro.agent.query(`ALTER DATABASE "${name}" SET default_transaction_read_only = on`);
+      const server = new URL(database);
+      server.pathname = '/postgres';
+      execFileSync(join(findPostgresBinaries(), 'psql'), [
+        '-X',
+        '-q',
+        '-d',
+        server.href,
+        '-c',
+        `SELECT pg_terminate_backend("pid") FROM "pg_stat_activity" WHERE "datname" = '${name}'`,
+      ]);
+      // The pool notices its ended sessions as it uses them, and opens read-only ones.
+      for (let i = 0; i < 20; i++) {
+        const [row] = (await ro.agent.query('SHOW default_transaction_read_only').catch(() => [])) as Array<Record<string, string>>;
+        if (row?.default_transaction_read_only === 'on') break;
       }
-      expect(await full.log()).toHaveLength(1);
-    } finally {
-      await full.close();
-    }
-  });
+      try {
+        for (const attempt of [
+          () => ro.issue({ type: 'T', credentialSubject: { a: 2 } }),
+          () => ro.issueBatch({ text: '{"a":3}', format: 'jsonl' }, { type: 'T' }),
+          () => ro.revoke(id),
+          () => ro.setDefaultDid(ro.defaultDid as string),
+        ]) {
+          const error = await attempt().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(TradewindError);
+          expect(error).toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringMatching(/read-only transaction/) });
+        }
+        expect(await ro.log()).toHaveLength(1); // reading still works
+        expect((await ro.getIssued(id)).revoked).toBe(false);
+      } finally {
+        await ro.close();
+      }
+    },
+  );
+
+  it.skipIf(testEngine() === 'postgres')(
+    'a full database inside a transaction (SQLITE_FULL at an INSERT) is STORAGE_ERROR, and nothing of it is kept',
+    async () => {
+      const path = join(dir, 'full.db');
+      const full = await openIssuer({ path, secret: 'full', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
+      await full.createDid();
+      await full.issue({ type: 'T', credentialSubject: { a: 1 } });
+      const [{ page_count }] = (await full.agent.query('PRAGMA page_count')) as Array<{ page_count: number }>;
+      await full.agent.query(`PRAGMA max_page_count = ${page_count}`);
+      try {
+        const big = Array.from({ length: 400 }, (_, i) => JSON.stringify({ recordKey: `f${i}`, name: 'x'.repeat(200) })).join('\n');
+        for (const attempt of [
+          () => full.issueMany(Array.from({ length: 300 }, (_, i) => ({ type: 'T', credentialSubject: { n: i, pad: 'y'.repeat(300) } }))),
+          () => full.issueBatch({ text: big, format: 'jsonl' }, { type: 'T', transactionSize: 400 }),
+        ]) {
+          const error = await attempt().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(TradewindError);
+          expect(error).toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringMatching(/SQLITE_FULL/) });
+        }
+        expect(await full.log()).toHaveLength(1);
+      } finally {
+        await full.close();
+      }
+    },
+  );
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { TradewindError } from '@tradewind/core';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeTempIssuer, openTempIssuer, TEST_KDF } from './helpers/temp-issuer.js';
+import { closeTempIssuer, openTempIssuer, TEST_KDF, testDatabase } from './helpers/temp-issuer.js';
 
 let dir: string;
 let issuer: Issuer;
@@ -109,7 +109,7 @@ describe('options and state', () => {
   });
 
   it('a closed issuer says STORAGE_ERROR, not a raw driver error', async () => {
-    const other = await openIssuer({ path: join(dir, 'closed.db'), secret: 's', kdf: TEST_KDF });
+    const other = await openIssuer({ database: await testDatabase(dir, 'closed'), secret: 's', kdf: TEST_KDF });
     await other.close();
     for (const call of [() => other.log(), () => other.issue({ type: 'T', credentialSubject: { a: 1 } }), () => other.revoke('urn:x')]) {
       expect(await codeOf(call)).toBe('STORAGE_ERROR');

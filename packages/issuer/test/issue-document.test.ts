@@ -39,7 +39,7 @@ async function lists(): Promise<Record<string, string>> {
 
 /** What the database holds: log rows and allocated status indexes. */
 async function footprint(): Promise<{ logged: number; allocated: number }> {
-  const q = (sql: string) => issuer.agent.dataSource.query(sql) as Promise<Array<{ n: number | null }>>;
+  const q = (sql: string) => issuer.agent.query(sql) as Promise<Array<{ n: number | null }>>;
   const [logged] = await q(`SELECT COUNT(*) AS n FROM "tw_issuance_log"`);
   const [allocated] = await q(`SELECT COUNT(*) AS n FROM "tw_status_entry"`);
   return { logged: Number(logged?.n ?? 0), allocated: Number(allocated?.n ?? 0) };
@@ -356,12 +356,11 @@ describe('issue({ credential }) — refusals', () => {
   });
 
   it('refuses an entry into a list this database published under an earlier base URL, and jwt_vc dates before 1970', async () => {
-    const { dir: otherDir, issuer: first } = await openTempIssuer('moved-lists');
-    const path = join(otherDir, 'moved-lists.db');
+    const { dir: otherDir, issuer: first, database } = await openTempIssuer('moved-lists');
     const old = await first.issue({ type: 'T', credentialSubject: { id: HOLDER, n: 1 } });
     await first.close();
     const moved = await openIssuer({
-      path,
+      database,
       secret: 'moved-lists',
       kdf: TEST_KDF,
       statusListBaseUrl: 'https://registry.gov.example/v2/status',

@@ -6,6 +6,7 @@ import { decodeStatusList } from '@tradewind/core/status-list';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { verifyCredential } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from './helpers/temp-issuer.js';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
 const BASE = 'https://registry.gov.example/status';
@@ -15,7 +16,7 @@ let issuer: Issuer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tradewind-issue-'));
-  issuer = await openIssuer({ path: join(dir, 'issuer.db'), secret: 'agency secret', kdf, statusListBaseUrl: BASE });
+  issuer = await openIssuer({ database: await testDatabase(dir, 'issuer'), secret: 'agency secret', kdf, statusListBaseUrl: BASE });
 });
 afterAll(async () => {
   await issuer.close();
@@ -247,8 +248,13 @@ describe('issue', () => {
   });
 
   it('logs the claims when the agency turns that on', async () => {
-    const path = join(dir, 'claims.db');
-    const other = await openIssuer({ path, secret: 'x', kdf, statusListBaseUrl: BASE, logClaims: true });
+    const other = await openIssuer({
+      database: await testDatabase(dir, 'claims'),
+      secret: 'x',
+      kdf,
+      statusListBaseUrl: BASE,
+      logClaims: true,
+    });
     try {
       await other.createDid();
       const issued = await other.issue({ type: 'T', credentialSubject: { name: 'Kept' } });
@@ -290,7 +296,7 @@ describe('issue', () => {
   });
 
   it('refuses credentials with status until a status list base URL is set', async () => {
-    const bare = await openIssuer({ path: join(dir, 'bare.db'), secret: 'x', kdf });
+    const bare = await openIssuer({ database: await testDatabase(dir, 'bare'), secret: 'x', kdf });
     try {
       await bare.createDid();
       await expect(bare.issue({ type: 'T', credentialSubject: { a: 1 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

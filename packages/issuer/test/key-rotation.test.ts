@@ -1,4 +1,4 @@
-// Key rotation of a did:web issuer, end to end on real SQLite files and real signatures:
+// Key rotation of a did:web issuer, end to end on real databases and real signatures:
 // issue with key 1 → rotate → issue with key 2 → the anchor signs the updated entries →
 // verifiers accept both credentials and refuse what the retired key signs later.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { encodeStatusList } from '@tradewind/core/status-list';
 import { type Issuer, openIssuer, type RecognitionEntryTemplate, recognitionEntriesFor, type SigningKey } from '@tradewind/issuer';
 import { type CredentialVerificationResult, createVerifier } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from './helpers/temp-issuer.js';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
 const DAY = 86_400_000;
@@ -23,6 +24,7 @@ let anchor: Issuer;
 let anchorDid: string;
 let tt: Issuer;
 let ttDid: string;
+let ttDatabase: string;
 
 const template: RecognitionEntryTemplate = {
   country: 'TT',
@@ -48,9 +50,10 @@ async function issueOn(n: number, status: Array<'revocation'> = ['revocation']) 
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tradewind-key-rotation-'));
-  anchor = await openIssuer({ path: join(dir, 'anchor.db'), secret: 'a', kdf });
+  anchor = await openIssuer({ database: await testDatabase(dir, 'anchor'), secret: 'a', kdf });
   anchorDid = (await anchor.createDid()).did;
-  tt = await openIssuer({ path: join(dir, 'tt.db'), secret: 't', kdf, statusListBaseUrl: 'https://registry.gov.tt/status' });
+  ttDatabase = await testDatabase(dir, 'tt');
+  tt = await openIssuer({ database: ttDatabase, secret: 't', kdf, statusListBaseUrl: 'https://registry.gov.tt/status' });
   ttDid = (await tt.createDid({ method: 'web', domain: 'registry.gov.tt' })).did;
 });
 afterAll(async () => {
@@ -197,7 +200,7 @@ describe('did:web key rotation', () => {
   });
 
   it('another process on the same database signs with the new key once it rotated', async () => {
-    const other = await openIssuer({ path: join(dir, 'tt.db'), secret: 't', kdf });
+    const other = await openIssuer({ database: ttDatabase, secret: 't', kdf });
     try {
       await issueOn(24, []); // this instance has the key cached
       const { verificationMethod } = await other.rotateKey(ttDid, { now: day(24) });

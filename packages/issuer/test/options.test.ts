@@ -121,6 +121,12 @@ const bad: Array<[string, () => Promise<unknown>]> = [
   ['openIssuer({ create: "yes" })', () => openIssuer({ path: join(dir, 'o.db'), secret: 's', create: 'yes' as never })],
   ['openIssuer({ busyTimeoutMs: -1 })', () => openIssuer({ path: join(dir, 'o.db'), secret: 's', busyTimeoutMs: -1 })],
   ['openIssuer({ statusListBaseUrl: 5 })', () => openIssuer({ path: join(dir, 'o.db'), secret: 's', statusListBaseUrl: 5 as never })],
+  ['openIssuer({ database, path }) naming two', () => openIssuer({ database: join(dir, 'o.db'), path: join(dir, 'p.db'), secret: 's' })],
+  ['openIssuer({ database: 5 })', () => openIssuer({ database: 5 as never, secret: 's' })],
+  ['openIssuer({}) without a database', () => openIssuer({ secret: 's' })],
+  ["openIssuer({ migrate: 'sometimes' })", () => openIssuer({ path: join(dir, 'o.db'), secret: 's', migrate: 'sometimes' as never })],
+  ['openIssuer({ poolSize: 0 })', () => openIssuer({ path: join(dir, 'o.db'), secret: 's', poolSize: 0 })],
+  ['openIssuer({ database: "postgres://[bad" })', () => openIssuer({ database: 'postgres://[bad', secret: 's' })],
 ];
 
 describe('bad options throw a typed INVALID_ARGUMENT, not raw driver errors', () => {

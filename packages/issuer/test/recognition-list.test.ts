@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { createVerifier } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from './helpers/temp-issuer.js';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
 const NOW = '2026-06-01T00:00:00Z';
@@ -13,9 +14,9 @@ let registry: Issuer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tradewind-recognition-'));
-  anchor = await openIssuer({ path: join(dir, 'anchor.db'), secret: 'anchor secret', kdf });
+  anchor = await openIssuer({ database: await testDatabase(dir, 'anchor'), secret: 'anchor secret', kdf });
   registry = await openIssuer({
-    path: join(dir, 'tt.db'),
+    database: await testDatabase(dir, 'tt'),
     secret: 'registry secret',
     kdf,
     statusListBaseUrl: 'https://registry.gov.tt/status',

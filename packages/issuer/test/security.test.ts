@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TradewindError } from '@tradewind/core';
 import { openIssuer } from '@tradewind/issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseBytes, testDatabase, testEngine } from './helpers/temp-issuer.js';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
 let dir: string;
@@ -12,13 +13,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function readAll(path: string): Buffer {
-  return Buffer.concat([path, `${path}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p)));
-}
+// What the database holds, as bytes: the SQLite file and its WAL, or a pg_dump (a backup).
+const readAll = databaseBytes;
 
 describe('issuer database at rest', () => {
   it('contains no private key bytes (raw, hex, base64 forms) after creating DIDs and issuing', async () => {
-    const path = join(dir, 'keys.db');
+    const path = await testDatabase(dir, 'keys');
     const issuer = await openIssuer({ path, secret: 'at rest', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
     const dids = [await issuer.createDid({ keyType: 'Ed25519' }), await issuer.createDid({ keyType: 'P-256', method: 'jwk' })];
     for (const d of dids) await issuer.issue({ issuer: d.did, type: 'T', credentialSubject: { a: 1 } });
@@ -46,7 +46,7 @@ describe('issuer database at rest', () => {
   });
 
   it('rejects a wrong secret with WRONG_SECRET and changes nothing', async () => {
-    const path = join(dir, 'secret.db');
+    const path = await testDatabase(dir, 'secret');
     const issuer = await openIssuer({ path, secret: 'right one', kdf, statusListBaseUrl: 'https://registry.gov.example/status' });
     await issuer.createDid();
     await issuer.issue({ type: 'T', credentialSubject: { a: 1 } });
@@ -67,7 +67,7 @@ describe('issuer database at rest', () => {
     await reopened.close();
   });
 
-  it('reports a missing database with NOT_FOUND when asked not to create one', async () => {
+  it.skipIf(testEngine() === 'postgres')('reports a missing database with NOT_FOUND when asked not to create one', async () => {
     await expect(openIssuer({ path: join(dir, 'nope.db'), secret: 'x', create: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(existsSync(join(dir, 'nope.db'))).toBe(false);
   });

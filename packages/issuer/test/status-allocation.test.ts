@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Issuer, openIssuer } from '../src/index.js';
 import { IndexPermutation } from '../src/index-permutation.js';
 import { allocateIndexes } from '../src/status-store.js';
+import { testDatabase } from './helpers/temp-issuer.js';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
 let dir: string;
 let issuer: Issuer;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tradewind-alloc-'));
-  issuer = await openIssuer({ path: join(dir, 'alloc.db'), secret: 'x', kdf });
+  issuer = await openIssuer({ database: await testDatabase(dir, 'alloc'), secret: 'x', kdf });
 });
 afterAll(async () => {
   await issuer.close();
@@ -40,7 +41,7 @@ describe('status index allocation', () => {
 
   it('opens a new list when one fills, each list a permutation of its positions', async () => {
     const allocations = await issuer.agent.transaction((q) =>
-      allocateIndexes(q, {
+      allocateIndexes(q, issuer.agent.engine, {
         issuer: 'did:example:alloc',
         purpose: 'revocation',
         count: 40,
@@ -56,7 +57,7 @@ describe('status index allocation', () => {
     expect([...byList.values()][0]?.slice().sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
     // Continuing fills the open list before opening another.
     const more = await issuer.agent.transaction((q) =>
-      allocateIndexes(q, {
+      allocateIndexes(q, issuer.agent.engine, {
         issuer: 'did:example:alloc',
         purpose: 'revocation',
         count: 8,
@@ -72,10 +73,10 @@ describe('status index allocation', () => {
   });
 
   it('rolls back the allocation with the transaction', async () => {
-    const before = (await issuer.agent.dataSource.query('SELECT COALESCE(SUM(used),0) AS n FROM tw_status_list')) as Array<{ n: number }>;
+    const before = (await issuer.agent.query('SELECT COALESCE(SUM(used),0) AS n FROM tw_status_list')) as Array<{ n: number }>;
     await expect(
       issuer.agent.transaction(async (q) => {
-        await allocateIndexes(q, {
+        await allocateIndexes(q, issuer.agent.engine, {
           issuer: 'did:example:alloc',
           purpose: 'suspension',
           count: 5,
@@ -86,7 +87,7 @@ describe('status index allocation', () => {
         throw new Error('crash before the log entry');
       }),
     ).rejects.toThrow('crash');
-    const after = (await issuer.agent.dataSource.query('SELECT COALESCE(SUM(used),0) AS n FROM tw_status_list')) as Array<{ n: number }>;
+    const after = (await issuer.agent.query('SELECT COALESCE(SUM(used),0) AS n FROM tw_status_list')) as Array<{ n: number }>;
     expect(after[0]?.n).toBe(before[0]?.n);
   });
 });
