@@ -81,7 +81,7 @@ export interface StatusChange {
  *
  * @example
  * ```ts
- * const issuer = await openIssuer({ path: 'registry.db', secret, statusListBaseUrl: 'https://registry.gov.example/status' })
+ * const issuer = await openIssuer({ database: 'registry.db', secret, statusListBaseUrl: 'https://registry.gov.example/status' })
  * const { did } = await issuer.createDid({ method: 'key' })
  * const { jwt, id } = await issuer.issue({ type: 'BirthCertificate', credentialSubject: { id: holderDid, name: 'Ana' } })
  * await issuer.revoke(id)
@@ -773,7 +773,7 @@ function checkOpenOptions(options: OpenIssuerOptions): void {
  *
  * @example
  * ```ts
- * const issuer = await openIssuer({ path: 'registry.db', secret: process.env.TRADEWIND_SECRET!, statusListBaseUrl: 'https://registry.gov.example/status' })
+ * const issuer = await openIssuer({ database: 'registry.db', secret: process.env.TRADEWIND_SECRET!, statusListBaseUrl: 'https://registry.gov.example/status' })
  * ```
  */
 export function openIssuer(options: OpenIssuerOptions): Promise<Issuer> {
