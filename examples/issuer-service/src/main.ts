@@ -106,7 +106,9 @@ main(process.argv.slice(2)).then(
     // Configuration and start-up errors name the setting; nothing else of the configuration is printed.
     const message = error instanceof TradewindError ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
     // One line, and never a database password (a driver message may quote the URL).
-    const line = message.replace(/\s*\n\s*/g, ' ').replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1redacted@');
+    let line = message.replace(/\s*\n\s*/g, ' ').replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1redacted@');
+    // node-postgres's words when the server asks for a password and none was given.
+    if (/client password must be a string/.test(line)) line += ' (the database asks for a password: give it in the URL or in PGPASSWORD)';
     process.stderr.write(`tradewind-issuer-service: ${line}\n`);
     process.exit(1);
   },

@@ -2,12 +2,16 @@
 // process, a config file, its first-start output, SIGTERM and exit codes.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copySqliteFixture, MANIFEST_3FBC539 } from '../../../packages/issuer/test/fixtures/legacy-3fbc539.js';
 import { hashAdminKey } from '../src/auth.js';
+import { inspectServiceMigrations } from '../src/migrations.js';
+import { STATE_MIGRATIONS } from '../src/state-migrations.js';
+import { StateStore } from '../src/state-store.js';
 import { freePort, TEST_KDF } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -132,5 +136,83 @@ describe('tradewind-issuer-service (built)', () => {
     expect(again).not.toContain('first start');
     second.child.kill('SIGINT');
     expect(await second.exit, `${second.child.signalCode} ${second.output()}`).toBe(0);
+  });
+
+  it('migrate: --check exits 1 naming what an older database lacks, migrate applies it (no secret needed), then the service starts', async () => {
+    const folder = join(dir, 'upgrade');
+    await mkdir(folder);
+    copySqliteFixture(folder, 'issuer.db');
+    const old = await StateStore.open(join(folder, 'state.db'), { migrations: STATE_MIGRATIONS.slice(0, 1) });
+    await old.close();
+    const port = await freePort();
+    const config = join(folder, 'service.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        port,
+        baseUrl: 'https://registry.gov.example/issuers/civil',
+        database: 'issuer.db',
+        stateDatabase: 'state.db',
+        adminKeyHashes: [hashAdminKey('tw_process-upgrade-key')],
+        logLevel: 'warn',
+      }),
+    );
+    const env = { PATH: process.env.PATH ?? '' };
+    const options = { encoding: 'utf8' as const, timeout: 60_000, env, cwd: folder };
+
+    const refused = start(['--config', config], { TRADEWIND_SECRET: MANIFEST_3FBC539.secret });
+    expect(await refused.exit).toBe(1);
+    const refusal = refused.output().trim();
+    expect(refusal.split('\n')).toHaveLength(1);
+    expect(refusal).toContain('MIGRATION_REQUIRED');
+    expect(refusal).toContain(`tradewind-issuer-service migrate --config ${config}`);
+
+    const lacking = await inspectServiceMigrations({ database: join(folder, 'issuer.db'), stateDatabase: join(folder, 'state.db') });
+    expect(lacking.issuer.pending).toContain('AddReemissionSafety1764300200000');
+    const check = spawnSync(process.execPath, [bin, 'migrate', '--config', config, '--check'], options);
+    expect(check.status, check.stderr).toBe(1);
+    expect(check.stdout).toBe(
+      `issuer database ${join(folder, 'issuer.db')}: ${lacking.issuer.pending.length} pending: ${lacking.issuer.pending.join(', ')}\n` +
+        `service state ${join(folder, 'state.db')}: ${STATE_MIGRATIONS.length - 1} pending: ${STATE_MIGRATIONS.slice(1)
+          .map((m) => m.name)
+          .join(', ')}\n`,
+    );
+
+    const applied = spawnSync(process.execPath, [bin, 'migrate', '--config', config], options);
+    expect(applied.status, applied.stderr).toBe(0);
+    for (const name of [...lacking.issuer.pending, ...STATE_MIGRATIONS.slice(1).map((m) => m.name)])
+      expect(applied.stdout).toContain(`applied ${name}\n`);
+
+    const clean = spawnSync(process.execPath, [bin, 'migrate', '--config', config, '--check'], options);
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('up to date');
+
+    const started = start(['--config', config], { TRADEWIND_SECRET: MANIFEST_3FBC539.secret });
+    expect(await started.waitFor('issuer DID: did:web:registry.gov.example:issuers:civil')).not.toContain('first start');
+    started.child.kill('SIGTERM');
+    expect(await started.exit, started.output()).toBe(0);
+  });
+
+  it('exits 1 with one line naming the PostgreSQL database, never its password, when it cannot be reached', async () => {
+    const port = await freePort();
+    const r = spawnSync(process.execPath, [bin], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TRADEWIND_SECRET: SECRET,
+        TRADEWIND_SERVICE_BASE_URL: 'https://registry.gov.example',
+        TRADEWIND_ADMIN_KEY_HASHES: hashAdminKey('tw_unreachable'),
+        TRADEWIND_SERVICE_DATABASE: `postgres://issuer:pg-password-not-printed@127.0.0.1:${port}/issuer`,
+      },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tradewind-issuer-service: STORAGE_ERROR: /);
+    expect(lines[0]).toContain(`postgres://issuer@127.0.0.1:${port}/issuer`);
+    expect(r.stderr).not.toContain('pg-password-not-printed');
   });
 });
