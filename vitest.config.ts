@@ -66,6 +66,16 @@ export default defineConfig({
           globalSetup: [postgresSetup],
         },
       },
+      {
+        extends: true,
+        test: {
+          // The issuer commands with --db postgres://… (they skip themselves on SQLite).
+          name: 'cli-postgres',
+          include: ['packages/cli/test/postgres-*.test.ts'],
+          env: { TRADEWIND_TEST_ENGINE: 'postgres' },
+          globalSetup: [postgresSetup],
+        },
+      },
     ],
   },
 });

@@ -1,14 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { parseDatabaseLocation } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
-import type { DidMethod, KeyAlgorithm } from '@tradewind/issuer';
+import type { DidMethod, Issuer, KeyAlgorithm, OpenIssuerOptions } from '@tradewind/issuer';
 import { parseCommandArgs, parseIntegerFlag } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { ISSUER_DB_ENV, ISSUER_DB_HELP, ISSUER_DB_OPTIONS, withIssuer } from '../issuer/open-store.js';
+import type { Io } from '../io.js';
+import {
+  displayedDatabase,
+  ISSUER_DB_HELP,
+  ISSUER_DB_OPTIONS,
+  issuerDatabase,
+  issuerDatabaseExists,
+  withIssuer,
+} from '../issuer/open-store.js';
 import { printResult } from '../output.js';
 import { UsageError } from '../usage-error.js';
+import { migrateCommand } from './issuer-migrate.js';
 
 /** Checks the DID flags shared by `issuer init` and `did create`. */
 export function didFlags(values: { method?: string | undefined; 'key-type'?: string | undefined; domain?: string | undefined }): {
@@ -31,10 +41,11 @@ export const DID_FLAGS = {
   domain: { type: 'string' },
 } as const;
 
-const INIT_USAGE = `Usage: tradewind issuer init --db FILE --status-base-url URL [options]
+const INIT_USAGE = `Usage: tradewind issuer init --db FILE|URL --status-base-url URL [options]
 
-Creates an issuer database (SQLite, keys encrypted with the secret) and its first DID,
-which becomes the default issuer.
+Creates an issuer database (a SQLite file, or the tables in an empty PostgreSQL
+database; keys encrypted with the secret) and its first DID, which becomes the
+default issuer.
 
 Options:
 ${ISSUER_DB_HELP}
@@ -59,37 +70,13 @@ const init: Command = {
       'no-did': { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`issuer init takes no positional arguments, got ${positionals.join(' ')}`);
-    const path = values.db ?? io.env[ISSUER_DB_ENV];
-    if (path && existsSync(path))
-      throw new UsageError(`${path} already exists; an issuer database is created once`, { code: 'ALREADY_EXISTS' });
+    const path = issuerDatabase(values, io);
     const flags = didFlags(values);
     const extra = values['status-base-url'] === undefined ? {} : { statusListBaseUrl: values['status-base-url'] };
-    if (path === undefined || path === '') throw new UsageError(`no issuer database given: pass --db FILE or set ${ISSUER_DB_ENV}`);
-    // The database is built under a temporary name in the same folder and moved into
-    // place only once it is complete (settings and first DID): a kill or a failure
-    // half-way leaves no half-made database at --db that a second init would refuse
-    // ("already exists") and that has no issuer DID.
-    const building = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.init`);
-    let result: { db: string; did: string | undefined; verificationMethod: string | undefined; statusListBaseUrl: string | undefined };
-    try {
-      result = await withIssuer(
-        { ...values, db: building },
-        io,
-        async (issuer) => {
-          const did = values['no-did'] ? undefined : await issuer.createDid(flags);
-          return { db: path, did: did?.did, verificationMethod: did?.verificationMethod, statusListBaseUrl: issuer.statusListBaseUrl };
-        },
-        { create: true, extra },
-      );
-      await moveIntoPlace(building, path);
-    } catch (e) {
-      // Messages name the file the user asked for, not the temporary one.
-      if (e instanceof TradewindError && e.message.includes(building))
-        throw new TradewindError(e.code, e.message.replaceAll(building, path), { cause: e });
-      throw e;
-    } finally {
-      for (const file of [building, `${building}-wal`, `${building}-shm`, `${building}.init-lock`]) rmSync(file, { force: true });
-    }
+    const result =
+      parseDatabaseLocation(path).engine === 'postgres'
+        ? await initPostgres(path, values, io, flags, extra)
+        : await initSqlite(path, values, io, flags, extra);
     printResult(io, values.json, result, () =>
       [
         `Created issuer database ${result.db}`,
@@ -102,6 +89,69 @@ const init: Command = {
     return EXIT.OK;
   },
 };
+
+interface InitResult {
+  db: string;
+  did: string | undefined;
+  verificationMethod: string | undefined;
+  statusListBaseUrl: string | undefined;
+}
+type InitValues = Parameters<typeof withIssuer>[0] & { 'no-did'?: boolean | undefined };
+
+async function createFirstDid(issuer: Issuer, db: string, values: InitValues, flags: ReturnType<typeof didFlags>): Promise<InitResult> {
+  const did = values['no-did'] ? undefined : await issuer.createDid(flags);
+  return { db, did: did?.did, verificationMethod: did?.verificationMethod, statusListBaseUrl: issuer.statusListBaseUrl };
+}
+
+async function initSqlite(
+  path: string,
+  values: InitValues,
+  io: Io,
+  flags: ReturnType<typeof didFlags>,
+  extra: Partial<OpenIssuerOptions>,
+): Promise<InitResult> {
+  if (existsSync(path)) throw new UsageError(`${path} already exists; an issuer database is created once`, { code: 'ALREADY_EXISTS' });
+  // The database is built under a temporary name in the same folder and moved into
+  // place only once it is complete (settings and first DID): a kill or a failure
+  // half-way leaves no half-made database at --db that a second init would refuse
+  // ("already exists") and that has no issuer DID.
+  const building = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.init`);
+  try {
+    const result = await withIssuer({ ...values, db: building }, io, (issuer) => createFirstDid(issuer, path, values, flags), {
+      create: true,
+      extra,
+    });
+    await moveIntoPlace(building, path);
+    return result;
+  } catch (e) {
+    // Messages name the file the user asked for, not the temporary one.
+    if (e instanceof TradewindError && e.message.includes(building))
+      throw new TradewindError(e.code, e.message.replaceAll(building, path), { cause: e });
+    throw e;
+  } finally {
+    for (const file of [building, `${building}-wal`, `${building}-shm`, `${building}.init-lock`]) rmSync(file, { force: true });
+  }
+}
+
+/**
+ * On PostgreSQL the database itself is made by its administrator (CREATE DATABASE);
+ * init fills an empty one: every table, the settings and the first DID. A database that
+ * has tables already is refused, as an existing file is.
+ */
+async function initPostgres(
+  url: string,
+  values: InitValues,
+  io: Io,
+  flags: ReturnType<typeof didFlags>,
+  extra: Partial<OpenIssuerOptions>,
+): Promise<InitResult> {
+  const shown = displayedDatabase(url);
+  if (await issuerDatabaseExists(url))
+    throw new UsageError(`${shown} already holds tables; an issuer database is created once (into an empty database)`, {
+      code: 'ALREADY_EXISTS',
+    });
+  return withIssuer({ ...values, db: url }, io, (issuer) => createFirstDid(issuer, shown, values, flags), { create: true, extra });
+}
 
 /**
  * Gives the complete database at `building` its name `path`, without replacing a file
@@ -186,9 +236,9 @@ const log: Command = {
   },
 };
 
-/** `tradewind issuer init|log`. */
+/** `tradewind issuer init|log|migrate`. */
 export const issuerCommands: CommandFamily = {
   name: 'issuer',
-  summary: 'Create and inspect an issuer database',
-  subcommands: [init, log],
+  summary: 'Create, inspect and migrate an issuer database',
+  subcommands: [init, log, migrateCommand],
 };

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { inspectMigrations, parseDatabaseLocation } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
-import { type Issuer, type OpenIssuerOptions, openIssuer } from '@tradewind/issuer';
+import { ISSUER_MIGRATIONS, type Issuer, type OpenIssuerOptions, openIssuer } from '@tradewind/issuer';
 import type { Io } from '../io.js';
 import { readSecret, SECRET_OPTIONS } from '../secret.js';
 import { UsageError } from '../usage-error.js';
@@ -14,14 +15,46 @@ export const ISSUER_DB_OPTIONS = {
   ...SECRET_OPTIONS,
 } as const;
 
-export const ISSUER_DB_HELP = `  --db FILE                issuer database (default: $${ISSUER_DB_ENV})
+export const ISSUER_DB_HELP = `  --db FILE|URL            issuer database: a SQLite file or a postgres:// URL
+                           (default: $${ISSUER_DB_ENV})
   --secret-file FILE       file holding the database secret (default: $TRADEWIND_SECRET)`;
+
+/**
+ * The issuer database named by `--db` (or TRADEWIND_ISSUER_DB): a SQLite file path or a
+ * PostgreSQL URL. Missing is a usage error.
+ */
+export function issuerDatabase(values: { db?: string | undefined }, io: Io): string {
+  const database = values.db ?? io.env[ISSUER_DB_ENV];
+  if (database === undefined || database === '')
+    throw new UsageError(`no issuer database given: pass --db FILE|URL or set ${ISSUER_DB_ENV}`);
+  return database;
+}
+
+/** The database as messages show it: a PostgreSQL URL without its password. */
+export function displayedDatabase(database: string): string {
+  return parseDatabaseLocation(database).display;
+}
+
+/**
+ * Whether the issuer database exists: the SQLite file is there, or the PostgreSQL
+ * database has tables (an empty one is what `tradewind issuer init` fills). Reading
+ * that on PostgreSQL connects to it: an unreachable server is STORAGE_ERROR naming it.
+ */
+export async function issuerDatabaseExists(database: string): Promise<boolean> {
+  const location = parseDatabaseLocation(database);
+  if (location.engine === 'sqlite') return existsSync(location.path);
+  const state = await inspectMigrations({ database, migrations: ISSUER_MIGRATIONS });
+  return !state.fresh;
+}
 
 /**
  * Opens the issuer database named by `--db` (or TRADEWIND_ISSUER_DB) with the secret
  * from `--secret-file` (or TRADEWIND_SECRET), runs `fn` and closes it. A missing
- * database is a usage error naming `tradewind issuer init`; a wrong secret is
- * `WRONG_SECRET`.
+ * database (no file, or an empty PostgreSQL database) is a usage error naming
+ * `tradewind issuer init`; a wrong secret is `WRONG_SECRET`. An existing database with
+ * migrations pending is not migrated behind the user's back: MIGRATION_REQUIRED names
+ * `tradewind issuer migrate`, which applies them (all or nothing) when the operator
+ * chooses to.
  */
 export async function withIssuer<T>(
   values: { db?: string | undefined; 'secret-file'?: string | undefined },
@@ -29,18 +62,25 @@ export async function withIssuer<T>(
   fn: (issuer: Issuer) => Promise<T>,
   options: { create?: boolean; extra?: Partial<OpenIssuerOptions> } = {},
 ): Promise<T> {
-  const path = values.db ?? io.env[ISSUER_DB_ENV];
-  if (path === undefined || path === '') throw new UsageError(`no issuer database given: pass --db FILE or set ${ISSUER_DB_ENV}`);
-  if (!options.create && !existsSync(path)) {
-    throw new UsageError(`no issuer database at ${path}; create one with 'tradewind issuer init --db ${path}'`, { code: 'NOT_FOUND' });
+  const database = issuerDatabase(values, io);
+  const shown = displayedDatabase(database);
+  if (!options.create && !(await issuerDatabaseExists(database))) {
+    throw new UsageError(`no issuer database at ${shown}; create one with 'tradewind issuer init --db ${shown}'`, { code: 'NOT_FOUND' });
   }
   const secret = await readSecret(values['secret-file'], io);
   let issuer: Issuer;
   try {
-    issuer = await openIssuer({ path, secret, create: options.create ?? false, ...options.extra });
+    issuer = await openIssuer({
+      database,
+      secret,
+      create: options.create ?? false,
+      // A database being created gets every migration; an existing one only through `issuer migrate`.
+      migrate: options.create ? 'auto' : 'refuse',
+      ...options.extra,
+    });
   } catch (e) {
     if (e instanceof TradewindError && e.code === 'WRONG_SECRET') {
-      throw new TradewindError('WRONG_SECRET', `the secret does not open ${path} (check --secret-file or TRADEWIND_SECRET)`, { cause: e });
+      throw new TradewindError('WRONG_SECRET', `the secret does not open ${shown} (check --secret-file or TRADEWIND_SECRET)`, { cause: e });
     }
     throw e;
   }
