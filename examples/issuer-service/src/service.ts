@@ -95,7 +95,12 @@ export async function startService(
   let state: StateStore | undefined;
   try {
     state = await StateStore.open(config.stateDatabase, { migrations: STATE_MIGRATIONS, migrate: 'refuse' }).catch(refuseMigrations);
-    const firstStart = await ensureDid(issuer, expectedDid, base);
+    // Instances started at once on a new database: one creates the DID, the others wait
+    // (a lock of the shared state database: PostgreSQL advisory lock, SQLite write lock) and find it.
+    const firstStart = await state.transaction(async () => {
+      await state?.lock('first start: the did:web DID');
+      return ensureDid(issuer, expectedDid, base);
+    });
     const recognition = readRecognition(config);
 
     const lists = new StatusLists(issuer, () => expectedDid, config.statusListValidForSeconds);
