@@ -60,8 +60,10 @@ const listQuery = z.strictObject({
  * - `GET /batches/:id/credentials` (admin): the credentials issued so far, JSONL.
  * - `DELETE /batches/:id` (admin): a completed or failed job, with its files → 204; 409 otherwise.
  *
- * Jobs run one at a time in the background; `shutdown()` stops the one under way at a
- * transaction boundary (marked `interrupted`), and the next start resumes it.
+ * Jobs run in the background, one at a time per instance; several instances on one state
+ * database and one batch folder share the jobs (see {@link BatchJobs}): any of them answers
+ * every route for every job. `shutdown()` stops the job under way at a transaction
+ * boundary (marked `interrupted`), and any instance resumes it.
  */
 export async function createBatchModule(ctx: ServiceContext): Promise<ServiceModule> {
   const jobs = await BatchJobs.open(ctx);
@@ -137,7 +139,7 @@ export async function createBatchModule(ctx: ServiceContext): Promise<ServiceMod
     return c.body(null, 204);
   });
 
-  // Jobs an earlier process left queued or interrupted go on now.
+  // Jobs left queued or interrupted (or running under a lease that ran out) go on now.
   jobs.start();
   return { routes, shutdown: () => jobs.shutdown() };
 }
@@ -254,6 +256,8 @@ function describeJob(ctx: ServiceContext, job: BatchJob, report: boolean): Recor
     links: links(ctx, job.id),
   };
   if (job.error !== null) out.error = job.error;
+  // The instance running the job, and until when its lease holds unless renewed.
+  if (job.leaseOwner !== null) out.lease = { instance: job.leaseOwner, until: job.leaseUntil };
   if (report) {
     const invalid = job.invalid ?? [];
     out.invalid = invalid.map(reportLine);
