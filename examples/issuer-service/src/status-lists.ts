@@ -13,23 +13,29 @@ export interface PublishedList {
   encodedList: string;
 }
 
-/** How often the database is asked whether a list changed outside this process (another process, the CLI). */
-const CHECK_EVERY_MS = 1000;
-/** Longest time between a status change's `updated_at` stamp and its commit that is accounted for. */
-const COMMIT_MARGIN_MS = 2000;
+/**
+ * How often the database is asked whether a list changed outside this process (another
+ * instance, the CLI): a published list reflects every change committed at least this
+ * long before the request (plus the time to sign it again).
+ */
+export const CHECK_EVERY_MS = 1000;
 
 /**
  * The service's signed status lists, kept in memory and signed again only when they need
  * it: when a status (or the set of lists) changed — as this process records through
- * {@link invalidate}, or as the lists' `updated_at` in the issuer database shows within a
- * second for changes made elsewhere — or when the signed copy has less than half of its
- * validity left. Requests never sign on their own: one signing runs at a time and every
- * request waiting for it shares its result.
+ * {@link invalidate}, or as the lists' `version` counters in the issuer database show
+ * within a second for changes made elsewhere — or when the signed copy has less than half
+ * of its validity left. Requests never sign on their own: one signing runs at a time and
+ * every request waiting for it shares its result.
+ *
+ * The counters go up in the same transaction as every bit change, whichever instance
+ * makes it, so comparing them needs no clock: several instances on one database publish
+ * the same bits, each within {@link CHECK_EVERY_MS} of a change committed by any of them.
  */
 export class StatusLists {
   private lists = new Map<number, PublishedList>();
-  private signedAt = '';
-  private signedCount = 0;
+  /** The version of each list (by id) when the lists in memory were signed: read before signing. */
+  private signedVersions = new Map<string, number>();
   private stale = true;
   private lastCheck = 0;
   private signing: Promise<void> | undefined;
@@ -81,12 +87,9 @@ export class StatusLists {
     await this.signing;
   }
 
-  /** Whether a list was opened or changed since the lists were signed (`updated_at` is at least the signing start). */
+  /** Whether a list was opened or had a bit changed since the lists were signed (a counter moved, a list appeared or went). */
   private async changedInDatabase(): Promise<boolean> {
-    const rows = (await this.issuer.agent.dataSource.query(`SELECT "updated_at" FROM "tw_status_list" WHERE "issuer" = ?`, [
-      this.did(),
-    ])) as Array<{ updated_at: string }>;
-    return rows.length !== this.signedCount || rows.some((r) => r.updated_at >= this.signedAt);
+    return !sameVersions(await this.issuer.statusListVersions(this.did()), this.signedVersions);
   }
 
   /**
@@ -98,7 +101,11 @@ export class StatusLists {
     this.stale = false;
     const start = new Date();
     let signed: Awaited<ReturnType<Issuer['statusListCredentials']>>;
+    let versions: Map<string, number>;
     try {
+      // The counters first: a change committed between this read and the signing is in the
+      // signed bits but not in these counters, so the next check signs once more, never less.
+      versions = await this.issuer.statusListVersions(this.did());
       signed = await this.issuer.statusListCredentials({ issuer: this.did(), validForSeconds: this.validForSeconds, now: start });
     } catch (error) {
       this.stale = true;
@@ -126,10 +133,13 @@ export class StatusLists {
       });
     }
     this.lists = lists;
-    // A change stamps updated_at before its transaction commits: one stamped shortly before
-    // the signing started may not have been visible to it, so it counts as newer.
-    this.signedAt = new Date(start.getTime() - COMMIT_MARGIN_MS).toISOString();
-    this.signedCount = signed.length;
+    this.signedVersions = versions;
     this.lastCheck = Date.now();
   }
+}
+
+function sameVersions(a: Map<string, number>, b: Map<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, version] of a) if (b.get(id) !== version) return false;
+  return true;
 }
