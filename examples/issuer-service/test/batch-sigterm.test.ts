@@ -71,6 +71,8 @@ describe.skipIf(!built)('SIGTERM or SIGKILL during a batch (node bin/issuer-serv
         allowInsecureHttp: true,
         kdf: TEST_KDF,
         logLevel: 'info',
+        // A killed process's job is resumed once its lease has run out.
+        batchLeaseSeconds: 2,
       }),
     );
     return dir;
