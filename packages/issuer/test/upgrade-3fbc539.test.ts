@@ -6,7 +6,7 @@
 // (two credentials revoked by one bit), drops a revocation from the published lists,
 // or leaves keys the new version cannot read; or a new version that quietly migrates
 // a database its operator did not choose to migrate.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,23 @@ function tradewind(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same, as a process running alongside others. */
+function tradewindAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 }, (_error, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+/** A 3fbc539 database on the engine of this run. */
+async function oldDatabase(name: string): Promise<string> {
+  if (engine === 'sqlite') return copySqliteFixture(dir, `${name}.db`);
+  const url = await testPostgresDatabase(name);
+  await buildPostgres3fbc539(url);
+  return url;
+}
+
 /** What the database holds, to tell that a refused open changed nothing. */
 async function snapshot(): Promise<string> {
   if (engine === 'sqlite') return createHash('sha256').update(readFileSync(database)).digest('hex');
@@ -60,11 +77,7 @@ beforeAll(async () => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
   }
   dir = mkdtempSync(join(tmpdir(), 'tradewind-upgrade-3fbc539-'));
-  if (engine === 'sqlite') database = copySqliteFixture(dir);
-  else {
-    database = await testPostgresDatabase('upgrade_3fbc539');
-    await buildPostgres3fbc539(database);
-  }
+  database = await oldDatabase('upgrade_3fbc539');
 }, 180_000);
 afterAll(async () => {
   await issuer?.close();
@@ -248,6 +261,20 @@ describe(`upgrading a 3fbc539 issuer database in place (${engine})`, () => {
     );
     // The record without a name is refused again, as it was then.
     expect(result).toMatchObject({ issued: 0, skipped: manifest.batch.credentials.length, invalidCount: 1 });
+  });
+});
+
+describe(`two tradewind issuer migrate at once on a 3fbc539 database (${engine})`, () => {
+  it('one applies the migrations, the other finds them applied; each is recorded once', async () => {
+    const db = await oldDatabase('upgrade_race');
+    const pending = (await inspectMigrations({ database: db, migrations: ISSUER_MIGRATIONS })).pending;
+    const runs = await Promise.all([0, 1, 2].map(() => tradewindAsync(['issuer', 'migrate', '--db', db, '--json'])));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const migrated = runs.map((r) => (JSON.parse(r.stdout) as { migrated: string[] }).migrated);
+    expect(migrated.filter((m) => m.length > 0)).toEqual([pending]);
+    const after = await inspectMigrations({ database: db, migrations: ISSUER_MIGRATIONS });
+    expect(after.applied).toEqual([...MIGRATIONS_3FBC539, ...pending]);
+    expect(after.pending).toEqual([]);
   });
 });
 
