@@ -21,7 +21,7 @@
 // may have been given to two credentials or be missing from the database.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -60,7 +60,7 @@ const PG_INSTANCES = Math.max(...CONFIGURATIONS.map((c) => c.instances));
  * `startMs` bounds the start of one instance.
  */
 const PLANS = {
-  full: { rounds: 5, requests: 2_000, warmup: 300, boundMs: 8_000, startMs: 60_000 },
+  full: { rounds: 5, requests: 1_500, warmup: 300, boundMs: 8_000, startMs: 60_000 },
   quick: { rounds: 2, requests: 600, warmup: 100, boundMs: 5_000, startMs: 60_000 },
   // The smoke plan checks what the suite reports, so its bounds only stop what hangs.
   smoke: { rounds: 2, requests: 64, warmup: 32, boundMs: 20_000, startMs: 60_000 },
@@ -269,6 +269,29 @@ async function readPostgres(url) {
   }
 }
 
+/**
+ * What PostgreSQL wrote, read before and after a run: the next transaction id (every
+ * transaction that writes takes one, so the difference counts write transactions, and
+ * with fsync on, commits that each flush the WAL) and the WAL position (bytes written).
+ * Neither reading takes a transaction id of its own.
+ */
+async function postgresProbe(url) {
+  const { Client } = createRequire(join(SERVICE, 'package.json'))('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const lsn = (text) => {
+    const [high, low] = text.split('/');
+    return Number((BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`));
+  };
+  return {
+    async read() {
+      const { rows } = await client.query('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid, pg_current_wal_lsn()::text AS lsn');
+      return { transactions: Number(rows[0].xid), walBytes: lsn(rows[0].lsn) };
+    },
+    close: () => client.end(),
+  };
+}
+
 async function readIssuerTables(all) {
   const log = await all('SELECT "subject_id" FROM "tw_issuance_log"');
   const entries = await all('SELECT "list_id", "idx" FROM "tw_status_entry"');
@@ -292,6 +315,15 @@ function cpuNote(cpu, credentials) {
   );
 }
 
+/** What PostgreSQL wrote during a configuration's timed rounds, for its row's note. */
+function writtenNote(written, credentials) {
+  const perCommit = written.transactions > 0 ? (credentials / written.transactions).toFixed(1) : '–';
+  return (
+    `PostgreSQL committed ${written.transactions} write transactions (${perCommit} credentials per commit), ` +
+    `${(written.walBytes / credentials / 1024).toFixed(1)} kB of WAL per credential`
+  );
+}
+
 /**
  * The bench against the built service. `plan` is 'full', 'quick' or 'smoke';
  * `startPostgres` is scripts/postgres.mjs's (a test gives another to see how the suite
@@ -305,6 +337,8 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
+  if (!existsSync(join(SERVICE, 'dist', 'main.js')))
+    throw new Error('examples/issuer-service/dist is missing: build it first (pnpm build)');
   // PostgreSQL first: without it nothing else is started.
   let pg;
   try {
@@ -321,8 +355,10 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
   let sqlitePath;
   let postmaster;
   let loaded = false;
+  let probe;
   try {
     pgUrl = await pg.createDatabase();
+    probe = await postgresProbe(pgUrl);
     // The server's main process, whose children are its backends and helpers.
     postmaster = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
     h.log(`PostgreSQL started, fsync on (${since()})`);
@@ -414,6 +450,7 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
         idleInstances: instances.filter((i) => !servingPids.has(i.pid)).map((i) => i.pid),
         postgres: [postmaster],
       };
+      const written = await probe.read();
       const { result, cpu } = await measureCpu(groups, () =>
         loader.run({
           url: serving.map((i) => `${i.url}/credentials/issue`),
@@ -428,10 +465,12 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
           statusEntries: true,
         }),
       );
+      const after = await probe.read();
       a.sent = result.next;
       a.subjects.push(...result.subjectIds);
       a.entries.push(...result.statusEntries);
-      return { ...result, cpu };
+      const postgres = { transactions: after.transactions - written.transactions, walBytes: after.walBytes - written.walBytes };
+      return { ...result, cpu, postgres };
     };
 
     for (const config of CONFIGURATIONS) {
@@ -449,6 +488,7 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
     loaded = true;
   } finally {
     await loader.close();
+    await probe?.close();
     const stopping = instances.map((i) => i.stop());
     // Instances that were still starting when something failed stop themselves (startInstance).
     await Promise.allSettled(stopping);
@@ -485,6 +525,10 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
     const credentials = timed.reduce((s, r) => s + r.ok, 0);
     const stopped = timed.filter((r) => r.stopped).length;
     cpu[config.key] = sumCpu(timed.map((r) => r.cpu));
+    const written = {
+      transactions: timed.reduce((s, r) => s + r.postgres.transactions, 0),
+      walBytes: timed.reduce((s, r) => s + r.postgres.walBytes, 0),
+    };
     const compare =
       config.key === 'sqlite1'
         ? undefined
@@ -502,8 +546,10 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
         `${credentials} credentials (201) in ${timed.length} runs, ${CONNECTIONS} connections` +
         (config.instances > 1 ? ` (${CONNECTIONS / config.instances} per instance)` : '') +
         `; p99 ${num(median(timed.map((r) => r.p99)))} ms${stopped ? `; ${stopped} runs stopped at the ${p.boundMs / 1000} s bound` : ''}; ` +
-        cpuNote(cpu[config.key], credentials),
+        cpuNote(cpu[config.key], credentials) +
+        (config.engine === 'postgres' ? `; ${writtenNote(written, credentials)}` : ''),
       cpu: cpu[config.key],
+      ...(config.engine === 'postgres' ? { postgres: written } : {}),
     };
   });
   const durabilityNote = (d) =>
