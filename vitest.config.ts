@@ -61,6 +61,7 @@ export default defineConfig({
             'examples/issuer-service/test/vc-api.test.ts',
             'examples/issuer-service/test/oid4vci.test.ts',
             'examples/issuer-service/test/publish.test.ts',
+            'examples/issuer-service/test/batch-lease.test.ts',
           ],
           env: { TRADEWIND_TEST_ENGINE: 'postgres' },
           globalSetup: [postgresSetup],

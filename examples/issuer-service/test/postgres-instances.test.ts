@@ -13,8 +13,8 @@ import { createVerifier } from '@tradewind/verifier';
 import { openWallet } from '@tradewind/wallet';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type PostgresServer, startPostgres } from '../../../scripts/postgres.mjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEngine, testPostgresDatabase } from '../../../test/support/database.js';
 import { newAdminKey } from '../src/auth.js';
 import { credentialDocument, freePort, post, SECRET, TEST_KDF } from './helpers.js';
 
@@ -37,7 +37,6 @@ interface Instance {
 
 const admin = newAdminKey();
 const auth = { authorization: `Bearer ${admin.key}` };
-let server: PostgresServer | undefined;
 let database: string;
 let dir: string;
 let baseUrl: string;
@@ -86,19 +85,17 @@ async function startInstance(n: number): Promise<Instance> {
   return { n, port, url, dir: home, child, output, exited };
 }
 
+const onPostgres = testEngine() === 'postgres';
+
 beforeAll(async () => {
+  if (!onPostgres) return;
   // The tree may be shared with other builds: take the build lock where there is one.
   const build = existsSync('/usr/bin/flock')
     ? ['/usr/bin/flock', ['/tmp/tw-build.lock', process.execPath, 'scripts/build.mjs']]
     : [process.execPath, ['scripts/build.mjs']];
   execFileSync(build[0] as string, build[1] as string[], { cwd: root, stdio: 'pipe' });
 
-  let serverUrl = (inject('tradewindPostgresUrl') as string | undefined) ?? process.env.TRADEWIND_TEST_POSTGRES_URL;
-  if (!serverUrl) {
-    server = await startPostgres({ fsync: false });
-    serverUrl = server.url;
-  }
-  database = await createDatabase(serverUrl);
+  database = await testPostgresDatabase('instances');
   db = new pg.Client({ connectionString: database });
   await db.connect();
   dir = await mkdtemp(join(tmpdir(), 'tw-service-instances-'));
@@ -120,7 +117,6 @@ afterAll(async () => {
     }
   }
   await db?.end();
-  await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -146,7 +142,7 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
   return Number((rows[0] as { n: string | number }).n);
 }
 
-describe('several instances on one PostgreSQL database (the built service)', () => {
+describe.skipIf(!onPostgres)('several instances on one PostgreSQL database (the built service)', () => {
   it('4 instances issue concurrently: no (list, index) twice, every credential logged with its entries, revocation through one seen by the others', async () => {
     // A few hundred credentials, round-robin over the instances, many in flight at once.
     const results: Array<{ instance: number; jwt: string }> = [];
