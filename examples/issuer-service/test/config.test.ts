@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashAdminKey } from '../src/auth.js';
-import { CONFIG_DEFAULTS, DEFAULT_CREDENTIAL_CONFIGURATIONS, ENVIRONMENT, loadConfig } from '../src/config.js';
+import { CONFIG_DEFAULTS, DEFAULT_CREDENTIAL_CONFIGURATIONS, ENVIRONMENT, loadConfig, loadDatabaseSettings } from '../src/config.js';
 
 const HASH = hashAdminKey('tw_test-key');
 const SECRET = 'config-test-secret-value';
@@ -139,6 +139,69 @@ describe('loadConfig', () => {
     expect(problem(() => loadConfig({ file, env: ENV })).message).toMatch(/must hold a JSON object/);
     await writeFile(file, '{');
     expect(problem(() => loadConfig({ file, env: ENV })).message).toMatch(/is not JSON/);
+  });
+
+  describe('database locations', () => {
+    const URL_WITH_PASSWORD = 'postgres://issuer:pw-not-in-messages@db.internal:5432/issuer';
+
+    it('keeps SQLite as it was: two files, the batch folder beside the state file', () => {
+      const config = loadConfig({ env: { ...ENV, TRADEWIND_SERVICE_DATABASE: 'data/issuer.db' } });
+      expect(config.database).toBe(join(process.cwd(), 'data/issuer.db'));
+      expect(config.stateDatabase).toBe(join(process.cwd(), CONFIG_DEFAULTS.stateDatabase));
+      expect(config.batchFolder).toBe(join(process.cwd(), 'batch-jobs'));
+    });
+
+    it.each(['postgres://issuer@db.internal:5432/issuer', 'postgresql://issuer@db.internal/issuer?sslmode=require', URL_WITH_PASSWORD])(
+      'takes %s as it is (not a path), with the state in the same database',
+      (url) => {
+        const config = loadConfig({ env: { ...ENV, TRADEWIND_SERVICE_DATABASE: url } });
+        expect(config.database).toBe(url);
+        expect(config.stateDatabase).toBe(url);
+        expect(config.batchFolder).toBe(join(process.cwd(), 'batch-jobs'));
+      },
+    );
+
+    it('keeps a state database of its own when one is given, and reads a file’s batch folder from its folder', async () => {
+      const file = join(dir, 'postgres.json');
+      await writeFile(file, JSON.stringify({ database: 'postgres://issuer@db.internal/issuer', batchFolder: 'batches' }));
+      const separate = loadConfig({ file, env: { ...ENV, TRADEWIND_SERVICE_STATE_DATABASE: 'postgresql://state@db.internal/state' } });
+      expect(separate.database).toBe('postgres://issuer@db.internal/issuer');
+      expect(separate.stateDatabase).toBe('postgresql://state@db.internal/state');
+      expect(separate.batchFolder).toBe(join(dir, 'batches'));
+      const local = loadConfig({ file, env: { ...ENV, TRADEWIND_SERVICE_STATE_DATABASE: 'state.db' } });
+      expect(local.stateDatabase).toBe(join(process.cwd(), 'state.db'));
+      await writeFile(file, JSON.stringify({ database: 'postgres://issuer@db.internal/issuer' }));
+      expect(loadConfig({ file, env: ENV }).batchFolder).toBe(join(dir, 'batch-jobs'));
+    });
+
+    it('refuses a PostgreSQL URL that is not one, naming the setting and never the password', () => {
+      const error = problem(() =>
+        loadConfig({ env: { ...ENV, TRADEWIND_SERVICE_DATABASE: 'postgres://issuer:pw-not-in-messages@db.internal:port/issuer' } }),
+      );
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toContain('database (TRADEWIND_SERVICE_DATABASE): not a valid PostgreSQL connection URL');
+      expect(error.message).not.toContain('pw-not-in-messages');
+      const state = problem(() => loadConfig({ env: { ...ENV, TRADEWIND_SERVICE_STATE_DATABASE: 'postgresql://a:pw-not-in-messages@' } }));
+      expect(state.message).toContain('stateDatabase (TRADEWIND_SERVICE_STATE_DATABASE)');
+      expect(state.message).not.toContain('pw-not-in-messages');
+    });
+
+    it('never puts the password of a database URL in a message about another setting', () => {
+      const error = problem(() =>
+        loadConfig({ env: { ...ENV, TRADEWIND_SERVICE_DATABASE: URL_WITH_PASSWORD, TRADEWIND_SERVICE_PORT: 'x' } }),
+      );
+      expect(error.message).toContain('TRADEWIND_SERVICE_PORT');
+      expect(error.message).not.toContain('pw-not-in-messages');
+    });
+
+    it('reads the database settings alone for migrate: no secret, base URL or admin keys needed', () => {
+      expect(loadDatabaseSettings({ env: { TRADEWIND_SERVICE_DATABASE: URL_WITH_PASSWORD } })).toEqual({
+        database: URL_WITH_PASSWORD,
+        stateDatabase: URL_WITH_PASSWORD,
+      });
+      // What is set is still checked.
+      expect(problem(() => loadDatabaseSettings({ env: { TRADEWIND_SERVICE_BASE_URL: 'registry' } })).message).toMatch(/baseUrl/);
+    });
   });
 
   it('documents every environment variable it reads in the README', async () => {
