@@ -6,11 +6,28 @@ export {
   CONFIG_FILE_VARIABLE,
   DEFAULT_CREDENTIAL_CONFIGURATIONS,
   ENVIRONMENT,
+  isPostgresUrl,
   type LoadConfigOptions,
   loadConfig,
+  loadDatabaseSettings,
 } from './config.js';
 export type { CredentialConfiguration, ServiceConfig, ServiceContext, ServiceModule } from './context.js';
 export { HttpError, type ServiceErrorCode, type ServiceIssue } from './errors.js';
 export { IssueQueue, MAX_GROUP } from './issue-queue.js';
+export {
+  applyServiceMigrations,
+  type DatabaseSettings,
+  inspectServiceMigrations,
+  migrationRequiredError,
+  migrationsRequired,
+  type ServiceMigrations,
+} from './migrations.js';
 export { didWebFor, type RunningService, startService } from './service.js';
-export { StateStore } from './state-store.js';
+export { STATE_MIGRATIONS } from './state-migrations.js';
+export {
+  type OpenStateOptions,
+  type StateEngine,
+  type StateMigration,
+  type StateMigrationReport,
+  StateStore,
+} from './state-store.js';
