@@ -410,6 +410,15 @@ describe.skipIf(!onPostgres)('several instances on one PostgreSQL database (the 
     expect(all).toHaveLength(BATCH);
     expect(new Set(all.map((l) => l.id))).toEqual(new Set(final.map((r) => r.credential_id)));
     expect(new Set(all.map((l) => l.recordKey)).size).toBe(BATCH);
+    // The file itself, as the resumed run left it: whole lines only, each credential once.
+    const finalFile = readFileSync(join(dir, 'batches', `${id}.credentials.jsonl`), 'utf8');
+    expect(finalFile.endsWith('\n')).toBe(true);
+    const fileLines = finalFile
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string });
+    expect(fileLines).toHaveLength(BATCH);
+    expect(new Set(fileLines.map((l) => l.id)).size).toBe(BATCH);
     expect(
       await count(
         `SELECT COUNT(*) AS n FROM "tw_issuance_log" l WHERE l."batch_id" = $1 AND (SELECT COUNT(*) FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id") <> 2`,
