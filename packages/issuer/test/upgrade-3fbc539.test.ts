@@ -22,9 +22,11 @@ import { testEngine, testPostgresDatabase } from '../../../test/support/database
 import {
   buildPostgres3fbc539,
   copySqliteFixture,
+  execute,
   fixtureCredentials,
   MIGRATIONS_3FBC539,
   MANIFEST_3FBC539 as manifest,
+  postgresSnapshot,
 } from './fixtures/legacy-3fbc539.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -63,8 +65,7 @@ async function oldDatabase(name: string): Promise<string> {
 /** What the database holds, to tell that a refused open changed nothing. */
 async function snapshot(): Promise<string> {
   if (engine === 'sqlite') return createHash('sha256').update(readFileSync(database)).digest('hex');
-  const state = await inspectMigrations({ database, migrations: ISSUER_MIGRATIONS });
-  return JSON.stringify(state);
+  return postgresSnapshot(database);
 }
 
 beforeAll(async () => {
@@ -264,7 +265,28 @@ describe(`upgrading a 3fbc539 issuer database in place (${engine})`, () => {
   });
 });
 
-describe(`two tradewind issuer migrate at once on a 3fbc539 database (${engine})`, () => {
+describe(`tradewind issuer migrate on other 3fbc539 databases (${engine})`, () => {
+  it('all or nothing: a migration failing half-way leaves the database as it was (STORAGE_ERROR, exit 2), and a retry once the cause is gone applies them all', async () => {
+    const db = await oldDatabase('upgrade_fails');
+    // A column in the way of AddStatusListVersion, which runs after AddReemissionSafety
+    // has added tw_issuance_log.content_digest and the tw_reemission table.
+    await execute(db, 'ALTER TABLE "tw_status_list" ADD COLUMN "version" integer');
+    const before = engine === 'sqlite' ? createHash('sha256').update(readFileSync(db)).digest('hex') : await postgresSnapshot(db);
+    const failed = await tradewindAsync(['issuer', 'migrate', '--db', db, '--json']);
+    expect(failed.code, failed.stderr).toBe(2);
+    const { error } = JSON.parse(failed.stderr) as { error: { code: string; message: string } };
+    expect(error.code).toBe('STORAGE_ERROR');
+    expect(error.message).toContain(engine === 'sqlite' ? db : new URL(db).host);
+    const after = engine === 'sqlite' ? createHash('sha256').update(readFileSync(db)).digest('hex') : await postgresSnapshot(db);
+    expect(after).toBe(before);
+    expect((await inspectMigrations({ database: db, migrations: ISSUER_MIGRATIONS })).applied).toEqual(MIGRATIONS_3FBC539);
+
+    await execute(db, 'ALTER TABLE "tw_status_list" DROP COLUMN "version"');
+    const retry = await tradewindAsync(['issuer', 'migrate', '--db', db, '--json']);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect((await inspectMigrations({ database: db, migrations: ISSUER_MIGRATIONS })).pending).toEqual([]);
+  });
+
   it('one applies the migrations, the other finds them applied; each is recorded once', async () => {
     const db = await oldDatabase('upgrade_race');
     const pending = (await inspectMigrations({ database: db, migrations: ISSUER_MIGRATIONS })).pending;
