@@ -90,16 +90,16 @@ describe('bench suite: issuer service instances on PostgreSQL and SQLite', () =>
         for (const x of compare) expect(x.ratio).toBeGreaterThan(0);
       }
 
-      // Every request of every run was a 201: warm-ups of 32, two rounds of 64 per configuration.
+      // Every request of every run was a 201: warm-ups of 32 per instance, two rounds of 64 per configuration.
       for (const c of CONFIGURATIONS) {
         const runs = result.runs[c.key];
-        expect(runs.warmup.statuses).toEqual({ 201: 32 });
+        expect(runs.warmup.statuses).toEqual({ 201: 32 * c.instances });
         expect(runs.timed.map((r: { statuses: unknown }) => r.statuses)).toEqual([{ 201: 64 }, { 201: 64 }]);
       }
       // SQLite: its check credential, one configuration's warm-up and rounds. PostgreSQL: a check
-      // credential from each of the 4 instances, three configurations' warm-ups and rounds.
+      // credential from each of the 4 instances, three configurations' warm-ups (1, 2 and 4 instances) and rounds.
       const sqlite = 1 + 32 + 2 * 64;
-      const postgres = 4 + 3 * (32 + 2 * 64);
+      const postgres = 4 + 32 * (1 + 2 + 4) + 3 * 2 * 64;
       expect(result.durability.sqlite).toEqual({
         answered: sqlite,
         logged: sqlite,

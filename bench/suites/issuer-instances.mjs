@@ -56,7 +56,8 @@ const PG_INSTANCES = Math.max(...CONFIGURATIONS.map((c) => c.instances));
 
 /**
  * How much each part does: full runs, quick runs (BENCH_QUICK=1) and the smoke test.
- * `requests` per configuration and round; `boundMs` bounds every run in time;
+ * `requests` per configuration and round; `warmup` per instance, before the first
+ * round; `boundMs` bounds every run in time;
  * `startMs` bounds the start of one instance.
  */
 const PLANS = {
@@ -473,9 +474,11 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
       return { ...result, cpu, postgres };
     };
 
+    // Every instance gets `warmup` requests in its configuration's warm-up, so that the
+    // instances only the larger configurations load are as warm as the first.
     for (const config of CONFIGURATIONS) {
       h.log(`${config.name}: warm-up (${since()}) …`);
-      runs[config.key].warmup = await issueRun(config, p.warmup);
+      runs[config.key].warmup = await issueRun(config, p.warmup * config.instances);
     }
     for (let r = 0; r < p.rounds; r++) {
       h.log(`round ${r + 1} of ${p.rounds} (${since()}) …`);
