@@ -27,6 +27,7 @@ export const CONFIG_DEFAULTS = {
   port: 8080,
   database: 'issuer-service.db',
   stateDatabase: 'issuer-service-state.db',
+  databasePoolSize: 10,
   limits: { bodyBytes: 1024 * 1024, batchBytes: 64 * 1024 * 1024, publicRequestsPerWindow: 600, windowMs: 60_000 },
   statusListValidForSeconds: 86_400,
   statusListMaxAgeSeconds: 300,
@@ -49,6 +50,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; setting: string; kind: '
   { name: 'TRADEWIND_SERVICE_DATABASE', setting: 'database', kind: 'string' },
   { name: 'TRADEWIND_SERVICE_STATE_DATABASE', setting: 'stateDatabase', kind: 'string' },
   { name: 'TRADEWIND_SERVICE_BATCH_FOLDER', setting: 'batchFolder', kind: 'string' },
+  { name: 'TRADEWIND_SERVICE_DATABASE_POOL_SIZE', setting: 'databasePoolSize', kind: 'integer' },
   { name: 'TRADEWIND_SERVICE_BATCH_LEASE', setting: 'batchLeaseSeconds', kind: 'integer' },
   { name: 'TRADEWIND_SECRET', setting: 'secret', kind: 'string' },
   { name: 'TRADEWIND_ADMIN_KEY_HASHES', setting: 'adminKeyHashes', kind: 'list' },
@@ -92,6 +94,7 @@ const schema = z.strictObject({
   database: z.string().min(1),
   stateDatabase: z.string().min(1),
   batchFolder: z.string().min(1).optional(),
+  databasePoolSize: z.number().int().min(1).max(1000),
   batchLeaseSeconds: seconds(3600),
   secret: z.string({ error: 'is required (TRADEWIND_SECRET: the secret that encrypts the issuer keys)' }).min(1, 'must not be empty'),
   adminKeyHashes: z

@@ -24,6 +24,11 @@ export interface ServiceConfig {
   /** The folder of batch jobs' uploaded inputs and credentials files (see config.ts for its default). */
   batchFolder?: string;
   /**
+   * PostgreSQL: most connections the issuer's pool opens (default 10); the state's pool
+   * opens at most half as many (at least 2). Unused on SQLite.
+   */
+  databasePoolSize?: number;
+  /**
    * How long a running batch job's lease lasts unless renewed, seconds (renewed every third
    * of it): an instance that dies holding a job leaves it to the others this long after.
    */

@@ -88,13 +88,18 @@ export async function startService(
   const issuer = await openIssuer({
     database: config.database,
     migrate: 'refuse',
+    ...(config.databasePoolSize === undefined ? {} : { poolSize: config.databasePoolSize }),
     secret: config.secret,
     statusListBaseUrl: `${config.baseUrl}/status`,
     ...(config.kdf ? { kdf: config.kdf } : {}),
   }).catch(refuseMigrations);
   let state: StateStore | undefined;
   try {
-    state = await StateStore.open(config.stateDatabase, { migrations: STATE_MIGRATIONS, migrate: 'refuse' }).catch(refuseMigrations);
+    state = await StateStore.open(config.stateDatabase, {
+      migrations: STATE_MIGRATIONS,
+      migrate: 'refuse',
+      poolSize: Math.max(2, Math.ceil((config.databasePoolSize ?? 10) / 2)),
+    }).catch(refuseMigrations);
     // Instances started at once on a new database: one creates the DID, the others wait
     // (a lock of the shared state database: PostgreSQL advisory lock, SQLite write lock) and find it.
     const firstStart = await state.transaction(async () => {
