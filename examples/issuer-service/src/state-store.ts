@@ -260,6 +260,15 @@ export class StateStore {
   }
 
   /**
+   * ` FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite: for housekeeping
+   * (deleting expired rows) that any instance may do, so that instances doing it at once
+   * each take the rows no other holds instead of waiting on (or deadlocking with) each other.
+   */
+  get skipLocked(): string {
+    return this.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  }
+
+  /**
    * Inside a transaction: waits until no other transaction (of any instance) holds the
    * lock named `key`, and holds it until this one ends (a PostgreSQL transaction-level
    * advisory lock). On SQLite a no-op: its transactions already run one at a time.

@@ -131,4 +131,31 @@ describe(`the OpenID4VCI state shared by two instances (${testEngine()})`, () =>
     expect(created.filter(Boolean)).toHaveLength(1);
     expect(await a.all('SELECT id_hash FROM oid4vci_offer WHERE record_key = ?', [recordKey])).toHaveLength(1);
   });
+
+  it('cleans up expired nonces and offers while 40 nonces and 16 offers are created at once through both instances', async () => {
+    const past = Date.now() - HOUR;
+    for (let i = 0; i < 50; i++)
+      await a.run('INSERT INTO oid4vci_nonce (nonce_hash, created_at, expires_at) VALUES (?, ?, ?)', [
+        sha256(randomToken()),
+        past,
+        past + 1,
+      ]);
+    const stale = await Promise.all(Array.from({ length: 20 }, () => newOffer()));
+    const staleIds = stale.map((o) => o.idHash);
+    for (const id of staleIds) await a.run('UPDATE oid4vci_offer SET expires_at = ? WHERE id_hash = ?', [past + 1, id]);
+    const now = Date.now();
+    const [nonces, offers] = await Promise.all([
+      Promise.all(Array.from({ length: 40 }, (_, i) => (stores[i % 2] as Oid4vciStore).createNonce(now, HOUR))),
+      Promise.all(Array.from({ length: 16 }, () => newOffer())),
+    ]);
+    expect(new Set(nonces).size).toBe(40);
+    expect(offers.every((o) => o.created)).toBe(true);
+    expect(await a.get('SELECT count(*) AS n FROM oid4vci_nonce WHERE expires_at <= ?', [now])).toEqual({ n: 0 });
+    const kept = await a.all<{ request: string | null }>(
+      `SELECT request FROM oid4vci_offer WHERE id_hash IN (${staleIds.map(() => '?').join(', ')})`,
+      staleIds,
+    );
+    expect(kept).toHaveLength(20);
+    expect(kept.every((r) => r.request === null)).toBe(true);
+  });
 });

@@ -156,8 +156,17 @@ export class Oid4vciStore {
       );
       if (live) return false;
       // Expired offers that were never used carry claims nobody will collect: drop them.
-      await this.state.run('DELETE FROM oid4vci_token WHERE expires_at <= ?', [row.created_at]);
-      await this.state.run('UPDATE oid4vci_offer SET request = NULL WHERE expires_at <= ? AND request IS NOT NULL', [row.created_at]);
+      // Housekeeping any instance does: rows another transaction is cleaning are left to it.
+      const skip = this.state.skipLocked;
+      await this.state.run(
+        `DELETE FROM oid4vci_token WHERE token_hash IN (SELECT token_hash FROM oid4vci_token WHERE expires_at <= ?${skip})`,
+        [row.created_at],
+      );
+      await this.state.run(
+        `UPDATE oid4vci_offer SET request = NULL
+           WHERE id_hash IN (SELECT id_hash FROM oid4vci_offer WHERE expires_at <= ? AND request IS NOT NULL${skip})`,
+        [row.created_at],
+      );
       await this.state.run(
         `INSERT INTO oid4vci_offer (id_hash, code_hash, credential_configuration_id, request, record_key, tx_code_hash, tx_code_length,
            tx_code_input_mode, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -252,7 +261,10 @@ export class Oid4vciStore {
   async createNonce(now: number, ttlMs: number): Promise<string> {
     const nonce = randomToken();
     await this.state.transaction(async () => {
-      await this.state.run('DELETE FROM oid4vci_nonce WHERE expires_at <= ?', [now]);
+      await this.state.run(
+        `DELETE FROM oid4vci_nonce WHERE nonce_hash IN (SELECT nonce_hash FROM oid4vci_nonce WHERE expires_at <= ?${this.state.skipLocked})`,
+        [now],
+      );
       await this.state.run('INSERT INTO oid4vci_nonce (nonce_hash, created_at, expires_at) VALUES (?, ?, ?)', [
         sha256(nonce),
         now,
