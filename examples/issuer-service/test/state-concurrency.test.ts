@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, testEngine } from '../../../test/support/database.js';
-import { Oid4vciStore, randomToken, sha256, TX_CODE_ATTEMPTS } from '../src/oid4vci/store.js';
+import { CLAIM_LEASE_MS, Oid4vciStore, randomToken, sha256, TX_CODE_ATTEMPTS } from '../src/oid4vci/store.js';
 import { STATE_MIGRATIONS } from '../src/state-migrations.js';
 import { StateStore } from '../src/state-store.js';
 
@@ -157,5 +157,16 @@ describe(`the OpenID4VCI state shared by two instances (${testEngine()})`, () =>
     );
     expect(kept).toHaveLength(20);
     expect(kept.every((r) => r.request === null)).toBe(true);
+  });
+
+  it('lets an offer whose claim was neither completed nor released be claimed again after CLAIM_LEASE_MS, never a completed one', async () => {
+    const store = stores[1] as Oid4vciStore;
+    const { idHash } = await newOffer();
+    const now = Date.now();
+    expect(await store.claimIssuance(idHash, now)).toBe(true);
+    expect(await store.claimIssuance(idHash, now + CLAIM_LEASE_MS - 1)).toBe(false);
+    expect(await store.claimIssuance(idHash, now + CLAIM_LEASE_MS)).toBe(true);
+    await store.completeIssuance(idHash, 'urn:uuid:issued');
+    expect(await store.claimIssuance(idHash, now + 10 * CLAIM_LEASE_MS)).toBe(false);
   });
 });
