@@ -112,6 +112,11 @@ export async function withDatabaseLock<T>(
   } catch (cause) {
     throw asStorageFailure(cause, 'cannot lock the database schema', location.display);
   }
+  let broken = false;
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -129,6 +134,7 @@ export async function withDatabaseLock<T>(
       await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK_KEY]).catch(() => undefined);
     }
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(broken ? true : undefined);
   }
 }

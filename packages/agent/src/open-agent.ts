@@ -245,11 +245,20 @@ export class TradewindAgent {
     });
   }
 
-  /** A DID this database manages; throws `NOT_FOUND` otherwise. */
-  async getDid(did: string): Promise<ManagedDid> {
+  /**
+   * A DID this database manages; throws `NOT_FOUND` otherwise. `query` reads it inside
+   * the caller's transaction (on PostgreSQL without taking a second pooled connection,
+   * and with what that transaction sees).
+   */
+  async getDid(did: string, query?: Query): Promise<ManagedDid> {
     this.assertOpen();
     const cached = this.didCache.get(did);
     if (cached) return cached;
+    if (query) {
+      const managed = toManagedDid(await this.readIdentifier(query, did));
+      this.didCache.set(did, managed);
+      return managed;
+    }
     let identifier: Awaited<ReturnType<VeramoAgent['didManagerGet']>>;
     try {
       identifier = await this.veramo.didManagerGet({ did });

@@ -104,6 +104,13 @@ export class PostgresTransactions implements Transactions {
       throw asStorageFailure(cause, 'cannot start a transaction', this.location);
     }
     let broken = false;
+    // A connection that drops while checked out emits 'error' on the client (the pool
+    // listens only to idle ones): without a listener that would end the process. The
+    // statement in flight fails on its own; the connection is thrown away at release.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     const query: Query = async (sql, parameters) => {
       try {
         return (await client.query(toPostgresPlaceholders(sql), parameters as unknown[] | undefined)).rows;
@@ -138,6 +145,7 @@ export class PostgresTransactions implements Transactions {
       return result;
     } finally {
       // A connection that failed mid-transaction is thrown away, not handed to the next one.
+      client.removeListener('error', onError);
       client.release(broken ? true : undefined);
     }
   }

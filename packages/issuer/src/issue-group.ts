@@ -109,7 +109,7 @@ export async function issueGroup(
   // The signing key of each issuer as this transaction finds it: a rotation (here or by
   // another process) commits before it starts, and nothing is signed with a retired key.
   await ctx.agent.syncKeys(query);
-  for (const did of new Set(requests.map((r) => r.issuer))) ctx.signers.set(did, await ctx.agent.getDid(did));
+  for (const did of new Set(requests.map((r) => r.issuer))) ctx.signers.set(did, await ctx.agent.getDid(did, query));
   const issuedAt = now.toISOString();
   const iat = Math.floor(now.getTime() / 1000);
   // Allocate per (issuer, purpose) in one call each, so a group takes one counter update per list.
