@@ -6,6 +6,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPostgresPool } from '@tradewind/agent';
+import { openIssuer } from '@tradewind/issuer';
 import { verifyCredential } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngine, testPostgresDatabase } from '../../../test/support/database.js';
@@ -76,6 +78,37 @@ describe.skipIf(testEngine() !== 'postgres')('issuer commands with --db postgres
     const human = await run(['issuer', 'migrate']);
     expect(human.stdout).toContain(`Database: ${plain} (postgres)`);
     expect(all.join('\n')).not.toContain('pa55-w0rd-in-url');
+  });
+
+  it('init completes an init that stopped half-way (tables, no DID, nothing issued) with the same secret, and refuses any other database', async () => {
+    // What a kill between the tables and the first DID leaves behind.
+    const db = await testPostgresDatabase('cli_half');
+    await (await openIssuer({ database: db, secret: env.TRADEWIND_SECRET })).close();
+    const wrong = await runMain(['issuer', 'init', '--db', db, '--status-base-url', BASE, '--json'], {
+      env: { TRADEWIND_SECRET: 'not it' },
+    });
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(wrong.stderr).error.code).toBe('WRONG_SECRET');
+    const completed = await runMain(['issuer', 'init', '--db', db, '--status-base-url', BASE, '--json'], { env });
+    expect(completed.code, completed.stderr).toBe(0);
+    expect(JSON.parse(completed.stdout)).toMatchObject({ did: expect.stringMatching(/^did:key:/), statusListBaseUrl: BASE });
+    const again = await runMain(['issuer', 'init', '--db', db, '--json'], { env });
+    expect(again.code).toBe(2);
+    expect(JSON.parse(again.stderr).error.code).toBe('ALREADY_EXISTS');
+    const dids = await runMain(['did', 'list', '--db', db, '--json'], { env });
+    expect(JSON.parse(dids.stdout)).toHaveLength(1);
+
+    // A database some other application uses.
+    const other = await testPostgresDatabase('cli_other');
+    const pool = createPostgresPool(other);
+    await pool.query('CREATE TABLE "orders" ("id" integer)');
+    await pool.end();
+    const refused = await runMain(['issuer', 'init', '--db', other, '--json'], { env });
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stderr).error).toMatchObject({
+      code: 'ALREADY_EXISTS',
+      message: expect.stringContaining('not an issuer database'),
+    });
   });
 
   it('an empty database is no issuer database: NOT_FOUND naming tradewind issuer init (exit 2), and nothing is created in it', async () => {

@@ -1,21 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseDatabaseLocation } from '@tradewind/agent';
+import { inspectMigrations, parseDatabaseLocation } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
-import type { DidMethod, Issuer, KeyAlgorithm, OpenIssuerOptions } from '@tradewind/issuer';
+import { type DidMethod, ISSUER_MIGRATIONS, type Issuer, type KeyAlgorithm, type OpenIssuerOptions } from '@tradewind/issuer';
 import { parseCommandArgs, parseIntegerFlag } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
-import {
-  displayedDatabase,
-  ISSUER_DB_HELP,
-  ISSUER_DB_OPTIONS,
-  issuerDatabase,
-  issuerDatabaseExists,
-  withIssuer,
-} from '../issuer/open-store.js';
+import { displayedDatabase, ISSUER_DB_HELP, ISSUER_DB_OPTIONS, issuerDatabase, withIssuer } from '../issuer/open-store.js';
 import { printResult } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { migrateCommand } from './issuer-migrate.js';
@@ -90,6 +83,9 @@ const init: Command = {
   },
 };
 
+// The migration that makes the issuer's tables: a database without it is not an issuer's.
+const ISSUER_TABLES_MIGRATION = new ISSUER_MIGRATIONS[0]().name as string;
+
 interface InitResult {
   db: string;
   did: string | undefined;
@@ -135,8 +131,10 @@ async function initSqlite(
 
 /**
  * On PostgreSQL the database itself is made by its administrator (CREATE DATABASE);
- * init fills an empty one: every table, the settings and the first DID. A database that
- * has tables already is refused, as an existing file is.
+ * init fills an empty one: every table, the settings and the first DID. An init that
+ * stopped half-way (its tables made, but no DID and nothing issued yet) is completed by
+ * running init again with the same secret; a database with a DID or an issued
+ * credential, or with tables that are not an issuer's, is refused, as an existing file is.
  */
 async function initPostgres(
   url: string,
@@ -146,10 +144,23 @@ async function initPostgres(
   extra: Partial<OpenIssuerOptions>,
 ): Promise<InitResult> {
   const shown = displayedDatabase(url);
-  if (await issuerDatabaseExists(url))
-    throw new UsageError(`${shown} already holds tables; an issuer database is created once (into an empty database)`, {
+  const inUse = () =>
+    new UsageError(`${shown} already holds an issuer database; an issuer database is created once (into an empty database)`, {
       code: 'ALREADY_EXISTS',
     });
+  const state = await inspectMigrations({ database: url, migrations: ISSUER_MIGRATIONS });
+  if (!state.fresh) {
+    if (!state.applied.includes(ISSUER_TABLES_MIGRATION))
+      throw new UsageError(`${shown} holds tables that are not an issuer database's; give init an empty database`, {
+        code: 'ALREADY_EXISTS',
+      });
+    const unfinished = await withIssuer(
+      { ...values, db: url },
+      io,
+      async (issuer) => (await issuer.listDids()).length === 0 && (await issuer.log({ limit: 1 })).length === 0,
+    );
+    if (!unfinished) throw inUse();
+  }
   return withIssuer({ ...values, db: url }, io, (issuer) => createFirstDid(issuer, shown, values, flags), { create: true, extra });
 }
 
