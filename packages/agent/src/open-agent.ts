@@ -26,7 +26,6 @@ import { createDataSource, poolOf, withDatabaseLock } from './data-source.js';
 import { asStorageFailure, type DatabaseEngine, type DatabaseLocation, parseDatabaseLocation, toPostgresPlaceholders } from './database.js';
 import { TradewindJwkDidProvider } from './did-jwk-provider.js';
 import { TradewindKeyDidProvider } from './did-key-provider.js';
-import { withInitLock } from './init-lock.js';
 import {
   type DidMethod,
   didWebDocument,

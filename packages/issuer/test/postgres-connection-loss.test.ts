@@ -1,23 +1,13 @@
-// Several issuer instances on one PostgreSQL database: each Issuer below has its own
-// connection pool (as separate processes would), and the worker processes run the built
-// package. Runs in the issuer-postgres project only.
-import { execFile, execFileSync } from 'node:child_process';
+// A PostgreSQL connection cut while an issuance transaction holds it (signing): the
+// issuance fails whole with STORAGE_ERROR, the process lives on. PostgreSQL project only.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { getStatusBit, TradewindError } from '@tradewind/core';
-import { decodeStatusList } from '@tradewind/core/status-list';
+import { join } from 'node:path';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
-import { verifyCredentials } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reserveIndexes } from '../src/status-store.js';
 import { TEST_KDF as kdf, testDatabase, testEngine } from './helpers/temp-issuer.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../..');
-const worker = join(here, 'workers/issuer-worker.mjs');
 const BASE = 'https://registry.gov.example/status';
 const secret = 'shared database secret';
 let dir: string;
@@ -27,35 +17,6 @@ async function open(database: string, extra: Record<string, unknown> = {}): Prom
   const issuer = await openIssuer({ database, secret, kdf, statusListBaseUrl: BASE, ...extra });
   opened.push(issuer);
   return issuer;
-}
-
-function run(options: object): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [worker, JSON.stringify(options)], { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
-
-type Rows = Array<Record<string, number | string>>;
-
-/** Per list: its number, issuer, purpose, length, counter, and how many entries it has. */
-async function listStats(
-  issuer: Issuer,
-): Promise<Array<{ id: string; number: number; purpose: string; length: number; used: number; entries: number }>> {
-  return (
-    (await issuer.agent.query(
-      `SELECT l."id", l."number", l."purpose", l."length", l."used", (SELECT COUNT(*) FROM "tw_status_entry" e WHERE e."list_id" = l."id") AS "entries"
-       FROM "tw_status_list" l ORDER BY l."number"`,
-    )) as Rows
-  ).map((r) => ({
-    id: String(r.id),
-    number: Number(r.number),
-    purpose: String(r.purpose),
-    length: Number(r.length),
-    used: Number(r.used),
-    entries: Number(r.entries),
-  }));
 }
 
 /**
