@@ -190,6 +190,13 @@ export function asStorageFailure(error: unknown, what: string, location?: string
   const code = (error as { code?: unknown }).code;
   const where = location === undefined ? '' : ` (${location})`;
   const message = scrub(error.message);
+  if (/password must be a string|no password was provided/i.test(error.message)) {
+    return new TradewindError(
+      'STORAGE_ERROR',
+      `${what}: the database server${where} asks for a password and none was given: put it in the URL or in the PGPASSWORD environment variable`,
+      { cause: error },
+    );
+  }
   if (isPostgresConnectionFailure(error)) {
     return new TradewindError('STORAGE_ERROR', `${what}: the database${where} is unreachable: ${message}`, { cause: error });
   }

@@ -57,6 +57,12 @@ describe('database locations and SQL for both engines', () => {
     expect(asStorageFailure(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' }), 'x')).toMatchObject({
       code: 'STORAGE_ERROR',
     });
+    const noPassword = asStorageFailure(
+      new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'),
+      'cannot open',
+      'postgres://u@h/db',
+    );
+    expect(noPassword).toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringContaining('PGPASSWORD') });
     const bug = new TypeError('x is undefined');
     expect(asStorageFailure(bug, 'x')).toBe(bug);
   });
