@@ -368,6 +368,13 @@ export class StateStore {
     }
     // A connection that failed in the middle of a transaction is dropped, never reused.
     let broken = false;
+    // A checked-out connection that the server ends emits 'error' on the client (the pool
+    // listens only to idle ones): unheard, that would end the process. The statement in
+    // flight, or the next one, fails on its own.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       try {
         await client.query('BEGIN');
@@ -392,6 +399,7 @@ export class StateStore {
       }
       return result;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken ? true : undefined);
     }
   }
