@@ -313,7 +313,13 @@ export class TradewindAgent {
     let rotated: ManagedDid | undefined;
     try {
       rotated = await this.transactions.run(async (q) => {
-        const rows = (await q(`SELECT "controllerKeyId" FROM "identifier" WHERE "did" = ?`, [did])) as Array<{ controllerKeyId: string }>;
+        // PostgreSQL: the identifier's row stays locked until the commit, so a rotation by
+        // another instance at the same moment waits, then reads (and retires) the key this
+        // one made current, instead of retiring the same old key and leaving one aside.
+        const rows = (await q(
+          `SELECT "controllerKeyId" FROM "identifier" WHERE "did" = ?${this.engine === 'postgres' ? ' FOR UPDATE' : ''}`,
+          [did],
+        )) as Array<{ controllerKeyId: string }>;
         const controller = rows[0]?.controllerKeyId;
         if (controller === undefined) throw new TradewindError('NOT_FOUND', `${did} is not managed by this database`);
         // Another process may have rotated meanwhile: rotate what the database holds now.

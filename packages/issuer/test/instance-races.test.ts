@@ -1,0 +1,65 @@
+// Two instances of the issuer on one database doing the same thing at the same moment
+// (each Issuer has its own connections, as separate processes would): on SQLite they
+// queue on the write lock, on PostgreSQL (issuer-postgres project) their READ COMMITTED
+// transactions run side by side.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TradewindError } from '@tradewind/core';
+import { type Issuer, openIssuer } from '@tradewind/issuer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_KDF as kdf, testDatabase } from './helpers/temp-issuer.js';
+
+const BASE = 'https://registry.gov.example/status';
+const secret = 'race secret';
+let dir: string;
+const opened: Issuer[] = [];
+
+async function open(database: string, extra: Record<string, unknown> = {}): Promise<Issuer> {
+  const issuer = await openIssuer({ database, secret, kdf, statusListBaseUrl: BASE, ...extra });
+  opened.push(issuer);
+  return issuer;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tradewind-races-'));
+});
+
+afterAll(async () => {
+  for (const issuer of opened) await issuer.close().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('two instances racing on one database', () => {
+  it('two rotations of one did:web DID at once: one key current, every other retired in one chain, nothing orphaned', async () => {
+    const database = await testDatabase(dir, 'rotate');
+    const a = await open(database);
+    const { did } = await a.createDid({ method: 'web', domain: 'registry.gov.example' });
+    const b = await open(database);
+    const results = await Promise.allSettled([a.rotateKey(did), b.rotateKey(did)]);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(TradewindError);
+    const rotated = results.filter((r) => r.status === 'fulfilled').length;
+    expect(rotated).toBeGreaterThan(0);
+    const c = await open(database);
+    const [current, ...retired] = await c.signingKeys(did);
+    expect(current?.state).toBe('current');
+    expect(retired.map((k) => k.state)).toEqual(retired.map(() => 'retired'));
+    // Every key stored for the DID is the current one or a retired one: none left aside.
+    const stored = (await c.agent.query(`SELECT "kid" FROM "key" WHERE "identifierDid" = ?`, [did])) as Array<{ kid: string }>;
+    expect(stored).toHaveLength(1 + rotated);
+    expect(retired).toHaveLength(rotated);
+    // Each rotation retired the key the other had made current, never the same key twice.
+    const metas = (await c.agent.query(`SELECT "kid", "meta" FROM "key" WHERE "identifierDid" = ?`, [did])) as Array<{
+      kid: string;
+      meta: string;
+    }>;
+    const replacedBy = metas.map((m) => (JSON.parse(m.meta) as { replacedBy?: string }).replacedBy).filter((k) => k !== undefined);
+    expect(new Set(replacedBy).size).toBe(rotated);
+    // The instances that rotated sign with the key the database holds as current.
+    for (const issuer of [a, b]) {
+      const issued = await issuer.issue({ issuer: did, type: 'RaceCredential', credentialSubject: { id: 'did:example:x' } });
+      const kid = JSON.parse(Buffer.from(issued.jwt.split('.')[0] as string, 'base64url').toString()).kid;
+      expect(kid).toBe(current?.verificationMethod);
+    }
+  });
+});
