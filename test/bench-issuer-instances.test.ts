@@ -144,7 +144,16 @@ describe('bench suite: issuer service instances on PostgreSQL and SQLite', () =>
       for (const row of throughput) {
         expect(row.cpu?.cores).toBeGreaterThan(0);
         expect(row.cpu?.wallMs).toBeGreaterThan(0);
-        expect(Object.keys(row.cpu?.ms ?? {}).sort()).toEqual(['idle', 'idleInstances', 'instances', 'load', 'other', 'postgres']);
+        expect(Object.keys(row.cpu?.ms ?? {}).sort()).toEqual([
+          'idle',
+          'idleInstances',
+          'instances',
+          'interrupts',
+          'load',
+          'other',
+          'postgres',
+          'steal',
+        ]);
         // The serving instances and the load generator did work; PostgreSQL too when it served.
         expect(row.cpu?.ms.instances).toBeGreaterThan(0);
         expect(row.cpu?.ms.load).toBeGreaterThan(0);

@@ -80,24 +80,34 @@ export function treeCpuMs(roots) {
   });
 }
 
-/** The machine's CPU time so far, from the first line of /proc/stat: `{ busyMs, totalMs }` over all cores. */
+/**
+ * The machine's CPU time so far, from the first line of /proc/stat, over all cores:
+ * `{ busyMs, totalMs, interruptsMs, stealMs }`. Interrupt time (hardware and soft
+ * interrupts: much of the kernel's network processing, loopback included) is charged to
+ * no process; steal is time the hypervisor gave to other machines.
+ */
 export function machineCpuMs() {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const msPerTick = 1000 / clockTicks();
   const busy = user + nice + system + irq + softirq + steal;
-  return { busyMs: busy * msPerTick, totalMs: (busy + idle + iowait) * msPerTick };
+  return {
+    busyMs: busy * msPerTick,
+    totalMs: (busy + idle + iowait) * msPerTick,
+    interruptsMs: (irq + softirq) * msPerTick,
+    stealMs: steal * msPerTick,
+  };
 }
 
 /**
  * Measures where the CPU time went while `run()` ran: each group of process trees
  * (`groups`: name → root pids, read when the measurement starts and ends), this
- * process (the load generator, its worker threads included), the rest of the machine
- * (`other`: busy time no group accounts for, e.g. other work, or the kernel's network
- * processing not charged to a process) and `idle`. Returns `{ result, cpu }` where
- * `cpu` is `{ cores, wallMs, ms: { <group>, load, other, idle } }`, or `cpu: undefined`
- * without /proc.
+ * process (`load`: the load generator, its worker threads included), interrupts and
+ * steal (see {@link machineCpuMs}), the rest of the machine (`other`: busy time none of
+ * these account for, i.e. other processes) and `idle`. Returns `{ result, cpu }` where
+ * `cpu` is `{ cores, wallMs, ms: { <group>, load, interrupts, steal, other, idle } }`,
+ * or `cpu: undefined` without /proc.
  *
  * @template T
  * @param {Record<string, number[]>} groups
@@ -124,6 +134,8 @@ export async function measureCpu(groups, run) {
     ms[name] = groupsAfter[i] - groupsBefore[i];
   });
   ms.load = (self.user + self.system) / 1000;
+  ms.interrupts = machine.interruptsMs - machineBefore.interruptsMs;
+  ms.steal = machine.stealMs - machineBefore.stealMs;
   const busy = machine.busyMs - machineBefore.busyMs;
   const accounted = Object.values(ms).reduce((a, b) => a + b, 0);
   ms.other = Math.max(0, busy - accounted);

@@ -309,7 +309,9 @@ function cpuNote(cpu, credentials) {
   const perCredential = (ms) => (ms / credentials).toFixed(2);
   const parts = [`instances ${s.instances}%`, `PostgreSQL ${s.postgres}%`, `load generator ${s.load}%`];
   if (s.idleInstances > 0) parts.push(`idle instances ${s.idleInstances}%`);
-  parts.push(`other ${s.other}%`, `idle ${s.idle}%`);
+  parts.push(`interrupts ${s.interrupts}%`);
+  if (s.steal > 0) parts.push(`steal ${s.steal}%`);
+  parts.push(`other processes ${s.other}%`, `idle ${s.idle}%`);
   return (
     `CPU of ${cpu.cores} cores: ${parts.join(', ')}; per credential ${perCredential(cpu.ms.instances)} ms in the instances, ` +
     `${perCredential(cpu.ms.postgres)} ms in PostgreSQL, ${perCredential(cpu.ms.load)} ms in the load generator`
