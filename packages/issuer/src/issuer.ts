@@ -201,7 +201,17 @@ export class Issuer {
         throw new TradewindError('INVALID_ARGUMENT', `${key} must be a string`, { path: `/${key}` });
     }
     const did = await this.guard('cannot create the DID', () => this.agent.createDid(options));
-    if (this.settings.defaultIssuer === undefined) await this.setDefaultDid(did.did);
+    if (this.settings.defaultIssuer === undefined) {
+      // The first DID of the database becomes the default, unless another instance on the
+      // same database made its own the default meanwhile: then that one stays, here too.
+      const rows = await this.guard('cannot set the default DID', () =>
+        this.agent.transaction(async (q) => {
+          await q(`INSERT INTO "tw_issuer_setting" ("key", "value") VALUES ('defaultIssuer', ?) ON CONFLICT ("key") DO NOTHING`, [did.did]);
+          return (await q(`SELECT "value" FROM "tw_issuer_setting" WHERE "key" = 'defaultIssuer'`)) as Array<{ value: string }>;
+        }),
+      );
+      this.settings.defaultIssuer = rows[0]?.value ?? did.did;
+    }
     return did;
   }
 

@@ -62,4 +62,20 @@ describe('two instances racing on one database', () => {
       expect(kid).toBe(current?.verificationMethod);
     }
   });
+
+  it('two instances creating the first DIDs of a new database at once agree on the default issuer, and so does a later open', async () => {
+    const database = await testDatabase(dir, 'default_did');
+    const [a, b] = await Promise.all([open(database), open(database)]);
+    const [da, db] = await Promise.all([a.createDid(), b.createDid()]);
+    expect(da.did).not.toBe(db.did);
+    expect([da.did, db.did]).toContain(a.defaultDid);
+    expect(b.defaultDid).toBe(a.defaultDid);
+    const c = await open(database);
+    expect(c.defaultDid).toBe(a.defaultDid);
+    // What each issues without naming an issuer is signed by that one DID.
+    for (const issuer of [a, b]) {
+      const issued = await issuer.issue({ type: 'RaceCredential', credentialSubject: { id: 'did:example:y' } });
+      expect(issued.issuer).toBe(c.defaultDid);
+    }
+  });
 });
