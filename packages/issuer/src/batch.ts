@@ -15,7 +15,14 @@ import { BatchDeliveryError, BatchOutput, type OutputLine } from './batch-output
 import { canonicalJson } from './content-digest.js';
 import { type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueFormat, type IssueRequest, normalizeRequest } from './credential-request.js';
-import { existingCredentialIds, insertReemissions, issuedRecordKeys, type LoggedCredential, loggedByRecordKeys } from './issuance-log.js';
+import {
+  existingCredentialIds,
+  insertReemissions,
+  issuedRecordKeys,
+  type LoggedCredential,
+  logConflict,
+  loggedByRecordKeys,
+} from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup, type Reservations, reserveStatus } from './issue-group.js';
 import { type Rebuilt, rebuildLogged, signRebuilt } from './reemit.js';
 import { refuseOwnLists, STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
@@ -375,10 +382,22 @@ async function issueChunk(
       now,
     );
   }
+  // Another instance running the same extract may commit some of these records between
+  // this transaction's read of the log and its insert (PostgreSQL): the insert then fails
+  // on the record key, and the transaction runs again, finding them issued.
+  const runChunk = async <T>(fn: (q: Query) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await host.agent.transaction(fn);
+      } catch (error) {
+        if (logConflict(error) !== 'recordKey' || attempt >= 3) throw error;
+      }
+    }
+  };
   const { issued, earlier, taken } = await storage(
     'the batch transaction failed',
     () =>
-      host.agent.transaction(async (q) => {
+      runChunk(async (q) => {
         const logged = await loggedByRecordKeys(
           q,
           chunk.map((m) => m.normalized.recordKey),

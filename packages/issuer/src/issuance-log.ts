@@ -101,6 +101,27 @@ interface Row {
   suspended?: number;
 }
 
+/**
+ * Which unique key of the log an insert ran into, when another instance committed the
+ * same record key or credential id between this transaction's check and its insert (on
+ * PostgreSQL, whose transactions run side by side): `'recordKey'`, `'id'`, or undefined
+ * for any other error.
+ */
+export function logConflict(error: unknown): 'recordKey' | 'id' | undefined {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (e === null || typeof e !== 'object') return undefined;
+  if (e.code === '23505') {
+    if (e.constraint === 'tw_issuance_log_record_key_key') return 'recordKey';
+    if (e.constraint === 'tw_issuance_log_pkey') return 'id';
+    return undefined;
+  }
+  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && typeof e.message === 'string') {
+    if (e.message.includes('tw_issuance_log.record_key')) return 'recordKey';
+    if (e.message.includes('tw_issuance_log.credential_id')) return 'id';
+  }
+  return undefined;
+}
+
 /** Inserts log rows (multi-row statements, inside the issuance transaction). */
 export async function insertLogRecords(query: Query, records: IssuanceRecord[]): Promise<void> {
   const CHUNK = 500;

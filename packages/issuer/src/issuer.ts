@@ -13,7 +13,15 @@ import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
 import { type IssueDocumentRequest, isDocumentRequest, type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueRequest, isValidDate, normalizeRequest } from './credential-request.js';
-import { getLogged, insertReemissions, type LoggedCredential, type LogQuery, loggedByRecordKeys, queryLog } from './issuance-log.js';
+import {
+  getLogged,
+  insertReemissions,
+  type LoggedCredential,
+  type LogQuery,
+  logConflict,
+  loggedByRecordKeys,
+  queryLog,
+} from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup, reserveStatus } from './issue-group.js';
 import {
   type RecognitionEntryTemplate,
@@ -470,10 +478,26 @@ export class Issuer {
         await check((sql, params) => this.agent.query(sql, params));
         reserved = await reserveStatus(this.groupContext(), normalized, now);
       }
-      return this.agent.transaction(async (q) => {
-        await check(q);
-        return issueGroup(q, this.groupContext(), normalized, now, reserved);
-      });
+      try {
+        return await this.agent.transaction(async (q) => {
+          await check(q);
+          return issueGroup(q, this.groupContext(), normalized, now, reserved);
+        });
+      } catch (error) {
+        // Another instance committed the same record key or id after the check (PostgreSQL).
+        const conflict = logConflict(error);
+        if (conflict === 'recordKey')
+          throw new TradewindError('ALREADY_EXISTS', `a credential with this recordKey was already issued; ${REEMIT_HINT}`, {
+            path: '/recordKey',
+            cause: error,
+          });
+        if (conflict === 'id')
+          throw new TradewindError('ALREADY_EXISTS', `a credential with this id was already issued; ${REEMIT_HINT}`, {
+            path: '/id',
+            cause: error,
+          });
+        throw error;
+      }
     });
   }
 

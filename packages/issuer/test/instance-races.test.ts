@@ -78,4 +78,37 @@ describe('two instances racing on one database', () => {
       expect(issued.issuer).toBe(c.defaultDid);
     }
   });
+
+  it('one record key issued through two instances at once: one credential, the other ALREADY_EXISTS naming the record key', async () => {
+    const database = await testDatabase(dir, 'record_key');
+    const a = await open(database);
+    await a.createDid();
+    const b = await open(database);
+    const request = { recordKey: 'civil-2026-000042', type: 'RaceCredential', credentialSubject: { id: 'did:example:z' } };
+    const results = await Promise.allSettled([a.issue(request), b.issue(request)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(TradewindError);
+    expect(refused.reason).toMatchObject({ code: 'ALREADY_EXISTS', path: '/recordKey' });
+    expect(await a.log({ type: 'RaceCredential' })).toHaveLength(1);
+  });
+
+  it('the same extract run through two instances at once: every record issued once, each run skipping what the other issued', async () => {
+    const database = await testDatabase(dir, 'batch');
+    const a = await open(database);
+    await a.createDid();
+    const b = await open(database);
+    const text = Array.from({ length: 40 }, (_, i) => JSON.stringify({ recordKey: `r-${i}`, subjectId: `did:example:r${i}` })).join('\n');
+    const options = { type: 'RaceCredential', transactionSize: 5 };
+    const [ra, rb] = await Promise.all([
+      a.issueBatch({ text, format: 'jsonl' }, options),
+      b.issueBatch({ text, format: 'jsonl' }, options),
+    ]);
+    expect(ra.invalidCount + rb.invalidCount).toBe(0);
+    expect(ra.issued + rb.issued).toBe(40);
+    expect(ra.issued + ra.skipped).toBe(40);
+    expect(rb.issued + rb.skipped).toBe(40);
+    const log = await a.log({ type: 'RaceCredential' });
+    expect(log.map((l) => l.recordKey).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `r-${i}`).sort());
+  });
 });
