@@ -28,7 +28,7 @@ interface Row {
   compare?: Array<{ against: string; ratio: number; paired: boolean; target?: { min?: number } }>;
   pass?: boolean;
   note?: string;
-  cpu?: { cores: number; wallMs: number; ms: Record<string, number> };
+  cpu?: { cores: number; wallMs: number; ms: Record<string, number>; mainThreadMs: number[] };
   postgres?: { transactions: number; walBytes: number };
 }
 
@@ -158,6 +158,11 @@ describe('bench suite: issuer service instances on PostgreSQL and SQLite', () =>
         expect(row.cpu?.ms.instances).toBeGreaterThan(0);
         expect(row.cpu?.ms.load).toBeGreaterThan(0);
         expect(row.note).toMatch(/CPU of \d+ cores: instances \d+%, PostgreSQL \d+%, load generator \d+%/);
+        expect(row.note).toMatch(/the busiest instance's main thread \d+% busy/);
+        // One main thread per serving instance, each busy for some of the time.
+        const config = CONFIGURATIONS.find((c) => c.name === row.name);
+        expect(row.cpu?.mainThreadMs).toHaveLength(config?.instances ?? 0);
+        for (const ms of row.cpu?.mainThreadMs ?? []) expect(ms).toBeGreaterThan(0);
       }
       // What PostgreSQL wrote while serving: write transactions (commits) and WAL, read from the server itself.
       for (const c of CONFIGURATIONS.filter((x) => x.engine === 'postgres')) {

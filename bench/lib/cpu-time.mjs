@@ -26,10 +26,10 @@ function clockTicks() {
  * child that ended (a database connection's backend) stays counted in its parent.
  * Undefined when the process is gone.
  */
-function statOf(pid) {
+function statOf(pid, file = `/proc/${pid}/stat`) {
   let text;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -38,6 +38,16 @@ function statOf(pid) {
   // fields[0] is the state (3rd field of stat); utime, stime, cutime, cstime are the 14th to 17th.
   const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
   return { ppid: Number(fields[1]), ticks: utime + stime + cutime + cstime };
+}
+
+/**
+ * CPU milliseconds used so far by the main thread of process `pid` alone (a Node
+ * process's event loop; its other threads — the libuv pool, the GC — not counted).
+ * Undefined when the process is gone.
+ */
+export function mainThreadCpuMs(pid) {
+  const stat = statOf(pid, `/proc/${pid}/task/${pid}/stat`);
+  return stat === undefined ? undefined : (stat.ticks * 1000) / clockTicks();
 }
 
 /** Whether this machine has /proc to read CPU times from. */
@@ -106,20 +116,23 @@ export function machineCpuMs() {
  * process (`load`: the load generator, its worker threads included), interrupts and
  * steal (see {@link machineCpuMs}), the rest of the machine (`other`: busy time none of
  * these account for, i.e. other processes) and `idle`. Returns `{ result, cpu }` where
- * `cpu` is `{ cores, wallMs, ms: { <group>, load, interrupts, steal, other, idle } }`,
- * or `cpu: undefined` without /proc.
+ * `cpu` is `{ cores, wallMs, ms: { <group>, load, interrupts, steal, other, idle },
+ * mainThreadMs }`, or `cpu: undefined` without /proc; `mainThreadMs` holds the CPU time
+ * of the main thread of each process in `options.mainThreads` (see {@link mainThreadCpuMs}).
  *
  * @template T
  * @param {Record<string, number[]>} groups
  * @param {() => Promise<T>} run
+ * @param {{ mainThreads?: number[] }} [options]
  * @returns {Promise<{ result: T, cpu: CpuReading | undefined }>}
  *
- * @typedef {{ cores: number, wallMs: number, ms: Record<string, number> }} CpuReading
+ * @typedef {{ cores: number, wallMs: number, ms: Record<string, number>, mainThreadMs: number[] }} CpuReading
  */
-export async function measureCpu(groups, run) {
+export async function measureCpu(groups, run, { mainThreads = [] } = {}) {
   if (!canReadCpuTimes()) return { result: await run(), cpu: undefined };
   const names = Object.keys(groups);
   const read = () => names.map((name) => treeCpuMs(groups[name]).reduce((a, b) => a + b, 0));
+  const threadsBefore = mainThreads.map(mainThreadCpuMs);
   const groupsBefore = read();
   const machineBefore = machineCpuMs();
   const selfBefore = process.cpuUsage();
@@ -129,6 +142,7 @@ export async function measureCpu(groups, run) {
   const self = process.cpuUsage(selfBefore);
   const machine = machineCpuMs();
   const groupsAfter = read();
+  const threadsAfter = mainThreads.map(mainThreadCpuMs);
   const ms = {};
   names.forEach((name, i) => {
     ms[name] = groupsAfter[i] - groupsBefore[i];
@@ -140,16 +154,18 @@ export async function measureCpu(groups, run) {
   const accounted = Object.values(ms).reduce((a, b) => a + b, 0);
   ms.other = Math.max(0, busy - accounted);
   ms.idle = Math.max(0, machine.totalMs - machineBefore.totalMs - busy);
-  return { result, cpu: { cores: cpus().length, wallMs, ms } };
+  const mainThreadMs = mainThreads.map((_, i) => (threadsAfter[i] ?? 0) - (threadsBefore[i] ?? 0));
+  return { result, cpu: { cores: cpus().length, wallMs, ms, mainThreadMs } };
 }
 
-/** Adds CPU readings up (several rounds of one configuration). */
+/** Adds CPU readings of the same processes up (several rounds of one configuration). */
 export function sumCpu(readings) {
   const present = readings.filter((r) => r !== undefined);
   if (present.length === 0) return undefined;
   const ms = {};
   for (const r of present) for (const [k, v] of Object.entries(r.ms)) ms[k] = (ms[k] ?? 0) + v;
-  return { cores: present[0].cores, wallMs: present.reduce((s, r) => s + r.wallMs, 0), ms };
+  const mainThreadMs = present[0].mainThreadMs.map((_, i) => present.reduce((s, r) => s + (r.mainThreadMs[i] ?? 0), 0));
+  return { cores: present[0].cores, wallMs: present.reduce((s, r) => s + r.wallMs, 0), ms, mainThreadMs };
 }
 
 /** Shares of the machine's capacity (cores × wall time), rounded to whole per cent. */

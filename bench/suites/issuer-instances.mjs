@@ -312,8 +312,9 @@ function cpuNote(cpu, credentials) {
   parts.push(`interrupts ${s.interrupts}%`);
   if (s.steal > 0) parts.push(`steal ${s.steal}%`);
   parts.push(`other processes ${s.other}%`, `idle ${s.idle}%`);
+  const busiest = Math.round((Math.max(...cpu.mainThreadMs) / cpu.wallMs) * 100);
   return (
-    `CPU of ${cpu.cores} cores: ${parts.join(', ')}; per credential ${perCredential(cpu.ms.instances)} ms in the instances, ` +
+    `CPU of ${cpu.cores} cores: ${parts.join(', ')}; the busiest instance's main thread ${busiest}% busy; per credential ${perCredential(cpu.ms.instances)} ms in the instances, ` +
     `${perCredential(cpu.ms.postgres)} ms in PostgreSQL, ${perCredential(cpu.ms.load)} ms in the load generator`
   );
 }
@@ -454,19 +455,22 @@ export async function runInstancesLoad(h, { plan = h.quick ? 'quick' : 'full', s
         postgres: [postmaster],
       };
       const written = await probe.read();
-      const { result, cpu } = await measureCpu(groups, () =>
-        loader.run({
-          url: serving.map((i) => `${i.url}/credentials/issue`),
-          connections: CONNECTIONS,
-          amount,
-          boundMs: p.boundMs,
-          headers: { 'content-type': 'application/json', ...admin },
-          body: issueTemplate(did),
-          from: a.sent,
-          expect: 201,
-          subjects: true,
-          statusEntries: true,
-        }),
+      const { result, cpu } = await measureCpu(
+        groups,
+        () =>
+          loader.run({
+            url: serving.map((i) => `${i.url}/credentials/issue`),
+            connections: CONNECTIONS,
+            amount,
+            boundMs: p.boundMs,
+            headers: { 'content-type': 'application/json', ...admin },
+            body: issueTemplate(did),
+            from: a.sent,
+            expect: 201,
+            subjects: true,
+            statusEntries: true,
+          }),
+        { mainThreads: serving.map((i) => i.pid) },
       );
       const after = await probe.read();
       a.sent = result.next;
