@@ -160,15 +160,18 @@ export function createPostgresPool(url: string, options: { poolSize?: number; co
 
 /** Connection-level failures of node-postgres and the server: the database is not there (now). */
 const CONNECTION_SYSCALL_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
+// TLS handshakes node refuses (sslmode=require or verify-full against a certificate it does not accept).
+const TLS_CODES =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_(GET|VERIFY)_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
 function isPostgresConnectionFailure(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (CONNECTION_SYSCALL_CODES.has(code)) return true;
+    if (CONNECTION_SYSCALL_CODES.has(code) || TLS_CODES.test(code)) return true;
     // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now;
     // 53300: too many connections; 3D000: no such database; 28xxx: authentication.
     if (/^08...$/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300' || code === '3D000' || /^28...$/.test(code)) return true;
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|does not support SSL connections/i.test(
     error.message,
   );
 }
