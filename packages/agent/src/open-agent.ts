@@ -23,9 +23,17 @@ import { type DIDResolver, Resolver } from 'did-resolver';
 import { getResolver as getKeyResolver } from 'key-did-resolver';
 import type { DataSource, MigrationInterface } from 'typeorm';
 import { createDataSource, poolOf, withDatabaseLock } from './data-source.js';
-import { asStorageFailure, type DatabaseEngine, type DatabaseLocation, parseDatabaseLocation, toPostgresPlaceholders } from './database.js';
+import {
+  asStorageFailure,
+  type DatabaseEngine,
+  type DatabaseLocation,
+  loadPg,
+  parseDatabaseLocation,
+  toPostgresPlaceholders,
+} from './database.js';
 import { TradewindJwkDidProvider } from './did-jwk-provider.js';
 import { TradewindKeyDidProvider } from './did-key-provider.js';
+import { withInitLock } from './init-lock.js';
 import {
   type DidMethod,
   didWebDocument,
@@ -109,6 +117,9 @@ export interface KeyRotation {
   /** The key it replaced, now retired. */
   previous: RetiredKey;
 }
+
+// Advisory locks of DID creation (PostgreSQL): this namespace, then a hash of the DID.
+const DID_LOCK_NAMESPACE = 0x74774449; // 'twDI'
 
 // tradewind_meta row counting key rotations: another process's rotation shows up as a new value.
 const ROTATIONS_KEY = 'keyRotations';
@@ -211,26 +222,60 @@ export class TradewindAgent {
     }
     const identifier = await this.transactions
       .exclusive(() =>
-        this.veramo.didManagerCreate({
-          provider: `did:${method}`,
-          kms: KMS_NAME,
-          ...(alias === undefined ? {} : { alias }),
-          // A new did:web key is named after itself (see ManagedDid.verificationMethod).
-          options:
-            method === 'web'
-              ? { keyType: veramoType, key: { meta: { verificationMethodId: THUMBPRINT_VERIFICATION_METHOD } } }
-              : { keyType: veramoType },
-        }),
+        this.acrossInstances(alias === undefined || method !== 'web' ? undefined : `did:web:${alias}`, () =>
+          this.veramo.didManagerCreate({
+            provider: `did:${method}`,
+            kms: KMS_NAME,
+            ...(alias === undefined ? {} : { alias }),
+            // A new did:web key is named after itself (see ManagedDid.verificationMethod).
+            options:
+              method === 'web'
+                ? { keyType: veramoType, key: { meta: { verificationMethodId: THUMBPRINT_VERIFICATION_METHOD } } }
+                : { keyType: veramoType },
+          }),
+        ),
       )
       .catch((cause: unknown) => {
         if (cause instanceof TradewindError) throw cause;
         const message = (cause as Error).message ?? String(cause);
+        // Another process created the same DID (a did:web of the same domain) meanwhile: its
+        // identifier row went in first (PostgreSQL's unique violation, SQLite's constraint).
+        const code = (cause as { code?: unknown }).code;
         if (/already exists/i.test(message)) throw new TradewindError('ALREADY_EXISTS', message, { cause });
+        if (code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')))
+          throw new TradewindError('ALREADY_EXISTS', `cannot create the DID: it already exists (${message})`, { cause });
         throw new TradewindError('STORAGE_ERROR', `cannot create DID: ${message}`, { cause });
       });
     const managed = toManagedDid(identifier);
     this.didCache.set(managed.did, managed);
     return managed;
+  }
+
+  /**
+   * PostgreSQL: runs `fn` while this process holds the session advisory lock named `name`
+   * on a connection of its own (outside the pool, which `fn` may need whole), so that
+   * instances doing the same at once (creating one did:web DID) do it one after another:
+   * the second finds the first's DID instead of storing a key of its own beside it.
+   * SQLite: under the file lock processes open the database under. No name: runs `fn`.
+   */
+  private async acrossInstances<T>(name: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (name === undefined) return fn();
+    if (this.engine === 'sqlite') return withInitLock(this.location, 30_000, fn);
+    const client = new (loadPg().Client)((poolOf(this.dataSource) as unknown as { options: object }).options);
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [DID_LOCK_NAMESPACE, name]);
+    } catch (cause) {
+      await client.end().catch(() => undefined);
+      throw asStorageFailure(cause, 'cannot create the DID', this.location);
+    }
+    try {
+      return await fn();
+    } finally {
+      // Ending the session releases the lock.
+      await client.end().catch(() => undefined);
+    }
   }
 
   /** Every DID this database holds a key for. */

@@ -111,4 +111,28 @@ describe('two instances racing on one database', () => {
     const log = await a.log({ type: 'RaceCredential' });
     expect(log.map((l) => l.recordKey).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `r-${i}`).sort());
   });
+
+  it('one did:web DID created through two instances at once: one DID with one key, the other instance told it exists', async () => {
+    const database = await testDatabase(dir, 'did_web');
+    const [a, b] = await Promise.all([open(database), open(database)]);
+    const domain = 'civil.registry.gov.example';
+    const results = await Promise.allSettled([a.createDid({ method: 'web', domain }), b.createDid({ method: 'web', domain })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+    const did = `did:web:${domain}`;
+    const keys = (await a.agent.query(`SELECT "kid" FROM "key" WHERE "identifierDid" = ?`, [did])) as unknown[];
+    expect(keys).toHaveLength(1);
+    // The losing instance's new key is not left behind in the database, attached to nothing.
+    const stray = (await a.agent.query(`SELECT "kid" FROM "key" WHERE "identifierDid" IS NULL`)) as unknown[];
+    expect(stray).toHaveLength(0);
+    const c = await open(database);
+    const [only] = await c.signingKeys(did);
+    expect((await c.didWebDocument(did)).verificationMethod).toHaveLength(1);
+    // Both instances sign with that key.
+    for (const issuer of [a, b]) {
+      const issued = await issuer.issue({ issuer: did, type: 'RaceCredential', credentialSubject: { id: 'did:example:w' } });
+      expect(JSON.parse(Buffer.from(issued.jwt.split('.')[0] as string, 'base64url').toString()).kid).toBe(only?.verificationMethod);
+    }
+  });
 });
