@@ -135,4 +135,27 @@ describe('two instances racing on one database', () => {
       expect(JSON.parse(Buffer.from(issued.jwt.split('.')[0] as string, 'base64url').toString()).kid).toBe(only?.verificationMethod);
     }
   });
+
+  it('a key rotation through one instance while another issues: nothing is signed with a key dated after its retirement', async () => {
+    const database = await testDatabase(dir, 'rotate_issue');
+    const a = await open(database);
+    const b = await open(database);
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    for (let round = 0; round < 8; round++) {
+      const { did } = await a.createDid({ method: 'web', domain: `r${round}.registry.gov.example` });
+      await a.issue({ issuer: did, type: 'Warm', credentialSubject: { id: 'did:example:warm' } }); // the key is cached
+      const requests = Array.from({ length: 40 }, (_, n) => ({ issuer: did, type: 'RaceCredential', credentialSubject: { n } }));
+      const [issued, rotation] = await Promise.allSettled([a.issueMany(requests, tomorrow), b.rotateKey(did)]);
+      expect(issued.status).toBe('fulfilled');
+      // A rotation that comes second is refused: the retired key would no longer cover what it signed.
+      if (rotation.status === 'rejected') expect(rotation.reason).toMatchObject({ code: 'INVALID_ARGUMENT', path: '/now' });
+      const keys = await b.signingKeys(did);
+      for (const credential of (issued as PromiseFulfilledResult<Awaited<ReturnType<Issuer['issueMany']>>>).value) {
+        const kid = JSON.parse(Buffer.from(credential.jwt.split('.')[0] as string, 'base64url').toString()).kid;
+        const key = keys.find((k) => k.verificationMethod === kid);
+        expect(key, kid).toBeDefined();
+        if (key?.state === 'retired') expect(Date.parse(credential.issuedAt)).toBeLessThan(Date.parse(key.retiredAt as string));
+      }
+    }
+  });
 });
