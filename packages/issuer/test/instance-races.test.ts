@@ -158,4 +158,26 @@ describe('two instances racing on one database', () => {
       }
     }
   });
+
+  it('one credential revoked and suspended through two instances at once: each change made once, the list version moved once per change', async () => {
+    const database = await testDatabase(dir, 'status');
+    const a = await open(database);
+    await a.createDid();
+    const b = await open(database);
+    const issued = await a.issueMany(
+      Array.from({ length: 6 }, (_, n) => ({ type: 'RaceCredential', credentialSubject: { n }, status: ['revocation', 'suspension'] })),
+    );
+    const before = await a.statusListVersions();
+    const changes = await Promise.all(
+      issued.flatMap((c) => [a.revoke(c.id), b.revoke(c.id), a.suspend(c.id), b.suspend(c.id), b.revoke(c.id)]),
+    );
+    // Per credential and purpose exactly one call changed the bit.
+    for (const c of issued)
+      for (const purpose of ['revocation', 'suspension'])
+        expect(changes.filter((x) => x.credentialId === c.id && x.purpose === purpose && x.changed)).toHaveLength(1);
+    const after = await b.statusListVersions();
+    const moved = [...after].reduce((sum, [id, v]) => sum + v - (before.get(id) ?? 0), 0);
+    expect(moved).toBe(issued.length * 2);
+    for (const logged of await b.log({ type: 'RaceCredential' })) expect([logged.revoked, logged.suspended]).toEqual([true, true]);
+  });
 });
