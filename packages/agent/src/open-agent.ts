@@ -281,7 +281,14 @@ export class TradewindAgent {
   /** Every DID this database holds a key for. */
   async listDids(): Promise<ManagedDid[]> {
     this.assertOpen();
-    const identifiers = await this.veramo.didManagerFind();
+    let identifiers = await this.veramo.didManagerFind();
+    if (this.engine === 'postgres') {
+      // In the order they were created, as SQLite's rowid gives them: PostgreSQL returns
+      // rows as they lie in the table, where an update (a key rotation) moves a row to the end.
+      const order = (await this.runQuery(`SELECT "did" FROM "identifier" ORDER BY "saveDate", "did"`)) as Array<{ did: string }>;
+      const rank = new Map(order.map((r, i) => [r.did, i]));
+      identifiers = [...identifiers].sort((x, y) => (rank.get(x.did) ?? order.length) - (rank.get(y.did) ?? order.length));
+    }
     return identifiers.map((i) => {
       const managed = toManagedDid(i);
       this.didCache.set(managed.did, managed);

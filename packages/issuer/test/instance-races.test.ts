@@ -181,3 +181,19 @@ describe('two instances racing on one database', () => {
     for (const logged of await b.log({ type: 'RaceCredential' })) expect([logged.revoked, logged.suspended]).toEqual([true, true]);
   });
 });
+
+describe('orders that SQLite gave for free', () => {
+  it('lists DIDs in the order they were created, also after a rotation rewrote the first one', async () => {
+    const database = await testDatabase(dir, 'did_order');
+    const a = await open(database);
+    const created = [
+      (await a.createDid({ method: 'web', domain: 'first.registry.gov.example' })).did,
+      (await a.createDid()).did,
+      (await a.createDid({ method: 'jwk' })).did,
+    ];
+    await a.rotateKey(created[0] as string);
+    await a.rotateKey(created[0] as string);
+    const b = await open(database);
+    expect((await b.listDids()).map((d) => d.did)).toEqual(created);
+  });
+});
