@@ -120,6 +120,8 @@ export interface KeyRotation {
 
 // Advisory locks of DID creation (PostgreSQL): this namespace, then a hash of the DID.
 const DID_LOCK_NAMESPACE = 0x74774449; // 'twDI'
+// Advisory locks of a DID's signing key (PostgreSQL): held shared while signing, exclusive while rotating.
+const KEY_LOCK_NAMESPACE = 0x74774b59; // 'twKY'
 
 // tradewind_meta row counting key rotations: another process's rotation shows up as a new value.
 const ROTATIONS_KEY = 'keyRotations';
@@ -365,13 +367,14 @@ export class TradewindAgent {
     let rotated: ManagedDid | undefined;
     try {
       rotated = await this.transactions.run(async (q) => {
-        // PostgreSQL: the identifier's row stays locked until the commit, so a rotation by
-        // another instance at the same moment waits, then reads (and retires) the key this
-        // one made current, instead of retiring the same old key and leaving one aside.
-        const rows = (await q(
-          `SELECT "controllerKeyId" FROM "identifier" WHERE "did" = ?${this.engine === 'postgres' ? ' FOR UPDATE' : ''}`,
-          [did],
-        )) as Array<{ controllerKeyId: string }>;
+        // PostgreSQL: the DID's key lock, held until the commit: a rotation by another
+        // instance at the same moment waits, then reads (and retires) the key this one made
+        // current, instead of retiring the same old key and leaving one aside; transactions
+        // signing with the DID's key (holdSigningKeys) finish first, or wait for this one.
+        if (this.engine === 'postgres') await q('SELECT pg_advisory_xact_lock(?, hashtext(?))', [KEY_LOCK_NAMESPACE, did]);
+        const rows = (await q(`SELECT "controllerKeyId" FROM "identifier" WHERE "did" = ?`, [did])) as Array<{
+          controllerKeyId: string;
+        }>;
         const controller = rows[0]?.controllerKeyId;
         if (controller === undefined) throw new TradewindError('NOT_FOUND', `${did} is not managed by this database`);
         // Another process may have rotated meanwhile: rotate what the database holds now.
@@ -434,6 +437,21 @@ export class TradewindAgent {
     sealed.adopt();
     const previous = rotated.retiredKeys?.find((k) => k.keyId === current.keyId) ?? (rotated.retiredKeys?.[0] as RetiredKey);
     return { did: rotated, previous };
+  }
+
+  /**
+   * Inside a transaction that signs as `dids`, before it reads their keys: on PostgreSQL
+   * holds their key locks shared until it ends (transaction-scoped advisory locks, taken
+   * in order), so a {@link rotateKey} of one of them, from any process, waits for this
+   * transaction, or this transaction waits for the rotation and then reads the new key:
+   * nothing is signed with a key retired while the transaction ran. SQLite: nothing (one
+   * writer at a time).
+   */
+  async holdSigningKeys(query: Query, dids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    if (this.engine !== 'postgres') return;
+    for (const did of [...new Set(dids)].sort())
+      await query('SELECT pg_advisory_xact_lock_shared(?, hashtext(?))', [KEY_LOCK_NAMESPACE, did]);
   }
 
   /**

@@ -108,13 +108,13 @@ export async function issueGroup(
 ): Promise<IssuedCredential[]> {
   // The signing key of each issuer as this transaction finds it: a rotation (here or by
   // another process) commits before it starts, and nothing is signed with a retired key.
-  // PostgreSQL: the issuers' identifier rows are share-locked until the commit, so a
-  // rotation (which locks its row for update) waits for this transaction, or this one for
-  // the rotation and then reads the new key; never signs with a key retired meanwhile.
-  if (ctx.agent.engine === 'postgres') {
-    const dids = [...new Set(requests.map((r) => r.issuer))].sort();
-    await query(`SELECT "did" FROM "identifier" WHERE "did" IN (${dids.map(() => '?').join(', ')}) ORDER BY "did" FOR SHARE`, dids);
-  }
+  // PostgreSQL: the issuers' key locks are held shared until the commit, so a rotation
+  // waits for this transaction, or this one for the rotation and then reads the new key;
+  // it never signs with a key retired meanwhile.
+  await ctx.agent.holdSigningKeys(
+    query,
+    requests.map((r) => r.issuer),
+  );
   await ctx.agent.syncKeys(query);
   for (const did of new Set(requests.map((r) => r.issuer))) ctx.signers.set(did, await ctx.agent.getDid(did, query));
   const issuedAt = now.toISOString();
