@@ -361,7 +361,8 @@ export class TradewindAgent {
     const now = options.now ?? new Date();
     if (!(now instanceof Date) || !Number.isFinite(now.getTime()) || now.getUTCFullYear() < 1 || now.getUTCFullYear() > 9999)
       throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date', { path: '/now' });
-    const at = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const stamp = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    let at = stamp(now);
     const sealed = await this.kms.sealedKey(keyType === 'Ed25519' ? 'Ed25519' : 'Secp256r1');
     const { info } = sealed;
     let rotated: ManagedDid | undefined;
@@ -372,6 +373,8 @@ export class TradewindAgent {
         // current, instead of retiring the same old key and leaving one aside; transactions
         // signing with the DID's key (holdSigningKeys) finish first, or wait for this one.
         if (this.engine === 'postgres') await q('SELECT pg_advisory_xact_lock(?, hashtext(?))', [KEY_LOCK_NAMESPACE, did]);
+        // Without a given time, the rotation happens once the transactions signing before it are done.
+        if (options.now === undefined) at = stamp(new Date());
         const rows = (await q(`SELECT "controllerKeyId" FROM "identifier" WHERE "did" = ?`, [did])) as Array<{
           controllerKeyId: string;
         }>;

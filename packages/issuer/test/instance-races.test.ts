@@ -180,6 +180,27 @@ describe('two instances racing on one database', () => {
     expect(moved).toBe(issued.length * 2);
     for (const logged of await b.log({ type: 'RaceCredential' })) expect([logged.revoked, logged.suspended]).toEqual([true, true]);
   });
+
+  it('a rotation at the default time while another instance issues succeeds, and every credential verifies under its key period', async () => {
+    const database = await testDatabase(dir, 'rotate_now');
+    const a = await open(database);
+    const b = await open(database);
+    for (let round = 0; round < 4; round++) {
+      const { did } = await a.createDid({ method: 'web', domain: `n${round}.registry.gov.example` });
+      await a.issue({ issuer: did, type: 'Warm', credentialSubject: { id: 'did:example:warm' } });
+      const requests = Array.from({ length: 150 }, (_, n) => ({ issuer: did, type: 'RaceCredential', credentialSubject: { n } }));
+      const [issued, rotation] = await Promise.all([a.issueMany(requests), b.rotateKey(did)]);
+      const keys = await b.signingKeys(did);
+      expect(keys.find((k) => k.state === 'retired')?.verificationMethod).toBe(rotation.previous.verificationMethod);
+      for (const credential of issued) {
+        const kid = JSON.parse(Buffer.from(credential.jwt.split('.')[0] as string, 'base64url').toString()).kid;
+        const key = keys.find((k) => k.verificationMethod === kid);
+        expect(key, kid).toBeDefined();
+        if (key?.state === 'retired')
+          expect(Math.floor(Date.parse(credential.issuedAt) / 1000) * 1000).toBeLessThanOrEqual(Date.parse(key.retiredAt as string));
+      }
+    }
+  });
 });
 
 describe('orders that SQLite gave for free', () => {
