@@ -161,8 +161,23 @@ async function initPostgres(
     );
     if (!unfinished) throw inUse();
   }
-  return withIssuer({ ...values, db: url }, io, (issuer) => createFirstDid(issuer, shown, values, flags), { create: true, extra });
+  // Two inits at once on one empty database: the first to take the lock creates the DID,
+  // the second then finds it (under the lock) and is refused like any second init.
+  return withIssuer(
+    { ...values, db: url },
+    io,
+    (issuer) =>
+      issuer.agent.transaction(async (q) => {
+        await q('SELECT pg_advisory_xact_lock(?, hashtext(?))', [INIT_LOCK_NAMESPACE, 'tradewind issuer init']);
+        if ((await issuer.listDids()).length > 0 || (await issuer.log({ limit: 1 })).length > 0) throw inUse();
+        return createFirstDid(issuer, shown, values, flags);
+      }),
+    { create: true, extra },
+  );
 }
+
+// Advisory lock namespace of `issuer init` on PostgreSQL ('twIN').
+const INIT_LOCK_NAMESPACE = 0x7477494e;
 
 /**
  * Gives the complete database at `building` its name `path`, without replacing a file
