@@ -1,11 +1,11 @@
 // A PostgreSQL connection cut while an issuance transaction holds it (signing): the
 // issuance fails whole with STORAGE_ERROR, the process lives on. PostgreSQL project only.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relay } from './helpers/tcp-relay.js';
 import { TEST_KDF as kdf, testDatabase, testEngine } from './helpers/temp-issuer.js';
 
 const BASE = 'https://registry.gov.example/status';
@@ -17,51 +17,6 @@ async function open(database: string, extra: Record<string, unknown> = {}): Prom
   const issuer = await openIssuer({ database, secret, kdf, statusListBaseUrl: BASE, ...extra });
   opened.push(issuer);
   return issuer;
-}
-
-/**
- * A TCP relay to the test server that can be taken down (its connections cut, its port
- * closed) and brought back on the same port: the database becomes unreachable, then
- * reachable again, for the instances that connect through it.
- */
-async function relay(target: URL): Promise<{ port: number; down(): Promise<void>; up(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const up = async () => {
-    const s = createServer((client) => {
-      const upstream = new Socket();
-      sockets.add(client).add(upstream);
-      upstream.connect(Number(target.port), target.hostname);
-      client.pipe(upstream).pipe(client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
-    port = (s.address() as { port: number }).port;
-    server = s;
-  };
-  const down = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      if (server) server.close(() => resolve());
-      else resolve();
-      server = undefined;
-    });
-  await up();
-  return {
-    get port() {
-      return port;
-    },
-    down,
-    up,
-  };
 }
 
 describe.skipIf(testEngine() !== 'postgres')('a connection lost in the middle of an issuance transaction', () => {

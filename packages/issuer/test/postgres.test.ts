@@ -3,7 +3,7 @@
 // package. Runs in the issuer-postgres project only.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { verifyCredentials } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveIndexes } from '../src/status-store.js';
+import { relay } from './helpers/tcp-relay.js';
 import { TEST_KDF as kdf, testDatabase, testEngine } from './helpers/temp-issuer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,51 +57,6 @@ async function listStats(
     used: Number(r.used),
     entries: Number(r.entries),
   }));
-}
-
-/**
- * A TCP relay to the test server that can be taken down (its connections cut, its port
- * closed) and brought back on the same port: the database becomes unreachable, then
- * reachable again, for the instances that connect through it.
- */
-async function relay(target: URL): Promise<{ port: number; down(): Promise<void>; up(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const up = async () => {
-    const s = createServer((client) => {
-      const upstream = new Socket();
-      sockets.add(client).add(upstream);
-      upstream.connect(Number(target.port), target.hostname);
-      client.pipe(upstream).pipe(client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
-    port = (s.address() as { port: number }).port;
-    server = s;
-  };
-  const down = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      if (server) server.close(() => resolve());
-      else resolve();
-      server = undefined;
-    });
-  await up();
-  return {
-    get port() {
-      return port;
-    },
-    down,
-    up,
-  };
 }
 
 describe.skipIf(testEngine() !== 'postgres')('several instances on one PostgreSQL database', () => {
