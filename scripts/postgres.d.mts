@@ -6,6 +6,10 @@ export interface PostgresServer {
   dataDir: string;
   /** Creates a database (default name tw_<random>) and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stops the server (fast shutdown) but keeps its folder: an outage, until {@link resume}. */
+  pause(): Promise<void>;
+  /** Starts a paused server again, on the same port and data. */
+  resume(): Promise<void>;
   /** Stops the server (immediate) and removes its folder. */
   stop(): Promise<void>;
 }

@@ -203,6 +203,13 @@ export async function startPostgres({ fsync = true } = {}) {
       port,
       dataDir,
       createDatabase: (name) => createDatabase(url, name, bindir),
+      // Stops the server but keeps its folder, to start it again on the same port (an outage).
+      async pause() {
+        await runAs(user, pgCtl, ['-D', dataDir, '-w', '-t', '60', '-m', 'fast', 'stop']);
+      },
+      async resume() {
+        await runAs(user, pgCtl, ['-D', dataDir, '-w', '-t', '60', '-l', logFile, 'start']);
+      },
       async stop() {
         stopSync();
       },

@@ -29,7 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpuShares, measureCpu, sumCpu } from '../lib/cpu-time.mjs';
 import { COUNTER, loadWorker } from '../lib/http-load.mjs';
 import { median } from '../lib/measure.mjs';
-import { checkDurability } from './issuer-service.mjs';
+import { checkDurability, issueRequest } from './issuer-service.mjs';
 
 export const title = 'Issuer service instances (PostgreSQL, SQLite)';
 
@@ -192,23 +192,9 @@ async function startInstance({ dir, port, baseUrl, database, secret, adminKeyHas
   }
 }
 
-/** The VC-API issue request body for citizen COUNTER of `did`, with a revocation entry. */
+/** The VC-API issue request body for citizen COUNTER of `did` (the other suite's request), with a revocation entry. */
 function issueTemplate(did, n = COUNTER) {
-  return JSON.stringify({
-    credential: {
-      '@context': ['https://www.w3.org/ns/credentials/v2'],
-      type: ['VerifiableCredential', 'NationalIdCredential'],
-      issuer: did,
-      credentialSubject: {
-        id: `did:example:citizen-${n}`,
-        givenName: 'Asha',
-        familyName: `Ramdial-${n}`,
-        nationality: 'TT',
-        birthDate: '1990-04-12',
-      },
-    },
-    options: { status: ['revocation'] },
-  });
+  return JSON.stringify({ ...issueRequest(did, n), options: { status: ['revocation'] } });
 }
 
 /**

@@ -1,34 +1,23 @@
 // PostgreSQL going away under a running batch job and under the published status lists:
 // a server of this test's own, stopped (`pg_ctl stop -m fast`) and started again on the
 // same data folder and port while the service runs.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPostgresBinaries, type PostgresServer, startPostgres } from '../../../scripts/postgres.mjs';
+import { type PostgresServer, startPostgres } from '../../../scripts/postgres.mjs';
 import { testEngine } from '../../../test/support/database.js';
 import { credentialDocument, post, startTestService, type TestService } from './helpers.js';
 
-const run = promisify(execFile);
 const COUNT = 2000;
 
 describe.skipIf(testEngine() !== 'postgres')('PostgreSQL stopped and started again under a running batch job', () => {
   let server: PostgresServer;
   let service: TestService;
   let folder: string;
-  let pgCtl: (args: string[]) => Promise<void>;
 
   beforeAll(async () => {
     server = await startPostgres({ fsync: false });
-    const bin = join(findPostgresBinaries(), 'pg_ctl');
-    // As root the server runs as the postgres user (as scripts/postgres.mjs starts it).
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    pgCtl = async (args) => {
-      const argv = ['-D', server.dataDir, '-w', '-t', '60', ...args];
-      await (asRoot ? run('runuser', ['-u', 'postgres', '--', bin, ...argv]) : run(bin, argv));
-    };
     folder = await mkdtemp(join(tmpdir(), 'tw-batch-outage-'));
     service = await startTestService({ database: await server.createDatabase(), batchFolder: folder, batchLeaseSeconds: 1 });
   });
@@ -72,7 +61,7 @@ describe.skipIf(testEngine() !== 'postgres')('PostgreSQL stopped and started aga
       await new Promise((r) => setTimeout(r, 20));
     }
 
-    await pgCtl(['-m', 'fast', 'stop']);
+    await server.pause();
     try {
       // The runner finds out at its next transaction or lease renewal, and stops.
       while (!logged('batch job stopped on a storage failure') && !logged('batch job lease lost')) {
@@ -85,7 +74,7 @@ describe.skipIf(testEngine() !== 'postgres')('PostgreSQL stopped and started aga
       expect(list.headers.get('retry-after')).toBe('5');
       expect(await job(id)).toBeUndefined();
     } finally {
-      await pgCtl(['-l', join(dirname(server.dataDir), 'server.log'), 'start']);
+      await server.resume();
     }
 
     // Back: the job is claimed again (its lease ran out) and completes, each record once.

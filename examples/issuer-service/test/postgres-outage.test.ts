@@ -1,15 +1,11 @@
 // The database going away under the service, and not being there at start: a real
 // PostgreSQL server of this test's own, stopped (`pg_ctl stop -m fast`) and started
 // again on the same data folder and port while the service runs.
-import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPostgresBinaries, type PostgresServer, startPostgres } from '../../../scripts/postgres.mjs';
+import { type PostgresServer, startPostgres } from '../../../scripts/postgres.mjs';
 import { testEngine } from '../../../test/support/database.js';
 import { credentialDocument, freePort, post, startTestService, type TestService } from './helpers.js';
 
-const run = promisify(execFile);
 const PASSWORD = 'hunter2-never-in-a-log';
 const PRE_AUTH = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 
@@ -44,17 +40,9 @@ describe('a database that cannot be reached at start', () => {
 describe.skipIf(testEngine() !== 'postgres')('PostgreSQL stopped and started again under a running service', () => {
   let server: PostgresServer;
   let service: TestService;
-  let pgCtl: (args: string[]) => Promise<void>;
 
   beforeAll(async () => {
     server = await startPostgres({ fsync: false });
-    const bin = join(findPostgresBinaries(), 'pg_ctl');
-    // As root the server runs as the postgres user (as scripts/postgres.mjs starts it).
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    pgCtl = async (args) => {
-      const argv = ['-D', server.dataDir, '-w', '-t', '60', ...args];
-      await (asRoot ? run('runuser', ['-u', 'postgres', '--', bin, ...argv]) : run(bin, argv));
-    };
     service = await startTestService({ database: withPassword(await server.createDatabase()) });
   });
   afterAll(async () => {
@@ -84,7 +72,7 @@ describe.skipIf(testEngine() !== 'postgres')('PostgreSQL stopped and started aga
     const code = credentialOffer.grants[PRE_AUTH]?.['pre-authorized_code'] as string;
     expect(await logged()).toBe(1);
 
-    await pgCtl(['-m', 'fast', 'stop']);
+    await server.pause();
     try {
       // Concurrent requests share one issue group: it fails as a whole, each request answered.
       const during = await Promise.all(Array.from({ length: 6 }, (_, i) => issue(`during-${i}`)));
@@ -112,7 +100,7 @@ describe.skipIf(testEngine() !== 'postgres')('PostgreSQL stopped and started aga
       expect(status.status).toBe(503);
       expect(status.headers.get('retry-after')).toBe('5');
     } finally {
-      await pgCtl(['-l', join(dirname(server.dataDir), 'server.log'), 'start']);
+      await server.resume();
     }
 
     // Back: the pools reconnect on their own (each try is a new request, as a client retries).
