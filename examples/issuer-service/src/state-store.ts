@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { asStorageFailure, createPostgresPool, parseDatabaseLocation, toPostgresPlaceholders } from '@tradewind/agent';
+import { asStorageFailure, createPostgresPool, parseDatabaseLocation, toPostgresPlaceholders, withFileLock } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
 import type { Pool, PoolClient } from 'pg';
 
@@ -175,7 +175,10 @@ export class StateStore {
     db.configure('busyTimeout', 10_000);
     const store = new StateStore('sqlite', location.display, db);
     try {
-      await store.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+      // Switching a new file to WAL takes a lock that SQLite does not wait for (busy_timeout
+      // does not apply): processes opening the same new file at once take turns under the
+      // file's open lock, as the issuer's database does.
+      await withFileLock(`${location.path}.init-lock`, 10_000, () => store.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;'));
     } catch (error) {
       await store.close().catch(() => undefined);
       throw error;
