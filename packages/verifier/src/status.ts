@@ -10,11 +10,12 @@ import {
 } from '@tradewind/core';
 import { type DecodedStatusList, fail, nowOf, type VerifyContext } from './context.js';
 import { describeError } from './input.js';
-import type { CredentialVerificationResult, StatusListSource } from './types.js';
+import type { StatusListSource } from './types.js';
 import { parseNumericDate } from './validity.js';
+import type { JwtCredentialResult } from './verify-credential.js';
 
 /** Verifies a status list credential (no status check of its own): supplied by the caller. */
-export type ListVerifier = (source: StatusListSource) => Promise<CredentialVerificationResult>;
+export type ListVerifier = (source: StatusListSource) => Promise<JwtCredentialResult>;
 
 // The GZIP codec loads on the first status list, not at start-up.
 let codec: Promise<typeof import('@tradewind/core/status-list')> | undefined;

@@ -3,6 +3,7 @@ import type {
   DidKeyResolver,
   DidResolverOptions,
   JsonObject,
+  PublicJwk,
   VerifiableCredential,
   VerifiablePresentation,
   VerificationIssue,
@@ -113,6 +114,24 @@ export interface VerifyOptions {
    * verifier, else by the recognition policy, else `subject`. Credentials alone ignore it.
    */
   holderBinding?: HolderBinding;
+  /** SD-JWT VC (`dc+sd-jwt`, and `vc+sd-jwt` as issued before 2025) settings. */
+  sdJwt?: SdJwtOptions;
+  /**
+   * X.509 certificates the caller anchors (base64 DER or PEM): an SD-JWT VC whose `x5c`
+   * chain ends at one of them is verified with the leaf's key, for the issuer the leaf
+   * names (its subjectAltName must be the `iss` URI or its host). Recognition lists
+   * anchor certificates per issuer instead (entry `x509`). Without an anchor an `x5c`
+   * header is never trusted.
+   */
+  trustedCertificates?: readonly string[];
+}
+
+/** How SD-JWT VCs are verified. */
+export interface SdJwtOptions {
+  /** Oldest key-binding JWT accepted, by its `iat`, in seconds. Default 300. */
+  keyBindingMaxAgeSeconds?: number;
+  /** Accept `typ: vc+sd-jwt` (the media type before 2025, which MOSIP Inji issues). Default true. */
+  acceptVcSdJwt?: boolean;
 }
 
 /** See {@link VerifyOptions.holderBinding}. */
@@ -134,6 +153,9 @@ export type HolderBinding = 'subject' | 'none';
  * - presentations only: `nonce`, `audience` (when expected), `holderBinding` (when
  *   `subject`), `credentials` (every embedded credential verified; each one's own
  *   `checks` are on it in `credentials`).
+ * - SD-JWT VCs: `disclosures` (every disclosure's digest is in the signed payload, once,
+ *   and none is left over), `keyBinding` (the key-binding JWT: signed by the `cnf` key,
+ *   nonce, audience, `sd_hash`, freshness).
  */
 export type VerificationCheck =
   | 'dataModel'
@@ -145,7 +167,9 @@ export type VerificationCheck =
   | 'nonce'
   | 'audience'
   | 'holderBinding'
-  | 'credentials';
+  | 'credentials'
+  | 'disclosures'
+  | 'keyBinding';
 
 /** Options of {@link verifyPresentation}: those of credentials, plus the binding to this exchange. */
 export interface VerifyPresentationOptions extends VerifyOptions {
@@ -164,7 +188,7 @@ export interface VerifyPresentationOptions extends VerifyOptions {
 
 export interface VerifiedCredential {
   verified: true;
-  format: CredentialFormat;
+  format: Exclude<CredentialFormat, 'dc+sd-jwt'>;
   /** The credential in VCDM JSON form (for `jwt_vc`, the `vc` claim merged with the JWT claims). */
   credential: VerifiableCredential;
   /** Issuer DID. */
@@ -203,7 +227,60 @@ export interface VerificationFailure {
   checks?: VerificationCheck[];
 }
 
-export type CredentialVerificationResult = VerifiedCredential | VerificationFailure;
+/** A claim an SD-JWT's holder disclosed. */
+export interface DisclosedClaim {
+  /** Where it sits in `claims`, as a JSON Pointer (`/address/locality`, `/nationalities/0`). */
+  path: string;
+  /** The claim name; absent for an array element. */
+  name?: string;
+  value: unknown;
+}
+
+/** A verified key-binding JWT (`kb+jwt`). */
+export interface KeyBinding {
+  nonce: string;
+  /** Its `aud`. */
+  audience: string;
+  issuedAt: Date;
+}
+
+/**
+ * A verified SD-JWT VC. `claims` holds exactly what the issuer signed in plain text plus
+ * what the holder disclosed: nothing else of the credential is known to the verifier.
+ */
+export interface VerifiedSdJwtCredential {
+  verified: true;
+  format: 'dc+sd-jwt';
+  /** The `typ` as received: `dc+sd-jwt`, or `vc+sd-jwt` (the media type before 2025). */
+  mediaType: 'dc+sd-jwt' | 'vc+sd-jwt';
+  vct: string;
+  /** `iss`: a DID, or an https URL whose keys a recognition list or the caller anchors. */
+  issuer: string;
+  /** `sub`, when it is given or disclosed. */
+  subject?: string;
+  /** The key that signed: a DID URL, a recognition list key's kid, or `x5c#<SHA-256 thumbprint of the leaf>`. */
+  keyId: string;
+  /** The processed payload: plain claims and disclosed ones, without `_sd`, `_sd_alg` or array digests. */
+  claims: JsonObject;
+  /** Each disclosed claim, in the order of the disclosures. */
+  disclosed: DisclosedClaim[];
+  /** Digests with no disclosure presented (claims withheld, and decoys, which look the same). */
+  undisclosed: number;
+  /** The holder's key as `cnf` binds it. */
+  holderKey?: { jwk?: PublicJwk; kid?: string };
+  /** The key-binding JWT, when one was presented and verified. */
+  keyBinding?: KeyBinding;
+  validFrom?: Date;
+  validUntil?: Date;
+  warnings: VerificationIssue[];
+  recognition?: Recognition;
+  /** The issuer-signed JWT's header and payload exactly as received (`_sd` digests included). */
+  header: JsonObject;
+  payload: JsonObject;
+  checks: VerificationCheck[];
+}
+
+export type CredentialVerificationResult = VerifiedCredential | VerifiedSdJwtCredential | VerificationFailure;
 
 export interface VerifiedPresentation {
   verified: true;
@@ -221,4 +298,25 @@ export interface VerifiedPresentation {
   checks: VerificationCheck[];
 }
 
-export type PresentationVerificationResult = VerifiedPresentation | VerificationFailure;
+/** The credential of a verified SD-JWT presentation (always bound to the holder by its key). */
+export interface PresentedSdJwtCredential extends VerifiedSdJwtCredential {
+  aboutHolder: true;
+  keyBinding: KeyBinding;
+}
+
+/** A verified SD-JWT VC presented with a key-binding JWT (`<jwt>~<disclosure>~…~<kb-jwt>`). */
+export interface VerifiedSdJwtPresentation {
+  verified: true;
+  format: 'dc+sd-jwt';
+  /** `cnf.kid` (a DID URL), or the RFC 9278 thumbprint URI of `cnf.jwk`. */
+  holder: string;
+  keyId: string;
+  nonce: string;
+  audience: string[];
+  issuedAt: Date;
+  credentials: [PresentedSdJwtCredential];
+  warnings: VerificationIssue[];
+  checks: VerificationCheck[];
+}
+
+export type PresentationVerificationResult = VerifiedPresentation | VerifiedSdJwtPresentation | VerificationFailure;

@@ -10,7 +10,11 @@ import { loadRecognitionLists, type RecognitionState } from './recognition/load-
 import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from './recognition/recognize.js';
 import { checkAlgorithm, verifySigningKey } from './signature.js';
 import { checkStatus, requireStatusEntries } from './status.js';
-import type { CredentialVerificationResult, StatusListSource, VerificationCheck } from './types.js';
+import type { StatusListSource, VerificationCheck, VerificationFailure, VerifiedCredential } from './types.js';
+
+/** What the JOSE credential path returns (SD-JWT VCs have their own result shape). */
+export type JwtCredentialResult = VerifiedCredential | VerificationFailure;
+
 import { checkWindow } from './validity.js';
 
 export interface CheckOptions {
@@ -43,11 +47,7 @@ export interface CheckOptions {
  * Verifies one credential in a prepared context. Never throws: every problem becomes
  * an issue with a code.
  */
-export async function checkCredential(
-  ctx: VerifyContext,
-  input: unknown,
-  options: CheckOptions = {},
-): Promise<CredentialVerificationResult> {
+export async function checkCredential(ctx: VerifyContext, input: unknown, options: CheckOptions = {}): Promise<JwtCredentialResult> {
   const { parallel = false, path = '' } = options;
   let format: 'jwt_vc' | 'vc+jwt' | undefined;
   // The checks that ran, each named before it runs so that a failed one is listed.
@@ -156,7 +156,7 @@ export async function checkCredential(
       checks,
     };
   } catch (e) {
-    const failure: CredentialVerificationResult = { verified: false, errors: toIssues(e, path), checks };
+    const failure: VerificationFailure = { verified: false, errors: toIssues(e, path), checks };
     if (format) failure.format = format;
     return failure;
   }

@@ -483,6 +483,8 @@ function rowFor(
   now: number,
 ): { row?: CredentialRow; errors: VerificationIssue[] } {
   if (!result.verified) return { errors: result.errors };
+  if (result.format === 'dc+sd-jwt')
+    return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet does not store SD-JWT VCs yet', path: '/' }] };
   // The verifier accepted something that carries no JWT the wallet could keep (a format
   // it learned later): refused rather than stored unsigned.
   if (!signed) return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet stores JWT-secured credentials only', path: '/' }] };

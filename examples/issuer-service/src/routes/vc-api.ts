@@ -104,7 +104,10 @@ export function createVcApiModule(ctx: ServiceContext, statusChanged: () => void
     const input = body.verifiableCredential;
     if (!isObject(input)) return verificationAnswer(c, notAnObject('/verifiableCredential'));
     const result = await ctx.verifier.verifyCredential(input);
-    return verificationAnswer(c, (result.verified && unsignedBesideJwtProof(input, result.credential)) || result);
+    return verificationAnswer(
+      c,
+      (result.verified && result.format !== 'dc+sd-jwt' && unsignedBesideJwtProof(input, result.credential)) || result,
+    );
   });
 
   routes.post('/presentations/verify', async (c) => {

@@ -85,11 +85,11 @@ export const verifyCommand: Command = {
       const hint = (warnings: VerificationIssue[]) => warnings.map((w) => withStatusHint(w, statusGiven));
       result =
         'credentials' in result
-          ? {
+          ? ({
               ...result,
               warnings: hint(result.warnings),
               credentials: result.credentials.map((c) => ({ ...c, warnings: hint(c.warnings) })),
-            }
+            } as typeof result)
           : { ...result, warnings: hint(result.warnings) };
     }
 

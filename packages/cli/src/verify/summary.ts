@@ -1,5 +1,10 @@
 import { typesOf, type VerificationIssue } from '@tradewind/core';
-import type { CredentialVerificationResult, PresentationVerificationResult, VerifiedCredential } from '@tradewind/verifier';
+import type {
+  CredentialVerificationResult,
+  PresentationVerificationResult,
+  VerifiedCredential,
+  VerifiedSdJwtCredential,
+} from '@tradewind/verifier';
 import { escapeForTerminal } from '../terminal-text.js';
 
 /** What the verification ran with, beyond the result itself: the human summary says it. */
@@ -45,8 +50,9 @@ export function renderSummary(
 }
 
 /** `trustWithoutPolicy`: repeat the no-policy line (not under a presentation, which says it once). */
-function credentialRows(c: VerifiedCredential, context: SummaryContext, trustWithoutPolicy = true): string[] {
+function credentialRows(c: VerifiedCredential | VerifiedSdJwtCredential, context: SummaryContext, trustWithoutPolicy = true): string[] {
   const trust = context.policy ? [row('trust', recognition(c))] : trustWithoutPolicy ? [row('trust', NO_POLICY)] : [];
+  if (c.format === 'dc+sd-jwt') return sdJwtRows(c, trust);
   return [
     row('format', c.format),
     row('issuer', c.issuer),
@@ -57,6 +63,37 @@ function credentialRows(c: VerifiedCredential, context: SummaryContext, trustWit
     ...trust,
     row('status', statusChecked(c)),
   ];
+}
+
+/**
+ * An SD-JWT VC: what the holder disclosed, each claim with its value, and how many
+ * digests stayed closed (withheld claims and decoys look alike, so only a count).
+ */
+function sdJwtRows(c: VerifiedSdJwtCredential, trust: string[]): string[] {
+  const kb = c.keyBinding;
+  return [
+    row('format', c.mediaType === c.format ? c.format : `${c.format} (typ ${c.mediaType})`),
+    row('issuer', c.issuer),
+    row('subject', c.subject ?? '(none)'),
+    row('type', c.vct),
+    row('valid', validity(c.validFrom, c.validUntil)),
+    row('key', c.keyId),
+    ...trust,
+    row('status', sdJwtStatus(c)),
+    row(
+      'binding',
+      kb ? `key binding checked (nonce ${kb.nonce}, audience ${kb.audience}, at ${kb.issuedAt.toISOString()})` : 'no key binding presented',
+    ),
+    row('disclosed', c.disclosed.length === 0 ? '(nothing)' : String(c.disclosed.length)),
+    ...c.disclosed.map((d) => row('', `${d.path} = ${JSON.stringify(d.value)}`)),
+    row('withheld', `${c.undisclosed} digest${c.undisclosed === 1 ? '' : 's'} not disclosed (withheld claims and decoys)`),
+  ];
+}
+
+function sdJwtStatus(c: VerifiedSdJwtCredential): string {
+  const warning = c.warnings.find((w) => w.code === 'STATUS_UNAVAILABLE');
+  if (warning) return `NOT CHECKED: ${warning.message}`;
+  return c.payload.status === undefined ? 'not present (the credential names no status list)' : 'checked';
 }
 
 /**
@@ -73,7 +110,7 @@ function subjectRow(c: VerifiedCredential): string {
   return row('subjects', ids.join(', '));
 }
 
-function recognition(c: VerifiedCredential): string {
+function recognition(c: VerifiedCredential | VerifiedSdJwtCredential): string {
   const r = c.recognition;
   if (!r) return 'accepted by the recognition policy';
   if (r.source === 'local') return 'trusted issuer of the recognition policy';

@@ -9,7 +9,8 @@ import {
   type VerificationIssue,
 } from '@tradewind/core';
 import { claimedIssuanceTime } from '../issuance-time.js';
-import type { CredentialVerificationResult, StatusListSource } from '../types.js';
+import type { StatusListSource } from '../types.js';
+import type { JwtCredentialResult } from '../verify-credential.js';
 import type { RecognitionPolicy } from './policy.js';
 
 /** A recognition list that verified, with what the verifier needs of it. */
@@ -74,7 +75,7 @@ export async function loadRecognitionLists(
   sources: readonly StatusListSource[],
   seenSequences: Readonly<Record<string, number>>,
   resolver: DidKeyResolver,
-  verifyList: (source: StatusListSource) => Promise<CredentialVerificationResult>,
+  verifyList: (source: StatusListSource) => Promise<JwtCredentialResult>,
   now: number,
   skewMs: number,
 ): Promise<RecognitionState> {
@@ -197,7 +198,7 @@ async function ownKeyThumbprints(resolver: DidKeyResolver, did: string): Promise
 async function loadOne(
   source: StatusListSource,
   anchors: Set<string>,
-  verifyList: (source: StatusListSource) => Promise<CredentialVerificationResult>,
+  verifyList: (source: StatusListSource) => Promise<JwtCredentialResult>,
 ): Promise<{ list: LoadedList; startsAt: number | undefined }> {
   const result = await verifyList(source);
   if (!result.verified) {

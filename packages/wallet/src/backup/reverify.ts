@@ -65,6 +65,8 @@ export async function reverifiedRows(restore: RestoreRows, verifiers: RestoreVer
       }
     }
     if (!result.verified) throw refused(i, result.errors);
+    if (result.format === 'dc+sd-jwt')
+      throw refused(i, [{ code: 'UNSUPPORTED_FORMAT', message: 'SD-JWT VCs are not restored yet', path: '/' }]);
     out.push(toRow(signedFormOf(row, i), result, row.received_at));
   }
   // An alias names a credential of this backup by an id it had in an older wallet; one
