@@ -6,12 +6,31 @@ import { z } from 'zod';
 import { isAdminKeyHash } from './auth.js';
 import type { CredentialConfiguration, ServiceConfig } from './context.js';
 
-/** What a fresh agency offers over OpenID4VCI unless its configuration says otherwise. */
+/**
+ * What a fresh agency offers over OpenID4VCI unless its configuration says otherwise: the
+ * national ID in both formats, as a VCDM 1.1 `jwt_vc_json` credential and as an SD-JWT VC
+ * (`dc+sd-jwt`, vct `NationalIdCredential`) whose claims the holder discloses one by one.
+ */
 export const DEFAULT_CREDENTIAL_CONFIGURATIONS: Record<string, CredentialConfiguration> = {
   NationalIdCredential: {
     format: 'jwt_vc_json',
     types: ['VerifiableCredential', 'NationalIdCredential'],
     display: [{ name: 'National ID', locale: 'en' }],
+    status: ['revocation', 'suspension'],
+  },
+  NationalIdCredential_sd_jwt: {
+    format: 'dc+sd-jwt',
+    type: 'NationalIdCredential',
+    display: [{ name: 'National ID (selective disclosure)', locale: 'en' }],
+    claims: [
+      { path: ['given_name'], display: [{ name: 'Given name', locale: 'en' }] },
+      { path: ['family_name'], display: [{ name: 'Family name', locale: 'en' }] },
+      { path: ['birthdate'], display: [{ name: 'Date of birth', locale: 'en' }] },
+      { path: ['age_over_18'], display: [{ name: 'Over 18', locale: 'en' }] },
+      { path: ['nationality'], display: [{ name: 'Nationality', locale: 'en' }] },
+      { path: ['place_of_birth'], display: [{ name: 'Place of birth', locale: 'en' }] },
+      { path: ['address'], display: [{ name: 'Address', locale: 'en' }] },
+    ],
     status: ['revocation', 'suspension'],
   },
 };
@@ -76,16 +95,50 @@ export const CONFIG_FILE_VARIABLE = 'TRADEWIND_SERVICE_CONFIG';
 const seconds = (max: number) => z.number().int().min(1).max(max);
 const DAY = 86_400;
 
-const credentialConfiguration = z.strictObject({
-  format: z.literal('jwt_vc_json'),
-  types: z
-    .array(z.string().min(1))
-    .min(2)
-    .refine((t) => t[0] === 'VerifiableCredential', 'types must start with VerifiableCredential'),
-  contexts: z.array(z.string().min(1)).optional(),
-  display: z.array(z.strictObject({ name: z.string().min(1), locale: z.string().min(1).optional() })).optional(),
-  status: z.array(z.enum(['revocation', 'suspension'])).optional(),
-});
+const display = z.array(z.strictObject({ name: z.string().min(1), locale: z.string().min(1).optional() }));
+const statusPurposes = z
+  .array(z.enum(['revocation', 'suspension']))
+  .refine((p) => new Set(p).size === p.length, 'lists a purpose twice')
+  .optional();
+const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.:/#-]*$/;
+
+const credentialConfiguration = z.discriminatedUnion(
+  'format',
+  [
+    z.strictObject({
+      format: z.literal('jwt_vc_json'),
+      types: z
+        .array(z.string().min(1))
+        .min(2)
+        .refine((t) => t[0] === 'VerifiableCredential', 'types must start with VerifiableCredential'),
+      contexts: z.array(z.string().min(1)).optional(),
+      display: display.optional(),
+      status: statusPurposes,
+    }),
+    z.strictObject({
+      format: z.literal('dc+sd-jwt'),
+      type: z.string().regex(TYPE_NAME, 'must be a credential type name, such as NationalIdCredential'),
+      vct: z.string().min(1).max(2048).optional(),
+      disclose: z.array(z.string().regex(/^\/[^/]/, 'must be a JSON Pointer to a claim, such as /given_name')).optional(),
+      holderBinding: z.enum(['jwk', 'kid']).optional(),
+      display: display.optional(),
+      claims: z
+        .array(
+          z.strictObject({
+            path: z.array(z.union([z.string(), z.number().int().min(0), z.null()])).min(1),
+            mandatory: z.boolean().optional(),
+            display: display.optional(),
+          }),
+        )
+        .optional(),
+      status: statusPurposes.refine(
+        (p) => p === undefined || p.length === 0 || p.includes('revocation'),
+        "an SD-JWT VC's status is one Token Status List entry: ['revocation', 'suspension'], ['revocation'] or []",
+      ),
+    }),
+  ],
+  { error: 'format must be jwt_vc_json or dc+sd-jwt' },
+);
 
 const schema = z.strictObject({
   host: z.string().min(1),

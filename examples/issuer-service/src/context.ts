@@ -1,4 +1,4 @@
-import type { IssueDocumentRequest, IssuedCredential, Issuer } from '@tradewind/issuer';
+import type { IssueDocumentRequest, IssuedCredential, IssueRequest, Issuer } from '@tradewind/issuer';
 import type { createVerifier } from '@tradewind/verifier';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -92,7 +92,7 @@ export interface ServiceContext {
   logger: Logger;
   state: StateStore;
   /** Issues through the group-commit queue: concurrent calls share a transaction; each is durable before it resolves. */
-  issue(request: IssueDocumentRequest): Promise<IssuedCredential>;
+  issue(request: IssueDocumentRequest | IssueRequest): Promise<IssuedCredential>;
   /** Runs work the shutdown waits for; throws HttpError 503 SHUTTING_DOWN once draining has begun. */
   track<T>(work: () => Promise<T>): Promise<T>;
   /**
@@ -110,8 +110,11 @@ export interface ServiceContext {
 }
 
 /** One credential configuration the service offers over OpenID4VCI. */
-export interface CredentialConfiguration {
-  /** OpenID4VCI format identifier: `jwt_vc_json` (a VCDM 1.1 `jwt_vc`) for now. */
+export type CredentialConfiguration = JwtVcCredentialConfiguration | SdJwtCredentialConfiguration;
+
+/** A VCDM 1.1 credential (`jwt_vc`) offered as `jwt_vc_json`, bound to the holder DID as its subject. */
+export interface JwtVcCredentialConfiguration {
+  /** OpenID4VCI format identifier: `jwt_vc_json` (a VCDM 1.1 `jwt_vc`). */
   format: 'jwt_vc_json';
   /** The credential's `type` values, `VerifiableCredential` first. */
   types: string[];
@@ -120,6 +123,37 @@ export interface CredentialConfiguration {
   /** Wallet display names. */
   display?: Array<{ name: string; locale?: string }>;
   /** Status purposes of credentials issued under it (default `['revocation', 'suspension']`). */
+  status?: Array<'revocation' | 'suspension'>;
+}
+
+/**
+ * An SD-JWT VC (`dc+sd-jwt`): the claims are top-level claims of the SD-JWT, selectively
+ * disclosable as the issuer's defaults for `type` say (or `disclose`), bound (`cnf`) to
+ * the key that signed the wallet's proof, with a Token Status List entry.
+ */
+export interface SdJwtCredentialConfiguration {
+  format: 'dc+sd-jwt';
+  /** The issuer's credential type (its disclosure defaults and derived age claims), e.g. `NationalIdCredential`. */
+  type: string;
+  /** The SD-JWT VC type (`vct`); default `type`. */
+  vct?: string;
+  /** JSON Pointers of the selectively disclosable claims; default: the issuer's defaults for `type`. */
+  disclose?: string[];
+  /**
+   * How `cnf` names the holder's key: `jwk` (default: the public key that signed the
+   * proof) or `kid` (the proof's did:key / did:jwk DID URL; a proof with a `jwk` header
+   * is then refused, as it names no DID).
+   */
+  holderBinding?: 'jwk' | 'kid';
+  /** Wallet display names. */
+  display?: Array<{ name: string; locale?: string }>;
+  /** Claims metadata for wallets (OpenID4VCI 1.0 Appendix B.2): `path` and display names. */
+  claims?: Array<{ path: Array<string | number | null>; mandatory?: boolean; display?: Array<{ name: string; locale?: string }> }>;
+  /**
+   * Status of credentials issued under it: `['revocation', 'suspension']` (the default)
+   * or `['revocation']` give a Token Status List entry (its one 2-bit value covers both),
+   * `[]` none.
+   */
   status?: Array<'revocation' | 'suspension'>;
 }
 

@@ -11,7 +11,14 @@ export {
   loadConfig,
   loadDatabaseSettings,
 } from './config.js';
-export type { CredentialConfiguration, ServiceConfig, ServiceContext, ServiceModule } from './context.js';
+export type {
+  CredentialConfiguration,
+  JwtVcCredentialConfiguration,
+  SdJwtCredentialConfiguration,
+  ServiceConfig,
+  ServiceContext,
+  ServiceModule,
+} from './context.js';
 export { HttpError, type ServiceErrorCode, type ServiceIssue } from './errors.js';
 export { IssueQueue, MAX_GROUP } from './issue-queue.js';
 export {

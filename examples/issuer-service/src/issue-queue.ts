@@ -1,11 +1,11 @@
 import { TradewindError } from '@tradewind/core';
-import type { IssueDocumentRequest, IssuedCredential, Issuer } from '@tradewind/issuer';
+import type { IssueDocumentRequest, IssuedCredential, IssueRequest, Issuer } from '@tradewind/issuer';
 
 /** Most requests one transaction carries. */
 export const MAX_GROUP = 256;
 
 interface Waiting {
-  request: IssueDocumentRequest;
+  request: IssueDocumentRequest | IssueRequest;
   resolve(issued: IssuedCredential): void;
   reject(error: unknown): void;
 }
@@ -25,7 +25,7 @@ export class IssueQueue {
 
   constructor(private readonly issuer: Issuer) {}
 
-  issue(request: IssueDocumentRequest): Promise<IssuedCredential> {
+  issue(request: IssueDocumentRequest | IssueRequest): Promise<IssuedCredential> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
       this.kick();

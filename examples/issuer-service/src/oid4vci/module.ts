@@ -2,15 +2,22 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Openid4vciIssuer } from '@openid4vc/openid4vci';
 import { getGlobalConfig, setGlobalConfig } from '@openid4vc/utils';
 import { type JsonObject, TradewindError, VCDM_1_CONTEXT, validateCredential } from '@tradewind/core';
+import type { IssueDocumentRequest, IssueRequest } from '@tradewind/issuer';
 import { type Context, Hono } from 'hono';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { requireAdmin } from '../auth.js';
 import { readBody, readJson } from '../body.js';
-import type { CredentialConfiguration, ServiceContext, ServiceModule } from '../context.js';
+import type {
+  CredentialConfiguration,
+  JwtVcCredentialConfiguration,
+  SdJwtCredentialConfiguration,
+  ServiceContext,
+  ServiceModule,
+} from '../context.js';
 import { HttpError } from '../errors.js';
-import { authorizationServerMetadata, credentialIssuerId, credentialIssuerMetadata, PRE_AUTHORIZED_GRANT } from './metadata.js';
-import { type ProofClaims, ProofError, proofVerifier, readProof } from './proof.js';
+import { authorizationServerMetadata, credentialIssuerId, credentialIssuerMetadata, PRE_AUTHORIZED_GRANT, sdJwtVct } from './metadata.js';
+import { type ProofClaims, ProofError, type PublicKeyJwk, proofVerifier, readProof } from './proof.js';
 import { type OfferRow, Oid4vciStore, offerRef, randomToken, sha256 } from './store.js';
 
 /** Largest form body of a token request, bytes. */
@@ -140,8 +147,12 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
           path: '/credentialConfigurationId',
         },
       ]);
-    const request = offerRequest(body, configuration, ctx.did);
-    checkOfferDocument(request, body.claims !== undefined);
+    let request: JsonObject;
+    if (configuration.format === 'dc+sd-jwt') request = sdJwtOfferRequest(body, configuration);
+    else {
+      request = offerRequest(body, configuration, ctx.did);
+      checkOfferDocument(request, body.claims !== undefined);
+    }
     const now = clock();
     const recordKey = body.recordKey ?? `oid4vci:${randomToken()}`;
 
@@ -321,9 +332,12 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
       if (!Array.isArray(jwts) || jwts.length !== 1 || typeof jwts[0] !== 'string')
         return oauthError(c, 400, 'invalid_proof', 'exactly one proof JWT is accepted: proofs: { jwt: [<proof JWT>] } (no batch issuance)');
       const jwt = jwts[0] as string;
+      const configuration = config.oid4vci.credentialConfigurations[configurationId] as CredentialConfiguration;
+      // An SD-JWT VC binds a key (cnf): a proof may give it as a jwk header, unless cnf is to name a DID (holderBinding kid).
+      const allowJwk = configuration.format === 'dc+sd-jwt' && configuration.holderBinding !== 'kid';
       let claims: ProofClaims;
       try {
-        claims = readProof(jwt, issuerId, now);
+        claims = readProof(jwt, issuerId, now, { allowJwk });
       } catch (e) {
         if (e instanceof ProofError) return refuseProof(c, offer, e);
         throw e;
@@ -336,9 +350,9 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
       } catch (e) {
         return oauthError(c, 400, 'invalid_credential_request', oauthDescription(e, 'the credential request is not valid'));
       }
-      let holderDid: string;
+      let holder: Holder;
       try {
-        await withInsecureAsync(config.allowInsecureHttp, () =>
+        const verified = await withInsecureAsync(config.allowInsecureHttp, () =>
           vci.verifyCredentialRequestJwtProof({ issuerMetadata: knownIssuerMetadata as never, jwt, now: new Date(now) }),
         ).catch((e: unknown) => {
           const cause = (e as { cause?: unknown }).cause;
@@ -349,12 +363,16 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
         // Only a verified proof spends its nonce; the nonce is spent once (a replayed proof fails here).
         if (!(await ctx.track(() => store.consumeNonce(claims.nonce, now))))
           throw new ProofError('invalid_nonce', 'the proof nonce is not a current c_nonce of this service (unknown, used or expired)');
-        holderDid = claims.holderDid;
+        holder = {
+          ...(claims.holderDid === undefined ? {} : { did: claims.holderDid }),
+          ...(claims.kid === undefined ? {} : { kid: claims.kid }),
+          jwk: publicKeyOf(verified.signer.publicJwk),
+        };
       } catch (e) {
         if (e instanceof ProofError) return refuseProof(c, offer, e);
         throw e;
       }
-      return issueFor(c, offer, holderDid, parsed);
+      return issueFor(c, offer, holder, parsed);
     }),
   );
 
@@ -366,22 +384,41 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
   async function issueFor(
     c: Context,
     offer: OfferRow,
-    holderDid: string,
+    holder: Holder,
     parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>,
   ): Promise<Response> {
     const configuration = config.oid4vci.credentialConfigurations[offer.credential_configuration_id] as CredentialConfiguration;
-    if (offer.request === null || !(await store.claimIssuance(offer.id_hash, clock())))
+    if (offer.request === null) return oauthError(c, 400, 'credential_request_denied', 'the credential of this offer was already issued');
+    const stored = JSON.parse(offer.request) as JsonObject;
+    // The configuration is read again now: one changed (by a restart with another
+    // configuration) since the offer was made no longer says how to issue it.
+    const storedSdJwt = stored.format === 'dc+sd-jwt' && !('@context' in stored);
+    if (storedSdJwt !== (configuration.format === 'dc+sd-jwt'))
+      return oauthError(
+        c,
+        400,
+        'credential_request_denied',
+        'the credential configuration of this offer has changed; ask the issuer for a new offer',
+      );
+    if (configuration.format !== 'dc+sd-jwt' && holder.did === undefined)
+      return oauthError(c, 400, 'invalid_proof', 'the proof names its key by kid (a did:key or did:jwk DID URL)');
+    if (!(await store.claimIssuance(offer.id_hash, clock())))
       return oauthError(c, 400, 'credential_request_denied', 'the credential of this offer was already issued');
-    const document = JSON.parse(offer.request) as JsonObject;
-    document.credentialSubject = { id: holderDid, ...(document.credentialSubject as JsonObject) };
+    let request: IssueDocumentRequest | IssueRequest;
+    if (configuration.format === 'dc+sd-jwt') {
+      request = sdJwtIssueRequest(stored, configuration, holder, offer.record_key);
+    } else {
+      stored.credentialSubject = { id: holder.did as string, ...(stored.credentialSubject as JsonObject) };
+      request = {
+        credential: stored,
+        format: 'jwt_vc',
+        status: configuration.status ?? ['revocation', 'suspension'],
+        recordKey: offer.record_key,
+      };
+    }
     try {
       const issued = await ctx.track(async () => {
-        const credential = await ctx.issue({
-          credential: document,
-          format: 'jwt_vc',
-          status: configuration.status ?? ['revocation', 'suspension'],
-          recordKey: offer.record_key,
-        });
+        const credential = await ctx.issue(request);
         await store.completeIssuance(offer.id_hash, credential.id);
         return credential;
       });
@@ -391,6 +428,7 @@ export async function createOid4vciModule(ctx: ServiceContext): Promise<ServiceM
           offer: offerRef(offer.id_hash),
           credentialId: issued.id,
           credentialConfigurationId: offer.credential_configuration_id,
+          format: configuration.format,
         },
         'credential issued',
       );
@@ -438,7 +476,7 @@ function hashOf(data: Uint8Array, alg: string): Uint8Array {
 }
 
 /** The credential document an offer issues, its subject without id (the holder DID is added at issuance). */
-function offerRequest(body: OfferBody, configuration: CredentialConfiguration, issuerDid: string): JsonObject {
+function offerRequest(body: OfferBody, configuration: JwtVcCredentialConfiguration, issuerDid: string): JsonObject {
   if (body.claims !== undefined) {
     return {
       '@context': [VCDM_1_CONTEXT, ...(configuration.contexts ?? [])],
@@ -471,6 +509,99 @@ function offerRequest(body: OfferBody, configuration: CredentialConfiguration, i
   if ('credentialStatus' in doc)
     fail('status entries are allocated by the service, from the credential configuration', '/credential/credentialStatus');
   return doc;
+}
+
+/** Whom a credential is bound to: the key that signed the proof, and the DID (URL) that named it, if one did. */
+interface Holder {
+  did?: string;
+  kid?: string;
+  jwk: PublicKeyJwk;
+}
+
+/** The public members of the key the proof verified with. */
+function publicKeyOf(jwk: unknown): PublicKeyJwk {
+  const k = jwk as Record<string, unknown>;
+  return k.kty === 'EC'
+    ? { kty: 'EC', crv: k.crv as 'P-256', x: k.x as string, y: k.y as string }
+    : { kty: 'OKP', crv: k.crv as 'Ed25519', x: k.x as string };
+}
+
+/**
+ * Claim names an SD-JWT VC's issuer writes itself (RFC 7519 registered claims, SD-JWT VC
+ * §3.2.2, and SD-JWT's own members): an offer's claims may not set them.
+ */
+const SD_JWT_RESERVED = new Set([
+  'iss',
+  'sub',
+  'iat',
+  'nbf',
+  'exp',
+  'jti',
+  'aud',
+  'cnf',
+  'vct',
+  'vct#integrity',
+  'status',
+  '_sd',
+  '_sd_alg',
+  '...',
+]);
+
+/**
+ * What an offer of an SD-JWT VC configuration keeps until the wallet asks for it: the
+ * claims (top-level claims of the SD-JWT) with what the configuration says now about
+ * type, vct, disclosures and binding, so a later change of the configuration does not
+ * change what this offer issues.
+ */
+function sdJwtOfferRequest(body: OfferBody, configuration: SdJwtCredentialConfiguration): JsonObject {
+  const fail = (message: string, path: string): never => {
+    throw new HttpError(400, 'INVALID_ARGUMENT', message, [{ code: 'INVALID_ARGUMENT', message, path }]);
+  };
+  if (body.claims === undefined)
+    return fail('an SD-JWT VC (dc+sd-jwt) offer takes claims (its top-level claims), not a credential document', '/credential');
+  const claims = body.claims as JsonObject;
+  if (Object.keys(claims).length === 0) fail('an SD-JWT VC needs at least one claim', '/claims');
+  for (const name of Object.keys(claims))
+    if (SD_JWT_RESERVED.has(name))
+      fail(`${name} is set by the issuer (or names a member of the SD-JWT itself), not by the offer`, `/claims/${pointerToken(name)}`);
+  return {
+    format: 'dc+sd-jwt',
+    type: configuration.type,
+    vct: sdJwtVct(configuration),
+    ...(configuration.disclose ? { disclose: [...configuration.disclose] } : {}),
+    holderBinding: configuration.holderBinding ?? 'jwk',
+    status: [...(configuration.status ?? ['revocation', 'suspension'])],
+    claims,
+  };
+}
+
+/**
+ * The issuer's request for an SD-JWT VC: the offer's claims, bound (`cnf`) to the proof's
+ * key — `cnf.jwk`, or with holderBinding `kid` the proof's DID URL as `cnf.kid`.
+ */
+function sdJwtIssueRequest(
+  stored: JsonObject,
+  configuration: SdJwtCredentialConfiguration,
+  holder: Holder,
+  recordKey: string,
+): IssueRequest {
+  const claims = stored.claims as JsonObject;
+  const byKid = stored.holderBinding === 'kid' && holder.did !== undefined;
+  const request = {
+    format: 'dc+sd-jwt',
+    type: typeof stored.type === 'string' ? stored.type : configuration.type,
+    vct: typeof stored.vct === 'string' ? stored.vct : sdJwtVct(configuration),
+    credentialSubject: byKid ? { id: holder.did as string, ...claims } : { ...claims },
+    ...(byKid ? { holderBinding: 'kid' } : { holderKey: { ...holder.jwk } }),
+    ...(Array.isArray(stored.disclose) ? { disclose: [...(stored.disclose as string[])] } : {}),
+    status: Array.isArray(stored.status) ? (stored.status as Array<'revocation' | 'suspension'>) : ['revocation', 'suspension'],
+    recordKey,
+  };
+  return request as unknown as IssueRequest;
+}
+
+function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** A holder DID that stands in for the real one while an offer's document is checked. */

@@ -18,9 +18,26 @@ export class ProofError extends Error {
 
 /** What a proof JWT says before its signature is checked, with the rules OpenID4VCI 1.0 Appendix F.1 sets on it. */
 export interface ProofClaims {
-  holderDid: string;
-  kid: string;
+  /** The holder DID its `kid` names; undefined for a proof with a `jwk` header. */
+  holderDid?: string;
+  /** The DID URL of its key; undefined for a proof with a `jwk` header. */
+  kid?: string;
+  /** Its `jwk` header (a public key), when it names its key so. */
+  jwk?: PublicKeyJwk;
   nonce: string;
+}
+
+/** A public Ed25519 or P-256 key as a proof's `jwk` header gives it (only the key members kept). */
+export interface PublicKeyJwk {
+  kty: 'OKP' | 'EC';
+  crv: 'Ed25519' | 'P-256';
+  x: string;
+  y?: string;
+}
+
+/** Which key references a proof may use: a did:key / did:jwk `kid` always; a `jwk` header where the credential binds a key (dc+sd-jwt). */
+export interface ProofRules {
+  allowJwk?: boolean;
 }
 
 /**
@@ -28,7 +45,7 @@ export interface ProofClaims {
  * `b64`, `kid` a did:key or did:jwk DID URL and no other key reference, `aud` the
  * credential issuer, `iat` recent, a `nonce`); the signature is checked by {@link verifyProofSignature}.
  */
-export function readProof(jwt: string, credentialIssuer: string, now: number): ProofClaims {
+export function readProof(jwt: string, credentialIssuer: string, now: number, rules: ProofRules = {}): ProofClaims {
   let parsed: ReturnType<typeof parseCompactJws>;
   try {
     parsed = parseCompactJws(jwt, { maxLength: 16 * 1024, maxDepth: 8 });
@@ -45,11 +62,28 @@ export function readProof(jwt: string, credentialIssuer: string, now: number): P
     throw new ProofError('invalid_proof', 'the proof names critical header extensions (crit), which this service does not support');
   // RFC 7797: an unencoded payload would be signed as other bytes than those read here.
   if ('b64' in header) throw new ProofError('invalid_proof', 'the proof has a b64 header: its payload must be base64url-encoded');
-  for (const other of ['jwk', 'x5c', 'trust_chain', 'key_attestation'])
+  const byJwk = rules.allowJwk === true && 'jwk' in header;
+  for (const other of byJwk ? ['x5c', 'trust_chain', 'key_attestation'] : ['jwk', 'x5c', 'trust_chain', 'key_attestation'])
     if (other in header)
-      throw new ProofError('invalid_proof', `the proof names its key by kid (a did:key or did:jwk DID URL), not ${other}`);
-  if (typeof header.kid !== 'string' || !/^did:(key|jwk):[^#]+#.+$/.test(header.kid))
-    throw new ProofError('invalid_proof', 'the proof kid must be a did:key or did:jwk DID URL with a fragment');
+      throw new ProofError(
+        'invalid_proof',
+        rules.allowJwk
+          ? `the proof names its key by a jwk header or by kid (a did:key or did:jwk DID URL), not ${other}`
+          : `the proof names its key by kid (a did:key or did:jwk DID URL), not ${other}`,
+      );
+  let jwk: PublicKeyJwk | undefined;
+  if (byJwk) {
+    // OpenID4VCI 1.0 Appendix F.1: kid must not be present beside jwk.
+    if ('kid' in header)
+      throw new ProofError('invalid_proof', 'the proof has both a jwk and a kid header: it names its key by one of them');
+    jwk = publicJwk(header.jwk, header.alg);
+  } else if (typeof header.kid !== 'string' || !/^did:(key|jwk):[^#]+#.+$/.test(header.kid))
+    throw new ProofError(
+      'invalid_proof',
+      rules.allowJwk
+        ? 'the proof names its key by a jwk header or by kid, a did:key or did:jwk DID URL with a fragment'
+        : 'the proof kid must be a did:key or did:jwk DID URL with a fragment',
+    );
   const aud = payload.aud;
   if (!(aud === credentialIssuer || (Array.isArray(aud) && aud.length === 1 && aud[0] === credentialIssuer)))
     throw new ProofError('invalid_proof', `the proof aud must be the credential issuer ${credentialIssuer}`);
@@ -63,8 +97,30 @@ export function readProof(jwt: string, credentialIssuer: string, now: number): P
   if (payload.iss !== undefined && typeof payload.iss !== 'string') throw new ProofError('invalid_proof', 'the proof iss is not a string');
   if (typeof payload.nonce !== 'string' || payload.nonce.length === 0)
     throw new ProofError('invalid_nonce', 'the proof has no nonce: get a c_nonce from the nonce endpoint');
-  const kid = header.kid;
+  if (jwk) return { jwk, nonce: payload.nonce };
+  const kid = header.kid as string;
   return { holderDid: kid.slice(0, kid.indexOf('#')), kid, nonce: payload.nonce };
+}
+
+/**
+ * A proof's `jwk` header as a public key: an Ed25519 (`OKP`) key for EdDSA or a P-256
+ * (`EC`) key for ES256, with no private member (`d`) and well-formed coordinates.
+ */
+function publicJwk(value: unknown, alg: unknown): PublicKeyJwk {
+  if (!isJsonObject(value)) throw new ProofError('invalid_proof', 'the proof jwk header must be a JSON Web Key object');
+  const jwk = value as Record<string, unknown>;
+  if ('d' in jwk || 'p' in jwk || 'q' in jwk || 'k' in jwk)
+    throw new ProofError('invalid_proof', 'the proof jwk header holds private key material: send the public key only');
+  const coordinate = (name: string, bytes: number) => {
+    const v = jwk[name];
+    if (typeof v !== 'string' || !/^[A-Za-z0-9_-]+$/.test(v) || Buffer.from(v, 'base64url').length !== bytes)
+      throw new ProofError('invalid_proof', `the proof jwk ${name} is not a base64url ${bytes}-byte coordinate`);
+    return v;
+  };
+  if (alg === 'EdDSA' && jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return { kty: 'OKP', crv: 'Ed25519', x: coordinate('x', 32) };
+  if (alg === 'ES256' && jwk.kty === 'EC' && jwk.crv === 'P-256')
+    return { kty: 'EC', crv: 'P-256', x: coordinate('x', 32), y: coordinate('y', 32) };
+  throw new ProofError('invalid_proof', `the proof alg ${String(alg)} does not match its jwk (${String(jwk.kty)} ${String(jwk.crv)})`);
 }
 
 /**
@@ -73,15 +129,20 @@ export function readProof(jwt: string, credentialIssuer: string, now: number): P
  * `alg`; the signature is checked with node:crypto.
  */
 export function proofVerifier(): (
-  signer: { method: string; didUrl?: string; alg: string },
+  signer: { method: string; didUrl?: string; publicJwk?: unknown; alg: string },
   jwt: { compact: string; header: Record<string, unknown> },
 ) => Promise<{ verified: true; signerJwk: Record<string, unknown> } | { verified: false }> {
   const resolver = new DidKeyResolver();
   return async (signer, jwt) => {
+    let jwk: Record<string, unknown>;
+    if (signer.method === 'jwk') {
+      // Only proofs readProof let through with a jwk header get here (dc+sd-jwt); the key was checked there.
+      jwk = publicJwk(signer.publicJwk, signer.alg) as unknown as Record<string, unknown>;
+      return verifyProofSignature(jwt.compact, signer.alg, jwk) ? { verified: true, signerJwk: jwk } : { verified: false };
+    }
     if (signer.method !== 'did' || typeof signer.didUrl !== 'string') return { verified: false };
     const did = signer.didUrl.slice(0, signer.didUrl.indexOf('#'));
     if (!did.startsWith('did:key:') && !did.startsWith('did:jwk:')) return { verified: false };
-    let jwk: Record<string, unknown>;
     try {
       jwk = (await resolver.keyFor(did, signer.didUrl, 'authentication')).jwk as unknown as Record<string, unknown>;
     } catch (e) {
