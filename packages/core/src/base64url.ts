@@ -30,6 +30,15 @@ export function base64urlDecode(input: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Decodes standard padded base64 (RFC 4648 §4: `x5c` certificates, PEM bodies); returns
+ * undefined for anything that is not its one canonical encoding.
+ */
+export function base64Decode(input: string): Uint8Array | undefined {
+  if (input.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(input)) return undefined;
+  return base64urlDecode(input.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
+}
+
 /** Encodes bytes as unpadded base64url. */
 export function base64urlEncode(bytes: Uint8Array): string {
   if (NodeBuffer) return NodeBuffer.from(bytes).toString('base64url');

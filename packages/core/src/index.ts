@@ -1,6 +1,6 @@
 export type { DIDDocument } from 'did-resolver';
 export * from './algorithms.js';
-export { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './base64url.js';
+export { base64Decode, base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from './base64url.js';
 export type { DataModelOptions, DataModelVersion } from './data-model/run.js';
 export { dataModelVersion, validateCredential } from './data-model/validate-credential.js';
 export { validateEnvelope, validatePresentation } from './data-model/validate-presentation.js';
@@ -33,12 +33,16 @@ export { checkFetchUrl, type FetchUrlOptions, isPublicHost } from './public-host
 export {
   ASSURANCE_LEVELS,
   type AssuranceLevel,
+  isHttpsIssuer,
+  MAX_CERTIFICATE_BYTES,
+  MAX_PINNED_CERTIFICATES,
   meetsAssurance,
   parseRecognitionList,
   parseRecognitionListSubject,
   RECOGNITION_LIST_TYPE,
   type RecognitionEntry,
   type RecognitionListSubject,
+  type RecognizedCertificates,
   type RecognizedKey,
 } from './recognition-list.js';
 export {

@@ -4,6 +4,7 @@
 // The JSON Schema in packages/core/schemas/recognition-list.schema.json says the same.
 
 import { type PublicJwk, toPublicJwk } from './algorithms.js';
+import { base64Decode } from './base64url.js';
 import { parseDateTimeStamp } from './datetime.js';
 import { TradewindError } from './errors.js';
 import { type CredentialFormat, isJsonObject, type JsonObject, typesOf } from './types.js';
@@ -25,7 +26,11 @@ export function meetsAssurance(level: AssuranceLevel, minimum: AssuranceLevel): 
  * different keys under one kid are two keys, each held to its own entry's window.
  */
 export interface RecognizedKey extends PublicJwk {
-  /** Verification method id: an absolute DID URL (`did:web:…#key-1`) or a fragment (`#key-1`). */
+  /**
+   * For a DID issuer, the verification method id: an absolute DID URL (`did:web:…#key-1`)
+   * or a fragment (`#key-1`). For an https issuer, any non-empty string: the `kid` its
+   * JWS headers carry.
+   */
   kid: string;
   /**
    * `true`: the key is compromised. It never verifies anything again (credentials,
@@ -34,9 +39,22 @@ export interface RecognizedKey extends PublicJwk {
   revoked?: boolean;
 }
 
+/**
+ * X.509 certificates a list pins for an issuer that signs with an `x5c` header (SD-JWT
+ * VCs, as MOSIP Inji issues them): each one the issuer's own certificate, or a CA
+ * certificate above it. A chain that reaches none of them is not trusted.
+ */
+export interface RecognizedCertificates {
+  /** Certificates, each base64 (not base64url) DER, as in an `x5c` header. */
+  certificates: string[];
+}
+
 /** One accredited issuing authority (one key period of it, for key rollover). */
 export interface RecognitionEntry {
-  /** The issuer's DID. */
+  /**
+   * The issuer: a DID, or an https URL (the `iss` of SD-JWT VCs whose issuer has no DID;
+   * such an entry must carry `keys` or `x509`, since nothing is fetched).
+   */
   id: string;
   /** ISO 3166-1 alpha-2 code of the accrediting member state. */
   country: string;
@@ -48,8 +66,10 @@ export interface RecognitionEntry {
   validFrom?: string;
   /** End of it: credentials issued after this are not recognised; earlier ones still are. */
   validUntil?: string;
-  /** Keys for DIDs that are not self-resolving (did:web); required for them. */
+  /** Keys for DIDs that are not self-resolving (did:web) and for https issuers. */
   keys?: RecognizedKey[];
+  /** Certificates that anchor the issuer's `x5c` chains. */
+  x509?: RecognizedCertificates;
   /** Formats accepted from this issuer; all when absent. */
   formats?: CredentialFormat[];
   /** The issuer's status mechanism, when its credentials must carry status. */
@@ -76,6 +96,11 @@ export interface RecognitionListSubject {
 }
 
 const COUNTRY = /^[A-Z]{2}$/;
+const DID = /^did:[a-z0-9]+:\S+$/;
+/** Most certificates pinned by one entry, and the largest one (as verifiers bound `x5c`). */
+export const MAX_PINNED_CERTIFICATES = 16;
+export const MAX_CERTIFICATE_BYTES = 16 * 1024;
+const MAX_HTTPS_ID_LENGTH = 2048;
 const FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt', 'dc+sd-jwt', 'di'];
 
 /** Reads the recognition-list subject of a credential, or throws `TRUST_LIST_INVALID` saying what is wrong. */
@@ -106,8 +131,9 @@ export function parseRecognitionListSubject(subject: JsonObject, base = ''): Rec
 
 function parseEntry(entry: unknown, path: string): RecognitionEntry {
   if (!isJsonObject(entry)) return invalid('entry must be an object', path);
-  const { id, country, name, credentialTypes, assuranceLevel, validFrom, validUntil, keys, formats, status, revoked } = entry;
-  if (typeof id !== 'string' || !/^did:[a-z0-9]+:\S+$/.test(id)) invalid('id must be the issuer DID', `${path}/id`);
+  const { id, country, name, credentialTypes, assuranceLevel, validFrom, validUntil, keys, x509, formats, status, revoked } = entry;
+  const isDid = typeof id === 'string' && DID.test(id);
+  if (!isDid && !isHttpsIssuer(id)) invalid('id must be the issuer DID or an https URL', `${path}/id`);
   if (typeof country !== 'string' || !COUNTRY.test(country)) invalid('country must be an ISO 3166-1 alpha-2 code', `${path}/country`);
   if (typeof name !== 'string' || name.length === 0) invalid('name must be a non-empty string', `${path}/name`);
   if (
@@ -138,10 +164,13 @@ function parseEntry(entry: unknown, path: string): RecognitionEntry {
   let parsedKeys: RecognizedKey[] | undefined;
   if (keys !== undefined) {
     if (!Array.isArray(keys) || keys.length === 0) return invalid('keys must be a non-empty array of JWKs', `${path}/keys`);
-    parsedKeys = keys.map((k, i) => parseKey(k, `${path}/keys/${i}`));
+    parsedKeys = keys.map((k, i) => parseKey(k, `${path}/keys/${i}`, isDid));
   } else if ((id as string).startsWith('did:web:')) {
     invalid('a did:web issuer must have its keys listed, so verification needs no network', `${path}/keys`);
+  } else if (!isDid && x509 === undefined) {
+    invalid('an https issuer must have its keys or x509 certificates listed, since nothing is fetched', `${path}/keys`);
   }
+  if (x509 !== undefined) parseCertificates(x509, `${path}/x509`);
   if (revoked !== undefined && typeof revoked !== 'boolean') invalid('revoked must be true or false', `${path}/revoked`);
   if (formats !== undefined && (!Array.isArray(formats) || !formats.every((f) => FORMATS.includes(f)))) {
     invalid(`formats must list some of ${FORMATS.join(', ')}`, `${path}/formats`);
@@ -158,9 +187,44 @@ function parseEntry(entry: unknown, path: string): RecognitionEntry {
   return { ...(entry as object), ...(parsedKeys ? { keys: parsedKeys } : {}) } as RecognitionEntry;
 }
 
-function parseKey(key: unknown, path: string): RecognizedKey {
-  if (!isJsonObject(key) || typeof key.kid !== 'string' || !key.kid.includes('#')) {
-    return invalid('each key needs a kid naming its verification method (did:…#fragment or #fragment)', `${path}/kid`);
+/**
+ * An https issuer identifier as SD-JWT VC uses it: an absolute https URL with a host, no
+ * credentials, no fragment, and nothing a URL parser would rewrite (so that the entry
+ * and the `iss` it must equal are compared as the same string).
+ */
+export function isHttpsIssuer(id: unknown): id is string {
+  if (typeof id !== 'string' || id.length > MAX_HTTPS_ID_LENGTH || !id.startsWith('https://') || /[\s#]/.test(id)) return false;
+  let url: URL;
+  try {
+    url = new URL(id);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '' || url.hostname === '') return false;
+  return url.href === id || url.href === `${id}/`;
+}
+
+function parseCertificates(x509: unknown, path: string): void {
+  if (!isJsonObject(x509)) invalid('x509 must be an object with certificates', path);
+  const { certificates } = x509;
+  if (!Array.isArray(certificates) || certificates.length === 0 || certificates.length > MAX_PINNED_CERTIFICATES) {
+    invalid(`x509.certificates must be an array of 1 to ${MAX_PINNED_CERTIFICATES} base64 DER certificates`, `${path}/certificates`);
+  }
+  for (const [i, c] of (certificates as unknown[]).entries()) {
+    const der = typeof c === 'string' ? base64Decode(c) : undefined;
+    // A DER certificate is a SEQUENCE (0x30); the verifier parses the rest.
+    if (!der || der.length === 0 || der[0] !== 0x30 || der.length > MAX_CERTIFICATE_BYTES) {
+      invalid(`x509 certificate is not base64 DER of at most ${MAX_CERTIFICATE_BYTES} bytes`, `${path}/certificates/${i}`);
+    }
+  }
+}
+
+function parseKey(key: unknown, path: string, didIssuer: boolean): RecognizedKey {
+  if (!isJsonObject(key) || typeof key.kid !== 'string' || key.kid.length === 0 || (didIssuer && !key.kid.includes('#'))) {
+    return invalid(
+      didIssuer ? 'each key needs a kid naming its verification method (did:…#fragment or #fragment)' : 'each key needs a non-empty kid',
+      `${path}/kid`,
+    );
   }
   if (key.revoked !== undefined && typeof key.revoked !== 'boolean') invalid('revoked must be true or false', `${path}/revoked`);
   try {

@@ -1,4 +1,5 @@
 import {
+  base64Decode,
   type CredentialFormat,
   checkFetchUrl,
   DidKeyResolver,
@@ -49,6 +50,8 @@ export interface VerifyContext {
   holderBinding: HolderBinding | undefined;
   /** holderBinding as the policy in force says it, if it does. */
   policyHolderBinding: HolderBinding | undefined;
+  /** Certificates the caller anchors `x5c` chains with (options.trustedCertificates), as DER. */
+  trustedCertificates: readonly Uint8Array[];
 }
 
 /** The holder binding in force: the option (per call, else the verifier's), else the policy's, else `subject`. */
@@ -148,7 +151,24 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     recognition,
     holderBinding: holderBinding ?? base?.holderBinding,
     policyHolderBinding: policy ? policy.holderBinding : base?.policyHolderBinding,
+    trustedCertificates:
+      options.trustedCertificates === undefined ? (base?.trustedCertificates ?? []) : certificatesOf(options.trustedCertificates),
   };
+}
+
+/** options.trustedCertificates: each base64 DER or PEM (one certificate per string). */
+function certificatesOf(certificates: readonly string[]): Uint8Array[] {
+  if (!Array.isArray(certificates)) throw new TypeError('trustedCertificates must be an array of base64 DER or PEM certificates');
+  return certificates.map((c, i) => {
+    const text = typeof c === 'string' ? c.trim() : '';
+    const pem = /^-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----$/.exec(text);
+    const der = base64Decode(pem ? (pem[1] as string).replace(/\s+/g, '') : text);
+    // A DER certificate is a SEQUENCE (0x30); the backend parses the rest when a chain needs it.
+    if (!der || der.length === 0 || der[0] !== 0x30) {
+      throw new TypeError(`trustedCertificates[${i}] is not a base64 DER or PEM certificate`);
+    }
+    return der;
+  });
 }
 
 /**

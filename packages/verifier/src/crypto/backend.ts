@@ -1,4 +1,5 @@
 import type { Algorithm, PublicJwk } from '@tradewind/core';
+import type { X509Backend } from './x509.js';
 
 /**
  * Signature verification over the platform's own crypto: `node:crypto` in Node,
@@ -11,4 +12,6 @@ export interface CryptoBackend<K = unknown> {
   verify(alg: Algorithm, key: K, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
   /** Verifies off the main thread when the platform allows it (highest throughput with many in flight). */
   verifyInParallel(alg: Algorithm, key: K, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** X.509 certificates (`x5c` headers): absent where the build verifies no certificate chains (browsers). */
+  readonly x509?: X509Backend;
 }

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { Algorithm, PublicJwk } from '@tradewind/core';
 import type { CryptoBackend } from './backend.js';
+import { nodeX509 } from './x509-node.js';
 
 // JOSE ECDSA signatures are raw r||s (RFC 7518 §3.4), not DER.
 const ecdsaKey = (key: KeyObject) => ({ key, dsaEncoding: 'ieee-p1363' as const });
@@ -8,6 +9,7 @@ const ecdsaKey = (key: KeyObject) => ({ key, dsaEncoding: 'ieee-p1363' as const 
 /** node:crypto: synchronous verification on the main thread, or on the libuv pool with a callback. */
 export const nodeCrypto: CryptoBackend<KeyObject> = {
   name: 'node:crypto',
+  x509: nodeX509,
   importKey(jwk: PublicJwk): KeyObject {
     return createPublicKey({ key: { ...jwk }, format: 'jwk' });
   },

@@ -32,6 +32,12 @@ export interface KeyPeriod {
   entry: RecognitionEntry;
   list: LoadedList;
   keys: Set<string> | undefined;
+  /**
+   * For an entry that pins `x509` certificates: thumbprints of the `x5c` leaf keys seen
+   * to chain to one of them (filled as chains verify), so that the period binds those
+   * keys as `keys` binds listed ones.
+   */
+  certified: Set<string> | undefined;
   /** The entry's window in ms since the epoch (unbounded when absent). */
   from: number;
   until: number;
@@ -154,13 +160,15 @@ export async function loadRecognitionLists(
           const thumbprint = await jwkThumbprint(key);
           if (!revokedKeys.has(thumbprint)) keys.add(thumbprint);
         }
-        if (!SELF_RESOLVING.test(entry.id)) addKeys(keysByDid, entry);
+        // Keys of https issuers are looked up by issuer, not through a DID document.
+        if (entry.id.startsWith('did:') && !SELF_RESOLVING.test(entry.id)) addKeys(keysByDid, entry);
       }
       if (entry.revoked === true) continue;
       const period: KeyPeriod = {
         entry,
         list,
         keys,
+        certified: entry.x509 ? new Set() : undefined,
         from: entry.validFrom === undefined ? Number.NEGATIVE_INFINITY : (parseDateTimeStamp(entry.validFrom) as number),
         until: entry.validUntil === undefined ? Number.POSITIVE_INFINITY : (parseDateTimeStamp(entry.validUntil) as number),
       };

@@ -1,11 +1,4 @@
-import {
-  type AssuranceLevel,
-  meetsAssurance,
-  type RecognitionEntry,
-  typesOf,
-  type VerifiableCredential,
-  type VerificationIssue,
-} from '@tradewind/core';
+import { type AssuranceLevel, meetsAssurance, type RecognitionEntry, type VerificationIssue } from '@tradewind/core';
 import { fail } from '../context.js';
 import type { KeyPeriod, LoadedList, RecognitionState } from './load-lists.js';
 
@@ -47,7 +40,9 @@ export function admitIssuer(state: RecognitionState, issuer: string, path: strin
  * revoke nothing skip the hashing.
  */
 export function needsThumbprint(state: RecognitionState, issuer: string): boolean {
-  return state.revokedKeys.size > 0 || (state.byIssuer.get(issuer)?.some((p) => p.keys !== undefined) ?? false);
+  return (
+    state.revokedKeys.size > 0 || (state.byIssuer.get(issuer)?.some((p) => p.keys !== undefined || p.certified !== undefined) ?? false)
+  );
 }
 
 /** A key a list marks `revoked` (by thumbprint, or a DID's own key) fails, whatever the dates. */
@@ -74,9 +69,7 @@ export function keyPeriodsAt(
   what: string,
 ): KeyPeriod[] {
   refuseRevoked(state, issuer, keyId, thumbprint);
-  const periods = (state.byIssuer.get(issuer) ?? []).filter(
-    (p) => p.keys === undefined || (thumbprint !== undefined && p.keys.has(thumbprint)),
-  );
+  const periods = (state.byIssuer.get(issuer) ?? []).filter((p) => periodHasKey(p, thumbprint));
   if (periods.length === 0) fail('UNTRUSTED_ISSUER', `key ${keyId} is not a recognised key of ${issuer}`, '/header/kid');
   const inWindow = periods.filter((p) => issuedAt + skewMs >= p.from && issuedAt - skewMs <= p.until);
   if (inWindow.length === 0) {
@@ -87,6 +80,17 @@ export function keyPeriodsAt(
     );
   }
   return inWindow;
+}
+
+/**
+ * Whether a key period covers the key with this thumbprint: a key it lists, an `x5c`
+ * leaf key that chained to a certificate it pins, or, for a DID entry that lists no
+ * keys, the DID's own key. An https entry always names its keys one of those two ways.
+ */
+function periodHasKey(p: KeyPeriod, thumbprint: string | undefined): boolean {
+  if (p.keys === undefined && p.entry.id.startsWith('did:')) return true;
+  if (thumbprint === undefined) return false;
+  return p.keys?.has(thumbprint) === true || p.certified?.has(thumbprint) === true;
 }
 
 /**
@@ -108,14 +112,15 @@ export function admitStatusListSigner(
 }
 
 /**
- * After the signature: the list entry that recognises this credential — the signing key
+ * After the signature: the list entry that recognises this credential (by its `types`:
+ * a VC's types other than VerifiableCredential, or an SD-JWT VC's `vct`) — the signing key
  * (by its material) and the issuance time inside the entry's window (key rollover), a
  * key never `revoked` — then the list's freshness, the entry's accreditation, and the
  * policy's accept rules.
  */
 export function recognize(
   state: RecognitionState,
-  credential: VerifiableCredential,
+  types: readonly string[],
   issuer: string,
   format: string,
   keyId: string,
@@ -123,6 +128,7 @@ export function recognize(
   issuedAt: number,
   now: number,
   skewMs: number,
+  typePath = '/payload/type',
 ): RecognitionOutcome {
   const { policy } = state;
   const statusRequired = policy.status?.required === true;
@@ -138,20 +144,19 @@ export function recognize(
   if (entry.formats && !entry.formats.includes(format as never)) {
     fail('NOT_RECOGNIZED', `${entry.name} is not recognised for the ${format} format`, '/header/typ');
   }
-  const types = typesOf(credential.type).filter((t) => t !== 'VerifiableCredential');
   const accredited = entry.credentialTypes.includes('*') || (types.length > 0 && types.every((t) => entry.credentialTypes.includes(t)));
   if (!accredited) {
     fail(
       'NOT_RECOGNIZED',
       `${entry.name} (${entry.country}) is not accredited to issue ${types.join(', ') || 'untyped credentials'}`,
-      '/payload/type',
+      typePath,
     );
   }
   if (policy.accept && !policy.accept.some((rule) => ruleMatches(rule, entry, types))) {
     fail(
       'NOT_RECOGNIZED',
       `this verifier does not recognise ${types.join(', ')} from ${entry.country} at assurance ${entry.assuranceLevel}`,
-      '/payload/type',
+      typePath,
     );
   }
   const entryMaxAge = entry.status?.maxAgeSeconds === undefined ? undefined : entry.status.maxAgeSeconds * 1000;
@@ -181,7 +186,11 @@ function staleness(state: RecognitionState, list: LoadedList, now: number): Veri
   return fail('TRUST_LIST_STALE', message);
 }
 
-function ruleMatches(rule: NonNullable<RecognitionState['policy']['accept']>[number], entry: RecognitionEntry, types: string[]): boolean {
+function ruleMatches(
+  rule: NonNullable<RecognitionState['policy']['accept']>[number],
+  entry: RecognitionEntry,
+  types: readonly string[],
+): boolean {
   if (rule.countries !== '*' && !rule.countries.includes(entry.country)) return false;
   if (rule.credentialTypes !== '*' && !types.some((t) => (rule.credentialTypes as string[]).includes(t))) return false;
   return meetsAssurance(entry.assuranceLevel, rule.minAssurance ?? 'low');
