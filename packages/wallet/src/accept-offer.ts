@@ -6,8 +6,11 @@ import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
 import { type ErrorCode, looksLikeCompactJws, TradewindError } from '@tradewind/core';
 import type { VerifyOptions } from '@tradewind/verifier';
 import { describe, reading, readOptions } from './arguments.js';
+import { looksLikeSdJwt } from './sd-jwt/disclosures.js';
 
 const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+/** Credential formats (OpenID4VCI 1.0 Appendix A) the wallet requests and holds. */
+const FORMATS: ReadonlySet<string> = new Set(['jwt_vc_json', 'dc+sd-jwt']);
 /** Longest offer URI read (an offer by value carries a JSON object). */
 export const MAX_OFFER_URI_LENGTH = 16 * 1024;
 /** Largest response read from an issuer, bytes. */
@@ -188,15 +191,16 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     }
     const configurationId = configurationIds.find((id) => {
       const c = metadata.credentialIssuer.credential_configurations_supported[id] as Record<string, unknown> | undefined;
-      return c?.format === 'jwt_vc_json';
+      return typeof c?.format === 'string' && FORMATS.has(c.format);
     });
     if (configurationId === undefined)
       throw new OfferError(
         'UNSUPPORTED_FORMAT',
         'metadata',
-        `none of ${listed(configurationIds)} is a jwt_vc_json credential in the issuer metadata`,
+        `none of ${listed(configurationIds)} is a jwt_vc_json or dc+sd-jwt credential in the issuer metadata`,
       );
     const configuration = metadata.credentialIssuer.credential_configurations_supported[configurationId] as Record<string, unknown>;
+    const sdJwt = configuration.format === 'dc+sd-jwt';
     const proofAlgs = (configuration.proof_types_supported as { jwt?: { proof_signing_alg_values_supported?: unknown } } | undefined)?.jwt
       ?.proof_signing_alg_values_supported;
     const bindings = configuration.cryptographic_binding_methods_supported;
@@ -251,8 +255,9 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
             'credential',
             'the issuer deferred the credential (transaction_id): this wallet does not take deferred issuance',
           );
-        if (typeof first !== 'string' || !looksLikeCompactJws(first))
-          throw new OfferError('MALFORMED', 'credential', 'the credential response holds no jwt_vc_json credential');
+        // An SD-JWT VC comes as issued (its disclosures, no key binding); receiving checks the rest.
+        if (typeof first !== 'string' || !(sdJwt ? looksLikeSdJwt(first) : looksLikeCompactJws(first)))
+          throw new OfferError('MALFORMED', 'credential', `the credential response holds no ${String(configuration.format)} credential`);
         jwt = first;
       } catch (e) {
         if (e instanceof OfferError && e.oauthError === 'invalid_nonce' && attempt === 0) continue;
@@ -269,7 +274,9 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
     };
     const statusProvider = {
       get: async (url: string) => {
-        const response = await scopedFetch(url, { headers: { accept: 'application/vc+jwt, application/json' } });
+        const response = await scopedFetch(url, {
+          headers: { accept: 'application/vc+jwt, application/statuslist+jwt, application/json' },
+        });
         if (!response.ok) return undefined;
         const text = await readText(response);
         return looksLikeCompactJws(text.trim()) ? text.trim() : (JSON.parse(text) as never);

@@ -13,8 +13,13 @@ import {
   unwrapEnvelope,
 } from '@tradewind/core';
 import type { VerifiedCredential } from '@tradewind/verifier';
+import { type DisclosableClaim, hasKeyBinding, issuerJwtOf, looksLikeSdJwt, type ShownClaim } from './sd-jwt/disclosures.js';
 
-/** A status entry of a stored credential, kept so status can be re-checked without decoding the credential. */
+/**
+ * A status entry of a stored credential, kept so status can be re-checked without
+ * decoding the credential. An SD-JWT VC's Token Status List entry is
+ * `{ type: 'TokenStatusList', statusListIndex: idx, statusListCredential: uri }`.
+ */
 export interface StatusReference {
   type: string;
   id?: string;
@@ -34,15 +39,23 @@ export interface StoredCredential {
    * The credential: the compact JWT when it was received as one; when it was received as
    * JSON (an `EnvelopedVerifiableCredential`, Veramo's `JwtProof2020` form), that JSON
    * rebuilt from the signed JWT alone — nothing of the received JSON outside the
-   * signature is kept.
+   * signature is kept. An SD-JWT VC: the compact SD-JWT as issued, every disclosure
+   * included, no key binding (`<issuer-jwt>~<disclosure>~…~`).
    */
   credential: string | JsonObject;
-  /** The compact JWS the issuer signed, exactly as received. */
+  /** The compact JWS the issuer signed, exactly as received (an SD-JWT VC: the whole compact SD-JWT, as `credential`). */
   raw: string;
   format: CredentialFormat;
   /** `id` (or `jti`) of the credential itself, when it has one. */
   credentialId?: string;
+  /** The VC types; for an SD-JWT VC its `vct` alone, so `find({ type: vct })` finds it. */
   types: string[];
+  /** SD-JWT VCs: the credential's `vct`. */
+  vct?: string;
+  /** SD-JWT VCs: every claim the holder may show or withhold (see `Wallet.disclosableClaims`). */
+  disclosable?: DisclosableClaim[];
+  /** SD-JWT VCs: the claims every presentation shows (signed in plain text). */
+  alwaysShown?: ShownClaim[];
   issuer: string;
   subject?: string;
   validFrom?: Date;
@@ -68,6 +81,8 @@ export interface CredentialRow {
   valid_until: number | null;
   status: string | null;
   received_at: number;
+  /** SD-JWT VCs: `{ disclosable, alwaysShown }` as JSON (schema 3); null for other formats. */
+  claims: string | null;
 }
 
 /** The compact JWS inside what a caller passed, and the form it came in. */
@@ -165,6 +180,7 @@ export function toRow(signed: SignedInput, verified: VerifiedCredential, receive
     valid_until: verified.validUntil ? verified.validUntil.getTime() : null,
     status: status.length > 0 ? JSON.stringify(status) : null,
     received_at: receivedAt,
+    claims: null,
   };
 }
 
@@ -175,22 +191,36 @@ export function toRow(signed: SignedInput, verified: VerifiedCredential, receive
  * JwtProof2020 wrapper, whose verified content cannot be rebuilt without verifying
  * again, is dropped for its JWT. `previousId` is the old id when it changed.
  */
-export function upgradeRow(old: Omit<CredentialRow, 'json'> & { json?: string | null }): {
+export function upgradeRow(old: Omit<CredentialRow, 'json' | 'claims'> & { json?: string | null }): {
   row: CredentialRow;
   previousId?: string;
 } {
   const signed = signedInputOf(old.raw_kind === 'jwt' ? old.raw : safeParse(old.raw));
-  if (!signed) return { row: { ...old, json: old.raw_kind === 'json' ? old.raw : null } };
+  if (!signed) return { row: { ...old, json: old.raw_kind === 'json' ? old.raw : null, claims: null } };
   const json = signed.form === 'envelope' ? rebuiltJson(signed, old.format, undefined) : null;
-  const row: CredentialRow = { ...old, id: identityOf(signed.jws), raw: signed.jws, raw_kind: json === null ? 'jwt' : 'json', json };
+  const row: CredentialRow = {
+    ...old,
+    id: identityOf(signed.jws),
+    raw: signed.jws,
+    raw_kind: json === null ? 'jwt' : 'json',
+    json,
+    claims: null,
+  };
   return row.id === old.id ? { row } : { row, previousId: old.id };
 }
 
-/** A row of a current (version 2) backup: the id is recomputed from the JWS rather than trusted. */
+/**
+ * A row of a current (version 2) backup: the id is recomputed from the JWS rather than
+ * trusted. An SD-JWT VC must be held as issued (no key-binding JWT after its disclosures).
+ */
 export function currentRow(row: CredentialRow): CredentialRow | undefined {
+  if (row.format === 'dc+sd-jwt') {
+    if (!looksLikeSdJwt(row.raw) || hasKeyBinding(row.raw) || row.raw_kind !== 'jwt') return undefined;
+    return { ...row, id: identityOf(issuerJwtOf(row.raw)), json: null, claims: row.claims ?? null };
+  }
   if (!looksLikeCompactJws(row.raw)) return undefined;
   if (row.raw_kind === 'json' && typeof row.json !== 'string') return undefined;
-  return { ...row, id: identityOf(row.raw), json: row.raw_kind === 'json' ? row.json : null };
+  return { ...row, id: identityOf(row.raw), json: row.raw_kind === 'json' ? row.json : null, claims: null };
 }
 
 function safeParse(text: string): unknown {
@@ -227,6 +257,13 @@ export function fromRow(row: CredentialRow): StoredCredential {
   if (row.subject !== null) out.subject = row.subject;
   if (row.valid_from !== null) out.validFrom = new Date(row.valid_from);
   if (row.valid_until !== null) out.validUntil = new Date(row.valid_until);
+  if (row.format === 'dc+sd-jwt' && row.claims) {
+    const claims = JSON.parse(row.claims) as { disclosable: DisclosableClaim[]; alwaysShown: ShownClaim[] };
+    const [vct] = out.types;
+    if (vct !== undefined) out.vct = vct;
+    out.disclosable = claims.disclosable;
+    out.alwaysShown = claims.alwaysShown;
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@ export { BACKUP_MAGIC, BACKUP_VERSION, type BackupKdf, DEFAULT_BACKUP_KDF } from
 export type { StatusReference, StoredCredential } from './credential-record.js';
 export type { PresentationFormat, PresentationRequest } from './presentation.js';
 export { CredentialRejectedError, type RejectedCredential } from './rejection.js';
+export type { DisclosableClaim, ShownClaim } from './sd-jwt/disclosures.js';
+export type { SdJwtPresentation, SdJwtPresentationRequest, WithheldClaim } from './sd-jwt/present.js';
 export type { CredentialQuery } from './store/query.js';
 export {
   type CheckedCredential,

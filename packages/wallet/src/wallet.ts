@@ -12,6 +12,10 @@ import { type CredentialRow, checkInput, type SignedInput, type StoredCredential
 import { exportDids } from './holder-keys.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
 import { CredentialRejectedError, type RejectedCredential } from './rejection.js';
+import { type DisclosableClaim, hasKeyBinding, looksLikeSdJwt, sdJwtParts } from './sd-jwt/disclosures.js';
+import { confirmationKeyOf, describeConfirmation, holderFor, type WalletKeys, walletKeys } from './sd-jwt/holder-key.js';
+import { pointerOf, presentSdJwt, type SdJwtPresentation, type SdJwtPresentationRequest, selectDisclosures } from './sd-jwt/present.js';
+import { sdJwtRow } from './sd-jwt/record.js';
 import { CredentialStore } from './store/credential-store.js';
 import type { CredentialQuery } from './store/query.js';
 
@@ -133,7 +137,7 @@ export class Wallet {
     const options = readOptions<VerifyOptions>(given, 'verify options');
     const signed = reading('the credential', () => signedInputOf(input));
     const result = await this.verifier.verifyCredential(toVerify(signed, input), options);
-    const row = rowFor(signed, result, Date.now());
+    const row = rowFor(signed, input, result, Date.now(), await this.keysFor([result]));
     if (!row.row) throw new CredentialRejectedError([{ index: 0, errors: row.errors }], false);
     const added = await this.store.put(row.row);
     const stored = await this.get(row.row.id);
@@ -220,7 +224,14 @@ export class Wallet {
       verifyOptions,
     );
     const now = Date.now();
-    return results.map((result, i) => ({ result, ...rowFor(signed[i], result, now) }));
+    const keys = await this.keysFor(results);
+    return results.map((result, i) => ({ result, ...rowFor(signed[i], inputs[i] as string | JsonObject, result, now, keys) }));
+  }
+
+  /** The wallet's holder keys, read when a verified SD-JWT VC must be checked against them. */
+  private async keysFor(results: readonly CredentialVerificationResult[]): Promise<WalletKeys | undefined> {
+    if (!results.some((r) => r.verified && r.format === 'dc+sd-jwt')) return undefined;
+    return walletKeys(await this.agent.listDids());
   }
 
   /**
@@ -230,7 +241,8 @@ export class Wallet {
    * (with `txCode` when the offer asks for one) → c_nonce → a proof of possession signed
    * by the holder DID's key → the credential → verified before it is stored: its issuer
    * must be the did:web of the credential issuer's host (its DID document is fetched
-   * through the same `fetch`), and its subject must be the holder DID. Failures are
+   * through the same `fetch`), and it must be bound to the holder DID (its subject; for
+   * an SD-JWT VC, `format: 'dc+sd-jwt'`, its `cnf` names the holder DID's key). Failures are
    * `OfferError`s (`UNREACHABLE`, `NOT_FOUND`, `MALFORMED`, `REFUSED` with the issuer's
    * `oauthError`, ...), a `CredentialRejectedError` when the credential does not verify,
    * or `HOLDER_BINDING` when it is not bound to the holder; nothing is stored then.
@@ -250,7 +262,15 @@ export class Wallet {
           const [checked] = await this.verifyAll([jwt], verify);
           const verification = (checked as CheckedCredential).verification;
           if (!verification.verified) throw new CredentialRejectedError([{ index: 0, errors: verification.errors }], false);
-          if (verification.subject !== holderDid)
+          if (verification.format === 'dc+sd-jwt') {
+            const bound = (await this.listDids()).filter((d) => d.did === holderDid);
+            if (!holderFor(verification.holderKey, walletKeys(bound)))
+              throw new TradewindError(
+                'HOLDER_BINDING',
+                `the issuer bound the credential to ${describeConfirmation(verification.holderKey)}, not to the key of the holder DID ${holderDid}`,
+                { path: '/cnf' },
+              );
+          } else if (verification.subject !== holderDid)
             throw new TradewindError(
               'HOLDER_BINDING',
               `the issuer bound the credential to ${verification.subject ?? 'no subject'}, not to the holder DID ${holderDid}`,
@@ -333,6 +353,12 @@ export class Wallet {
     }
     const ids = reading('the credentials', () => request.credentials.map((c) => (typeof c === 'string' ? c : c?.id)));
     const credentials = await Promise.all(ids.map((id) => this.get(id as string)));
+    const sdJwt = credentials.find((c) => c.format === 'dc+sd-jwt');
+    if (sdJwt)
+      throw new TradewindError(
+        'INVALID_ARGUMENT',
+        `credential ${sdJwt.id} is an SD-JWT VC: present it alone with presentSdJwt, which chooses the claims it shows`,
+      );
     const holderDid = boundHolder(credentials);
     const holder = await this.agent.getDid(holderDid).catch((cause: unknown) => {
       throw new TradewindError('HOLDER_BINDING', `the credentials are about ${holderDid}, which is not a DID of this wallet`, { cause });
@@ -350,6 +376,90 @@ export class Wallet {
     const format = presentationFormat(request.format, credentials);
     const { header, payload } = buildPresentation(format, holder, credentials, request);
     return this.agent.signJwt(header, payload, holder.keyId);
+  }
+
+  /**
+   * Every claim of a stored SD-JWT VC the holder may show or withhold: its path (JSON
+   * Pointer), name and value, nested ones with the `parent` they sit in. The claims every
+   * presentation shows are on the stored credential (`alwaysShown`). `NOT_FOUND` for no
+   * such credential, `INVALID_ARGUMENT` for one that is not an SD-JWT VC.
+   *
+   * @example
+   * ```ts
+   * await wallet.disclosableClaims(id)
+   * // [{ path: '/given_name', name: 'given_name', value: 'Asha' }, …,
+   * //  { path: '/address/locality', name: 'locality', value: 'Castries', parent: '/address' }]
+   * ```
+   */
+  async disclosableClaims(id: string): Promise<DisclosableClaim[]> {
+    const credential = await this.get(id);
+    if (credential.format !== 'dc+sd-jwt')
+      throw new TradewindError(
+        'INVALID_ARGUMENT',
+        `credential ${credential.id} is ${credential.format}, not an SD-JWT VC: it has no disclosable claims`,
+      );
+    return credential.disclosable ?? [];
+  }
+
+  /**
+   * Presents a stored SD-JWT VC to one verifier, showing only the chosen claims: the
+   * issuer-signed JWT, the disclosures of those claims (and of the claims they sit in),
+   * and a key-binding JWT (`typ: kb+jwt`, `iat`, `aud`, `nonce`, `sd_hash`) signed by the
+   * key the credential's `cnf` names, through the wallet's key manager. Returns the
+   * compact presentation and what it shows and withholds.
+   *
+   * Refusals: `INVALID_ARGUMENT` (no nonce or audience, a claim the credential does not
+   * have — the message names it —, a credential that is not an SD-JWT VC), `NOT_FOUND`,
+   * `HOLDER_BINDING` (the wallet does not hold the key `cnf` names), `EXPIRED`,
+   * `NOT_YET_VALID`.
+   *
+   * @example
+   * ```ts
+   * const { presentation, withheld } = await wallet.presentSdJwt({
+   *   credential: id, disclose: ['nationality'], nonce, audience: 'https://bank.example.bb',
+   * })
+   * ```
+   */
+  async presentSdJwt(given: SdJwtPresentationRequest): Promise<SdJwtPresentation> {
+    const request = readOptions<SdJwtPresentationRequest>(given ?? null, 'an SD-JWT presentation request');
+    if (typeof request.audience !== 'string' || request.audience.length === 0)
+      throw new TradewindError('INVALID_ARGUMENT', 'a presentation needs an audience');
+    if (typeof request.nonce !== 'string' || request.nonce.length === 0)
+      throw new TradewindError('INVALID_ARGUMENT', 'a presentation needs a nonce');
+    if (!Array.isArray(request.disclose))
+      throw new TradewindError('INVALID_ARGUMENT', 'disclose lists the claims to show (an array; [] shows only the always-shown ones)');
+    const disclose = reading('disclose', () => Array.from(request.disclose as readonly unknown[]));
+    const now = request.now ?? new Date();
+    if (!reading('now', () => now instanceof Date && Number.isFinite(now.getTime())))
+      throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date');
+    if (typeof request.credential !== 'string' || request.credential.length === 0)
+      throw new TradewindError('INVALID_ARGUMENT', 'a credential id is required');
+    const credential = await this.get(request.credential);
+    if (credential.format !== 'dc+sd-jwt')
+      throw new TradewindError(
+        'INVALID_ARGUMENT',
+        `credential ${credential.id} is ${credential.format}, not an SD-JWT VC: present it with present(), which shows it whole`,
+      );
+    const at = now.getTime();
+    if (credential.validUntil && credential.validUntil.getTime() <= at)
+      throw new TradewindError('EXPIRED', `credential ${credential.id} expired on ${credential.validUntil.toISOString()}`);
+    if (credential.validFrom && credential.validFrom.getTime() > at)
+      throw new TradewindError('NOT_YET_VALID', `credential ${credential.id} is valid from ${credential.validFrom.toISOString()}`);
+    const parts = sdJwtParts(credential.raw);
+    const claims = parts.resolve(parts.payload, () => true);
+    const pointers = disclose.map((entry) => pointerOf(entry, claims));
+    const cnf = confirmationKeyOf(parts.payload);
+    const holder = holderFor(cnf, walletKeys(await this.agent.listDids()));
+    if (!holder)
+      throw new TradewindError(
+        'HOLDER_BINDING',
+        `credential ${credential.id} is bound to ${describeConfirmation(cnf)}, which is not a key of this wallet`,
+      );
+    return presentSdJwt(this.agent, holder, parts, selectDisclosures(parts, pointers), {
+      nonce: request.nonce,
+      audience: request.audience,
+      now,
+    });
   }
 
   /**
@@ -479,12 +589,44 @@ function restoreVerifier(verify: VerifyOptions | undefined): RestoreVerifiers {
 /** The row a verification result stores, or why it stores nothing. */
 function rowFor(
   signed: SignedInput | undefined,
+  input: string | JsonObject,
   result: CredentialVerificationResult,
   now: number,
+  keys: WalletKeys | undefined,
 ): { row?: CredentialRow; errors: VerificationIssue[] } {
+  const text = typeof input === 'string' ? input.trim() : undefined;
+  // A wallet holds credentials as issued; one with a key-binding JWT was shown to someone.
+  if (text !== undefined && hasKeyBinding(text))
+    return {
+      errors: [
+        {
+          code: 'MALFORMED',
+          message: 'this SD-JWT is a presentation (a key-binding JWT follows its disclosures); a wallet stores it as issued, ending in "~"',
+          path: '/',
+        },
+      ],
+    };
   if (!result.verified) return { errors: result.errors };
-  if (result.format === 'dc+sd-jwt')
-    return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet does not store SD-JWT VCs yet', path: '/' }] };
+  if (result.format === 'dc+sd-jwt') {
+    if (text === undefined || !looksLikeSdJwt(text))
+      return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet stores SD-JWT VCs given as compact SD-JWT text', path: '/' }] };
+    if (!keys || !holderFor(result.holderKey, keys))
+      return {
+        errors: [
+          {
+            code: 'HOLDER_BINDING',
+            message: `the credential is bound to ${describeConfirmation(result.holderKey)}, which is not a key of this wallet`,
+            path: '/cnf',
+          },
+        ],
+      };
+    try {
+      return { row: sdJwtRow(text, result, now), errors: [] };
+    } catch (e) {
+      if (!(e instanceof TradewindError)) throw e;
+      return { errors: [{ code: e.code, message: e.message, path: '/' }] };
+    }
+  }
   // The verifier accepted something that carries no JWT the wallet could keep (a format
   // it learned later): refused rather than stored unsigned.
   if (!signed) return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet stores JWT-secured credentials only', path: '/' }] };

@@ -111,7 +111,7 @@ describe('acceptOffer reading the issuer', () => {
     expect(sick.code).toBe('UNREACHABLE');
   });
 
-  it('metadata that names another credential issuer, or offers no jwt_vc_json, is refused', async () => {
+  it('metadata that names another credential issuer, or offers neither jwt_vc_json nor dc+sd-jwt, is refused', async () => {
     const asMetadata = json({ issuer: ISSUER, token_endpoint: `${ISSUER}/token`, grant_types_supported: [PRE_AUTH] });
     const metadata = (over: Record<string, unknown>) =>
       json({
@@ -136,14 +136,14 @@ describe('acceptOffer reading the issuer', () => {
     );
     expect(other.code).toBe('MALFORMED');
     expect(other.step).toBe('metadata');
-    const sdJwt = await failure(
+    const mdoc = await failure(
       wallet.acceptOffer(byValue(offer()), {
         fetch: answers({
-          credential_configurations_supported: { NationalIdCredential: { format: 'dc+sd-jwt', vct: 'https://x.example/nid' } },
+          credential_configurations_supported: { NationalIdCredential: { format: 'mso_mdoc', doctype: 'org.iso.18013.5.1.mDL' } },
         }),
       }),
     );
-    expect(sdJwt.code).toBe('UNSUPPORTED_FORMAT');
+    expect(mdoc.code).toBe('UNSUPPORTED_FORMAT');
     const algs = await failure(
       wallet.acceptOffer(byValue(offer()), {
         fetch: answers({

@@ -99,6 +99,7 @@ function checkRow(c: unknown, i: number): void {
     nullable(c.subject, 'string') &&
     nullable(c.status, 'string') &&
     (c.json === undefined || nullable(c.json, 'string')) &&
+    (c.claims === undefined || nullable(c.claims, 'string')) &&
     (c.valid_from === null || time(c.valid_from)) &&
     (c.valid_until === null || time(c.valid_until)) &&
     time(c.received_at);

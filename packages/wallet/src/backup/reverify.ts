@@ -1,6 +1,7 @@
 import { isJsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import type { CredentialVerificationResult, Verifier } from '@tradewind/verifier';
 import { type CredentialRow, type SignedInput, signedInputOf, toRow } from '../credential-record.js';
+import { sdJwtRow } from '../sd-jwt/record.js';
 import type { RestoreRows } from './contents.js';
 
 // Errors that only say the credential is outside its validity at the evaluation time.
@@ -44,7 +45,7 @@ export async function reverifiedRows(restore: RestoreRows, verifiers: RestoreVer
     if (seen.has(r.id)) continue;
     seen.add(r.id);
     entries.push(i);
-    rows.push({ ...r, raw: canonicalSignature(r.raw) });
+    rows.push({ ...r, raw: r.format === 'dc+sd-jwt' ? r.raw : canonicalSignature(r.raw) });
   }
   const results: CredentialVerificationResult[] = await verifier.verifyCredentials(rows.map((r) => r.raw));
   const out: CredentialRow[] = [];
@@ -65,8 +66,13 @@ export async function reverifiedRows(restore: RestoreRows, verifiers: RestoreVer
       }
     }
     if (!result.verified) throw refused(i, result.errors);
-    if (result.format === 'dc+sd-jwt')
-      throw refused(i, [{ code: 'UNSUPPORTED_FORMAT', message: 'SD-JWT VCs are not restored yet', path: '/' }]);
+    if (result.format === 'dc+sd-jwt') {
+      // currentRow let through only an SD-JWT as issued (no key binding), under its format.
+      if (row.format !== 'dc+sd-jwt') throw bad(`credential entry ${i} is an SD-JWT VC stored as ${row.format}`);
+      out.push(sdJwtRow(row.raw, result, row.received_at));
+      continue;
+    }
+    if (row.format === 'dc+sd-jwt') throw bad(`credential entry ${i} is stored as an SD-JWT VC but is not one`);
     out.push(toRow(signedFormOf(row, i), result, row.received_at));
   }
   // An alias names a credential of this backup by an id it had in an older wallet; one

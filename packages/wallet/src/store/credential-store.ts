@@ -4,7 +4,8 @@ import { type CredentialQuery, toSql } from './query.js';
 import { migrate } from './schema.js';
 import { SqliteConnection } from './sqlite.js';
 
-const COLUMNS = 'id, raw, raw_kind, json, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at';
+const COLUMNS =
+  'id, raw, raw_kind, json, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at, claims';
 /** Inserts the rows given as one JSON array parameter; a row whose id (its identity) is held already is skipped. */
 export const INSERT_ROWS = `INSERT OR IGNORE INTO wallet_credential (${COLUMNS}) SELECT ${COLUMNS.split(', ')
   .map((c) => `value->>'${c}'`)

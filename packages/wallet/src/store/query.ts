@@ -3,10 +3,12 @@ import type { SqlValue } from './sqlite.js';
 
 /** What to look for. All given fields must match; none given lists everything. */
 export interface CredentialQuery {
-  /** A type the credential has (`NationalIdCredential`). */
+  /** A type the credential has (`NationalIdCredential`), or an SD-JWT VC's `vct`. */
   type?: string;
-  /** Issuer DID. */
+  /** Issuer DID (or an SD-JWT VC's https issuer). */
   issuer?: string;
+  /** Credential format: `jwt_vc`, `vc+jwt` or `dc+sd-jwt`. */
+  format?: string;
   /** `credentialSubject.id` of the first subject. */
   subject?: string;
   /** Only credentials valid at this time (within validFrom..validUntil). */
@@ -30,6 +32,10 @@ export function toSql(query: CredentialQuery, columns: string): { sql: string; p
   if (query.issuer !== undefined) {
     where.push('c.issuer = ?');
     params.push(text(query.issuer, 'issuer'));
+  }
+  if (query.format !== undefined) {
+    where.push('c.format = ?');
+    params.push(text(query.format, 'format'));
   }
   if (query.subject !== undefined) {
     where.push('c.subject = ?');

@@ -2,7 +2,7 @@ import { type CredentialRow, upgradeRow } from '../credential-record.js';
 import type { SqliteConnection } from './sqlite.js';
 
 /** Version of the wallet's own tables; raised by appending a step to {@link MIGRATIONS}. */
-export const WALLET_SCHEMA_VERSION = 2;
+export const WALLET_SCHEMA_VERSION = 3;
 
 /** One migration step: SQL, or a function for what SQL alone cannot compute (run in the same transaction). */
 type Step = string | ((db: SqliteConnection) => Promise<void>);
@@ -42,6 +42,10 @@ const MIGRATIONS: readonly Step[] = [
    CREATE INDEX IF NOT EXISTS wallet_credential_subject ON wallet_credential (subject, seq);
    CREATE INDEX IF NOT EXISTS wallet_credential_valid_until ON wallet_credential (valid_until);`,
   identityById,
+  // Schema 3: SD-JWT VCs. `claims` holds an SD-JWT's disclosable and always-shown claims
+  // (null for other formats, so existing rows need no rewrite); `format` is queried.
+  `ALTER TABLE wallet_credential ADD COLUMN claims TEXT;
+   CREATE INDEX IF NOT EXISTS wallet_credential_format ON wallet_credential (format, seq);`,
 ];
 
 const V1_COLUMNS = 'seq, id, raw, raw_kind, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at';
@@ -55,7 +59,9 @@ const V1_COLUMNS = 'seq, id, raw, raw_kind, format, credential_id, issuer, subje
 async function identityById(db: SqliteConnection): Promise<void> {
   await db.exec(`ALTER TABLE wallet_credential ADD COLUMN json TEXT;
     CREATE TABLE IF NOT EXISTS wallet_credential_alias (alias TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;`);
-  const rows = await db.all<Omit<CredentialRow, 'json'> & { seq: number }>(`SELECT ${V1_COLUMNS} FROM wallet_credential ORDER BY seq`);
+  const rows = await db.all<Omit<CredentialRow, 'json' | 'claims'> & { seq: number }>(
+    `SELECT ${V1_COLUMNS} FROM wallet_credential ORDER BY seq`,
+  );
   const seen = new Set<string>();
   const updates: Array<{ seq: number; id: string; raw: string; raw_kind: string; json: string | null }> = [];
   const duplicates: number[] = [];
