@@ -10,7 +10,15 @@ import {
 import type { CryptoBackend } from './crypto/backend.js';
 import type { RecognitionState } from './recognition/load-lists.js';
 import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
-import type { HolderBinding, InputLimits, StatusListProvider, StatusListSource, StatusOptions, VerifyOptions } from './types.js';
+import type {
+  HolderBinding,
+  InputLimits,
+  SdJwtOptions,
+  StatusListProvider,
+  StatusListSource,
+  StatusOptions,
+  VerifyOptions,
+} from './types.js';
 
 export const DEFAULT_LIMITS: Required<InputLimits> = {
   maxInputLength: 256 * 1024,
@@ -20,7 +28,7 @@ export const DEFAULT_LIMITS: Required<InputLimits> = {
 };
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 export const MAX_CLOCK_SKEW_SECONDS = 86_400;
-const ALL_FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt'];
+const ALL_FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt', 'dc+sd-jwt'];
 
 /**
  * What one verification call needs, resolved once from the options. A verifier built
@@ -50,6 +58,8 @@ export interface VerifyContext {
   holderBinding: HolderBinding | undefined;
   /** holderBinding as the policy in force says it, if it does. */
   policyHolderBinding: HolderBinding | undefined;
+  /** SD-JWT VC settings (options.sdJwt with their defaults). */
+  sdJwt: Required<SdJwtOptions>;
   /** Certificates the caller anchors `x5c` chains with (options.trustedCertificates), as DER. */
   trustedCertificates: readonly Uint8Array[];
 }
@@ -151,6 +161,7 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     recognition,
     holderBinding: holderBinding ?? base?.holderBinding,
     policyHolderBinding: policy ? policy.holderBinding : base?.policyHolderBinding,
+    sdJwt: sdJwtSettings(options.sdJwt, base?.sdJwt),
     trustedCertificates:
       options.trustedCertificates === undefined ? (base?.trustedCertificates ?? []) : certificatesOf(options.trustedCertificates),
   };
@@ -169,6 +180,21 @@ function certificatesOf(certificates: readonly string[]): Uint8Array[] {
     }
     return der;
   });
+}
+
+const DEFAULT_SD_JWT: Required<SdJwtOptions> = { keyBindingMaxAgeSeconds: 300, acceptVcSdJwt: true };
+
+function sdJwtSettings(options: SdJwtOptions | undefined, base: Required<SdJwtOptions> | undefined): Required<SdJwtOptions> {
+  if (!options) return base ?? DEFAULT_SD_JWT;
+  const maxAge = options.keyBindingMaxAgeSeconds ?? base?.keyBindingMaxAgeSeconds ?? DEFAULT_SD_JWT.keyBindingMaxAgeSeconds;
+  // A key-binding JWT a day old is a replay, not a presentation: a day is the most.
+  if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0 || maxAge > MAX_CLOCK_SKEW_SECONDS) {
+    throw new TypeError(`sdJwt.keyBindingMaxAgeSeconds must be a number above 0 and at most ${MAX_CLOCK_SKEW_SECONDS}`);
+  }
+  const acceptVcSdJwt = options.acceptVcSdJwt ?? base?.acceptVcSdJwt ?? DEFAULT_SD_JWT.acceptVcSdJwt;
+  // A string "false" from configuration must not switch it on.
+  if (typeof acceptVcSdJwt !== 'boolean') throw new TypeError('sdJwt.acceptVcSdJwt must be a boolean');
+  return { keyBindingMaxAgeSeconds: maxAge, acceptVcSdJwt };
 }
 
 /**

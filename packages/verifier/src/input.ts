@@ -121,6 +121,15 @@ export function toCompactJws(input: unknown, ctx: VerifyContext, form?: InputFor
       fail('MALFORMED', 'proof is not a Data Integrity or JwtProof2020 proof', '/proof');
     }
     if (input['@context'] !== undefined) fail('MALFORMED', 'credential carries no securing mechanism (no JWS, no proof)', '/');
+    // RFC 7515 §7.2 JSON serialization (flattened or general), which SD-JWT also has
+    // (disclosures in the unprotected header): only the compact serialization is read.
+    if (typeof input.payload === 'string' && (typeof input.signature === 'string' || Array.isArray(input.signatures))) {
+      fail(
+        'UNSUPPORTED_FORMAT',
+        'the JSON serialization of a JWS or SD-JWT is not supported: give its compact serialization (header.payload.signature, and for an SD-JWT its "~"-separated disclosures)',
+        '/',
+      );
+    }
     const proto = Object.getPrototypeOf(input);
     const what =
       proto === Object.prototype || proto === null ? 'a JSON object' : `a ${String(proto.constructor?.name ?? 'non-JSON object')}`;

@@ -1,6 +1,7 @@
 import type { VerificationIssue } from '@tradewind/core';
 import { createContext, type VerifyContext } from './context.js';
 import type { CryptoBackend } from './crypto/backend.js';
+import { checkSdJwtCredential, checkSdJwtPresentation, isSdJwtInput } from './sd-jwt/verify.js';
 import type { CredentialVerificationResult, PresentationVerificationResult, VerifyOptions, VerifyPresentationOptions } from './types.js';
 import { checkCredential, recognitionState } from './verify-credential.js';
 import { checkPresentation } from './verify-presentation.js';
@@ -46,21 +47,18 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
   const presentationDefaults = options as VerifyPresentationOptions;
   const contextFor = (o?: VerifyOptions): VerifyContext => (o === undefined || isEmpty(o) ? base : createContext(o, backend, base));
   return {
-    verifyCredential: async (input, o) => checkCredential(contextFor(o), input),
+    verifyCredential: async (input, o) => {
+      const ctx = contextFor(o);
+      return isSdJwtInput(input) ? checkSdJwtCredential(ctx, input) : checkCredential(ctx, input);
+    },
     verifyPresentation: async (input, o) => {
       const allowEmpty = o?.allowEmpty ?? presentationDefaults.allowEmpty ?? false;
       // A string "false" from configuration must not accept empty presentations.
       if (typeof allowEmpty !== 'boolean') throw new TypeError('allowEmpty must be a boolean');
-      return checkPresentation(
-        contextFor(o),
-        input,
-        {
-          nonce: o?.nonce ?? presentationDefaults.nonce,
-          audience: o?.audience ?? presentationDefaults.audience,
-          allowEmpty,
-        },
-        false,
-      );
+      const binding = { nonce: o?.nonce ?? presentationDefaults.nonce, audience: o?.audience ?? presentationDefaults.audience };
+      // An SD-JWT VC is presented on its own, bound to the holder by its key-binding JWT.
+      if (isSdJwtInput(input)) return checkSdJwtPresentation(contextFor(o), input, binding, false);
+      return checkPresentation(contextFor(o), input, { ...binding, allowEmpty }, false);
     },
     async recognitionStatus() {
       if (!base.recognition) return undefined;
@@ -100,7 +98,10 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
             continue;
           }
           const i = next++;
-          results[i] = await checkCredential(ctx, inputs[i], { parallel: true });
+          const input = inputs[i];
+          results[i] = isSdJwtInput(input)
+            ? await checkSdJwtCredential(ctx, input, { parallel: true })
+            : await checkCredential(ctx, input, { parallel: true });
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));

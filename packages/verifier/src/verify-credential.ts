@@ -1,4 +1,4 @@
-import { jwkThumbprint, parseCompactJws, type ResolvedKey, type VerificationIssue } from '@tradewind/core';
+import { jwkThumbprint, parseCompactJws, type ResolvedKey, typesOf, type VerificationIssue } from '@tradewind/core';
 import { fail, listContext, nowOf, type RecognitionSetup, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
@@ -102,7 +102,8 @@ export async function checkCredential(ctx: VerifyContext, input: unknown, option
     }
     let outcome: RecognitionOutcome | undefined;
     if (recognition) {
-      outcome = recognize(recognition, decoded.credential, decoded.issuer, kind, keyId, thumbprint, issuedAt, now, ctx.skewMs);
+      const types = typesOf(decoded.credential.type).filter((t) => t !== 'VerifiableCredential');
+      outcome = recognize(recognition, types, decoded.issuer, kind, keyId, thumbprint, issuedAt, now, ctx.skewMs);
     }
     // The recognition outcome (policy and list entry) or, for a policy without anchors,
     // its own rules; a maximum age is the strictest of those and the caller's option.
@@ -209,7 +210,7 @@ async function stateAt(ctx: VerifyContext, setup: RecognitionSetup, now: number)
 
 // Thumbprints of resolved keys, computed once per key object (resolvers cache those).
 const thumbprints = new WeakMap<ResolvedKey, Promise<string>>();
-function thumbprintOf(key: ResolvedKey): Promise<string> {
+export function thumbprintOf(key: ResolvedKey): Promise<string> {
   let t = thumbprints.get(key);
   if (!t) {
     t = jwkThumbprint(key.jwk);
@@ -218,12 +219,12 @@ function thumbprintOf(key: ResolvedKey): Promise<string> {
   return t;
 }
 
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+export function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return a < b ? a : b;
 }
 
-function prefixed(issue: VerificationIssue, prefix: string): VerificationIssue {
+export function prefixed(issue: VerificationIssue, prefix: string): VerificationIssue {
   return { ...issue, path: prefix + (issue.path ?? '') };
 }

@@ -13,6 +13,7 @@ import { detectJwtKind } from './formats/detect.js';
 import { subjectIdsOf } from './formats/vcdm.js';
 import { checkEnvelopeContent, failAll, type InputForm, toCompactJws, toIssue, toIssues } from './input.js';
 import { checkIssuedInPast } from './issuance-time.js';
+import { isSdJwtInput } from './sd-jwt/verify.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
 import type { PresentationVerificationResult, PresentedCredential, VerificationCheck } from './types.js';
 import { checkWindow, parseNumericDate } from './validity.js';
@@ -69,6 +70,7 @@ export async function checkPresentation(
         `${base}/verifiableCredential`,
       );
     }
+    refuseEmbeddedSdJwt(embedded, `${base}/verifiableCredential`);
     // The presentation and the shape of each entry of verifiableCredential (an envelope's
     // own members included, so they are not checked again below); the credentials inside
     // are checked as each is decoded. With allowEmpty, a presentation without credentials
@@ -167,4 +169,23 @@ function holderOf(payload: JsonObject, vp: JsonObject, base: string): string {
   const did = (iss ?? holder) as string | undefined;
   if (!did) return fail('MALFORMED', 'presentation names no holder', `${base}/holder`);
   return did;
+}
+
+/**
+ * An SD-JWT VC in a JOSE presentation would be bound to the holder by the presentation's
+ * signature, not by its own key-binding JWT over its disclosures: such a mix is refused
+ * with a message that says how SD-JWT VCs are presented.
+ */
+function refuseEmbeddedSdJwt(embedded: readonly unknown[], path: string): void {
+  embedded.forEach((c, i) => {
+    const id = isJsonObject(c) ? c.id : c;
+    if (typeof id !== 'string') return;
+    if (/^data:application\/(?:dc|vc)\+sd-jwt,/i.test(id.trimStart()) || (typeof c === 'string' && isSdJwtInput(c))) {
+      fail(
+        'UNSUPPORTED_FORMAT',
+        'an SD-JWT VC (dc+sd-jwt) cannot be carried in a vp+jwt or jwt_vp presentation: it is presented on its own with a key-binding JWT (verifyPresentation of the SD-JWT)',
+        `${path}/${i}`,
+      );
+    }
+  });
 }

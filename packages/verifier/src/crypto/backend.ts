@@ -14,4 +14,9 @@ export interface CryptoBackend<K = unknown> {
   verifyInParallel(alg: Algorithm, key: K, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /** X.509 certificates (`x5c` headers): absent where the build verifies no certificate chains (browsers). */
   readonly x509?: X509Backend;
+  /** A hash of `data` (a string is hashed as UTF-8): synchronous where the platform allows it. */
+  digest(alg: DigestAlgorithm, data: string | Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
+
+/** The hashes SD-JWT `_sd_alg` may name (sha-256, sha-384, sha-512). */
+export type DigestAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';

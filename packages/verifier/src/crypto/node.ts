@@ -1,7 +1,9 @@
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { Algorithm, PublicJwk } from '@tradewind/core';
-import type { CryptoBackend } from './backend.js';
+import type { CryptoBackend, DigestAlgorithm } from './backend.js';
 import { nodeX509 } from './x509-node.js';
+
+const NODE_HASH: Record<DigestAlgorithm, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 
 // JOSE ECDSA signatures are raw r||s (RFC 7518 §3.4), not DER.
 const ecdsaKey = (key: KeyObject) => ({ key, dsaEncoding: 'ieee-p1363' as const });
@@ -24,5 +26,8 @@ export const nodeCrypto: CryptoBackend<KeyObject> = {
       if (alg === 'ES256') verify('sha256', data, ecdsaKey(key), signature, done);
       else verify(null, data, key, signature, done);
     });
+  },
+  digest(alg: DigestAlgorithm, data: string | Uint8Array): Uint8Array {
+    return createHash(NODE_HASH[alg]).update(data).digest();
   },
 };

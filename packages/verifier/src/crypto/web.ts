@@ -1,5 +1,6 @@
 import type { Algorithm, PublicJwk } from '@tradewind/core';
-import type { CryptoBackend } from './backend.js';
+import { utf8Encode } from '@tradewind/core';
+import type { CryptoBackend, DigestAlgorithm } from './backend.js';
 
 const subtle = () => {
   const s = globalThis.crypto?.subtle;
@@ -26,5 +27,9 @@ export const webCrypto: CryptoBackend<CryptoKey> = {
     } catch {
       return false;
     }
+  },
+  async digest(alg: DigestAlgorithm, data: string | Uint8Array): Promise<Uint8Array> {
+    const bytes = typeof data === 'string' ? utf8Encode(data) : data;
+    return new Uint8Array(await subtle().digest(alg, bytes as BufferSource));
   },
 };

@@ -13,7 +13,13 @@ const SD_JWT_TYPES = new Set(['dc+sd-jwt', 'vc+sd-jwt', 'application/dc+sd-jwt',
 export function detectJwtKind(parsed: ParsedJws): JwtKind {
   const typ = typeof parsed.header.typ === 'string' ? parsed.header.typ.toLowerCase().replace(/^application\//, '') : undefined;
   const { payload } = parsed;
-  if (typ !== undefined && SD_JWT_TYPES.has(typ)) fail('UNSUPPORTED_FORMAT', `${typ} (SD-JWT VC) is not supported yet`, '/header/typ');
+  if (typ !== undefined && SD_JWT_TYPES.has(typ)) {
+    fail(
+      'UNSUPPORTED_FORMAT',
+      `a ${typ} (SD-JWT VC) is read in its compact serialization only: the issuer-signed JWT followed by "~", its disclosures each followed by "~", and any key-binding JWT`,
+      '/header/typ',
+    );
+  }
   // vc+ld+jwt and vc+ld+json+jwt: the media types of earlier VC-JOSE-COSE drafts, still produced.
   if (typ === 'vc+jwt' || typ === 'vc+ld+jwt' || typ === 'vc+ld+json+jwt') return 'vc+jwt';
   if (typ === 'vp+jwt' || typ === 'vp+ld+jwt' || typ === 'vp+ld+json+jwt') return 'vp+jwt';
