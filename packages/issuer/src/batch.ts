@@ -526,6 +526,10 @@ function checkOptions(options: BatchOptions, defaultIssuer: string | undefined, 
   const bad = (message: string, key: string) => new TradewindError('INVALID_ARGUMENT', message, { path: `/${key}` });
   if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'batch options must be an object');
   for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw bad(`unknown batch option ${JSON.stringify(key)}`, key);
+  // SD-JWT VCs bind each holder's key (resolved from its DID) and are never re-emitted,
+  // which the batch's resume-by-re-emission relies on: they are issued with issueMany.
+  if ((options.format as unknown) === 'dc+sd-jwt')
+    throw bad('issueBatch does not issue dc+sd-jwt credentials: issue them with issue or issueMany (up to 10,000 at once)', 'format');
   const size = options.transactionSize;
   if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > 10_000))
     throw bad('transactionSize must be an integer from 1 to 10000', 'transactionSize');

@@ -17,6 +17,7 @@ import {
 } from '@tradewind/core';
 import type { IssueFormat } from './credential-request.js';
 import { canonicalListUrl } from './list-url.js';
+import type { SdJwtPlan } from './sd-jwt-request.js';
 import { STATUS_PURPOSES, type StatusAllocation, type StatusPurpose } from './status-store.js';
 import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
@@ -63,6 +64,8 @@ export interface NormalizedRequest {
   claims: JsonObject | JsonObject[];
   /** Status list URLs the caller's own status entries name, with their paths (none may be a list of this issuer). */
   statusLists?: Array<{ url: string; path: string }>;
+  /** `dc+sd-jwt`: what is signed instead of `document` (which is then empty). */
+  sdJwt?: SdJwtPlan;
 }
 
 /** What a request does not say itself. */

@@ -16,13 +16,14 @@ import {
   STATUS_LIST_V1_CONTEXT,
   wholeSeconds,
 } from './credential-document.js';
+import { type HolderBinding, planSdJwt, refuseSdJwtMembers, type SdJwtSettings } from './sd-jwt-request.js';
 import { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
 import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
 export type { NormalizedRequest } from './credential-document.js';
 
 /** Credential formats the issuer signs. */
-export type IssueFormat = 'jwt_vc' | 'vc+jwt';
+export type IssueFormat = 'jwt_vc' | 'vc+jwt' | 'dc+sd-jwt';
 
 /**
  * What to issue, in the convenience shape: the issuer builds the credential document
@@ -36,7 +37,7 @@ export interface IssueRequest {
   credentialSubject: JsonObject;
   /** Issuer DID of this database; defaults to the issuer's default DID. */
   issuer?: string;
-  /** `vc+jwt` (VCDM 2.0, default) or `jwt_vc` (VCDM 1.1 JWT). */
+  /** `vc+jwt` (VCDM 2.0, default), `jwt_vc` (VCDM 1.1 JWT) or `dc+sd-jwt` (SD-JWT VC: see the README). */
   format?: IssueFormat;
   /** Credential id (a URI); default `urn:uuid:<random>`. */
   id?: string;
@@ -54,6 +55,16 @@ export interface IssueRequest {
   context?: string[];
   /** Idempotency key: issuing the same key twice returns `ALREADY_EXISTS`. */
   recordKey?: string;
+  /** `dc+sd-jwt`: the credential type (`vct`); default the type name (the first type besides VerifiableCredential). */
+  vct?: string;
+  /** `dc+sd-jwt`: the holder's public JWK (Ed25519 or P-256), bound as `cnf.jwk`; wins over `credentialSubject.id`. */
+  holderKey?: JsonObject;
+  /** `dc+sd-jwt`: bind the holder DID's key as `cnf.jwk` (default) or its verification method as `cnf.kid`. */
+  holderBinding?: HolderBinding;
+  /** `dc+sd-jwt`: JSON pointers of the selectively disclosable claims (replaces the type's default). */
+  disclose?: string[];
+  /** `dc+sd-jwt`: decoy digests in each `_sd` array (default 2 to 4 at the top level, 1 to 2 in nested objects). */
+  decoys?: number;
 }
 
 const REQUEST_KEYS = new Set([
@@ -68,6 +79,11 @@ const REQUEST_KEYS = new Set([
   'status',
   'context',
   'recordKey',
+  'vct',
+  'holderKey',
+  'holderBinding',
+  'disclose',
+  'decoys',
 ]);
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
 const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.:/#-]*$/;
@@ -94,6 +110,8 @@ interface NormalizeDefaults {
   claimsCopied?: boolean;
   /** Re-emission: the logged start of validity, for a request that gives none. */
   validFrom?: string;
+  /** The issuer's SD-JWT VC settings (`openIssuer`'s `sdJwt`). */
+  sdJwt?: SdJwtSettings | undefined;
   /**
    * Re-emission of a credential issued before dates were kept as given: dates in UTC
    * whole seconds, as they were written then.
@@ -129,7 +147,9 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
     throw invalid('no issuer DID: pass issuer or create a DID first', '/issuer');
   }
   const format = request.format ?? 'vc+jwt';
-  if (format !== 'vc+jwt' && format !== 'jwt_vc') throw invalid(`format must be vc+jwt or jwt_vc, not ${String(format)}`, '/format');
+  if (format !== 'vc+jwt' && format !== 'jwt_vc' && format !== 'dc+sd-jwt')
+    throw invalid(`format must be vc+jwt, jwt_vc or dc+sd-jwt, not ${String(format)}`, '/format');
+  if (format !== 'dc+sd-jwt') refuseSdJwtMembers(request as unknown as Record<string, unknown>);
   const id = request.id ?? `urn:uuid:${randomUUID()}`;
   if (typeof id !== 'string' || !URI.test(id) || id.length > 2048 || !isWellFormed(id)) throw invalid('id must be a URI', '/id');
   const date = defaults.legacyDates ? isoSeconds : dateString;
@@ -167,6 +187,42 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
       !isWellFormed(request.recordKey))
   ) {
     throw invalid('recordKey must be a non-empty string of at most 512 characters', '/recordKey');
+  }
+  if (format === 'dc+sd-jwt') {
+    if (request.context !== undefined)
+      throw invalid('context is a member of vc+jwt and jwt_vc requests (an SD-JWT VC has no @context)', '/context');
+    if (credentialSchema !== undefined)
+      throw invalid('credentialSchema is a member of vc+jwt and jwt_vc requests (an SD-JWT VC has none)', '/credentialSchema');
+    const sdJwtTypes = types.filter((t) => t !== 'VerifiableCredential');
+    const plan = planSdJwt({
+      types: sdJwtTypes,
+      credentialSubject,
+      vct: request.vct,
+      holderKey: request.holderKey,
+      holderBinding: request.holderBinding,
+      disclose: request.disclose,
+      decoys: request.decoys,
+      validFromMs: timeValue(validFrom),
+      ...(validUntil === undefined ? {} : { validUntilMs: timeValue(validUntil) }),
+      settings: defaults.sdJwt,
+    });
+    const out: NormalizedRequest = {
+      format,
+      issuer,
+      issuerPath: '/issuer',
+      id,
+      status: [...status],
+      document: Object.create(null) as JsonObject,
+      types: sdJwtTypes.length > 0 ? sdJwtTypes : [plan.vct],
+      claims: credentialSubject,
+      sdJwt: plan,
+      validFrom,
+    };
+    if (validUntil !== undefined) out.validUntil = validUntil;
+    if (request.recordKey !== undefined) out.recordKey = request.recordKey;
+    if (typeof subjectId === 'string') out.subjectId = subjectId;
+    if (request.id !== undefined) out.idChosen = true;
+    return out;
   }
   // The document the request stands for, in the member order issuers have always signed.
   const v2 = format === 'vc+jwt';

@@ -24,10 +24,21 @@ export {
   AddIssuanceLogOrder1764900100000,
   AddReemissionSafety1764300200000,
   AddStatusListVersion1764900000000,
+  AddTokenStatusLists1765000000000,
   CreateIssuerTables1764300100000,
   ISSUER_MIGRATIONS,
 } from './schema.js';
+export { SALT_BYTES, type TokenStatusReference } from './sd-jwt-credential.js';
+export {
+  type HolderBinding,
+  MAX_DECOYS,
+  PID_TYPES,
+  RESERVED_CLAIMS,
+  type SdJwtSettings,
+  type SdJwtTypeSettings,
+} from './sd-jwt-request.js';
 export { STATUS_LIST_V1_CONTEXT } from './sign-credential.js';
 export type { StatusListCredential } from './status-list-credential.js';
-export { STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
+export { type ListPurpose, STATUS_PURPOSES, type StatusPurpose, TOKEN_STATUS } from './status-store.js';
+export { STATUS_LIST_TOKEN_MEDIA_TYPE, type StatusListToken } from './token-status-list.js';
 export { FORBIDDEN_KEYS, type JsonTextProblem, jsonTextProblem, MAX_RECORD_DEPTH } from './untrusted-json.js';

@@ -1,7 +1,7 @@
 import type { Query } from '@tradewind/agent';
 import { TradewindError } from '@tradewind/core';
 import { type IssueFormat, timeValue } from './credential-request.js';
-import type { StatusAllocation, StatusPurpose } from './status-store.js';
+import type { StatusPurpose } from './status-store.js';
 import { snapshot } from './untrusted-json.js';
 
 /** One row of the issuance log: what was issued, never the claims unless `logClaims` is on. */
@@ -15,6 +15,10 @@ export interface IssuanceRecord {
   issuedAt: string;
   validFrom?: string;
   validUntil?: string;
+  /**
+   * The status entries: one per purpose. A `dc+sd-jwt` credential has one Token Status
+   * List entry, listed once per purpose it was issued with (same list and index).
+   */
   status: Array<{ listId: string; index: number; purpose: StatusPurpose }>;
   /** The subject claims (the `credentialSubject` value), only when the database was opened with `logClaims: true`. */
   claims?: Record<string, unknown> | Array<Record<string, unknown>>;
@@ -139,7 +143,7 @@ export async function insertLogRecords(query: Query, records: IssuanceRecord[]):
         r.issuedAt,
         r.validFrom ?? null,
         r.validUntil ?? null,
-        JSON.stringify(r.status.map((s: StatusAllocation) => ({ listId: s.listId, index: s.index, purpose: s.purpose }))),
+        JSON.stringify(r.status.map((s) => ({ listId: s.listId, index: s.index, purpose: s.purpose }))),
         r.claims === undefined ? null : JSON.stringify(r.claims),
         r.batchId ?? null,
         r.contentDigest ?? null,
@@ -155,8 +159,8 @@ export async function insertLogRecords(query: Query, records: IssuanceRecord[]):
 
 // Integers on both engines (PostgreSQL's EXISTS is a boolean, SQLite's a 0 or 1).
 const SELECT = `SELECT l.*,
-  CASE WHEN EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'revocation' AND e."value" = 1) THEN 1 ELSE 0 END AS "revoked",
-  CASE WHEN EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."purpose" = 'suspension' AND e."value" = 1) THEN 1 ELSE 0 END AS "suspended",
+  CASE WHEN EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND e."value" = 1 AND (e."purpose" = 'revocation' OR e."kind" = 'token')) THEN 1 ELSE 0 END AS "revoked",
+  CASE WHEN EXISTS (SELECT 1 FROM "tw_status_entry" e WHERE e."credential_id" = l."credential_id" AND ((e."kind" = 'bitstring' AND e."purpose" = 'suspension' AND e."value" = 1) OR (e."kind" = 'token' AND e."value" = 2))) THEN 1 ELSE 0 END AS "suspended",
   (SELECT COUNT(*) FROM "tw_reemission" r WHERE r."credential_id" = l."credential_id") AS "reemissions"
   FROM "tw_issuance_log" l`;
 

@@ -4,19 +4,31 @@ import { contentDigest } from './content-digest.js';
 import { finalCredential, type NormalizedRequest, statusEntry } from './credential-document.js';
 import type { IssueFormat } from './credential-request.js';
 import { type IssuanceRecord, insertLogRecords } from './issuance-log.js';
+import { sdJwtPayload, signSdJwt, type TokenStatusReference } from './sd-jwt-credential.js';
 import { signCredential } from './sign-credential.js';
-import { allocateIndexes, insertEntries, reserveIndexes, type StatusAllocation, type StatusPurpose } from './status-store.js';
+import { allocateIndexes, type EntryRow, insertEntries, type ListPurpose, reserveIndexes, type StatusAllocation } from './status-store.js';
 
 /** A signed credential and what the issuer recorded about it. */
 export interface IssuedCredential {
   id: string;
   format: IssueFormat;
-  /** The signed credential (compact JWS / JWT). */
+  /**
+   * The signed credential (compact JWS / JWT); for `dc+sd-jwt` the compact SD-JWT with
+   * every disclosure and no key binding (`<jwt>~<disclosure>~…~`).
+   */
   jwt: string;
-  /** The credential as signed (for `jwt_vc`, the `vc` claim). */
+  /**
+   * The credential as signed (for `jwt_vc`, the `vc` claim); for `dc+sd-jwt` the payload
+   * with every claim in the clear (what a verifier reads with every disclosure).
+   */
   credential: VerifiableCredential;
   issuer: string;
+  /** The Bitstring Status List entries (none for `dc+sd-jwt`: see {@link statusList}). */
   status: CredentialStatus[];
+  /** `dc+sd-jwt`: the credential's Token Status List entry (`status.status_list`). */
+  statusList?: TokenStatusReference;
+  /** `dc+sd-jwt`: JSON pointers of the selectively disclosable claims. */
+  disclosable?: string[];
   issuedAt: string;
   recordKey?: string;
 }
@@ -50,13 +62,20 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) =>
 /** Status indexes taken for a group before its transaction, by issuer and purpose. */
 export type Reservations = Map<string, StatusAllocation[]>;
 
-const wantKey = (issuer: string, purpose: StatusPurpose) => `${issuer}\u0000${purpose}`;
+const wantKey = (issuer: string, purpose: ListPurpose) => `${issuer}\u0000${purpose}`;
+
+// The lists a request takes an index in: one per purpose (Bitstring), or one Token Status
+// List entry for a `dc+sd-jwt` credential with any status.
+function listPurposes(r: NormalizedRequest): ListPurpose[] {
+  if (r.format === 'dc+sd-jwt') return r.status.length > 0 ? ['token'] : [];
+  return r.status;
+}
 
 // How many indexes each (issuer, purpose) of the group needs.
-function wantedStatus(requests: NormalizedRequest[]): Map<string, { issuer: string; purpose: StatusPurpose; count: number }> {
-  const wanted = new Map<string, { issuer: string; purpose: StatusPurpose; count: number }>();
+function wantedStatus(requests: NormalizedRequest[]): Map<string, { issuer: string; purpose: ListPurpose; count: number }> {
+  const wanted = new Map<string, { issuer: string; purpose: ListPurpose; count: number }>();
   for (const r of requests) {
-    for (const purpose of r.status) {
+    for (const purpose of listPurposes(r)) {
       const key = wantKey(r.issuer, purpose);
       const w = wanted.get(key) ?? { issuer: r.issuer, purpose, count: 0 };
       w.count += 1;
@@ -140,28 +159,50 @@ export async function issueGroup(
     allocations.set(key, have);
   }
   const cursor = new Map<string, number>();
-  const built: Array<{ r: NormalizedRequest; credential: VerifiableCredential; status: CredentialStatus[] }> = [];
-  const entries: Array<StatusAllocation & { credentialId: string }> = [];
+  const built: Array<{
+    r: NormalizedRequest;
+    credential: VerifiableCredential;
+    status: CredentialStatus[];
+    statusList?: TokenStatusReference;
+  }> = [];
+  const entries: EntryRow[] = [];
   const log: IssuanceRecord[] = [];
   for (const r of requests) {
     const mine: StatusAllocation[] = [];
-    for (const purpose of r.status) {
+    for (const purpose of listPurposes(r)) {
       const key = wantKey(r.issuer, purpose);
       const at = cursor.get(key) ?? 0;
       cursor.set(key, at + 1);
       mine.push((allocations.get(key) as StatusAllocation[])[at] as StatusAllocation);
     }
-    const status = mine.map(statusEntry);
-    const credential = finalCredential(r, status);
-    built.push({ r, credential, status });
-    for (const a of mine) entries.push({ ...a, credentialId: r.id });
+    let credential: VerifiableCredential;
+    let status: CredentialStatus[] = [];
+    let logged: IssuanceRecord['status'];
+    let statusList: TokenStatusReference | undefined;
+    if (r.sdJwt !== undefined) {
+      // One Token Status List entry carries every purpose the credential was issued with.
+      const token = mine[0];
+      if (token !== undefined) {
+        statusList = { idx: token.index, uri: token.listId };
+        entries.push({ ...token, credentialId: r.id, purposes: r.status });
+      }
+      logged = token === undefined ? [] : r.status.map((purpose) => ({ listId: token.listId, index: token.index, purpose }));
+      credential = sdJwtPayload(r.issuer, r.sdJwt, statusList, iat) as unknown as VerifiableCredential;
+      built.push({ r, credential, status, ...(statusList === undefined ? {} : { statusList }) });
+    } else {
+      status = mine.map(statusEntry);
+      credential = finalCredential(r, status);
+      built.push({ r, credential, status });
+      for (const a of mine) entries.push({ ...a, credentialId: r.id });
+      logged = mine as IssuanceRecord['status'];
+    }
     const record: IssuanceRecord = {
       credentialId: r.id,
       issuer: r.issuer,
       types: r.types,
       format: r.format,
       issuedAt,
-      status: mine,
+      status: logged,
       contentDigest: contentDigest(r.format, credential),
     };
     if (r.recordKey !== undefined) record.recordKey = r.recordKey;
@@ -179,15 +220,19 @@ export async function issueGroup(
     await insertLogRecords(query, log);
   })();
   const signing = mapConcurrently(built, SIGNING_CONCURRENCY, ({ r, credential }) =>
-    signCredential(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential, r.format, iat),
+    r.sdJwt !== undefined
+      ? signSdJwt(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential as unknown as Record<string, unknown>, r.sdJwt)
+      : signCredential(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential, r.format, iat),
   );
   // Settle both before returning or throwing: a rollback must not overtake an insert in flight.
   const [written, signed] = await Promise.allSettled([writes, signing]);
   if (written.status === 'rejected') throw written.reason;
   if (signed.status === 'rejected') throw signed.reason;
   const jwts = signed.value;
-  const issued = built.map(({ r, credential, status }, i) => {
+  const issued = built.map(({ r, credential, status, statusList }, i) => {
     const out: IssuedCredential = { id: r.id, format: r.format, jwt: jwts[i] as string, credential, issuer: r.issuer, status, issuedAt };
+    if (statusList !== undefined) out.statusList = statusList;
+    if (r.sdJwt !== undefined) out.disclosable = [...r.sdJwt.disclosable];
     if (r.recordKey !== undefined) out.recordKey = r.recordKey;
     return out;
   });

@@ -34,9 +34,11 @@ import {
 } from './recognition-list.js';
 import { rebuildLogged, signRebuilt } from './reemit.js';
 import { ISSUER_MIGRATIONS } from './schema.js';
+import { checkSdJwtSettings, resolveHolders, type SdJwtSettings } from './sd-jwt-request.js';
 import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
 import { refuseOwnLists, type StatusPurpose, setStatus, statusListVersions } from './status-store.js';
 import { asStorageError, storage } from './storage-error.js';
+import { buildStatusListTokens, type StatusListToken, writeStatusListTokenFiles } from './token-status-list.js';
 import { ownCopy, snapshot, unreadable } from './untrusted-json.js';
 
 export interface OpenIssuerOptions {
@@ -73,6 +75,12 @@ export interface OpenIssuerOptions {
   migrate?: 'auto' | 'refuse';
   /** PostgreSQL: connections in this process's pool (default 10). */
   poolSize?: number;
+  /**
+   * SD-JWT VC settings by credential type: `{ types: { NationalIdCredential: { disclose:
+   * ['/given_name', …], ageOver: [18, 21] } } }` (see the README, "SD-JWT VC"). Not stored:
+   * give them at every open.
+   */
+  sdJwt?: SdJwtSettings;
 }
 
 /** What `revoke`, `suspend` and `reinstate` report. */
@@ -104,13 +112,14 @@ export class Issuer {
   private constructor(
     /** The agent (Veramo + SQLite) underneath. */
     readonly agent: TradewindAgent,
-    private settings: { baseUrl?: string; listLength: number; logClaims: boolean; defaultIssuer?: string },
+    private settings: { baseUrl?: string; listLength: number; logClaims: boolean; defaultIssuer?: string; sdJwt?: SdJwtSettings },
   ) {}
 
   /** @internal use {@link openIssuer} */
   static async open(given: OpenIssuerOptions): Promise<Issuer> {
     const options = snapshot<OpenIssuerOptions>(given, 'openIssuer options');
     checkOpenOptions(options);
+    const sdJwt = options.sdJwt === undefined ? undefined : checkSdJwtSettings(options.sdJwt);
     if (options.statusListBaseUrl !== undefined && !/^https?:\/\/[^\s#?]+$/.test(options.statusListBaseUrl)) {
       throw new TradewindError('INVALID_ARGUMENT', 'statusListBaseUrl must be an http(s) URL without query or fragment');
     }
@@ -174,6 +183,7 @@ export class Issuer {
       if (base !== undefined) settings.baseUrl = base;
       const def = s.get('defaultIssuer');
       if (def !== undefined) settings.defaultIssuer = def;
+      if (sdJwt !== undefined) settings.sdJwt = sdJwt;
       return new Issuer(agent, settings);
     } catch (error) {
       await agent.close();
@@ -430,7 +440,7 @@ export class Issuer {
       throw unreadable(error, 'the requests');
     }
     if (!isValidDate(now)) throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date (years 1 to 9999)');
-    const defaults = { issuer: this.settings.defaultIssuer, now, baseUrl: this.settings.baseUrl };
+    const defaults = { issuer: this.settings.defaultIssuer, now, baseUrl: this.settings.baseUrl, sdJwt: this.settings.sdJwt };
     const normalized = list.map((r) => {
       let document: boolean;
       try {
@@ -440,6 +450,8 @@ export class Issuer {
       }
       return document ? normalizeDocument(r, defaults) : normalizeRequest(r as IssueRequest, defaults);
     });
+    // dc+sd-jwt: the holder DIDs' keys (did:key, did:jwk: resolved offline) become cnf.
+    await resolveHolders(normalized);
     await this.loadSigners(normalized);
     // What makes the group fail before anything is written (read again in the transaction).
     const check = async (q: Query) => {
@@ -552,6 +564,12 @@ export class Issuer {
           'NOT_FOUND',
           `no credential ${String(id ?? `with recordKey ${String(recordKey)}`)} was issued from this database, so there is nothing to re-emit: issue it`,
         );
+      if (log.format === 'dc+sd-jwt' || request.format === 'dc+sd-jwt')
+        throw new TradewindError(
+          'INVALID_ARGUMENT',
+          'a dc+sd-jwt credential is not re-emitted (its salts and decoys are random, so it cannot be signed again as the same credential): revoke it and issue a new one',
+          { path: '/format' },
+        );
       const rebuilt = rebuildLogged(request, log, this.settings.baseUrl);
       const issued = await signRebuilt(this.agent, await this.signerOf(log.issuer), rebuilt);
       await this.agent.transaction((q) =>
@@ -627,8 +645,40 @@ export class Issuer {
   }
 
   /**
+   * Signs the current Token Status Lists (`statuslist+jwt`, for `dc+sd-jwt` credentials):
+   * all of them, one issuer's, or the one published at `url`; `iat` is `now`, `exp` and
+   * `ttl` come from `validForSeconds` (default one day, as for the Bitstring lists).
+   *
+   * @example
+   * ```ts
+   * const [token] = await issuer.statusListTokens({ url: issued.statusList.uri })
+   * // serve token.jwt at token.url with Content-Type: application/statuslist+jwt
+   * ```
+   */
+  async statusListTokens(given: { now?: Date; validForSeconds?: number; issuer?: string; url?: string } = {}): Promise<StatusListToken[]> {
+    this.checkOpen();
+    const options = snapshot<{ now?: Date; validForSeconds?: number; issuer?: string; url?: string }>(given, 'options');
+    const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'issuer', 'url']);
+    if (options.issuer !== undefined) checkId(options.issuer, 'issuer');
+    if (options.url !== undefined) checkId(options.url, 'url');
+    const query: Query = (sql, params) => this.agent.query(sql, params);
+    const tokens = await this.guard('cannot read the status lists', () =>
+      buildStatusListTokens(this.agent, query, (did) => this.signerOf(did), {
+        now,
+        validForSeconds,
+        ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+        ...(options.url === undefined ? {} : { url: options.url }),
+      }),
+    );
+    if (options.url !== undefined && tokens.length === 0)
+      throw new TradewindError('NOT_FOUND', `no Token Status List of this database is published at ${options.url}`, { path: '/url' });
+    return tokens;
+  }
+
+  /**
    * Signs every status list and writes it to `dir/<n>` (publish `dir` at
-   * `statusListBaseUrl`), with a manifest `dir/status-lists.json`.
+   * `statusListBaseUrl`), with a manifest `dir/status-lists.json`; the Token Status Lists
+   * go to `dir/token/<n>`, with their own manifest `dir/token/status-lists.json`.
    */
   async publishStatusLists(
     dir: string,
@@ -638,7 +688,11 @@ export class Issuer {
     const o = snapshot<{ now?: Date; validForSeconds?: number }>(options, 'options');
     checkListOptions(o, ['now', 'validForSeconds']);
     const lists = await this.statusListCredentials(o);
-    return storage(`cannot write the status lists to ${dir}`, () => writeStatusListFiles(dir, lists));
+    const tokens = await this.statusListTokens(o);
+    return storage(`cannot write the status lists to ${dir}`, async () => [
+      ...(await writeStatusListFiles(dir, lists)),
+      ...(await writeStatusListTokenFiles(dir, tokens)),
+    ]);
   }
 
   /** Issuance log entries matching `filter` (oldest first), with their current status. */
@@ -778,6 +832,7 @@ const OPEN_KEYS = new Set([
   'busyTimeoutMs',
   'migrate',
   'poolSize',
+  'sdJwt',
 ]);
 
 // Sets one issuer setting (both engines).

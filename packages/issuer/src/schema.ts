@@ -124,6 +124,29 @@ export class AddIssuanceLogOrder1764900100000 implements MigrationInterface {
 }
 
 /**
+ * IETF Token Status Lists for `dc+sd-jwt` credentials, next to the Bitstring Status Lists:
+ * - `tw_status_list.kind`: `bitstring` (every list before this migration) or `token`; a
+ *   token list has `purpose` `token` and is published at `<base>/token/<n>`.
+ * - `tw_status_entry.kind`: likewise; a token entry's `value` is its 2-bit status (0
+ *   valid, 1 revoked, 2 suspended) and its `purpose` the purposes it was issued with
+ *   (`revocation`, `suspension` or `revocation,suspension`).
+ * Existing rows take the default `bitstring`: nothing else changes for them.
+ */
+export class AddTokenStatusLists1765000000000 implements MigrationInterface {
+  name = 'AddTokenStatusLists1765000000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "tw_status_list" ADD COLUMN "kind" varchar NOT NULL DEFAULT 'bitstring'`);
+    await queryRunner.query(`ALTER TABLE "tw_status_entry" ADD COLUMN "kind" varchar NOT NULL DEFAULT 'bitstring'`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "tw_status_entry" DROP COLUMN "kind"`);
+    await queryRunner.query(`ALTER TABLE "tw_status_list" DROP COLUMN "kind"`);
+  }
+}
+
+/**
  * Every migration of the issuer's own tables, in the order they run (after Veramo's and
  * the agent's): what `openIssuer` applies, and what `inspectMigrations` /
  * `applyMigrations` of `@tradewind/agent` take as `migrations` for an issuer database.
@@ -133,4 +156,5 @@ export const ISSUER_MIGRATIONS = [
   AddReemissionSafety1764300200000,
   AddStatusListVersion1764900000000,
   AddIssuanceLogOrder1764900100000,
+  AddTokenStatusLists1765000000000,
 ] as const;

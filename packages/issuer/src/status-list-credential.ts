@@ -38,8 +38,8 @@ interface ListRow {
 }
 
 /**
- * Builds and signs the BitstringStatusListCredential of every list (or those of one
- * issuer): VCDM 2.0 secured as `vc+jwt`, with `validFrom`/`validUntil` so verifiers can
+ * Builds and signs the BitstringStatusListCredential of every Bitstring list (or those of one
+ * issuer; Token Status Lists are token-status-list.ts's): VCDM 2.0 secured as `vc+jwt`, with `validFrom`/`validUntil` so verifiers can
  * judge freshness.
  */
 export async function buildStatusListCredentials(
@@ -49,7 +49,7 @@ export async function buildStatusListCredentials(
   options: { now: Date; validForSeconds: number; issuer?: string },
 ): Promise<StatusListCredential[]> {
   const lists = (await query(
-    `SELECT "id", "number", "issuer", "purpose", "length", "version" FROM "tw_status_list" ${options.issuer ? 'WHERE "issuer" = ?' : ''} ORDER BY "number"`,
+    `SELECT "id", "number", "issuer", "purpose", "length", "version" FROM "tw_status_list" WHERE "kind" = 'bitstring'${options.issuer ? ' AND "issuer" = ?' : ''} ORDER BY "number"`,
     options.issuer ? [options.issuer] : [],
   )) as ListRow[];
   const validFrom = new Date(Math.floor(options.now.getTime() / 1000) * 1000);

@@ -8,12 +8,22 @@ import { canonicalListUrl } from './list-url.js';
 export type StatusPurpose = 'revocation' | 'suspension';
 export const STATUS_PURPOSES: readonly StatusPurpose[] = ['revocation', 'suspension'];
 
+/**
+ * What a list holds: a Bitstring Status List of one purpose, or (`token`) an IETF Token
+ * Status List of 2-bit values (0 valid, 1 revoked, 2 suspended) for `dc+sd-jwt`
+ * credentials, one entry per credential whatever purposes it was issued with.
+ */
+export type ListPurpose = StatusPurpose | 'token';
+
 /** One allocated index in one list. */
 export interface StatusAllocation {
   listId: string;
-  purpose: StatusPurpose;
+  purpose: ListPurpose;
   index: number;
 }
+
+/** Token Status List values (draft-ietf-oauth-status-list §7.1). */
+export const TOKEN_STATUS = { valid: 0, invalid: 1, suspended: 2 } as const;
 
 interface ListRow {
   id: string;
@@ -26,7 +36,7 @@ interface ListRow {
 /** What an allocation is for: one issuer and purpose, and where new lists go. */
 export interface AllocationRequest {
   issuer: string;
-  purpose: StatusPurpose;
+  purpose: ListPurpose;
   count: number;
   baseUrl: string;
   listLength: number;
@@ -133,25 +143,50 @@ function permutationOf(list: ListRow): IndexPermutation {
 async function openList(query: Query, options: AllocationRequest): Promise<ListRow> {
   const rows = (await query(`SELECT COALESCE(MAX("number"), 0) + 1 AS "next" FROM "tw_status_list"`)) as Array<{ next: number }>;
   const number = Number(rows[0]?.next ?? 1);
-  const id = `${options.baseUrl.replace(/\/+$/, '')}/${number}`;
+  // Token Status Lists are published apart from the Bitstring ones: `<base>/token/<n>`.
+  const token = options.purpose === 'token';
+  const id = `${options.baseUrl.replace(/\/+$/, '')}/${token ? 'token/' : ''}${number}`;
   const row: ListRow = { id, number, length: options.listLength, used: 0, perm_key: randomBytes(32).toString('hex') };
   await query(
-    `INSERT INTO "tw_status_list" ("id", "number", "issuer", "purpose", "length", "used", "perm_key", "created_at", "updated_at")
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-    [id, number, options.issuer, options.purpose, options.listLength, row.perm_key, options.now, options.now],
+    `INSERT INTO "tw_status_list" ("id", "number", "issuer", "purpose", "length", "used", "perm_key", "created_at", "updated_at", "kind")
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+    [
+      id,
+      number,
+      options.issuer,
+      options.purpose,
+      options.listLength,
+      row.perm_key,
+      options.now,
+      options.now,
+      token ? 'token' : 'bitstring',
+    ],
   );
   return row;
 }
 
-/** Records allocated entries for credentials (multi-row inserts, inside the issuance transaction). */
-export async function insertEntries(query: Query, entries: Array<StatusAllocation & { credentialId: string }>): Promise<void> {
+/**
+ * An entry to record: a Bitstring entry (one purpose), or a Token Status List entry
+ * (`purpose: 'token'`) with the purposes its credential was issued with (`purposes`).
+ */
+export type EntryRow = StatusAllocation & { credentialId: string; purposes?: StatusPurpose[] };
+
+/**
+ * Records allocated entries for credentials (multi-row inserts, inside the issuance
+ * transaction). A token entry's `purpose` column holds the purposes it was issued with
+ * (`revocation`, `suspension` or `revocation,suspension`) and its `kind` is `token`.
+ */
+export async function insertEntries(query: Query, entries: EntryRow[]): Promise<void> {
   const CHUNK = 1000;
   for (let i = 0; i < entries.length; i += CHUNK) {
     const part = entries.slice(i, i + CHUNK);
     const params: unknown[] = [];
-    for (const e of part) params.push(e.listId, e.index, e.credentialId, e.purpose);
+    for (const e of part) {
+      const token = e.purpose === 'token';
+      params.push(e.listId, e.index, e.credentialId, token ? (e.purposes ?? []).join(',') : e.purpose, token ? 'token' : 'bitstring');
+    }
     await query(
-      `INSERT INTO "tw_status_entry" ("list_id", "idx", "credential_id", "purpose") VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO "tw_status_entry" ("list_id", "idx", "credential_id", "purpose", "kind") VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
       params,
     );
   }
@@ -185,26 +220,40 @@ export async function setStatus(
 ): Promise<{ changed: boolean }> {
   // FOR UPDATE (PostgreSQL): a concurrent change of the same credential waits, then reads this one's result.
   const entries = (await query(
-    `SELECT "list_id", "idx", "purpose", "value" FROM "tw_status_entry" WHERE "credential_id" = ?${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
+    `SELECT "list_id", "idx", "purpose", "value", "kind" FROM "tw_status_entry" WHERE "credential_id" = ?${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
     [credentialId],
   )) as Array<{
     list_id: string;
     idx: number;
     purpose: string;
     value: number;
+    kind: string;
   }>;
   if (entries.length === 0) {
     const logged = (await query(`SELECT 1 FROM "tw_issuance_log" WHERE "credential_id" = ?`, [credentialId])) as unknown[];
     if (logged.length === 0) throw new TradewindError('NOT_FOUND', `no credential ${credentialId} was issued from this database`);
   }
-  const entry = entries.find((e) => e.purpose === purpose);
+  const entry = entries.find((e) => (e.kind === 'token' ? e.purpose.split(',').includes(purpose) : e.purpose === purpose));
   if (!entry) throw new TradewindError('INVALID_ARGUMENT', `credential ${credentialId} has no ${purpose} status entry`);
-  if (purpose === 'revocation' && !value && entry.value === 1) {
-    throw new TradewindError('INVALID_ARGUMENT', `credential ${credentialId} is revoked; revocation is permanent`);
+  const current = Number(entry.value);
+  let next: number;
+  if (entry.kind === 'token') {
+    // One 2-bit value: revoked (1) is final; suspended (2) and valid (0) move between each other.
+    if (current === TOKEN_STATUS.invalid) {
+      if (purpose === 'revocation' && !value)
+        throw new TradewindError('INVALID_ARGUMENT', `credential ${credentialId} is revoked; revocation is permanent`);
+      return { changed: false };
+    }
+    if (purpose === 'revocation') next = value ? TOKEN_STATUS.invalid : current;
+    else next = value ? TOKEN_STATUS.suspended : TOKEN_STATUS.valid;
+  } else {
+    if (purpose === 'revocation' && !value && current === 1) {
+      throw new TradewindError('INVALID_ARGUMENT', `credential ${credentialId} is revoked; revocation is permanent`);
+    }
+    next = value ? 1 : 0;
   }
-  const bit = value ? 1 : 0;
-  if (entry.value === bit) return { changed: false };
-  await query(`UPDATE "tw_status_entry" SET "value" = ? WHERE "list_id" = ? AND "idx" = ?`, [bit, entry.list_id, entry.idx]);
+  if (current === next) return { changed: false };
+  await query(`UPDATE "tw_status_entry" SET "value" = ? WHERE "list_id" = ? AND "idx" = ?`, [next, entry.list_id, entry.idx]);
   // The list's version moves in the same commit as its bit: whoever publishes the list
   // signs it again when the version it last signed is behind.
   await query(`UPDATE "tw_status_list" SET "updated_at" = ?, "version" = "version" + 1 WHERE "id" = ?`, [now, entry.list_id]);
