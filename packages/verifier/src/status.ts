@@ -154,16 +154,7 @@ async function checkEntry(
     return fail('STATUS_UNAVAILABLE', `status purpose ${purpose} is not supported`, `${path}/statusPurpose`);
   }
   onCheckable();
-  if (!urls.has(url)) {
-    if (urls.size >= MAX_STATUS_LISTS_PER_CALL) {
-      return fail(
-        'LIMIT_EXCEEDED',
-        `more than ${MAX_STATUS_LISTS_PER_CALL} status lists in one verification`,
-        `${path}/statusListCredential`,
-      );
-    }
-    urls.add(url);
-  }
+  countStatusUrl(urls, url, `${path}/statusListCredential`);
   const list = await loadList(ctx, url, issuer, verifyList, path, rules);
   if (list.purpose !== purpose) {
     return fail('STATUS_UNAVAILABLE', `status list ${url} is for ${list.purpose}, not ${purpose}`, `${path}/statusPurpose`);
@@ -177,15 +168,25 @@ async function checkEntry(
     : { code: 'SUSPENDED', message: 'the issuer has suspended this credential', path };
 }
 
-async function loadList(
-  ctx: VerifyContext,
-  url: string,
-  issuer: string,
-  verifyList: ListVerifier,
-  path: string,
-  rules: object | undefined,
-): Promise<DecodedStatusList> {
-  const { provider, cache } = ctx.status;
+/**
+ * Counts a status list URL against the per-call budget ({@link MAX_STATUS_LISTS_PER_CALL}
+ * distinct URLs), shared by Bitstring lists and status list tokens; LIMIT_EXCEEDED past it.
+ */
+export function countStatusUrl(urls: Set<string>, url: string, path: string): void {
+  if (urls.has(url)) return;
+  if (urls.size >= MAX_STATUS_LISTS_PER_CALL) {
+    fail('LIMIT_EXCEEDED', `more than ${MAX_STATUS_LISTS_PER_CALL} status lists in one verification`, path);
+  }
+  urls.add(url);
+}
+
+/**
+ * The list published at `url`, from `status.lists` or the provider (which sees only
+ * URLs the fetch rule allows): STATUS_UNAVAILABLE when there is no source, it fails, or
+ * it has nothing for `url`.
+ */
+export async function statusListSource(ctx: VerifyContext, url: string, path: string): Promise<StatusListSource> {
+  const { provider } = ctx.status;
   if (!provider) return fail('STATUS_UNAVAILABLE', `no status list source is configured (status list ${url})`, path);
   let source: StatusListSource | undefined;
   try {
@@ -194,6 +195,19 @@ async function loadList(
     return fail('STATUS_UNAVAILABLE', `status list ${url} could not be obtained: ${describeError(e)}`, path);
   }
   if (source === undefined || source === null) return fail('STATUS_UNAVAILABLE', `status list ${url} is not available`, path);
+  return source;
+}
+
+async function loadList(
+  ctx: VerifyContext,
+  url: string,
+  issuer: string,
+  verifyList: ListVerifier,
+  path: string,
+  rules: object | undefined,
+): Promise<DecodedStatusList> {
+  const { cache } = ctx.status;
+  const source = await statusListSource(ctx, url, path);
   const cached = cache.get(url);
   let list: DecodedStatusList;
   // The signer was judged under the recognition lists in force (`rules`): reuse that
