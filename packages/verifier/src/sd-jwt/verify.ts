@@ -2,12 +2,12 @@
 // issuer's signature, the disclosures, the SD-JWT VC claims, the key-binding JWT, the
 // recognition policy and Token Status List status.
 
-import { type JsonObject, type PublicJwk, parseCompactJws, type ResolvedKey, type VerificationIssue } from '@tradewind/core';
+import { isHttpsIssuer, type JsonObject, type PublicJwk, parseCompactJws, type VerificationIssue } from '@tradewind/core';
 import { fail, nowOf, type VerifyContext } from '../context.js';
 import { toIssues } from '../input.js';
 import { checkIssuedInPast } from '../issuance-time.js';
 import { admitIssuer, needsThumbprint, type RecognitionOutcome, recognize } from '../recognition/recognize.js';
-import { checkAlgorithm, verifySigningKey } from '../signature.js';
+import { checkAlgorithm } from '../signature.js';
 import type {
   KeyBinding,
   PresentedSdJwtCredential,
@@ -18,6 +18,7 @@ import type {
 } from '../types.js';
 import { checkWindow, parseNumericDate } from '../validity.js';
 import { minDefined, prefixed, recognitionState, thumbprintOf } from '../verify-credential.js';
+import { verifySdJwtIssuerSignature } from './issuer-key.js';
 import { type CheckedKeyBinding, checkKeyBinding, type HolderKey, holderKeyOf, thumbprintUri } from './key-binding.js';
 import { digestsOf, processDisclosures, sdAlgOf, splitSdJwt } from './process.js';
 
@@ -137,7 +138,7 @@ async function checkSdJwt(
     }
     const { claims } = processed;
     const issuer = claims.iss;
-    if (typeof issuer !== 'string' || !(issuer.startsWith('did:') || issuer.startsWith('https://'))) {
+    if (typeof issuer !== 'string' || !(issuer.startsWith('did:') || isHttpsIssuer(issuer))) {
       fail('MALFORMED', 'iss is not a DID or an https URL', '/payload/iss');
     }
     if (typeof claims.vct !== 'string' || claims.vct === '') fail('MALFORMED', 'vct is not a non-empty string', '/payload/vct');
@@ -158,7 +159,7 @@ async function checkSdJwt(
       admitIssuer(recognition, issuer, '/payload/iss');
     }
     checks.push('proof');
-    const key = await issuerKey(ctx, parsed, issuer, parallel, recognition?.resolver ?? ctx.resolver);
+    const key = await verifySdJwtIssuerSignature(ctx, parsed, issuer, recognition, parallel);
 
     const now = nowOf(ctx);
     checks.push('validity');
@@ -190,7 +191,7 @@ async function checkSdJwt(
 
     // Key windows judge the issuance time; without one, now.
     const issuedAt = latestTime(iat?.getTime(), validFrom?.getTime()) ?? now;
-    const thumbprint = recognition && needsThumbprint(recognition, issuer) ? await thumbprintOf(key.key) : undefined;
+    const thumbprint = recognition && needsThumbprint(recognition, issuer) ? (key.thumbprint ?? (await thumbprintOf(key.key))) : undefined;
     let outcome: RecognitionOutcome | undefined;
     if (recognition)
       outcome = recognize(recognition, [vct], issuer, 'dc+sd-jwt', key.keyId, thumbprint, issuedAt, now, ctx.skewMs, '/payload/vct');
@@ -254,25 +255,6 @@ function mediaTypeOf(typ: unknown, acceptVcSdJwt: boolean): 'dc+sd-jwt' | 'vc+sd
     `an SD-JWT VC has typ dc+sd-jwt (or vc+sd-jwt); this one has ${typ === undefined ? 'none' : JSON.stringify(typ).slice(0, 60)}`,
     '/header/typ',
   );
-}
-
-/** The issuer's key: for a DID issuer, the header's kid resolved (assertionMethod), as for JWT VCs. */
-async function issuerKey(
-  ctx: VerifyContext,
-  parsed: ReturnType<typeof parseCompactJws>,
-  issuer: string,
-  parallel: boolean,
-  resolver: VerifyContext['resolver'],
-): Promise<{ key: ResolvedKey; keyId: string }> {
-  if (!issuer.startsWith('did:')) {
-    fail(
-      'UNTRUSTED_ISSUER',
-      `issuer ${issuer} is not a DID: its keys must come from a recognition list or an anchored x5c chain`,
-      '/payload/iss',
-    );
-  }
-  const key = await verifySigningKey(ctx, parsed, issuer, 'assertionMethod', parallel, resolver);
-  return { key, keyId: key.id };
 }
 
 /** Token Status List status of an SD-JWT VC. */
