@@ -24,6 +24,8 @@ const webEntry = {
   id: 'did:web:registry.gov.tt',
   keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'Lm_M42cB3HkUiODQsXRcweM6TByfzEHGO9ND274JcOY', kid: '#key-1' }],
 };
+/** A DER SEQUENCE in base64, as an x5c pin is written (the list checks the encoding; verifiers parse it). */
+const CERT = 'MAMCAQE=';
 const list = (subject: Record<string, unknown>) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
   type: ['VerifiableCredential', 'RecognitionList'],
@@ -54,6 +56,29 @@ const lists: Array<[string, unknown, boolean]> = [
   ],
   ['revoked that is not a boolean', list({ entries: [{ ...entry, revoked: 'yes' }] }), false],
   ['a key whose revoked is not a boolean', list({ entries: [{ ...webEntry, keys: [{ ...webEntry.keys[0], revoked: 1 }] }] }), false],
+  [
+    'an https issuer with keys',
+    list({ entries: [{ ...webEntry, id: 'https://registry.gov.tt', keys: [{ ...webEntry.keys[0], kid: 'key-1' }] }] }),
+    true,
+  ],
+  [
+    'an https issuer with x509 pins',
+    list({ entries: [{ ...entry, id: 'https://registry.gov.tt/issuer', x509: { certificates: [CERT] } }] }),
+    true,
+  ],
+  ['an http issuer', list({ entries: [{ ...webEntry, id: 'http://registry.gov.tt' }] }), false],
+  ['x509 without certificates', list({ entries: [{ ...entry, id: 'https://registry.gov.tt', x509: { certificates: [] } }] }), false],
+  [
+    'an x509 pin that is not base64',
+    list({ entries: [{ ...entry, id: 'https://registry.gov.tt', x509: { certificates: ['MI-_'] } }] }),
+    false,
+  ],
+  [
+    'an https issuer key with an empty kid',
+    list({ entries: [{ ...webEntry, id: 'https://registry.gov.tt', keys: [{ ...webEntry.keys[0], kid: '' }] }] }),
+    false,
+  ],
+  ['a did:web key whose kid is no DID URL', list({ entries: [{ ...webEntry, keys: [{ ...webEntry.keys[0], kid: 'key-1' }] }] }), false],
 ];
 
 const policies: Array<[string, unknown, boolean]> = [
