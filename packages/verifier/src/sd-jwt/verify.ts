@@ -21,6 +21,7 @@ import { minDefined, prefixed, recognitionState, thumbprintOf } from '../verify-
 import { verifySdJwtIssuerSignature } from './issuer-key.js';
 import { type CheckedKeyBinding, checkKeyBinding, type HolderKey, holderKeyOf, thumbprintUri } from './key-binding.js';
 import { digestsOf, processDisclosures, sdAlgOf, splitSdJwt } from './process.js';
+import { checkTokenStatus } from './token-status.js';
 
 export type SdJwtCredentialResult = VerifiedSdJwtCredential | VerificationFailure;
 
@@ -200,7 +201,7 @@ async function checkSdJwt(
     const warnings: VerificationIssue[] = [...(outcome?.warnings ?? [])];
     if (statusRequired || claims.status !== undefined) {
       checks.push('status');
-      const status = await tokenStatus(ctx, claims.status, issuer, {
+      const status = await checkTokenStatus(ctx, claims.status, issuer, {
         recognition,
         maxAgeMs: statusMaxAgeMs,
         required: statusRequired,
@@ -255,25 +256,6 @@ function mediaTypeOf(typ: unknown, acceptVcSdJwt: boolean): 'dc+sd-jwt' | 'vc+sd
     `an SD-JWT VC has typ dc+sd-jwt (or vc+sd-jwt); this one has ${typ === undefined ? 'none' : JSON.stringify(typ).slice(0, 60)}`,
     '/header/typ',
   );
-}
-
-/** Token Status List status of an SD-JWT VC. */
-async function tokenStatus(
-  ctx: VerifyContext,
-  status: unknown,
-  _issuer: string,
-  _options: { recognition: unknown; maxAgeMs: number | undefined; required: boolean; statusUrls: Set<string>; parallel: boolean },
-): Promise<{ errors: VerificationIssue[]; warnings: VerificationIssue[] }> {
-  const issue: VerificationIssue = {
-    code: 'STATUS_UNAVAILABLE',
-    message:
-      status === undefined
-        ? 'the recognition policy requires status and this SD-JWT VC has none'
-        : 'token status lists are not checked by this build: the status of this SD-JWT VC is unknown',
-    path: '/status',
-  };
-  if (status !== undefined && ctx.status.onUnavailable === 'warn') return { errors: [], warnings: [issue] };
-  return { errors: [issue], warnings: [] };
 }
 
 function latestTime(a: number | undefined, b: number | undefined): number | undefined {
