@@ -86,6 +86,7 @@ async function main(given: string[]): Promise<number> {
       'first start: a new issuer DID was created. Publish (serve these URLs from this service, or copy them):',
       `  DID document:  ${service.publish.didDocument}`,
       `  status lists:  ${service.publish.statusLists}<n>`,
+      `  token lists:   ${service.publish.statusLists}token/<n>  (Token Status Lists of SD-JWT VCs)`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,7 +1,7 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { ServiceContext, ServiceModule } from '../context.js';
 import { HttpError } from '../errors.js';
-import type { StatusLists } from '../status-lists.js';
+import type { PublishedList, StatusLists } from '../status-lists.js';
 
 /** How long a DID document may be cached, seconds (a rotated key is published within this time). */
 export const DID_DOCUMENT_MAX_AGE = 300;
@@ -9,11 +9,11 @@ export const DID_DOCUMENT_MAX_AGE = 300;
 /**
  * What the service publishes: its did:web DID document — at `/.well-known/did.json` for a
  * base URL without a path, at `<base path>/did.json` otherwise, as did:web resolves them —
- * and its status list credentials at `<base URL>/status/<n>`, exactly the URLs the
- * credentials name.
+ * its status list credentials at `<base URL>/status/<n>` and the Token Status Lists of its
+ * SD-JWT VCs at `<base URL>/status/token/<n>`, exactly the URLs the credentials name.
  *
- * Status lists are `application/vc+jwt`, with a strong `ETag` (a SHA-256 of the body),
- * `If-None-Match` → 304, and `Cache-Control: public, max-age` no longer than
+ * Status lists are `application/vc+jwt` (tokens `application/statuslist+jwt`), with a
+ * strong `ETag` (a SHA-256 of the body), `If-None-Match` → 304, and `Cache-Control: public, max-age` no longer than
  * `statusListMaxAgeSeconds` and never past the list's `validUntil`.
  */
 export function createPublishModule(ctx: ServiceContext, lists: StatusLists): ServiceModule {
@@ -27,9 +27,7 @@ export function createPublishModule(ctx: ServiceContext, lists: StatusLists): Se
     return c.body(JSON.stringify(document), 200, { 'Content-Type': 'application/did+json' });
   });
 
-  routes.get('/status/:n', async (c) => {
-    const n = c.req.param('n');
-    const list = /^[1-9][0-9]{0,9}$/.test(n) ? await lists.get(Number(n)) : undefined;
+  const serve = (c: Context, list: PublishedList | undefined): Response => {
     if (!list) throw new HttpError(404, 'NOT_FOUND', 'no status list with this number');
     const seconds = Math.max(0, Math.min(maxAge, Math.floor((list.validUntil.getTime() - Date.now()) / 1000)));
     const headers = {
@@ -38,7 +36,19 @@ export function createPublishModule(ctx: ServiceContext, lists: StatusLists): Se
       Expires: new Date(Date.now() + seconds * 1000).toUTCString(),
     };
     if (etagMatches(c.req.header('if-none-match'), list.etag)) return c.body(null, 304, headers);
-    return c.body(list.jwt, 200, { ...headers, 'Content-Type': 'application/vc+jwt' });
+    return c.body(list.jwt, 200, { ...headers, 'Content-Type': list.mediaType });
+  };
+  const numbered = (n: string) => /^[1-9][0-9]{0,9}$/.test(n);
+
+  routes.get('/status/:n', async (c) => {
+    const n = c.req.param('n');
+    return serve(c, numbered(n) ? await lists.get(Number(n)) : undefined);
+  });
+
+  // Token Status Lists (the status of SD-JWT VCs), at the `status.status_list.uri` the credentials name.
+  routes.get('/status/token/:n', async (c) => {
+    const n = c.req.param('n');
+    return serve(c, numbered(n) ? await lists.getToken(Number(n)) : undefined);
   });
 
   return { routes };

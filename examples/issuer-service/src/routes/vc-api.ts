@@ -24,10 +24,12 @@ const issueBody = z.strictObject({
 });
 
 // VC-API UpdateCredentialStatusRequest: `status: true` sets the purpose's bit, `false` clears it.
+// An SD-JWT VC's Token Status List entry (`TokenStatusList`) takes the same purposes: its
+// one 2-bit value is set to revoked (1) or suspended (2), or back to valid (0).
 const statusBody = z.strictObject({
   credentialId: z.string().min(1).max(4096),
   credentialStatus: z.strictObject({
-    type: z.enum(['BitstringStatusListEntry', 'BitstringStatusList']),
+    type: z.enum(['BitstringStatusListEntry', 'BitstringStatusList', 'TokenStatusList']),
     statusPurpose: z.enum(['revocation', 'suspension']),
     id: z.string().optional(),
     statusListIndex: z.string().optional(),
