@@ -62,6 +62,7 @@ export default defineConfig({
             'examples/issuer-service/test/oid4vci.test.ts',
             'examples/issuer-service/test/publish.test.ts',
             'examples/issuer-service/test/batch-lease.test.ts',
+            'examples/issuer-service/test/sd-jwt-*.test.ts',
           ],
           env: { TRADEWIND_TEST_ENGINE: 'postgres' },
           globalSetup: [postgresSetup],
