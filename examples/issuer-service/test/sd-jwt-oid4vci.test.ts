@@ -307,6 +307,54 @@ describe('SD-JWT VC issuance over OpenID4VCI', () => {
   });
 });
 
+describe("the wallet's acceptOffer against the service", () => {
+  it('stores the SD-JWT VC (verified, status read from the service) and presents only nationality, which the verifier accepts', async () => {
+    const offer = await createOffer({ recordKey: 'tt-nid-sd-wallet' });
+    const received = await wallet.acceptOffer(offer.credentialOfferUri, { allowInsecureHttp: true, holderDid: p256.did });
+    expect(received.added).toBe(true);
+    expect(received.warnings).toEqual([]);
+    expect(received.credential.format).toBe('dc+sd-jwt');
+    expect(received.credential.vct).toBe('NationalIdCredential');
+    expect(received.credential.issuer).toBe(service.did);
+    const stored = await wallet.get(received.credential.id);
+    const { payload, last } = partsOf(stored.raw);
+    expect(last).toBe('');
+    expect(payload.cnf).toEqual({ jwk: p256.publicJwk });
+    const disclosable = (await wallet.disclosableClaims(received.credential.id)).map((c) => c.path);
+    expect(disclosable).toEqual(
+      expect.arrayContaining(['/given_name', '/family_name', '/birthdate', '/age_over_18', '/nationality', '/address/locality']),
+    );
+
+    const presented = await wallet.presentSdJwt({
+      credential: received.credential.id,
+      disclose: ['nationality'],
+      nonce: 'bank-nonce-1',
+      audience: 'https://bank.example.bb',
+    });
+    const result = await verifierFor().verifyPresentation(presented.presentation, {
+      nonce: 'bank-nonce-1',
+      audience: 'https://bank.example.bb',
+    });
+    expect(result.verified, JSON.stringify(result)).toBe(true);
+    if (!result.verified || result.format !== 'dc+sd-jwt') throw new Error('not a verified SD-JWT presentation');
+    const [credential] = result.credentials;
+    expect(credential.disclosed.map((d) => d.path)).toEqual(['/nationality']);
+    expect(credential.claims.nationality).toBe('TT');
+    expect(credential.claims.given_name).toBeUndefined();
+    expect(credential.claims.birthdate).toBeUndefined();
+    expect(credential.checks).toContain('status');
+    // Replayed elsewhere: another nonce.
+    const replay = await verifierFor().verifyPresentation(presented.presentation, { nonce: 'other', audience: 'https://bank.example.bb' });
+    expect(replay.verified).toBe(false);
+    if (!replay.verified) expect(replay.errors.map((e) => e.code)).toContain('NONCE_MISMATCH');
+
+    // The offer is used; the service logged the credential under its record key.
+    expect((await fetch(`${service.base}/offers/${offer.offerId}`)).status).toBe(404);
+    const logged = (await service.context.issuer.log({ type: 'NationalIdCredential' })).find((r) => r.recordKey === 'tt-nid-sd-wallet');
+    expect(logged?.format).toBe('dc+sd-jwt');
+  });
+});
+
 describe('SD-JWT VC with holderBinding kid', () => {
   let kidService: TestService;
   beforeAll(async () => {
