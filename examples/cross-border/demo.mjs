@@ -3,12 +3,14 @@
 // Tobago's registry issues a national ID into a citizen's wallet; a bank in Barbados
 // and a border post in Jamaica verify her presentation against their own policies,
 // with nothing but signatures, the regional list and the registry's published status list.
+// Then the same ID as an SD-JWT VC (dc+sd-jwt): she shows the bank only her nationality
+// and a Jamaican age check only that she is over 18.
 //
 // Run from the repository root after setup: `pnpm demo` (or `node examples/cross-border/demo.mjs`).
 // The databases and published files live in a temporary folder that is deleted at the
 // end; `--keep` (`pnpm demo --keep`) or TRADEWIND_DEMO_KEEP=1 keeps it and says where.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openIssuer } from '@tradewind/issuer';
@@ -64,11 +66,85 @@ function verdict(who, result, expected) {
 
 /**
  * What a verifier holds locally: a mirror of the registry's published status lists
- * (the manifest maps each URL the credentials name to its file).
+ * (the manifest maps each URL the credentials name to its file): the Bitstring Status
+ * Lists, and under `token/` the Token Status Lists of its SD-JWT VCs.
  */
 function statusListsFrom(folder) {
-  const manifest = JSON.parse(readFileSync(join(folder, 'status-lists.json'), 'utf8'));
-  return Object.fromEntries(manifest.map((m) => [m.url, readFileSync(join(folder, m.file), 'utf8')]));
+  const lists = {};
+  for (const sub of ['.', 'token']) {
+    const manifestFile = join(folder, sub, 'status-lists.json');
+    if (!existsSync(manifestFile)) continue;
+    for (const m of JSON.parse(readFileSync(manifestFile, 'utf8'))) lists[m.url] = readFileSync(join(folder, sub, m.file), 'utf8');
+  }
+  return lists;
+}
+
+/** A JSON Pointer as a person reads it: `/address/locality` → `address.locality`. */
+const claimName = (path) =>
+  path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+
+/** The order claims are read in on screen (the issuer shuffles its disclosures); others follow by name. */
+const CLAIM_ORDER = ['given_name', 'family_name', 'birthdate', 'age_over_18', 'nationality', 'place_of_birth', 'address'];
+const MEMBER_ORDER = ['street_address', 'locality', 'region', 'postal_code', 'country'];
+const rank = (order, name) => (order.includes(name) ? order.indexOf(name) : order.length);
+const byReadingOrder = (a, b) => {
+  const [pa, ma = ''] = a.split('.');
+  const [pb, mb = ''] = b.split('.');
+  if (pa !== pb) return rank(CLAIM_ORDER, pa) - rank(CLAIM_ORDER, pb) || pa.localeCompare(pb);
+  return rank(MEMBER_ORDER, ma) - rank(MEMBER_ORDER, mb) || ma.localeCompare(mb);
+};
+
+/**
+ * Claim names, with the members of a nested claim after it in braces when they are
+ * listed too: `given_name, address{street_address, locality, country}`.
+ */
+function claimList(paths) {
+  const names = paths.map(claimName).sort(byReadingOrder);
+  const out = [];
+  for (const name of names) {
+    const dot = name.indexOf('.');
+    const parent = dot === -1 ? undefined : name.slice(0, dot);
+    if (parent !== undefined && names.includes(parent)) continue;
+    const members = names.filter((n) => n.startsWith(`${name}.`)).map((n) => n.slice(name.length + 1));
+    out.push(members.length > 0 ? `${name}{${members.join(', ')}}` : name);
+  }
+  return out.join(', ') || 'nothing';
+}
+
+/** A claim value on one line. */
+const shown = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/**
+ * Prints a verifier's verdict on an SD-JWT VC presentation: on acceptance, what it
+ * received (exactly the disclosed claims) and how many digests it holds no disclosure
+ * for (withheld claims and decoys, which it cannot tell apart); else who rejected it and why.
+ */
+function sdJwtVerdict(who, result, expected) {
+  if (result.verified) {
+    const c = result.credentials[0];
+    const r = c.recognition ?? {};
+    say(`→ ACCEPTED by ${who}: ${c.vct} from ${r.name} (${r.country}), assurance ${r.assuranceLevel}, key-bound to the holder`);
+    say(`  received: ${c.disclosed.map((d) => `${claimName(d.path)} = ${shown(d.value)}`).join('; ') || 'no claim'}`);
+    say(`  ${c.undisclosed} digests without a disclosure (withheld claims and decoys look alike)`);
+  } else {
+    say(`→ REJECTED by ${who}:`);
+    for (const e of result.errors) say(`  ${e.code}: ${shortIn(e.message)}`);
+  }
+  const got = result.verified ? 'ACCEPTED' : result.errors[0]?.code;
+  if (got !== expected) {
+    failures++;
+    say(`!! expected ${expected}, got ${got}`);
+  }
+}
+
+/** The holder's side of a presentation: what it shows and what it keeps back. */
+function holderSide(p) {
+  say(`Asha shows:     ${claimList(p.disclosed.map((d) => d.path))}`);
+  say(`Asha withholds: ${claimList(p.withheld.map((w) => w.path))}`);
 }
 
 try {
@@ -219,6 +295,93 @@ try {
   });
   const fooled = createVerifier({ policy: regional, recognitionLists: [forged], status: { lists: statusListsFrom(published) } });
   verdict('a verifier handed the forged list', await fooled.verifyCredential(issued.jwt), 'TRUST_LIST_INVALID');
+
+  step(12, 'Trinidad and Tobago’s registry issues her national ID again, as an SD-JWT VC (dc+sd-jwt) bound to her wallet key');
+  const sdIssued = await tt.issue({
+    type: 'NationalIdCredential',
+    format: 'dc+sd-jwt',
+    status: ['revocation', 'suspension'],
+    credentialSubject: {
+      id: asha.did,
+      given_name: 'Asha',
+      family_name: 'Ramdial',
+      birthdate: '1991-04-12',
+      nationality: 'TT',
+      place_of_birth: { locality: 'San Fernando', country: 'TT' },
+      address: { street_address: '14 Coffee Street', locality: 'San Fernando', country: 'TT' },
+    },
+    validUntil: new Date(Date.now() + 5 * 365 * 86_400_000),
+  });
+  await tt.publishStatusLists(published);
+  const sdPayload = JSON.parse(Buffer.from(sdIssued.jwt.split('~')[0].split('.')[1], 'base64url').toString('utf8'));
+  say(`vct ${sdPayload.vct}, holder key in cnf, status ${sdPayload.status.status_list.uri}#${sdPayload.status.status_list.idx}`);
+  say(`${sdIssued.jwt.split('~').length - 2} disclosures; the signed payload holds only their digests (and decoys)`);
+  const sdReceived = await wallet.receive(sdIssued.jwt, {
+    policy: regional,
+    recognitionLists: [list],
+    status: { lists: statusListsFrom(published) },
+  });
+  const disclosable = await wallet.disclosableClaims(sdReceived.credential.id);
+  say(`the wallet verified and stored it; Asha can show or withhold each of: ${claimList(disclosable.map((d) => d.path))}`);
+
+  step(13, 'The bank in Barbados needs her nationality: Asha shows only that');
+  const bankSd = nationalIdVerifier('substantial');
+  const bankSdNonce = 'bb-bank-sd-41c2';
+  const toBank = await wallet.presentSdJwt({
+    credential: sdReceived.credential.id,
+    disclose: ['nationality'],
+    nonce: bankSdNonce,
+    audience: 'https://onboarding.bank.example.bb',
+  });
+  holderSide(toBank);
+  sdJwtVerdict(
+    'the bank in Barbados',
+    await bankSd.verifyPresentation(toBank.presentation, { nonce: bankSdNonce, audience: 'https://onboarding.bank.example.bb' }),
+    'ACCEPTED',
+  );
+
+  step(14, 'An age check in Jamaica needs to know she is over 18: Asha shows only age_over_18');
+  // National IDs of any member state at substantial assurance (the border's rule is stricter).
+  const ageCheck = nationalIdVerifier('substantial');
+  const ageNonce = 'jm-age-0c77';
+  const toAgeCheck = await wallet.presentSdJwt({
+    credential: sdReceived.credential.id,
+    disclose: ['age_over_18'],
+    nonce: ageNonce,
+    audience: 'https://age-check.example.jm',
+  });
+  holderSide(toAgeCheck);
+  sdJwtVerdict(
+    'the age check in Jamaica',
+    await ageCheck.verifyPresentation(toAgeCheck.presentation, { nonce: ageNonce, audience: 'https://age-check.example.jm' }),
+    'ACCEPTED',
+  );
+
+  step(15, 'Someone replays the bank’s SD-JWT presentation in another exchange (another nonce)');
+  sdJwtVerdict(
+    'the bank in Barbados (another exchange)',
+    await bankSd.verifyPresentation(toBank.presentation, { nonce: 'bb-bank-sd-other', audience: 'https://onboarding.bank.example.bb' }),
+    'NONCE_MISMATCH',
+  );
+
+  step(16, 'Trinidad and Tobago revokes the SD-JWT VC and republishes its Token Status List');
+  await tt.revoke(sdIssued.id);
+  await tt.publishStatusLists(published);
+  const bankSdAfter = nationalIdVerifier('substantial');
+  const sdAgain = await wallet.presentSdJwt({
+    credential: sdReceived.credential.id,
+    disclose: ['nationality'],
+    nonce: 'bb-bank-sd-9e10',
+    audience: 'https://onboarding.bank.example.bb',
+  });
+  sdJwtVerdict(
+    'the bank in Barbados',
+    await bankSdAfter.verifyPresentation(sdAgain.presentation, {
+      nonce: 'bb-bank-sd-9e10',
+      audience: 'https://onboarding.bank.example.bb',
+    }),
+    'REVOKED',
+  );
 
   for (const db of [anchorDb, tt, bb, jm, impostorDb, wallet]) await db.close();
   console.log(

@@ -30,6 +30,32 @@ describe('the cross-border demo', () => {
     expect(out).toContain('All steps behaved as expected');
   });
 
+  it('shows the SD-JWT VC selectively: only nationality to the bank, only age_over_18 to the age check, and what each did not get', () => {
+    expect(out).toMatch(
+      /12\. [^\n]*SD-JWT VC \(dc\+sd-jwt\)[^\n]*\n {3}vct NationalIdCredential, holder key in cnf, status https:\/\/registry\.gov\.tt\/status\/token\/\d+#\d+/,
+    );
+    const bank =
+      /13\. [^\n]*\n {3}Asha shows: {5}nationality\n {3}Asha withholds: ([^\n]*)\n {3}→ ACCEPTED by the bank in Barbados: NationalIdCredential from Registrar General, Trinidad and Tobago \(TT\), assurance substantial[^\n]*\n {5}received: nationality = TT\n {5}(\d+) digests without a disclosure/.exec(
+        out,
+      );
+    expect(bank).not.toBeNull();
+    expect(bank?.[1]).toBe(
+      'given_name, family_name, birthdate, age_over_18, place_of_birth{locality, country}, address{street_address, locality, country}',
+    );
+    // Six claims withheld, and the decoys the issuer added, which look the same.
+    expect(Number(bank?.[2])).toBeGreaterThan(6);
+    const age =
+      /14\. [^\n]*\n {3}Asha shows: {5}age_over_18\n {3}Asha withholds: ([^\n]*)\n {3}→ ACCEPTED by the age check in Jamaica[^\n]*\n {5}received: age_over_18 = true\n {5}(\d+) digests without a disclosure/.exec(
+        out,
+      );
+    expect(age).not.toBeNull();
+    expect(age?.[1]).toBe(
+      'given_name, family_name, birthdate, nationality, place_of_birth{locality, country}, address{street_address, locality, country}',
+    );
+    expect(out).toMatch(/15\. [^\n]*\n {3}→ REJECTED by the bank in Barbados \(another exchange\):\n {5}NONCE_MISMATCH/);
+    expect(out).toMatch(/16\. [^\n]*\n {3}→ REJECTED by the bank in Barbados:\n {5}REVOKED/);
+  });
+
   it('says who the accepted person is: name and birth date', () => {
     expect(out).toContain('→ ACCEPTED by the bank in Barbados: Asha Ramdial, born 1991-04-12');
   });
