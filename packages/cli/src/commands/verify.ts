@@ -13,7 +13,7 @@ import { parseIsoTime } from '../iso-time.js';
 import { printResult } from '../output.js';
 import { READ_LIMITS, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
-import { classifyInput } from '../verify/detect-input.js';
+import { classifyInput, sdJwtForm } from '../verify/detect-input.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
 import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
 import { renderSummary } from '../verify/summary.js';
@@ -22,22 +22,30 @@ const USAGE = `Usage: tradewind verify <file|-> [options]
 
 Verifies a credential or presentation offline: signature, issuer key, validity
 period, and the recognition policy. The input (a file, or - for stdin) is a compact
-JWT or JSON; a presentation (vp+jwt, a JWT with a vp claim, or JSON of type
-VerifiablePresentation) is verified together with every credential it carries.
+JWT, JSON, or an SD-JWT VC; a presentation (vp+jwt, a JWT with a vp claim, or JSON of
+type VerifiablePresentation) is verified together with every credential it carries.
+
+An SD-JWT VC (dc+sd-jwt or vc+sd-jwt: <jwt>~<disclosure>~...~) is verified with every
+disclosure it carries, and the summary lists what was disclosed and how many digests
+were not. With a key-binding JWT after the last ~ it is a presentation: the key
+binding is checked (signed by the cnf key, sd_hash, at most 5 minutes old) and so are
+--nonce and --audience. Given --nonce or --audience, an SD-JWT without a key-binding
+JWT fails with HOLDER_BINDING.
 
 Options:
   --policy FILE            recognition policy (JSON): trusted issuers, trust anchors and
                            their recognition list files, accept rules (see the verifier README)
-  --status-list URL=FILE   local copy of the status list credential published at URL
-                           (repeatable); a credential with a credentialStatus whose list
-                           is not given fails with STATUS_UNAVAILABLE
+  --status-list URL=FILE   local copy of the status list credential (or, for an SD-JWT
+                           VC, the statuslist+jwt token) published at URL (repeatable);
+                           a credential whose status list is not given fails with
+                           STATUS_UNAVAILABLE
   --status-dir DIR         the folder 'tradewind status publish --out DIR' wrote: every
                            list its status-lists.json names (--status-list wins for a URL
                            given both ways)
   --now ISO                evaluate at this time instead of now, RFC 3339 with seconds and
                            a zone: 2027-01-31T12:00:00Z or 2027-01-31T08:00:00-04:00
-  --nonce N                the presentation must carry this nonce
-  --audience A             the presentation must be addressed to A
+  --nonce N                the presentation (or SD-JWT key binding) must carry this nonce
+  --audience A             the presentation (or SD-JWT key binding) must be addressed to A
   --json                   print the verification result as JSON
   -h, --help               show this help
 
@@ -76,7 +84,11 @@ export const verifyCommand: Command = {
 
     const input = (await readTextInput(positionals[0] as string, io, 'input', READ_LIMITS.credential)).trim();
     let result: CredentialVerificationResult | PresentationVerificationResult;
-    if (classifyInput(input) === 'presentation') result = await verifyPresentation(input, options);
+    // An SD-JWT asked for a nonce or audience must come with its key binding: the
+    // presentation path says HOLDER_BINDING when it does not.
+    const sdJwt = sdJwtForm(input);
+    const bound = sdJwt && (options.nonce !== undefined || options.audience !== undefined);
+    if (bound || classifyInput(input) === 'presentation') result = await verifyPresentation(input, options);
     else result = requireBinding(await verifyCredential(input, options), options);
     // A status list that was not given is named with how to give it, whether the policy
     // made that an error or (onUnavailable: warn) a warning the summary shows as NOT CHECKED.

@@ -8,8 +8,8 @@ const PRESENTATION_TYPES = ['VerifiablePresentation', 'EnvelopedVerifiablePresen
 /**
  * Decides whether the input text is a presentation or a credential. A presentation is
  * a compact JWT whose header typ is `vp+jwt` or whose payload has a `vp` claim or the
- * type VerifiablePresentation, a `data:application/vp+jwt,` URL, or JSON of type
- * (Enveloped)VerifiablePresentation. Everything else, including input that is not a
+ * type VerifiablePresentation, a `data:application/vp+jwt,` URL, JSON of type
+ * (Enveloped)VerifiablePresentation, or an SD-JWT with a key-binding JWT after its last `~`. Everything else, including input that is not a
  * credential at all, goes to credential verification, which says what is wrong with it
  * (MALFORMED, UNSUPPORTED_FORMAT, LIMIT_EXCEEDED, …). Only looks; the verifier parses
  * again under its own limits.
@@ -17,6 +17,8 @@ const PRESENTATION_TYPES = ['VerifiablePresentation', 'EnvelopedVerifiablePresen
 export function classifyInput(text: string): InputKind {
   const trimmed = text.trim();
   if (trimmed.length > DEFAULT_JWS_LIMITS.maxLength) return 'credential';
+  const sdJwt = sdJwtForm(trimmed);
+  if (sdJwt) return sdJwt.keyBinding ? 'presentation' : 'credential';
   if (trimmed.startsWith('data:application/vp+jwt,')) return 'presentation';
   if (trimmed.startsWith('{') || trimmed.startsWith('"')) {
     const json = parseShallowJson(trimmed);
@@ -24,6 +26,18 @@ export function classifyInput(text: string): InputKind {
     return isJsonObject(json) && typesOf(json.type).some((t) => PRESENTATION_TYPES.includes(t)) ? 'presentation' : 'credential';
   }
   return looksLikeCompactJws(trimmed) && isPresentationJwt(trimmed) ? 'presentation' : 'credential';
+}
+
+/**
+ * Whether the text is an SD-JWT (compact: a JWS, then `~`-separated disclosures) and
+ * whether it ends with a key-binding JWT (a non-empty last part), which makes it a
+ * presentation. Undefined for anything else. Only looks; the verifier judges.
+ */
+export function sdJwtForm(text: string): { keyBinding: boolean } | undefined {
+  const trimmed = text.trim().replace(/^data:application\/(?:dc|vc)\+sd-jwt,/i, '');
+  const tilde = trimmed.indexOf('~');
+  if (tilde < 0 || !looksLikeCompactJws(trimmed.slice(0, tilde))) return undefined;
+  return { keyBinding: !trimmed.endsWith('~') };
 }
 
 function parseShallowJson(text: string): unknown {
