@@ -6,7 +6,7 @@ import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
 import { type ErrorCode, looksLikeCompactJws, TradewindError } from '@tradewind/core';
 import type { VerifyOptions } from '@tradewind/verifier';
 import { describe, reading, readOptions } from './arguments.js';
-import { looksLikeSdJwt } from './sd-jwt/disclosures.js';
+import { hasKeyBinding, looksLikeSdJwt } from './sd-jwt/disclosures.js';
 
 const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 /** Credential formats (OpenID4VCI 1.0 Appendix A) the wallet requests and holds. */
@@ -256,7 +256,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
             'the issuer deferred the credential (transaction_id): this wallet does not take deferred issuance',
           );
         // An SD-JWT VC comes as issued (its disclosures, no key binding); receiving checks the rest.
-        if (typeof first !== 'string' || !(sdJwt ? looksLikeSdJwt(first) : looksLikeCompactJws(first)))
+        if (typeof first !== 'string' || !(sdJwt ? looksLikeSdJwt(first) && !hasKeyBinding(first) : looksLikeCompactJws(first)))
           throw new OfferError('MALFORMED', 'credential', `the credential response holds no ${String(configuration.format)} credential`);
         jwt = first;
       } catch (e) {

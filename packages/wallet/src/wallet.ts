@@ -259,8 +259,8 @@ export class Wallet {
         agent: this.agent,
         listDids: () => this.listDids(),
         verifyAndStore: async (jwt, verify, holderDid) => {
-          const [checked] = await this.verifyAll([jwt], verify);
-          const verification = (checked as CheckedCredential).verification;
+          const [checked] = await this.check([jwt], verify);
+          const { result: verification, row, errors } = checked as Awaited<ReturnType<Wallet['check']>>[number];
           if (!verification.verified) throw new CredentialRejectedError([{ index: 0, errors: verification.errors }], false);
           if (verification.format === 'dc+sd-jwt') {
             const bound = (await this.listDids()).filter((d) => d.did === holderDid);
@@ -276,10 +276,10 @@ export class Wallet {
               `the issuer bound the credential to ${verification.subject ?? 'no subject'}, not to the holder DID ${holderDid}`,
               { path: '/credentialSubject/id' },
             );
-          const row = this.#checked.get(checked as CheckedCredential);
-          const existed = row ? await this.store.get(row.id) : undefined;
-          const [id] = await this.storeVerified([checked as CheckedCredential]);
-          return { added: existed === undefined, credential: await this.get(id as string), warnings: verification.warnings };
+          // Verified, but not something the wallet holds (refused by rowFor): its reason.
+          if (!row) throw new CredentialRejectedError([{ index: 0, errors }], false);
+          const added = await this.store.put({ ...row, received_at: Date.now() });
+          return { added, credential: await this.get(row.id), warnings: verification.warnings };
         },
       },
       uri,
