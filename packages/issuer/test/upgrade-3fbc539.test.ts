@@ -254,6 +254,27 @@ describe(`upgrading a 3fbc539 issuer database in place (${engine})`, () => {
     expect(list1?.setCount).toBe(manifest.statusLists.find((l) => l.number === 1)?.setCount);
   });
 
+  it('dc+sd-jwt credentials take a Token Status List of their own after the upgrade; the old lists stay Bitstring lists', async () => {
+    const before = (await openedIssuer().statusListCredentials()).map((l) => l.url).sort();
+    const issued = await openedIssuer().issueMany(
+      Array.from({ length: 5 }, (_, i) => ({
+        format: 'dc+sd-jwt' as const,
+        type: 'BirthCertificate',
+        credentialSubject: { given_name: `New ${i}` },
+        status: ['revocation', 'suspension'] as Array<'revocation' | 'suspension'>,
+      })),
+    );
+    const uris = new Set(issued.map((c) => c.statusList?.uri));
+    expect(uris.size).toBe(1);
+    const uri = [...uris][0] as string;
+    expect(uri).toMatch(new RegExp(`^${manifest.statusListBaseUrl}/token/[0-9]+$`));
+    expect(manifest.statusLists.map((l) => l.number)).not.toContain(Number(uri.slice(uri.lastIndexOf('/') + 1)));
+    expect((await openedIssuer().statusListCredentials()).map((l) => l.url).sort()).toEqual(before);
+    await openedIssuer().revoke(issued[0]?.id as string);
+    const [token] = await openedIssuer().statusListTokens({ url: uri });
+    expect(token?.setCount).toBe(1);
+  });
+
   it('running the 3fbc539 batch extract again issues nothing: its record keys are known', async () => {
     const text = manifest.batch.input.map((line) => JSON.stringify(line)).join('\n');
     const result = await openedIssuer().issueBatch(
