@@ -313,6 +313,20 @@ describe('SD-JWT VC issuer keys', () => {
       }
     });
 
+    it("binds a pinned chain's leaf key to the key period whose pins anchored it", async () => {
+      const switchover = new Date(NOW.getTime() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const { check, state } = await setup([
+        entry({ validUntil: switchover, x509: { certificates: [der('ca-ed25519')] } }),
+        entry({ validFrom: switchover, x509: { certificates: [der('root-p256')] } }),
+      ]);
+      const r = await check(await ed());
+      const thumbprint = await jwkThumbprint(r.key.jwk);
+      const at = (ms: number) => keyPeriodsAt(state as RecognitionState, ISS, r.keyId, thumbprint, ms, 0, 'credential');
+      // Issued while the Ed25519 CA's period ran: recognised; after it, the P-256 root's period does not cover it.
+      expect(at(NOW.getTime() - 7_200_000)).toHaveLength(1);
+      expect(() => at(NOW.getTime())).toThrow(/was not recognised at the credential's issuance time/);
+    });
+
     it('caller-anchored keys still answer to the recognition list in force', async () => {
       const { check, state } = await setup([entry({ x509: { certificates: [der('root-p256')] } })], {
         trustedCertificates: [pem('ca-ed25519')],
