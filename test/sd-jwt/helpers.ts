@@ -177,8 +177,10 @@ export const NATIONAL_ID = {
   address: { street_address: '12 Frederick Street', locality: 'Port of Spain', country: 'TT' },
 };
 
+type NationalIdClaim = keyof typeof NATIONAL_ID | 'age_over_18';
+
 /** A disclosure frame making every claim of {@link NATIONAL_ID} disclosable, address members one by one. */
-export const NATIONAL_ID_FRAME = {
+export const NATIONAL_ID_FRAME: { _sd: NationalIdClaim[]; address: { _sd: Array<keyof (typeof NATIONAL_ID)['address']> } } = {
   _sd: ['given_name', 'family_name', 'birthdate', 'nationality', 'place_of_birth', 'address', 'age_over_18'],
   address: { _sd: ['street_address', 'locality', 'country'] },
 };
