@@ -9,6 +9,7 @@ import type { JsonObject } from '@tradewind/core';
 import type { RecognitionPolicy, VerifyOptions } from '@tradewind/verifier';
 import { verifyCredential, verifyPresentation } from '@tradewind/verifier';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as browser from '../../packages/verifier/src/index.browser.js';
 import { processDisclosures } from '../../packages/verifier/src/sd-jwt/process.js';
 import { recognitionListJwt } from '../../packages/verifier/test/helpers/producers.js';
 import { b64json, codes, didKey, disclosuresOf, expectedDisclosures, issuerJwtOf, joseVerify, kbOf, sha256, withoutKb } from './helpers.js';
@@ -177,6 +178,21 @@ describe('SD-JWT VC specification examples and test vectors', () => {
         );
       });
     }
+
+    it('refuses the presentation with one of its disclosures changed', async () => {
+      const [shown] = disclosuresOf(v.presentation) as [string, ...string[]];
+      const decoded = unb64jsonArray(shown);
+      const changed = b64json([...decoded.slice(0, -1), 'changed']);
+      const tampered = v.presentation.replace(`~${shown}~`, `~${changed}~`);
+      expect(codes(await verifyCredential(tampered, { ...base, now }))).toEqual(['DISCLOSURE_INVALID']);
+    });
+
+    it('verifies the same way through the browser build (WebCrypto)', async () => {
+      const r = await browser.verifyCredential(v.presentation, { ...base, now });
+      expect(codes(r)).toEqual([]);
+      if (!r.verified || r.format !== 'dc+sd-jwt') throw new Error('not an SD-JWT VC result');
+      expect(r.claims).toEqual(v.expected.presentation);
+    });
 
     it('refuses a changed disclosure, a disclosure twice, and one of another credential', async () => {
       const [first] = disclosuresOf(v.issuance) as [string, ...string[]];
