@@ -64,7 +64,14 @@ export async function verifySdJwtIssuerSignature(
     fail('UNSUPPORTED_ALGORITHM', `algorithm ${JSON.stringify(alg)} is not allowed (EdDSA, Ed25519, ES256 are)`, '/header/alg');
   }
   const isDid = typeof issuer === 'string' && issuer.startsWith('did:');
-  if (!isDid && !isHttpsIssuer(issuer)) fail('MALFORMED', 'iss must be a DID or an https URL', '/payload/iss');
+  if (!isDid && !isHttpsIssuer(issuer)) {
+    // Compared as strings with list entries and certificate names: one spelling only.
+    fail(
+      'MALFORMED',
+      'iss must be a DID or an https URL as a URL parser writes it (lower-case host, no default port, no dot segments)',
+      '/payload/iss',
+    );
+  }
   const viaDid = async (): Promise<IssuerKey> => {
     const key = await verifySigningKey(ctx, parsed, issuer, 'assertionMethod', parallel, recognition?.resolver ?? ctx.resolver);
     return { key, keyId: key.id, via: 'did' };
