@@ -193,6 +193,19 @@ describe('SD-JWT VC offers', () => {
       expect(res.status, name).toBe(400);
       expect(await res.json()).toMatchObject({ errors: [{ code: 'INVALID_ARGUMENT', path: `/claims/${name}` }] });
     }
+    // What the issuer would refuse is refused now, with its path, not at the wallet.
+    const refusals: Array<[Record<string, unknown>, string, string]> = [
+      [{ ...CLAIMS, address: { locality: 'San Fernando', _sd: ['x'] } }, 'MALFORMED', '/claims/address/_sd'],
+      [{ given_name: 'Asha', nested: [{ '...': 'x' }] }, 'MALFORMED', '/claims/nested/0/...'],
+      [{ ...CLAIMS, birthdate: '1991-02-30' }, 'INVALID_ARGUMENT', '/claims/birthdate'],
+      [{ ...CLAIMS, birthdate: 19910412 }, 'INVALID_ARGUMENT', '/claims/birthdate'],
+      [{ ...CLAIMS, age_over_18: true }, 'INVALID_ARGUMENT', '/claims/age_over_18'],
+    ];
+    for (const [claims, code, path] of refusals) {
+      const res = await post(`${service.base}/offers`, { credentialConfigurationId: SD_JWT, claims }, service.adminKey);
+      expect(res.status, path).toBe(400);
+      expect(await res.json(), path).toMatchObject({ errors: [{ code, path }] });
+    }
     // The holder is the proof's key, never a claim.
     const id = await post(
       `${service.base}/offers`,
@@ -361,7 +374,14 @@ describe('SD-JWT VC with holderBinding kid', () => {
     kidService = await startTestService({
       oid4vci: {
         credentialConfigurations: {
-          [SD_JWT]: { format: 'dc+sd-jwt', type: 'NationalIdCredential', vct: 'urn:tt:nid:1', holderBinding: 'kid', status: [] },
+          [SD_JWT]: {
+            format: 'dc+sd-jwt',
+            type: 'NationalIdCredential',
+            vct: 'urn:tt:nid:1',
+            holderBinding: 'kid',
+            disclose: ['/given_name', '/nationality', '/age_over_18'],
+            status: [],
+          },
         },
       },
     });
@@ -383,8 +403,24 @@ describe('SD-JWT VC with holderBinding kid', () => {
     expect(payload.cnf).toEqual({ kid: p256.verificationMethod });
     expect(payload.vct).toBe('urn:tt:nid:1');
     expect(payload.status).toBeUndefined();
+    // The configuration's disclose: only those three are disclosures; the rest is signed in plain text.
+    const disclosed = partsOf(sdJwt).disclosures.map((d) => (JSON.parse(Buffer.from(d, 'base64url').toString()) as unknown[])[1]);
+    expect(disclosed.sort()).toEqual(['age_over_18', 'given_name', 'nationality']);
+    expect(payload.family_name).toBe('Ramdial');
+    expect(payload.birthdate).toBe('1991-04-12');
     const result = await verifierFor(kidService).verifyCredential(sdJwt);
     expect(result.verified, JSON.stringify(result)).toBe(true);
+
+    // An offer without a claim the configuration discloses is refused when it is made.
+    const missing = await post(
+      `${kidService.base}/offers`,
+      { credentialConfigurationId: SD_JWT, claims: { given_name: 'Asha', birthdate: '1991-04-12' } },
+      kidService.adminKey,
+    );
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({
+      errors: [{ code: 'INVALID_ARGUMENT', path: '/claims', message: expect.stringContaining('/nationality') }],
+    });
 
     const jwk = holder.publicJwk as Record<string, unknown>;
     const refused = await issue((n) => proof(n, holder, { jwk }, kidService), {}, kidService);

@@ -564,6 +564,7 @@ function sdJwtOfferRequest(body: OfferBody, configuration: SdJwtCredentialConfig
   for (const name of Object.keys(claims))
     if (SD_JWT_RESERVED.has(name))
       fail(`${name} is set by the issuer (or names a member of the SD-JWT itself), not by the offer`, `/claims/${pointerToken(name)}`);
+  checkSdJwtClaims(claims, configuration);
   return {
     format: 'dc+sd-jwt',
     type: configuration.type,
@@ -598,6 +599,72 @@ function sdJwtIssueRequest(
     recordKey,
   };
   return request as unknown as IssueRequest;
+}
+
+/**
+ * What the issuer would refuse in an SD-JWT VC's claims, refused when the offer is made
+ * (400, with the path) rather than at the wallet: SD-JWT's own names (`_sd`, `_sd_alg`,
+ * `...`) at any depth, a `birthdate` that is not a date YYYY-MM-DD (the age claims are
+ * derived from it), an `age_over_18` beside it (the issuer derives it), and a pointer of
+ * the configuration's `disclose` that names no claim.
+ */
+function checkSdJwtClaims(claims: JsonObject, configuration: SdJwtCredentialConfiguration): void {
+  const issues: Array<{ code: 'MALFORMED' | 'INVALID_ARGUMENT'; message: string; path: string }> = [];
+  const walk = (value: unknown, path: string) => {
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) walk(v, `${path}/${i}`);
+    } else if (value !== null && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) {
+        const at = `${path}/${pointerToken(key)}`;
+        if (key === '_sd' || key === '_sd_alg' || key === '...')
+          issues.push({ code: 'MALFORMED', message: `the claim name ${JSON.stringify(key)} is reserved by SD-JWT`, path: at });
+        else walk(v, at);
+      }
+  };
+  walk(claims, '/claims');
+  if (Object.hasOwn(claims, 'birthdate')) {
+    const m = typeof claims.birthdate === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(claims.birthdate) : null;
+    const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+    if (!date || date.toISOString().slice(0, 10) !== claims.birthdate)
+      issues.push({
+        code: 'INVALID_ARGUMENT',
+        message: 'birthdate must be a date YYYY-MM-DD (age_over_18 is derived from it)',
+        path: '/claims/birthdate',
+      });
+    if (Object.hasOwn(claims, 'age_over_18'))
+      issues.push({
+        code: 'INVALID_ARGUMENT',
+        message: 'age_over_18 is derived by the issuer from birthdate: leave it out',
+        path: '/claims/age_over_18',
+      });
+  }
+  for (const pointer of configuration.disclose ?? []) {
+    let node: unknown = claims;
+    for (const raw of pointer.split('/').slice(1)) {
+      const step = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+      node =
+        node !== null && typeof node === 'object' && Object.hasOwn(node, step)
+          ? (node as Record<string, unknown>)[step]
+          : Array.isArray(node) && /^(0|[1-9][0-9]*)$/.test(step)
+            ? node[Number(step)]
+            : undefined;
+      if (node === undefined) break;
+    }
+    // age_over_18 is there once the issuer derives it from birthdate.
+    if (node === undefined && !(pointer === '/age_over_18' && Object.hasOwn(claims, 'birthdate')))
+      issues.push({
+        code: 'INVALID_ARGUMENT',
+        message: `the credential configuration discloses ${pointer}, which these claims do not have`,
+        path: '/claims',
+      });
+  }
+  if (issues.length > 0)
+    throw new HttpError(
+      400,
+      issues[0]?.code as 'MALFORMED' | 'INVALID_ARGUMENT',
+      issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+      issues,
+    );
 }
 
 function pointerToken(name: string): string {
