@@ -216,7 +216,8 @@ async function x5cKey(
 }
 
 // Parsed chains by header value: the same issuer sends the same chain with every credential.
-const chains = new Map<string, ParsedCertificate[]>();
+// Each cache is per X.509 backend: a parsed certificate is that backend's own.
+const chainCaches = new WeakMap<X509Backend, Map<string, ParsedCertificate[]>>();
 const MAX_CACHED_CHAINS = 256;
 
 function readChain(x509: X509Backend, x5c: unknown): ParsedCertificate[] {
@@ -224,6 +225,7 @@ function readChain(x509: X509Backend, x5c: unknown): ParsedCertificate[] {
     fail('MALFORMED', `x5c must be an array of 1 to ${MAX_X5C_CERTIFICATES} base64 DER certificates`, '/header/x5c');
   }
   const cacheKey = x5c.every((c) => typeof c === 'string') ? x5c.join(',') : undefined;
+  const chains = cacheFor(chainCaches, x509, () => new Map<string, ParsedCertificate[]>());
   const cached = cacheKey === undefined ? undefined : chains.get(cacheKey);
   if (cached) return cached;
   const certs = x5c.map((c, i) => {
@@ -320,7 +322,7 @@ async function anchoredBy(
   const at = certs.findIndex((c) => c.sha256 === anchor.sha256);
   if (at >= 0) return { at, above: undefined, byCaller: false, periods: [] };
   const last = certs.length - 1;
-  if (anchor.ca && (await x509.issued(anchor, certs[last] as ParsedCertificate))) {
+  if (anchor.ca && (await issued(x509, anchor, certs[last] as ParsedCertificate))) {
     return { at: last, above: anchor, byCaller: false, periods: [] };
   }
   return undefined;
@@ -336,7 +338,7 @@ async function checkPath(ctx: VerifyContext, x509: X509Backend, certs: ParsedCer
   const now = nowOf(ctx);
   for (let i = 0; i <= at; i++) {
     const cert = certs[i] as ParsedCertificate;
-    if (i < at && !(await x509.issued(certs[i + 1] as ParsedCertificate, cert))) {
+    if (i < at && !(await issued(x509, certs[i + 1] as ParsedCertificate, cert))) {
       fail('UNTRUSTED_ISSUER', `x5c[${i}] is not issued by x5c[${i + 1}]: the certificate chain is broken`, `/header/x5c/${i}`);
     }
     if (i > 0 && !cert.ca) fail('UNTRUSTED_ISSUER', `x5c[${i}] issues certificates but is not a CA (basicConstraints)`, `/header/x5c/${i}`);
@@ -362,12 +364,40 @@ function checkNames(leaf: ParsedCertificate, issuer: string): void {
   }
 }
 
+// Whether one certificate issued another, per pair of parsed certificates (chains and
+// anchors are parsed once and kept, so an issuer's chain is checked once, not per credential).
+const issuedBy = new WeakMap<ParsedCertificate, WeakMap<ParsedCertificate, boolean>>();
+
+async function issued(x509: X509Backend, parent: ParsedCertificate, child: ParsedCertificate): Promise<boolean> {
+  let byParent = issuedBy.get(child);
+  if (!byParent) {
+    byParent = new WeakMap();
+    issuedBy.set(child, byParent);
+  }
+  let result = byParent.get(parent);
+  if (result === undefined) {
+    result = await x509.issued(parent, child);
+    byParent.set(parent, result);
+  }
+  return result;
+}
+
 // Parsed anchors: list pins by their base64 text, caller certificates by their bytes.
-const pins = new Map<string, ParsedCertificate | undefined>();
-const callerCerts = new WeakMap<Uint8Array, ParsedCertificate | undefined>();
+const pinCaches = new WeakMap<X509Backend, Map<string, ParsedCertificate | undefined>>();
+const callerCaches = new WeakMap<X509Backend, WeakMap<Uint8Array, ParsedCertificate | undefined>>();
+
+function cacheFor<C>(caches: WeakMap<X509Backend, C>, x509: X509Backend, create: () => C): C {
+  let cache = caches.get(x509);
+  if (!cache) {
+    cache = create();
+    caches.set(x509, cache);
+  }
+  return cache;
+}
 
 /** A pinned certificate (already checked as base64 DER by the list's parser); undefined when it does not parse. */
 function pinned(x509: X509Backend, pin: string): ParsedCertificate | undefined {
+  const pins = cacheFor(pinCaches, x509, () => new Map<string, ParsedCertificate | undefined>());
   if (!pins.has(pin)) {
     if (pins.size >= 1024) pins.delete(pins.keys().next().value as string);
     pins.set(pin, parseOrUndefined(x509, base64Decode(pin)));
@@ -376,6 +406,7 @@ function pinned(x509: X509Backend, pin: string): ParsedCertificate | undefined {
 }
 
 function callerCertificate(x509: X509Backend, der: Uint8Array): ParsedCertificate | undefined {
+  const callerCerts = cacheFor(callerCaches, x509, () => new WeakMap<Uint8Array, ParsedCertificate | undefined>());
   if (!callerCerts.has(der)) callerCerts.set(der, parseOrUndefined(x509, der));
   return callerCerts.get(der);
 }
