@@ -120,7 +120,11 @@ const nextMacrotask = (): Promise<void> =>
     else setTimeout(resolve, 0);
   });
 
+/** Per-call members of a presentation's options that bind the exchange and shape no context. */
+const BINDING_OPTIONS = new Set(['nonce', 'audience', 'allowEmpty']);
+
+/** Whether options change nothing a context holds (so the verifier's own context serves). */
 function isEmpty(o: object): boolean {
-  for (const k in o) if ((o as Record<string, unknown>)[k] !== undefined) return false;
+  for (const k in o) if ((o as Record<string, unknown>)[k] !== undefined && !BINDING_OPTIONS.has(k)) return false;
   return true;
 }

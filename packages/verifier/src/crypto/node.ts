@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createPublicKey, hash, type KeyObject, verify } from 'node:crypto';
 import type { Algorithm, PublicJwk } from '@tradewind/core';
 import type { CryptoBackend, DigestAlgorithm } from './backend.js';
 import { nodeX509 } from './x509-node.js';
@@ -28,6 +28,7 @@ export const nodeCrypto: CryptoBackend<KeyObject> = {
     });
   },
   digest(alg: DigestAlgorithm, data: string | Uint8Array): Uint8Array {
-    return createHash(NODE_HASH[alg]).update(data).digest();
+    // One-shot hashing: no Hash object per disclosure.
+    return hash(NODE_HASH[alg], data, 'buffer');
   },
 };

@@ -174,7 +174,7 @@ interface WalkState {
 }
 
 const pointer = (base: string, name: string | number) =>
-  typeof name === 'number' ? `${base}/${name}` : `${base}/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  typeof name === 'number' || !/[~/]/.test(name) ? `${base}/${name}` : `${base}/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
 
 /** Marks a digest met; a second sighting anywhere is DISCLOSURE_INVALID. */
 function meet(state: WalkState, digest: string, path: string): Disclosure | undefined {
@@ -237,7 +237,10 @@ function walkObject(
     if (key === '_sd_alg' && top) continue;
     if (key === '...') fail('DISCLOSURE_INVALID', 'a member named "..." appears outside an array element digest', pointer(path, key));
     if (key === '__proto__') fail('DISCLOSURE_INVALID', 'a member named __proto__ is refused', pointer(path, key));
-    out[key] = walk(state, value, pointer(path, key), depth + 1) as JsonObject[string];
+    // Plain values need no path: only objects and arrays are walked.
+    out[key] = (
+      value !== null && typeof value === 'object' ? walk(state, value, pointer(path, key), depth + 1) : value
+    ) as JsonObject[string];
   }
   if (sd === undefined) return out;
   if (!Array.isArray(sd)) fail('DISCLOSURE_INVALID', '_sd is not an array of digests', pointer(path, '_sd'));
