@@ -22,6 +22,7 @@ import { UsageError } from '../usage-error.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
 import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
 import { writeOutputFile } from '../write-output.js';
+import { chooseClaims, disclosedNames, renderDisclosure, renderSdJwtClaims } from './wallet-sd-jwt.js';
 
 /** The environment variable naming the wallet database when `--db` is not given. */
 export const WALLET_DB_ENV = 'TRADEWIND_WALLET_DB';
@@ -220,8 +221,9 @@ const list: Command = {
 
 Options:
 ${DB_HELP}
-  --type T                 only credentials of this type
+  --type T                 only credentials of this type (an SD-JWT VC's vct)
   --issuer DID             only credentials from this issuer
+  --format F               only credentials of this format (jwt_vc, vc+jwt, dc+sd-jwt)
   --valid-at ISO           only credentials valid at this time, RFC 3339 with a zone ("now" for the current time)
 ${COMMON_HELP}`,
   async run(argv, io) {
@@ -229,11 +231,13 @@ ${COMMON_HELP}`,
       ...DB_OPTIONS,
       type: { type: 'string' },
       issuer: { type: 'string' },
+      format: { type: 'string' },
       'valid-at': { type: 'string' },
     });
     noPositionals('list', positionals);
     const query: CredentialQuery = {};
     if (values.type !== undefined) query.type = values.type;
+    if (values.format !== undefined) query.format = values.format;
     if (values.issuer !== undefined) query.issuer = values.issuer;
     const at = values['valid-at'];
     if (at !== undefined) query.validAt = at === 'now' ? new Date() : parseIsoTime(at, '--valid-at');
@@ -249,6 +253,9 @@ const show: Command = {
   usage: `Usage: tradewind wallet show <id> [options]
 
 Prints the credential as it was received; with --json, the stored record (metadata too).
+For an SD-JWT VC (dc+sd-jwt), stderr lists its vct, the claims every presentation shows
+and each claim it can disclose, with the path 'wallet present --disclose' takes (the
+record under --json has them as alwaysShown and disclosable).
 
 Options:
 ${DB_HELP}
@@ -258,6 +265,7 @@ ${COMMON_HELP}`,
     if (positionals.length !== 1) throw new UsageError('wallet show needs one credential id');
     const found = await withWallet(values, io, (w) => w.get(positionals[0] as string));
     printResult(io, values.json, found, () => found.raw);
+    if (!values.json && found.format === 'dc+sd-jwt') io.stderr(renderSdJwtClaims(found));
     return EXIT.OK;
   },
 };
@@ -270,12 +278,19 @@ const present: Command = {
 Signs a presentation of the given credentials with the key of the holder DID they are
 about, addressed to one verifier (--audience) and bound to its challenge (--nonce).
 
+An SD-JWT VC (dc+sd-jwt) is presented alone, showing only the claims --disclose names
+(given_name,nationality; dotted paths address.locality or JSON Pointers /address/locality
+too; --disclose '' shows only the claims always shown), with a key-binding JWT signed by
+the key its cnf names. What was disclosed and withheld goes to stderr (into the object
+under --json). 'wallet show <id>' lists the claims it can disclose.
+
 Options:
 ${DB_HELP}
   --audience A             the verifier the presentation is for (required)
   --nonce N                the verifier's challenge (required)
+  --disclose CLAIMS        SD-JWT VCs: the claims to show, comma-separated (repeatable)
   --format jwt_vp|vp+jwt   VCDM 1.1 VP-JWT or VCDM 2.0 vp+jwt (default: jwt_vp when all
-                           credentials are jwt_vc, else vp+jwt)
+                           credentials are jwt_vc, else vp+jwt); not for SD-JWT VCs
   --out FILE               write the presentation to FILE instead of stdout
 ${COMMON_HELP}`,
   async run(argv, io) {
@@ -283,6 +298,7 @@ ${COMMON_HELP}`,
       ...DB_OPTIONS,
       audience: { type: 'string' },
       nonce: { type: 'string' },
+      disclose: { type: 'string', multiple: true },
       format: { type: 'string' },
       out: { type: 'string' },
     });
@@ -292,18 +308,30 @@ ${COMMON_HELP}`,
     const format = values.format;
     if (format !== undefined && format !== 'jwt_vp' && format !== 'vp+jwt')
       throw new UsageError(`--format takes jwt_vp or vp+jwt, got ${JSON.stringify(format)}`);
-    const vp = await withWallet(values, io, (w) =>
-      w.present({
-        credentials: positionals,
-        audience: values.audience as string,
-        nonce: values.nonce as string,
-        ...(format ? { format } : {}),
-      }),
-    );
+    const audience = values.audience;
+    const nonce = values.nonce;
+    const result = await withWallet(values, io, async (w) => {
+      const credentials = await Promise.all(positionals.map((id) => w.get(id)));
+      const sdJwt = credentials.find((c) => c.format === 'dc+sd-jwt');
+      if (!sdJwt) {
+        if (values.disclose !== undefined)
+          throw new UsageError(
+            '--disclose chooses the claims of an SD-JWT VC (dc+sd-jwt); these credentials are JWTs, which a presentation shows whole',
+          );
+        return { presentation: await w.present({ credentials: positionals, audience, nonce, ...(format ? { format } : {}) }) };
+      }
+      if (credentials.length > 1)
+        throw new UsageError(`credential ${sdJwt.id} is an SD-JWT VC: it is presented alone, with its own key-binding JWT`);
+      if (format !== undefined) throw new UsageError('--format is for JWT presentations; an SD-JWT VC is presented as an SD-JWT');
+      if (values.disclose === undefined) throw chooseClaims(sdJwt);
+      return w.presentSdJwt({ credential: sdJwt.id, disclose: disclosedNames(values.disclose), nonce, audience });
+    });
+    const vp = result.presentation;
     if (values.out !== undefined) await writeOutputFile(values.out, `${vp}\n`);
-    printResult(io, values.json, { presentation: vp, ...(values.out ? { out: values.out } : {}) }, () =>
+    printResult(io, values.json, { ...result, ...(values.out ? { out: values.out } : {}) }, () =>
       values.out ? `written to ${values.out}` : vp,
     );
+    if (!values.json && 'withheld' in result) io.stderr(renderDisclosure(result));
     return EXIT.OK;
   },
 };
