@@ -105,6 +105,13 @@ describe('SD-JWT VC issuer keys', () => {
       expect(await codeOf(check(forged, issuer.did))).toBe('SIGNATURE_INVALID');
     });
 
+    it('ignores an unanchored x5c whose leaf key it could not use (RSA) beside a DID kid', async () => {
+      const issuer = didKey();
+      const { check } = await setup(undefined);
+      const jwt = await sign(issuer.privateKey, { kid: issuer.kid, x5c: [der('rsa-leaf')] }, { iss: issuer.did });
+      expect((await check(jwt, issuer.did)).via).toBe('did');
+    });
+
     it('refuses an unanchored x5c of a DID issuer whose DID gives no key (UNTRUSTED_ISSUER)', async () => {
       const { check } = await setup(undefined);
       const did = 'did:web:issuer.example.org';
@@ -274,10 +281,11 @@ describe('SD-JWT VC issuer keys', () => {
       expect(await codeOf(check(await sign(privateKey('leaf-dns'), { x5c: [der('leaf-ed25519')] })))).toBe('SIGNATURE_INVALID');
     });
 
-    it('refuses an RSA leaf (UNSUPPORTED_ALGORITHM)', async () => {
-      const { check } = await setup([entry({ x509: { certificates: [der('ca-ed25519')] } })]);
+    it('refuses an anchored RSA leaf (UNSUPPORTED_ALGORITHM), and an unanchored one as unanchored (UNTRUSTED_ISSUER)', async () => {
       const jwt = await sign(privateKey('leaf-ed25519'), { x5c: [der('rsa-leaf')] });
-      expect(await codeOf(check(jwt))).toBe('UNSUPPORTED_ALGORITHM');
+      const anchored = await setup([entry({ x509: { certificates: [der('ca-ed25519')] } })]);
+      expect(await codeOf(anchored.check(jwt))).toBe('UNSUPPORTED_ALGORITHM');
+      expect(await codeOf((await setup(undefined)).check(jwt))).toBe('UNTRUSTED_ISSUER');
     });
 
     it('refuses a leaf key that does not suit alg (SIGNATURE_INVALID)', async () => {

@@ -172,12 +172,6 @@ function listedKeys(state: RecognitionState, issuer: string): RecognizedKey[] {
   return index.get(issuer) ?? [];
 }
 
-/** The certificates of an `x5c` header, checked and parsed (leaf first). */
-interface Chain {
-  certs: ParsedCertificate[];
-  leafKey: PublicJwk;
-}
-
 /**
  * The key of an anchored `x5c` chain, after verifying the JWS with it; undefined when
  * nothing anchors the chain. Throws for a malformed header or a chain that is anchored
@@ -197,13 +191,24 @@ async function x5cKey(
   if (x5t !== undefined && x5t !== leaf.sha256) {
     fail('MALFORMED', 'x5t#S256 is not the SHA-256 thumbprint of the x5c leaf certificate', '/header/x5t#S256');
   }
-  const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
-  const leafKey = leafPublicKey(leaf, alg);
   const keyId = `x5c#${leaf.sha256}`;
-  const key = resolvedKeyOf(keyId, issuer, leafKey);
-  const thumbprint = await thumbprintOf(key);
-  const anchor = await findAnchor(ctx, x509, { certs, leafKey }, issuer, thumbprint, recognition);
+  // A leaf key that cannot be used is reported for an anchored chain only: an unanchored
+  // x5c beside a DID issuer's kid is ignored, whatever key it holds.
+  let key: ResolvedKey | undefined;
+  let unusable: unknown;
+  try {
+    key = resolvedKeyOf(keyId, issuer, leafPublicKey(leaf));
+  } catch (e) {
+    unusable = e;
+  }
+  const thumbprint = key ? await thumbprintOf(key) : undefined;
+  const anchor = await findAnchor(ctx, x509, certs, issuer, thumbprint, recognition);
   if (!anchor) return undefined;
+  if (!key || thumbprint === undefined) throw unusable;
+  const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
+  if (key.jwk.crv !== curveOf(alg)) {
+    fail('SIGNATURE_INVALID', `the x5c leaf key is a ${key.jwk.crv} key and cannot verify ${alg}`, '/header/alg');
+  }
   await checkPath(ctx, x509, certs, anchor.at);
   if (anchor.byCaller) checkNames(leaf, issuer);
   if (!(await verifies(ctx, parsed, key, parallel))) {
@@ -247,8 +252,8 @@ function readChain(x509: X509Backend, x5c: unknown): ParsedCertificate[] {
   return certs;
 }
 
-/** The leaf's key as a JWK the algorithm can use. */
-function leafPublicKey(leaf: ParsedCertificate, alg: Parameters<typeof curveOf>[0]): PublicJwk {
+/** The leaf's key as a JWK: Ed25519 or P-256, else UNSUPPORTED_ALGORITHM (RSA) or KEY_NOT_FOUND (a weak key). */
+function leafPublicKey(leaf: ParsedCertificate): PublicJwk {
   const pk = leaf.publicKey;
   const supported = (pk?.kty === 'OKP' && pk.crv === 'Ed25519') || (pk?.kty === 'EC' && pk.crv === 'P-256');
   if (!supported) {
@@ -259,9 +264,7 @@ function leafPublicKey(leaf: ParsedCertificate, alg: Parameters<typeof curveOf>[
       '/header/x5c/0',
     );
   }
-  const jwk = toPublicJwk(pk, 'the x5c leaf key');
-  if (jwk.crv !== curveOf(alg)) fail('SIGNATURE_INVALID', `the x5c leaf key is a ${jwk.crv} key and cannot verify ${alg}`, '/header/alg');
-  return jwk;
+  return toPublicJwk(pk, 'the x5c leaf key');
 }
 
 interface Anchor {
@@ -283,20 +286,21 @@ interface Anchor {
 async function findAnchor(
   ctx: VerifyContext,
   x509: X509Backend,
-  chain: Chain,
+  certs: ParsedCertificate[],
   issuer: string,
-  thumbprint: string,
+  thumbprint: string | undefined,
   recognition: RecognitionState | undefined,
 ): Promise<Anchor | undefined> {
   const periods = recognition?.byIssuer.get(issuer) ?? [];
-  if (periods.some((p) => p.keys?.has(thumbprint))) return { at: 0, above: undefined, byCaller: false, periods: [] };
+  if (thumbprint !== undefined && periods.some((p) => p.keys?.has(thumbprint)))
+    return { at: 0, above: undefined, byCaller: false, periods: [] };
   const pinning: KeyPeriod[] = [];
   let found: Anchor | undefined;
   for (const period of periods) {
     const pins = period.entry.x509?.certificates;
     if (!pins) continue;
     for (const pin of pins) {
-      const anchor = await anchoredBy(x509, chain.certs, pinned(x509, pin));
+      const anchor = await anchoredBy(x509, certs, pinned(x509, pin));
       if (anchor && (!found || anchor.at < found.at)) found = anchor;
       if (anchor) {
         pinning.push(period);
@@ -306,7 +310,7 @@ async function findAnchor(
   }
   if (found) return { ...found, periods: pinning };
   for (const der of ctx.trustedCertificates) {
-    const anchor = await anchoredBy(x509, chain.certs, callerCertificate(x509, der));
+    const anchor = await anchoredBy(x509, certs, callerCertificate(x509, der));
     if (anchor) return { ...anchor, byCaller: true };
   }
   return undefined;
