@@ -9,6 +9,7 @@ import {
   type IssueDocumentRequest,
   type IssueRequest,
   jsonTextProblem,
+  MAX_DECOYS,
   MAX_DOCUMENT_BYTES,
   MAX_RECORD_BYTES,
   MAX_RECORD_DEPTH,
@@ -18,7 +19,14 @@ import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { forbiddenKeyIn, readCredentialDocument } from '../issuer/credential-document.js';
-import { ISSUER_DB_HELP, ISSUER_DB_OPTIONS, parseFormatFlag, parseStatusFlag, withIssuer } from '../issuer/open-store.js';
+import {
+  ISSUER_DB_HELP,
+  ISSUER_DB_OPTIONS,
+  parseDiscloseFlag,
+  parseFormatFlag,
+  parseStatusFlag,
+  withIssuer,
+} from '../issuer/open-store.js';
 import { progressBar } from '../issuer/progress-bar.js';
 import { printResult } from '../output.js';
 import { READ_LIMITS, readInput } from '../read-input.js';
@@ -41,6 +49,15 @@ that violates the data model is refused (MALFORMED, exit 1) with every violation
 its path; --type, --subject, --claim, --subject-id, --issuer, --id, --valid-from and
 --valid-until cannot be combined with it (say it in the document).
 
+--format dc+sd-jwt issues an SD-JWT VC (IETF SD-JWT VC): the claims become top-level
+claims, selectively disclosable by the type's default (every claim; nested members one
+by one) or as --disclose lists them, with decoy digests; age_over_18 is derived from a
+birthdate claim (YYYY-MM-DD). The holder (--subject-id, a did:key or did:jwk, or
+--holder-jwk) is bound as cnf; without one the credential has no holder binding. Its
+status is an entry of a Token Status List (published by tradewind status publish under
+DIR/token/). It prints the SD-JWT with every disclosure (<jwt>~<disclosure>~…~).
+SD-JWT VCs are not re-emitted: --reemit refuses them.
+
 Give --id (or --record-key) to make a retry safe: if the command died after the
 credential was recorded but before it was printed, the same command with --reemit
 prints it again (same id, status entries and dates). --reemit signs only what was
@@ -54,7 +71,18 @@ ${ISSUER_DB_HELP}
   --subject FILE|-         the subject claims as a JSON object
   --claim NAME=VALUE       one claim (repeatable; adds to --subject)
   --subject-id URI         the subject id (usually the holder DID)
-  --format vc+jwt|jwt_vc   default vc+jwt (--credential: from the document's @context)
+  --format F               vc+jwt (default), jwt_vc or dc+sd-jwt (--credential: from
+                           the document's @context)
+  --vct VCT                dc+sd-jwt: the credential type (default: the --type)
+  --disclose LIST          dc+sd-jwt: the selectively disclosable claims, comma-separated:
+                           names (given_name), dotted paths (address.locality) or JSON
+                           pointers (/nationalities/0); the others are plain
+  --holder-jwk FILE        dc+sd-jwt: the holder's public JWK (bound as cnf.jwk; wins
+                           over --subject-id)
+  --holder-binding jwk|kid dc+sd-jwt: bind the --subject-id DID's key as cnf.jwk (default)
+                           or its verification method as cnf.kid
+  --decoys N               dc+sd-jwt: decoy digests in each _sd (default 2-4 at the top
+                           level, 1-2 in nested objects)
   --issuer DID             issuer DID of the database (default: the default DID)
   --id URI                 credential id (default urn:uuid:…)
   --record-key KEY         idempotency key: a second issue with it is ALREADY_EXISTS
@@ -93,13 +121,25 @@ export const issueCommand: Command = {
       reemit: { type: 'boolean' },
       credential: { type: 'string' },
       out: { type: 'string' },
+      vct: { type: 'string' },
+      disclose: { type: 'string' },
+      'holder-jwk': { type: 'string' },
+      'holder-binding': { type: 'string' },
+      decoys: { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`issue takes no positional arguments, got ${positionals.join(' ')}`);
-    const format = parseFormatFlag(values.format);
+    const format = parseFormatFlag(values.format, true);
+    const sdJwtFlags = (['vct', 'disclose', 'holder-jwk', 'holder-binding', 'decoys'] as const).filter((f) => values[f] !== undefined);
+    if (sdJwtFlags.length > 0 && format !== 'dc+sd-jwt')
+      throw new UsageError(
+        `${sdJwtFlags.map((f) => `--${f}`).join(', ')} ${sdJwtFlags.length > 1 ? 'go' : 'goes'} with --format dc+sd-jwt`,
+      );
     const status = parseStatusFlag(values.status);
     let request: IssueRequest | IssueDocumentRequest;
     if (values.credential !== undefined) {
       refuseWithDocument(values);
+      if (format === 'dc+sd-jwt')
+        throw new UsageError('--format dc+sd-jwt issues from --type and claims (--subject, --claim), not from a --credential document');
       const credential = await readCredentialDocument(values.credential, io);
       // A re-emission finds the credential by the document's own id or by --record-key.
       if (values.reemit && values['record-key'] === undefined && typeof credential.id !== 'string')
@@ -111,6 +151,7 @@ export const issueCommand: Command = {
         throw new UsageError('--reemit needs the --id or --record-key the credential was issued with');
     }
     if (format) request.format = format;
+    if (format === 'dc+sd-jwt') await addSdJwtFlags(request as IssueRequest, values, io);
     if (status) request.status = status;
     if (values['record-key'] !== undefined) request.recordKey = values['record-key'];
     // A target that cannot be written is found before anything is committed.
@@ -134,6 +175,8 @@ export const issueCommand: Command = {
             issuer: issued.issuer,
             issuedAt: issued.issuedAt,
             status: issued.status,
+            ...(issued.statusList ? { statusList: issued.statusList } : {}),
+            ...(issued.disclosable ? { disclosable: issued.disclosable } : {}),
             reemitted: reemit,
             ...(values.out !== undefined ? { out: values.out } : {}),
             jwt: issued.jwt,
@@ -218,6 +261,43 @@ async function checkOutputTarget(out: string): Promise<void> {
   const folder = await stat(dirname(out)).catch(() => undefined);
   if (!folder) throw new UsageError(`cannot write ${out}: its folder does not exist`);
   if (!folder.isDirectory()) throw new UsageError(`cannot write ${out}: a part of its path is not a folder`);
+}
+
+/** `--vct`, `--disclose`, `--holder-jwk`, `--holder-binding` and `--decoys` onto an SD-JWT VC request. */
+async function addSdJwtFlags(
+  request: IssueRequest,
+  values: {
+    vct?: string | undefined;
+    disclose?: string | undefined;
+    'holder-jwk'?: string | undefined;
+    'holder-binding'?: string | undefined;
+    decoys?: string | undefined;
+  },
+  io: Io,
+): Promise<void> {
+  if (values.vct !== undefined) request.vct = values.vct;
+  const disclose = parseDiscloseFlag(values.disclose);
+  if (disclose !== undefined) request.disclose = disclose;
+  const binding = values['holder-binding'];
+  if (binding !== undefined && binding !== 'jwk' && binding !== 'kid')
+    throw new UsageError(`--holder-binding takes jwk or kid, got ${JSON.stringify(binding)}`);
+  if (binding !== undefined) request.holderBinding = binding;
+  const decoys = parseIntegerFlag(values.decoys, '--decoys', 0, MAX_DECOYS);
+  if (decoys !== undefined) request.decoys = decoys;
+  const file = values['holder-jwk'];
+  if (file !== undefined) {
+    const bytes = await readInput(file, io, { what: 'holder JWK file', maxBytes: READ_LIMITS.other });
+    let jwk: unknown;
+    try {
+      jwk = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (e) {
+      throw new UsageError(`holder JWK file ${file} is not JSON: ${(e as Error).message}`);
+    }
+    if (!isJsonObject(jwk)) throw new UsageError(`holder JWK file ${file} must hold a JWK (a JSON object)`);
+    const forbidden = forbiddenKeyIn(jwk, '');
+    if (forbidden) throw new UsageError(`holder JWK file ${file}: the name at ${forbidden} is not allowed`);
+    request.holderKey = jwk;
+  }
 }
 
 /** The flags of `tradewind issue` that say what to issue. */

@@ -103,8 +103,31 @@ export function parseStatusFlag(value: string | undefined): Array<'revocation' |
   return parts as Array<'revocation' | 'suspension'>;
 }
 
-/** Checks `--format`. */
-export function parseFormatFlag(value: string | undefined): 'vc+jwt' | 'jwt_vc' | undefined {
+/** Checks `--format` (`dc+sd-jwt` only where `sdJwt` says the command issues SD-JWT VCs). */
+export function parseFormatFlag(value: string | undefined): 'vc+jwt' | 'jwt_vc' | undefined;
+export function parseFormatFlag(value: string | undefined, sdJwt: true): 'vc+jwt' | 'jwt_vc' | 'dc+sd-jwt' | undefined;
+export function parseFormatFlag(value: string | undefined, sdJwt = false): 'vc+jwt' | 'jwt_vc' | 'dc+sd-jwt' | undefined {
   if (value === undefined || value === 'vc+jwt' || value === 'jwt_vc') return value;
-  throw new UsageError(`--format takes vc+jwt or jwt_vc, got ${JSON.stringify(value)}`);
+  if (sdJwt && value === 'dc+sd-jwt') return value;
+  if (value === 'dc+sd-jwt')
+    throw new UsageError('--format dc+sd-jwt is issued one credential at a time (tradewind issue), not from a batch extract');
+  throw new UsageError(`--format takes vc+jwt${sdJwt ? ', jwt_vc or dc+sd-jwt' : ' or jwt_vc'}, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * `--disclose a,b`: claims of an SD-JWT VC as JSON pointers. Each item is a JSON pointer
+ * (`/address/locality`), a top-level claim name (`given_name`) or a dotted path
+ * (`address.locality`, `nationalities.0`).
+ */
+export function parseDiscloseFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((i) => i === ''))
+    throw new UsageError(`--disclose takes claim names or paths separated by commas, got ${JSON.stringify(value)}`);
+  return items.map((item) => {
+    if (item.startsWith('/')) return item;
+    const steps = item.split('.');
+    if (steps.some((s) => s === '')) throw new UsageError(`--disclose: ${JSON.stringify(item)} is not a claim path`);
+    return steps.map((s) => `/${s.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  });
 }
