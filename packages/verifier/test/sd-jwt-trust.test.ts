@@ -313,6 +313,8 @@ describe('SD-JWT VC issuer keys', () => {
         leaf,
         [leaf.replace(/=*$/, '').replace(/\+/g, '-')], // base64url, not base64
         [Buffer.from('not a certificate').toString('base64')],
+        [Buffer.concat([Buffer.from(leaf, 'base64'), Buffer.from([0])]).toString('base64')], // bytes after the certificate
+        [Buffer.from(pem('leaf-ed25519')).toString('base64')], // PEM text, not DER
         Array.from({ length: 11 }, () => leaf),
         [Buffer.alloc(17 * 1024, 0x30).toString('base64')],
         [42],

@@ -8,6 +8,8 @@ const handles = new WeakMap<ParsedCertificate, X509Certificate>();
 export const nodeX509: X509Backend = {
   parse(der: Uint8Array): ParsedCertificate {
     const cert = new X509Certificate(der);
+    // OpenSSL also reads PEM text and ignores bytes after the certificate: only exact DER counts.
+    if (!cert.raw.equals(der)) throw new Error('not exactly one DER certificate');
     const notBefore = Date.parse(cert.validFrom);
     const notAfter = Date.parse(cert.validTo);
     if (Number.isNaN(notBefore) || Number.isNaN(notAfter)) throw new Error('certificate validity dates cannot be read');
