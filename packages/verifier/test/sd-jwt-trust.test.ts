@@ -304,6 +304,15 @@ describe('SD-JWT VC issuer keys', () => {
       expect(e.message).toContain('revoked');
     });
 
+    it('refuses every key of an https issuer whose entry without keys is revoked, a caller-anchored chain too (UNTRUSTED_ISSUER)', async () => {
+      const { check } = await setup([entry({ revoked: true, x509: { certificates: [der('root-p256')] } })], {
+        trustedCertificates: [pem('ca-ed25519')],
+      });
+      const e = await errorOf(check(await ed()));
+      expect(e.code).toBe('UNTRUSTED_ISSUER');
+      expect(e.message).toContain('revoked');
+    });
+
     it('refuses malformed x5c headers (MALFORMED)', async () => {
       const { check } = await setup([entry({ x509: { certificates: [der('ca-ed25519')] } })]);
       const key = privateKey('leaf-ed25519');

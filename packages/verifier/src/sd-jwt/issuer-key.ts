@@ -113,8 +113,6 @@ async function listKey(
   recognition: RecognitionState | undefined,
   parallel: boolean,
 ): Promise<IssuerKey> {
-  if (recognition?.revokedDids.has(issuer))
-    fail('UNTRUSTED_ISSUER', `the keys of ${issuer} are revoked by a recognition list`, '/payload/iss');
   const listed = recognition ? listedKeys(recognition, issuer) : [];
   if (listed.length === 0) {
     fail('KEY_NOT_FOUND', `no keys for https issuer ${issuer.slice(0, 200)} (a recognition list must list them)`, '/payload/iss');
@@ -144,7 +142,7 @@ async function listKey(
     const key = resolvedKeyOf(listedKey.kid, issuer, listedKey);
     if (await verifies(ctx, parsed, key, parallel)) {
       const thumbprint = await thumbprintOf(key);
-      refuseRevoked(recognition, key.id, thumbprint);
+      refuseRevoked(recognition, issuer, key.id, thumbprint);
       return { key, keyId: key.id, via: 'list', thumbprint };
     }
   }
@@ -214,7 +212,7 @@ async function x5cKey(
   if (!(await verifies(ctx, parsed, key, parallel))) {
     fail('SIGNATURE_INVALID', 'signature does not verify with the key of the x5c leaf certificate', '/signature');
   }
-  refuseRevoked(recognition, keyId, thumbprint);
+  refuseRevoked(recognition, issuer, keyId, thumbprint);
   // The entries whose pins anchored this chain recognise its leaf key from now on (their windows still apply).
   for (const period of anchor.periods) period.certified?.add(thumbprint);
   return { key, keyId, via: 'x5c', thumbprint };
@@ -424,8 +422,14 @@ function parseOrUndefined(x509: X509Backend, der: Uint8Array | undefined): Parse
   }
 }
 
-/** A key a recognition list marks revoked never verifies, whichever way it was found. */
-function refuseRevoked(recognition: RecognitionState | undefined, keyId: string, thumbprint: string): void {
+/**
+ * A key a recognition list marks revoked never verifies, whichever way it was found; nor
+ * does any key of an issuer whose whole entry (with no keys listed) is revoked.
+ */
+function refuseRevoked(recognition: RecognitionState | undefined, issuer: string, keyId: string, thumbprint: string): void {
+  if (recognition?.revokedDids.has(issuer)) {
+    fail('UNTRUSTED_ISSUER', `the keys of ${issuer.slice(0, 200)} are revoked by a recognition list`, '/payload/iss');
+  }
   if (recognition?.revokedKeys.has(thumbprint)) {
     fail('UNTRUSTED_ISSUER', `key ${keyId} (JWK thumbprint ${thumbprint}) is revoked by a recognition list`, '/header/kid');
   }
