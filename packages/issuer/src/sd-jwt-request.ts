@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { DidKeyResolver, isJsonObject, type JsonObject, type PublicJwk, TradewindError, toPublicJwk } from '@tradewind/core';
-import type { NormalizedRequest } from './credential-document.js';
+import { MAX_DOCUMENT_BYTES, type NormalizedRequest } from './credential-document.js';
 import type { StatusPurpose } from './status-store.js';
 
 /** Holder binding of an SD-JWT VC: `cnf.jwk` (the holder's public key) or `cnf.kid` (a DID URL of the holder). */
@@ -66,6 +66,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'aud',
   '_sd',
   '_sd_alg',
+  '_sd_decoy',
   '...',
 ]);
 
@@ -112,6 +113,10 @@ export function planSdJwt(input: SdJwtRequestInput): SdJwtPlan {
     claims[key] = credentialSubject[key];
   }
   checkNestedNames(claims, '/credentialSubject');
+  if (Buffer.byteLength(JSON.stringify(claims)) > MAX_DOCUMENT_BYTES)
+    throw new TradewindError('LIMIT_EXCEEDED', `the claims are longer than ${MAX_DOCUMENT_BYTES} bytes of JSON`, {
+      path: '/credentialSubject',
+    });
   const validFromMs = input.validFromMs;
   addAgeClaims(claims, settings.ageOver ?? [18], new Date(validFromMs));
   if (Object.keys(claims).length === 0) throw invalid('credentialSubject has no claims besides id', '/credentialSubject');
@@ -200,7 +205,8 @@ export function checkSdJwtSettings(given: unknown): SdJwtSettings {
   return out;
 }
 
-// `_sd` and `...` are SD-JWT's own names at any depth: a claim of that name would be read as a digest list.
+// `_sd`, `_sd_alg` and `...` are SD-JWT's own names at any depth (a claim of that name would
+// be read as digests), and `_sd_decoy` the disclosure frame's.
 function checkNestedNames(value: unknown, path: string): void {
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) checkNestedNames(v, `${path}/${i}`);
@@ -208,7 +214,7 @@ function checkNestedNames(value: unknown, path: string): void {
   }
   if (!isJsonObject(value)) return;
   for (const key of Object.keys(value)) {
-    if (key === '_sd' || key === '...' || key === '_sd_alg')
+    if (key === '_sd' || key === '...' || key === '_sd_alg' || key === '_sd_decoy')
       throw new TradewindError('MALFORMED', `the claim name ${JSON.stringify(key)} is reserved by SD-JWT`, {
         path: `${path}/${pointerToken(key)}`,
       });

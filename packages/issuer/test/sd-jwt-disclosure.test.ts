@@ -307,7 +307,9 @@ describe('bad requests', () => {
     );
     await refused({ type: 'X', credentialSubject: { a: { _sd: ['x'] } } }, 'MALFORMED', '/credentialSubject/a/_sd');
     await refused({ type: 'X', credentialSubject: { a: [{ '...': 'x' }] } }, 'MALFORMED', '/credentialSubject/a/0/...');
-    for (const name of ['iss', 'iat', 'nbf', 'exp', 'cnf', 'vct', 'status', '_sd', '_sd_alg', 'sub'])
+    await refused({ type: 'X', credentialSubject: { a: { _sd_decoy: { b: 1 } } } }, 'MALFORMED', '/credentialSubject/a/_sd_decoy');
+    await refused({ type: 'X', credentialSubject: { a: 'x'.repeat(200 * 1024) } }, 'LIMIT_EXCEEDED', '/credentialSubject');
+    for (const name of ['iss', 'iat', 'nbf', 'exp', 'cnf', 'vct', 'status', '_sd', '_sd_alg', '_sd_decoy', '...', 'sub'])
       await refused({ type: 'X', credentialSubject: { a: 1, [name]: 'x' } }, 'INVALID_ARGUMENT', `/credentialSubject/${name}`);
     await refused({ type: 'X', credentialSubject: { id: HOLDER } }, 'INVALID_ARGUMENT', '/credentialSubject');
   });

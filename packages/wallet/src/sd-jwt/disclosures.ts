@@ -131,6 +131,7 @@ function walk(
   byDigest: ReadonlyMap<string, Disclosure>,
   used: Set<string>,
   out: DisclosureNode[],
+  order: ReadonlyMap<string, number> = new Map([...byDigest.keys()].map((k, i) => [k, i])),
 ): void {
   const take = (digest: unknown): Disclosure | undefined => {
     if (typeof digest !== 'string') return undefined;
@@ -150,9 +151,9 @@ function walk(
           throw new TradewindError('DISCLOSURE_INVALID', `an object property disclosure is used as an element of ${path}`);
         const at = `${path}/${index}`;
         out.push(node_(at, undefined, d, byDigest, parent));
-        walk(d.value, at, at, byDigest, used, out);
+        walk(d.value, at, at, byDigest, used, out, order);
       } else {
-        walk(element, `${path}/${index}`, parent, byDigest, used, out);
+        walk(element, `${path}/${index}`, parent, byDigest, used, out, order);
       }
       index++;
     }
@@ -161,18 +162,21 @@ function walk(
   if (!isJsonObject(node)) return;
   for (const [name, value] of Object.entries(node)) {
     if (name === '_sd' || name === '_sd_alg') continue;
-    walk(value, `${path}/${escapePointer(name)}`, parent, byDigest, used, out);
+    walk(value, `${path}/${escapePointer(name)}`, parent, byDigest, used, out, order);
   }
   const digests = node._sd;
   if (!Array.isArray(digests)) return;
-  for (const digest of digests) {
+  // In the order the issuer wrote the disclosures (the digests' own order is random);
+  // digests without a disclosure (decoys) are skipped by take().
+  const rank = (x: unknown) => (typeof x === 'string' ? (order.get(x) ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER);
+  for (const digest of [...digests].sort((a, b) => rank(a) - rank(b))) {
     const d = take(digest);
     if (d === undefined) continue;
     if (d.key === undefined)
       throw new TradewindError('DISCLOSURE_INVALID', `an array element disclosure is used as a property of ${path || '/'}`);
     const at = `${path}/${escapePointer(d.key)}`;
     out.push(node_(at, d.key, d, byDigest, parent));
-    walk(d.value, at, at, byDigest, used, out);
+    walk(d.value, at, at, byDigest, used, out, order);
   }
 }
 
