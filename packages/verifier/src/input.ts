@@ -154,7 +154,12 @@ function notACompactJws(text: string): [code: 'MALFORMED' | 'UNSUPPORTED_FORMAT'
   // An SD-JWT is a JWS followed by '~'-separated disclosures; junk that merely contains
   // '~' is not one, and is not "unsupported" but malformed.
   if (text.includes('~')) {
-    if (isSdJwt(text)) return ['UNSUPPORTED_FORMAT', 'SD-JWT credentials (dc+sd-jwt) are not supported yet'];
+    if (isSdJwt(text)) {
+      return [
+        'UNSUPPORTED_FORMAT',
+        'an SD-JWT VC is read as its compact serialization itself (or a JSON string of it, or a data:application/dc+sd-jwt URL), not inside another wrapper',
+      ];
+    }
     return ['MALFORMED', 'input contains "~" but is not an SD-JWT (a compact JWS followed by "~"-separated disclosures)'];
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for binary data is the point

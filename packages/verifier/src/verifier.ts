@@ -1,7 +1,7 @@
 import type { VerificationIssue } from '@tradewind/core';
 import { createContext, type VerifyContext } from './context.js';
 import type { CryptoBackend } from './crypto/backend.js';
-import { checkSdJwtCredential, checkSdJwtPresentation, isSdJwtInput } from './sd-jwt/verify.js';
+import { checkSdJwtCredential, checkSdJwtPresentation, sdJwtText } from './sd-jwt/verify.js';
 import type { CredentialVerificationResult, PresentationVerificationResult, VerifyOptions, VerifyPresentationOptions } from './types.js';
 import { checkCredential, recognitionState } from './verify-credential.js';
 import { checkPresentation } from './verify-presentation.js';
@@ -49,7 +49,8 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
   return {
     verifyCredential: async (input, o) => {
       const ctx = contextFor(o);
-      return isSdJwtInput(input) ? checkSdJwtCredential(ctx, input) : checkCredential(ctx, input);
+      const sdJwt = sdJwtText(input, ctx.limits.maxInputLength);
+      return sdJwt === undefined ? checkCredential(ctx, input) : checkSdJwtCredential(ctx, sdJwt);
     },
     verifyPresentation: async (input, o) => {
       const allowEmpty = o?.allowEmpty ?? presentationDefaults.allowEmpty ?? false;
@@ -57,8 +58,10 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
       if (typeof allowEmpty !== 'boolean') throw new TypeError('allowEmpty must be a boolean');
       const binding = { nonce: o?.nonce ?? presentationDefaults.nonce, audience: o?.audience ?? presentationDefaults.audience };
       // An SD-JWT VC is presented on its own, bound to the holder by its key-binding JWT.
-      if (isSdJwtInput(input)) return checkSdJwtPresentation(contextFor(o), input, binding, false);
-      return checkPresentation(contextFor(o), input, { ...binding, allowEmpty }, false);
+      const ctx = contextFor(o);
+      const sdJwt = sdJwtText(input, ctx.limits.maxInputLength);
+      if (sdJwt !== undefined) return checkSdJwtPresentation(ctx, sdJwt, binding, false);
+      return checkPresentation(ctx, input, { ...binding, allowEmpty }, false);
     },
     async recognitionStatus() {
       if (!base.recognition) return undefined;
@@ -98,10 +101,11 @@ export function makeVerifier(options: VerifyOptions, backend: CryptoBackend): Ve
             continue;
           }
           const i = next++;
-          const input = inputs[i];
-          results[i] = isSdJwtInput(input)
-            ? await checkSdJwtCredential(ctx, input, { parallel: true })
-            : await checkCredential(ctx, input, { parallel: true });
+          const sdJwt = sdJwtText(inputs[i], ctx.limits.maxInputLength);
+          results[i] =
+            sdJwt === undefined
+              ? await checkCredential(ctx, inputs[i], { parallel: true })
+              : await checkSdJwtCredential(ctx, sdJwt, { parallel: true });
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));

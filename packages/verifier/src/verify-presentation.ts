@@ -13,7 +13,7 @@ import { detectJwtKind } from './formats/detect.js';
 import { subjectIdsOf } from './formats/vcdm.js';
 import { checkEnvelopeContent, failAll, type InputForm, toCompactJws, toIssue, toIssues } from './input.js';
 import { checkIssuedInPast } from './issuance-time.js';
-import { isSdJwtInput } from './sd-jwt/verify.js';
+import { sdJwtText } from './sd-jwt/verify.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
 import type { PresentationVerificationResult, PresentedCredential, VerificationCheck } from './types.js';
 import { checkWindow, parseNumericDate } from './validity.js';
@@ -180,7 +180,7 @@ function refuseEmbeddedSdJwt(embedded: readonly unknown[], path: string): void {
   embedded.forEach((c, i) => {
     const id = isJsonObject(c) ? c.id : c;
     if (typeof id !== 'string') return;
-    if (/^data:application\/(?:dc|vc)\+sd-jwt,/i.test(id.trimStart()) || (typeof c === 'string' && isSdJwtInput(c))) {
+    if (/^data:application\/(?:dc|vc)\+sd-jwt,/i.test(id.trimStart()) || sdJwtText(c, Number.POSITIVE_INFINITY) !== undefined) {
       fail(
         'UNSUPPORTED_FORMAT',
         'an SD-JWT VC (dc+sd-jwt) cannot be carried in a vp+jwt or jwt_vp presentation: it is presented on its own with a key-binding JWT (verifyPresentation of the SD-JWT)',

@@ -313,6 +313,20 @@ describe('routing', () => {
     expect((await verifyCredential(`data:application/dc+sd-jwt,${sdJwt}`, { now: NOW })).verified).toBe(true);
   });
 
+  it('reads an SD-JWT given as a JSON string, and refuses one inside another wrapper with a clear UNSUPPORTED_FORMAT', async () => {
+    const issuer = didKey();
+    const holder = didKey();
+    const sdJwt = await issueSdJwt(issuer, { holder });
+    expect((await verifyCredential(JSON.stringify(sdJwt), { now: NOW })).verified).toBe(true);
+    const presented = await presentSdJwt(issuer, sdJwt, { nationality: true }, { holder, nonce: 'n', aud: 'a' });
+    expect((await verifyPresentation(` ${JSON.stringify(presented)}\n`, { now: NOW, nonce: 'n', audience: 'a' })).verified).toBe(true);
+    for (const wrapped of [`data:application/vc+jwt,${sdJwt}`, JSON.stringify(JSON.stringify(sdJwt))]) {
+      const r = await verifyCredential(wrapped, { now: NOW });
+      expect(codes(r), wrapped.slice(0, 30)).toEqual(['UNSUPPORTED_FORMAT']);
+      expect(r.verified ? '' : r.errors[0]?.message).toMatch(/compact serialization itself/);
+    }
+  });
+
   it('refuses an oversized SD-JWT (LIMIT_EXCEEDED)', async () => {
     const issuer = didKey();
     const sdJwt = await issueSdJwt(issuer, { holder: didKey() });

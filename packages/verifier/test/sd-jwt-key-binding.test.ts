@@ -202,6 +202,38 @@ describe('key-binding failures', () => {
     expect(codes(await verifyPresentation(`${sdJwt}abc.def`, expected))).toEqual(['HOLDER_BINDING']);
   });
 
+  it('resolves cnf.kid only once the issuer signature holds (a forged credential makes no DID fetch)', async () => {
+    const fetched: string[] = [];
+    const didResolver = {
+      didWebFetcher: async (url: string) => {
+        fetched.push(url);
+        throw new Error('offline');
+      },
+    };
+    const d = disclosure('nationality', 'BB');
+    const claims = { iss: issuer.did, vct: 'X', iat: NOW_S, cnf: { kid: 'did:web:wallet.example.bb#key-1' }, _sd: [digestOf(d)] };
+    const forged = await craft(didKey(), claims, [d], { kid: issuer.kid });
+    expect(codes(await verifyPresentation(await withKb(forged, holder), { ...expected, didResolver }))).toEqual(['SIGNATURE_INVALID']);
+    expect(fetched).toEqual([]);
+    const genuine = await craft(issuer, claims, [d]);
+    expect(codes(await verifyPresentation(await withKb(genuine, holder), { ...expected, didResolver }))).toEqual(['HOLDER_BINDING']);
+    expect(fetched).toEqual(['https://wallet.example.bb/.well-known/did.json']);
+  });
+
+  it('reports the credential failure when the key binding fails too (nothing left unhandled)', async () => {
+    const d = disclosure('nationality', 'BB');
+    const expired = await craft(
+      issuer,
+      { iss: issuer.did, vct: 'X', exp: NOW_S - 3600, cnf: { jwk: publicJwkOf(holder) }, _sd: [digestOf(d)] },
+      [d],
+    );
+    expect(codes(await verifyPresentation(await withKb(expired, didKey()), expected))).toEqual(['EXPIRED']);
+    const forged = await craft(didKey(), { iss: issuer.did, vct: 'X', cnf: { jwk: publicJwkOf(holder) }, _sd: [digestOf(d)] }, [d], {
+      kid: issuer.kid,
+    });
+    expect(codes(await verifyPresentation(await withKb(forged, didKey()), expected))).toEqual(['SIGNATURE_INVALID']);
+  });
+
   it('refuses a cnf.kid that does not resolve (HOLDER_BINDING)', async () => {
     const sdJwt = await bound({ kid: 'did:web:wallet.example#key-1' });
     expect(codes(await verifyPresentation(await withKb(sdJwt, holder), expected))).toEqual(['HOLDER_BINDING']);

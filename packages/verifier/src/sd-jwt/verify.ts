@@ -32,19 +32,27 @@ const NEVER_DISCLOSED = ['iss', 'nbf', 'exp', 'cnf', 'vct', 'vct#integrity', 'st
 const SD_JWT_DATA_URL = /^data:application\/(?:dc|vc)\+sd-jwt,/i;
 
 /**
- * Whether the input is an SD-JWT in compact serialization: text (or a data: URL of
- * application/dc+sd-jwt) that holds a `~` and is not JSON. Everything else goes the
- * JOSE way, which says what is wrong with it.
+ * The SD-JWT an input is, in compact serialization, or undefined when it is not one:
+ * text (or a `data:application/dc+sd-jwt,` URL, or either as a JSON string) that holds
+ * a `~`. Everything else goes the JOSE way, which says what is wrong with it. A JSON
+ * string longer than `maxLength` is not unquoted (the SD-JWT path refuses its length).
  */
-export function isSdJwtInput(input: unknown): input is string {
-  if (typeof input !== 'string' || !input.includes('~')) return false;
+export function sdJwtText(input: unknown, maxLength: number): string | undefined {
+  if (typeof input !== 'string' || !input.includes('~')) return undefined;
   const head = input.trimStart();
-  return !(
-    head.startsWith('{') ||
-    head.startsWith('[') ||
-    head.startsWith('"') ||
-    (head.startsWith('data:') && !SD_JWT_DATA_URL.test(head))
-  );
+  if (head.startsWith('"') && input.length <= maxLength) {
+    // An SD-JWT as a JSON string (from a JSON file or API field): one layer of quotes.
+    try {
+      const inner: unknown = JSON.parse(input);
+      return typeof inner === 'string' && inner.includes('~') && !inner.trimStart().startsWith('"')
+        ? sdJwtText(inner, maxLength)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (head.startsWith('{') || head.startsWith('[') || head.startsWith('"')) return undefined;
+  return head.startsWith('data:') && !SD_JWT_DATA_URL.test(head) ? undefined : input;
 }
 
 /** What the caller of {@link checkSdJwt} expects. */
@@ -159,16 +167,22 @@ async function checkSdJwt(
       checks.push('recognition');
       admitIssuer(recognition, issuer, '/payload/iss');
     }
-    // The key-binding JWT's signature is checked off the main thread while the issuer's
-    // is checked on it: the two are independent, so a presentation takes about one
-    // signature's time instead of two. Its outcome counts only once the issuer's holds.
-    const kbPending =
-      parts.kb === undefined
-        ? undefined
-        : checkKeyBinding(ctx, parts.kb, holderKey, parts.presented, sdAlg, ctx.sdJwt.keyBindingMaxAgeSeconds, true);
+    // With cnf.jwk, the key-binding JWT's signature is checked off the main thread while
+    // the issuer's is checked on it: the two are independent, so a presentation takes
+    // about one signature's time instead of two. Its outcome counts only once the
+    // issuer's holds. A cnf.kid is resolved only after the issuer's signature: until
+    // then the DID it names is anyone's choice.
+    const checkKb = () =>
+      checkKeyBinding(ctx, parts.kb as string, holderKey, parts.presented, sdAlg, ctx.sdJwt.keyBindingMaxAgeSeconds, true);
+    let kbPending = parts.kb !== undefined && holderKey?.kid === undefined ? checkKb() : undefined;
+    // Settled later, or dropped when something else fails first: never an unhandled rejection.
     kbPending?.catch(() => undefined);
     checks.push('proof');
     const key = await verifySdJwtIssuerSignature(ctx, parsed, issuer, recognition, parallel);
+    if (parts.kb !== undefined && !kbPending) {
+      kbPending = checkKb();
+      kbPending.catch(() => undefined);
+    }
 
     const now = nowOf(ctx);
     checks.push('validity');
