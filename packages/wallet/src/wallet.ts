@@ -12,7 +12,7 @@ import { type CredentialRow, checkInput, type SignedInput, type StoredCredential
 import { exportDids } from './holder-keys.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
 import { CredentialRejectedError, type RejectedCredential } from './rejection.js';
-import { type DisclosableClaim, hasKeyBinding, looksLikeSdJwt, sdJwtParts } from './sd-jwt/disclosures.js';
+import { type DisclosableClaim, hasKeyBinding, looksLikeSdJwt, sdJwtParts, sdJwtText } from './sd-jwt/disclosures.js';
 import { confirmationKeyOf, describeConfirmation, holderFor, type WalletKeys, walletKeys } from './sd-jwt/holder-key.js';
 import { pointerOf, presentSdJwt, type SdJwtPresentation, type SdJwtPresentationRequest, selectDisclosures } from './sd-jwt/present.js';
 import { sdJwtRow } from './sd-jwt/record.js';
@@ -594,7 +594,7 @@ function rowFor(
   now: number,
   keys: WalletKeys | undefined,
 ): { row?: CredentialRow; errors: VerificationIssue[] } {
-  const text = typeof input === 'string' ? input.trim() : undefined;
+  const text = typeof input === 'string' ? sdJwtText(input) : undefined;
   // A wallet holds credentials as issued; one with a key-binding JWT was shown to someone.
   if (text !== undefined && hasKeyBinding(text))
     return {

@@ -210,6 +210,22 @@ describe('what presenting refuses', () => {
     expect((await refusal(wallet.presentSdJwt({ ...base, disclose: 'given_name' as never }))).code).toBe('INVALID_ARGUMENT');
     expect((await refusal(wallet.presentSdJwt({ ...base, now: new Date('x') }))).code).toBe('INVALID_ARGUMENT');
     expect((await refusal(wallet.presentSdJwt(undefined as never))).code).toBe('INVALID_ARGUMENT');
+    const throwing = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect((await refusal(wallet.presentSdJwt(throwing as never))).code).toBe('INVALID_ARGUMENT');
+    const list = new Proxy(['given_name'], {
+      get: (t, k) => {
+        if (k === 'length') throw new Error('trap');
+        return Reflect.get(t, k);
+      },
+    });
+    expect((await refusal(wallet.presentSdJwt({ ...base, disclose: list }))).code).toBe('INVALID_ARGUMENT');
     const jwt = await refusal(wallet.presentSdJwt({ ...base, credential: jwtId }));
     expect(jwt.code).toBe('INVALID_ARGUMENT');
     expect(jwt.message).toContain('not an SD-JWT VC');

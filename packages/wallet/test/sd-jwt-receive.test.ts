@@ -99,6 +99,12 @@ describe('receiving an SD-JWT VC', () => {
     const again = await wallet.receive(`  ${issued}\n`);
     expect(again.added).toBe(false);
     expect(again.credential.id).toBe(id);
+    // In a data: URL it is the same credential, kept as the bare SD-JWT.
+    await wallet.delete(id);
+    const url = await wallet.receive(`data:application/dc+sd-jwt,${issued}`);
+    expect(url.added).toBe(true);
+    expect(url.credential.id).toBe(id);
+    expect(url.credential.raw).toBe(issued);
   });
 
   it('finds SD-JWT VCs by format, by vct (as type) and by issuer, beside JWT credentials', async () => {

@@ -71,6 +71,14 @@ export function looksLikeSdJwt(text: string): boolean {
   return tilde > 0 && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text.slice(0, tilde));
 }
 
+const DATA_URL = /^data:application\/(?:dc|vc)\+sd-jwt,/i;
+
+/** The compact SD-JWT a caller's text holds: trimmed, and out of its `data:application/dc+sd-jwt,` URL when it came in one. */
+export function sdJwtText(input: string): string {
+  const text = input.trim();
+  return text.replace(DATA_URL, '');
+}
+
 /** Whether a compact SD-JWT carries a key-binding JWT after its disclosures (it is a presentation). */
 export function hasKeyBinding(text: string): boolean {
   return looksLikeSdJwt(text) && !text.endsWith('~');
