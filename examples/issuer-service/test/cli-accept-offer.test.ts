@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createVerifier } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, startTestService, type TestService } from './helpers.js';
 
@@ -73,6 +74,42 @@ describe('tradewind wallet accept-offer', () => {
     const r = await tradewind(['wallet', 'accept-offer', credentialOfferUri, '--db', db, '--allow-insecure-http']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^stored [0-9a-f]{64} {2}NationalIdCredential {2}jwt_vc {2}did:web:127\.0\.0\.1%3A/);
+  });
+
+  it('takes a dc+sd-jwt offer, and wallet present --disclose shows only the chosen claim, which @tradewind/verifier accepts', async () => {
+    const { credentialOfferUri } = await offer({
+      credentialConfigurationId: 'NationalIdCredential_sd_jwt',
+      claims: { given_name: 'Asha', family_name: 'Ramdial', birthdate: '1991-04-12', nationality: 'TT' },
+    });
+    const r = await tradewind(['wallet', 'accept-offer', credentialOfferUri, '--db', db, '--allow-insecure-http', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const stored = (JSON.parse(r.stdout) as { stored: string; issuer: string }).stored;
+    const p = await tradewind([
+      'wallet',
+      'present',
+      stored,
+      '--db',
+      db,
+      '--disclose',
+      'nationality',
+      '--nonce',
+      'n-0c1f',
+      '--audience',
+      'https://bank.example.bb',
+      '--json',
+    ]);
+    expect(p.code, p.stderr).toBe(0);
+    const out = JSON.parse(p.stdout) as { presentation: string; withheld: Array<{ path: string }> };
+    expect(out.withheld.map((w) => w.path)).toEqual(expect.arrayContaining(['/given_name', '/family_name', '/birthdate', '/age_over_18']));
+    const verifier = createVerifier({
+      trustedIssuers: [service.did],
+      didResolver: { didWebFetcher: async (url) => (await fetch(url)).json(), allowInsecureDidWeb: true },
+      status: { provider: { get: async (url) => (await fetch(url)).text() }, allowInsecureUrls: true },
+    });
+    const result = await verifier.verifyPresentation(out.presentation, { nonce: 'n-0c1f', audience: 'https://bank.example.bb' });
+    expect(result.verified, JSON.stringify(result)).toBe(true);
+    if (!result.verified || result.format !== 'dc+sd-jwt') throw new Error('not a verified SD-JWT presentation');
+    expect(result.credentials[0].disclosed).toEqual([{ path: '/nationality', name: 'nationality', value: 'TT' }]);
   });
 
   it('exit 1 with REFUSED for a used offer code and a wrong transaction code, NOT_FOUND for a used offer', async () => {
