@@ -168,6 +168,17 @@ describe('Token Status Lists at the URIs the SD-JWT VCs name', () => {
     expect(statusAt(await res.text(), idx)).toBe(2);
   });
 
+  it("the service's own verifier reads its tokens in process (nothing fetched): valid, then SUSPENDED at once", async () => {
+    const { id, sdJwt } = await issueSdJwt(service);
+    const before = await service.context.verifier.verifyCredential(sdJwt);
+    expect(before.verified, JSON.stringify(before)).toBe(true);
+    expect(before.verified && before.checks).toContain('status');
+    expect((await changeStatus(service, id, 'suspension', true)).status).toBe(200);
+    const after = await service.context.verifier.verifyCredential(sdJwt);
+    expect(after.verified).toBe(false);
+    expect(!after.verified && after.errors.map((e) => e.code)).toContain('SUSPENDED');
+  });
+
   it('answers 404 for a token list that does not exist or is not a number', async () => {
     for (const path of ['/status/token/999', '/status/token/0', '/status/token/abc', '/status/token/01', '/status/token']) {
       const res = await fetch(`${service.base}${path}`);
