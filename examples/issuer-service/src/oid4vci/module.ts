@@ -588,17 +588,18 @@ function sdJwtIssueRequest(
 ): IssueRequest {
   const claims = stored.claims as JsonObject;
   const byKid = stored.holderBinding === 'kid' && holder.did !== undefined;
-  const request = {
+  const request: IssueRequest = {
     format: 'dc+sd-jwt',
     type: typeof stored.type === 'string' ? stored.type : configuration.type,
     vct: typeof stored.vct === 'string' ? stored.vct : sdJwtVct(configuration),
     credentialSubject: byKid ? { id: holder.did as string, ...claims } : { ...claims },
-    ...(byKid ? { holderBinding: 'kid' } : { holderKey: { ...holder.jwk } }),
-    ...(Array.isArray(stored.disclose) ? { disclose: [...(stored.disclose as string[])] } : {}),
     status: Array.isArray(stored.status) ? (stored.status as Array<'revocation' | 'suspension'>) : ['revocation', 'suspension'],
     recordKey,
   };
-  return request as unknown as IssueRequest;
+  if (byKid) request.holderBinding = 'kid';
+  else request.holderKey = { ...holder.jwk };
+  if (Array.isArray(stored.disclose)) request.disclose = [...(stored.disclose as string[])];
+  return request;
 }
 
 /**
