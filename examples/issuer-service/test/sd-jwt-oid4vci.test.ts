@@ -297,6 +297,21 @@ describe('SD-JWT VC issuance over OpenID4VCI', () => {
     expect(payload.cnf).toEqual({ jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } });
   });
 
+  it('two concurrent credential requests with one token issue one SD-JWT VC', async () => {
+    const offer = await createOffer({ recordKey: 'tt-nid-sd-race' });
+    const token = await accessToken(offer);
+    const [a, b] = await Promise.all([nonce(), nonce()]);
+    const results = await Promise.all([
+      requestCredential(token, await proof(a as string, holder)),
+      requestCredential(token, await proof(b as string, holder)),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    const refused = results.find((r) => r.status === 400) as Response;
+    expect(await oauthError(refused)).toBe('credential_request_denied');
+    const logged = (await service.context.issuer.log({ type: 'NationalIdCredential' })).filter((r) => r.recordKey === 'tt-nid-sd-race');
+    expect(logged).toHaveLength(1);
+  });
+
   it('revocation through POST /credentials/status turns the verifier result REVOKED, read from the published token', async () => {
     const sdJwt = await issuedSdJwt(await issue((n) => proof(n, holder), { recordKey: 'tt-nid-sd-revoke' }));
     expect((await verifierFor().verifyCredential(sdJwt)).verified).toBe(true);

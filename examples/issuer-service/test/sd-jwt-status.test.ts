@@ -179,6 +179,29 @@ describe('Token Status Lists at the URIs the SD-JWT VCs name', () => {
     expect(!after.verified && after.errors.map((e) => e.code)).toContain('SUSPENDED');
   });
 
+  it('after a key rotation the token is signed with the new key, and credentials signed before still verify with it', async () => {
+    const { uri, sdJwt } = await issueSdJwt(service);
+    const before = await fetch(uri);
+    const oldKid = decodeProtectedHeader(await before.text()).kid;
+    const rotated = await fetch(`${service.base}/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${service.adminKey}` },
+    });
+    expect(rotated.status, await rotated.clone().text()).toBe(200);
+    const after = await fetch(uri, { headers: { 'if-none-match': before.headers.get('etag') as string } });
+    expect(after.status).toBe(200);
+    const newKid = decodeProtectedHeader(await after.text()).kid;
+    expect(newKid).not.toBe(oldKid);
+    expect(String(newKid).startsWith(`${service.did}#`)).toBe(true);
+    const verifier = createVerifier({
+      trustedIssuers: [service.did],
+      didResolver: { didWebFetcher: async (url) => (await fetch(url)).json(), allowInsecureDidWeb: true },
+      status: { provider: { get: async (url) => (await fetch(url)).text() }, allowInsecureUrls: true },
+    });
+    const result = await verifier.verifyCredential(sdJwt);
+    expect(result.verified, JSON.stringify(result)).toBe(true);
+  });
+
   it('answers 404 for a token list that does not exist or is not a number', async () => {
     for (const path of ['/status/token/999', '/status/token/0', '/status/token/abc', '/status/token/01', '/status/token']) {
       const res = await fetch(`${service.base}${path}`);
