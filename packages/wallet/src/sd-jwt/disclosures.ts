@@ -60,7 +60,7 @@ type SdAlg = keyof typeof HASHES;
 
 /** The hash of `_sd_alg` over a string's UTF-8 bytes (the `@sd-jwt/*` hasher contract). */
 export function sdHasher(data: string, alg: string): Uint8Array {
-  const name = HASHES[alg as SdAlg];
+  const name = Object.hasOwn(HASHES, alg) ? HASHES[alg as SdAlg] : undefined;
   if (name === undefined) throw new TradewindError('DISCLOSURE_INVALID', `_sd_alg ${alg} is not sha-256, sha-384 or sha-512`);
   return new Uint8Array(createHash(name).update(data, 'utf8').digest());
 }
@@ -106,7 +106,7 @@ export function sdJwtParts(text: string): SdJwtParts {
   }
   const payload = decoded.jwt.payload as JsonObject;
   const sdAlg = (payload._sd_alg ?? 'sha-256') as SdAlg;
-  if (HASHES[sdAlg] === undefined) throw new TradewindError('DISCLOSURE_INVALID', `_sd_alg ${String(sdAlg)} is not supported`);
+  if (!Object.hasOwn(HASHES, sdAlg)) throw new TradewindError('DISCLOSURE_INVALID', `_sd_alg ${String(sdAlg)} is not supported`);
   const byDigest = new Map<string, Disclosure>();
   for (const d of decoded.disclosures) byDigest.set(d._digest as string, d);
   const disclosures: DisclosureNode[] = [];
