@@ -137,10 +137,30 @@ describe('tradewind issue --format dc+sd-jwt', () => {
     const fromDocument = await runMain(['issue', '--format', 'dc+sd-jwt', '--credential', document], { env });
     expect(fromDocument.code).toBe(2);
     expect(fromDocument.stderr).toContain('not from a --credential document');
-    writeFileSync(join(dir, 'x.jsonl'), '{"a":1}\n');
-    const batch = await runMain(['issue-batch', join(dir, 'x.jsonl'), '--type', 'T', '--format', 'dc+sd-jwt'], { env });
-    expect(batch.code).toBe(2);
-    expect(batch.stderr).toContain('one credential at a time');
+  });
+
+  it('tradewind issue-batch --format dc+sd-jwt issues an SD-JWT VC per record, each bound to its subjectId', async () => {
+    const input = join(dir, 'people.csv');
+    writeFileSync(input, `subjectId,given_name,birthdate\n${HOLDER},Ana,2001-02-03\n${HOLDER},Ben,2012-02-03\n`);
+    const out = join(dir, 'people.issued.jsonl');
+    const r = await runMain(['issue-batch', input, '--type', 'NationalIdCredential', '--format', 'dc+sd-jwt', '--out', out, '--json'], {
+      env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ issued: 2, invalidCount: 0 });
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { format: string; jwt: string });
+    expect(lines.map((l) => l.format)).toEqual(['dc+sd-jwt', 'dc+sd-jwt']);
+    const ages = [];
+    for (const { jwt } of lines) {
+      const result = await verifyCredential(jwt, { status: { onUnavailable: 'warn' } });
+      expect(result.verified).toBe(true);
+      ages.push((result as { claims: Record<string, unknown> }).claims.age_over_18);
+      expect(parts(jwt).payload.cnf).toMatchObject({ jwk: { crv: 'Ed25519' } });
+    }
+    expect(ages).toEqual([true, false]);
   });
 
   it('tradewind status revoke changes the token list, and status publish writes it to DIR/token/<n>', async () => {

@@ -24,7 +24,8 @@ export interface OutputRepair {
 const MAX_OUTPUT_LINE = 1024 * 1024;
 // Every line a batch writes starts so (JSON.stringify of { line, recordKey, id, format, jwt }).
 const OUR_PREFIX = Buffer.from('{"line":');
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+// A compact JWS, or a compact SD-JWT as issued (the JWS, then each disclosure, each followed by `~`).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+(?:(?:~[A-Za-z0-9_-]+)*~)?$/;
 
 // The credential id of a whole output line, or undefined for a torn or foreign one.
 function idOfLine(text: string): string | undefined {

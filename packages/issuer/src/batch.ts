@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
-import { asArray, type CredentialSchema, isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
+import {
+  asArray,
+  type CredentialSchema,
+  DidKeyResolver,
+  isJsonObject,
+  type JsonObject,
+  TradewindError,
+  type VerificationIssue,
+} from '@tradewind/core';
 import {
   type BatchInputFormat,
   checkInputFile,
@@ -25,6 +33,7 @@ import {
 } from './issuance-log.js';
 import { type GroupContext, type IssuedCredential, issueGroup, type Reservations, reserveStatus } from './issue-group.js';
 import { type Rebuilt, rebuildLogged, signRebuilt } from './reemit.js';
+import { resolveHolders, type SdJwtSettings } from './sd-jwt-request.js';
 import { refuseOwnLists, STATUS_PURPOSES, type StatusPurpose } from './status-store.js';
 import { storage } from './storage-error.js';
 import { FORBIDDEN_KEYS, snapshot, unreadable } from './untrusted-json.js';
@@ -55,7 +64,11 @@ export type DeliveredCredential = IssuedCredential & { line: number; reemitted: 
 export interface BatchOptions {
   /** Credential type(s) of every convenience record (required for them, and for CSV). */
   type?: string | string[];
-  /** The format of every record; a document record's default comes from its first `@context`. */
+  /**
+   * The format of every record; a document record's default comes from its first
+   * `@context`. `dc+sd-jwt`: convenience records only, each bound to its `subjectId` DID
+   * (see the README, "SD-JWT VC").
+   */
   format?: IssueFormat;
   /** Issuer DID for records that name none (default: the issuer's default DID). */
   issuer?: string;
@@ -146,6 +159,8 @@ export interface BatchHost {
   checkOpen(): void;
   groupContext(batchId: string): GroupContext;
   signerOf(did: string, path?: string): Promise<ManagedDid>;
+  /** The issuer's SD-JWT VC settings (`openIssuer`'s `sdJwt`). */
+  sdJwt?: SdJwtSettings | undefined;
 }
 
 type Materialized = { line: number; request: unknown; normalized: NormalizedRequest & { recordKey: string } };
@@ -201,7 +216,9 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
   const seen = new Map<string, number>();
   const ids = new Map<string, number>();
   const now = new Date();
-  const recordDefaults = { issuer: options.issuer ?? host.defaultIssuer, now, baseUrl: host.baseUrl };
+  const recordDefaults = { issuer: options.issuer ?? host.defaultIssuer, now, baseUrl: host.baseUrl, sdJwt: host.sdJwt };
+  // dc+sd-jwt records: holder DIDs resolved offline (cached across both passes).
+  const holders = new DidKeyResolver();
   // Issuer DIDs records name, checked once each: one of another database is that record's NOT_FOUND.
   const dids = new Map<string, Promise<unknown>>();
   const signal = options.signal;
@@ -219,6 +236,7 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
       const { line, fields } = item.record;
       try {
         const { normalized } = readRecord(fields, format, options, recordDefaults);
+        if (normalized.sdJwt !== undefined) await resolveHolders([normalized], holders);
         const subjects = asArray(normalized.claims);
         for (const [s, subject] of subjects.entries()) {
           const at = Array.isArray(normalized.claims) ? `/${s}` : '';
@@ -305,14 +323,14 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
         chunk.push(item.record);
         if (chunk.length === size) {
           if (stop()) break reading;
-          await issueChunk(host, ctx, chunk, format, options, types, result, output);
+          await issueChunk(host, ctx, chunk, format, options, types, result, output, holders);
           report();
           chunk = [];
         }
       }
     }
     if (chunk.length > 0 && !stop()) {
-      await issueChunk(host, ctx, chunk, format, options, types, result, output);
+      await issueChunk(host, ctx, chunk, format, options, types, result, output, holders);
       report();
     }
   } finally {
@@ -330,6 +348,7 @@ async function issueChunk(
   types: string[],
   result: BatchResult,
   output: BatchOutput | undefined,
+  holders: DidKeyResolver,
 ): Promise<void> {
   const now = new Date();
   const chunk: Materialized[] = [];
@@ -346,7 +365,9 @@ async function issueChunk(
         issuer: options.issuer ?? host.defaultIssuer,
         now,
         baseUrl: host.baseUrl,
+        sdJwt: host.sdJwt,
       });
+      if (normalized.sdJwt !== undefined) await resolveHolders([normalized], holders);
       const recordKey = keyOfRecord(fields, format, types);
       // The input changed between the passes: never let two records share a key in one insert.
       if (keys.has(recordKey) || ids.has(normalized.id))
@@ -444,7 +465,7 @@ async function issueChunk(
       continue;
     }
     try {
-      const rebuilt = rebuildLogged(m.request, log, host.baseUrl);
+      const rebuilt = await rebuildLogged(m.request, log, host.baseUrl, host.sdJwt);
       result.skipped += 1;
       if (wanted) again.push({ line: m.line, rebuilt });
     } catch (error) {
@@ -526,10 +547,6 @@ function checkOptions(options: BatchOptions, defaultIssuer: string | undefined, 
   const bad = (message: string, key: string) => new TradewindError('INVALID_ARGUMENT', message, { path: `/${key}` });
   if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'batch options must be an object');
   for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw bad(`unknown batch option ${JSON.stringify(key)}`, key);
-  // SD-JWT VCs bind each holder's key (resolved from its DID) and are never re-emitted,
-  // which the batch's resume-by-re-emission relies on: they are issued with issueMany.
-  if ((options.format as unknown) === 'dc+sd-jwt')
-    throw bad('issueBatch does not issue dc+sd-jwt credentials: issue them with issue or issueMany (up to 10,000 at once)', 'format');
   const size = options.transactionSize;
   if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > 10_000))
     throw bad('transactionSize must be an integer from 1 to 10000', 'transactionSize');
@@ -641,7 +658,7 @@ function readRecord(
   fields: JsonObject,
   format: BatchInputFormat,
   options: BatchOptions,
-  defaults: { issuer: string | undefined; now: Date; baseUrl: string | undefined },
+  defaults: { issuer: string | undefined; now: Date; baseUrl: string | undefined; sdJwt?: SdJwtSettings | undefined },
 ): { request: unknown; normalized: NormalizedRequest } {
   if (!isDocumentRecord(fields, format)) {
     const request = toRequest(fields, options);

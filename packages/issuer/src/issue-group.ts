@@ -1,10 +1,11 @@
 import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
-import { type CredentialStatus, TradewindError, type VerifiableCredential } from '@tradewind/core';
+import { type CredentialStatus, type JsonObject, TradewindError, type VerifiableCredential } from '@tradewind/core';
 import { contentDigest } from './content-digest.js';
 import { finalCredential, type NormalizedRequest, statusEntry } from './credential-document.js';
 import type { IssueFormat } from './credential-request.js';
 import { type IssuanceRecord, insertLogRecords } from './issuance-log.js';
-import { sdJwtPayload, signSdJwt, type TokenStatusReference } from './sd-jwt-credential.js';
+import { sdJwtContent, sdJwtPayload, signSdJwt, type TokenStatusReference } from './sd-jwt-credential.js';
+import { resolveHolders } from './sd-jwt-request.js';
 import { signCredential } from './sign-credential.js';
 import { allocateIndexes, type EntryRow, insertEntries, type ListPurpose, reserveIndexes, type StatusAllocation } from './status-store.js';
 
@@ -138,6 +139,9 @@ export async function issueGroup(
   for (const did of new Set(requests.map((r) => r.issuer))) ctx.signers.set(did, await ctx.agent.getDid(did, query));
   const issuedAt = now.toISOString();
   const iat = Math.floor(now.getTime() / 1000);
+  // dc+sd-jwt holders not resolved yet (callers resolve them first, to refuse one before
+  // any transaction): their keys become cnf.
+  await resolveHolders(requests);
   // Allocate per (issuer, purpose) in one call each, so a group takes one counter update per list.
   const allocations = new Map<string, StatusAllocation[]>();
   for (const [key, w] of wantedStatus(requests)) {
@@ -203,7 +207,10 @@ export async function issueGroup(
       format: r.format,
       issuedAt,
       status: logged,
-      contentDigest: contentDigest(r.format, credential),
+      contentDigest: contentDigest(
+        r.format,
+        r.sdJwt === undefined ? credential : sdJwtContent(credential as unknown as JsonObject, r.sdJwt),
+      ),
     };
     if (r.recordKey !== undefined) record.recordKey = r.recordKey;
     if (r.subjectId !== undefined) record.subjectId = r.subjectId;

@@ -564,13 +564,7 @@ export class Issuer {
           'NOT_FOUND',
           `no credential ${String(id ?? `with recordKey ${String(recordKey)}`)} was issued from this database, so there is nothing to re-emit: issue it`,
         );
-      if (log.format === 'dc+sd-jwt' || request.format === 'dc+sd-jwt')
-        throw new TradewindError(
-          'INVALID_ARGUMENT',
-          'a dc+sd-jwt credential is not re-emitted (its salts and decoys are random, so it cannot be signed again as the same credential): revoke it and issue a new one',
-          { path: '/format' },
-        );
-      const rebuilt = rebuildLogged(request, log, this.settings.baseUrl);
+      const rebuilt = await rebuildLogged(request, log, this.settings.baseUrl, this.settings.sdJwt);
       const issued = await signRebuilt(this.agent, await this.signerOf(log.issuer), rebuilt);
       await this.agent.transaction((q) =>
         insertReemissions(q, [{ credentialId: log.credentialId, contentDigest: rebuilt.digest }], new Date().toISOString(), undefined),
@@ -603,6 +597,7 @@ export class Issuer {
           checkOpen: () => this.checkOpen(),
           groupContext: (batchId) => ({ ...this.groupContext(), batchId }),
           signerOf: (did) => this.signerOf(did),
+          sdJwt: this.settings.sdJwt,
         },
         input,
         options,

@@ -5,6 +5,8 @@ import { finalCredential, isDocumentRequest, type NormalizedRequest, normalizeDo
 import { type IssueRequest, normalizeRequest } from './credential-request.js';
 import type { LoggedCredential } from './issuance-log.js';
 import type { IssuedCredential } from './issue-group.js';
+import { sdJwtContent, sdJwtPayload, signSdJwt, type TokenStatusReference } from './sd-jwt-credential.js';
+import { resolveHolders, type SdJwtPlan, type SdJwtSettings } from './sd-jwt-request.js';
 import { signCredential } from './sign-credential.js';
 
 /** A logged credential rebuilt from a request, whose content matches what was issued. */
@@ -13,6 +15,8 @@ export interface Rebuilt {
   credential: VerifiableCredential;
   status: CredentialStatus[];
   digest: string;
+  /** `dc+sd-jwt`: what is signed again (new salts and decoys, the same content). */
+  sdJwt?: { plan: SdJwtPlan; statusList?: TokenStatusReference };
 }
 
 /**
@@ -22,7 +26,12 @@ export interface Rebuilt {
  * from what was issued under that id (or the log holds no digest to compare with):
  * re-emission signs only what was signed before.
  */
-export function rebuildLogged(request: unknown, log: LoggedCredential, baseUrl: string | undefined): Rebuilt {
+export async function rebuildLogged(
+  request: unknown,
+  log: LoggedCredential,
+  baseUrl: string | undefined,
+  sdJwt?: SdJwtSettings,
+): Promise<Rebuilt> {
   const which = `credential ${log.credentialId}`;
   const now = new Date(log.issuedAt);
   const candidates: Array<() => NormalizedRequest> = [];
@@ -40,7 +49,13 @@ export function rebuildLogged(request: unknown, log: LoggedCredential, baseUrl: 
   } else {
     const r = request as IssueRequest;
     const given = { ...r, id: r.id ?? log.credentialId };
-    const defaults = { issuer: log.issuer, now, baseUrl, ...(log.validFrom === undefined ? {} : { validFrom: log.validFrom }) };
+    const defaults = {
+      issuer: log.issuer,
+      now,
+      baseUrl,
+      sdJwt,
+      ...(log.validFrom === undefined ? {} : { validFrom: log.validFrom }),
+    };
     candidates.push(() => normalizeRequest(given, defaults));
     // Credentials issued before dates were kept as given had them in UTC whole seconds.
     if (r.validFrom !== undefined || r.validUntil !== undefined)
@@ -55,6 +70,29 @@ export function rebuildLogged(request: unknown, log: LoggedCredential, baseUrl: 
   }
   const purposes = new Set(log.status.map((s) => s.purpose));
   const samePurposes = normalized.status.length === purposes.size && normalized.status.every((p) => purposes.has(p));
+  if (normalized.sdJwt !== undefined || log.format === 'dc+sd-jwt') {
+    // One Token Status List entry, logged once per purpose; the holder DID resolved again.
+    const first = log.status[0];
+    const statusList = first === undefined ? undefined : { idx: first.index, uri: first.listId };
+    if (normalized.sdJwt !== undefined && samePurposes && normalized.id === log.credentialId && normalized.issuer === log.issuer) {
+      await resolveHolders([normalized]);
+      const plan = normalized.sdJwt;
+      const payload = sdJwtPayload(log.issuer, plan, statusList, Math.floor(Date.parse(log.issuedAt) / 1000));
+      const digest = contentDigest('dc+sd-jwt', sdJwtContent(payload, plan));
+      if (digest === log.contentDigest)
+        return {
+          log,
+          credential: payload as unknown as VerifiableCredential,
+          status: [],
+          digest,
+          sdJwt: { plan, ...(statusList === undefined ? {} : { statusList }) },
+        };
+    }
+    throw new TradewindError(
+      'ALREADY_EXISTS',
+      `${which} was issued with other content than this request; re-emission signs only what was issued under that id (issue the new content under a new id)`,
+    );
+  }
   const status = log.status.map(statusEntry);
   if (samePurposes && normalized.id === log.credentialId && normalized.issuer === log.issuer) {
     for (const [i, candidate] of candidates.entries()) {
@@ -70,10 +108,17 @@ export function rebuildLogged(request: unknown, log: LoggedCredential, baseUrl: 
   );
 }
 
-/** Signs a rebuilt credential again: same id, status indexes, dates and iat as the logged one. */
+/**
+ * Signs a rebuilt credential again: same id, status indexes, dates and iat as the logged
+ * one. A `dc+sd-jwt` credential gets new salts and decoys: the same claims and
+ * disclosable paths, another SD-JWT.
+ */
 export async function signRebuilt(agent: TradewindAgent, signer: ManagedDid, rebuilt: Rebuilt): Promise<IssuedCredential> {
   const { log, credential, status } = rebuilt;
-  const jwt = await signCredential(agent, signer, credential, log.format, Math.floor(Date.parse(log.issuedAt) / 1000));
+  const jwt =
+    rebuilt.sdJwt !== undefined
+      ? await signSdJwt(agent, signer, credential as unknown as Record<string, unknown>, rebuilt.sdJwt.plan)
+      : await signCredential(agent, signer, credential, log.format, Math.floor(Date.parse(log.issuedAt) / 1000));
   const out: IssuedCredential = {
     id: log.credentialId,
     format: log.format,
@@ -84,5 +129,7 @@ export async function signRebuilt(agent: TradewindAgent, signer: ManagedDid, reb
     issuedAt: log.issuedAt,
   };
   if (log.recordKey !== undefined) out.recordKey = log.recordKey;
+  if (rebuilt.sdJwt?.statusList !== undefined) out.statusList = rebuilt.sdJwt.statusList;
+  if (rebuilt.sdJwt !== undefined) out.disclosable = [...rebuilt.sdJwt.plan.disclosable];
   return out;
 }

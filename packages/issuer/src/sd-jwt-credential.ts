@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import type { DisclosureFrame } from '@sd-jwt/types';
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
-import { type JsonObject, TradewindError, utf8Encode } from '@tradewind/core';
+import { type JsonObject, TradewindError, utf8Encode, type VerifiableCredential } from '@tradewind/core';
 import type { SdJwtPlan } from './sd-jwt-request.js';
 
 /** Bytes of randomness in each disclosure's salt (and each decoy's). */
@@ -41,6 +41,14 @@ export function sdJwtPayload(issuer: string, plan: SdJwtPlan, status: TokenStatu
   if (plan.cnf !== undefined) payload.cnf = plan.cnf;
   for (const key of Object.keys(plan.claims)) payload[key] = plan.claims[key];
   return payload;
+}
+
+/**
+ * What the content digest of a `dc+sd-jwt` credential covers (see content-digest.ts):
+ * its payload with every claim in the clear and the paths of its disclosable claims.
+ */
+export function sdJwtContent(payload: JsonObject, plan: SdJwtPlan): VerifiableCredential {
+  return { payload, disclosable: plan.disclosable } as unknown as VerifiableCredential;
 }
 
 /**

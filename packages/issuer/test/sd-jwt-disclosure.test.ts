@@ -342,15 +342,4 @@ describe('bad requests', () => {
       '/credentialSchema',
     );
   });
-
-  it('refuses re-emission and batches of dc+sd-jwt', async () => {
-    const issued = await issuer.issue({ format: 'dc+sd-jwt', type: 'X', credentialSubject: { a: 1 }, status: [] });
-    await expect(issuer.reemit({ format: 'dc+sd-jwt', id: issued.id, type: 'X', credentialSubject: { a: 1 } })).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
-    });
-    await expect(issuer.issueBatch({ text: '{"a":1}\n', format: 'jsonl' }, { type: 'X', format: 'dc+sd-jwt' })).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
-      path: '/format',
-    });
-  });
 });

@@ -1,8 +1,9 @@
-import { createHash, createPublicKey, generateKeyPairSync, type JsonWebKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, type JsonWebKey, sign, verify } from 'node:crypto';
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
-import type { PublicJwk } from '@tradewind/core';
+import { lowSSignature, type PublicJwk } from '@tradewind/core';
 import type { Issuer, ManagedDid } from '@tradewind/issuer';
+import { verifyPresentation } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTempIssuer, openTempIssuer } from './helpers/temp-issuer.js';
 
@@ -156,5 +157,57 @@ describe('dc+sd-jwt issuance', () => {
     expect(logged).toMatchObject({ format: 'dc+sd-jwt', revoked: true, suspended: false });
     await expect(issuer.reinstate(issued.id)).resolves.toMatchObject({ changed: false });
     await expect(issuer.revoke(issued.id)).resolves.toMatchObject({ changed: false });
+  });
+
+  it('a holder presents it with key binding through @sd-jwt/sd-jwt-vc, for EdDSA and ES256 holders; @tradewind/verifier accepts it', async () => {
+    for (const type of ['ed25519', 'ec'] as const) {
+      const holder = type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
+      const jwk = holder.publicKey.export({ format: 'jwk' });
+      const issued = await issuer.issue({
+        format: 'dc+sd-jwt',
+        issuer: p256.did,
+        type: 'NationalIdCredential',
+        holderKey: jwk,
+        credentialSubject: { given_name: 'Ana', nationality: 'TT', birthdate: '1990-05-17' },
+        status: [],
+      });
+      const wallet = new SDJwtVcInstance({
+        hasher: (data) => createHash('sha256').update(data).digest(),
+        kbSignAlg: type === 'ec' ? 'ES256' : 'EdDSA',
+        kbSigner: async (data) => {
+          const signature = sign(type === 'ec' ? 'sha256' : null, Buffer.from(data), { key: holder.privateKey, dsaEncoding: 'ieee-p1363' });
+          return Buffer.from(type === 'ec' ? await lowSSignature(signature) : signature).toString('base64url');
+        },
+      });
+      const presented = await wallet.present(issued.jwt, { nationality: true } as never, {
+        kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: 'https://bank.example.bb', nonce: 'n-0S6_WzA2Mj' } },
+      });
+      const result = await verifyPresentation(presented, { nonce: 'n-0S6_WzA2Mj', audience: 'https://bank.example.bb' });
+      expect(result.verified, JSON.stringify((result as { errors?: unknown }).errors)).toBe(true);
+      if (result.verified && result.format === 'dc+sd-jwt') {
+        expect(result.credentials[0].disclosed.map((d) => d.name)).toEqual(['nationality']);
+        expect(result.credentials[0].claims.given_name).toBeUndefined();
+      }
+      // Another nonce: refused.
+      expect(await verifyPresentation(presented, { nonce: 'other', audience: 'https://bank.example.bb' })).toMatchObject({
+        verified: false,
+      });
+    }
+  });
+
+  it('binds a did:jwk holder by cnf.kid (its #0 verification method), as MOSIP holders are bound', async () => {
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    const did = `did:jwk:${Buffer.from(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y })).toString('base64url')}`;
+    const byKid = await issuer.issue({
+      format: 'dc+sd-jwt',
+      type: 'X',
+      holderBinding: 'kid',
+      credentialSubject: { id: did, a: 1 },
+      status: [],
+    });
+    expect(parts(byKid.jwt).payload.cnf).toEqual({ kid: `${did}#0` });
+    const byJwk = await issuer.issue({ format: 'dc+sd-jwt', type: 'X', credentialSubject: { id: did, a: 1 }, status: [] });
+    expect(parts(byJwk.jwt).payload.cnf).toEqual({ jwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } });
+    expect((await issuer.getIssued(byKid.id)).subjectId).toBe(did);
   });
 });

@@ -56,7 +56,8 @@ birthdate claim (YYYY-MM-DD). The holder (--subject-id, a did:key or did:jwk, or
 --holder-jwk) is bound as cnf; without one the credential has no holder binding. Its
 status is an entry of a Token Status List (published by tradewind status publish under
 DIR/token/). It prints the SD-JWT with every disclosure (<jwt>~<disclosure>~…~).
-SD-JWT VCs are not re-emitted: --reemit refuses them.
+--reemit signs an SD-JWT VC again with new salts and decoys: the same claims, holder,
+status entry and iat, another SD-JWT.
 
 Give --id (or --record-key) to make a retry safe: if the command died after the
 credential was recorded but before it was printed, the same command with --reemit
@@ -405,7 +406,9 @@ prototype are refused anywhere in a record.
 Options:
 ${ISSUER_DB_HELP}
   --type T                 credential type (repeatable)
-  --format vc+jwt|jwt_vc   default vc+jwt
+  --format F               vc+jwt (default), jwt_vc or dc+sd-jwt (an SD-JWT VC per record,
+                           bound to its subjectId DID, disclosable claims by the type's
+                           default)
   --issuer DID             issuer DID of the database (default: the default DID)
   --valid-until ISO        validity end for records without their own
   --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
@@ -452,7 +455,7 @@ export const issueBatchCommand: Command = {
     // before the database is opened.
     if (!existsSync(input)) throw new UsageError(`cannot read batch input ${input}: no such file`, { code: 'NOT_FOUND' });
     const out = values.out ?? `${input}.issued.jsonl`;
-    const format = parseFormatFlag(values.format);
+    const format = parseFormatFlag(values.format, true);
     const status = parseStatusFlag(values.status);
     // Under --json stderr carries nothing but the one JSON error line a failure prints.
     const bar = values.json ? { update() {}, done() {} } : progressBar(io);

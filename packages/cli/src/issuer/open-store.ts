@@ -109,8 +109,6 @@ export function parseFormatFlag(value: string | undefined, sdJwt: true): 'vc+jwt
 export function parseFormatFlag(value: string | undefined, sdJwt = false): 'vc+jwt' | 'jwt_vc' | 'dc+sd-jwt' | undefined {
   if (value === undefined || value === 'vc+jwt' || value === 'jwt_vc') return value;
   if (sdJwt && value === 'dc+sd-jwt') return value;
-  if (value === 'dc+sd-jwt')
-    throw new UsageError('--format dc+sd-jwt is issued one credential at a time (tradewind issue), not from a batch extract');
   throw new UsageError(`--format takes vc+jwt${sdJwt ? ', jwt_vc or dc+sd-jwt' : ' or jwt_vc'}, got ${JSON.stringify(value)}`);
 }
 
