@@ -176,8 +176,11 @@ describe('key-binding failures', () => {
 
   it('refuses a key-binding JWT without typ kb+jwt, or without nonce, aud, iat or sd_hash strings', async () => {
     const sdJwt = await bound();
-    for (const typ of ['JWT', 'dc+sd-jwt', undefined, 'KB+JWT']) {
+    for (const typ of ['JWT', 'dc+sd-jwt', undefined, 'kb+jwt+x', 42]) {
       expect(codes(await verifyPresentation(await withKb(sdJwt, holder, {}, { typ }), expected)), String(typ)).toEqual(['HOLDER_BINDING']);
+    }
+    for (const typ of ['KB+JWT', 'application/kb+jwt']) {
+      expect((await verifyPresentation(await withKb(sdJwt, holder, {}, { typ }), expected)).verified, typ).toBe(true);
     }
     for (const payload of [
       { nonce: 42 },

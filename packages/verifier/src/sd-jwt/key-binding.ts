@@ -97,8 +97,11 @@ export async function checkKeyBinding(
     throw relocated(e, '/kb', e instanceof TradewindError && e.code === 'UNSUPPORTED_ALGORITHM' ? undefined : 'HOLDER_BINDING');
   }
   const { header, payload } = parsed;
-  if (header.typ !== 'kb+jwt')
-    fail('HOLDER_BINDING', `key-binding JWT typ is ${JSON.stringify(header.typ) ?? 'absent'}, not kb+jwt`, '/kb/header/typ');
+  // A media type, so compared case-insensitively, `application/` tolerated (as for the issuer's JWT).
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : undefined;
+  if (typ !== 'kb+jwt') {
+    fail('HOLDER_BINDING', `key-binding JWT typ is ${JSON.stringify(header.typ)?.slice(0, 60) ?? 'absent'}, not kb+jwt`, '/kb/header/typ');
+  }
   if (!holder) fail('HOLDER_BINDING', 'a key-binding JWT is presented but the credential binds no key (no cnf)', '/payload/cnf');
   const keyId = await verifyHolderSignature(ctx, parsed, holder, parallel);
 
