@@ -108,7 +108,7 @@ describe('backups with SD-JWT VCs', () => {
       }
     });
 
-    it('refuses an SD-JWT with a key-binding JWT, one with a tampered disclosure, and one stored under another format: BACKUP_INVALID', async () => {
+    it('refuses an SD-JWT bound to a key none of its DIDs holds, one with a key-binding JWT, one with a tampered disclosure, and one stored under another format: BACKUP_INVALID', async () => {
       const i = sdRow();
       const raw = contents.credentials[i]?.raw as string;
       const kb = (
@@ -116,7 +116,14 @@ describe('backups with SD-JWT VCs', () => {
       ).presentation;
       const parts = raw.split('~');
       const tampered = [parts[0], Buffer.from('["salt","given_name","Mallory"]').toString('base64url'), ...parts.slice(2)].join('~');
+      const foreignHolder = { ...ed, publicJwk: sdJwtIssuer('ES256').publicJwk as never };
+      const foreign = await issueSdJwt(tt, foreignHolder);
+      const w0 = await fresh();
+      const refused = await w0.importBackup(await seal(withRow(i, (r) => ({ ...r, raw: foreign }))), PASS).catch((e: unknown) => e);
+      await w0.close();
+      expect(refused).toMatchObject({ code: 'BACKUP_INVALID', message: expect.stringContaining('bound (cnf) to a key') });
       for (const change of [
+        (r: Record<string, unknown>) => ({ ...r, raw: foreign }),
         (r: Record<string, unknown>) => ({ ...r, raw: kb }),
         (r: Record<string, unknown>) => ({ ...r, raw: tampered }),
         (r: Record<string, unknown>) => ({ ...r, format: 'vc+jwt' }),

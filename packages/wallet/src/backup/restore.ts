@@ -1,5 +1,5 @@
-import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
-import { jwkToMultikey, TradewindError } from '@tradewind/core';
+import { type ManagedDid, publicJwkOfKey, type TradewindAgent } from '@tradewind/agent';
+import { jwkThumbprintInput, jwkToMultikey, type PublicJwk, TradewindError } from '@tradewind/core';
 import { importDids } from '../holder-keys.js';
 import { INSERT_ALIASES, INSERT_ROWS } from '../store/credential-store.js';
 import { openBackup } from './container.js';
@@ -29,7 +29,24 @@ export async function readBackupRows(
   verifiers: RestoreVerifiers,
 ): Promise<{ contents: BackupContents; rows: RestoreRows }> {
   const contents = await readBackup(file, passphrase);
-  return { contents, rows: await reverifiedRows(restoreRows(contents), verifiers) };
+  return { contents, rows: await reverifiedRows(restoreRows(contents), verifiers, holderKeysOf(contents.dids)) };
+}
+
+/** Each DID of a backup and the RFC 7638 thumbprint inputs of its public keys (a key of a type the agent does not know is left out). */
+function holderKeysOf(dids: BackupContents['dids']): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const d of dids) {
+    const keys = out.get(d.did) ?? new Set<string>();
+    for (const k of d.keys) {
+      try {
+        keys.add(jwkThumbprintInput(publicJwkOfKey(k.type, k.publicKeyHex) as PublicJwk));
+      } catch {
+        // Not a key this wallet signs with: the DID import refuses it, or it binds nothing.
+      }
+    }
+    out.set(d.did, keys);
+  }
+  return out;
 }
 
 /**

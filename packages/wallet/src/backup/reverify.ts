@@ -1,6 +1,7 @@
 import { isJsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
 import type { CredentialVerificationResult, Verifier } from '@tradewind/verifier';
 import { type CredentialRow, type SignedInput, signedInputOf, toRow } from '../credential-record.js';
+import { boundToDids } from '../sd-jwt/holder-key.js';
 import { sdJwtRow } from '../sd-jwt/record.js';
 import type { RestoreRows } from './contents.js';
 
@@ -28,13 +29,20 @@ export interface RestoreVerifiers {
  * columns or the JSON the backup holds, which whoever knows the passphrase can write.
  * A JWS that does not verify makes the whole backup `BACKUP_INVALID`.
  *
+ * An SD-JWT VC must be bound (`cnf`) to a key of the backup's DIDs (`holderKeys`: each
+ * DID and the thumbprint inputs of its keys), as `receive` requires of the wallet's.
+ *
  * What was decided when the credential was received is not decided again: status is
  * not checked (a revoked credential stays, as it would in the wallet), trust and
  * recognition policy are not applied, and a credential that has expired since is read
  * at a time inside its own validity (its received time, else the nearest end of its
  * window), so no credential the wallet held is lost.
  */
-export async function reverifiedRows(restore: RestoreRows, verifiers: RestoreVerifiers): Promise<RestoreRows> {
+export async function reverifiedRows(
+  restore: RestoreRows,
+  verifiers: RestoreVerifiers,
+  holderKeys: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<RestoreRows> {
   const verifier = verifiers.plain;
   // A credential the file holds more than once is verified and restored once (the first
   // copy): a small file repeating one row cannot ask for a verification per copy.
@@ -69,6 +77,9 @@ export async function reverifiedRows(restore: RestoreRows, verifiers: RestoreVer
     if (result.format === 'dc+sd-jwt') {
       // currentRow let through only an SD-JWT as issued (no key binding), under its format.
       if (row.format !== 'dc+sd-jwt') throw bad(`credential entry ${i} is an SD-JWT VC stored as ${row.format}`);
+      // As receive refuses it: an SD-JWT VC the wallet could never present.
+      if (!boundToDids(result.holderKey, holderKeys))
+        throw bad(`credential entry ${i} is an SD-JWT VC bound (cnf) to a key none of the backup's DIDs holds`);
       out.push(sdJwtRow(row.raw, result, row.received_at));
       continue;
     }

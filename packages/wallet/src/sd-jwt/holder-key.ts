@@ -64,3 +64,23 @@ export function describeConfirmation(cnf: ConfirmationKey | undefined): string {
   const jwk = cnf.jwk as unknown as Record<string, unknown>;
   return `a ${String(jwk.crv ?? jwk.kty ?? 'public')} key (cnf.jwk x=${String(jwk.x ?? '?').slice(0, 12)}…)`;
 }
+
+/**
+ * Whether `cnf` names a key of the DIDs a backup restores: `cnf.jwk` one of their public
+ * keys, `cnf.kid` one of those DIDs or a DID URL of one, and both the same DID when both
+ * are given. `dids` maps each DID to the RFC 7638 thumbprint inputs of its keys.
+ */
+export function boundToDids(cnf: ConfirmationKey | undefined, dids: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  if (cnf === undefined) return false;
+  let byJwk: string | undefined;
+  if (cnf.jwk !== undefined) {
+    const jwk = cnf.jwk as unknown as Record<string, unknown>;
+    if (typeof jwk.kty !== 'string' || typeof jwk.crv !== 'string' || typeof jwk.x !== 'string') return false;
+    const input = jwkThumbprintInput(cnf.jwk);
+    for (const [did, keys] of dids) if (keys.has(input)) byJwk = did;
+    if (byJwk === undefined) return false;
+  }
+  if (cnf.kid === undefined) return true;
+  const did = cnf.kid.split('#')[0] as string;
+  return dids.has(did) && (byJwk === undefined || byJwk === did);
+}
