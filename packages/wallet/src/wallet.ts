@@ -304,11 +304,13 @@ export class Wallet {
   }
 
   /**
-   * Credentials matching a query (type, issuer, subject, valid at a time), oldest first.
+   * Credentials matching a query (type — an SD-JWT VC's `vct` —, issuer, subject, format,
+   * valid at a time), oldest first.
    *
    * @example
    * ```ts
    * const permits = await wallet.find({ type: 'DrivingPermit', validAt: new Date() })
+   * const sdJwtVcs = await wallet.find({ format: 'dc+sd-jwt' })
    * ```
    */
   async find(query: CredentialQuery = {}): Promise<StoredCredential[]> {
