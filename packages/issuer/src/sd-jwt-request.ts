@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { DidKeyResolver, isJsonObject, type JsonObject, type PublicJwk, TradewindError, toPublicJwk } from '@tradewind/core';
 import { MAX_DOCUMENT_BYTES, type NormalizedRequest } from './credential-document.js';
-import type { StatusPurpose } from './status-store.js';
 
 /** Holder binding of an SD-JWT VC: `cnf.jwk` (the holder's public key) or `cnf.kid` (a DID URL of the holder). */
 export type HolderBinding = 'jwk' | 'kid';
@@ -342,8 +341,6 @@ function buildFrame(claims: JsonObject, pointers: string[], decoys: number | und
       if (last) {
         frame._sd ??= [];
         if (!frame._sd.includes(key)) frame._sd.push(key);
-        if (Array.isArray(frame) === false && typeof key === 'string' && frame === root && RESERVED_CLAIMS.has(key))
-          throw unknownPointer(pointer, n);
       } else {
         const child = frame[String(key)];
         if (child === undefined || typeof child !== 'object' || Array.isArray(child)) {
@@ -399,9 +396,6 @@ export async function resolveHolders(requests: Array<Pick<NormalizedRequest, 'sd
     plan.cnf = binding === 'kid' ? { kid: key.id } : { jwk: toPublicJwk(key.jwk, 'the holder key') };
   }
 }
-
-/** The status purposes a `dc+sd-jwt` credential's Token Status List entry takes. */
-export type SdJwtStatus = StatusPurpose[];
 
 function invalid(message: string, path: string): TradewindError {
   return new TradewindError('INVALID_ARGUMENT', message, { path });
