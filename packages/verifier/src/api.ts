@@ -5,9 +5,11 @@ import { type BatchOptions, makeVerifier, type Verifier } from './verifier.js';
 /** The public functions, bound to one crypto backend (node:crypto or WebCrypto). */
 export interface VerifierApi {
   /**
-   * Verifies one credential (`jwt_vc` or `vc+jwt`) offline: structure, algorithm
-   * allow-list, issuer key and signature, validity window and trusted issuers. Never
-   * throws for bad input; the result says `verified` and, when false, why (`errors`).
+   * Verifies one credential (`jwt_vc`, `vc+jwt`, or an SD-JWT VC `dc+sd-jwt`) offline:
+   * structure, algorithm allow-list, issuer key and signature, validity window and
+   * trusted issuers; for an SD-JWT VC also every disclosure, and a key-binding JWT when
+   * one is attached. Never throws for bad input; the result says `verified` and, when
+   * false, why (`errors`).
    *
    * @example
    * ```ts
@@ -21,12 +23,15 @@ export interface VerifierApi {
   /**
    * Verifies a presentation (`jwt_vp` VCDM 1.1 VP-JWT or `vp+jwt` VCDM 2.0): the holder's
    * signature, the expected nonce and audience, and every credential in it, each of
-   * which must be about the holder.
+   * which must be about the holder. An SD-JWT VC presented with a key-binding JWT
+   * (`<jwt>~<disclosure>~…~<kb-jwt>`) is a presentation too: the key binding (signed by
+   * the `cnf` key, over these disclosures, fresh) stands for the holder's signature.
    *
    * @example
    * ```ts
    * const result = await verifyPresentation(vpJwt, { nonce: 'n-0S6_WzA2Mj', audience: 'https://bank.example.bb' });
    * if (result.verified) console.log(result.holder, result.credentials.length);
+   * // An SD-JWT VC: result.format === 'dc+sd-jwt', result.credentials[0].disclosed lists what was shown.
    * ```
    */
   verifyPresentation(input: unknown, options?: VerifyPresentationOptions): Promise<PresentationVerificationResult>;
