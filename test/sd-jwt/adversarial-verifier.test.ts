@@ -416,6 +416,66 @@ describe.each(BUILDS)('%s build', (_build, createVerifier) => {
     });
   });
 
+  describe('signature malleability and curves', () => {
+    const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    /** The other valid ECDSA signature of the same message: s replaced by n - s (high S). */
+    const highS = (jws: string) => {
+      const [h, p, sig] = jws.split('.') as [string, string, string];
+      const bytes = Buffer.from(sig, 'base64url');
+      const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+      const twin = Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex');
+      return `${h}.${p}.${Buffer.concat([bytes.subarray(0, 32), twin]).toString('base64url')}`;
+    };
+    /** An Ed25519 signature with S + L (non-canonical, accepted by lax libraries). */
+    const bigS = (jws: string) => {
+      const [h, p, sig] = jws.split('.') as [string, string, string];
+      const bytes = Buffer.from(sig, 'base64url');
+      let s = 0n;
+      for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(bytes[32 + i] as number);
+      s += L;
+      const out = Buffer.from(bytes);
+      for (let i = 0; i < 32; i++) {
+        out[32 + i] = Number(s & 0xffn);
+        s >>= 8n;
+      }
+      return `${h}.${p}.${out.toString('base64url')}`;
+    };
+
+    it('an ES256 issuer signature in its high-S twin, an Ed25519 one with S + L: refused', async () => {
+      const es = didKeyFor('ES256');
+      const sdJwt = await make({ signer: es });
+      expect(await credential(sdJwt)).toEqual([]);
+      const jwt = sdJwt.slice(0, sdJwt.indexOf('~'));
+      expect(await credential(sdJwt.replace(jwt, highS(jwt)))).not.toEqual([]);
+      const ed = await make();
+      const edJwt = ed.slice(0, ed.indexOf('~'));
+      expect(await credential(ed.replace(edJwt, bigS(edJwt)))).not.toEqual([]);
+    });
+
+    it('a key-binding JWT in its high-S twin, or with S + L: HOLDER_BINDING', async () => {
+      const esHolder = didKeyFor('ES256');
+      const s = await make({ disclosures: [nationality], payload: { cnf: { jwk: publicJwk(esHolder) } } });
+      const good = await bind(s, { signer: esHolder });
+      expect(await present(good)).toEqual([]);
+      expect(await present(`${s}${highS(good.slice(s.length))}`)).toEqual(['HOLDER_BINDING']);
+      const ed = await make({ disclosures: [nationality] });
+      const edGood = await bind(ed);
+      expect(await present(edGood)).toEqual([]);
+      expect(await present(`${ed}${bigS(edGood.slice(ed.length))}`)).toEqual(['HOLDER_BINDING']);
+    });
+
+    it('a key-binding JWT whose alg does not suit the cnf key (EdDSA header over a P-256 cnf): HOLDER_BINDING', async () => {
+      const esHolder = didKeyFor('ES256');
+      const s = await make({ disclosures: [nationality], payload: { cnf: { jwk: publicJwk(esHolder) } } });
+      expect(await present(await bind(s, { signer: holder }))).toEqual(['HOLDER_BINDING']);
+      const kb = await bind(s, { signer: esHolder });
+      const [h, p, sig] = kb.slice(s.length).split('.') as [string, string, string];
+      const relabelled = `${b64json({ ...unb64json(h), alg: 'EdDSA' })}.${p}.${sig}`;
+      expect(await present(`${s}${relabelled}`)).toEqual(['HOLDER_BINDING']);
+    });
+  });
+
   describe('claims and dates', () => {
     it('iat, nbf, exp as strings, negative, 1e30 or NaN: MALFORMED', async () => {
       for (const name of ['iat', 'nbf', 'exp']) {
