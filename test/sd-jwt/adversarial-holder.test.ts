@@ -11,7 +11,7 @@ import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { createVerifier, type VerifiedSdJwtCredential } from '@tradewind/verifier';
 import { openWallet, type Wallet } from '@tradewind/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, didKeyFor, disclosuresOf, issuerJwtOf, keyBindingJwt, NATIONAL_ID, publicJwk, unb64json } from './helpers.js';
+import { codes, didKeyFor, disclosuresOf, issuerJwtOf, keyBindingJwt, NATIONAL_ID, publicJwk, sha256, unb64json } from './helpers.js';
 
 const kdf = { N: 2 ** 10, r: 8, p: 1 };
 const NONCE = 'holder-adv-nonce';
@@ -147,6 +147,30 @@ describe('issuer: claims that would shadow what it signs', () => {
     }
     const huge = { id: holderDid, given_name: 'x'.repeat(2 * 1024 * 1024) };
     expect(['LIMIT_EXCEEDED', 'INVALID_ARGUMENT']).toContain(await refusal(issuer.issue(request({ credentialSubject: huge }))));
+  });
+});
+
+describe('issuer: what an issued SD-JWT VC gives away', () => {
+  it('salts of at least 128 bits, never repeated; _sd sorted; 2 to 4 top-level decoys by default', async () => {
+    const salts = new Set<string>();
+    let count = 0;
+    for (let i = 0; i < 12; i++) {
+      const { jwt } = await issuer.issue(request());
+      const payload = unb64json(issuerJwtOf(jwt).split('.')[1] as string) as { _sd: string[] };
+      const disclosed = disclosuresOf(jwt).map((d) => JSON.parse(Buffer.from(d, 'base64url').toString('utf8')) as unknown[]);
+      for (const [salt] of disclosed) {
+        expect(typeof salt).toBe('string');
+        expect(Buffer.from(salt as string, 'base64url').length).toBeGreaterThanOrEqual(16);
+        salts.add(salt as string);
+        count++;
+      }
+      expect(payload._sd).toEqual([...payload._sd].sort());
+      const topLevel = disclosuresOf(jwt).filter((d) => payload._sd.includes(sha256(d))).length;
+      const decoys = payload._sd.length - topLevel;
+      expect(decoys).toBeGreaterThanOrEqual(2);
+      expect(decoys).toBeLessThanOrEqual(4);
+    }
+    expect(salts.size).toBe(count);
   });
 });
 
