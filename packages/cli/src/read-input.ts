@@ -23,6 +23,8 @@ export const READ_LIMITS = {
   recognitionList: 4 * MiB,
   /** Status list credentials (`--status-list`, `--status-dir`) and the `--status-dir` manifest. */
   statusList: 1 * MiB,
+  /** `--trusted-certificate` files (one X.509 certificate). */
+  certificate: 64 * KiB,
   /** `wallet import` backup files. */
   backup: 256 * MiB,
   /** `--secret-file`, `--passphrase-file`. */

@@ -1,7 +1,10 @@
 // tradewind verify on SD-JWT VCs made by @sd-jwt/sd-jwt-vc: a credential (no key
 // binding) or a presentation (a key-binding JWT after the last ~), the human summary of
 // what was disclosed and what was not, --json, and the refusals with their codes.
-import { createHash, sign } from 'node:crypto';
+import { createHash, createPrivateKey, sign, X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,5 +142,66 @@ describe('tradewind verify: SD-JWT VCs', () => {
     const forged = await runMain(['verify', files.write('forged.sd-jwt', `${body}${kb}`), '--nonce', NONCE, '--audience', AUD]);
     expect(forged.code).toBe(1);
     expect(forged.stdout).toContain('HOLDER_BINDING');
+  });
+});
+
+describe('tradewind verify --trusted-certificate: x5c chains of SD-JWT VCs', () => {
+  const x509 = new URL('../../verifier/test/fixtures/x509/', import.meta.url);
+  const pemPath = (name: string) => fileURLToPath(new URL(`${name}.pem`, x509));
+  const certificate = (name: string) => new X509Certificate(readFileSync(pemPath(name)));
+  const ISS = 'https://issuer.example.org';
+  // The fixtures' certificates hold from when they were made.
+  const at = new Date(Date.parse(certificate('leaf-ed25519').validFrom) + 86_400_000);
+  let token: string;
+
+  beforeAll(() => {
+    const key = createPrivateKey(readFileSync(pemPath('leaf-ed25519.key')));
+    const d = b64u(JSON.stringify(['c2FsdC0x', 'nationality', 'TT']));
+    const header = {
+      alg: 'EdDSA',
+      typ: 'vc+sd-jwt',
+      x5c: [certificate('leaf-ed25519').raw.toString('base64'), certificate('ca-ed25519').raw.toString('base64')],
+    };
+    const payload = {
+      iss: ISS,
+      vct: 'NationalIdCredential',
+      iat: Math.floor(at.getTime() / 1000) - 60,
+      _sd: [b64u(createHash('sha256').update(d).digest())],
+    };
+    const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
+    token = `${input}.${b64u(sign(null, Buffer.from(input), key))}~${d}~`;
+  });
+
+  it('refuses an x5c chain nobody anchors (UNTRUSTED_ISSUER), and verifies it with the CA given as PEM or DER', async () => {
+    const file = files.write('x5c.sd-jwt', token);
+    const now = at.toISOString().replace(/\.\d+Z$/, 'Z');
+    const bare = await runMain(['verify', file, '--now', now, '--json']);
+    expect(bare.code).toBe(1);
+    expect(JSON.parse(bare.stdout).errors.map((e: { code: string }) => e.code)).toContain('UNTRUSTED_ISSUER');
+
+    const pemRun = await runMain(['verify', file, '--now', now, '--trusted-certificate', pemPath('ca-ed25519')]);
+    expect(pemRun.code).toBe(0);
+    expect(pemRun.stdout).toContain('x5c#');
+    const derFile = join(files.dir, 'ca.der');
+    writeFileSync(derFile, certificate('ca-ed25519').raw);
+    expect((await runMain(['verify', file, '--now', now, '--trusted-certificate', derFile])).code).toBe(0);
+
+    // Another CA anchors nothing here.
+    expect((await runMain(['verify', file, '--now', now, '--trusted-certificate', pemPath('other-ca')])).code).toBe(1);
+  });
+
+  it('refuses a --trusted-certificate file that is not a certificate (exit 2)', async () => {
+    const r = await runMain(['verify', files.write('x5c2.sd-jwt', token), '--trusted-certificate', files.write('junk.txt', 'hello')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--trusted-certificate');
+  });
+});
+
+describe('tradewind verify: an SD-JWT given as a JSON string', () => {
+  it('is read as the SD-JWT itself: without a key binding and with --nonce, HOLDER_BINDING as for the bare form', async () => {
+    const r = await runMain(['verify', files.write('quoted.json', JSON.stringify(sdJwt)), '--nonce', NONCE, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toEqual(['HOLDER_BINDING']);
+    expect(classifyInput(JSON.stringify(presented))).toBe('presentation');
   });
 });

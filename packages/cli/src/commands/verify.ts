@@ -9,9 +9,10 @@ import {
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import type { Io } from '../io.js';
 import { parseIsoTime } from '../iso-time.js';
 import { printResult } from '../output.js';
-import { READ_LIMITS, readTextInput } from '../read-input.js';
+import { READ_LIMITS, readInput, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 import { classifyInput, sdJwtForm } from '../verify/detect-input.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
@@ -44,6 +45,10 @@ Options:
                            given both ways)
   --now ISO                evaluate at this time instead of now, RFC 3339 with seconds and
                            a zone: 2027-01-31T12:00:00Z or 2027-01-31T08:00:00-04:00
+  --trusted-certificate FILE
+                           an X.509 certificate (PEM, or DER) that anchors SD-JWT VC
+                           issuers' x5c chains (repeatable): a chain ending at it is
+                           trusted for the issuer its leaf's subjectAltName names
   --nonce N                the presentation (or SD-JWT key binding) must carry this nonce
   --audience A             the presentation (or SD-JWT key binding) must be addressed to A
   --json                   print the verification result as JSON
@@ -69,6 +74,7 @@ export const verifyCommand: Command = {
       now: { type: 'string' },
       nonce: { type: 'string' },
       audience: { type: 'string' },
+      'trusted-certificate': { type: 'string', multiple: true },
     });
     if (positionals.length !== 1) {
       throw new UsageError(positionals.length === 0 ? 'verify needs a file to verify, or - for stdin' : 'verify takes one file at a time');
@@ -81,6 +87,8 @@ export const verifyCommand: Command = {
     if (lists) options.status = { lists };
     if (values.nonce !== undefined) options.nonce = values.nonce;
     if (values.audience !== undefined) options.audience = values.audience;
+    const certificates = values['trusted-certificate'] ?? [];
+    if (certificates.length > 0) options.trustedCertificates = await loadCertificates(certificates, io);
 
     const input = (await readTextInput(positionals[0] as string, io, 'input', READ_LIMITS.credential)).trim();
     let result: CredentialVerificationResult | PresentationVerificationResult;
@@ -109,6 +117,19 @@ export const verifyCommand: Command = {
     return result.verified ? EXIT.OK : EXIT.NEGATIVE;
   },
 };
+
+/** Each --trusted-certificate file: PEM text as it is, DER as base64 (what the verifier takes). */
+async function loadCertificates(paths: readonly string[], io: Io): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    const bytes = await readInput(path, io, { what: '--trusted-certificate', maxBytes: READ_LIMITS.certificate });
+    const text = bytes.toString('latin1');
+    if (text.includes('-----BEGIN CERTIFICATE-----')) out.push(bytes.toString('utf8'));
+    else if (bytes[0] === 0x30) out.push(bytes.toString('base64'));
+    else throw new UsageError(`--trusted-certificate ${path} is neither a PEM certificate nor DER`);
+  }
+  return out;
+}
 
 /**
  * A bare credential carries no nonce or audience. When the caller asked for either,

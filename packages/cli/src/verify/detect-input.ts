@@ -34,7 +34,14 @@ export function classifyInput(text: string): InputKind {
  * presentation. Undefined for anything else. Only looks; the verifier judges.
  */
 export function sdJwtForm(text: string): { keyBinding: boolean } | undefined {
-  const trimmed = text.trim().replace(/^data:application\/(?:dc|vc)\+sd-jwt,/i, '');
+  let given = text.trim();
+  // A JSON string holding the SD-JWT (the verifier reads that form too).
+  if (given.startsWith('"') && given.length <= DEFAULT_JWS_LIMITS.maxLength) {
+    const json = parseShallowJson(given);
+    if (typeof json !== 'string') return undefined;
+    given = json;
+  }
+  const trimmed = given.trim().replace(/^data:application\/(?:dc|vc)\+sd-jwt,/i, '');
   const tilde = trimmed.indexOf('~');
   if (tilde < 0 || !looksLikeCompactJws(trimmed.slice(0, tilde))) return undefined;
   return { keyBinding: !trimmed.endsWith('~') };
