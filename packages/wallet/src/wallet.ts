@@ -15,8 +15,8 @@ import { CredentialRejectedError, type RejectedCredential } from './rejection.js
 import { type DisclosableClaim, hasKeyBinding, looksLikeSdJwt, sdJwtParts, sdJwtText } from './sd-jwt/disclosures.js';
 import { confirmationKeyOf, describeConfirmation, holderFor, type WalletKeys, walletKeys } from './sd-jwt/holder-key.js';
 import { pointerOf, presentSdJwt, type SdJwtPresentation, type SdJwtPresentationRequest, selectDisclosures } from './sd-jwt/present.js';
-import { sdJwtRow } from './sd-jwt/record.js';
-import { CredentialStore } from './store/credential-store.js';
+import { sdJwtRow, unionOfDisclosures } from './sd-jwt/record.js';
+import { CredentialStore, type DisclosureUpdate } from './store/credential-store.js';
 import type { CredentialQuery } from './store/query.js';
 
 export interface OpenWalletOptions {
@@ -32,14 +32,25 @@ export interface OpenWalletOptions {
   kdf?: { N: number; r: number; p: number };
 }
 
-/** Result of {@link Wallet.receive}. */
+/** Result of {@link Wallet.receive} and {@link Wallet.acceptOffer}. */
 export interface Received {
-  /** False when the wallet already held this credential (nothing was written). */
+  /** False when the wallet already held this credential. */
   added: boolean;
+  /**
+   * True when the wallet held this SD-JWT VC (the same issuer-signed JWT) with fewer
+   * disclosures and now holds the union of both forms (`added` is false then). False when
+   * it was added, or held with every disclosure this form carries (nothing was written).
+   */
+  updated: boolean;
   credential: StoredCredential;
   /** The verifier's non-fatal findings (for example a status list it could only warn about). */
   warnings: VerificationIssue[];
 }
+
+/** What storing a verified credential did: stored it, gave a held SD-JWT VC more disclosures, or nothing (held already). */
+type Kept = 'added' | 'updated' | 'held';
+/** Tries at merging disclosures while other receives of the same SD-JWT VC keep changing it. */
+const MAX_MERGE_ATTEMPTS = 8;
 
 /** A holder DID of this wallet. */
 export type HolderDid = ManagedDid;
@@ -66,7 +77,7 @@ export class Wallet {
    * What {@link verifyAll} handed out, and the row each verified one stores (undefined: it
    * did not verify). A true private field: nothing outside this class can add to it.
    */
-  readonly #checked = new WeakMap<CheckedCredential, CredentialRow | undefined>();
+  readonly #checked = new WeakMap<CheckedCredential, { row: CredentialRow | undefined; options: VerifyOptions }>();
 
   private constructor(
     /** The agent holding the wallet's DIDs and keys. */
@@ -139,9 +150,119 @@ export class Wallet {
     const result = await this.verifier.verifyCredential(toVerify(signed, input), options);
     const row = rowFor(signed, input, result, Date.now(), await this.keysFor([result]));
     if (!row.row) throw new CredentialRejectedError([{ index: 0, errors: row.errors }], false);
-    const added = await this.store.put(row.row);
+    const kept = await this.keepOne(row.row, options);
     const stored = await this.get(row.row.id);
-    return { added, credential: stored, warnings: result.verified ? result.warnings : [] };
+    return { added: kept === 'added', updated: kept === 'updated', credential: stored, warnings: result.verified ? result.warnings : [] };
+  }
+
+  /** Stores one verified row: the group-committed insert, else (an SD-JWT VC held already) {@link keep}. */
+  private async keepOne(row: CredentialRow, options: VerifyOptions): Promise<Kept> {
+    if (await this.store.put(row)) return 'added';
+    if (row.format !== 'dc+sd-jwt') return 'held';
+    const [kept] = await this.keep([row], () => options, false);
+    return kept ?? 'held';
+  }
+
+  /**
+   * Stores verified rows in one transaction, all or nothing. An SD-JWT VC held already
+   * under the same issuer-signed JWT — by the wallet or by an earlier row of the batch —
+   * keeps the union of the disclosures of both forms, verified as a whole with the same
+   * options before it is written: a copy with fewer disclosures, received first, does not
+   * keep the credential as issued out. A union that does not verify is refused
+   * (`CredentialRejectedError`) and nothing is written. Per row: `added`, `updated` (a held
+   * SD-JWT VC gained disclosures) or `held`.
+   */
+  private async keep(rows: readonly CredentialRow[], optionsOf: (index: number) => VerifyOptions, batch: boolean): Promise<Kept[]> {
+    if (!rows.some((r) => r.format === 'dc+sd-jwt')) return (await this.store.putAll(rows)).map((a) => (a ? 'added' : 'held'));
+    // 1. One row per SD-JWT VC of the batch: later forms fold into the first one.
+    const firstAt = new Map<string, number>();
+    const pending: CredentialRow[] = [];
+    const inputOf: number[] = []; // each pending row's position in `rows`
+    const folded = new Set<number>();
+    for (const [i, row] of rows.entries()) {
+      const k = row.format === 'dc+sd-jwt' ? firstAt.get(row.id) : undefined;
+      if (k === undefined) {
+        if (row.format === 'dc+sd-jwt') firstAt.set(row.id, pending.length);
+        pending.push(row);
+        inputOf.push(i);
+        continue;
+      }
+      const union = unionOfDisclosures((pending[k] as CredentialRow).raw, row.raw);
+      if (union === undefined) continue;
+      pending[k] = { ...(pending[k] as CredentialRow), raw: union };
+      folded.add(k);
+    }
+    if (folded.size > 0) {
+      const at = [...folded];
+      const verified = await this.verifiedForms(
+        at.map((k) => (pending[k] as CredentialRow).raw),
+        at.map((k) => inputOf[k] as number),
+        optionsOf,
+        batch,
+      );
+      for (const [j, k] of at.entries())
+        pending[k] = { ...(verified[j] as CredentialRow), received_at: (pending[k] as CredentialRow).received_at };
+    }
+    // 2. Against what the wallet holds; written only if no other receive changed it meanwhile.
+    for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
+      const held = new Map(
+        (await this.store.rowsById(pending.filter((r) => r.format === 'dc+sd-jwt').map((r) => r.id))).map((r) => [r.id, r]),
+      );
+      const status: Kept[] = pending.map(() => 'held');
+      const inserts: CredentialRow[] = [];
+      const insertAt: number[] = [];
+      const unions: Array<{ k: number; text: string; expected: string }> = [];
+      for (const [k, row] of pending.entries()) {
+        const stored = row.format === 'dc+sd-jwt' ? held.get(row.id) : undefined;
+        if (stored === undefined) {
+          inserts.push(row);
+          insertAt.push(k);
+        } else if (stored.format === 'dc+sd-jwt') {
+          const text = unionOfDisclosures(stored.raw, row.raw);
+          if (text !== undefined) unions.push({ k, text, expected: stored.raw });
+        }
+      }
+      const verified = await this.verifiedForms(
+        unions.map((u) => u.text),
+        unions.map((u) => inputOf[u.k] as number),
+        optionsOf,
+        batch,
+      );
+      const updates: DisclosureUpdate[] = unions.map((u, j) => {
+        const row = verified[j] as CredentialRow;
+        return { id: row.id, raw: row.raw, claims: row.claims, expected: u.expected };
+      });
+      const added = await this.store.write(inserts, updates);
+      if (added === undefined) continue;
+      for (const [j, k] of insertAt.entries()) status[k] = added[j] ? 'added' : 'held';
+      for (const u of unions) status[u.k] = 'updated';
+      const out: Kept[] = rows.map(() => 'held');
+      for (const [k, i] of inputOf.entries()) out[i] = status[k] as Kept;
+      return out;
+    }
+    throw new TradewindError('STORAGE_ERROR', 'the credential kept changing while it was stored (other receives of it): try again');
+  }
+
+  /** Rows for compact SD-JWTs (unions of held and received forms) that verify as a whole, else the refusal of all. */
+  private async verifiedForms(
+    texts: readonly string[],
+    indexes: readonly number[],
+    optionsOf: (index: number) => VerifyOptions,
+    batch: boolean,
+  ): Promise<CredentialRow[]> {
+    if (texts.length === 0) return [];
+    const results = await Promise.all(texts.map((text, j) => this.verifier.verifyCredential(text, optionsOf(indexes[j] as number))));
+    const keys = await this.keysFor(results);
+    const now = Date.now();
+    const rows: CredentialRow[] = [];
+    const rejected: RejectedCredential[] = [];
+    for (const [j, result] of results.entries()) {
+      const made = rowFor(undefined, texts[j] as string, result, now, keys);
+      if (made.row) rows.push(made.row);
+      else rejected.push({ index: indexes[j] as number, errors: made.errors });
+    }
+    if (rejected.length > 0) throw new CredentialRejectedError(rejected, batch);
+    return rows;
   }
 
   /**
@@ -163,7 +284,8 @@ export class Wallet {
       else rejected.push({ index, errors: c.errors });
     }
     if (rejected.length > 0) throw new CredentialRejectedError(rejected, true);
-    await this.store.putAll(rows);
+    const verifyOptions = readOptions<VerifyOptions>(options, 'verify options');
+    await this.keep(rows, () => verifyOptions, true);
     return rows.map((r) => r.id);
   }
 
@@ -180,9 +302,10 @@ export class Wallet {
    */
   async verifyAll(inputs: ReadonlyArray<string | JsonObject>, options?: VerifyOptions): Promise<CheckedCredential[]> {
     const checked = await this.check(inputs, options);
+    const verifyOptions = readOptions<VerifyOptions>(options, 'verify options');
     return checked.map((c, i) => {
       const entry: CheckedCredential = Object.freeze({ input: inputs[i] as string | JsonObject, verification: c.result });
-      this.#checked.set(entry, c.row);
+      this.#checked.set(entry, { row: c.row, options: verifyOptions });
       return entry;
     });
   }
@@ -197,14 +320,16 @@ export class Wallet {
     if (!Array.isArray(entries)) throw new TradewindError('INVALID_ARGUMENT', 'storeVerified takes an array from verifyAll');
     const now = Date.now();
     const list = reading('the entries', () => Array.from(entries as readonly unknown[]));
+    const options: VerifyOptions[] = [];
     const rows = list.map((e, i) => {
       if (typeof e !== 'object' || e === null || !this.#checked.has(e as CheckedCredential))
         throw new TradewindError('INVALID_ARGUMENT', `entry ${i} is not a result of this wallet's verifyAll`);
-      const row = this.#checked.get(e as CheckedCredential);
-      if (!row) throw new TradewindError('INVALID_ARGUMENT', `entry ${i} did not verify`);
-      return { ...row, received_at: now };
+      const checked = this.#checked.get(e as CheckedCredential);
+      if (!checked?.row) throw new TradewindError('INVALID_ARGUMENT', `entry ${i} did not verify`);
+      options.push(checked.options);
+      return { ...checked.row, received_at: now };
     });
-    await this.store.putAll(rows);
+    await this.keep(rows, (i) => options[i] ?? {}, true);
     return rows.map((r) => r.id);
   }
 
@@ -278,8 +403,13 @@ export class Wallet {
             );
           // Verified, but not something the wallet holds (refused by rowFor): its reason.
           if (!row) throw new CredentialRejectedError([{ index: 0, errors }], false);
-          const added = await this.store.put({ ...row, received_at: Date.now() });
-          return { added, credential: await this.get(row.id), warnings: verification.warnings };
+          const kept = await this.keepOne({ ...row, received_at: Date.now() }, verify);
+          return {
+            added: kept === 'added',
+            updated: kept === 'updated',
+            credential: await this.get(row.id),
+            warnings: verification.warnings,
+          };
         },
       },
       uri,

@@ -108,6 +108,38 @@ describe('backups with SD-JWT VCs', () => {
       }
     });
 
+    it('an SD-JWT VC held twice, first with one disclosure: restored once, with the union of the disclosures; a copy with a forged disclosure: BACKUP_INVALID', async () => {
+      const i = sdRow();
+      const row = contents.credentials[i] as Record<string, unknown>;
+      const parts = (row.raw as string).split('~');
+      // A top-level claim's disclosure alone (a nested one needs its parent's).
+      const one = parts.find((d) => Buffer.from(d, 'base64url').toString().includes('"given_name"')) as string;
+      const stripped = { ...structuredClone(row), raw: `${parts[0]}~${one}~` };
+      const w = await fresh();
+      try {
+        const restored = await w.importBackup(await seal([stripped, ...structuredClone(contents.credentials)]), PASS);
+        expect(restored.credentials).toBe(contents.credentials.length);
+        expect(await w.disclosableClaims(sdIds[0] as string)).toEqual(await source.disclosableClaims(sdIds[0] as string));
+        expect((await w.get(sdIds[0] as string)).raw).toBe(
+          `${parts[0]}~${one}~${parts
+            .slice(1, -1)
+            .filter((d) => d !== one)
+            .join('~')}~`,
+        );
+      } finally {
+        await w.close();
+      }
+      const forged = Buffer.from('["c2FsdHNhbHRzYWx0","given_name","Mallory"]').toString('base64url');
+      const planted = { ...structuredClone(row), raw: `${parts[0]}~${forged}~` };
+      const w2 = await fresh();
+      try {
+        expect(await codeOf(w2.importBackup(await seal([...structuredClone(contents.credentials), planted]), PASS))).toBe('BACKUP_INVALID');
+        expect(await w2.count()).toBe(0);
+      } finally {
+        await w2.close();
+      }
+    });
+
     it('refuses an SD-JWT bound to a key none of its DIDs holds, one with a key-binding JWT, one with a tampered disclosure, and one stored under another format: BACKUP_INVALID', async () => {
       const i = sdRow();
       const raw = contents.credentials[i]?.raw as string;

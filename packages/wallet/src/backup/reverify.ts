@@ -2,7 +2,7 @@ import { isJsonObject, TradewindError, type VerificationIssue } from '@tradewind
 import type { CredentialVerificationResult, Verifier } from '@tradewind/verifier';
 import { type CredentialRow, type SignedInput, signedInputOf, toRow } from '../credential-record.js';
 import { boundToDids } from '../sd-jwt/holder-key.js';
-import { sdJwtRow } from '../sd-jwt/record.js';
+import { sdJwtRow, unionOfDisclosures } from '../sd-jwt/record.js';
 import type { RestoreRows } from './contents.js';
 
 // Errors that only say the credential is outside its validity at the evaluation time.
@@ -45,13 +45,22 @@ export async function reverifiedRows(
 ): Promise<RestoreRows> {
   const verifier = verifiers.plain;
   // A credential the file holds more than once is verified and restored once (the first
-  // copy): a small file repeating one row cannot ask for a verification per copy.
-  const seen = new Set<string>();
+  // copy): a small file repeating one row cannot ask for a verification per copy. An
+  // SD-JWT VC held in several forms (the same issuer-signed JWT, other disclosures) is
+  // restored with the union of their disclosures, which is verified as a whole, as
+  // receive keeps it.
+  const seen = new Map<string, number>(); // id → position in rows
   const entries: number[] = []; // each kept row's entry number in the file, for messages
   const rows: CredentialRow[] = [];
   for (const [i, r] of restore.rows.entries()) {
-    if (seen.has(r.id)) continue;
-    seen.add(r.id);
+    const k = seen.get(r.id);
+    if (k !== undefined) {
+      const kept = rows[k] as CredentialRow;
+      const union = kept.format === 'dc+sd-jwt' && r.format === 'dc+sd-jwt' ? unionOfDisclosures(kept.raw, r.raw) : undefined;
+      if (union !== undefined) rows[k] = { ...kept, raw: union };
+      continue;
+    }
+    seen.set(r.id, rows.length);
     entries.push(i);
     rows.push({ ...r, raw: r.format === 'dc+sd-jwt' ? r.raw : canonicalSignature(r.raw) });
   }

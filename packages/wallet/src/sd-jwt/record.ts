@@ -1,7 +1,7 @@
 import { isJsonObject } from '@tradewind/core';
 import type { VerifiedSdJwtCredential } from '@tradewind/verifier';
 import { type CredentialRow, identityOf, type StatusReference } from '../credential-record.js';
-import { type DisclosableClaim, sdJwtParts } from './disclosures.js';
+import { type DisclosableClaim, issuerJwtOf, sdJwtParts } from './disclosures.js';
 
 /**
  * The row for a verified SD-JWT VC (`dc+sd-jwt`, or `vc+sd-jwt` as issued before 2025):
@@ -46,4 +46,26 @@ function tokenStatusOf(payload: unknown): StatusReference | undefined {
   if (typeof list.idx === 'number' && Number.isSafeInteger(list.idx)) ref.statusListIndex = String(list.idx);
   if (typeof list.uri === 'string') ref.statusListCredential = list.uri;
   return ref;
+}
+
+/**
+ * The disclosures of an issued compact SD-JWT (`<issuer-jwt>~<disclosure>~…~`), in order,
+ * without repeats.
+ */
+function disclosuresOf(text: string): string[] {
+  return [...new Set(text.split('~').slice(1, -1))].filter((d) => d !== '');
+}
+
+/**
+ * Two issued forms of one SD-JWT VC (the same issuer-signed payload, so the same wallet
+ * id) as one: the held form's issuer JWT, its disclosures, then those of `received` it
+ * lacks. Undefined when `received` adds none. Each form was verified on its own; the
+ * union is verified as a whole before it is stored.
+ */
+export function unionOfDisclosures(held: string, received: string): string | undefined {
+  const have = disclosuresOf(held);
+  const known = new Set(have);
+  const more = disclosuresOf(received).filter((d) => !known.has(d));
+  if (more.length === 0) return undefined;
+  return `${issuerJwtOf(held)}~${[...have, ...more].join('~')}~`;
 }

@@ -13,6 +13,15 @@ export const INSERT_ROWS = `INSERT OR IGNORE INTO wallet_credential (${COLUMNS})
 /** Records ids that older wallets gave credentials (JSON array of `{ alias, id }`), so they keep working. */
 export const INSERT_ALIASES = `INSERT OR IGNORE INTO wallet_credential_alias (alias, id) SELECT value->>'alias', value->>'id' FROM json_each(?)`;
 
+/** A held SD-JWT VC in the fuller form a receive gave it: its compact SD-JWT and claims, replacing `expected`. */
+export interface DisclosureUpdate {
+  id: string;
+  raw: string;
+  claims: string | null;
+  /** The compact SD-JWT the row must still hold. */
+  expected: string;
+}
+
 /**
  * The wallet's credential table on an SQLite file. Writes go through one connection,
  * one at a time (a batch is all-or-nothing); reads go through a second connection and
@@ -68,6 +77,52 @@ export class CredentialStore {
         });
       }
     });
+  }
+
+  /**
+   * Inserts `rows` (a row whose id is held is skipped, as in {@link putAll}) and gives held
+   * SD-JWT VCs the disclosures they gain (`updates`), in one transaction. An update
+   * applies only while the row still holds `expected`; when one finds its row changed or
+   * gone, or an SD-JWT VC of `rows` is found held (another receive stored it meanwhile),
+   * nothing is written and the result is undefined, so the caller merges again.
+   * Otherwise, per row of `rows`, whether it was new.
+   */
+  write(rows: readonly CredentialRow[], updates: readonly DisclosureUpdate[]): Promise<boolean[] | undefined> {
+    return this.exclusive(async () => {
+      await this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        for (const u of updates) {
+          const { changes } = await this.writer.run('UPDATE wallet_credential SET raw = ?, claims = ? WHERE id = ? AND raw = ?', [
+            u.raw,
+            u.claims,
+            u.id,
+            u.expected,
+          ]);
+          if (changes !== 1) {
+            await this.writer.exec('ROLLBACK');
+            return undefined;
+          }
+        }
+        const added = rows.length > 0 ? await this.insert(rows) : [];
+        if (rows.some((r, i) => r.format === 'dc+sd-jwt' && added[i] !== true)) {
+          await this.writer.exec('ROLLBACK');
+          return undefined;
+        }
+        await this.writer.exec('COMMIT');
+        return added;
+      } catch (e) {
+        await this.writer.exec('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  /** The held rows with these ids, as committed. */
+  rowsById(ids: readonly string[]): Promise<CredentialRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.reader.all<CredentialRow>(`SELECT ${COLUMNS} FROM wallet_credential WHERE id IN (SELECT value FROM json_each(?))`, [
+      JSON.stringify(ids),
+    ]);
   }
 
   // One statement per batch: the rows travel as one JSON parameter unpacked by SQLite
