@@ -65,7 +65,58 @@ export class OfferError extends TradewindError {
 export interface OfferWallet {
   agent: TradewindAgent;
   listDids(): Promise<ManagedDid[]>;
-  verifyAndStore(jwt: string, verify: VerifyOptions, holderDid: string): Promise<unknown>;
+  verifyAndStore(jwt: string, verify: VerifyOptions, holderDid: string, offered: OfferedCredential): Promise<unknown>;
+}
+
+/**
+ * What the credential configuration the wallet requested says the credential is: the
+ * `vct` of a `dc+sd-jwt` configuration, the `credential_definition.type` of a
+ * `jwt_vc_json` one.
+ */
+export type OfferedCredential =
+  | { format: 'dc+sd-jwt'; configurationId: string; vct: string }
+  | { format: 'jwt_vc_json'; configurationId: string; types: string[] };
+
+/**
+ * Refuses (`MALFORMED`, step `verify`) a verified credential that is not what the
+ * requested configuration describes: an SD-JWT VC of another `vct`, a JWT VC whose types
+ * are not those of `credential_definition.type` (`VerifiableCredential` counted on both
+ * sides). An issuer that answers a request for one credential with another — a stronger
+ * one, or one of another holder's types — is not trusted to decide what the holder keeps.
+ */
+export function checkOffered(offered: OfferedCredential, verified: { format: string; vct?: string; types?: readonly string[] }): void {
+  if (offered.format === 'dc+sd-jwt') {
+    if (verified.format !== 'dc+sd-jwt' || verified.vct !== offered.vct)
+      throw new OfferError(
+        'MALFORMED',
+        'verify',
+        `the issuer answered the request for ${offered.configurationId} (vct ${describe(offered.vct)}) with ${verified.format === 'dc+sd-jwt' ? `an SD-JWT VC of vct ${describe(verified.vct)}` : `a ${verified.format} credential`}`,
+      );
+    return;
+  }
+  const asked = new Set(['VerifiableCredential', ...offered.types]);
+  const got = new Set(['VerifiableCredential', ...(verified.types ?? [])]);
+  if (verified.format === 'dc+sd-jwt' || asked.size !== got.size || [...asked].some((t) => !got.has(t)))
+    throw new OfferError(
+      'MALFORMED',
+      'verify',
+      `the issuer answered the request for ${offered.configurationId} (types ${listed(offered.types)}) with ${verified.format === 'dc+sd-jwt' ? 'an SD-JWT VC' : `a credential of types ${listed(verified.types ?? [])}`}`,
+    );
+}
+
+/** The credential a configuration of the issuer metadata describes; `MALFORMED` when it does not say (OpenID4VCI 1.0 Appendix A). */
+function offeredCredential(configurationId: string, configuration: Record<string, unknown>): OfferedCredential {
+  if (configuration.format === 'dc+sd-jwt') {
+    const vct = configuration.vct;
+    if (typeof vct !== 'string' || vct.length === 0)
+      throw new OfferError('MALFORMED', 'metadata', `the dc+sd-jwt configuration ${configurationId} names no vct`);
+    return { format: 'dc+sd-jwt', configurationId, vct };
+  }
+  const definition = configuration.credential_definition as { type?: unknown } | undefined;
+  const types = definition?.type;
+  if (!Array.isArray(types) || types.length === 0 || !types.every((t): t is string => typeof t === 'string' && t.length > 0))
+    throw new OfferError('MALFORMED', 'metadata', `the jwt_vc_json configuration ${configurationId} names no credential_definition.type`);
+  return { format: 'jwt_vc_json', configurationId, types };
 }
 
 /** The issuer's DID: did:web for the host (and path) of the credential issuer identifier. */
@@ -201,6 +252,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
       );
     const configuration = metadata.credentialIssuer.credential_configurations_supported[configurationId] as Record<string, unknown>;
     const sdJwt = configuration.format === 'dc+sd-jwt';
+    const offered = offeredCredential(configurationId, configuration);
     const proofAlgs = (configuration.proof_types_supported as { jwt?: { proof_signing_alg_values_supported?: unknown } } | undefined)?.jwt
       ?.proof_signing_alg_values_supported;
     const bindings = configuration.cryptographic_binding_methods_supported;
@@ -290,7 +342,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
       didResolver: { didWebFetcher, allowInsecureDidWeb: insecure },
       status: extra.status ?? { provider: statusProvider, allowInsecureUrls: insecure, onUnavailable: 'warn' },
     };
-    return wallet.verifyAndStore(jwt, verify, bound.did);
+    return wallet.verifyAndStore(jwt, verify, bound.did, offered);
   });
 
   async function step<T>(name: OfferStep, work: () => Promise<T>): Promise<T> {

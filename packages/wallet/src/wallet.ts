@@ -1,8 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { type CreateDidOptions, type ManagedDid, openAgent, type TradewindAgent } from '@tradewind/agent';
-import { isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
+import { isJsonObject, type JsonObject, TradewindError, typesOf, type VerificationIssue } from '@tradewind/core';
 import { type CredentialVerificationResult, createVerifier, type Verifier, type VerifyOptions } from '@tradewind/verifier';
-import { type AcceptOfferOptions, acceptOffer } from './accept-offer.js';
+import { type AcceptOfferOptions, acceptOffer, checkOffered } from './accept-offer.js';
 import { describe, reading, readOptions } from './arguments.js';
 import { type BackupKdf, DEFAULT_BACKUP_KDF, sealBackup } from './backup/container.js';
 import { backupContents } from './backup/contents.js';
@@ -383,7 +383,7 @@ export class Wallet {
       {
         agent: this.agent,
         listDids: () => this.listDids(),
-        verifyAndStore: async (jwt, verify, holderDid) => {
+        verifyAndStore: async (jwt, verify, holderDid, offered) => {
           const [checked] = await this.check([jwt], verify);
           const { result: verification, row, errors } = checked as Awaited<ReturnType<Wallet['check']>>[number];
           if (!verification.verified) throw new CredentialRejectedError([{ index: 0, errors: verification.errors }], false);
@@ -401,6 +401,12 @@ export class Wallet {
               `the issuer bound the credential to ${verification.subject ?? 'no subject'}, not to the holder DID ${holderDid}`,
               { path: '/credentialSubject/id' },
             );
+          checkOffered(
+            offered,
+            verification.format === 'dc+sd-jwt'
+              ? verification
+              : { format: verification.format, types: typesOf(verification.credential.type) },
+          );
           // Verified, but not something the wallet holds (refused by rowFor): its reason.
           if (!row) throw new CredentialRejectedError([{ index: 0, errors }], false);
           const kept = await this.keepOne({ ...row, received_at: Date.now() }, verify);

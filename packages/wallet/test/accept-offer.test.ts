@@ -158,6 +158,14 @@ describe('acceptOffer reading the issuer', () => {
       }),
     );
     expect(algs.code).toBe('UNSUPPORTED_ALGORITHM');
+    for (const configuration of [{ format: 'jwt_vc_json' }, { format: 'jwt_vc_json', credential_definition: { type: [] } }]) {
+      const untyped = await failure(
+        wallet.acceptOffer(byValue(offer()), {
+          fetch: answers({ credential_configurations_supported: { NationalIdCredential: configuration } }),
+        }),
+      );
+      expect(untyped).toMatchObject({ code: 'MALFORMED', step: 'metadata' });
+    }
   });
 
   it('a refused token request is REFUSED with the issuer OAuth error', async () => {
@@ -281,5 +289,19 @@ describe('acceptOffer verifying what the issuer sends', () => {
     const refused = await failure(wallet.acceptOffer(byValue(offer()), { fetch: twice.fetch }));
     expect(refused).toMatchObject({ code: 'REFUSED', step: 'credential', oauthError: 'invalid_nonce' });
     expect(await wallet.count()).toBe(before);
+  });
+
+  it('refuses a credential of other types than the configuration asked for (credential_definition.type): MALFORMED, nothing stored', async () => {
+    const [me] = await wallet.listDids();
+    const before = await wallet.count();
+    const other = fakeIssuer(() => jwtVc(web, me?.did as string, { type: 'BirthCertificateCredential' }));
+    const e = await failure(wallet.acceptOffer(byValue(offer()), { fetch: other.fetch }));
+    expect(e).toMatchObject({ code: 'MALFORMED', step: 'verify' });
+    expect(e.message).toContain('BirthCertificateCredential');
+    expect(await wallet.count()).toBe(before);
+    const asked = fakeIssuer(() => jwtVc(web, me?.did as string, { type: 'NationalIdCredential' }));
+    const { credential } = await wallet.acceptOffer(byValue(offer()), { fetch: asked.fetch });
+    expect(credential.types).toEqual(['VerifiableCredential', 'NationalIdCredential']);
+    await wallet.delete(credential.id);
   });
 });

@@ -70,7 +70,8 @@ function maliciousIssuer(over: Record<string, Handler> = {}, base = ISSUER, hold
       reply({ issuer: base, token_endpoint: `${base}/token`, grant_types_supported: [PRE_AUTH] }),
     [`${base}/token`]: () => reply({ access_token: 't0ken', token_type: 'Bearer', expires_in: 300 }),
     [`${base}/nonce`]: () => reply({ c_nonce: `n-${asked.length}` }),
-    [`${base}/credential`]: async () => reply({ credentials: [{ credential: await jwtVc(web, holder?.() ?? '') }] }),
+    [`${base}/credential`]: async () =>
+      reply({ credentials: [{ credential: await jwtVc(web, holder?.() ?? '', { type: 'NationalIdCredential' }) }] }),
     [`${base}/.well-known/did.json`]: () => reply(didDocument()),
   };
   const routes = { ...honest, ...over };
@@ -269,7 +270,15 @@ describe('offer tricks', () => {
       {
         [`${OFFERS}/o/1`]: () => reply(offerOf()),
         [`${ISSUER}/credential`]: async () =>
-          reply({ credentials: [{ credential: await jwtVc({ ...webKey, did: OFFERS_DID, kid: `${OFFERS_DID}#key-1` }, holderDid) }] }),
+          reply({
+            credentials: [
+              {
+                credential: await jwtVc({ ...webKey, did: OFFERS_DID, kid: `${OFFERS_DID}#key-1` }, holderDid, {
+                  type: 'NationalIdCredential',
+                }),
+              },
+            ],
+          }),
         [`${OFFERS}/.well-known/did.json`]: () => reply(didDocument(OFFERS_DID)),
       },
       ISSUER,
@@ -333,7 +342,8 @@ describe('metadata tricks', () => {
     const evil = maliciousIssuer(
       {
         [`${ISSUER}/.well-known/openid-credential-issuer`]: metadataWith({ credential_endpoint: `${OTHER}/credential` }),
-        [`${OTHER}/credential`]: async () => reply({ credentials: [{ credential: await jwtVc(web, holderDid) }] }),
+        [`${OTHER}/credential`]: async () =>
+          reply({ credentials: [{ credential: await jwtVc(web, holderDid, { type: 'NationalIdCredential' }) }] }),
       },
       ISSUER,
       () => holderDid,
@@ -422,9 +432,13 @@ describe('token, nonce and credential tricks', () => {
       .setProtectedHeader({ alg: 'EdDSA', kid: `${WEB_DID}#key-1` })
       .sign(webKey.privateKey);
     const cases: Array<[string, () => Promise<unknown> | unknown]> = [
-      ['another issuer DID', () => jwtVc(issuer('key'), holderDid)],
-      ['another holder', () => jwtVc(web, issuer('key').did)],
-      ['expired', () => jwtVc(web, holderDid, { validFrom: new Date('2020-01-01'), validUntil: new Date('2021-01-01') })],
+      ['another issuer DID', () => jwtVc(issuer('key'), holderDid, { type: 'NationalIdCredential' })],
+      ['another holder', () => jwtVc(web, issuer('key').did, { type: 'NationalIdCredential' })],
+      [
+        'expired',
+        () =>
+          jwtVc(web, holderDid, { type: 'NationalIdCredential', validFrom: new Date('2020-01-01'), validUntil: new Date('2021-01-01') }),
+      ],
       ['HS256', () => hs],
       ['alg none', () => none],
       ['a presentation', () => vp],
@@ -445,7 +459,7 @@ describe('token, nonce and credential tricks', () => {
   });
 
   it('a response with many credentials stores the first one only, once verified', async () => {
-    const many = await Promise.all(Array.from({ length: 50 }, () => jwtVc(web, holderDid)));
+    const many = await Promise.all(Array.from({ length: 50 }, () => jwtVc(web, holderDid, { type: 'NationalIdCredential' })));
     const received = await accept({ [`${ISSUER}/credential`]: () => reply({ credentials: many.map((credential) => ({ credential })) }) })
       .result;
     expect(received.credential.credential).toBe(many[0]);
@@ -477,7 +491,7 @@ describe('token, nonce and credential tricks', () => {
       statusListCredential: LIST,
     };
     const { result } = accept({
-      ...credentialIs(() => jwtVc(web, holderDid, { status })),
+      ...credentialIs(() => jwtVc(web, holderDid, { type: 'NationalIdCredential', status })),
       [LIST]: () => reply(listJwt, 200, { 'content-type': 'application/vc+jwt' }),
     });
     const e = await failure(result);
@@ -646,7 +660,7 @@ describe('authorization server and status list tricks', () => {
       const evil = maliciousIssuer(
         {
           [`${ISSUER}/credential`]: async () =>
-            reply({ credentials: [{ credential: await jwtVc(web, holderDid, { status: status(url) }) }] }),
+            reply({ credentials: [{ credential: await jwtVc(web, holderDid, { type: 'NationalIdCredential', status: status(url) }) }] }),
           [url]: handler,
         },
         ISSUER,

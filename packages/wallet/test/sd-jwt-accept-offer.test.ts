@@ -46,7 +46,7 @@ async function failure(p: Promise<unknown>): Promise<OfferError> {
 }
 
 /** An issuer offering NationalIdCredential as dc+sd-jwt; the credential endpoint answers `credential(proofJwt)`. */
-function fakeIssuer(credential: (proof: string) => Promise<string>) {
+function fakeIssuer(credential: (proof: string) => Promise<string>, configuration: Record<string, unknown> = {}) {
   const requests: Array<Record<string, unknown>> = [];
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input instanceof Request ? input.url : input);
@@ -63,6 +63,7 @@ function fakeIssuer(credential: (proof: string) => Promise<string>) {
             vct: 'NationalIdCredential',
             cryptographic_binding_methods_supported: ['jwk', 'did:key', 'did:jwk'],
             proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['EdDSA', 'ES256'] } },
+            ...configuration,
           },
         },
       });
@@ -129,5 +130,44 @@ describe('acceptOffer of a dc+sd-jwt credential', () => {
     const withKb = fakeIssuer(async () => `${sdjwt}${sdjwt.split('~')[0]}`);
     expect((await failure(wallet.acceptOffer(offer, { fetch: withKb.fetch, holderDid: me.did }))).code).toBe('MALFORMED');
     expect(await wallet.count()).toBe(before);
+  });
+
+  it('refuses an SD-JWT VC of another vct than the configuration’s (MALFORMED at verify), and a configuration without vct (MALFORMED at metadata)', async () => {
+    const before = await wallet.count();
+    const pid = fakeIssuer(async () => issueSdJwt(web, me, { vct: 'urn:eudi:pid:1' }));
+    const e = await failure(wallet.acceptOffer(offer, { fetch: pid.fetch, holderDid: me.did }));
+    expect(e).toMatchObject({ code: 'MALFORMED', step: 'verify' });
+    expect(e.message).toContain('urn:eudi:pid:1');
+    const noVct = fakeIssuer(async () => issueSdJwt(web, me), { vct: undefined });
+    expect(await failure(wallet.acceptOffer(offer, { fetch: noVct.fetch, holderDid: me.did }))).toMatchObject({
+      code: 'MALFORMED',
+      step: 'metadata',
+    });
+    expect(noVct.requests).toHaveLength(0);
+    expect(await wallet.count()).toBe(before);
+    const asked = fakeIssuer(async () => issueSdJwt(web, me, { vct: 'urn:eudi:pid:1' }), { vct: 'urn:eudi:pid:1' });
+    const received = await wallet.acceptOffer(offer, { fetch: asked.fetch, holderDid: me.did });
+    expect(received.credential.vct).toBe('urn:eudi:pid:1');
+    await wallet.delete(received.credential.id);
+  });
+
+  it('an offer of a credential the wallet holds with fewer disclosures gives it the rest (added false, updated true)', async () => {
+    const issued = await issueSdJwt(web, me);
+    const parts = issued.split('~');
+    const didWeb = async (url: string): Promise<unknown> => (await fakeIssuer(async () => '').fetch(url)).json();
+    const { credential } = await wallet.receive(
+      `${parts[0]}~${parts.find((d) => Buffer.from(d, 'base64url').toString().includes('"given_name"'))}~`,
+      {
+        trustedIssuers: [WEB_DID],
+        didResolver: { didWebFetcher: didWeb },
+      },
+    );
+    expect(credential.disclosable).toHaveLength(1);
+    const fake = fakeIssuer(async () => issued);
+    const received = await wallet.acceptOffer(offer, { fetch: fake.fetch, holderDid: me.did });
+    expect(received).toMatchObject({ added: false, updated: true });
+    expect(received.credential.id).toBe(credential.id);
+    expect(received.credential.disclosable).toHaveLength(parts.length - 2);
+    await wallet.delete(credential.id);
   });
 });
