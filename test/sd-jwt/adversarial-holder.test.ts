@@ -271,6 +271,27 @@ describe('wallet: receive and present', () => {
     const code = await refusal(wallet.presentSdJwt({ credential: stored, disclose: ['nationality'], nonce: NONCE, audience: AUDIENCE }));
     expect(code).toBe('MALFORMED');
   });
+
+  it('receiving the full credential after a stripped copy of it keeps every disclosure (the holder can present them)', async () => {
+    const full = (await issuer.issue(request())).jwt;
+    // The same issuer-signed JWT with only given_name: a valid SD-JWT, as anyone who once saw a presentation of it can make.
+    const givenName = disclosuresOf(full).filter((d) => Buffer.from(d, 'base64url').toString('utf8').includes('"given_name"'));
+    const stripped = `${issuerJwtOf(full)}~${givenName.join('~')}~`;
+    const first = await wallet.receive(stripped);
+    expect(await wallet.disclosableClaims(first.credential.id)).toHaveLength(1);
+    // Now the holder receives the credential as issued.
+    const second = await wallet.receive(full);
+    expect(second).toMatchObject({ added: false, updated: true });
+    expect(second.credential.id).toBe(first.credential.id);
+    expect((await wallet.disclosableClaims(second.credential.id)).length).toBe(disclosuresOf(full).length);
+    const { presentation } = await wallet.presentSdJwt({
+      credential: second.credential.id,
+      disclose: ['nationality'],
+      nonce: NONCE,
+      audience: AUDIENCE,
+    });
+    expect(codes(await createVerifier().verifyPresentation(presentation, { nonce: NONCE, audience: AUDIENCE }))).toEqual([]);
+  });
 });
 
 /** An issued SD-JWT as is (it ends with "~"). */
