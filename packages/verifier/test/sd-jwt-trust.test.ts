@@ -3,6 +3,7 @@
 // Certificates: test/fixtures/x509 (generate.sh, openssl).
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { StatusList } from '@sd-jwt/jwt-status-list';
 import { jwkThumbprint, parseCompactJws, TradewindError } from '@tradewind/core';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +13,10 @@ import { webCrypto } from '../src/crypto/web.js';
 import type { RecognitionState } from '../src/recognition/load-lists.js';
 import { keyPeriodsAt } from '../src/recognition/recognize.js';
 import { verifySdJwtIssuerSignature } from '../src/sd-jwt/issuer-key.js';
+import { checkTokenStatus } from '../src/sd-jwt/token-status.js';
 import type { VerifyOptions } from '../src/types.js';
 import { recognitionState } from '../src/verify-credential.js';
+import { bundleForBrowser } from './helpers/browser-bundle.js';
 import { didKey, lowS, recognitionListJwt, type TestKey } from './helpers/producers.js';
 
 const ISS = 'https://issuer.example.org';
@@ -357,6 +360,134 @@ describe('SD-JWT VC issuer keys', () => {
       expect(() => keyPeriodsAt(state as RecognitionState, ISS, r.keyId, thumbprint, NOW.getTime(), 0, 'credential')).toThrow(
         /not a recognised key/,
       );
+    });
+
+    describe('a CA a recognition list pins anchors only leaves that name the issuer', () => {
+      const caPin = entry({ x509: { certificates: [der('ca-ed25519')] } });
+      const wrongSan = () => sign(privateKey('wrong-san'), { x5c: [der('wrong-san'), der('ca-ed25519')] });
+
+      it('refuses a leaf of the pinned CA certified for another host, the CA in x5c or above it (UNTRUSTED_ISSUER)', async () => {
+        // The CA certifies https://other.example.org too: its pin does not make that leaf this issuer's.
+        const { check } = await setup([caPin]);
+        const e = await errorOf(check(await wrongSan()));
+        expect(e.code).toBe('UNTRUSTED_ISSUER');
+        expect(e.message).toBe("the x5c leaf certificate's subjectAltName does not name the issuer https://issuer.example.org");
+        expect(await codeOf(check(await sign(privateKey('wrong-san'), { x5c: [der('wrong-san')] })))).toBe('UNTRUSTED_ISSUER');
+        // The same leaf under a pinned root, through an intermediate: the same rule.
+        const rooted = await setup([entry({ x509: { certificates: [der('root-p256')] } })]);
+        expect(await codeOf(rooted.check(await sign(privateKey('leaf-p256'), { x5c: [der('leaf-p256'), der('inter-p256')] })))).toBe(
+          'verified',
+        );
+      });
+
+      it('accepts that leaf when the entry pins the leaf itself or lists its key (MOSIP pins leaves)', async () => {
+        expect(await codeOf((await setup([entry({ x509: { certificates: [der('wrong-san')] } })])).check(await wrongSan()))).toBe(
+          'verified',
+        );
+        expect(await codeOf((await setup([entry({ keys: [{ ...publicJwk('wrong-san'), kid: 'k' }] })])).check(await wrongSan()))).toBe(
+          'verified',
+        );
+        // An entry that pins the CA and the leaf: the leaf pin decides, whichever comes first.
+        const both = await setup([entry({ x509: { certificates: [der('ca-ed25519'), der('wrong-san')] } })]);
+        const r = await both.check(await wrongSan());
+        expect(r.via).toBe('x5c');
+        // Of two entries for the issuer, only the one that pins the leaf recognises its key.
+        const two = await setup([caPin, entry({ x509: { certificates: [der('wrong-san')] } })]);
+        const thumbprint = await jwkThumbprint((await two.check(await wrongSan())).key.jwk);
+        expect(keyPeriodsAt(two.state as RecognitionState, ISS, r.keyId, thumbprint, NOW.getTime(), 0, 'credential')).toHaveLength(1);
+      });
+
+      it('refuses a Token Status List token signed by such a leaf (STATUS_UNAVAILABLE, by name)', async () => {
+        const uri = 'https://status.example.org/token/1';
+        const iat = Math.floor(NOW.getTime() / 1000);
+        const list = new StatusList(new Array<number>(131_072).fill(0), 2).compressStatusList();
+        const token = async (name: string) =>
+          lowS(
+            await new SignJWT({ sub: uri, iat: iat - 60, exp: iat + 3600, status_list: { bits: 2, lst: list } })
+              .setProtectedHeader({ alg: 'EdDSA', typ: 'statuslist+jwt', x5c: [der(name), der('ca-ed25519')] })
+              .sign(privateKey(name)),
+          );
+        const statusOf = async (t: string) => {
+          const { ctx, state } = await setup([caPin], { status: { lists: { [uri]: t } } });
+          const options = { recognition: state, required: false, statusUrls: new Set<string>(), parallel: false };
+          return checkTokenStatus(ctx, { status_list: { idx: 7, uri } }, ISS, options);
+        };
+        expect((await statusOf(await token('leaf-ed25519'))).errors).toEqual([]);
+        const r = await statusOf(await token('wrong-san'));
+        expect(r.errors.map((e) => e.code)).toEqual(['STATUS_UNAVAILABLE']);
+        expect(r.errors[0]?.message).toContain('subjectAltName does not name the issuer');
+      });
+    });
+
+    describe('path length and key usage (RFC 5280 4.2.1.3, 4.2.1.9, 6.1.4)', () => {
+      const p256 = (leaf: string, ...chain: string[]) => sign(privateKey(leaf), { x5c: [der(leaf), ...chain.map(der)] });
+
+      it("refuses a leaf below a CA that a pathLenConstraint 0 CA certified, the CA in x5c, pinned or the caller's (UNTRUSTED_ISSUER)", async () => {
+        const caller = await setup(undefined, { trustedCertificates: [pem('root-p256')] });
+        expect(await codeOf(caller.check(await p256('len0-leaf', 'len0-ca')))).toBe('verified');
+        const e = await errorOf(caller.check(await p256('deep-leaf', 'len0-sub-ca', 'len0-ca')));
+        expect(e.code).toBe('UNTRUSTED_ISSUER');
+        expect(e.message).toBe('x5c[2] (CN=Test CA pathlen 0) allows 0 CA certificate(s) below it (pathLenConstraint) and the path has 1');
+        const rooted = await setup([entry({ x509: { certificates: [der('root-p256')] } })]);
+        expect(await codeOf(rooted.check(await p256('deep-leaf', 'len0-sub-ca', 'len0-ca', 'root-p256')))).toBe('UNTRUSTED_ISSUER');
+        // The constrained CA is the anchor itself, above the chain: its constraint counts too.
+        const pinned = await setup([entry({ x509: { certificates: [der('len0-ca')] } })]);
+        expect(await codeOf(pinned.check(await p256('len0-leaf')))).toBe('verified');
+        const above = await errorOf(pinned.check(await p256('deep-leaf', 'len0-sub-ca')));
+        expect(above.code).toBe('UNTRUSTED_ISSUER');
+        expect(above.message).toContain('the CA certificate above x5c that anchors it (CN=Test CA pathlen 0) allows 0');
+      });
+
+      it("does not count the constrained CA's own new key (self-issued) against pathLenConstraint", async () => {
+        const { check } = await setup(undefined, { trustedCertificates: [pem('root-p256')] });
+        expect(await codeOf(check(await p256('rollover-leaf', 'len0-rollover', 'len0-ca')))).toBe('verified');
+      });
+
+      it('refuses a leaf whose keyUsage does not allow digitalSignature, however it is anchored (UNTRUSTED_ISSUER)', async () => {
+        const agreement = await sign(privateKey('agreement-leaf'), { x5c: [der('agreement-leaf')] });
+        for (const [what, { check }] of [
+          ['CA pinned', await setup([entry({ x509: { certificates: [der('ca-ed25519')] } })])],
+          ['leaf pinned', await setup([entry({ x509: { certificates: [der('agreement-leaf')] } })])],
+          ['key listed', await setup([entry({ keys: [{ ...publicJwk('agreement-leaf'), kid: 'k' }] })])],
+          ['CA trusted', await setup(undefined, { trustedCertificates: [pem('ca-ed25519')] })],
+        ] as const) {
+          const e = await errorOf(check(agreement));
+          expect(e.code, what).toBe('UNTRUSTED_ISSUER');
+          expect(e.message, what).toBe("the x5c leaf certificate's keyUsage does not allow digitalSignature (it allows keyAgreement)");
+        }
+        // keyUsage digitalSignature, and no keyUsage at all (any use), sign.
+        const { check } = await setup([entry({ x509: { certificates: [der('ca-ed25519')] } })]);
+        expect(await codeOf(check(await sign(privateKey('signing-leaf'), { x5c: [der('signing-leaf')] })))).toBe('verified');
+        expect(await codeOf(check(await ed()))).toBe('verified');
+      });
+    });
+
+    it('refuses a chain whose anchor above it has expired at the evaluation time, pinned or trusted (UNTRUSTED_ISSUER)', async () => {
+      // short-ca is valid for one day; the leaf it certified, for 20 years.
+      const end = Date.parse(cert('short-ca').validTo);
+      const jwt = await sign(privateKey('under-short-ca'), { x5c: [der('under-short-ca')] });
+      for (const options of [{ pins: [der('short-ca')] }, { trusted: [pem('short-ca')] }]) {
+        const at = async (ms: number) => {
+          const entries = options.pins ? [entry({ x509: { certificates: options.pins } })] : undefined;
+          return (await setup(entries, { now: new Date(ms), ...(options.trusted ? { trustedCertificates: options.trusted } : {}) })).check(
+            jwt,
+          );
+        };
+        expect(await codeOf(at(end - 3_600_000))).toBe('verified');
+        const e = await errorOf(at(end + 3_600_000));
+        expect(e.code).toBe('UNTRUSTED_ISSUER');
+        expect(e.message).toBe(
+          `the CA certificate above x5c that anchors it (CN=Test CA one day) expired at ${new Date(end).toISOString()}`,
+        );
+      }
+    });
+
+    it('bundles no ASN.1 reader into the browser build (the Node X.509 backend alone loads it)', async () => {
+      const { code, nodeImports } = await bundleForBrowser();
+      expect(nodeImports).toEqual([]);
+      // The basicConstraints OID, a string literal of the ASN.1 X.509 schemas.
+      expect(code).not.toContain('2.5.29.19');
+      expect(code).not.toContain('@peculiar');
     });
 
     it('refuses x5c in the browser build, which verifies no certificate chains (UNSUPPORTED_FORMAT)', async () => {

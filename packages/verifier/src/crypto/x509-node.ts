@@ -1,8 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { base64urlEncode } from '@tradewind/core';
-import type { ParsedCertificate, X509Backend } from './x509.js';
+import type { CertificateConstraints, KeyUsageBit, ParsedCertificate, X509Backend } from './x509.js';
+import { x5cKey } from './x509-chain.js';
 
 const handles = new WeakMap<ParsedCertificate, X509Certificate>();
+const constraintsRead = new WeakMap<ParsedCertificate, Promise<CertificateConstraints>>();
 
 /** node:crypto's X509Certificate (OpenSSL): parsing, issuer names and signatures. */
 export const nodeX509: X509Backend = {
@@ -23,14 +25,22 @@ export const nodeX509: X509Backend = {
       der: new Uint8Array(cert.raw),
       sha256: base64urlEncode(Buffer.from(cert.fingerprint256.replace(/:/g, ''), 'hex')),
       subject: cert.subject,
+      selfIssued: cert.subject === cert.issuer,
       notBefore,
       notAfter,
-      ca: cert.ca,
       san: readSubjectAltName(cert.subjectAltName),
       publicKey,
     };
     handles.set(parsed, cert);
     return parsed;
+  },
+  constraints(cert: ParsedCertificate): Promise<CertificateConstraints> {
+    let read = constraintsRead.get(cert);
+    if (!read) {
+      read = readConstraints(cert.der);
+      constraintsRead.set(cert, read);
+    }
+    return read;
   },
   issued(parent: ParsedCertificate, child: ParsedCertificate): boolean {
     const p = handles.get(parent);
@@ -41,6 +51,9 @@ export const nodeX509: X509Backend = {
     } catch {
       return false; // a signature algorithm OpenSSL does not take
     }
+  },
+  anchoredKey(ctx, parsed, issuer, recognition, parallel) {
+    return x5cKey(ctx, nodeX509, parsed, issuer, recognition, parallel);
   },
 };
 
@@ -68,4 +81,30 @@ function readSubjectAltName(text: string | undefined): ParsedCertificate['san'] 
     rest = rest.slice(m[0].length);
   }
   return san;
+}
+
+// node:crypto does not expose pathLenConstraint, and its `keyUsage` is the extended key
+// usage list: both extensions are read from the DER with an ASN.1 schema library, loaded
+// the first time a chain is judged (it takes longer to load than the rest of the verifier).
+let asn1: Promise<[typeof import('@peculiar/asn1-schema'), typeof import('@peculiar/asn1-x509')]> | undefined;
+
+async function readConstraints(der: Uint8Array): Promise<CertificateConstraints> {
+  asn1 ??= Promise.all([import('@peculiar/asn1-schema'), import('@peculiar/asn1-x509')]);
+  const [{ AsnConvert }, x509] = await asn1;
+  const certificate = AsnConvert.parse(der, x509.Certificate);
+  const constraints: CertificateConstraints = { ca: false, pathLength: undefined, keyUsage: undefined };
+  const seen = new Set<string>();
+  for (const extension of certificate.tbsCertificate.extensions ?? []) {
+    // RFC 5280 §4.2: an extension appears at most once (two could say different things).
+    if (seen.has(extension.extnID)) throw new Error(`extension ${extension.extnID} appears twice`);
+    seen.add(extension.extnID);
+    if (extension.extnID === x509.id_ce_basicConstraints) {
+      const basic = AsnConvert.parse(extension.extnValue, x509.BasicConstraints);
+      constraints.ca = basic.cA === true;
+      constraints.pathLength = basic.cA === true ? basic.pathLenConstraint : undefined;
+    } else if (extension.extnID === x509.id_ce_keyUsage) {
+      constraints.keyUsage = new Set(AsnConvert.parse(extension.extnValue, x509.KeyUsage).toJSON() as KeyUsageBit[]);
+    }
+  }
+  return constraints;
 }
