@@ -1,11 +1,16 @@
 // Hostile issuers against the built @tradewind/verifier's SD-JWT trust rules: https issuer
-// names that only look like a recognised one, x5c chains anchored for someone else, and
-// vct values that only look like a recognised credential type. Certificates are the
-// verifier's test fixtures (packages/verifier/test/fixtures/x509/generate.sh).
+// names that only look like a recognised one, x5c chains anchored for someone else or
+// against the X.509 path rules, and vct values that only look like a recognised credential
+// type. Certificates are the verifier's test fixtures
+// (packages/verifier/test/fixtures/x509/generate.sh), and a few made here with openssl.
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey, sign, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lowSSignature } from '@tradewind/core';
 import { createVerifier, type VerifyOptions } from '@tradewind/verifier';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recognitionListJwt } from '../../packages/verifier/test/helpers/producers.js';
 import { codes, didKeyFor, disclosure, publicJwk, sha256, type TestKey } from './helpers.js';
 
@@ -107,6 +112,24 @@ describe('caller-anchored x5c: the leaf must name the issuer', () => {
   });
 });
 
+describe('x5c anchored by a CA a recognition list pins', () => {
+  const x5c = (leaf: string) => ({ x5c: [der(leaf), der('ca-ed25519')] });
+  /** A recognition list whose entry for ISS pins the CA (not a leaf) of ISS's certificate. */
+  const pinningCa = () => listed([entry(ISS, { x509: { certificates: [der('ca-ed25519')] } })]);
+
+  it('control: the leaf certified for the issuer verifies', async () => {
+    expect(await check(issued(fixtureSigner('leaf-ed25519'), x5c('leaf-ed25519'), { iss: ISS }), await pinningCa())).toEqual([]);
+  });
+
+  it('a leaf the same CA certified for another host (SAN https://other.example.org) cannot sign as the issuer: UNTRUSTED_ISSUER', async () => {
+    // SD-JWT VC (x5c key validation): the iss URI must match a SAN of the leaf. A CA pinned
+    // for one issuer usually certifies others too (a national PKI); a pin of the leaf itself
+    // or of its key identifies the issuer's own certificate, a CA pin does not.
+    const forged = issued(fixtureSigner('wrong-san'), x5c('wrong-san'), { iss: ISS });
+    expect(await check(forged, await pinningCa())).toEqual(['UNTRUSTED_ISSUER']);
+  });
+});
+
 describe('recognition lists: https issuers and vct', () => {
   const listKey = didKeyFor('EdDSA');
   const keys = [{ kid: 'key-1', ...publicJwk(listKey) }];
@@ -150,5 +173,102 @@ describe('recognition lists: https issuers and vct', () => {
     ]);
     const r = await check(issued(keySigner(listKey), { kid: 'key-1' }, { iss: 'https://b.example' }), options);
     expect(r).toEqual(['SIGNATURE_INVALID']);
+  });
+});
+
+describe('X.509 path rules a caller-anchored chain must keep (RFC 5280 §4.2.1.3, §4.2.1.9, §6.1.4)', () => {
+  // Made here with the openssl command line: root (trusted by the caller) → interA
+  // (pathLenConstraint 0) → interB → leaf; and a leaf whose keyUsage forbids signatures.
+  let pki: string;
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: pki, stdio: 'pipe' });
+  const key = (name: string) => run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
+  const cert = (name: string, parent: string, extensions: string) => {
+    key(name);
+    run('req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
+    writeFileSync(join(pki, `${name}.ext`), extensions);
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${parent}.pem`,
+      '-CAkey',
+      `${parent}.key`,
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    );
+  };
+  const file = (name: string) => readFileSync(join(pki, name), 'utf8');
+  const certDer = (name: string) => new X509Certificate(file(`${name}.pem`)).raw.toString('base64');
+
+  beforeAll(() => {
+    pki = mkdtempSync(join(tmpdir(), 'tradewind-sd-jwt-adv-pki-'));
+    key('root');
+    run(
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'root.key',
+      '-subj',
+      '/CN=Root',
+      '-days',
+      '30',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      'root.pem',
+    );
+    const leafExt =
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=URI:https://issuer.example.org\n';
+    cert('interA', 'root', 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\n');
+    cert('interB', 'interA', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
+    cert('deep', 'interB', leafExt);
+    cert('good', 'interA', leafExt);
+    cert(
+      'agreement',
+      'root',
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyAgreement\nextendedKeyUsage=serverAuth\nsubjectAltName=URI:https://issuer.example.org\n',
+    );
+  });
+  afterAll(() => rmSync(pki, { recursive: true, force: true }));
+
+  async function issuedBy(leaf: string, chain: string[]): Promise<string> {
+    const signer = createPrivateKey(file(`${leaf}.key`));
+    const header = { alg: 'ES256', typ: 'dc+sd-jwt', x5c: chain.map(certDer) };
+    const body = {
+      iss: ISS,
+      iat: Math.floor(Date.now() / 1000) - 60,
+      vct: 'NationalIdCredential',
+      cnf: { jwk: publicJwk(holder) },
+      _sd: [sha256(nationality)],
+    };
+    const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(body))}`;
+    const signature = await lowSSignature(sign('sha256', Buffer.from(input), { key: signer, dsaEncoding: 'ieee-p1363' }));
+    return `${input}.${b64u(Buffer.from(signature))}~${nationality}~`;
+  }
+  const verifier = () => createVerifier({ trustedCertificates: [file('root.pem')] });
+
+  it('control: a leaf of interA (pathLenConstraint 0 allows it) verifies', async () => {
+    expect(codes(await verifier().verifyCredential(await issuedBy('good', ['good', 'interA'])))).toEqual([]);
+  });
+
+  it('a leaf under a CA that interA (pathLenConstraint 0) may not have certified: UNTRUSTED_ISSUER', async () => {
+    // openssl verify: "path length constraint exceeded".
+    const sdJwt = await issuedBy('deep', ['deep', 'interB', 'interA']);
+    expect(codes(await verifier().verifyCredential(sdJwt))).toEqual(['UNTRUSTED_ISSUER']);
+  });
+
+  it('a leaf whose keyUsage does not allow digital signatures (a key-agreement TLS certificate): UNTRUSTED_ISSUER', async () => {
+    const sdJwt = await issuedBy('agreement', ['agreement']);
+    expect(codes(await verifier().verifyCredential(sdJwt))).toEqual(['UNTRUSTED_ISSUER']);
   });
 });
