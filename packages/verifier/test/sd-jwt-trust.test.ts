@@ -1,8 +1,11 @@
 // Issuer keys of SD-JWT VCs: DID, https issuers with keys in a recognition list, and
 // x5c chains, which count only when a recognition list or the caller anchors them.
-// Certificates: test/fixtures/x509 (generate.sh, openssl).
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+// Certificates: test/fixtures/x509 (generate.sh, openssl), and a few re-signed here with
+// @peculiar/asn1-x509 with extensions openssl does not write (twice, unreadable).
+import { createPrivateKey, type KeyObject, sign as signBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { Certificate, id_ce_basicConstraints, id_ce_keyUsage, KeyUsage, KeyUsageFlags, type TBSCertificate } from '@peculiar/asn1-x509';
 import { StatusList } from '@sd-jwt/jwt-status-list';
 import { jwkThumbprint, parseCompactJws, TradewindError } from '@tradewind/core';
 import { SignJWT } from 'jose';
@@ -480,6 +483,56 @@ describe('SD-JWT VC issuer keys', () => {
           `the CA certificate above x5c that anchors it (CN=Test CA one day) expired at ${new Date(end).toISOString()}`,
         );
       }
+    });
+
+    describe('extensions read from the DER', () => {
+      /** A fixture certificate with its extensions edited, signed again by `signer` (Ed25519): base64 DER. */
+      function resigned(name: string, signer: string, edit: (tbs: TBSCertificate) => void): string {
+        const certificate = AsnConvert.parse(cert(name).raw, Certificate);
+        edit(certificate.tbsCertificate);
+        const tbs = Buffer.from(AsnConvert.serialize(certificate.tbsCertificate));
+        certificate.signatureValue = new Uint8Array(signBytes(null, tbs, privateKey(signer))).buffer;
+        return Buffer.from(AsnConvert.serialize(certificate)).toString('base64');
+      }
+      const extension = (tbs: TBSCertificate, id: string) =>
+        tbs.extensions?.find((e) => e.extnID === id) as NonNullable<TBSCertificate['extensions']>[number];
+      const caPin = [entry({ x509: { certificates: [der('ca-ed25519')] } })];
+
+      it('control: a certificate re-signed unchanged is the same certificate and verifies', async () => {
+        const same = resigned('leaf-ed25519', 'ca-ed25519', () => {});
+        expect(same).toBe(der('leaf-ed25519'));
+        expect((await (await setup(caPin)).check(await sign(privateKey('leaf-ed25519'), { x5c: [same] }))).via).toBe('x5c');
+      });
+
+      it('refuses a certificate with basicConstraints twice or unreadable, pinned or not (UNTRUSTED_ISSUER)', async () => {
+        const twice = resigned('leaf-ed25519', 'ca-ed25519', (tbs) => {
+          tbs.extensions?.push(extension(tbs, id_ce_basicConstraints));
+        });
+        const unreadable = resigned('leaf-ed25519', 'ca-ed25519', (tbs) => {
+          extension(tbs, id_ce_basicConstraints).extnValue = new OctetString(new Uint8Array([0x30, 0x03, 0x01, 0x01]));
+        });
+        for (const leaf of [twice, unreadable]) {
+          const jwt = await sign(privateKey('leaf-ed25519'), { x5c: [leaf] });
+          // Under the pinned CA: OpenSSL's issuer check already refuses such a certificate (not anchored).
+          expect(await codeOf((await setup(caPin)).check(jwt))).toBe('UNTRUSTED_ISSUER');
+          // Pinned itself: anchored, then refused for the extension.
+          const e = await errorOf((await setup([entry({ x509: { certificates: [leaf] } })])).check(jwt));
+          expect(e.code).toBe('UNTRUSTED_ISSUER');
+          expect(e.message).toBe('x5c[0] (CN=issuer.example.org) has a basicConstraints or keyUsage extension that cannot be read');
+        }
+      });
+
+      it('refuses a CA whose keyUsage does not allow keyCertSign as the anchor above or in the chain (UNTRUSTED_ISSUER)', async () => {
+        // The same name and key as ca-ed25519, which issued the leaf: only its keyUsage differs.
+        const noCertSign = resigned('ca-ed25519', 'ca-ed25519', (tbs) => {
+          const usage = new KeyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.cRLSign);
+          extension(tbs, id_ce_keyUsage).extnValue = new OctetString(AsnConvert.serialize(usage));
+        });
+        const { check } = await setup([entry({ x509: { certificates: [noCertSign] } })]);
+        const leaf = privateKey('leaf-ed25519');
+        expect(await codeOf(check(await sign(leaf, { x5c: [der('leaf-ed25519')] })))).toBe('UNTRUSTED_ISSUER');
+        expect(await codeOf(check(await sign(leaf, { x5c: [der('leaf-ed25519'), noCertSign] })))).toBe('UNTRUSTED_ISSUER');
+      });
     });
 
     it('bundles no ASN.1 reader into the browser build (the Node X.509 backend alone loads it)', async () => {
