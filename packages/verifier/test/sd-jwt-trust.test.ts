@@ -446,7 +446,7 @@ describe('SD-JWT VC issuer keys', () => {
         expect(await codeOf(check(await p256('rollover-leaf', 'len0-rollover', 'len0-ca')))).toBe('verified');
       });
 
-      it('refuses a leaf whose keyUsage does not allow digitalSignature, however it is anchored (UNTRUSTED_ISSUER)', async () => {
+      it('refuses a leaf whose keyUsage allows neither digitalSignature nor nonRepudiation, however it is anchored (UNTRUSTED_ISSUER)', async () => {
         const agreement = await sign(privateKey('agreement-leaf'), { x5c: [der('agreement-leaf')] });
         for (const [what, { check }] of [
           ['CA pinned', await setup([entry({ x509: { certificates: [der('ca-ed25519')] } })])],
@@ -456,11 +456,14 @@ describe('SD-JWT VC issuer keys', () => {
         ] as const) {
           const e = await errorOf(check(agreement));
           expect(e.code, what).toBe('UNTRUSTED_ISSUER');
-          expect(e.message, what).toBe("the x5c leaf certificate's keyUsage does not allow digitalSignature (it allows keyAgreement)");
+          expect(e.message, what).toBe(
+            "the x5c leaf certificate's keyUsage does not allow digitalSignature or nonRepudiation (it allows keyAgreement)",
+          );
         }
-        // keyUsage digitalSignature, and no keyUsage at all (any use), sign.
+        // keyUsage digitalSignature, nonRepudiation alone (a seal), and no keyUsage at all (any use), sign.
         const { check } = await setup([entry({ x509: { certificates: [der('ca-ed25519')] } })]);
         expect(await codeOf(check(await sign(privateKey('signing-leaf'), { x5c: [der('signing-leaf')] })))).toBe('verified');
+        expect(await codeOf(check(await sign(privateKey('seal-leaf'), { x5c: [der('seal-leaf')] })))).toBe('verified');
         expect(await codeOf(check(await ed()))).toBe('verified');
       });
     });

@@ -216,7 +216,7 @@ async function constraintsOf(x509: X509Backend, cert: ParsedCertificate): Promis
  * chain, which anchoredBy checked); every one above the leaf a CA (basicConstraints)
  * whose keyUsage, when present, allows keyCertSign, and below which no more CA
  * certificates (not self-issued) follow than its pathLenConstraint allows; a leaf whose
- * keyUsage, when present, allows digitalSignature; every one, the anchor above the chain
+ * keyUsage, when present, allows digitalSignature or nonRepudiation; every one, the anchor above the chain
  * included, valid at the evaluation time (with the clock skew). Certificates beyond the
  * anchor are not read.
  */
@@ -237,9 +237,16 @@ async function checkPath(ctx: VerifyContext, x509: X509Backend, certs: ParsedCer
     const constraints = await constraintsOf(x509, cert);
     if (!constraints) fail('UNTRUSTED_ISSUER', `${name} has a basicConstraints or keyUsage extension that cannot be read`, where);
     if (i === 0) {
-      if (constraints.keyUsage && !constraints.keyUsage.has('digitalSignature')) {
-        const allowed = [...constraints.keyUsage].join(', ') || 'nothing';
-        fail('UNTRUSTED_ISSUER', `the x5c leaf certificate's keyUsage does not allow digitalSignature (it allows ${allowed})`, where);
+      // Both bits name a key that verifies signatures (RFC 5280 4.2.1.3); seals often carry
+      // only nonRepudiation (contentCommitment).
+      const usage = constraints.keyUsage;
+      if (usage && !usage.has('digitalSignature') && !usage.has('nonRepudiation')) {
+        const allowed = [...usage].join(', ') || 'nothing';
+        fail(
+          'UNTRUSTED_ISSUER',
+          `the x5c leaf certificate's keyUsage does not allow digitalSignature or nonRepudiation (it allows ${allowed})`,
+          where,
+        );
       }
     } else {
       if (!constraints.ca) fail('UNTRUSTED_ISSUER', `${name} issues certificates but is not a CA (basicConstraints)`, where);
