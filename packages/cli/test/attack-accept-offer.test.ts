@@ -54,7 +54,8 @@ function handle(req: IncomingMessage, res: ServerResponse): unknown {
       credential_configurations_supported: {
         [configurationId]: {
           format: mode === 'configurations' ? `dc+sd-jwt${HOSTILE}` : 'jwt_vc_json',
-          credential_definition: { type: ['VerifiableCredential', 'NationalIdCredential'] },
+          // The credential sent in 'types' mode is of the (hostile) types the configuration offers.
+          credential_definition: { type: ['VerifiableCredential', mode === 'types' ? `Evil${HOSTILE}` : 'NationalIdCredential'] },
         },
       },
     });
