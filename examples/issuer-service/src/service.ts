@@ -108,7 +108,7 @@ export async function startService(
     });
     const recognition = readRecognition(config);
 
-    const lists = new StatusLists(issuer, () => expectedDid, config.statusListValidForSeconds);
+    const lists = new StatusLists(issuer, () => expectedDid, config.statusListValidForSeconds, config.statusListMaxAgeSeconds ?? 300);
     // The service's own DID document is read from the issuer database in process (never
     // fetched); a new verifier (with an empty key cache) is built when it changes.
     const ownDocumentUrl = didWebUrl(expectedDid, true).href;

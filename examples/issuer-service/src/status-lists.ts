@@ -53,6 +53,8 @@ export class StatusLists {
     private readonly issuer: Issuer,
     private readonly did: () => string,
     private readonly validForSeconds: number,
+    /** `ttl` of the Token Status Lists: the HTTP cache lifetime of the lists (statusListMaxAgeSeconds). */
+    private readonly ttlSeconds = 300,
   ) {}
 
   /** Marks the signed lists as out of date (a status changed, a key was rotated). */
@@ -125,7 +127,8 @@ export class StatusLists {
       versions = await this.issuer.statusListVersions(this.did());
       const options = { issuer: this.did(), validForSeconds: this.validForSeconds, now: start };
       signed = await this.issuer.statusListCredentials(options);
-      signedTokens = await this.issuer.statusListTokens(options);
+      // ttl: how long a verifier may cache the token, no longer than the HTTP cache lifetime.
+      signedTokens = await this.issuer.statusListTokens({ ...options, ttlSeconds: Math.min(this.ttlSeconds, this.validForSeconds) });
     } catch (error) {
       this.stale = true;
       throw error;

@@ -65,6 +65,8 @@ describe('Token Status Lists at the URIs the SD-JWT VCs name', () => {
     expect(payload.iss).toBe(service.did);
     expect(payload.status_list.bits).toBe(2);
     expect(payload.exp - payload.iat).toBe(3600);
+    // ttl: the lists' HTTP cache lifetime (statusListMaxAgeSeconds, 120 s here).
+    expect(payload.ttl).toBe(120);
     const list = getListFromStatusListJWT(token);
     expect(list.statusList.length).toBeGreaterThanOrEqual(131_072);
     expect(statusAt(token, idx)).toBe(0);

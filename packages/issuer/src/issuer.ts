@@ -641,8 +641,10 @@ export class Issuer {
 
   /**
    * Signs the current Token Status Lists (`statuslist+jwt`, for `dc+sd-jwt` credentials):
-   * all of them, one issuer's, or the one published at `url`; `iat` is `now`, `exp` and
-   * `ttl` come from `validForSeconds` (default one day, as for the Bitstring lists).
+   * all of them, one issuer's, or the one published at `url`; `iat` is `now`, `exp` comes
+   * from `validForSeconds` (default one day, as for the Bitstring lists). `ttl`, how long a
+   * verifier may cache the token before it fetches it again, is `ttlSeconds`: default 300,
+   * never more than `validForSeconds`. A revocation reaches a caching verifier within it.
    *
    * @example
    * ```ts
@@ -650,10 +652,21 @@ export class Issuer {
    * // serve token.jwt at token.url with Content-Type: application/statuslist+jwt
    * ```
    */
-  async statusListTokens(given: { now?: Date; validForSeconds?: number; issuer?: string; url?: string } = {}): Promise<StatusListToken[]> {
+  async statusListTokens(
+    given: { now?: Date; validForSeconds?: number; ttlSeconds?: number; issuer?: string; url?: string } = {},
+  ): Promise<StatusListToken[]> {
     this.checkOpen();
-    const options = snapshot<{ now?: Date; validForSeconds?: number; issuer?: string; url?: string }>(given, 'options');
-    const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'issuer', 'url']);
+    const options = snapshot<{ now?: Date; validForSeconds?: number; ttlSeconds?: number; issuer?: string; url?: string }>(
+      given,
+      'options',
+    );
+    const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'ttlSeconds', 'issuer', 'url']);
+    const ttl = options.ttlSeconds ?? Math.min(DEFAULT_TOKEN_TTL_SECONDS, validForSeconds);
+    if (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1 || ttl > validForSeconds) {
+      throw new TradewindError('INVALID_ARGUMENT', 'ttlSeconds must be a whole number of seconds from 1 to validForSeconds', {
+        path: '/ttlSeconds',
+      });
+    }
     if (options.issuer !== undefined) checkId(options.issuer, 'issuer');
     if (options.url !== undefined) checkId(options.url, 'url');
     const query: Query = (sql, params) => this.agent.query(sql, params);
@@ -661,6 +674,7 @@ export class Issuer {
       buildStatusListTokens(this.agent, query, (did) => this.signerOf(did), {
         now,
         validForSeconds,
+        ttlSeconds: ttl,
         ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
         ...(options.url === undefined ? {} : { url: options.url }),
       }),
@@ -794,6 +808,9 @@ function checkId(value: unknown, name: string): void {
 
 // Status lists are valid for at most ten years.
 const MAX_VALID_FOR_SECONDS = 10 * 366 * 86_400;
+
+/** Default `ttl` of a Token Status List: the service's default cache lifetime of a status list. */
+const DEFAULT_TOKEN_TTL_SECONDS = 300;
 
 function checkListOptions(options: unknown, allowed: string[]): { now: Date; validForSeconds: number } {
   if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'options must be an object');

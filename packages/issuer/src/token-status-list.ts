@@ -40,14 +40,14 @@ export const STATUS_LIST_TOKEN_MEDIA_TYPE = 'application/statuslist+jwt';
  * Builds and signs the Token Status List of every token list (or of one issuer's, or one
  * list by URL): header `typ: statuslist+jwt`, `kid` the issuer's verification method;
  * payload `iss`, `sub` (the list's URL), `iat`, `exp` (`iat + validForSeconds`), `ttl`
- * (`validForSeconds`), `status_list: { bits: 2, lst }`. The list is encoded by
+ * (`ttlSeconds`), `status_list: { bits: 2, lst }`. The list is encoded by
  * `@sd-jwt/jwt-status-list` (least significant bits first, ZLIB-deflated, base64url).
  */
 export async function buildStatusListTokens(
   agent: TradewindAgent,
   query: Query,
   signerOf: (did: string) => Promise<ManagedDid>,
-  options: { now: Date; validForSeconds: number; issuer?: string; url?: string },
+  options: { now: Date; validForSeconds: number; ttlSeconds: number; issuer?: string; url?: string },
 ): Promise<StatusListToken[]> {
   const where = [`"kind" = 'token'`];
   const params: unknown[] = [];
@@ -77,7 +77,7 @@ export async function buildStatusListTokens(
     const signer = await signerOf(row.issuer);
     const jwt = await agent.signJwt(
       { alg: signer.alg, typ: 'statuslist+jwt', kid: signer.verificationMethod },
-      { iss: row.issuer, sub: row.id, iat, exp, ttl: options.validForSeconds, status_list: { bits: 2, lst: list.compressStatusList() } },
+      { iss: row.issuer, sub: row.id, iat, exp, ttl: options.ttlSeconds, status_list: { bits: 2, lst: list.compressStatusList() } },
       signer.keyId,
     );
     out.push({
@@ -87,7 +87,7 @@ export async function buildStatusListTokens(
       jwt,
       issuedAt: iso(iat),
       expiresAt: iso(exp),
-      ttl: options.validForSeconds,
+      ttl: options.ttlSeconds,
       length,
       setCount: set.length,
       version: Number(row.version),

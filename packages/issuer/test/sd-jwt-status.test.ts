@@ -146,10 +146,22 @@ describe('Token Status List changes and tokens', () => {
       sub: issued.statusList?.uri,
       iat: now.getTime() / 1000,
       exp: now.getTime() / 1000 + 3600,
-      ttl: 3600,
+      // How long a verifier may cache it: 300 s by default, so a revocation reaches it soon.
+      ttl: 300,
       status_list: { bits: 2, lst: expect.any(String) },
     });
-    expect(token).toMatchObject({ issuedAt: '2026-12-01T00:00:00Z', expiresAt: '2026-12-01T01:00:00Z', ttl: 3600 });
+    expect(token).toMatchObject({ issuedAt: '2026-12-01T00:00:00Z', expiresAt: '2026-12-01T01:00:00Z', ttl: 300 });
+    // ttlSeconds sets it, never beyond the token's validity; a validity shorter than 300 s is the ttl.
+    const [custom] = await issuer.statusListTokens({ url: issued.statusList?.uri as string, now, validForSeconds: 3600, ttlSeconds: 60 });
+    expect(decode(custom?.jwt as string).payload.ttl).toBe(60);
+    const [short] = await issuer.statusListTokens({ url: issued.statusList?.uri as string, now, validForSeconds: 120 });
+    expect(decode(short?.jwt as string).payload.ttl).toBe(120);
+    for (const ttlSeconds of [0, 3601, 1.5, '60']) {
+      await expect(issuer.statusListTokens({ validForSeconds: 3600, ttlSeconds } as never)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        path: '/ttlSeconds',
+      });
+    }
     await expect(issuer.statusListTokens({ url: `${BASE}/token/999999` })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(issuer.statusListTokens({ validForSeconds: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(issuer.statusListTokens({ other: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

@@ -40,7 +40,8 @@ const publish: Command = {
 Signs every status list as a BitstringStatusListCredential (vc+jwt) valid from now for
 --valid-for seconds, and writes DIR/<n> for the list published at <status base URL>/<n>,
 plus DIR/status-lists.json. The Token Status Lists of dc+sd-jwt credentials are signed
-as status list tokens (statuslist+jwt: iat now, exp and ttl from --valid-for) and
+as status list tokens (statuslist+jwt: iat now, exp from --valid-for, ttl 300 s or
+--valid-for when shorter) and
 written to DIR/token/<n> for <status base URL>/token/<n>, plus DIR/token/status-lists.json;
 serve them with Content-Type application/statuslist+jwt. Serve DIR at the status base
 URL; publish again before the lists expire.
