@@ -465,6 +465,7 @@ error (bad arguments, a missing transaction code).`,
         {
           stored: c.id,
           added: received.added,
+          updated: received.updated,
           types: c.types,
           issuer: c.issuer,
           subject: c.subject,
@@ -474,7 +475,7 @@ error (bad arguments, a missing transaction code).`,
         },
         () =>
           [
-            `${received.added ? 'stored' : 'already held'} ${renderList([c])}`,
+            `${received.added ? 'stored' : received.updated ? 'already held, now with more disclosures' : 'already held'} ${renderList([c])}`,
             ...received.warnings.map((w) => `  warning: ${w.code}: ${escapeForTerminal(w.message)}`),
           ].join('\n'),
       );
