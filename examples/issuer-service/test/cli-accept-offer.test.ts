@@ -63,7 +63,14 @@ describe('tradewind wallet accept-offer', () => {
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { stored: string; added: boolean; updated: boolean; issuer: string; subject: string; warnings: unknown[] };
+    const out = JSON.parse(r.stdout) as {
+      stored: string;
+      added: boolean;
+      updated: boolean;
+      issuer: string;
+      subject: string;
+      warnings: unknown[];
+    };
     expect(out).toMatchObject({ added: true, updated: false, issuer: service.did, subject: holder, warnings: [] });
     const list = await tradewind(['wallet', 'list', '--db', db, '--json']);
     expect(list.stdout).toContain(out.stored);
