@@ -121,11 +121,11 @@ describe('purposes and entries', () => {
     expect(idx).not.toEqual(sorted);
     const token = (await issuer.statusListTokens()).find((t) => t.url === entries[0]?.uri);
     expect(token).toBeDefined();
-    const payload = unb64json((token?.jwt as string).split('.')[1] as string) as {
+    const payload = unb64json(String(token?.jwt).split('.')[1] as string) as {
       sub: string;
       status_list: { bits: number; lst: string };
     };
-    const header = unb64json((token?.jwt as string).split('.')[0] as string);
+    const header = unb64json(String(token?.jwt).split('.')[0] as string);
     expect(header.typ).toBe('statuslist+jwt');
     expect(payload.sub).toBe(entries[0]?.uri);
     expect(payload.status_list.bits).toBe(2);
