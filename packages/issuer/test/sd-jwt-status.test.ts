@@ -89,7 +89,9 @@ describe('Token Status List allocation', () => {
     } finally {
       await second.close();
     }
-  });
+    // 130 issuances through two connections taking turns at one SQLite file's write lock:
+    // well under a second alone, much longer on a machine busy with other suites.
+  }, 120_000);
 });
 
 describe('Token Status List changes and tokens', () => {
