@@ -100,7 +100,20 @@ export async function buildStatusListCredentials(
  * full disk leaves the previous file or the new one, and a web server never serves half
  * a list. The manifest is written last.
  */
-export async function writeStatusListFiles(dir: string, lists: StatusListCredential[]): Promise<Array<{ url: string; file: string }>> {
+export function writeStatusListFiles(dir: string, lists: StatusListCredential[]): Promise<Array<{ url: string; file: string }>> {
+  return writeListFolder(dir, lists, (l) => ({ purpose: l.purpose, validFrom: l.validFrom, validUntil: l.validUntil }));
+}
+
+/**
+ * Writes signed lists to `dir/<number>`, each replaced atomically, then the manifest
+ * `dir/status-lists.json`: per list its `url`, `file` and `issuer`, and what `describe`
+ * adds. Bitstring lists and Token Status Lists are published this way.
+ */
+export async function writeListFolder<T extends { url: string; number: number; issuer: string; jwt: string }>(
+  dir: string,
+  lists: readonly T[],
+  describe: (list: T) => Record<string, unknown>,
+): Promise<Array<{ url: string; file: string }>> {
   await mkdir(dir, { recursive: true });
   const written: Array<{ url: string; file: string }> = [];
   for (const list of lists) {
@@ -108,14 +121,7 @@ export async function writeStatusListFiles(dir: string, lists: StatusListCredent
     await writeFileAtomic(file, list.jwt);
     written.push({ url: list.url, file });
   }
-  const manifest = lists.map((l) => ({
-    url: l.url,
-    file: String(l.number),
-    issuer: l.issuer,
-    purpose: l.purpose,
-    validFrom: l.validFrom,
-    validUntil: l.validUntil,
-  }));
+  const manifest = lists.map((l) => ({ url: l.url, file: String(l.number), issuer: l.issuer, ...describe(l) }));
   await writeFileAtomic(join(dir, 'status-lists.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return written;
 }

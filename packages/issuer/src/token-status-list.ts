@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StatusList } from '@sd-jwt/jwt-status-list';
-import { type ManagedDid, type Query, type TradewindAgent, writeFileAtomic } from '@tradewind/agent';
+import type { ManagedDid, Query, TradewindAgent } from '@tradewind/agent';
+import { writeListFolder } from './status-list-credential.js';
 
 /** A signed IETF Token Status List (`statuslist+jwt`), ready to publish at `url`. */
 export interface StatusListToken {
@@ -103,24 +103,11 @@ export async function buildStatusListTokens(
  */
 export async function writeStatusListTokenFiles(dir: string, lists: StatusListToken[]): Promise<Array<{ url: string; file: string }>> {
   if (lists.length === 0) return [];
-  const folder = join(dir, 'token');
-  await mkdir(folder, { recursive: true });
-  const written: Array<{ url: string; file: string }> = [];
-  for (const list of lists) {
-    const file = join(folder, String(list.number));
-    await writeFileAtomic(file, list.jwt);
-    written.push({ url: list.url, file });
-  }
-  const manifest = lists.map((l) => ({
-    url: l.url,
-    file: String(l.number),
-    issuer: l.issuer,
+  return writeListFolder(join(dir, 'token'), lists, (l) => ({
     mediaType: STATUS_LIST_TOKEN_MEDIA_TYPE,
     issuedAt: l.issuedAt,
     expiresAt: l.expiresAt,
   }));
-  await writeFileAtomic(join(folder, 'status-lists.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return written;
 }
 
 function iso(seconds: number): string {
