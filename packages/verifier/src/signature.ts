@@ -2,6 +2,7 @@ import {
   checkSignatureEncoding,
   curveOf,
   isAllowedAlgorithm,
+  jwkThumbprint,
   type ParsedJws,
   type ResolvedKey,
   TradewindError,
@@ -101,4 +102,15 @@ async function importedKey(ctx: VerifyContext, resolved: ResolvedKey): Promise<u
     ctx.keys.set(resolved, key);
   }
   return key;
+}
+
+// Thumbprints of resolved keys, computed once per key object (resolvers cache those).
+const thumbprints = new WeakMap<ResolvedKey, Promise<string>>();
+export function thumbprintOf(key: ResolvedKey): Promise<string> {
+  let t = thumbprints.get(key);
+  if (!t) {
+    t = jwkThumbprint(key.jwk);
+    thumbprints.set(key, t);
+  }
+  return t;
 }

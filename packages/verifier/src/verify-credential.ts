@@ -1,4 +1,4 @@
-import { jwkThumbprint, parseCompactJws, type ResolvedKey, typesOf, type VerificationIssue } from '@tradewind/core';
+import { parseCompactJws, typesOf, type VerificationIssue } from '@tradewind/core';
 import { fail, listContext, nowOf, type RecognitionSetup, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
@@ -8,7 +8,7 @@ import { checkEnvelopeContent, type InputForm, toCompactJws, toIssues } from './
 import { checkIssuedInPast, claimedIssuanceTime } from './issuance-time.js';
 import { loadRecognitionLists, type RecognitionState } from './recognition/load-lists.js';
 import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from './recognition/recognize.js';
-import { checkAlgorithm, verifySigningKey } from './signature.js';
+import { checkAlgorithm, thumbprintOf, verifySigningKey } from './signature.js';
 import { checkStatus, requireStatusEntries } from './status.js';
 import type { StatusListSource, VerificationCheck, VerificationFailure, VerifiedCredential } from './types.js';
 
@@ -206,17 +206,6 @@ async function stateAt(ctx: VerifyContext, setup: RecognitionSetup, now: number)
       setup.pending = undefined;
     }
   }
-}
-
-// Thumbprints of resolved keys, computed once per key object (resolvers cache those).
-const thumbprints = new WeakMap<ResolvedKey, Promise<string>>();
-export function thumbprintOf(key: ResolvedKey): Promise<string> {
-  let t = thumbprints.get(key);
-  if (!t) {
-    t = jwkThumbprint(key.jwk);
-    thumbprints.set(key, t);
-  }
-  return t;
 }
 
 export function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -16,7 +16,8 @@ import {
 } from '@tradewind/core';
 import { fail, nowOf, type VerifyContext } from '../context.js';
 import type { KeyPeriod, RecognitionState } from '../recognition/load-lists.js';
-import { type IssuerKey, MAX_X5C_CERTIFICATES, refuseRevoked, resolvedKeyOf, thumbprintOf, verifies } from '../sd-jwt/issuer-key.js';
+import { type IssuerKey, MAX_X5C_CERTIFICATES, refuseRevoked, resolvedKeyOf, verifies } from '../sd-jwt/issuer-key.js';
+import { thumbprintOf } from '../signature.js';
 import type { CertificateConstraints, ParsedCertificate, X509Backend } from './x509.js';
 
 /**

@@ -8,7 +8,6 @@ import {
   curveOf,
   isAllowedAlgorithm,
   isHttpsIssuer,
-  jwkThumbprint,
   type ParsedJws,
   type PublicJwk,
   type RecognizedKey,
@@ -18,7 +17,7 @@ import {
 } from '@tradewind/core';
 import { fail, type VerifyContext } from '../context.js';
 import type { RecognitionState } from '../recognition/load-lists.js';
-import { verifySigningKey } from '../signature.js';
+import { thumbprintOf, verifySigningKey } from '../signature.js';
 
 /** Most certificates read from an `x5c` header (leaf, intermediates, maybe the root). */
 export const MAX_X5C_CERTIFICATES = 10;
@@ -194,16 +193,6 @@ export function resolvedKeyOf(id: string, controller: string, jwk: PublicJwk): R
     resolvedKeys.set(cacheKey, key);
   }
   return key;
-}
-
-const thumbprints = new WeakMap<ResolvedKey, Promise<string>>();
-export function thumbprintOf(key: ResolvedKey): Promise<string> {
-  let t = thumbprints.get(key);
-  if (!t) {
-    t = jwkThumbprint(key.jwk);
-    thumbprints.set(key, t);
-  }
-  return t;
 }
 
 export async function verifies(ctx: VerifyContext, parsed: ParsedJws, resolved: ResolvedKey, parallel: boolean): Promise<boolean> {

@@ -7,7 +7,7 @@ import { fail, nowOf, type VerifyContext } from '../context.js';
 import { toIssues } from '../input.js';
 import { checkIssuedInPast } from '../issuance-time.js';
 import { admitIssuer, needsThumbprint, type RecognitionOutcome, recognize } from '../recognition/recognize.js';
-import { checkAlgorithm } from '../signature.js';
+import { checkAlgorithm, thumbprintOf } from '../signature.js';
 import type {
   KeyBinding,
   PresentedSdJwtCredential,
@@ -17,7 +17,7 @@ import type {
   VerifiedSdJwtPresentation,
 } from '../types.js';
 import { checkWindow, parseNumericDate } from '../validity.js';
-import { minDefined, prefixed, recognitionState, thumbprintOf } from '../verify-credential.js';
+import { minDefined, prefixed, recognitionState } from '../verify-credential.js';
 import { verifySdJwtIssuerSignature } from './issuer-key.js';
 import { type CheckedKeyBinding, checkKeyBinding, type HolderKey, holderKeyOf, thumbprintUri } from './key-binding.js';
 import { digestsOf, processDisclosures, sdAlgOf, splitSdJwt } from './process.js';
