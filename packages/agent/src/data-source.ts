@@ -5,33 +5,82 @@ import { DataSource, type MigrationInterface } from 'typeorm';
 import { asStorageFailure, type DatabaseLocation, loadPg, type Pool, type PoolClient, postgresPoolConfig } from './database.js';
 import { withInitLock } from './init-lock.js';
 
-// The sqlite3 module as TypeORM gets it, with two changes:
+// The sqlite3 module as TypeORM gets it, with three changes:
 // - TypeORM switches sqlite3 to verbose mode, which wraps every call to util.inspect its
 //   arguments (the SQL text and every bound value) for long stack traces: a large share
 //   of the time of bulk inserts. Here verbose() returns the plain module.
 // - Transactions TypeORM opens (Veramo's saves, migrations) start with BEGIN IMMEDIATE:
 //   a deferred transaction that reads and then writes fails at once with SQLITE_BUSY
 //   when another process wrote in between, while an immediate one waits its turn.
+// - Waiting for another connection's write lock happens here, on timers, not in SQLite's
+//   busy handler: that one sleeps on a thread of libuv's pool (four by default) while
+//   holding its connection, and the connection's other statements queue on more threads.
+//   Two connections to one file in one process (two issuers, an issuer and a service's
+//   state) could so take every thread while one waited for the other, which then could
+//   not run the statements that would release its lock: SQLITE_BUSY after the timeout.
+//   The connection's own busy timeout is 0, and a statement answered SQLITE_BUSY runs
+//   again after a pause (1 ms, growing to 100 ms, like SQLite's own) until the timeout.
+//   A statement refused with SQLITE_BUSY changed nothing (BEGIN, an autocommit write, a
+//   read, COMMIT — which leaves its transaction open), so running it again is safe.
 type SqliteCallback = (...args: unknown[]) => void;
 interface SqliteDatabase {
   all(sql: string, ...rest: unknown[]): unknown;
   run(sql: string, ...rest: unknown[]): unknown;
+  configure(option: 'busyTimeout', value: number): void;
 }
 const sqlite3 = createRequire(import.meta.url)('sqlite3') as {
   Database: new (path: string, mode?: number, callback?: SqliteCallback) => SqliteDatabase;
 };
 const BEGIN_DEFERRED = /^\s*BEGIN(\s+DEFERRED)?(\s+TRANSACTION)?\s*;?\s*$/i;
 const immediate = (sql: string) => (typeof sql === 'string' && BEGIN_DEFERRED.test(sql) ? 'BEGIN IMMEDIATE TRANSACTION' : sql);
-class ImmediateDatabase extends sqlite3.Database {
-  override all(sql: string, ...rest: unknown[]): unknown {
-    return super.all(immediate(sql), ...rest);
-  }
-  override run(sql: string, ...rest: unknown[]): unknown {
-    return super.run(immediate(sql), ...rest);
-  }
+/** Pauses between attempts at a busy statement, in ms (the last one repeats). */
+const BUSY_PAUSES_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+/** Whether a node-sqlite3 error is SQLITE_BUSY (another connection holds the lock). */
+export function isSqliteBusy(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_BUSY' || (typeof message === 'string' && message.startsWith('SQLITE_BUSY'));
 }
-const sqliteDriver: Record<string, unknown> = { ...sqlite3, Database: ImmediateDatabase };
-sqliteDriver.verbose = () => sqliteDriver;
+
+/** The sqlite3 module for one data source, waiting up to `busyTimeoutMs` for a lock. */
+function sqliteDriverFor(busyTimeoutMs: number): Record<string, unknown> {
+  class PatientDatabase extends sqlite3.Database {
+    constructor(...args: [path: string, mode?: number, callback?: SqliteCallback]) {
+      super(...args);
+      // Queued before any statement: SQLite never waits in a thread of the pool.
+      this.configure('busyTimeout', 0);
+    }
+    override all(sql: string, ...rest: unknown[]): unknown {
+      return this.patiently('all', immediate(sql), rest);
+    }
+    override run(sql: string, ...rest: unknown[]): unknown {
+      return this.patiently('run', immediate(sql), rest);
+    }
+    private patiently(method: 'all' | 'run', sql: string, rest: unknown[]): unknown {
+      const last = rest.length - 1;
+      const callback = rest[last];
+      if (typeof callback !== 'function') return method === 'all' ? super.all(sql, ...rest) : super.run(sql, ...rest);
+      const args = rest.slice(0, last);
+      const deadline = Date.now() + busyTimeoutMs;
+      let attempt = 0;
+      const send = (): unknown => (method === 'all' ? super.all(sql, ...args, retrying) : super.run(sql, ...args, retrying));
+      // node-sqlite3 calls back with the statement as `this` (lastID, changes): kept.
+      function retrying(this: unknown, error: unknown, ...results: unknown[]): void {
+        if (isSqliteBusy(error) && Date.now() < deadline) {
+          const pause = BUSY_PAUSES_MS[Math.min(attempt++, BUSY_PAUSES_MS.length - 1)] as number;
+          setTimeout(send, Math.min(pause, Math.max(1, deadline - Date.now())));
+          return;
+        }
+        (callback as SqliteCallback).call(this, error, ...results);
+      }
+      return send();
+    }
+  }
+  const driver: Record<string, unknown> = { ...sqlite3, Database: PatientDatabase };
+  driver.verbose = () => driver;
+  return driver;
+}
 
 /** Connection settings of a data source. */
 export interface DataSourceSettings {
@@ -56,7 +105,7 @@ export function createDataSource(
   if (location.engine === 'sqlite') {
     return new DataSource({
       type: 'sqlite',
-      driver: sqliteDriver,
+      driver: sqliteDriverFor(settings.busyTimeoutMs ?? 30_000),
       database: location.path,
       entities: Entities,
       migrations: [...migrations],
@@ -64,7 +113,7 @@ export function createDataSource(
       synchronize: false,
       logging: false,
       enableWAL: true,
-      busyTimeout: settings.busyTimeoutMs ?? 30_000,
+      // No busyTimeout here: the driver above waits for locks (see there).
     });
   }
   return new DataSource({

@@ -12,6 +12,7 @@ import { TradewindError } from '@tradewind/core';
 // is simply reused.
 
 interface SqliteConnection {
+  configure(option: 'busyTimeout', value: number): void;
   exec(sql: string, callback: (error: Error | null) => void): void;
   close(callback: (error: Error | null) => void): void;
 }
@@ -79,6 +80,9 @@ function open(lockPath: string): Promise<SqliteConnection | undefined> {
     const connection: SqliteConnection = new sqlite3.Database(lockPath, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (error) =>
       resolve(error ? undefined : connection),
     );
+    // The loop above waits between attempts on a timer; SQLite's own busy wait would hold a
+    // thread of libuv's pool (node-sqlite3 sets one second by default).
+    connection.configure('busyTimeout', 0);
   });
 }
 
