@@ -26,8 +26,20 @@ const sdJwt = () => ({
 
 describe.skipIf(testEngine() !== 'sqlite')('two connections to one SQLite file in one process', () => {
   it('both issue dozens of credentials at once, each call in flight, and none waits out the busy timeout', async () => {
-    const second = await openIssuer({ database, secret: 'one-process-two-connections', kdf: TEST_KDF, busyTimeoutMs: 8_000, statusListBaseUrl: 'https://registry.gov.example/status' });
-    const first = await openIssuer({ database, secret: 'one-process-two-connections', kdf: TEST_KDF, busyTimeoutMs: 8_000, statusListBaseUrl: 'https://registry.gov.example/status' });
+    const second = await openIssuer({
+      database,
+      secret: 'one-process-two-connections',
+      kdf: TEST_KDF,
+      busyTimeoutMs: 8_000,
+      statusListBaseUrl: 'https://registry.gov.example/status',
+    });
+    const first = await openIssuer({
+      database,
+      secret: 'one-process-two-connections',
+      kdf: TEST_KDF,
+      busyTimeoutMs: 8_000,
+      statusListBaseUrl: 'https://registry.gov.example/status',
+    });
     try {
       const flood = (who: Issuer) => [
         ...Array.from({ length: 40 }, (_, i) => who.issue(i % 2 ? jose() : sdJwt())),
@@ -42,7 +54,9 @@ describe.skipIf(testEngine() !== 'sqlite')('two connections to one SQLite file i
       expect(failures).toEqual([]);
       const issued = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value].flat() : [])) as IssuedCredential[];
       expect(issued.length).toBe(2 * (40 + 40 + 40));
-      const places = issued.map((c) => (c.statusList ? `${c.statusList.uri}#${c.statusList.idx}` : `${c.status[0]?.statusListCredential}#${c.status[0]?.statusListIndex}`));
+      const places = issued.map((c) =>
+        c.statusList ? `${c.statusList.uri}#${c.statusList.idx}` : `${c.status[0]?.statusListCredential}#${c.status[0]?.statusListIndex}`,
+      );
       expect(new Set(places).size).toBe(places.length);
     } finally {
       await first.close();
