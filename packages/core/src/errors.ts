@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   'HOLDER_BINDING',
   'DISCLOSURE_INVALID',
   'LIMIT_EXCEEDED',
+  // Only in a result's warnings: a relaxation a compatibility mode (enabled for one issuer,
+  // e.g. MOSIP's Data Integrity quirks) let through; the message names it.
+  'COMPATIBILITY',
   // Library-side codes (issuer, wallet, CLI): not produced by verification.
   'INVALID_ARGUMENT',
   'WRONG_SECRET',
