@@ -13,6 +13,7 @@ import {
   unwrapEnvelope,
 } from '@tradewind/core';
 import type { VerifiedCredential } from '@tradewind/verifier';
+import { diCredentialOf, diIdentityOf } from './di/record.js';
 import { type DisclosableClaim, hasKeyBinding, issuerJwtOf, looksLikeSdJwt, type ShownClaim } from './sd-jwt/disclosures.js';
 
 /**
@@ -28,7 +29,7 @@ export interface StatusReference {
   statusListCredential?: string;
 }
 
-/** A credential as the wallet holds it: the signed JWT, plus what is needed to find it. */
+/** A credential as the wallet holds it: the signed JWT (or Data Integrity JSON), plus what is needed to find it. */
 export interface StoredCredential {
   /**
    * Wallet id: hex SHA-256 of the signed content (decoded JOSE header and payload),
@@ -40,10 +41,14 @@ export interface StoredCredential {
    * JSON (an `EnvelopedVerifiableCredential`, Veramo's `JwtProof2020` form), that JSON
    * rebuilt from the signed JWT alone — nothing of the received JSON outside the
    * signature is kept. An SD-JWT VC: the compact SD-JWT as issued, every disclosure
-   * included, no key binding (`<issuer-jwt>~<disclosure>~…~`).
+   * included, no key binding (`<issuer-jwt>~<disclosure>~…~`). A Data Integrity
+   * credential (`di`): the JSON object as received, its proof included.
    */
   credential: string | JsonObject;
-  /** The compact JWS the issuer signed, exactly as received (an SD-JWT VC: the whole compact SD-JWT, as `credential`). */
+  /**
+   * The compact JWS the issuer signed, exactly as received (an SD-JWT VC: the whole
+   * compact SD-JWT, as `credential`; a Data Integrity credential: its JSON text).
+   */
   raw: string;
   format: CredentialFormat;
   /** `id` (or `jti`) of the credential itself, when it has one. */
@@ -83,6 +88,12 @@ export interface CredentialRow {
   received_at: number;
   /** SD-JWT VCs: `{ disclosable, alwaysShown }` as JSON (schema 3); null for other formats. */
   claims: string | null;
+  /**
+   * Data Integrity credentials (`di`, schema 4): the contexts and documents their
+   * verification needed beyond the bundled ones, and MOSIP compatibility when it was used
+   * (`DiMaterial` as JSON); null otherwise. Absent in backups written before schema 4.
+   */
+  material?: string | null;
 }
 
 /** The compact JWS inside what a caller passed, and the form it came in. */
@@ -181,6 +192,7 @@ export function toRow(signed: SignedInput, verified: VerifiedCredential, receive
     status: status.length > 0 ? JSON.stringify(status) : null,
     received_at: receivedAt,
     claims: null,
+    material: null,
   };
 }
 
@@ -196,7 +208,7 @@ export function upgradeRow(old: Omit<CredentialRow, 'json' | 'claims'> & { json?
   previousId?: string;
 } {
   const signed = signedInputOf(old.raw_kind === 'jwt' ? old.raw : safeParse(old.raw));
-  if (!signed) return { row: { ...old, json: old.raw_kind === 'json' ? old.raw : null, claims: null } };
+  if (!signed) return { row: { ...old, json: old.raw_kind === 'json' ? old.raw : null, claims: null, material: null } };
   const json = signed.form === 'envelope' ? rebuiltJson(signed, old.format, undefined) : null;
   const row: CredentialRow = {
     ...old,
@@ -205,6 +217,7 @@ export function upgradeRow(old: Omit<CredentialRow, 'json' | 'claims'> & { json?
     raw_kind: json === null ? 'jwt' : 'json',
     json,
     claims: null,
+    material: null,
   };
   return row.id === old.id ? { row } : { row, previousId: old.id };
 }
@@ -216,11 +229,17 @@ export function upgradeRow(old: Omit<CredentialRow, 'json' | 'claims'> & { json?
 export function currentRow(row: CredentialRow): CredentialRow | undefined {
   if (row.format === 'dc+sd-jwt') {
     if (!looksLikeSdJwt(row.raw) || hasKeyBinding(row.raw) || row.raw_kind !== 'jwt') return undefined;
-    return { ...row, id: identityOf(issuerJwtOf(row.raw)), json: null, claims: row.claims ?? null };
+    return { ...row, id: identityOf(issuerJwtOf(row.raw)), json: null, claims: row.claims ?? null, material: null };
+  }
+  if (row.format === 'di') {
+    // A Data Integrity credential is its JSON; the id is its identity, recomputed.
+    const di = row.raw_kind === 'json' ? diCredentialOf(row.raw) : undefined;
+    if (!di) return undefined;
+    return { ...row, id: diIdentityOf(di.credential), raw: di.text, json: null, claims: null, material: row.material ?? null };
   }
   if (!looksLikeCompactJws(row.raw)) return undefined;
   if (row.raw_kind === 'json' && typeof row.json !== 'string') return undefined;
-  return { ...row, id: identityOf(row.raw), json: row.raw_kind === 'json' ? row.json : null, claims: null };
+  return { ...row, id: identityOf(row.raw), json: row.raw_kind === 'json' ? row.json : null, claims: null, material: null };
 }
 
 function safeParse(text: string): unknown {
@@ -231,7 +250,8 @@ function safeParse(text: string): unknown {
   }
 }
 
-function statusReference(s: JsonObject): StatusReference {
+/** A status entry of a credential's `credentialStatus`, as the wallet lists it. */
+export function statusReference(s: JsonObject): StatusReference {
   const ref: StatusReference = { type: typeof s.type === 'string' ? s.type : 'unknown' };
   for (const k of ['id', 'statusPurpose', 'statusListIndex', 'statusListCredential'] as const) {
     const v = s[k];

@@ -1,10 +1,22 @@
 import type { ManagedDid } from '@tradewind/agent';
-import { envelopeCredential, looksLikeCompactJws, TradewindError, VCDM_1_CONTEXT, VCDM_2_CONTEXT } from '@tradewind/core';
+import {
+  envelopeCredential,
+  isJsonObject,
+  type JsonObject,
+  looksLikeCompactJws,
+  TradewindError,
+  VCDM_1_CONTEXT,
+  VCDM_2_CONTEXT,
+} from '@tradewind/core';
 import { describe } from './arguments.js';
 import type { StoredCredential } from './credential-record.js';
 
-/** `jwt_vp`: VCDM 1.1 VP-JWT as did-jwt-vc makes it. `vp+jwt`: VCDM 2.0 presentation secured with JOSE. */
-export type PresentationFormat = 'jwt_vp' | 'vp+jwt';
+/**
+ * `jwt_vp`: VCDM 1.1 VP-JWT as did-jwt-vc makes it. `vp+jwt`: VCDM 2.0 presentation
+ * secured with JOSE. `di`: a presentation secured with a Data Integrity proof
+ * (`eddsa-rdfc-2022`, or `ecdsa-rdfc-2019` for a P-256 holder), returned as a JSON object.
+ */
+export type PresentationFormat = 'jwt_vp' | 'vp+jwt' | 'di';
 
 /** What {@link Wallet.present} signs. */
 export interface PresentationRequest {
@@ -15,8 +27,9 @@ export interface PresentationRequest {
   /** The verifier's challenge, echoed as `nonce`. Required. */
   nonce: string;
   /**
-   * `jwt_vp` (`jwt_vc` is accepted as its alias) or `vp+jwt` (alias `vc+jwt`). Default:
-   * `jwt_vp` when every credential is `jwt_vc`, otherwise `vp+jwt`.
+   * `jwt_vp` (`jwt_vc` is accepted as its alias), `vp+jwt` (alias `vc+jwt`) or `di`.
+   * Default: `jwt_vp` when every credential is `jwt_vc`, otherwise `vp+jwt`. A Data
+   * Integrity credential goes into a JWT presentation as its JSON object, unchanged.
    */
   format?: PresentationFormat | 'jwt_vc' | 'vc+jwt';
   /** Seconds the presentation stays valid. Default 300. */
@@ -36,7 +49,8 @@ export function presentationFormat(format: PresentationRequest['format'], creden
   if (format === undefined) return credentials.every((c) => c.format === 'jwt_vc') ? 'jwt_vp' : 'vp+jwt';
   if (format === 'jwt_vp' || format === 'jwt_vc') return 'jwt_vp';
   if (format === 'vp+jwt' || format === 'vc+jwt') return 'vp+jwt';
-  throw new TradewindError('INVALID_ARGUMENT', `presentation format must be jwt_vp or vp+jwt, not ${describe(format)}`);
+  if (format === 'di') return 'di';
+  throw new TradewindError('INVALID_ARGUMENT', `presentation format must be jwt_vp, vp+jwt or di, not ${describe(format)}`);
 }
 
 /**
@@ -44,7 +58,7 @@ export function presentationFormat(format: PresentationRequest['format'], creden
  * whose clock is slightly behind still accepts it within its skew.
  */
 export function buildPresentation(
-  format: PresentationFormat,
+  format: Exclude<PresentationFormat, 'di'>,
   holder: ManagedDid,
   credentials: readonly StoredCredential[],
   request: PresentationRequest,
@@ -56,12 +70,12 @@ export function buildPresentation(
   // At most a year: a presentation answers one request, and exp stays a sane NumericDate.
   if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 366 * 86_400)
     throw new TradewindError('INVALID_ARGUMENT', 'expiresInSeconds must be a whole number of seconds from 1 to 31622400 (a year)');
-  const jwts = credentials.map(compactOf);
+  const embedded = credentials.map(embeddedOf);
   if (format === 'jwt_vp') {
     return {
       header: { alg: holder.alg, typ: 'JWT', kid: holder.verificationMethod },
       payload: {
-        vp: { '@context': [VCDM_1_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: jwts },
+        vp: { '@context': [VCDM_1_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: embedded },
         iss: holder.did,
         aud: request.audience,
         nonce: request.nonce,
@@ -78,7 +92,10 @@ export function buildPresentation(
       type: ['VerifiablePresentation'],
       holder: holder.did,
       // VC-JOSE-COSE names vc+jwt; a VCDM 1.1 JWT is not one, so it travels as a plain JWT.
-      verifiableCredential: credentials.map((c, i) => envelopeCredential(jwts[i] as string, c.format === 'vc+jwt' ? 'vc+jwt' : 'jwt')),
+      verifiableCredential: credentials.map((c, i) => {
+        const e = embedded[i] as string | JsonObject;
+        return typeof e === 'string' ? envelopeCredential(e, c.format === 'vc+jwt' ? 'vc+jwt' : 'jwt') : e;
+      }),
       iss: holder.did,
       aud: request.audience,
       nonce: request.nonce,
@@ -89,7 +106,9 @@ export function buildPresentation(
   };
 }
 
-function compactOf(c: StoredCredential): string {
+/** What a JWT presentation carries for a credential: its compact JWT, or a Data Integrity credential's JSON object as held. */
+function embeddedOf(c: StoredCredential): string | JsonObject {
+  if (c.format === 'di' && isJsonObject(c.credential)) return c.credential;
   if (!looksLikeCompactJws(c.raw))
     throw new TradewindError('UNSUPPORTED_FORMAT', `credential ${c.id} is not a JWT and cannot go into a JWT presentation`);
   return c.raw;

@@ -9,6 +9,7 @@ import { backupContents } from './backup/contents.js';
 import { type RestoreSummary, readBackupRows, restoreContents } from './backup/restore.js';
 import type { RestoreVerifiers } from './backup/reverify.js';
 import { type CredentialRow, checkInput, type SignedInput, type StoredCredential, signedInputOf, toRow } from './credential-record.js';
+import { type DataIntegrityOptions, diCredentialOf, diRow, materialFor, parseMaterial } from './di/record.js';
 import { exportDids } from './holder-keys.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
 import { CredentialRejectedError, type RejectedCredential } from './rejection.js';
@@ -85,6 +86,8 @@ export class Wallet {
     private readonly store: CredentialStore,
     private readonly verifier: Verifier,
     private readonly restoreVerifier: RestoreVerifiers,
+    /** The Data Integrity material of the wallet's own verify options, kept with each DI credential it verified. */
+    private readonly dataIntegrity: DataIntegrityOptions | undefined,
   ) {}
 
   /** @internal use {@link openWallet}. */
@@ -98,7 +101,13 @@ export class Wallet {
     });
     try {
       const store = await CredentialStore.open(options.path);
-      return new Wallet(agent, store, createVerifier(options.verify ?? {}), restoreVerifier(options.verify));
+      return new Wallet(
+        agent,
+        store,
+        createVerifier(options.verify ?? {}),
+        restoreVerifier(options.verify),
+        dataIntegrityOf(options.verify ?? {}),
+      );
     } catch (e) {
       await agent.close();
       throw e;
@@ -147,8 +156,9 @@ export class Wallet {
     checkInput(input);
     const options = readOptions<VerifyOptions>(given, 'verify options');
     const signed = reading('the credential', () => signedInputOf(input));
-    const result = await this.verifier.verifyCredential(toVerify(signed, input), options);
-    const row = rowFor(signed, input, result, Date.now(), await this.keysFor([result]));
+    const di = signed ? undefined : reading('the credential', () => diCredentialOf(input));
+    const result = await this.verifier.verifyCredential(di?.credential ?? toVerify(signed, input), options);
+    const row = rowFor(signed, input, result, Date.now(), await this.keysFor([result]), di && this.diReceived(di, options));
     if (!row.row) throw new CredentialRejectedError([{ index: 0, errors: row.errors }], false);
     const kept = await this.keepOne(row.row, options);
     const stored = await this.get(row.row.id);
@@ -333,7 +343,10 @@ export class Wallet {
     return rows.map((r) => r.id);
   }
 
-  /** Verifies each input's signed JWT (never the JSON around it) and builds the row it would store. */
+  /**
+   * Verifies each input's signed JWT (never the JSON around it) — or a Data Integrity
+   * credential's JSON, as a copy taken before it is verified — and builds the row it would store.
+   */
   private async check(
     inputs: ReadonlyArray<string | JsonObject>,
     options?: VerifyOptions,
@@ -344,13 +357,22 @@ export class Wallet {
       checkInput(input);
       return reading(`credential ${i}`, () => signedInputOf(input));
     });
+    const di = inputs.map((input, i) => (signed[i] ? undefined : reading(`credential ${i}`, () => diCredentialOf(input))));
     const results = await this.verifier.verifyCredentials(
-      inputs.map((input, i) => toVerify(signed[i], input)),
+      inputs.map((input, i) => di[i]?.credential ?? toVerify(signed[i], input)),
       verifyOptions,
     );
     const now = Date.now();
     const keys = await this.keysFor(results);
-    return results.map((result, i) => ({ result, ...rowFor(signed[i], inputs[i] as string | JsonObject, result, now, keys) }));
+    return results.map((result, i) => {
+      const d = di[i];
+      return { result, ...rowFor(signed[i], inputs[i] as string | JsonObject, result, now, keys, d && this.diReceived(d, verifyOptions)) };
+    });
+  }
+
+  /** A Data Integrity credential as received, with the material its verification was given (the wallet's and the call's). */
+  private diReceived(di: { text: string; credential: JsonObject }, options: VerifyOptions): DiReceived {
+    return { ...di, supplied: [this.dataIntegrity, dataIntegrityOf(options)] };
   }
 
   /** The wallet's holder keys, read when a verified SD-JWT VC must be checked against them. */
@@ -472,14 +494,23 @@ export class Wallet {
 
   /**
    * Signs a presentation of stored credentials for one audience and nonce, with the key
-   * of the holder DID the credentials are about.
+   * of the holder DID the credentials are about. `jwt_vp` and `vp+jwt` give the compact
+   * JWT; `format: 'di'` gives the presentation as a JSON object secured with a Data
+   * Integrity proof (`eddsa-rdfc-2022`; `ecdsa-rdfc-2019` for a P-256 holder) with
+   * `proofPurpose: 'authentication'`, `challenge` = nonce and `domain` = audience.
+   * Data Integrity credentials go into either kind as their JSON object, unchanged.
    *
    * @example
    * ```ts
    * const vp = await wallet.present({ credentials: [id], audience: 'https://bank.example.bb', nonce })
+   * const diVp = await wallet.present({ credentials: [id], audience: 'https://bank.example.bb', nonce, format: 'di' })
+   * diVp.proof // { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', challenge: nonce, … }
    * ```
    */
-  async present(given: PresentationRequest): Promise<string> {
+  present(given: PresentationRequest & { format: 'di' }): Promise<JsonObject>;
+  present(given: PresentationRequest & { format?: Exclude<PresentationRequest['format'], 'di'> }): Promise<string>;
+  present(given: PresentationRequest): Promise<string | JsonObject>;
+  async present(given: PresentationRequest): Promise<string | JsonObject> {
     const request = readOptions<PresentationRequest>(given ?? null, 'a presentation request');
     if (typeof request.audience !== 'string' || request.audience.length === 0) {
       throw new TradewindError('INVALID_ARGUMENT', 'a presentation needs an audience');
@@ -512,6 +543,26 @@ export class Wallet {
         throw new TradewindError('NOT_YET_VALID', `credential ${c.id} is valid from ${c.validFrom.toISOString()}`);
     }
     const format = presentationFormat(request.format, credentials);
+    if (format === 'di') {
+      const ttl = request.expiresInSeconds ?? 300;
+      if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 366 * 86_400)
+        throw new TradewindError('INVALID_ARGUMENT', 'expiresInSeconds must be a whole number of seconds from 1 to 31622400 (a year)');
+      const rows = new Map((await this.store.rowsById(credentials.map((c) => c.id))).map((r) => [r.id, r]));
+      const materials = credentials.map((c) =>
+        c.format === 'di' ? parseMaterial(rows.get(c.id)?.material, `credential ${c.id}`) : undefined,
+      );
+      // Loaded on first use, with the canonicalisation it needs: JWT-only wallets never load either.
+      const { signDiPresentation } = await import('./di/present.js');
+      return signDiPresentation(this.agent, {
+        holder,
+        credentials,
+        materials,
+        nonce: request.nonce,
+        audience: request.audience,
+        now,
+        expiresInSeconds: ttl,
+      });
+    }
     const { header, payload } = buildPresentation(format, holder, credentials, request);
     return this.agent.signJwt(header, payload, holder.keyId);
   }
@@ -731,6 +782,7 @@ function rowFor(
   result: CredentialVerificationResult,
   now: number,
   keys: WalletKeys | undefined,
+  di?: DiReceived,
 ): { row?: CredentialRow; errors: VerificationIssue[] } {
   const text = typeof input === 'string' ? sdJwtText(input) : undefined;
   // A wallet holds credentials as issued; one with a key-binding JWT was shown to someone.
@@ -765,10 +817,29 @@ function rowFor(
       return { errors: [{ code: e.code, message: e.message, path: '/' }] };
     }
   }
+  if (result.format === 'di') {
+    if (!di)
+      return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet stores Data Integrity credentials given as JSON', path: '/' }] };
+    const used = result.warnings.some((w) => w.code === 'COMPATIBILITY');
+    return { row: diRow(di.text, di.credential, result, materialFor(di.credential, di.supplied, used), now), errors: [] };
+  }
   // The verifier accepted something that carries no JWT the wallet could keep (a format
   // it learned later): refused rather than stored unsigned.
   if (!signed) return { errors: [{ code: 'UNSUPPORTED_FORMAT', message: 'the wallet stores JWT-secured credentials only', path: '/' }] };
   return { row: toRow(signed, result, now), errors: [] };
+}
+
+/** A Data Integrity credential as received (a copy) and the material its verification was given. */
+interface DiReceived {
+  text: string;
+  credential: JsonObject;
+  supplied: ReadonlyArray<DataIntegrityOptions | undefined>;
+}
+
+/** The Data Integrity options of verify options, when there are any. */
+function dataIntegrityOf(options: VerifyOptions): DataIntegrityOptions | undefined {
+  const di = (options as { dataIntegrity?: unknown }).dataIntegrity;
+  return isJsonObject(di) ? (di as DataIntegrityOptions) : undefined;
 }
 
 /**

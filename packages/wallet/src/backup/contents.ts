@@ -41,7 +41,7 @@ export function restoreRows(contents: BackupContents): RestoreRows {
       if (previousId !== undefined) aliases.push({ alias: previousId, id: row.id });
     } else {
       const row = currentRow(c);
-      if (!row) throw bad(`credential entry ${i} holds no signed JWT`);
+      if (!row) throw bad(`credential entry ${i} holds no signed JWT${c.format === 'di' ? ' or Data Integrity credential' : ''}`);
       rows.push(row);
     }
   }
@@ -100,6 +100,7 @@ function checkRow(c: unknown, i: number): void {
     nullable(c.status, 'string') &&
     (c.json === undefined || nullable(c.json, 'string')) &&
     (c.claims === undefined || nullable(c.claims, 'string')) &&
+    (c.material === undefined || nullable(c.material, 'string')) &&
     (c.valid_from === null || time(c.valid_from)) &&
     (c.valid_until === null || time(c.valid_until)) &&
     time(c.received_at);

@@ -1,6 +1,7 @@
-import { isJsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
-import type { CredentialVerificationResult, Verifier } from '@tradewind/verifier';
+import { isJsonObject, type JsonObject, TradewindError, type VerificationIssue } from '@tradewind/core';
+import type { CredentialVerificationResult, Verifier, VerifyOptions } from '@tradewind/verifier';
 import { type CredentialRow, type SignedInput, signedInputOf, toRow } from '../credential-record.js';
+import { type DataIntegrityOptions, type DiMaterial, diCredentialOf, diRow, parseMaterial, verifyOptionsOf } from '../di/record.js';
 import { boundToDids } from '../sd-jwt/holder-key.js';
 import { sdJwtRow, unionOfDisclosures } from '../sd-jwt/record.js';
 import type { RestoreRows } from './contents.js';
@@ -28,6 +29,12 @@ export interface RestoreVerifiers {
  * from the verifier's result only, as `receive` makes it — never from the metadata
  * columns or the JSON the backup holds, which whoever knows the passphrase can write.
  * A JWS that does not verify makes the whole backup `BACKUP_INVALID`.
+ *
+ * A Data Integrity credential (`di`) is verified as its JSON, with the contexts and
+ * documents its row's `material` carries (what the caller supplied when it was received)
+ * and MOSIP compatibility for its issuer when it was received under it. That material is
+ * taken from the backup as the holder gave it when adding the credential: a backup is
+ * authenticated by its passphrase, and the signature must still verify under it.
  *
  * An SD-JWT VC must be bound (`cnf`) to a key of the backup's DIDs (`holderKeys`: each
  * DID and the thumbprint inputs of its keys), as `receive` requires of the wallet's.
@@ -62,20 +69,35 @@ export async function reverifiedRows(
     }
     seen.set(r.id, rows.length);
     entries.push(i);
-    rows.push({ ...r, raw: r.format === 'dc+sd-jwt' ? r.raw : canonicalSignature(r.raw) });
+    rows.push({ ...r, raw: r.format === 'dc+sd-jwt' || r.format === 'di' ? r.raw : canonicalSignature(r.raw) });
   }
-  const results: CredentialVerificationResult[] = await verifier.verifyCredentials(rows.map((r) => r.raw));
+  // A Data Integrity credential is verified with the material it was received with.
+  const di = rows.map((row, k) => (row.format === 'di' ? diInputOf(row, entries[k] as number) : undefined));
+  const inputOf = (k: number): unknown => di[k]?.credential ?? (rows[k] as CredentialRow).raw;
+  const withMaterial = (k: number, options: VerifyOptions): VerifyOptions => {
+    const d = di[k];
+    return d ? ({ ...options, dataIntegrity: d.options } as VerifyOptions) : options;
+  };
+  const jwtAt = rows.flatMap((_, k) => (di[k] ? [] : [k]));
+  const results: CredentialVerificationResult[] = new Array(rows.length);
+  const batch = await verifier.verifyCredentials(jwtAt.map((k) => inputOf(k)));
+  for (const [j, k] of jwtAt.entries()) results[k] = batch[j] as CredentialVerificationResult;
+  await Promise.all(
+    rows.map(async (_, k) => {
+      if (di[k]) results[k] = await verifier.verifyCredential(inputOf(k), withMaterial(k, {}));
+    }),
+  );
   const out: CredentialRow[] = [];
   for (const [k, row] of rows.entries()) {
     const i = entries[k] as number;
     let result = results[k] as CredentialVerificationResult;
     if (!result.verified && result.errors.every((e) => TIME_CODES.has(e.code))) {
-      result = await verifier.verifyCredential(row.raw, { now: new Date(evaluationTime(row)) });
+      result = await verifier.verifyCredential(inputOf(k), withMaterial(k, { now: new Date(evaluationTime(row)) }));
     }
     const recognition = verifiers.recognition;
     if (!result.verified && recognition && result.errors.every((e) => KEY_CODES.has(e.code))) {
       for (const now of [recognition.now, undefined, evaluationTime(row)]) {
-        const again = await recognition.verifier.verifyCredential(row.raw, now === undefined ? {} : { now });
+        const again = await recognition.verifier.verifyCredential(inputOf(k), withMaterial(k, now === undefined ? {} : { now }));
         if (again.verified) {
           result = again;
           break;
@@ -83,6 +105,13 @@ export async function reverifiedRows(
       }
     }
     if (!result.verified) throw refused(i, result.errors);
+    const d = di[k];
+    if (d) {
+      if (result.format !== 'di') throw bad(`credential entry ${i} is stored as a Data Integrity credential but is not one`);
+      out.push(diRow(d.text, d.credential, result, d.material, row.received_at));
+      continue;
+    }
+    if (result.format === 'di') throw bad(`credential entry ${i} is a Data Integrity credential stored as ${row.format}`);
     if (result.format === 'dc+sd-jwt') {
       // currentRow let through only an SD-JWT as issued (no key binding), under its format.
       if (row.format !== 'dc+sd-jwt') throw bad(`credential entry ${i} is an SD-JWT VC stored as ${row.format}`);
@@ -134,6 +163,23 @@ function signedFormOf(row: CredentialRow, i: number): SignedInput {
   if (!signed || signed.form === 'jwt' || canonicalSignature(signed.jws) !== row.raw)
     throw bad(`credential entry ${i} has a JSON form around another JWT`);
   return { jws: row.raw, form: signed.form };
+}
+
+/** A `di` row's credential and the verifier options its material gives; BACKUP_INVALID when either is malformed. */
+function diInputOf(
+  row: CredentialRow,
+  i: number,
+): { text: string; credential: JsonObject; material: DiMaterial | undefined; options: DataIntegrityOptions } {
+  const parsed = diCredentialOf(row.raw);
+  if (!parsed) throw bad(`credential entry ${i} is not a Data Integrity credential`);
+  const material = parseMaterial(row.material, `credential entry ${i}`);
+  return { ...parsed, material, options: verifyOptionsOf(material, issuerIdOf(parsed.credential)) };
+}
+
+function issuerIdOf(credential: JsonObject): string {
+  const issuer = credential.issuer;
+  if (typeof issuer === 'string') return issuer;
+  return isJsonObject(issuer) && typeof issuer.id === 'string' ? issuer.id : '';
 }
 
 function refused(i: number, errors: VerificationIssue[]): TradewindError {

@@ -34,6 +34,7 @@ export function sdJwtRow(text: string, verified: VerifiedSdJwtCredential, receiv
     status: status ? JSON.stringify([status]) : null,
     received_at: receivedAt,
     claims: JSON.stringify({ disclosable, alwaysShown: parts.alwaysShown }),
+    material: null,
   };
 }
 

@@ -5,7 +5,7 @@ import { migrate } from './schema.js';
 import { SqliteConnection } from './sqlite.js';
 
 const COLUMNS =
-  'id, raw, raw_kind, json, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at, claims';
+  'id, raw, raw_kind, json, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at, claims, material';
 /** Inserts the rows given as one JSON array parameter; a row whose id (its identity) is held already is skipped. */
 export const INSERT_ROWS = `INSERT OR IGNORE INTO wallet_credential (${COLUMNS}) SELECT ${COLUMNS.split(', ')
   .map((c) => `value->>'${c}'`)

@@ -2,7 +2,7 @@ import { type CredentialRow, upgradeRow } from '../credential-record.js';
 import type { SqliteConnection } from './sqlite.js';
 
 /** Version of the wallet's own tables; raised by appending a step to {@link MIGRATIONS}. */
-export const WALLET_SCHEMA_VERSION = 3;
+export const WALLET_SCHEMA_VERSION = 4;
 
 /** One migration step: SQL, or a function for what SQL alone cannot compute (run in the same transaction). */
 type Step = string | ((db: SqliteConnection) => Promise<void>);
@@ -46,7 +46,17 @@ const MIGRATIONS: readonly Step[] = [
   // (null for other formats, so existing rows need no rewrite); `format` is queried.
   `ALTER TABLE wallet_credential ADD COLUMN claims TEXT;
    CREATE INDEX IF NOT EXISTS wallet_credential_format ON wallet_credential (format, seq);`,
+  materialColumn,
 ];
+
+// Schema 4: Data Integrity credentials (format `di`) are held as their JSON (`raw`,
+// raw_kind 'json'); `material` keeps the contexts and documents their verification needed
+// beyond the bundled ones (null for other formats, so existing rows need no rewrite).
+// Added only when missing: a file whose version was set back by hand may have it already.
+async function materialColumn(db: SqliteConnection): Promise<void> {
+  const columns = await db.all<{ name: string }>('PRAGMA table_info(wallet_credential)');
+  if (!columns.some((c) => c.name === 'material')) await db.exec('ALTER TABLE wallet_credential ADD COLUMN material TEXT');
+}
 
 const V1_COLUMNS = 'seq, id, raw, raw_kind, format, credential_id, issuer, subject, types, valid_from, valid_until, status, received_at';
 
