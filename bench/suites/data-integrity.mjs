@@ -57,13 +57,17 @@ const CONTEXTS = new Map([
 ]);
 
 /**
- * @digitalbazaar/vc's documentLoader: the installed context packages, the credential
- * type's context and the issuers' did:key documents and verification methods, all in
- * memory (as its own tests do); anything else throws, so nothing is fetched.
+ * @digitalbazaar/vc's documentLoader: the installed context packages and the credential
+ * type's context, tagged `static` as its own loader (jsonld-signatures'
+ * extendContextLoader) tags its built-in ones, so jsonld keeps them resolved across
+ * calls; and the issuers' did:key documents and verification methods (copies). All in
+ * memory; anything else throws, so nothing is fetched.
  */
 function staticLoader(documents) {
   return async (url) => {
-    const document = CONTEXTS.get(url) ?? documents.get(url);
+    const context = CONTEXTS.get(url);
+    if (context !== undefined) return { contextUrl: null, documentUrl: url, document: context, tag: 'static' };
+    const document = documents.get(url);
     if (document === undefined) throw new Error(`not available offline: ${url}`);
     return { contextUrl: null, documentUrl: url, document: structuredClone(document) };
   };
