@@ -37,6 +37,7 @@ export {
   MAX_CERTIFICATE_BYTES,
   MAX_PINNED_CERTIFICATES,
   meetsAssurance,
+  type PinnedContextEntry,
   parseRecognitionList,
   parseRecognitionListSubject,
   RECOGNITION_LIST_TYPE,

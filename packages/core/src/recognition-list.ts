@@ -81,6 +81,26 @@ export interface RecognitionEntry {
    * signed; `revoked` is the answer to a stolen key.
    */
   revoked?: boolean;
+  /**
+   * `mosip`: Data Integrity proofs of this issuer are read with exactly the deviations
+   * of MOSIP's Java stack (each one used is reported as a COMPATIBILITY warning). Only
+   * this issuer: every other stays spec-strict.
+   */
+  compatibility?: 'mosip';
+  /**
+   * JSON-LD contexts this issuer's Data Integrity credentials use beyond the ones
+   * verifiers bundle, pinned by the SHA-256 (hex) of their JCS (RFC 8785) form; the
+   * document may be inline, else the verifier's caller supplies it.
+   */
+  contexts?: PinnedContextEntry[];
+}
+
+/** A JSON-LD context a recognition list pins for an issuer. */
+export interface PinnedContextEntry {
+  url: string;
+  /** Lower-case hex SHA-256 of the context document's JCS (RFC 8785) serialization. */
+  sha256: string;
+  document?: JsonObject;
 }
 
 /** The credentialSubject of a RecognitionList credential. */
@@ -131,7 +151,22 @@ export function parseRecognitionListSubject(subject: JsonObject, base = ''): Rec
 
 function parseEntry(entry: unknown, path: string): RecognitionEntry {
   if (!isJsonObject(entry)) return invalid('entry must be an object', path);
-  const { id, country, name, credentialTypes, assuranceLevel, validFrom, validUntil, keys, x509, formats, status, revoked } = entry;
+  const {
+    id,
+    country,
+    name,
+    credentialTypes,
+    assuranceLevel,
+    validFrom,
+    validUntil,
+    keys,
+    x509,
+    formats,
+    status,
+    revoked,
+    compatibility,
+    contexts,
+  } = entry;
   const isDid = typeof id === 'string' && DID.test(id);
   if (!isDid && !isHttpsIssuer(id)) invalid('id must be the issuer DID or an https URL', `${path}/id`);
   if (typeof country !== 'string' || !COUNTRY.test(country)) invalid('country must be an ISO 3166-1 alpha-2 code', `${path}/country`);
@@ -184,6 +219,8 @@ function parseEntry(entry: unknown, path: string): RecognitionEntry {
       invalid('status.maxAgeSeconds must be a non-negative number', `${path}/status/maxAgeSeconds`);
     }
   }
+  if (compatibility !== undefined && compatibility !== 'mosip') invalid("compatibility must be 'mosip'", `${path}/compatibility`);
+  if (contexts !== undefined) parseContexts(contexts, `${path}/contexts`);
   return { ...(entry as object), ...(parsedKeys ? { keys: parsedKeys } : {}) } as RecognitionEntry;
 }
 
@@ -202,6 +239,25 @@ export function isHttpsIssuer(id: unknown): id is string {
   }
   if (url.username !== '' || url.password !== '' || url.hostname === '') return false;
   return url.href === id || url.href === `${id}/`;
+}
+
+/** Most contexts one entry pins. */
+export const MAX_PINNED_CONTEXTS = 32;
+
+function parseContexts(contexts: unknown, path: string): void {
+  if (!Array.isArray(contexts) || contexts.length === 0 || contexts.length > MAX_PINNED_CONTEXTS) {
+    invalid(`contexts must be an array of 1 to ${MAX_PINNED_CONTEXTS} { url, sha256 } objects`, path);
+  }
+  for (const [i, c] of (contexts as unknown[]).entries()) {
+    if (!isJsonObject(c)) invalid('each context must be an object with url and sha256', `${path}/${i}`);
+    const { url, sha256, document } = c as JsonObject;
+    if (typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url) || url.length > MAX_HTTPS_ID_LENGTH) {
+      invalid('url must be an absolute http(s) URL', `${path}/${i}/url`);
+    }
+    if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))
+      invalid('sha256 must be 64 lower-case hex digits', `${path}/${i}/sha256`);
+    if (document !== undefined && !isJsonObject(document)) invalid('document must be a JSON object', `${path}/${i}/document`);
+  }
 }
 
 function parseCertificates(x509: unknown, path: string): void {
