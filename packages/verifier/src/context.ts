@@ -3,6 +3,8 @@ import {
   type CredentialFormat,
   checkFetchUrl,
   DidKeyResolver,
+  isJsonObject,
+  type JsonObject,
   parseDateTimeStamp,
   type ResolvedKey,
   TradewindError,
@@ -11,6 +13,7 @@ import type { CryptoBackend } from './crypto/backend.js';
 import type { RecognitionState } from './recognition/load-lists.js';
 import { parsePolicy, type RecognitionPolicy } from './recognition/policy.js';
 import type {
+  DataIntegrityOptions,
   HolderBinding,
   InputLimits,
   SdJwtOptions,
@@ -28,7 +31,7 @@ export const DEFAULT_LIMITS: Required<InputLimits> = {
 };
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 export const MAX_CLOCK_SKEW_SECONDS = 86_400;
-const ALL_FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt', 'dc+sd-jwt'];
+const ALL_FORMATS: CredentialFormat[] = ['jwt_vc', 'vc+jwt', 'dc+sd-jwt', 'di'];
 
 /**
  * What one verification call needs, resolved once from the options. A verifier built
@@ -62,6 +65,65 @@ export interface VerifyContext {
   sdJwt: Required<SdJwtOptions>;
   /** Certificates the caller anchors `x5c` chains with (options.trustedCertificates), as DER. */
   trustedCertificates: readonly Uint8Array[];
+  /** Data Integrity material (options.dataIntegrity), checked for shape; the DI code reads it. */
+  dataIntegrity: DataIntegritySettings;
+}
+
+/** options.dataIntegrity, checked: contexts as given, documents by id, compatibility per issuer. */
+export interface DataIntegritySettings {
+  contexts: Map<string, JsonObject | string> | undefined;
+  documents: ReadonlyMap<string, JsonObject>;
+  compatibility: ReadonlyMap<string, 'mosip'>;
+}
+
+const NO_DATA_INTEGRITY: DataIntegritySettings = { contexts: undefined, documents: new Map(), compatibility: new Map() };
+
+/**
+ * options.dataIntegrity as settings: a per-call value replaces the verifier's wholesale
+ * (material is given, not merged). TypeError for shapes that are programmer errors.
+ */
+function dataIntegritySettings(options: DataIntegrityOptions | undefined, base: DataIntegritySettings | undefined): DataIntegritySettings {
+  if (options === undefined) return base ?? NO_DATA_INTEGRITY;
+  if (!isJsonObject(options as unknown)) throw new TypeError('dataIntegrity must be an object');
+  let contexts: Map<string, JsonObject | string> | undefined;
+  if (options.contexts !== undefined) {
+    const entries =
+      options.contexts instanceof Map
+        ? [...options.contexts]
+        : isJsonObject(options.contexts as unknown)
+          ? Object.entries(options.contexts)
+          : undefined;
+    if (!entries) throw new TypeError('dataIntegrity.contexts must map context URLs to JSON objects or JSON text');
+    for (const [url, doc] of entries) {
+      if (typeof url !== 'string' || !(typeof doc === 'string' || isJsonObject(doc))) {
+        throw new TypeError('dataIntegrity.contexts must map context URLs to JSON objects or JSON text');
+      }
+    }
+    contexts = new Map(entries);
+  }
+  const documents = new Map<string, JsonObject>();
+  if (options.documents !== undefined) {
+    if (!Array.isArray(options.documents)) throw new TypeError('dataIntegrity.documents must be an array of documents with an id');
+    for (const doc of options.documents) {
+      if (!isJsonObject(doc) || typeof doc.id !== 'string' || doc.id.length === 0) {
+        throw new TypeError('dataIntegrity.documents must be an array of documents with an id');
+      }
+      if (documents.has(doc.id)) throw new TypeError(`dataIntegrity.documents holds ${doc.id} twice`);
+      documents.set(doc.id, doc);
+    }
+  }
+  const compatibility = new Map<string, 'mosip'>();
+  if (options.compatibility !== undefined) {
+    if (!isJsonObject(options.compatibility as unknown)) throw new TypeError('dataIntegrity.compatibility must map issuer ids to "mosip"');
+    for (const [issuer, mode] of Object.entries(options.compatibility)) {
+      // A typo must not switch a mode on, or off without a word.
+      if (mode !== 'mosip') throw new TypeError(`dataIntegrity.compatibility[${JSON.stringify(issuer)}] must be 'mosip'`);
+      if (issuer === '*' || issuer === '')
+        throw new TypeError('dataIntegrity.compatibility is per issuer: name an issuer id, not a wildcard');
+      compatibility.set(issuer, mode);
+    }
+  }
+  return { contexts, documents, compatibility };
 }
 
 /** The holder binding in force: the option (per call, else the verifier's), else the policy's, else `subject`. */
@@ -164,6 +226,7 @@ export function createContext(options: VerifyOptions, backend: CryptoBackend, ba
     sdJwt: sdJwtSettings(options.sdJwt, base?.sdJwt),
     trustedCertificates:
       options.trustedCertificates === undefined ? (base?.trustedCertificates ?? []) : certificatesOf(options.trustedCertificates),
+    dataIntegrity: dataIntegritySettings(options.dataIntegrity, base?.dataIntegrity),
   };
 }
 
@@ -328,7 +391,7 @@ export function listContext(ctx: VerifyContext, resolver = ctx.resolver): Verify
       trustedIssuers: undefined,
       recognition: undefined,
       policyStatus: NO_STATUS_RULES,
-      formats: new Set(['vc+jwt', 'jwt_vc']),
+      formats: new Set(['vc+jwt', 'jwt_vc', 'di']),
       limits: { ...ctx.limits, maxInputLength: Math.max(ctx.limits.maxInputLength, ctx.limits.maxListLength) },
     };
     byResolver.set(resolver, list);

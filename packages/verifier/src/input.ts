@@ -5,6 +5,7 @@ import {
   type EnvelopeMediaType,
   isEnvelopeLike,
   isJsonObject,
+  type JsonObject,
   looksLikeCompactJws,
   nestingDepth,
   TradewindError,
@@ -45,6 +46,37 @@ export interface InputForm {
 export function failAll(issues: VerificationIssue[]): never {
   const first = issues[0] as VerificationIssue;
   throw new TradewindError(first.code, first.message, { ...(first.path === undefined ? {} : { path: first.path }), issues });
+}
+
+/**
+ * The Data Integrity secured document (`di`) a caller passed, as an object or its JSON
+ * text: a JSON object with `@context` and a `proof` (an object, or an array of objects,
+ * each with a string `type`) that is not a JwtProof2020 wrapper. Undefined for anything
+ * else, which the JOSE path then reads (and rejects with its reasons).
+ */
+export function dataIntegrityDocument(input: unknown, ctx: VerifyContext): JsonObject | undefined {
+  let doc = input;
+  if (typeof input === 'string') {
+    if (input.length > ctx.limits.maxInputLength) return undefined;
+    const text = input.trim();
+    if (!text.startsWith('{') || !text.includes('"proof"')) return undefined;
+    if (nestingDepth(text) > ctx.limits.maxDepth) return undefined;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+  return isDataIntegrityDocument(doc) ? doc : undefined;
+}
+
+/** See {@link dataIntegrityDocument}. */
+export function isDataIntegrityDocument(doc: unknown): doc is JsonObject {
+  if (!isJsonObject(doc) || doc['@context'] === undefined || isEnvelopeLike(doc)) return false;
+  const proof = doc.proof;
+  const proofs = Array.isArray(proof) ? proof : [proof];
+  if (proofs.length === 0 || !proofs.every((p) => isJsonObject(p) && typeof p.type === 'string')) return false;
+  return !proofs.some((p) => (p as JsonObject).type === 'JwtProof2020');
 }
 
 /**
@@ -117,7 +149,7 @@ export function toCompactJws(input: unknown, ctx: VerifyContext, form?: InputFor
       const proofs = Array.isArray(proof) ? proof : [proof];
       const dataIntegrity =
         input['@context'] !== undefined && proofs.length > 0 && proofs.every((p) => isJsonObject(p) && typeof p.type === 'string');
-      if (dataIntegrity) fail('UNSUPPORTED_FORMAT', 'Data Integrity proofs (di) are not supported yet', '/proof');
+      if (dataIntegrity) fail('UNSUPPORTED_FORMAT', 'a Data Integrity (di) document is not read here', '/proof');
       fail('MALFORMED', 'proof is not a Data Integrity or JwtProof2020 proof', '/proof');
     }
     if (input['@context'] !== undefined) fail('MALFORMED', 'credential carries no securing mechanism (no JWS, no proof)', '/');

@@ -12,10 +12,13 @@ import { type DecodedStatusList, fail, nowOf, type VerifyContext } from './conte
 import { describeError } from './input.js';
 import type { StatusListSource } from './types.js';
 import { parseNumericDate } from './validity.js';
-import type { JwtCredentialResult } from './verify-credential.js';
+import type { CredentialCheckResult } from './verify-credential.js';
 
-/** Verifies a status list credential (no status check of its own): supplied by the caller. */
-export type ListVerifier = (source: StatusListSource) => Promise<JwtCredentialResult>;
+/**
+ * Verifies a status list credential (no status check of its own): supplied by the
+ * caller. A list is a JWT or a Data Integrity credential, verified as its issuer's.
+ */
+export type ListVerifier = (source: StatusListSource) => Promise<CredentialCheckResult>;
 
 // The GZIP codec loads on the first status list, not at start-up.
 let codec: Promise<typeof import('@tradewind/core/status-list')> | undefined;
@@ -272,7 +275,9 @@ async function decodeList(
     bits,
     validFrom: result.validFrom,
     validUntil: result.validUntil,
-    issuedAt: result.validFrom ?? parseNumericDate(result.payload.iat, '/payload/iat'),
+    // A JWT list's age runs from validFrom, else iat; a Data Integrity list's from
+    // validFrom, else its proof's created.
+    issuedAt: result.validFrom ?? (result.format === 'di' ? result.proof.created : parseNumericDate(result.payload.iat, '/payload/iat')),
     judgedAt: nowOf(ctx),
     rules,
   };

@@ -124,6 +124,38 @@ export interface VerifyOptions {
    * header is never trusted.
    */
   trustedCertificates?: readonly string[];
+  /**
+   * Offline material for Data Integrity (`di`) credentials and presentations: JSON-LD
+   * contexts beyond the bundled ones, DID documents and https key/controller documents
+   * for verification methods that do not resolve offline, and the issuers whose
+   * proofs are read in a compatibility mode. Nothing is ever fetched.
+   */
+  dataIntegrity?: DataIntegrityOptions;
+}
+
+/** See {@link VerifyOptions.dataIntegrity}. */
+export interface DataIntegrityOptions {
+  /**
+   * JSON-LD contexts by URL (a JSON object or JSON text), for credentials whose
+   * `@context` names more than the bundled ones. A URL the verifier bundles must carry
+   * the bundled content. A context neither bundled nor given is MALFORMED
+   * (`context not available offline: <URL>`).
+   */
+  contexts?: Record<string, JsonObject | string> | Map<string, JsonObject | string>;
+  /**
+   * DID documents (for DIDs that do not resolve offline: did:web), and https key
+   * documents with their controller documents (older MOSIP IDA credentials), each an
+   * object with an `id`. They take precedence over any other resolution.
+   */
+  documents?: readonly JsonObject[];
+  /**
+   * Per issuer id: `mosip` reads that issuer's proofs with exactly the deviations of
+   * MOSIP's Java stack (proof options canonicalised under security v3, undefined terms
+   * dropped, `created` shifted by a time-zone offset, the DID itself in
+   * assertionMethod, ECDSA over secp256k1), each one used reported as a COMPATIBILITY
+   * warning. Never global: other issuers stay spec-strict.
+   */
+  compatibility?: Record<string, 'mosip'>;
 }
 
 /** How SD-JWT VCs are verified. */
@@ -188,7 +220,7 @@ export interface VerifyPresentationOptions extends VerifyOptions {
 
 export interface VerifiedCredential {
   verified: true;
-  format: Exclude<CredentialFormat, 'dc+sd-jwt'>;
+  format: 'jwt_vc' | 'vc+jwt';
   /** The credential in VCDM JSON form (for `jwt_vc`, the `vc` claim merged with the JWT claims). */
   credential: VerifiableCredential;
   /** Issuer DID. */
@@ -210,8 +242,47 @@ export interface VerifiedCredential {
   checks: VerificationCheck[];
 }
 
+/** The Data Integrity proof that verified a `di` credential or presentation. */
+export interface DataIntegrityProofSummary {
+  /** `proof.type`: DataIntegrityProof, Ed25519Signature2020, RsaSignature2018, … */
+  type: string;
+  /** `proof.cryptosuite` of a DataIntegrityProof (eddsa-rdfc-2022, ecdsa-rdfc-2019, …). */
+  cryptosuite?: string;
+  created?: Date;
+  proofPurpose: string;
+  verificationMethod: string;
+}
+
+/** A verified Data Integrity credential (a JSON-LD credential secured with an embedded proof). */
+export interface VerifiedDiCredential {
+  verified: true;
+  format: 'di';
+  /** The credential as received, its `proof` included. */
+  credential: VerifiableCredential;
+  issuer: string;
+  subject?: string;
+  /** The verification method that signed it. */
+  keyId: string;
+  validFrom?: Date;
+  validUntil?: Date;
+  /** Non-fatal findings; COMPATIBILITY names each compatibility relaxation the proof needed. */
+  warnings: VerificationIssue[];
+  recognition?: Recognition;
+  proof: DataIntegrityProofSummary;
+  checks: VerificationCheck[];
+}
+
 /** A credential of a verified presentation. */
-export interface PresentedCredential extends VerifiedCredential {
+export type PresentedCredential = PresentedJwtCredential | PresentedDiCredential;
+
+/** A JOSE credential of a verified presentation. */
+export interface PresentedJwtCredential extends VerifiedCredential {
+  /** Whether a subject of the credential is the presentation's holder (always true under holderBinding `subject`). */
+  aboutHolder: boolean;
+}
+
+/** A Data Integrity credential of a verified presentation. */
+export interface PresentedDiCredential extends VerifiedDiCredential {
   /** Whether a subject of the credential is the presentation's holder (always true under holderBinding `subject`). */
   aboutHolder: boolean;
 }
@@ -280,7 +351,7 @@ export interface VerifiedSdJwtCredential {
   checks: VerificationCheck[];
 }
 
-export type CredentialVerificationResult = VerifiedCredential | VerifiedSdJwtCredential | VerificationFailure;
+export type CredentialVerificationResult = VerifiedCredential | VerifiedDiCredential | VerifiedSdJwtCredential | VerificationFailure;
 
 export interface VerifiedPresentation {
   verified: true;
@@ -319,4 +390,30 @@ export interface VerifiedSdJwtPresentation {
   checks: VerificationCheck[];
 }
 
-export type PresentationVerificationResult = VerifiedPresentation | VerifiedSdJwtPresentation | VerificationFailure;
+/**
+ * A verified Data Integrity presentation: its holder's `authentication` proof, with
+ * `challenge` (the nonce) and `domain` (the audience), and every credential in it
+ * (Data Integrity credentials, and JOSE ones in EnvelopedVerifiableCredentials).
+ */
+export interface VerifiedDiPresentation {
+  verified: true;
+  format: 'di';
+  presentation: VerifiablePresentation;
+  /** The holder: `holder`, the controller of the proof's verification method. */
+  holder: string;
+  keyId: string;
+  /** `proof.challenge`. */
+  nonce?: string;
+  /** `proof.domain`, as an array. */
+  audience?: string[];
+  credentials: PresentedCredential[];
+  warnings: VerificationIssue[];
+  proof: DataIntegrityProofSummary;
+  checks: VerificationCheck[];
+}
+
+export type PresentationVerificationResult =
+  | VerifiedPresentation
+  | VerifiedDiPresentation
+  | VerifiedSdJwtPresentation
+  | VerificationFailure;

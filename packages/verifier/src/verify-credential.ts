@@ -4,16 +4,18 @@ import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
 import { decodeVcJwt } from './formats/vc-jwt.js';
 import { subjectIdOf } from './formats/vcdm.js';
-import { checkEnvelopeContent, type InputForm, toCompactJws, toIssues } from './input.js';
+import { checkEnvelopeContent, dataIntegrityDocument, type InputForm, toCompactJws, toIssues } from './input.js';
 import { checkIssuedInPast, claimedIssuanceTime } from './issuance-time.js';
 import { loadRecognitionLists, type RecognitionState } from './recognition/load-lists.js';
 import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from './recognition/recognize.js';
 import { checkAlgorithm, thumbprintOf, verifySigningKey } from './signature.js';
 import { checkStatus, requireStatusEntries } from './status.js';
-import type { StatusListSource, VerificationCheck, VerificationFailure, VerifiedCredential } from './types.js';
+import type { StatusListSource, VerificationCheck, VerificationFailure, VerifiedCredential, VerifiedDiCredential } from './types.js';
 
 /** What the JOSE credential path returns (SD-JWT VCs have their own result shape). */
 export type JwtCredentialResult = VerifiedCredential | VerificationFailure;
+/** What {@link checkCredential} returns: a JOSE or a Data Integrity credential, or why not. */
+export type CredentialCheckResult = VerifiedCredential | VerifiedDiCredential | VerificationFailure;
 
 import { checkWindow } from './validity.js';
 
@@ -47,7 +49,14 @@ export interface CheckOptions {
  * Verifies one credential in a prepared context. Never throws: every problem becomes
  * an issue with a code.
  */
-export async function checkCredential(ctx: VerifyContext, input: unknown, options: CheckOptions = {}): Promise<JwtCredentialResult> {
+export async function checkCredential(ctx: VerifyContext, input: unknown, options: CheckOptions = {}): Promise<CredentialCheckResult> {
+  // A Data Integrity credential: its code (JSON-LD processing) loads on first use.
+  const dataIntegrity = dataIntegrityDocument(input, ctx);
+  if (dataIntegrity) return (await import('./di/verify.js')).checkDiCredential(ctx, dataIntegrity, options);
+  return checkJwtCredential(ctx, input, options);
+}
+
+async function checkJwtCredential(ctx: VerifyContext, input: unknown, options: CheckOptions): Promise<JwtCredentialResult> {
   const { parallel = false, path = '' } = options;
   let format: 'jwt_vc' | 'vc+jwt' | undefined;
   // The checks that ran, each named before it runs so that a failed one is listed.

@@ -11,7 +11,7 @@ import {
 import { fail, holderBindingOf, nowOf, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { subjectIdsOf } from './formats/vcdm.js';
-import { checkEnvelopeContent, failAll, type InputForm, toCompactJws, toIssue, toIssues } from './input.js';
+import { checkEnvelopeContent, dataIntegrityDocument, failAll, type InputForm, toCompactJws, toIssue, toIssues } from './input.js';
 import { checkIssuedInPast } from './issuance-time.js';
 import { sdJwtText } from './sd-jwt/verify.js';
 import { checkAlgorithm, verifySignature } from './signature.js';
@@ -37,6 +37,9 @@ export async function checkPresentation(
   binding: Binding,
   parallel: boolean,
 ): Promise<PresentationVerificationResult> {
+  // A Data Integrity presentation: its code loads on first use.
+  const dataIntegrity = dataIntegrityDocument(input, ctx);
+  if (dataIntegrity) return (await import('./di/verify.js')).checkDiPresentation(ctx, dataIntegrity, binding, parallel);
   const checks: VerificationCheck[] = ['dataModel'];
   try {
     const form: InputForm = { expected: 'presentation' };
@@ -176,7 +179,7 @@ function holderOf(payload: JsonObject, vp: JsonObject, base: string): string {
  * signature, not by its own key-binding JWT over its disclosures: such a mix is refused
  * with a message that says how SD-JWT VCs are presented.
  */
-function refuseEmbeddedSdJwt(embedded: readonly unknown[], path: string): void {
+export function refuseEmbeddedSdJwt(embedded: readonly unknown[], path: string): void {
   embedded.forEach((c, i) => {
     const id = isJsonObject(c) ? c.id : c;
     if (typeof id !== 'string') return;

@@ -10,7 +10,7 @@ import {
 } from '@tradewind/core';
 import { claimedIssuanceTime } from '../issuance-time.js';
 import type { StatusListSource } from '../types.js';
-import type { JwtCredentialResult } from '../verify-credential.js';
+import type { CredentialCheckResult } from '../verify-credential.js';
 import type { RecognitionPolicy } from './policy.js';
 
 /** A recognition list that verified, with what the verifier needs of it. */
@@ -81,7 +81,7 @@ export async function loadRecognitionLists(
   sources: readonly StatusListSource[],
   seenSequences: Readonly<Record<string, number>>,
   resolver: DidKeyResolver,
-  verifyList: (source: StatusListSource) => Promise<JwtCredentialResult>,
+  verifyList: (source: StatusListSource) => Promise<CredentialCheckResult>,
   now: number,
   skewMs: number,
 ): Promise<RecognitionState> {
@@ -206,7 +206,7 @@ async function ownKeyThumbprints(resolver: DidKeyResolver, did: string): Promise
 async function loadOne(
   source: StatusListSource,
   anchors: Set<string>,
-  verifyList: (source: StatusListSource) => Promise<JwtCredentialResult>,
+  verifyList: (source: StatusListSource) => Promise<CredentialCheckResult>,
 ): Promise<{ list: LoadedList; startsAt: number | undefined }> {
   const result = await verifyList(source);
   if (!result.verified) {
@@ -220,7 +220,7 @@ async function loadOne(
   if (!anchors.has(result.issuer)) {
     throw new TradewindError('TRUST_LIST_INVALID', `recognition list is signed by ${result.issuer}, which is not an accepted anchor`);
   }
-  const startsAt = claimedIssuanceTime(result.payload, result.validFrom, '/payload');
+  const startsAt = claimedIssuanceTime(result.format === 'di' ? {} : result.payload, result.validFrom, '/payload');
   const subject = parseRecognitionList(result.credential);
   const list: LoadedList = {
     anchor: result.issuer,

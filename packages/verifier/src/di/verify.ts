@@ -1,0 +1,375 @@
+// Data Integrity (`di`) credentials and presentations: the same checks as the JOSE path
+// (data model, validity, trusted issuers, recognition, status, holder binding), with the
+// proof verified by verifyDiProof. Loaded on demand (a dynamic import), so that a
+// JWT-only verifier never loads JSON-LD processing.
+import {
+  asArray,
+  issuerId,
+  type JsonObject,
+  jwkThumbprint,
+  toPublicJwk,
+  typesOf,
+  type VerifiableCredential,
+  type VerifiablePresentation,
+  type VerificationIssue,
+  validateCredential,
+  validatePresentation,
+} from '@tradewind/core';
+import { fail, holderBindingOf, listContext, nowOf, type VerifyContext } from '../context.js';
+import { subjectIdOf, subjectIdsOf } from '../formats/vcdm.js';
+import { failAll, toIssues } from '../input.js';
+import type { RecognitionState } from '../recognition/load-lists.js';
+import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from '../recognition/recognize.js';
+import { checkStatus, requireStatusEntries } from '../status.js';
+import type {
+  DataIntegrityProofSummary,
+  PresentedCredential,
+  StatusListSource,
+  VerificationCheck,
+  VerificationFailure,
+  VerifiedDiCredential,
+  VerifiedDiPresentation,
+} from '../types.js';
+import { checkWindow, parseDateTime, strictest } from '../validity.js';
+import { type CheckOptions, checkCredential, minDefined, prefixed, recognitionState } from '../verify-credential.js';
+import { type Binding, refuseEmbeddedSdJwt } from '../verify-presentation.js';
+import { methodKey } from './keys.js';
+import { createDocumentLoader, type DocumentLoader, type PinnedContext } from './loader.js';
+import { methodResolver } from './methods.js';
+import { type DiMethod, type DiProofResult, verifyDiProof } from './proof.js';
+
+/**
+ * Verifies a Data Integrity credential in a prepared context. Never throws: every
+ * problem becomes an issue with a code. Status lists it names may themselves be
+ * Data Integrity credentials (or JWTs): each is verified as its issuer's.
+ */
+export async function checkDiCredential(
+  ctx: VerifyContext,
+  doc: JsonObject,
+  options: CheckOptions = {},
+): Promise<VerifiedDiCredential | VerificationFailure> {
+  const { path = '' } = options;
+  const checks: VerificationCheck[] = ['dataModel'];
+  try {
+    if (!ctx.formats.has('di')) fail('UNSUPPORTED_FORMAT', 'format di is not accepted here', '/proof');
+    if (typesOf(doc.type).includes('VerifiablePresentation')) {
+      fail('UNSUPPORTED_FORMAT', 'input is a presentation; use verifyPresentation', '/type');
+    }
+    const issues = validateCredential(doc, {});
+    if (issues.length > 0) failAll(issues);
+    const issuer = issuerId(doc.issuer);
+    if (!issuer) return fail('MALFORMED', 'issuer is missing or has no id', '/issuer');
+    const window = credentialWindow(doc);
+
+    if (ctx.trustedIssuers) checks.push('trustedIssuers');
+    if (ctx.trustedIssuers && !ctx.trustedIssuers.has(issuer)) fail('UNTRUSTED_ISSUER', `issuer ${issuer} is not trusted`, '/issuer');
+    const recognition = ctx.recognition && options.recognition !== false ? await recognitionState(ctx) : undefined;
+    if (recognition) {
+      checks.push('recognition');
+      admitIssuer(recognition, issuer, '/issuer');
+    }
+    const rules = recognition ?? options.statusListSigner;
+
+    // The mode is the issuer's, chosen from the issuer the credential names before its
+    // proof is read; the proof's method must then be that issuer's (methodResolver).
+    checks.push('proof');
+    const compatibility = compatibilityOf(ctx, rules, issuer);
+    const resolved = new Map<string, DiMethod>();
+    const resolve = methodResolver({
+      documents: ctx.dataIntegrity.documents,
+      resolver: rules?.resolver ?? ctx.resolver,
+      controller: issuer,
+      compatibility,
+    });
+    const proof = await verifyDiProof(doc, {
+      loader: loaderFor(ctx, rules, issuer),
+      resolveMethod: async (vm, relationship) => {
+        const method = await resolve(vm, relationship);
+        resolved.set(method.id, method);
+        return method;
+      },
+      expectedPurpose: 'assertionMethod',
+      now: new Date(nowOf(ctx)),
+      clockSkewSeconds: ctx.skewMs / 1000,
+      ...(compatibility ? { compatibility } : {}),
+      allowHighS: ctx.allowHighS,
+    });
+    const keyId = proof.verificationMethod;
+    if (proof.controller !== issuer) {
+      fail('KEY_NOT_FOUND', `the proof is by ${proof.controller}, not by the issuer ${issuer}`, '/proof/verificationMethod');
+    }
+    const now = nowOf(ctx);
+    if (options.window !== false) {
+      checks.push('validity');
+      checkWindow(ctx, window.validFrom, window.validUntil, 'credential', window.paths);
+    }
+    // Key windows judge the issuance time: the latest the credential claims (validFrom,
+    // issuanceDate, the proof's created), as for JWTs; without any, now.
+    const claimed = latestTime(window.validFrom?.getTime(), proof.created?.getTime());
+    const issuedAt = claimed ?? now;
+    const thumbprint = rules && needsThumbprint(rules, issuer) ? await methodThumbprint(resolved.get(keyId)) : undefined;
+    if (options.statusListSigner) admitStatusListSigner(options.statusListSigner, issuer, keyId, thumbprint, issuedAt, ctx.skewMs);
+    let outcome: RecognitionOutcome | undefined;
+    if (recognition) {
+      const types = typesOf(doc.type).filter((t) => t !== 'VerifiableCredential');
+      outcome = recognize(recognition, types, issuer, 'di', keyId, thumbprint, issuedAt, now, ctx.skewMs, '/type');
+    }
+    const statusRequired = outcome ? outcome.statusRequired : ctx.policyStatus.required;
+    const statusMaxAgeMs = minDefined(ctx.status.maxAgeMs, outcome ? outcome.statusMaxAgeMs : ctx.policyStatus.maxAgeMs);
+    if (options.status !== false && (statusRequired || doc.credentialStatus !== undefined)) checks.push('status');
+    if (statusRequired && options.status !== false) requireStatusEntries(doc.credentialStatus, '/credentialStatus');
+
+    const errors: VerificationIssue[] = [];
+    const warnings: VerificationIssue[] = [...(outcome?.warnings ?? []), ...proof.warnings.map((w) => prefixed(w, path))];
+    if (options.status !== false && doc.credentialStatus !== undefined) {
+      // Status lists are the issuer's: DI-signed or JWT, verified as the credential's
+      // issuer under the same recognition key rules.
+      const statusListContext = listContext(ctx, recognition?.resolver);
+      const status = await checkStatus(
+        ctx,
+        doc as VerifiableCredential,
+        issuer,
+        (list: StatusListSource) =>
+          checkCredential(statusListContext, list, {
+            status: false,
+            recognition: false,
+            ...(recognition ? { statusListSigner: recognition } : {}),
+          }),
+        statusMaxAgeMs,
+        statusRequired,
+        recognition,
+        options.statusUrls ?? new Set(),
+      );
+      for (const issue of status.errors) errors.push(prefixed(issue, path));
+      for (const issue of status.warnings) warnings.push(prefixed(issue, path));
+    }
+    if (errors.length > 0) return { verified: false, errors, format: 'di', checks };
+    const subject = subjectIdOf(doc);
+    return {
+      verified: true,
+      format: 'di',
+      credential: doc as VerifiableCredential,
+      issuer,
+      ...(subject === undefined ? {} : { subject }),
+      keyId,
+      ...(window.validFrom ? { validFrom: window.validFrom } : {}),
+      ...(window.validUntil ? { validUntil: window.validUntil } : {}),
+      ...(outcome ? { recognition: outcome.recognition } : {}),
+      warnings,
+      proof: summary(proof),
+      checks,
+    };
+  } catch (e) {
+    return { verified: false, errors: toIssues(e, path), format: 'di', checks };
+  }
+}
+
+/**
+ * Verifies a Data Integrity presentation: the holder's `authentication` proof (its
+ * `challenge` the expected nonce, its `domain` the expected audience), every credential
+ * in it in full (Data Integrity ones, and JOSE ones in EnvelopedVerifiableCredentials),
+ * and under holderBinding `subject` that each one is about the holder. Never throws.
+ */
+export async function checkDiPresentation(
+  ctx: VerifyContext,
+  doc: JsonObject,
+  binding: Binding,
+  parallel: boolean,
+): Promise<VerifiedDiPresentation | VerificationFailure> {
+  const checks: VerificationCheck[] = ['dataModel'];
+  try {
+    if (!ctx.formats.has('di')) fail('UNSUPPORTED_FORMAT', 'format di is not accepted here', '/proof');
+    if (!typesOf(doc.type).includes('VerifiablePresentation')) {
+      fail('UNSUPPORTED_FORMAT', 'input is a credential; use verifyCredential', '/type');
+    }
+    const embedded = asArray(doc.verifiableCredential);
+    if (embedded.length === 0 && !binding.allowEmpty) {
+      fail(
+        'MALFORMED',
+        'presentation carries no credentials (pass allowEmpty: true to accept a presentation that only authenticates its holder)',
+        '/verifiableCredential',
+      );
+    }
+    if (embedded.length > ctx.limits.maxCredentials) {
+      fail(
+        'LIMIT_EXCEEDED',
+        `presentation carries ${embedded.length} credentials, over the limit of ${ctx.limits.maxCredentials}`,
+        '/verifiableCredential',
+      );
+    }
+    refuseEmbeddedSdJwt(embedded, '/verifiableCredential');
+    const issues = validatePresentation(doc, {});
+    if (issues.length > 0) failAll(issues);
+    const named = doc.holder === undefined ? undefined : issuerId(doc.holder);
+    if (doc.holder !== undefined && named === undefined) fail('MALFORMED', 'holder has no id', '/holder');
+
+    checks.push('proof');
+    if (binding.nonce !== undefined) checks.push('nonce');
+    if (binding.audience !== undefined) checks.push('audience');
+    const compatibility = named === undefined ? undefined : ctx.dataIntegrity.compatibility.get(named);
+    const proof = await verifyDiProof(doc, {
+      loader: loaderFor(ctx, undefined, ''),
+      resolveMethod: methodResolver({
+        documents: ctx.dataIntegrity.documents,
+        resolver: ctx.resolver,
+        controller: named,
+        compatibility,
+      }),
+      expectedPurpose: 'authentication',
+      ...(binding.nonce === undefined ? {} : { challenge: binding.nonce }),
+      ...(binding.audience === undefined ? {} : { domain: binding.audience }),
+      now: new Date(nowOf(ctx)),
+      clockSkewSeconds: ctx.skewMs / 1000,
+      ...(compatibility ? { compatibility } : {}),
+      allowHighS: ctx.allowHighS,
+    });
+    // Without a holder member, the presentation is its signer's.
+    const holder = named ?? proof.controller;
+    if (proof.controller !== holder) {
+      fail('KEY_NOT_FOUND', `the proof is by ${proof.controller}, not by the holder ${holder}`, '/proof/verificationMethod');
+    }
+
+    const errors: VerificationIssue[] = [];
+    const statusUrls = new Set<string>();
+    if (embedded.length > 0) checks.push('credentials');
+    const results = await Promise.all(
+      embedded.map((c, i) => checkCredential(ctx, c, { parallel, path: `/verifiableCredential/${i}`, statusUrls, envelopeChecked: true })),
+    );
+    const bindToSubject = holderBindingOf(ctx) === 'subject';
+    if (bindToSubject && results.some((r) => r.verified)) checks.push('holderBinding');
+    const credentials: PresentedCredential[] = [];
+    results.forEach((result, i) => {
+      if (!result.verified) {
+        errors.push(...result.errors);
+        return;
+      }
+      const aboutHolder = subjectIdsOf(result.credential).includes(holder);
+      if (bindToSubject && !aboutHolder) {
+        errors.push({
+          code: 'HOLDER_BINDING',
+          message: `credential ${i} is not about the holder ${holder}`,
+          path: `/verifiableCredential/${i}`,
+        });
+      }
+      credentials.push({ ...result, aboutHolder });
+    });
+    if (errors.length > 0) return { verified: false, errors, format: 'di', checks };
+    const audience = proof.domain === undefined ? undefined : asArray(proof.domain).map(String);
+    return {
+      verified: true,
+      format: 'di',
+      presentation: doc as VerifiablePresentation,
+      holder,
+      keyId: proof.verificationMethod,
+      ...(proof.challenge === undefined ? {} : { nonce: proof.challenge }),
+      ...(audience === undefined ? {} : { audience }),
+      credentials,
+      warnings: [...proof.warnings, ...credentials.flatMap((c) => c.warnings)],
+      proof: summary(proof),
+      checks,
+    };
+  } catch (e) {
+    return { verified: false, errors: toIssues(e), format: 'di', checks };
+  }
+}
+
+/** What a result says of the proof that verified. */
+function summary(proof: DiProofResult): DataIntegrityProofSummary {
+  return {
+    type: proof.type,
+    ...(proof.cryptosuite === undefined ? {} : { cryptosuite: proof.cryptosuite }),
+    ...(proof.created === undefined ? {} : { created: proof.created }),
+    proofPurpose: proof.proofPurpose,
+    verificationMethod: proof.verificationMethod,
+  };
+}
+
+/**
+ * The credential's validity window: validFrom/validUntil (VCDM 2.0) and
+ * issuanceDate/expirationDate (1.1), the strictest of each kind with the member that sets it.
+ */
+function credentialWindow(doc: JsonObject): { validFrom: Date | undefined; validUntil: Date | undefined; paths: [string, string] } {
+  const start = strictest(
+    'start',
+    [
+      [parseDateTime(doc.validFrom, '/validFrom'), '/validFrom'],
+      [parseDateTime(doc.issuanceDate, '/issuanceDate'), '/issuanceDate'],
+    ],
+    '/validFrom',
+  );
+  const end = strictest(
+    'end',
+    [
+      [parseDateTime(doc.validUntil, '/validUntil'), '/validUntil'],
+      [parseDateTime(doc.expirationDate, '/expirationDate'), '/expirationDate'],
+    ],
+    '/validUntil',
+  );
+  return { validFrom: start.date, validUntil: end.date, paths: [start.path, end.path] };
+}
+
+function latestTime(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
+}
+
+/**
+ * The issuer's compatibility mode: the caller's map (options.dataIntegrity.compatibility),
+ * else a recognition list entry of that issuer that says `compatibility: 'mosip'`.
+ */
+function compatibilityOf(ctx: VerifyContext, rules: RecognitionState | undefined, issuer: string): 'mosip' | undefined {
+  const given = ctx.dataIntegrity.compatibility.get(issuer);
+  if (given) return given;
+  return rules?.byIssuer.get(issuer)?.some((p) => p.entry.compatibility === 'mosip') ? 'mosip' : undefined;
+}
+
+// Loaders per context material and recognition state: building one per call would lose
+// the caches of processed contexts that make repeated verification fast.
+const loaders = new WeakMap<object, WeakMap<object, Map<string, DocumentLoader>>>();
+const NO_RULES = {};
+
+/**
+ * The document loader for a credential of `issuer`: the bundled contexts, the caller's
+ * (options.dataIntegrity.contexts), and the contexts the recognition lists pin for
+ * that issuer.
+ */
+function loaderFor(ctx: VerifyContext, rules: RecognitionState | undefined, issuer: string): DocumentLoader {
+  let byRules = loaders.get(ctx.dataIntegrity);
+  if (!byRules) {
+    byRules = new WeakMap();
+    loaders.set(ctx.dataIntegrity, byRules);
+  }
+  const key = rules ?? NO_RULES;
+  let byIssuer = byRules.get(key);
+  if (!byIssuer) {
+    byIssuer = new Map();
+    byRules.set(key, byIssuer);
+  }
+  const pinned: PinnedContext[] = [];
+  for (const period of rules?.byIssuer.get(issuer) ?? []) {
+    for (const c of period.entry.contexts ?? [])
+      pinned.push({ url: c.url, sha256: c.sha256, ...(c.document ? { document: c.document } : {}) });
+  }
+  const cacheKey = pinned.length === 0 ? '' : issuer;
+  let loader = byIssuer.get(cacheKey);
+  if (!loader) {
+    loader = createDocumentLoader({
+      ...(ctx.dataIntegrity.contexts ? { contexts: ctx.dataIntegrity.contexts } : {}),
+      ...(pinned.length > 0 ? { pinned } : {}),
+    });
+    // Issuers without pinned contexts share one loader; a few hundred with pins are kept.
+    if (byIssuer.size < 512) byIssuer.set(cacheKey, loader);
+  }
+  return loader;
+}
+
+/** The RFC 7638 thumbprint of the key a method holds, when it is one recognition lists can name (Ed25519, P-256). */
+async function methodThumbprint(method: DiMethod | undefined): Promise<string | undefined> {
+  if (!method) return undefined;
+  try {
+    return await jwkThumbprint(toPublicJwk((await methodKey(method.method)).jwk));
+  } catch {
+    return undefined;
+  }
+}
