@@ -14,6 +14,7 @@ import { parseIsoTime } from '../iso-time.js';
 import { printResult } from '../output.js';
 import { READ_LIMITS, readInput, readTextInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
+import { DATA_INTEGRITY_FLAGS, DATA_INTEGRITY_USAGE, loadDataIntegrityFlags } from '../verify/data-integrity-flags.js';
 import { classifyInput, sdJwtForm } from '../verify/detect-input.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
 import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
@@ -23,7 +24,8 @@ const USAGE = `Usage: tradewind verify <file|-> [options]
 
 Verifies a credential or presentation offline: signature, issuer key, validity
 period, and the recognition policy. The input (a file, or - for stdin) is a compact
-JWT, JSON, or an SD-JWT VC; a presentation (vp+jwt, a JWT with a vp claim, or JSON of
+JWT, JSON (a JSON-LD credential with a Data Integrity proof included), or an SD-JWT
+VC; a presentation (vp+jwt, a JWT with a vp claim, or JSON of
 type VerifiablePresentation) is verified together with every credential it carries.
 
 An SD-JWT VC (dc+sd-jwt or vc+sd-jwt: <jwt>~<disclosure>~...~) is verified with every
@@ -49,6 +51,7 @@ Options:
                            an X.509 certificate (PEM, or DER) that anchors SD-JWT VC
                            issuers' x5c chains (repeatable): a chain ending at it is
                            trusted for the issuer its leaf's subjectAltName names
+${DATA_INTEGRITY_USAGE}
   --nonce N                the presentation (or SD-JWT key binding) must carry this nonce
   --audience A             the presentation (or SD-JWT key binding) must be addressed to A
   --json                   print the verification result as JSON
@@ -75,6 +78,7 @@ export const verifyCommand: Command = {
       nonce: { type: 'string' },
       audience: { type: 'string' },
       'trusted-certificate': { type: 'string', multiple: true },
+      ...DATA_INTEGRITY_FLAGS,
     });
     if (positionals.length !== 1) {
       throw new UsageError(positionals.length === 0 ? 'verify needs a file to verify, or - for stdin' : 'verify takes one file at a time');
@@ -89,6 +93,8 @@ export const verifyCommand: Command = {
     if (values.audience !== undefined) options.audience = values.audience;
     const certificates = values['trusted-certificate'] ?? [];
     if (certificates.length > 0) options.trustedCertificates = await loadCertificates(certificates, io);
+    const dataIntegrity = await loadDataIntegrityFlags(values, io);
+    if (dataIntegrity) options.dataIntegrity = dataIntegrity;
 
     const input = (await readTextInput(positionals[0] as string, io, 'input', READ_LIMITS.credential)).trim();
     let result: CredentialVerificationResult | PresentationVerificationResult;

@@ -3,6 +3,7 @@ import type {
   CredentialVerificationResult,
   PresentationVerificationResult,
   VerifiedCredential,
+  VerifiedDiCredential,
   VerifiedSdJwtCredential,
 } from '@tradewind/verifier';
 import { escapeForTerminal } from '../terminal-text.js';
@@ -34,6 +35,7 @@ export function renderSummary(
   } else if ('holder' in result) {
     lines.push('VERIFIED presentation');
     lines.push(row('format', result.format), row('holder', result.holder), row('key', result.keyId));
+    if ('proof' in result) lines.push(row('proof', proofRow(result.proof)));
     if (result.nonce !== undefined) lines.push(row('nonce', result.nonce));
     if (result.audience?.length) lines.push(row('audience', result.audience.join(', ')));
     if (!context.policy) lines.push(row('trust', NO_POLICY));
@@ -50,7 +52,11 @@ export function renderSummary(
 }
 
 /** `trustWithoutPolicy`: repeat the no-policy line (not under a presentation, which says it once). */
-function credentialRows(c: VerifiedCredential | VerifiedSdJwtCredential, context: SummaryContext, trustWithoutPolicy = true): string[] {
+function credentialRows(
+  c: VerifiedCredential | VerifiedDiCredential | VerifiedSdJwtCredential,
+  context: SummaryContext,
+  trustWithoutPolicy = true,
+): string[] {
   const trust = context.policy ? [row('trust', recognition(c))] : trustWithoutPolicy ? [row('trust', NO_POLICY)] : [];
   if (c.format === 'dc+sd-jwt') return sdJwtRows(c, trust);
   return [
@@ -60,9 +66,16 @@ function credentialRows(c: VerifiedCredential | VerifiedSdJwtCredential, context
     row('types', typesOf(c.credential.type).join(', ')),
     row('valid', validity(c.validFrom, c.validUntil)),
     row('key', c.keyId),
+    ...(c.format === 'di' ? [row('proof', proofRow(c.proof))] : []),
     ...trust,
     row('status', statusChecked(c)),
   ];
+}
+
+/** A Data Integrity proof: its type (and cryptosuite) and when it was made. */
+function proofRow(proof: VerifiedDiCredential['proof']): string {
+  const suite = proof.cryptosuite ? `${proof.type} ${proof.cryptosuite}` : proof.type;
+  return proof.created ? `${suite}, created ${proof.created.toISOString()}` : suite;
 }
 
 /**
@@ -100,7 +113,7 @@ function sdJwtStatus(c: VerifiedSdJwtCredential): string {
  * The subject, or every subject of a credential about several (VCDM: `credentialSubject`
  * may be an array), so that none is hidden behind the first: `subjects    did:…, urn:…`.
  */
-function subjectRow(c: VerifiedCredential): string {
+function subjectRow(c: VerifiedCredential | VerifiedDiCredential): string {
   const subjects = (c.credential as Record<string, unknown>).credentialSubject;
   if (!Array.isArray(subjects) || subjects.length < 2) return row('subject', c.subject ?? '(none)');
   const ids = subjects.map((s) => {
@@ -110,7 +123,7 @@ function subjectRow(c: VerifiedCredential): string {
   return row('subjects', ids.join(', '));
 }
 
-function recognition(c: VerifiedCredential | VerifiedSdJwtCredential): string {
+function recognition(c: VerifiedCredential | VerifiedDiCredential | VerifiedSdJwtCredential): string {
   const r = c.recognition;
   if (!r) return 'accepted by the recognition policy';
   if (r.source === 'local') return 'trusted issuer of the recognition policy';
@@ -126,9 +139,9 @@ function recognition(c: VerifiedCredential | VerifiedSdJwtCredential): string {
  * neither revoked nor suspended), `not present` (the credential names no status list),
  * or `NOT CHECKED` with the reason, when the policy let it pass with a warning.
  */
-export function statusChecked(c: VerifiedCredential): string {
+export function statusChecked(c: VerifiedCredential | VerifiedDiCredential): string {
   const credential = c.credential as Record<string, unknown>;
-  const entries = [credential.credentialStatus, credential.status, c.payload.status].filter(
+  const entries = [credential.credentialStatus, credential.status, c.format === 'di' ? undefined : c.payload.status].filter(
     (s) => s !== undefined && s !== null && !(Array.isArray(s) && s.length === 0),
   );
   const warning = c.warnings.find((w) => w.code === 'STATUS_UNAVAILABLE');
