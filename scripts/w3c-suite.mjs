@@ -5,24 +5,48 @@
 //
 //   node scripts/w3c-suite.mjs --suite <dir> [--target test-server|service] [--policy <file.json>] [--allow-high-s] [--report <file.json>]
 //
-// <dir> is an extracted, npm-installed suite: w3c/vc-data-model-2.0-test-suite (tags
-// vc2.0 and EnvelopingProof: vc+jwt credentials in EnvelopedVerifiableCredential) or
-// w3c/vc-bitstring-status-list-test-suite (tag BitstringStatusList); the script tells
-// them apart by the suite's package.json. To get one (the suites depend on
-// w3c/vc-test-suite-implementations through a GitHub URL, which is installed here from a
-// local tarball instead):
+// <dir> is an extracted, npm-installed suite; the script tells them apart by the suite's
+// package.json:
+//
+// - w3c/vc-data-model-2.0-test-suite: tags vc2.0 and EnvelopingProof (vc+jwt credentials in
+//   EnvelopedVerifiableCredential; its presentation tests also send Data Integrity
+//   presentations);
+// - w3c/vc-bitstring-status-list-test-suite: tag BitstringStatusList (the test server
+//   issues eddsa-rdfc-2022 credentials with a revocation entry and serves the lists as
+//   Data Integrity JSON);
+// - w3c/vc-di-eddsa-test-suite: tags eddsa-rdfc-2022 (issuer and verifier) and
+//   eddsa-jcs-2022 (verifier), test server only;
+// - w3c/vc-di-ecdsa-test-suite: tags ecdsa-rdfc-2019 (issuer with a P-256 did:key,
+//   verifier for P-256 and P-384) and ecdsa-jcs-2019 (verifier), test server only.
+//
+// To get one (the suites depend on w3c/vc-test-suite-implementations, and the DI suites on
+// w3c-ccg/data-integrity-test-suite-assertion, through GitHub URLs, which are installed
+// here from local tarballs instead):
 //
 //   git clone https://github.com/w3c/vc-test-suite-implementations
 //   (cd vc-test-suite-implementations && npm pack)      # → vc-test-suite-implementations-<v>.tgz
 //   git clone https://github.com/w3c/vc-data-model-2.0-test-suite
 //   cd vc-data-model-2.0-test-suite
 //   # in package.json: "vc-test-suite-implementations": "file:../vc-test-suite-implementations/vc-test-suite-implementations-<v>.tgz"
+//   # (the DI suites likewise "data-integrity-test-suite-assertion": "file:…/data-integrity-test-suite-assertion-<v>.tgz")
 //   npm install
+//
+// The ECDSA suite: `npm install --ignore-scripts` (its postinstall clones w3c/vc-di-ecdsa;
+// extract that repository at tests/input/vc-di-ecdsa instead) and, as its
+// @digitalbazaar/did-io ^2.0.0 resolves to a release the registry no longer serves, pin
+// it to 2.1.0 in package.json. It asks for Node 22; it runs on Node 20.
+//
+// Offline: mocha runs with scripts/w3c-suite-offline.mjs preloaded, which refuses every
+// connection that is not to loopback and gives the suites' JSON-LD document loaders the
+// contexts of the project's context packages (and the verifier's bundled examples
+// context) instead of fetching them. What a suite still wanted from the network is
+// printed (`offline: …`) and kept in the report.
 //
 // --target says what is tested:
 //
 // - test-server (the default): the VC-API server in test/vc-api/server.mjs over a
-//   throw-away issuer database with one did:key (Ed25519). It is configured for the
+//   throw-away issuer database with two did:keys (Ed25519 and P-256) and its status lists
+//   served at the server's own https URL. It is configured for the
 //   suite's fixtures: it trusts any issuer whose DID resolves offline (the suite presents
 //   credentials of its own did:key issuers), accepts high-S ES256 signatures (the suite's
 //   fixtures have them) and does not require presented credentials to be about the
@@ -45,7 +69,8 @@
 // HTTPS on 127.0.0.1, writes the suite's localConfig.cjs (an existing one is put back
 // after), runs mocha with the JSON reporter and NODE_TLS_REJECT_UNAUTHORIZED=0 for mocha
 // only, and removes everything it made. --report writes the outcome (titles, states,
-// first line of each error; nothing of the suite's code or fixtures) as JSON.
+// first line of each error, the date and the commit; nothing of the suite's code or
+// fixtures) as JSON.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -59,17 +84,91 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The suites this script knows, by their package name: what they are called and which tags select our endpoints. */
+/**
+ * The suites this script knows, by their package name: what they are called and which of
+ * our endpoints they test with which tags. `endpoints(ids)` gives the implementation's
+ * issuers, verifiers and presentation verifiers: `ids` are the target's DIDs by key type
+ * (`Ed25519`, `P-256`); an issuer's `options` go in every issue request's `options` (the
+ * test server secures a credential with Data Integrity when they name a `cryptosuite`).
+ */
 const SUITES = {
   'vc-data-model-2.0-test-suite': {
     title: 'W3C VC Data Model 2.0 test suite',
     repo: 'w3c/vc-data-model-2.0-test-suite',
     tags: ['vc2.0', 'EnvelopingProof'],
+    endpoints: (ids) => ({
+      issuers: [{ id: ids.Ed25519, path: '/credentials/issue', tags: ['vc2.0', 'EnvelopingProof'] }],
+      verifiers: [{ id: ids.Ed25519, path: '/credentials/verify', tags: ['vc2.0', 'EnvelopingProof'] }],
+      vpVerifiers: [{ id: ids.Ed25519, path: '/presentations/verify', tags: ['vc2.0', 'EnvelopingProof'] }],
+    }),
   },
   'vc-bitstring-status-list-test-suite': {
     title: 'W3C Bitstring Status List test suite',
     repo: 'w3c/vc-bitstring-status-list-test-suite',
     tags: ['BitstringStatusList'],
+    endpoints: (ids, target) => ({
+      issuers: [
+        {
+          id: ids.Ed25519,
+          path: '/credentials/issue',
+          tags: ['BitstringStatusList'],
+          // The test server secures these with eddsa-rdfc-2022 and a revocation entry; the
+          // service issues vc+jwt with its own defaults.
+          ...(target === 'test-server' ? { options: { cryptosuite: 'eddsa-rdfc-2022', status: ['revocation'] } } : {}),
+        },
+      ],
+      verifiers: [{ id: ids.Ed25519, path: '/credentials/verify', tags: ['BitstringStatusList'] }],
+      vpVerifiers: [{ id: ids.Ed25519, path: '/presentations/verify', tags: ['BitstringStatusList'] }],
+    }),
+  },
+  'vc-di-eddsa-test-suite': {
+    title: 'W3C Data Integrity EdDSA test suite',
+    repo: 'w3c/vc-di-eddsa-test-suite',
+    tags: ['eddsa-rdfc-2022', 'eddsa-jcs-2022'],
+    targets: ['test-server'],
+    endpoints: (ids) => ({
+      // We issue eddsa-rdfc-2022 only (VCDM 2.0), and verify both cryptosuites of both data models.
+      issuers: [
+        {
+          id: ids.Ed25519,
+          path: '/credentials/issue',
+          tags: ['eddsa-rdfc-2022'],
+          supports: { vc: ['2.0'] },
+          options: { cryptosuite: 'eddsa-rdfc-2022' },
+        },
+      ],
+      verifiers: [
+        { id: ids.Ed25519, path: '/credentials/verify', tags: ['eddsa-rdfc-2022', 'eddsa-jcs-2022'], supports: { vc: ['1.1', '2.0'] } },
+      ],
+    }),
+  },
+  'vc-di-ecdsa-test-suite': {
+    title: 'W3C Data Integrity ECDSA test suite',
+    repo: 'w3c/vc-di-ecdsa-test-suite',
+    tags: ['ecdsa-rdfc-2019', 'ecdsa-jcs-2019'],
+    targets: ['test-server'],
+    endpoints: (ids) => ({
+      // We issue ecdsa-rdfc-2019 with P-256 keys (VCDM 2.0), and verify P-256 and P-384 under both cryptosuites.
+      issuers: [
+        {
+          id: ids['P-256'],
+          path: '/credentials/issue',
+          tags: ['ecdsa-rdfc-2019'],
+          supportedEcdsaKeyTypes: ['P-256'],
+          supports: { vc: ['2.0'] },
+          options: { cryptosuite: 'ecdsa-rdfc-2019' },
+        },
+      ],
+      verifiers: [
+        {
+          id: ids['P-256'],
+          path: '/credentials/verify',
+          tags: ['ecdsa-rdfc-2019', 'ecdsa-jcs-2019'],
+          supportedEcdsaKeyTypes: ['P-256', 'P-384'],
+          supports: { vc: ['1.1', '2.0'] },
+        },
+      ],
+    }),
   },
 };
 const TARGETS = ['test-server', 'service'];
@@ -125,7 +224,9 @@ function checkSuite(suite) {
   if (!existsSync(join(suite, 'tests')) || !existsSync(mocha)) usage(`${suite} is not npm-installed (no tests/ or node_modules/mocha)`);
   if (!existsSync(join(suite, 'node_modules', 'vc-test-suite-implementations')))
     usage(`${suite} has no node_modules/vc-test-suite-implementations: see the header of this script`);
-  return { mocha, ...known, version: pkg.version };
+  if (pkg.name === 'vc-di-ecdsa-test-suite' && !existsSync(join(suite, 'tests', 'input', 'vc-di-ecdsa', 'TestVectors')))
+    usage(`${suite} has no tests/input/vc-di-ecdsa: extract w3c/vc-di-ecdsa there (see the header of this script)`);
+  return { mocha, ...known, name: pkg.name, version: pkg.version };
 }
 
 function selfSignedCertificate(dir) {
@@ -159,21 +260,21 @@ function selfSignedCertificate(dir) {
 }
 
 /**
- * The suite's localConfig.cjs: our issuer, verifier and presentation verifier endpoints
- * with the suite's tags; `headers` go with every request to an endpoint (the admin key
- * for the issuer of the service).
+ * The suite's localConfig.cjs: our endpoints as the suite wants them (SUITES), at `base`;
+ * `issuerHeaders` go with every request to an issuer endpoint (the admin key of the service).
  */
-function localConfig({ base, did, tags, issuerHeaders }) {
-  const endpoint = (path, headers) => ({ id: did, endpoint: base + path, tags, ...(headers ? { headers } : {}) });
+function localConfig({ suite, base, ids, target, issuerHeaders }) {
+  const { issuers = [], verifiers = [], vpVerifiers = [] } = suite.endpoints(ids, target);
+  const endpoint = ({ path, ...rest }, headers) => ({ ...rest, endpoint: base + path, ...(headers ? { headers } : {}) });
   const config = {
     settings: { enableInteropTests: false, testAllImplementations: false },
     implementations: [
       {
         name: 'Tradewind',
         implementation: 'Tradewind issuer service',
-        issuers: [endpoint('/credentials/issue', issuerHeaders)],
-        verifiers: [endpoint('/credentials/verify')],
-        vpVerifiers: [endpoint('/presentations/verify')],
+        issuers: issuers.map((e) => endpoint(e, issuerHeaders)),
+        verifiers: verifiers.map((e) => endpoint(e)),
+        vpVerifiers: vpVerifiers.map((e) => endpoint(e)),
       },
     ],
   };
@@ -228,21 +329,28 @@ async function tlsFront({ port, tls, origin }) {
 async function startTestServer(work) {
   const { openIssuer } = await import(pathToFileURL(join(root, 'packages/issuer/dist/index.js')).href);
   const { startVcApiServer } = await import(pathToFileURL(join(root, 'test/vc-api/server.mjs')).href);
+  // The server serves the issuer's status lists under its own https URL, so the port is chosen first.
+  const port = await freePort();
   const issuer = await openIssuer({
     path: join(work, 'issuer.db'),
     secret: randomBytes(16).toString('hex'),
     kdf: { N: 2 ** 10, r: 8, p: 1 },
+    statusListBaseUrl: `https://127.0.0.1:${port}/status`,
   });
   try {
-    const { did } = await issuer.createDid({ method: 'key', keyType: 'Ed25519' });
+    const ids = {
+      Ed25519: (await issuer.createDid({ method: 'key', keyType: 'Ed25519' })).did,
+      'P-256': (await issuer.createDid({ method: 'key', keyType: 'P-256' })).did,
+    };
     const server = await startVcApiServer({
       issuer,
+      port,
       tls: selfSignedCertificate(work),
       verifyOptions: { trustedIssuers: null, allowHighS: true, holderBinding: 'none' },
     });
     return {
       url: server.url,
-      did,
+      ids,
       close: async () => {
         await server.close();
         await issuer.close();
@@ -285,7 +393,7 @@ async function startIssuerService(work, policy, allowHighS = false) {
   }
   return {
     url: front.url,
-    did: running.did,
+    ids: { Ed25519: running.did },
     issuerHeaders: { Authorization: `Bearer ${admin.key}` },
     close: async () => {
       await front.close();
@@ -296,11 +404,51 @@ async function startIssuerService(work, policy, allowHighS = false) {
 
 let mochaProcess;
 
-function runMocha(mocha, suite, output) {
+/** The project's commit, with `+changes` when the working tree differs from it. */
+function commitOf() {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? '+changes' : ''}`;
+}
+
+/** The JSON-LD context packages of the project's dev dependencies, and the examples context bundled with the verifier. */
+const CONTEXT_PACKAGES = [
+  '@digitalbazaar/credentials-context',
+  '@digitalbazaar/data-integrity-context',
+  '@digitalbazaar/multikey-context',
+  '@digitalbazaar/security-context',
+  '@digitalbazaar/vc-status-list-context',
+  'did-context',
+  'ed25519-signature-2018-context',
+  'ed25519-signature-2020-context',
+];
+const EXAMPLES_CONTEXT = {
+  url: 'https://www.w3.org/ns/credentials/examples/v2',
+  file: 'packages/verifier/src/di/contexts/credentials-examples-v2.json',
+};
+
+/** URL → context document for the suite's document loaders (scripts/w3c-suite-offline.mjs). */
+async function offlineContexts() {
+  const contexts = {};
+  for (const name of CONTEXT_PACKAGES) {
+    const mod = await import(name);
+    const map = mod.contexts ?? mod.default?.contexts;
+    if (!(map instanceof Map)) throw new Error(`${name} exports no contexts map`);
+    for (const [url, document] of map) contexts[url] = document;
+  }
+  const examples = join(root, EXAMPLES_CONTEXT.file);
+  if (existsSync(examples)) contexts[EXAMPLES_CONTEXT.url] = JSON.parse(readFileSync(examples, 'utf8'));
+  return contexts;
+}
+
+function runMocha(mocha, suite, output, offline) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
       [
+        '--import',
+        pathToFileURL(join(root, 'scripts', 'w3c-suite-offline.mjs')).href,
         mocha,
         'tests/',
         '--timeout',
@@ -312,7 +460,16 @@ function runMocha(mocha, suite, output) {
         '--reporter-option',
         `output=${output}`,
       ],
-      { cwd: suite, env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: suite,
+        env: {
+          ...process.env,
+          NODE_TLS_REJECT_UNAUTHORIZED: '0',
+          TRADEWIND_W3C_CONTEXTS: offline.contexts,
+          TRADEWIND_W3C_OFFLINE_LOG: offline.log,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     mochaProcess = child;
     let stderr = '';
@@ -351,7 +508,9 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   checkBuilt(args.target);
   const suite = resolve(args.suite);
-  const { mocha, title, repo, tags, version: suiteVersion } = checkSuite(suite);
+  const known = checkSuite(suite);
+  const { mocha, title, repo, tags, version: suiteVersion } = known;
+  if (known.targets && !known.targets.includes(args.target)) usage(`${repo} runs against --target ${known.targets.join(' or ')}`);
 
   const work = mkdtempSync(join(tmpdir(), 'tradewind-w3c-'));
   const configPath = join(suite, 'localConfig.cjs');
@@ -378,20 +537,36 @@ async function main() {
       args.target === 'service' ? await startIssuerService(work, args.policy, args.allowHighS === true) : await startTestServer(work);
     if (existsSync(configPath)) renameSync(configPath, backupPath);
     configTaken = true;
-    writeFileSync(configPath, localConfig({ base: target.url, did: target.did, tags, issuerHeaders: target.issuerHeaders }));
+    writeFileSync(
+      configPath,
+      localConfig({ suite: known, base: target.url, ids: target.ids, target: args.target, issuerHeaders: target.issuerHeaders }),
+    );
     const output = join(work, 'mocha-report.json');
-    process.stderr.write(`${args.target}: issuer ${target.did} at ${target.url}; running ${repo} in ${suite}\n`);
-    const run = await runMocha(mocha, suite, output);
+    const offline = { contexts: join(work, 'contexts.json'), log: join(work, 'offline.log') };
+    writeFileSync(offline.contexts, JSON.stringify(await offlineContexts()));
+    const dids = Object.values(target.ids).join(', ');
+    process.stderr.write(`${args.target}: issuer ${dids} at ${target.url}; running ${repo} in ${suite}\n`);
+    const run = await runMocha(mocha, suite, output, offline);
     if (!existsSync(output)) throw new Error(`mocha wrote no report (exit ${run.code ?? run.signal}):\n${run.stderr}`);
     const summary = summarise(JSON.parse(readFileSync(output, 'utf8')));
-    console.log(`${title} ${suiteVersion}, tags ${tags.join(', ')}, against the ${args.target}`);
+    // What the suite wanted from the network and did not get (each once): contexts and hosts.
+    const refused = existsSync(offline.log) ? [...new Set(readFileSync(offline.log, 'utf8').split('\n').filter(Boolean))] : [];
+    console.log(`${title} ${suiteVersion}, tags ${tags.join(', ')}, against the ${args.target} (${commitOf()})`);
     console.log(`${summary.passed} passed, ${summary.failed} failed, ${summary.pending} pending`);
+    for (const line of refused) console.log(`offline: ${line}`);
     for (const t of summary.tests.filter((x) => x.state === 'failed')) console.log(`\nFAILED ${t.title}\n  ${t.error}`);
     if (args.report) {
-      writeFileSync(
-        resolve(args.report),
-        `${JSON.stringify({ suite: repo, suiteVersion, tags, target: args.target, date: new Date().toISOString(), ...summary }, null, 2)}\n`,
-      );
+      const report = {
+        suite: repo,
+        suiteVersion,
+        tags,
+        target: args.target,
+        date: new Date().toISOString(),
+        commit: commitOf(),
+        offline: refused,
+        ...summary,
+      };
+      writeFileSync(resolve(args.report), `${JSON.stringify(report, null, 2)}\n`);
     }
   } finally {
     restore();

@@ -1,12 +1,15 @@
 // A small VC-API (https://w3c-ccg.github.io/vc-api/) server over @tradewind/issuer and
 // @tradewind/verifier, as an agency's integrator would put in front of them: issue a
-// credential document as vc+jwt in an EnvelopedVerifiableCredential, verify enveloped
-// credentials and presentations. It answers on loopback for conformance test suites and
-// tests; it adds no authentication and is not meant to face a network.
+// credential document as vc+jwt in an EnvelopedVerifiableCredential, or secured with a
+// Data Integrity proof when the request's options name a cryptosuite; verify credentials
+// and presentations (enveloped JWTs and Data Integrity documents); serve the issuer's
+// status list credentials. It answers on loopback for conformance test suites and tests;
+// it adds no authentication and is not meant to face a network.
 //
-//   POST /credentials/issue       { credential, options? }            → 201 { verifiableCredential }
+//   POST /credentials/issue       { credential, options?: { cryptosuite?, status? } } → 201 { verifiableCredential }
 //   POST /credentials/verify      { verifiableCredential, options? }  → 200 | 400 { verified, checks, warnings, errors }
 //   POST /presentations/verify    { verifiablePresentation, options? } (options.challenge = nonce, options.domain = audience)
+//   GET  <status list path>       the issuer's status list credential at that URL (Data Integrity JSON, or vc+jwt on Accept)
 //
 // Every refusal is JSON `{ errors: [{ code, message, path? }] }` with a code from
 // the packages' ERROR_CODES (UNEXPECTED for a fault of the server itself, status 500).
@@ -17,6 +20,14 @@ import { createVerifier, envelopeCredential, TradewindError } from '@tradewind/v
 
 /** Request bodies above this many bytes are refused with 413 (the verifier's own input bound is 256 KiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** The Data Integrity cryptosuites the issue route secures with, and the key type each needs. */
+export const CRYPTOSUITES = new Map([
+  ['eddsa-rdfc-2022', 'Ed25519'],
+  ['ecdsa-rdfc-2019', 'P-256'],
+]);
+
+const STATUS_PURPOSES = ['revocation', 'suspension'];
 
 const ROUTES = new Map([
   ['/credentials/issue', issueRoute],
@@ -52,7 +63,7 @@ export async function startVcApiServer(options) {
   const trusted =
     'trustedIssuers' in verifyOptions ? (trustedIssuers ?? undefined) : (await issuer.listDids()).map((managed) => managed.did);
   const verifier = createVerifier({ ...rest, ...(trusted === undefined ? {} : { trustedIssuers: trusted }) });
-  const context = { issuer, verifier };
+  const context = { issuer, verifier, keyTypes: new Map() };
 
   const handler = (req, res) => {
     handle(context, req, res, maxBodyBytes).catch(() => {
@@ -84,6 +95,15 @@ export async function startVcApiServer(options) {
 async function handle(context, req, res, maxBodyBytes) {
   const path = (req.url ?? '/').split('?')[0];
   const route = ROUTES.get(path);
+  if (!route && (req.method === 'GET' || req.method === 'HEAD') && context.issuer.statusListBaseUrl !== undefined) {
+    req.resume();
+    try {
+      return await serveStatusList(context, req, res, path);
+    } catch (e) {
+      if (e instanceof TradewindError) return send(res, statusOf(e.code), { errors: issuesOf(e) });
+      return send(res, 500, errorBody('UNEXPECTED', 'internal error'));
+    }
+  }
   if (!route) {
     req.resume();
     return send(res, 404, errorBody('NOT_FOUND', `no route ${truncate(path)}`));
@@ -103,14 +123,57 @@ async function handle(context, req, res, maxBodyBytes) {
   }
 }
 
-// POST /credentials/issue: the library's document form, always vc+jwt, no status entries.
-async function issueRoute({ issuer }, body) {
+// POST /credentials/issue: the library's document form. vc+jwt in an envelope, unless
+// options.cryptosuite asks for a Data Integrity proof (the credential's issuer must hold
+// the key that cryptosuite signs with); options.status lists the status purposes to
+// allocate entries for (none by default).
+async function issueRoute(context, body) {
   const { credential, options } = members(body, ['credential', 'options'], '');
   if (credential === null || typeof credential !== 'object' || Array.isArray(credential))
     throw new TradewindError('MALFORMED', 'credential must be a JSON object', { path: '/credential' });
-  members(options ?? {}, [], '/options');
-  const issued = await issuer.issue({ credential, format: 'vc+jwt', status: [] });
-  return [201, { verifiableCredential: envelopeCredential(issued.jwt) }];
+  const { cryptosuite, status = [] } = members(options ?? {}, ['cryptosuite', 'status'], '/options');
+  if (!Array.isArray(status) || !status.every((p) => STATUS_PURPOSES.includes(p)) || new Set(status).size !== status.length)
+    throw new TradewindError('INVALID_ARGUMENT', `options.status must list distinct purposes of ${STATUS_PURPOSES.join(', ')}`, {
+      path: '/options/status',
+    });
+  if (cryptosuite === undefined) {
+    const issued = await context.issuer.issue({ credential, format: 'vc+jwt', status });
+    return [201, { verifiableCredential: envelopeCredential(issued.jwt) }];
+  }
+  const keyType = CRYPTOSUITES.get(cryptosuite);
+  if (keyType === undefined)
+    throw new TradewindError('UNSUPPORTED_ALGORITHM', `options.cryptosuite must be one of ${[...CRYPTOSUITES.keys()].join(', ')}`, {
+      path: '/options/cryptosuite',
+    });
+  const issuerId = typeof credential.issuer === 'string' ? credential.issuer : credential.issuer?.id;
+  const held = typeof issuerId === 'string' ? await keyTypeOf(context, issuerId) : undefined;
+  // An issuer that is not ours is the issuer's own refusal (its message names the DIDs it holds).
+  if (held !== undefined && held !== keyType)
+    throw new TradewindError('UNSUPPORTED_ALGORITHM', `${cryptosuite} signs with an ${keyType} key; ${issuerId} holds a ${held} key`, {
+      path: '/options/cryptosuite',
+    });
+  const issued = await context.issuer.issue({ credential, format: 'di', status });
+  return [201, { verifiableCredential: issued.credential }];
+}
+
+/** The key type of one of the issuer's DIDs, or undefined when the issuer does not hold it. */
+async function keyTypeOf(context, did) {
+  if (!context.keyTypes.has(did)) {
+    for (const managed of await context.issuer.listDids()) context.keyTypes.set(managed.did, managed.keyType);
+  }
+  return context.keyTypes.get(did);
+}
+
+// GET <path of a status list URL>: the list signed now, as Data Integrity JSON (the form a
+// JSON-LD client asks for), or as vc+jwt when Accept names application/vc+jwt.
+async function serveStatusList({ issuer }, req, res, path) {
+  const jwt = /application\/vc\+jwt/i.test(req.headers.accept ?? '');
+  const lists = await issuer.statusListCredentials({ format: jwt ? 'vc+jwt' : 'di' });
+  const list = lists.find((l) => new URL(l.url).pathname === path);
+  if (list === undefined) return send(res, 404, errorBody('NOT_FOUND', `no route ${truncate(path)}`));
+  const type = jwt ? 'application/vc+jwt' : 'application/ld+json';
+  res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(list.jwt), 'cache-control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : list.jwt);
 }
 
 // POST /credentials/verify. The verifier checks the envelope itself (VCDM 2.0 §4.13.1):
