@@ -28,12 +28,16 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
 
 const bundles = [
   { pkg: 'core', entries: ['index', 'status-list-codec'] },
-  { pkg: 'verifier', entries: ['index', 'index.browser'] },
+  // `@tradewind/verifier/data-integrity` (JSON-LD, Data Integrity suites): its own entry, so the
+  // JWT-only bundles never load jsonld.
+  { pkg: 'verifier', entries: ['index', 'index.browser', ['di/public', 'data-integrity']] },
 ];
 for (const { pkg, entries } of bundles) {
   const dist = join(root, 'packages', pkg, 'dist');
   const result = await build({
-    entryPoints: entries.map((e) => ({ in: join(dist, `${e}.js`), out: e })),
+    entryPoints: entries.map((e) =>
+      Array.isArray(e) ? { in: join(dist, `${e[0]}.js`), out: e[1] } : { in: join(dist, `${e}.js`), out: e },
+    ),
     outdir: join(dist, 'bundle'),
     bundle: true,
     splitting: true,

@@ -1,6 +1,6 @@
-import { createPublicKey, hash, type KeyObject, verify } from 'node:crypto';
+import { constants, createPublicKey, hash, type KeyObject, verify } from 'node:crypto';
 import type { Algorithm, PublicJwk } from '@tradewind/core';
-import type { CryptoBackend, DigestAlgorithm } from './backend.js';
+import type { CryptoBackend, DiBackendAlgorithm, DigestAlgorithm, DiPublicJwk } from './backend.js';
 import { nodeX509 } from './x509-node.js';
 
 const NODE_HASH: Record<DigestAlgorithm, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -31,4 +31,33 @@ export const nodeCrypto: CryptoBackend<KeyObject> = {
     // One-shot hashing: no Hash object per disclosure.
     return hash(NODE_HASH[alg], data, 'buffer');
   },
+  importDiKey(jwk: DiPublicJwk): KeyObject {
+    return createPublicKey({ key: { ...jwk }, format: 'jwk' });
+  },
+  verifyDi(alg: DiBackendAlgorithm, key: KeyObject, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const [digest, keyInput] = nodeDiParams(alg, key);
+    return new Promise((resolve) => {
+      try {
+        verify(digest, data, keyInput, signature, (err, ok) => resolve(!err && ok));
+      } catch {
+        resolve(false);
+      }
+    });
+  },
 };
+
+function nodeDiParams(alg: DiBackendAlgorithm, key: KeyObject): [string | null, Parameters<typeof verify>[2]] {
+  switch (alg) {
+    case 'EdDSA':
+      return [null, key];
+    case 'ES256':
+      return ['sha256', ecdsaKey(key)];
+    case 'ES384':
+      return ['sha384', ecdsaKey(key)];
+    case 'RS256':
+      return ['sha256', { key, padding: constants.RSA_PKCS1_PADDING }];
+    case 'PS256':
+      // RFC 7518 §3.5: the salt is as long as the hash.
+      return ['sha256', { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }];
+  }
+}

@@ -1,6 +1,6 @@
 import type { Algorithm, PublicJwk } from '@tradewind/core';
 import { utf8Encode } from '@tradewind/core';
-import type { CryptoBackend, DigestAlgorithm } from './backend.js';
+import type { CryptoBackend, DiBackendAlgorithm, DigestAlgorithm, DiPublicJwk } from './backend.js';
 
 const subtle = () => {
   const s = globalThis.crypto?.subtle;
@@ -32,4 +32,30 @@ export const webCrypto: CryptoBackend<CryptoKey> = {
     const bytes = typeof data === 'string' ? utf8Encode(data) : data;
     return new Uint8Array(await subtle().digest(alg, bytes as BufferSource));
   },
+  importDiKey(jwk: DiPublicJwk, alg: DiBackendAlgorithm): Promise<CryptoKey> {
+    return subtle().importKey('jwk', { ...jwk, ext: true }, WEB_DI_IMPORT[alg], false, ['verify']);
+  },
+  async verifyDi(alg: DiBackendAlgorithm, key: CryptoKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    try {
+      return await subtle().verify(WEB_DI_VERIFY[alg], key, signature as BufferSource, data as BufferSource);
+    } catch {
+      return false;
+    }
+  },
+};
+
+const WEB_DI_IMPORT: Record<DiBackendAlgorithm, RsaHashedImportParams | EcKeyImportParams | { name: string }> = {
+  EdDSA: { name: 'Ed25519' },
+  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
+  ES384: { name: 'ECDSA', namedCurve: 'P-384' },
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  PS256: { name: 'RSA-PSS', hash: 'SHA-256' },
+};
+const WEB_DI_VERIFY: Record<DiBackendAlgorithm, { name: string } | EcdsaParams | RsaPssParams> = {
+  EdDSA: { name: 'Ed25519' },
+  ES256: { name: 'ECDSA', hash: 'SHA-256' },
+  ES384: { name: 'ECDSA', hash: 'SHA-384' },
+  RS256: { name: 'RSASSA-PKCS1-v1_5' },
+  // RFC 7518 §3.5: the salt is as long as the hash.
+  PS256: { name: 'RSA-PSS', saltLength: 32 },
 };
