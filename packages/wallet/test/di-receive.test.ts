@@ -1,0 +1,120 @@
+// Data Integrity credentials from an independent producer (@digitalbazaar/vc): verified
+// before they are stored, stored as their JSON with the material they needed, found,
+// and refused when they do not verify.
+import { type JsonObject, TradewindError } from '@tradewind/core';
+import { CredentialRejectedError, openWallet, type Wallet } from '@tradewind/wallet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DiIssuer, diIssuer, PERMIT_CONTEXT, PERMIT_CONTEXT_URL, workPermit } from './di-fixtures.js';
+import { SECRET, TEST_KDF, tempDir } from './fixtures.js';
+
+const tmp = tempDir();
+let wallet: Wallet;
+let holder: string;
+const dataIntegrity = { contexts: { [PERMIT_CONTEXT_URL]: PERMIT_CONTEXT } };
+
+beforeAll(async () => {
+  wallet = await openWallet({ path: tmp.file('di.db'), secret: SECRET, kdf: TEST_KDF });
+  holder = (await wallet.createDid()).did;
+});
+afterAll(async () => {
+  await wallet.close();
+  tmp.cleanup();
+});
+
+async function rejection(p: Promise<unknown>): Promise<string[]> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(CredentialRejectedError);
+  return (e as CredentialRejectedError).rejected.flatMap((r) => r.errors.map((x) => x.code));
+}
+
+describe.each(['eddsa-rdfc-2022', 'Ed25519Signature2020'] as const)('a %s credential from a did:key issuer', (suite) => {
+  let issuer: DiIssuer;
+  let permit: JsonObject;
+
+  beforeAll(async () => {
+    issuer = await diIssuer(suite);
+    permit = await workPermit(issuer, holder);
+  });
+
+  it('is verified and stored as the JSON received, format di, with its types, issuer, subject and dates', async () => {
+    const { credential, added } = await wallet.receive(permit, { dataIntegrity });
+    expect(added).toBe(true);
+    expect(credential.format).toBe('di');
+    expect(credential.credential).toEqual(permit);
+    expect(JSON.parse(credential.raw)).toEqual(permit);
+    expect(credential.types).toEqual(['VerifiableCredential', 'WorkPermitCredential']);
+    expect(credential.issuer).toBe(issuer.did);
+    expect(credential.subject).toBe(holder);
+    expect(credential.credentialId).toBe(permit.id);
+    expect(credential.validFrom?.toISOString()).toBe('2026-03-01T00:00:00.000Z');
+    expect(await wallet.get(credential.id)).toEqual(credential);
+    expect((await wallet.find({ type: 'WorkPermitCredential', issuer: issuer.did })).map((c) => c.id)).toEqual([credential.id]);
+    expect((await wallet.find({ format: 'di', issuer: issuer.did })).map((c) => c.id)).toEqual([credential.id]);
+  });
+
+  it('received again — as JSON text, with its members in another order — is held once', async () => {
+    const reordered = Object.fromEntries(Object.entries(permit).reverse());
+    const again = await wallet.receive(JSON.stringify(reordered), { dataIntegrity });
+    expect(again.added).toBe(false);
+    expect((await wallet.find({ issuer: issuer.did })).length).toBe(1);
+  });
+
+  it('is refused when a claim was changed after signing: SIGNATURE_INVALID, nothing stored', async () => {
+    const forged = structuredClone(permit) as { credentialSubject: { permitNumber: string } } & JsonObject;
+    forged.credentialSubject.permitNumber = 'GY-WP-2026-9999';
+    expect(await rejection(wallet.receive(forged, { dataIntegrity }))).toEqual(['SIGNATURE_INVALID']);
+    const other = await workPermit(issuer, holder, { number: 'GY-WP-2026-0043' });
+    const tampered = { ...other, proof: permit.proof };
+    expect(await rejection(wallet.receiveAll([tampered], { dataIntegrity }))).toEqual(['SIGNATURE_INVALID']);
+    expect((await wallet.find({ issuer: issuer.did })).length).toBe(1);
+  });
+
+  it('is refused without its context, which is never fetched: MALFORMED naming the URL', async () => {
+    const other = await workPermit(issuer, holder, { number: 'GY-WP-2026-0044' });
+    const e = await wallet.receive(other).then(
+      () => undefined,
+      (err: unknown) => err as CredentialRejectedError,
+    );
+    expect(e).toBeInstanceOf(CredentialRejectedError);
+    const [error] = e?.rejected[0]?.errors ?? [];
+    expect(error?.code).toBe('MALFORMED');
+    expect(error?.message).toContain(`context not available offline: ${PERMIT_CONTEXT_URL}`);
+  });
+});
+
+describe('contexts given when the wallet is opened', () => {
+  it('serve every receive, and are kept with the credentials that need them', async () => {
+    const path = tmp.file('di-open.db');
+    const w = await openWallet({ path, secret: SECRET, kdf: TEST_KDF, verify: { dataIntegrity } });
+    try {
+      const me = (await w.createDid()).did;
+      const { credential } = await w.receive(await workPermit(await diIssuer('eddsa-rdfc-2022'), me));
+      expect(credential.format).toBe('di');
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('input the wallet refuses', () => {
+  it('a JSON object with a proof it cannot read: UNSUPPORTED_FORMAT or MALFORMED, never stored', async () => {
+    const issuer = await diIssuer('eddsa-rdfc-2022');
+    const permit = await workPermit(issuer, holder, { ownContext: false });
+    const odd = { ...permit, proof: { ...(permit.proof as JsonObject), type: 'NoSuchProof2099' } };
+    const codes = await rejection(wallet.receive(odd));
+    expect(codes[0]).toBe('UNSUPPORTED_FORMAT');
+    expect(await wallet.find({ issuer: issuer.did })).toEqual([]);
+  });
+
+  it('a JSON text too deeply nested to be a credential: refused before it is verified', async () => {
+    const deep = `{"@context":"${'['.repeat(200)}${']'.repeat(200)}","proof":{}}`;
+    const e = await wallet.receive(deep).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(TradewindError);
+  });
+});
