@@ -62,7 +62,13 @@ export async function startVcApiServer(options) {
   const { trustedIssuers, ...rest } = verifyOptions;
   const trusted =
     'trustedIssuers' in verifyOptions ? (trustedIssuers ?? undefined) : (await issuer.listDids()).map((managed) => managed.did);
-  const verifier = createVerifier({ ...rest, ...(trusted === undefined ? {} : { trustedIssuers: trusted }) });
+  // The issuer's own status lists are known in process (signed when asked, as Data
+  // Integrity credentials); nothing else is, so nothing is fetched.
+  const ownLists =
+    rest.status === undefined && issuer.statusListBaseUrl !== undefined
+      ? { status: { provider: { get: (url) => ownStatusList(issuer, url) }, allowInsecureUrls: true } }
+      : {};
+  const verifier = createVerifier({ ...ownLists, ...rest, ...(trusted === undefined ? {} : { trustedIssuers: trusted }) });
   const context = { issuer, verifier, keyTypes: new Map() };
 
   const handler = (req, res) => {
@@ -162,6 +168,12 @@ async function keyTypeOf(context, did) {
     for (const managed of await context.issuer.listDids()) context.keyTypes.set(managed.did, managed.keyType);
   }
   return context.keyTypes.get(did);
+}
+
+/** The issuer's status list credential published at `url`, Data Integrity-signed now, or undefined. */
+async function ownStatusList(issuer, url) {
+  const lists = await issuer.statusListCredentials({ format: 'di' });
+  return lists.find((l) => l.url === url)?.credential;
 }
 
 // GET <path of a status list URL>: the list signed now, as Data Integrity JSON (the form a
