@@ -476,7 +476,7 @@ async function issueChunk(
   if (again.length > 0) {
     const signed = await Promise.all(
       again.map(async ({ line, rebuilt }) => ({
-        ...(await signRebuilt(host.agent, await host.signerOf(rebuilt.log.issuer), rebuilt)),
+        ...(await signRebuilt(host.agent, await host.signerOf(rebuilt.log.issuer), rebuilt, ctx.dataIntegrity)),
         line,
         reemitted: true,
       })),

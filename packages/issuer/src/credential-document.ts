@@ -32,7 +32,10 @@ export const STATUS_LIST_V1_CONTEXT = 'https://www.w3.org/ns/credentials/status/
 export interface IssueDocumentRequest {
   /** A VCDM 2.0 credential (for `vc+jwt`) or a VCDM 1.1 credential (for `jwt_vc`), without `proof`. */
   credential: JsonObject;
-  /** Default from the document's first `@context`: VCDM 2.0 → `vc+jwt`, VCDM 1.1 → `jwt_vc`. */
+  /**
+   * Default from the document's first `@context`: VCDM 2.0 → `vc+jwt`, VCDM 1.1 → `jwt_vc`.
+   * `di` secures a VCDM 2.0 document with a Data Integrity proof instead.
+   */
   format?: IssueFormat;
   /** Status purposes to allocate entries for; default `['revocation']`, `[]` for none. */
   status?: StatusPurpose[];
@@ -135,8 +138,8 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
 
   const version = dataModelVersion(document);
   const format = request.format ?? (version === '2.0' ? 'vc+jwt' : version === '1.1' ? 'jwt_vc' : undefined);
-  if (format !== undefined && format !== 'vc+jwt' && format !== 'jwt_vc')
-    throw invalid(`format must be vc+jwt or jwt_vc, not ${String(format)}`, '/format');
+  if (format !== undefined && format !== 'vc+jwt' && format !== 'jwt_vc' && format !== 'di')
+    throw invalid(`format must be vc+jwt, jwt_vc or di, not ${String(format)}`, '/format');
   if (format === undefined)
     throw malformed(
       [
@@ -148,7 +151,7 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
       ],
       'the credential',
     );
-  const wanted: DataModelVersion = format === 'vc+jwt' ? '2.0' : '1.1';
+  const wanted: DataModelVersion = format === 'jwt_vc' ? '1.1' : '2.0';
   if (version !== undefined && version !== wanted)
     throw invalid(`format ${format} signs VCDM ${wanted} credentials, and this one is VCDM ${version} (its first @context)`, '/format');
   const status = request.status ?? ['revocation'];
@@ -235,7 +238,8 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
       `the credential id names this issuer's own status lists (${d.baseUrl}): a credential cannot take the id of a status list`,
       `${P}/id`,
     );
-  if (wanted === '2.0') checkJwtClaims(out, P, issue);
+  // A `di` credential is no JWT: its members are JSON-LD terms, not JWT claims.
+  if (format === 'vc+jwt') checkJwtClaims(out, P, issue);
 
   // The caller's status entries: kept, checked, and never inside this issuer's own lists.
   const own = has('credentialStatus') ? document.credentialStatus : undefined;

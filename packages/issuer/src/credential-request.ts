@@ -23,7 +23,7 @@ import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js
 export type { NormalizedRequest } from './credential-document.js';
 
 /** Credential formats the issuer signs. */
-export type IssueFormat = 'jwt_vc' | 'vc+jwt' | 'dc+sd-jwt';
+export type IssueFormat = 'jwt_vc' | 'vc+jwt' | 'dc+sd-jwt' | 'di';
 
 /**
  * What to issue, in the convenience shape: the issuer builds the credential document
@@ -37,7 +37,10 @@ export interface IssueRequest {
   credentialSubject: JsonObject;
   /** Issuer DID of this database; defaults to the issuer's default DID. */
   issuer?: string;
-  /** `vc+jwt` (VCDM 2.0, default), `jwt_vc` (VCDM 1.1 JWT) or `dc+sd-jwt` (SD-JWT VC: see the README). */
+  /**
+   * `vc+jwt` (VCDM 2.0, default), `jwt_vc` (VCDM 1.1 JWT), `dc+sd-jwt` (SD-JWT VC: see the
+   * README) or `di` (VCDM 2.0 with a Data Integrity proof: eddsa-rdfc-2022, ecdsa-rdfc-2019).
+   */
   format?: IssueFormat;
   /** Credential id (a URI); default `urn:uuid:<random>`. */
   id?: string;
@@ -147,8 +150,8 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
     throw invalid('no issuer DID: pass issuer or create a DID first', '/issuer');
   }
   const format = request.format ?? 'vc+jwt';
-  if (format !== 'vc+jwt' && format !== 'jwt_vc' && format !== 'dc+sd-jwt')
-    throw invalid(`format must be vc+jwt, jwt_vc or dc+sd-jwt, not ${String(format)}`, '/format');
+  if (format !== 'vc+jwt' && format !== 'jwt_vc' && format !== 'dc+sd-jwt' && format !== 'di')
+    throw invalid(`format must be vc+jwt, jwt_vc, dc+sd-jwt or di, not ${String(format)}`, '/format');
   if (format !== 'dc+sd-jwt') refuseSdJwtMembers(request as unknown as Record<string, unknown>);
   const id = request.id ?? `urn:uuid:${randomUUID()}`;
   if (typeof id !== 'string' || !URI.test(id) || id.length > 2048 || !isWellFormed(id)) throw invalid('id must be a URI', '/id');
@@ -225,7 +228,7 @@ function normalize(given: IssueRequest, defaults: NormalizeDefaults): Normalized
     return out;
   }
   // The document the request stands for, in the member order issuers have always signed.
-  const v2 = format === 'vc+jwt';
+  const v2 = format !== 'jwt_vc';
   const contexts = [v2 ? VCDM_2_CONTEXT : VCDM_1_CONTEXT, ...(!v2 && status.length > 0 ? [STATUS_LIST_V1_CONTEXT] : []), ...context];
   const document: JsonObject = {
     '@context': [...new Set(contexts)],

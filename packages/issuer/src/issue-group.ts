@@ -3,6 +3,7 @@ import { type CredentialStatus, type JsonObject, TradewindError, type Verifiable
 import { contentDigest } from './content-digest.js';
 import { finalCredential, type NormalizedRequest, statusEntry } from './credential-document.js';
 import type { IssueFormat } from './credential-request.js';
+import { type DataIntegritySettings, diText, signDataIntegrity } from './data-integrity.js';
 import { type IssuanceRecord, insertLogRecords } from './issuance-log.js';
 import { sdJwtContent, sdJwtPayload, signSdJwt, type TokenStatusReference } from './sd-jwt-credential.js';
 import { resolveHolders } from './sd-jwt-request.js';
@@ -15,12 +16,14 @@ export interface IssuedCredential {
   format: IssueFormat;
   /**
    * The signed credential (compact JWS / JWT); for `dc+sd-jwt` the compact SD-JWT with
-   * every disclosure and no key binding (`<jwt>~<disclosure>~…~`).
+   * every disclosure and no key binding (`<jwt>~<disclosure>~…~`); for `di` the JSON text
+   * of the credential with its proof (what is delivered, as {@link credential} holds it).
    */
   jwt: string;
   /**
    * The credential as signed (for `jwt_vc`, the `vc` claim); for `dc+sd-jwt` the payload
-   * with every claim in the clear (what a verifier reads with every disclosure).
+   * with every claim in the clear (what a verifier reads with every disclosure); for `di`
+   * the credential with its `proof`.
    */
   credential: VerifiableCredential;
   issuer: string;
@@ -41,6 +44,8 @@ export interface GroupContext {
   listLength: number;
   logClaims: boolean;
   batchId?: string;
+  /** Contexts for `di` credentials besides the bundled ones. */
+  dataIntegrity?: DataIntegritySettings | undefined;
 }
 
 // Signatures in flight at once: enough to keep every core of the thread pool busy,
@@ -226,10 +231,19 @@ export async function issueGroup(
     await insertEntries(query, entries);
     await insertLogRecords(query, log);
   })();
+  // `di`: the secured document (the credential with its proof) by unsigned credential.
+  const secureds = new Map<VerifiableCredential, JsonObject>();
   const signing = mapConcurrently(built, SIGNING_CONCURRENCY, ({ r, credential }) =>
     r.sdJwt !== undefined
       ? signSdJwt(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential as unknown as Record<string, unknown>, r.sdJwt)
-      : signCredential(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential, r.format, iat),
+      : r.format === 'di'
+        ? signDataIntegrity(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential, issuedAtSeconds(now), ctx.dataIntegrity).then(
+            (secured) => {
+              secureds.set(credential, secured);
+              return diText(secured);
+            },
+          )
+        : signCredential(ctx.agent, ctx.signers.get(r.issuer) as ManagedDid, credential, r.format, iat),
   );
   // Settle both before returning or throwing: a rollback must not overtake an insert in flight.
   const [written, signed] = await Promise.allSettled([writes, signing]);
@@ -237,11 +251,26 @@ export async function issueGroup(
   if (signed.status === 'rejected') throw signed.reason;
   const jwts = signed.value;
   const issued = built.map(({ r, credential, status, statusList }, i) => {
-    const out: IssuedCredential = { id: r.id, format: r.format, jwt: jwts[i] as string, credential, issuer: r.issuer, status, issuedAt };
+    const secured = secureds.get(credential) as VerifiableCredential | undefined;
+    const out: IssuedCredential = {
+      id: r.id,
+      format: r.format,
+      jwt: jwts[i] as string,
+      credential: secured ?? credential,
+      issuer: r.issuer,
+      status,
+      issuedAt,
+    };
     if (statusList !== undefined) out.statusList = statusList;
     if (r.sdJwt !== undefined) out.disclosable = [...r.sdJwt.disclosable];
     if (r.recordKey !== undefined) out.recordKey = r.recordKey;
     return out;
   });
   return issued;
+}
+
+/** A Data Integrity proof's `created`: the time of issuance in UTC whole seconds (a re-emission signs the same). */
+export function issuedAtSeconds(issuedAt: Date | string): string {
+  const ms = typeof issuedAt === 'string' ? Date.parse(issuedAt) : issuedAt.getTime();
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

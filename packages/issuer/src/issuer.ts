@@ -8,11 +8,20 @@ import {
   type RotateKeyOptions,
   type TradewindAgent,
 } from '@tradewind/agent';
-import { isJsonObject, MIN_STATUS_LIST_LENGTH, type RecognitionEntry, type RecognizedKey, TradewindError } from '@tradewind/core';
+import {
+  isJsonObject,
+  type JsonObject,
+  jwkToMultikey,
+  MIN_STATUS_LIST_LENGTH,
+  type RecognitionEntry,
+  type RecognizedKey,
+  TradewindError,
+} from '@tradewind/core';
 import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
 import { type IssueDocumentRequest, isDocumentRequest, type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueRequest, isValidDate, normalizeRequest } from './credential-request.js';
+import { checkDataIntegritySettings, type DataIntegritySettings } from './data-integrity.js';
 import {
   getLogged,
   insertReemissions,
@@ -35,7 +44,13 @@ import {
 import { rebuildLogged, signRebuilt } from './reemit.js';
 import { ISSUER_MIGRATIONS } from './schema.js';
 import { checkSdJwtSettings, resolveHolders, type SdJwtSettings } from './sd-jwt-request.js';
-import { buildStatusListCredentials, type StatusListCredential, writeStatusListFiles } from './status-list-credential.js';
+import {
+  buildStatusListCredentials,
+  type StatusListCredential,
+  type StatusListFormat,
+  writeDataIntegrityListFiles,
+  writeStatusListFiles,
+} from './status-list-credential.js';
 import { refuseOwnLists, type StatusPurpose, setStatus, statusListVersions } from './status-store.js';
 import { asStorageError, storage } from './storage-error.js';
 import { buildStatusListTokens, type StatusListToken, writeStatusListTokenFiles } from './token-status-list.js';
@@ -81,6 +96,12 @@ export interface OpenIssuerOptions {
    * give them at every open.
    */
   sdJwt?: SdJwtSettings;
+  /**
+   * Data Integrity (`format: 'di'`) settings: `{ contexts: { [url]: context } }`, the
+   * JSON-LD contexts of the agency's credential types besides the bundled ones (see the
+   * README, "Data Integrity"). Not stored: give them at every open.
+   */
+  dataIntegrity?: DataIntegritySettings;
 }
 
 /** What `revoke`, `suspend` and `reinstate` report. */
@@ -112,7 +133,14 @@ export class Issuer {
   private constructor(
     /** The agent (Veramo + SQLite) underneath. */
     readonly agent: TradewindAgent,
-    private settings: { baseUrl?: string; listLength: number; logClaims: boolean; defaultIssuer?: string; sdJwt?: SdJwtSettings },
+    private settings: {
+      baseUrl?: string;
+      listLength: number;
+      logClaims: boolean;
+      defaultIssuer?: string;
+      sdJwt?: SdJwtSettings;
+      dataIntegrity?: DataIntegritySettings;
+    },
   ) {}
 
   /** @internal use {@link openIssuer} */
@@ -120,6 +148,7 @@ export class Issuer {
     const options = snapshot<OpenIssuerOptions>(given, 'openIssuer options');
     checkOpenOptions(options);
     const sdJwt = options.sdJwt === undefined ? undefined : checkSdJwtSettings(options.sdJwt);
+    const dataIntegrity = options.dataIntegrity === undefined ? undefined : checkDataIntegritySettings(options.dataIntegrity);
     if (options.statusListBaseUrl !== undefined && !/^https?:\/\/[^\s#?]+$/.test(options.statusListBaseUrl)) {
       throw new TradewindError('INVALID_ARGUMENT', 'statusListBaseUrl must be an http(s) URL without query or fragment');
     }
@@ -184,6 +213,7 @@ export class Issuer {
       const def = s.get('defaultIssuer');
       if (def !== undefined) settings.defaultIssuer = def;
       if (sdJwt !== undefined) settings.sdJwt = sdJwt;
+      if (dataIntegrity !== undefined) settings.dataIntegrity = dataIntegrity;
       return new Issuer(agent, settings);
     } catch (error) {
       await agent.close();
@@ -391,12 +421,27 @@ export class Issuer {
    * The DID document to host at `https://<domain>/.well-known/did.json` for a did:web
    * DID of this issuer: every key, the signing key first; retired keys stay in
    * `verificationMethod` and `assertionMethod` with a `retiredAt` member.
+   *
+   * Keys are `JsonWebKey2020` methods (`publicKeyJwk`) by default. `{ keyType: 'Multikey' }`
+   * lists the same method ids as `Multikey` (`publicKeyMultibase`), as Data Integrity
+   * verifiers expect for `di` credentials; Tradewind's verifier reads either form for
+   * every format, so an agency issuing `di` credentials publishes that one.
+   *
+   * @example
+   * ```ts
+   * await writeFile('did.json', JSON.stringify(await issuer.didWebDocument(did, { keyType: 'Multikey' })))
+   * ```
    */
-  async didWebDocument(did: string): Promise<DIDDocument> {
+  async didWebDocument(did: string, options: { keyType?: 'JsonWebKey2020' | 'Multikey' } = {}): Promise<DIDDocument> {
     this.checkOpen();
     checkId(did, 'did');
+    if (!isJsonObject(options)) throw new TradewindError('INVALID_ARGUMENT', 'didWebDocument options must be an object');
+    const { keyType } = snapshot<{ keyType?: unknown }>(options, 'didWebDocument options');
+    if (keyType !== undefined && keyType !== 'JsonWebKey2020' && keyType !== 'Multikey')
+      throw new TradewindError('INVALID_ARGUMENT', 'keyType must be JsonWebKey2020 or Multikey', { path: '/keyType' });
     await this.guard('cannot read the keys', () => this.agent.syncKeys());
-    return this.agent.didWebDocument(did);
+    const document = await this.agent.didWebDocument(did);
+    return keyType === 'Multikey' ? multikeyDocument(document) : document;
   }
 
   /**
@@ -565,7 +610,7 @@ export class Issuer {
           `no credential ${String(id ?? `with recordKey ${String(recordKey)}`)} was issued from this database, so there is nothing to re-emit: issue it`,
         );
       const rebuilt = await rebuildLogged(request, log, this.settings.baseUrl, this.settings.sdJwt);
-      const issued = await signRebuilt(this.agent, await this.signerOf(log.issuer), rebuilt);
+      const issued = await signRebuilt(this.agent, await this.signerOf(log.issuer), rebuilt, this.settings.dataIntegrity);
       await this.agent.transaction((q) =>
         insertReemissions(q, [{ credentialId: log.credentialId, contentDigest: rebuilt.digest }], new Date().toISOString(), undefined),
       );
@@ -622,18 +667,34 @@ export class Issuer {
 
   /**
    * Signs the current status list credentials (all lists, or one issuer's), valid from
-   * `now` for `validForSeconds` (default one day).
+   * `now` for `validForSeconds` (default one day): as `vc+jwt` (default), or with
+   * `format: 'di'` as Data Integrity credentials (eddsa-rdfc-2022 or ecdsa-rdfc-2019 by
+   * the issuer's key, `proof.created` = `now`), whose `jwt` member is then the JSON text.
+   * The lists are the same either way (one list holds JOSE and `di` credentials alike).
+   *
+   * @example
+   * ```ts
+   * const [list] = await issuer.statusListCredentials({ format: 'di' })
+   * // serve list.jwt (JSON) at list.url with Content-Type: application/vc
+   * ```
    */
-  async statusListCredentials(given: { now?: Date; validForSeconds?: number; issuer?: string } = {}): Promise<StatusListCredential[]> {
+  async statusListCredentials(
+    given: { now?: Date; validForSeconds?: number; issuer?: string; format?: StatusListFormat } = {},
+  ): Promise<StatusListCredential[]> {
     this.checkOpen();
-    const options = snapshot<{ now?: Date; validForSeconds?: number; issuer?: string }>(given, 'options');
-    const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'issuer']);
+    const options = snapshot<{ now?: Date; validForSeconds?: number; issuer?: string; format?: StatusListFormat }>(given, 'options');
+    const { now, validForSeconds } = checkListOptions(options, ['now', 'validForSeconds', 'issuer', 'format']);
     if (options.issuer !== undefined) checkId(options.issuer, 'issuer');
+    const format = options.format ?? 'vc+jwt';
+    if (format !== 'vc+jwt' && format !== 'di')
+      throw new TradewindError('INVALID_ARGUMENT', 'format must be vc+jwt or di', { path: '/format' });
     const query: Query = (sql, params) => this.agent.query(sql, params);
     return this.guard('cannot read the status lists', () =>
       buildStatusListCredentials(this.agent, query, (did) => this.signerOf(did), {
         now,
         validForSeconds,
+        format,
+        dataIntegrity: this.settings.dataIntegrity,
         ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
       }),
     );
@@ -688,18 +749,33 @@ export class Issuer {
    * Signs every status list and writes it to `dir/<n>` (publish `dir` at
    * `statusListBaseUrl`), with a manifest `dir/status-lists.json`; the Token Status Lists
    * go to `dir/token/<n>`, with their own manifest `dir/token/status-lists.json`.
+   *
+   * `dataIntegrity` (default: whether this database issued any `di` credential) also
+   * writes every Bitstring list as a Data Integrity credential to `dir/<n>.json`, named in
+   * the manifest as the list's `dataIntegrityFile` (see the README, "Data Integrity":
+   * serve it at the list's URL to clients asking for `application/vc`).
    */
   async publishStatusLists(
     dir: string,
-    options: { now?: Date; validForSeconds?: number } = {},
+    options: { now?: Date; validForSeconds?: number; dataIntegrity?: boolean } = {},
   ): Promise<Array<{ url: string; file: string }>> {
     if (typeof dir !== 'string' || dir === '') throw new TradewindError('INVALID_ARGUMENT', 'publishStatusLists needs a folder path');
-    const o = snapshot<{ now?: Date; validForSeconds?: number }>(options, 'options');
-    checkListOptions(o, ['now', 'validForSeconds']);
-    const lists = await this.statusListCredentials(o);
-    const tokens = await this.statusListTokens(o);
+    const o = snapshot<{ now?: Date; validForSeconds?: number; dataIntegrity?: boolean }>(options, 'options');
+    const { now } = checkListOptions(o, ['now', 'validForSeconds', 'dataIntegrity']);
+    if (o.dataIntegrity !== undefined && typeof o.dataIntegrity !== 'boolean')
+      throw new TradewindError('INVALID_ARGUMENT', 'dataIntegrity must be true or false', { path: '/dataIntegrity' });
+    const times = { now, ...(o.validForSeconds === undefined ? {} : { validForSeconds: o.validForSeconds }) };
+    const lists = await this.statusListCredentials(times);
+    const tokens = await this.statusListTokens(times);
+    const withDi =
+      o.dataIntegrity ??
+      (await this.guard('cannot read the issuance log', async () => {
+        const rows = (await this.agent.query(`SELECT 1 AS "found" FROM "tw_issuance_log" WHERE "format" = 'di' LIMIT 1`)) as unknown[];
+        return rows.length > 0;
+      }));
+    const diLists = withDi ? await this.statusListCredentials({ ...times, format: 'di' }) : [];
     return storage(`cannot write the status lists to ${dir}`, async () => [
-      ...(await writeStatusListFiles(dir, lists)),
+      ...(withDi ? await writeDataIntegrityListFiles(dir, lists, diLists) : await writeStatusListFiles(dir, lists)),
       ...(await writeStatusListTokenFiles(dir, tokens)),
     ]);
   }
@@ -775,6 +851,7 @@ export class Issuer {
       baseUrl: this.settings.baseUrl,
       listLength: this.settings.listLength,
       logClaims: this.settings.logClaims,
+      dataIntegrity: this.settings.dataIntegrity,
     };
   }
 
@@ -845,6 +922,7 @@ const OPEN_KEYS = new Set([
   'migrate',
   'poolSize',
   'sdJwt',
+  'dataIntegrity',
 ]);
 
 // Sets one issuer setting (both engines).
@@ -880,3 +958,25 @@ function checkOpenOptions(options: OpenIssuerOptions): void {
 export function openIssuer(options: OpenIssuerOptions): Promise<Issuer> {
   return Issuer.open(options);
 }
+
+/**
+ * A did:web document with its `JsonWebKey2020` methods as `Multikey` ones: the same ids
+ * (and `retiredAt`), `publicKeyMultibase` instead of `publicKeyJwk`, the Multikey context
+ * instead of the JWS 2020 one.
+ */
+function multikeyDocument(document: DIDDocument): DIDDocument {
+  const contexts = (Array.isArray(document['@context']) ? document['@context'] : [document['@context']]).map((c) =>
+    c === 'https://w3id.org/security/suites/jws-2020/v1' ? MULTIKEY_CONTEXT : c,
+  );
+  return {
+    ...document,
+    '@context': contexts as DIDDocument['@context'],
+    verificationMethod: (document.verificationMethod ?? []).map((vm) => {
+      const { publicKeyJwk, ...rest } = vm as typeof vm & { publicKeyJwk?: JsonObject };
+      if (publicKeyJwk === undefined) return vm;
+      return { ...rest, type: 'Multikey', publicKeyMultibase: jwkToMultikey(publicKeyJwk as never) };
+    }),
+  };
+}
+
+const MULTIKEY_CONTEXT = 'https://w3id.org/security/multikey/v1';

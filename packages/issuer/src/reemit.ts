@@ -3,8 +3,9 @@ import { type CredentialStatus, TradewindError, type VerifiableCredential } from
 import { contentDigest } from './content-digest.js';
 import { finalCredential, isDocumentRequest, type NormalizedRequest, normalizeDocument, statusEntry } from './credential-document.js';
 import { type IssueRequest, normalizeRequest } from './credential-request.js';
+import { type DataIntegritySettings, diText, signDataIntegrity } from './data-integrity.js';
 import type { LoggedCredential } from './issuance-log.js';
-import type { IssuedCredential } from './issue-group.js';
+import { type IssuedCredential, issuedAtSeconds } from './issue-group.js';
 import { sdJwtContent, sdJwtPayload, signSdJwt, type TokenStatusReference } from './sd-jwt-credential.js';
 import { resolveHolders, type SdJwtPlan, type SdJwtSettings } from './sd-jwt-request.js';
 import { signCredential } from './sign-credential.js';
@@ -113,12 +114,22 @@ export async function rebuildLogged(
  * one. A `dc+sd-jwt` credential gets new salts and decoys: the same claims and
  * disclosable paths, another SD-JWT.
  */
-export async function signRebuilt(agent: TradewindAgent, signer: ManagedDid, rebuilt: Rebuilt): Promise<IssuedCredential> {
-  const { log, credential, status } = rebuilt;
-  const jwt =
-    rebuilt.sdJwt !== undefined
-      ? await signSdJwt(agent, signer, credential as unknown as Record<string, unknown>, rebuilt.sdJwt.plan)
-      : await signCredential(agent, signer, credential, log.format, Math.floor(Date.parse(log.issuedAt) / 1000));
+export async function signRebuilt(
+  agent: TradewindAgent,
+  signer: ManagedDid,
+  rebuilt: Rebuilt,
+  dataIntegrity?: DataIntegritySettings,
+): Promise<IssuedCredential> {
+  const { log, status } = rebuilt;
+  let { credential } = rebuilt;
+  let jwt: string;
+  if (rebuilt.sdJwt !== undefined)
+    jwt = await signSdJwt(agent, signer, credential as unknown as Record<string, unknown>, rebuilt.sdJwt.plan);
+  else if (log.format === 'di') {
+    // `created` is the logged time of issuance: an Ed25519 proof comes out byte for byte the same.
+    credential = (await signDataIntegrity(agent, signer, credential, issuedAtSeconds(log.issuedAt), dataIntegrity)) as VerifiableCredential;
+    jwt = diText(credential);
+  } else jwt = await signCredential(agent, signer, credential, log.format, Math.floor(Date.parse(log.issuedAt) / 1000));
   const out: IssuedCredential = {
     id: log.credentialId,
     format: log.format,

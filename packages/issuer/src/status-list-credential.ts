@@ -1,9 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ManagedDid, type Query, type TradewindAgent, writeFileAtomic } from '@tradewind/agent';
-import { createStatusBitstring, setStatusBit, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
+import { createStatusBitstring, type JsonObject, setStatusBit, VCDM_2_CONTEXT, type VerifiableCredential } from '@tradewind/core';
 import { encodeStatusList } from '@tradewind/core/status-list';
+import { type DataIntegritySettings, diText, signDataIntegrity } from './data-integrity.js';
 import type { StatusPurpose } from './status-store.js';
+
+/** How a status list credential is secured: `vc+jwt` (VC-JOSE-COSE) or `di` (a Data Integrity proof). */
+export type StatusListFormat = 'vc+jwt' | 'di';
 
 /** A signed status list credential, ready to publish at `url`. */
 export interface StatusListCredential {
@@ -13,8 +17,14 @@ export interface StatusListCredential {
   number: number;
   issuer: string;
   purpose: StatusPurpose;
-  /** The signed `vc+jwt` (media type `application/vc+jwt`). */
+  /** How it is secured (`vc+jwt` unless asked for `di`). */
+  format: StatusListFormat;
+  /**
+   * The signed `vc+jwt` (media type `application/vc+jwt`); for `di` the JSON text of the
+   * credential with its proof (media type `application/vc`).
+   */
   jwt: string;
+  /** The credential (for `di`, with its proof). */
   credential: VerifiableCredential;
   validFrom: string;
   validUntil: string;
@@ -46,8 +56,15 @@ export async function buildStatusListCredentials(
   agent: TradewindAgent,
   query: Query,
   signerOf: (did: string) => Promise<ManagedDid>,
-  options: { now: Date; validForSeconds: number; issuer?: string },
+  options: {
+    now: Date;
+    validForSeconds: number;
+    issuer?: string;
+    format?: StatusListFormat;
+    dataIntegrity?: DataIntegritySettings | undefined;
+  },
 ): Promise<StatusListCredential[]> {
+  const format = options.format ?? 'vc+jwt';
   const lists = (await query(
     `SELECT "id", "number", "issuer", "purpose", "length", "version" FROM "tw_status_list" WHERE "kind" = 'bitstring'${options.issuer ? ' AND "issuer" = ?' : ''} ORDER BY "number"`,
     options.issuer ? [options.issuer] : [],
@@ -76,14 +93,26 @@ export async function buildStatusListCredentials(
       },
     };
     const signer = await signerOf(list.issuer);
-    const jwt = await agent.signJwt({ alg: signer.alg, typ: 'vc+jwt', kid: signer.verificationMethod }, credential, signer.keyId);
+    let jwt: string;
+    let signed = credential;
+    if (format === 'di') {
+      signed = (await signDataIntegrity(
+        agent,
+        signer,
+        credential as unknown as JsonObject,
+        iso(validFrom),
+        options.dataIntegrity,
+      )) as unknown as VerifiableCredential;
+      jwt = diText(signed as unknown as JsonObject);
+    } else jwt = await agent.signJwt({ alg: signer.alg, typ: 'vc+jwt', kid: signer.verificationMethod }, credential, signer.keyId);
     out.push({
       url: list.id,
       number: list.number,
       issuer: list.issuer,
       purpose: list.purpose,
+      format,
       jwt,
-      credential,
+      credential: signed,
       validFrom: iso(validFrom),
       validUntil: iso(validUntil),
       setCount: set.length,
@@ -102,6 +131,33 @@ export async function buildStatusListCredentials(
  */
 export function writeStatusListFiles(dir: string, lists: StatusListCredential[]): Promise<Array<{ url: string; file: string }>> {
   return writeListFolder(dir, lists, (l) => ({ purpose: l.purpose, validFrom: l.validFrom, validUntil: l.validUntil }));
+}
+
+/**
+ * {@link writeStatusListFiles}, and beside each list its Data Integrity form (`diLists`,
+ * the same lists signed with `format: 'di'`) at `dir/<number>.json`, each written before
+ * the manifest, which names it as the list's `dataIntegrityFile`.
+ */
+export async function writeDataIntegrityListFiles(
+  dir: string,
+  lists: StatusListCredential[],
+  diLists: StatusListCredential[],
+): Promise<Array<{ url: string; file: string }>> {
+  const di = new Map(diLists.map((l) => [l.url, l]));
+  await mkdir(dir, { recursive: true });
+  const written: Array<{ url: string; file: string }> = [];
+  for (const list of diLists) {
+    const file = join(dir, `${list.number}.json`);
+    await writeFileAtomic(file, `${list.jwt}\n`);
+    written.push({ url: list.url, file });
+  }
+  const jwts = await writeListFolder(dir, lists, (l) => ({
+    purpose: l.purpose,
+    validFrom: l.validFrom,
+    validUntil: l.validUntil,
+    ...(di.has(l.url) ? { dataIntegrityFile: `${l.number}.json` } : {}),
+  }));
+  return [...jwts, ...written];
 }
 
 /**
