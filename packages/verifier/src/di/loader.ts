@@ -63,15 +63,18 @@ export function createDocumentLoader(options?: DocumentLoaderOptions): DocumentL
   if (!options || (options.contexts === undefined && options.pinned === undefined)) return defaultLoader;
   const cached = loaders.get(options);
   if (cached) return cached;
-  const extra = new Map<string, JsonObject | string>(
-    options.contexts instanceof Map ? options.contexts : Object.entries(options.contexts ?? {}),
-  );
+  // Copied now: the caller's objects may change after the loader was made.
+  const extra = new Map<string, JsonObject | string>();
+  for (const [url, value] of options.contexts instanceof Map ? options.contexts : Object.entries(options.contexts ?? {})) {
+    extra.set(url, typeof value === 'string' ? value : snapshot(value));
+  }
   const pins = new Map<string, PinnedContext[]>();
   for (const pin of options.pinned ?? []) {
     if (typeof pin?.url !== 'string' || typeof pin.sha256 !== 'string') {
       throw new TradewindError('MALFORMED', 'a pinned context needs a string url and sha256');
     }
-    pins.set(pin.url, [...(pins.get(pin.url) ?? []), pin]);
+    const copy = { url: pin.url, sha256: pin.sha256, ...(pin.document === undefined ? {} : { document: snapshot(pin.document) }) };
+    pins.set(pin.url, [...(pins.get(pin.url) ?? []), copy]);
   }
   const loader = makeLoader(extra, pins);
   loaders.set(options, loader);
@@ -153,8 +156,16 @@ function parseContext(url: string, value: unknown): JsonObject {
   if (!isJsonObject(document) || !('@context' in document)) {
     throw new TradewindError('MALFORMED', `context ${url} is not a JSON-LD context document (an object with @context)`);
   }
-  // A private frozen copy: the caller's object may change after the loader was made.
-  return deepFreeze(structuredClone(document));
+  return deepFreeze(document);
+}
+
+/** A private copy of a caller's value; what cannot be copied is refused when loaded. */
+function snapshot(value: JsonObject): JsonObject {
+  try {
+    return structuredClone(value);
+  } catch {
+    return [] as unknown as JsonObject;
+  }
 }
 
 function deepFreeze<T>(value: T): T {
