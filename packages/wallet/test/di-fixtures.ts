@@ -53,17 +53,19 @@ export const documentLoader = async (url: string) => {
   return { contextUrl: null, documentUrl: url, document };
 };
 
-/** Registers a did:key and its one verification method with the producer's loader. */
-function register(did: string, method: JsonObject, context: string): void {
+/** Registers a DID document with its one verification method with the producer's loader. */
+function register(did: string, method: JsonObject, context: string): JsonObject {
   const id = method.id as string;
-  DOCUMENTS.set(did, {
+  const document = {
     '@context': ['https://www.w3.org/ns/did/v1', context],
     id: did,
     verificationMethod: [method],
     assertionMethod: [id],
     authentication: [id],
-  });
+  };
+  DOCUMENTS.set(did, document);
   DOCUMENTS.set(id, { '@context': context, ...method });
+  return document;
 }
 
 export type DiSuite = 'eddsa-rdfc-2022' | 'Ed25519Signature2020';
@@ -73,28 +75,28 @@ export interface DiIssuer {
   /** The verification method id. */
   id: string;
   suite: DiSuite;
+  /** Its DID document (what a did:web issuer publishes; tests hand it over offline). */
+  document: JsonObject;
   proof(date: Date): unknown;
 }
 
-/** A did:key Ed25519 issuer (a fresh key) signing with `suite`. */
-export async function diIssuer(suite: DiSuite): Promise<DiIssuer> {
+/** An Ed25519 issuer (a fresh key) signing with `suite`: a did:key, or the given DID (a did:web) with `#key-1`. */
+export async function diIssuer(suite: DiSuite, options: { did?: string } = {}): Promise<DiIssuer> {
   const seed = randomBytes(32);
   const probe = await Ed25519Multikey.generate({ seed });
   const multibase = probe.publicKeyMultibase as string;
-  const did = `did:key:${multibase}`;
-  const id = `${did}#${multibase}`;
+  const did = options.did ?? `did:key:${multibase}`;
+  const id = options.did ? `${did}#key-1` : `${did}#${multibase}`;
   if (suite === 'eddsa-rdfc-2022') {
     const key = await Ed25519Multikey.generate({ seed, id, controller: did });
-    register(did, { id, type: 'Multikey', controller: did, publicKeyMultibase: multibase }, MULTIKEY_CONTEXT);
-    return { did, id, suite, proof: (date) => new DataIntegrityProof({ signer: key.signer(), cryptosuite: eddsaRdfc2022, date }) };
+    const document = register(did, { id, type: 'Multikey', controller: did, publicKeyMultibase: multibase }, MULTIKEY_CONTEXT);
+    const proof = (date: Date) => new DataIntegrityProof({ signer: key.signer(), cryptosuite: eddsaRdfc2022, date });
+    return { did, id, suite, document, proof };
   }
   const key = await Ed25519VerificationKey2020.generate({ seed, id, controller: did });
-  register(
-    did,
-    { id, type: 'Ed25519VerificationKey2020', controller: did, publicKeyMultibase: key.publicKeyMultibase },
-    ED25519_2020_CONTEXT,
-  );
-  return { did, id, suite, proof: (date) => new Ed25519Signature2020({ key, date }) };
+  const method = { id, type: 'Ed25519VerificationKey2020', controller: did, publicKeyMultibase: key.publicKeyMultibase };
+  const document = register(did, method, ED25519_2020_CONTEXT);
+  return { did, id, suite, document, proof: (date) => new Ed25519Signature2020({ key, date }) };
 }
 
 export const ISSUED = new Date('2026-03-01T09:00:00Z');

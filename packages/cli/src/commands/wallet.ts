@@ -19,6 +19,7 @@ import { READ_LIMITS, readInput, readTextInput } from '../read-input.js';
 import { readSecret, SECRET_OPTIONS } from '../secret.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
+import { DATA_INTEGRITY_FLAGS, DATA_INTEGRITY_USAGE, loadDataIntegrityFlags } from '../verify/data-integrity-flags.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
 import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
 import { writeOutputFile } from '../write-output.js';
@@ -132,7 +133,11 @@ ${DB_HELP}
   --status-list URL=FILE   local copy of a status list credential (repeatable)
   --status-dir DIR         the folder 'tradewind status publish --out DIR' wrote
   --now ISO                verify as of this time, RFC 3339 with a zone (2027-01-31T12:00:00Z)
+${DATA_INTEGRITY_USAGE}
 ${COMMON_HELP}
+
+A Data Integrity (di) credential is stored with the contexts and documents it needed
+from these flags, so a backup restores and verifies it without them.
 
 Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
   async run(argv, io) {
@@ -142,6 +147,7 @@ Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
       'status-list': { type: 'string', multiple: true },
       'status-dir': { type: 'string' },
       now: { type: 'string' },
+      ...DATA_INTEGRITY_FLAGS,
     });
     if (positionals.length !== 1) throw new UsageError('wallet add needs one file, or - for stdin');
     const options: VerifyOptions = {};
@@ -149,6 +155,8 @@ Exit status: 0 stored, 1 refused (codes listed), 2 usage error.`,
     if (values.policy !== undefined) Object.assign(options, await loadPolicyFile(values.policy, io));
     const lists = await loadStatusSources(values, io);
     if (lists) options.status = { lists };
+    const dataIntegrity = await loadDataIntegrityFlags(values, io);
+    if (dataIntegrity) options.dataIntegrity = dataIntegrity;
     const credentials = splitInput(await readTextInput(positionals[0] as string, io, 'input', READ_LIMITS.credentials));
     try {
       const ids = await withWallet(values, io, (w) => w.receiveAll(credentials, options));
@@ -223,7 +231,7 @@ Options:
 ${DB_HELP}
   --type T                 only credentials of this type (an SD-JWT VC's vct)
   --issuer DID             only credentials from this issuer
-  --format F               only credentials of this format (jwt_vc, vc+jwt, dc+sd-jwt)
+  --format F               only credentials of this format (jwt_vc, vc+jwt, dc+sd-jwt, di)
   --valid-at ISO           only credentials valid at this time, RFC 3339 with a zone ("now" for the current time)
 ${COMMON_HELP}`,
   async run(argv, io) {
@@ -289,8 +297,11 @@ ${DB_HELP}
   --audience A             the verifier the presentation is for (required)
   --nonce N                the verifier's challenge (required)
   --disclose CLAIMS        SD-JWT VCs: the claims to show, comma-separated (repeatable)
-  --format jwt_vp|vp+jwt   VCDM 1.1 VP-JWT or VCDM 2.0 vp+jwt (default: jwt_vp when all
-                           credentials are jwt_vc, else vp+jwt); not for SD-JWT VCs
+  --format jwt_vp|vp+jwt|di
+                           VCDM 1.1 VP-JWT, VCDM 2.0 vp+jwt, or a presentation with a
+                           Data Integrity proof (JSON; eddsa-rdfc-2022, challenge = nonce,
+                           domain = audience) (default: jwt_vp when all credentials are
+                           jwt_vc, else vp+jwt); not for SD-JWT VCs
   --out FILE               write the presentation to FILE instead of stdout
 ${COMMON_HELP}`,
   async run(argv, io) {
@@ -306,8 +317,8 @@ ${COMMON_HELP}`,
     if (!values.audience) throw new UsageError('wallet present needs --audience');
     if (!values.nonce) throw new UsageError('wallet present needs --nonce');
     const format = values.format;
-    if (format !== undefined && format !== 'jwt_vp' && format !== 'vp+jwt')
-      throw new UsageError(`--format takes jwt_vp or vp+jwt, got ${JSON.stringify(format)}`);
+    if (format !== undefined && format !== 'jwt_vp' && format !== 'vp+jwt' && format !== 'di')
+      throw new UsageError(`--format takes jwt_vp, vp+jwt or di, got ${JSON.stringify(format)}`);
     const audience = values.audience;
     const nonce = values.nonce;
     const result = await withWallet(values, io, async (w) => {
@@ -326,7 +337,8 @@ ${COMMON_HELP}`,
       if (values.disclose === undefined) throw chooseClaims(sdJwt);
       return w.presentSdJwt({ credential: sdJwt.id, disclose: disclosedNames(values.disclose), nonce, audience });
     });
-    const vp = result.presentation;
+    // A Data Integrity presentation is a JSON document: one line of JSON (an object under --json).
+    const vp = typeof result.presentation === 'string' ? result.presentation : JSON.stringify(result.presentation);
     if (values.out !== undefined) await writeOutputFile(values.out, `${vp}\n`);
     printResult(io, values.json, { ...result, ...(values.out ? { out: values.out } : {}) }, () =>
       values.out ? `written to ${values.out}` : vp,
