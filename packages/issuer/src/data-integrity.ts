@@ -99,6 +99,14 @@ export async function signDataIntegrity(
     verificationMethod: signer.verificationMethod,
     proofPurpose: 'assertionMethod',
   };
+  // The credential's own context URLs, each known offline (or refused by name) before
+  // any JSON-LD processing.
+  const contexts = document['@context'];
+  for (const url of Array.isArray(contexts) ? contexts : [contexts])
+    if (typeof url === 'string')
+      await loader(url).catch((error: unknown) => {
+        throw explained(error);
+      });
   let input: Uint8Array;
   try {
     input = await di.dataIntegritySigningInput(document, proof, { loader });
