@@ -33,6 +33,7 @@ import { READ_LIMITS, readInput } from '../read-input.js';
 import { storageFailure } from '../storage-failure.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
+import { loadDataIntegrityFlags } from '../verify/data-integrity-flags.js';
 import { writeOutputFile } from '../write-output.js';
 
 const ISSUE_USAGE = `Usage: tradewind issue --type T (--subject FILE|- | --claim NAME=VALUE...) [options]
@@ -59,6 +60,16 @@ DIR/token/). It prints the SD-JWT with every disclosure (<jwt>~<disclosure>~…~
 --reemit signs an SD-JWT VC again with new salts and decoys: the same claims, holder,
 status entry and iat, another SD-JWT.
 
+--format di issues a VCDM 2.0 credential secured with a Data Integrity proof
+(DataIntegrityProof, eddsa-rdfc-2022 for an Ed25519 issuer key, ecdsa-rdfc-2019 for
+P-256) and prints it as JSON. Every claim and type must be defined by a context of the
+credential (nothing undefined is dropped from what is signed): --context URL=FILE gives
+the agency's context from a local copy and, without --credential, adds URL to the
+credential's @context. Nothing is fetched: a context neither bundled (the W3C ones) nor
+given is refused (MALFORMED). Its status entries are BitstringStatusListEntry in the
+same lists as the JWT credentials (tradewind status publish also writes their Data
+Integrity form, DIR/<n>.json).
+
 Give --id (or --record-key) to make a retry safe: if the command died after the
 credential was recorded but before it was printed, the same command with --reemit
 prints it again (same id, status entries and dates). --reemit signs only what was
@@ -72,8 +83,11 @@ ${ISSUER_DB_HELP}
   --subject FILE|-         the subject claims as a JSON object
   --claim NAME=VALUE       one claim (repeatable; adds to --subject)
   --subject-id URI         the subject id (usually the holder DID)
-  --format F               vc+jwt (default), jwt_vc or dc+sd-jwt (--credential: from
-                           the document's @context)
+  --format F               vc+jwt (default), jwt_vc, dc+sd-jwt or di (--credential:
+                           from the document's @context; di: VCDM 2.0 only)
+  --context URL=FILE       di: a JSON-LD context the credential uses, from a local copy
+                           (repeatable); without --credential, URL is also added to the
+                           credential's @context
   --vct VCT                dc+sd-jwt: the credential type (default: the --type)
   --disclose LIST          dc+sd-jwt: the selectively disclosable claims, comma-separated:
                            names (given_name), dotted paths (address.locality) or JSON
@@ -92,8 +106,9 @@ ${ISSUER_DB_HELP}
   --valid-from ISO         default now
   --valid-until ISO        no expiry by default
   --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
-  --out FILE               write the JWT to FILE (whole or not at all) instead of stdout
-  --json                   print id, status entries and the JWT as JSON
+  --out FILE               write the JWT (di: the JSON credential) to FILE (whole or not
+                           at all) instead of stdout
+  --json                   print id, status entries and the JWT (di: the credential) as JSON
   -h, --help               show this help
 
 Exit status: 0 issued; 1 refused (MALFORMED document, ALREADY_EXISTS, WRONG_SECRET,
@@ -127,9 +142,10 @@ export const issueCommand: Command = {
       'holder-jwk': { type: 'string' },
       'holder-binding': { type: 'string' },
       decoys: { type: 'string' },
+      context: { type: 'string', multiple: true },
     });
     if (positionals.length > 0) throw new UsageError(`issue takes no positional arguments, got ${positionals.join(' ')}`);
-    const format = parseFormatFlag(values.format, true);
+    const format = parseIssueFormat(values.format);
     const sdJwtFlags = (['vct', 'disclose', 'holder-jwk', 'holder-binding', 'decoys'] as const).filter((f) => values[f] !== undefined);
     if (sdJwtFlags.length > 0 && format !== 'dc+sd-jwt')
       throw new UsageError(
@@ -155,14 +171,17 @@ export const issueCommand: Command = {
     if (format === 'dc+sd-jwt') await addSdJwtFlags(request as IssueRequest, values, io);
     if (status) request.status = status;
     if (values['record-key'] !== undefined) request.recordKey = values['record-key'];
+    if (values.context !== undefined && format !== 'di') throw new UsageError('--context goes with --format di');
+    const contexts = (await loadDataIntegrityFlags({ context: values.context }, io))?.contexts as Record<string, JsonObject> | undefined;
+    if (contexts !== undefined && !('credential' in request)) request.context = [...(request.context ?? []), ...Object.keys(contexts)];
     // A target that cannot be written is found before anything is committed.
     if (values.out !== undefined) await checkOutputTarget(values.out);
     const reemit = values.reemit === true;
-    const issued = await withIssuer(values, io, (issuer) => (reemit ? issuer.reemit(request) : issuer.issue(request))).catch(
-      (error: unknown) => {
-        throw values.credential === undefined ? error : refusalOfDocument(error, values.credential);
-      },
-    );
+    const issued = await withIssuer(values, io, (issuer) => (reemit ? issuer.reemit(request) : issuer.issue(request)), {
+      ...(contexts === undefined ? {} : { extra: { dataIntegrity: { contexts } } }),
+    }).catch((error: unknown) => {
+      throw values.credential === undefined ? error : refusalOfDocument(error, values.credential);
+    });
     try {
       const done = `${reemit ? 'Re-emitted' : 'Issued'} ${escapeForTerminal(issued.id)} (${issued.format}) by ${escapeForTerminal(issued.issuer)}`;
       if (values.out !== undefined) await writeOutputFile(values.out, `${issued.jwt}\n`);
@@ -180,7 +199,7 @@ export const issueCommand: Command = {
             ...(issued.disclosable ? { disclosable: issued.disclosable } : {}),
             reemitted: reemit,
             ...(values.out !== undefined ? { out: values.out } : {}),
-            jwt: issued.jwt,
+            ...(issued.format === 'di' ? { credential: issued.credential } : { jwt: issued.jwt }),
           },
           () => '',
         );
@@ -209,6 +228,17 @@ export const issueCommand: Command = {
     return EXIT.OK;
   },
 };
+
+/** `--format`: the JOSE formats, dc+sd-jwt, or di (a Data Integrity proof). */
+function parseIssueFormat(value: string | undefined): 'vc+jwt' | 'jwt_vc' | 'dc+sd-jwt' | 'di' | undefined {
+  if (value === 'di') return value;
+  try {
+    return parseFormatFlag(value, true);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`--format takes vc+jwt, jwt_vc, dc+sd-jwt or di, got ${JSON.stringify(value)}`);
+    throw error;
+  }
+}
 
 /**
  * How to print again a credential that was committed but not delivered: the same command
@@ -406,9 +436,10 @@ prototype are refused anywhere in a record.
 Options:
 ${ISSUER_DB_HELP}
   --type T                 credential type (repeatable)
-  --format F               vc+jwt (default), jwt_vc or dc+sd-jwt (an SD-JWT VC per record,
+  --format F               vc+jwt (default), jwt_vc, dc+sd-jwt (an SD-JWT VC per record,
                            bound to its subjectId DID, disclosable claims by the type's
-                           default)
+                           default) or di (a Data Integrity proof; the line's jwt member
+                           holds the credential's JSON text)
   --issuer DID             issuer DID of the database (default: the default DID)
   --valid-until ISO        validity end for records without their own
   --status LIST            revocation, suspension, revocation,suspension or none (default revocation)
@@ -455,7 +486,7 @@ export const issueBatchCommand: Command = {
     // before the database is opened.
     if (!existsSync(input)) throw new UsageError(`cannot read batch input ${input}: no such file`, { code: 'NOT_FOUND' });
     const out = values.out ?? `${input}.issued.jsonl`;
-    const format = parseFormatFlag(values.format, true);
+    const format = parseIssueFormat(values.format);
     const status = parseStatusFlag(values.status);
     // Under --json stderr carries nothing but the one JSON error line a failure prints.
     const bar = values.json ? { update() {}, done() {} } : progressBar(io);
