@@ -1,0 +1,230 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type JsonObject, TradewindError } from '@tradewind/core';
+import jsonld from 'jsonld';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CanonizeOptions, canonizeRdfc, canonizeRdfcUncached } from '../src/di/canonize.js';
+import { createDocumentLoader, type DocumentLoader } from '../src/di/loader.js';
+
+const vectors = fileURLToPath(new URL('./fixtures/di-spec/', import.meta.url));
+const CUSTOM = 'https://id.gov.example/contexts/national-id/v1';
+
+async function rejection(promise: Promise<unknown>): Promise<TradewindError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TradewindError);
+  return error as TradewindError;
+}
+
+function libraryCanonize(document: JsonObject, loader: DocumentLoader, safe = true): Promise<string> {
+  return jsonld.canonize(document, { algorithm: 'RDFC-1.0', format: 'application/n-quads', documentLoader: loader, safe });
+}
+
+const fetchSpy = vi.fn(() => {
+  throw new Error('the network was used');
+});
+const realFetch = globalThis.fetch;
+beforeEach(() => {
+  globalThis.fetch = fetchSpy as unknown as typeof fetch;
+});
+afterEach(() => {
+  globalThis.fetch = realFetch;
+  vi.restoreAllMocks();
+  expect(fetchSpy).not.toHaveBeenCalled();
+});
+
+const credential = (over: Record<string, unknown> = {}): JsonObject => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],
+  id: 'urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33',
+  type: ['VerifiableCredential', 'AlumniCredential'],
+  name: 'Alumni Credential',
+  issuer: 'https://vc.example/issuers/5678',
+  validFrom: '2023-01-01T00:00:00Z',
+  credentialSubject: { id: 'did:example:abcdefgh', alumniOf: 'The School of Examples' },
+  ...over,
+});
+
+describe('the W3C Data Integrity specification vectors', () => {
+  const suites = readdirSync(vectors).filter((name) => !name.includes('.'));
+  const file = (suite: string, prefix: string) => {
+    const name = readdirSync(join(vectors, suite)).find((f) => f.startsWith(prefix));
+    return readFileSync(join(vectors, suite, name as string), 'utf8');
+  };
+
+  it('has the eddsa-rdfc-2022, Ed25519Signature2020 and ecdsa-rdfc-2019 (P-256, P-384) vectors', () => {
+    expect(suites.sort()).toEqual(['Ed25519Signature2020', 'ecdsa-rdfc-2019-p256', 'ecdsa-rdfc-2019-p384', 'eddsa-rdfc-2022']);
+  });
+
+  it.each(suites)('%s: the document and proof options canonicalise to the specification text, as jsonld.canonize does', async (suite) => {
+    const loader = createDocumentLoader();
+    const { proof: _, ...unsigned } = JSON.parse(file(suite, 'signed')) as JsonObject;
+    const proofConfig = JSON.parse(file(suite, 'proofConfig')) as JsonObject;
+    for (const [document, expected] of [
+      [unsigned, file(suite, 'canonDoc')],
+      [proofConfig, file(suite, 'proofCanon')],
+    ] as const) {
+      const first = await canonizeRdfc(document, { loader });
+      // The specification files end without the final newline of N-Quads.
+      expect(first.trimEnd()).toBe(expected.trimEnd());
+      expect(first).toBe(await libraryCanonize(document, loader));
+      expect(await canonizeRdfc(structuredClone(document), { loader })).toBe(first);
+    }
+  });
+});
+
+describe('documents of one shape', () => {
+  it('reuses the dataset of a credential for another that differs only in plain literals (no JSON-LD expansion)', async () => {
+    const loader = createDocumentLoader();
+    await canonizeRdfc(credential(), { loader });
+    await canonizeRdfc(credential({ name: 'Warm-up' }), { loader });
+    const toRDF = vi.spyOn(jsonld, 'toRDF');
+    const other = credential({ name: 'Another name', validFrom: '2024-02-02T00:00:00Z' });
+    const nquads = await canonizeRdfc(other, { loader });
+    expect(toRDF).not.toHaveBeenCalled();
+    toRDF.mockRestore();
+    expect(nquads).toBe(await libraryCanonize(other, loader));
+    expect(nquads).toContain('"Another name"');
+  });
+
+  it('processes a credential again when an IRI-valued field changes (ids, types, issuer are never filled in)', async () => {
+    const loader = createDocumentLoader();
+    await canonizeRdfc(credential(), { loader });
+    const toRDF = vi.spyOn(jsonld, 'toRDF');
+    const other = credential({ issuer: 'did:example:other', id: 'urn:uuid:other' });
+    const nquads = await canonizeRdfc(other, { loader });
+    expect(toRDF).toHaveBeenCalled();
+    toRDF.mockRestore();
+    expect(nquads).toBe(await libraryCanonize(other, loader));
+  });
+
+  it('does not merge two equal values the real expansion would merge differently', async () => {
+    const loader = createDocumentLoader();
+    const subject = (a: string, b: string) => credential({ credentialSubject: { id: 'did:example:s', alumniOf: [a, b] } });
+    await canonizeRdfc(subject('One', 'Two'), { loader });
+    const same = subject('Same', 'Same');
+    expect(await canonizeRdfc(same, { loader })).toBe(await libraryCanonize(same, loader));
+  });
+
+  it('keeps loaders apart: two loaders with different documents for one URL never share a context', async () => {
+    const doc = { '@context': CUSTOM, givenName: 'Asha' } as JsonObject;
+    const a = createDocumentLoader({ contexts: { [CUSTOM]: { '@context': { givenName: 'https://schema.org/givenName' } } } });
+    const b = createDocumentLoader({ contexts: { [CUSTOM]: { '@context': { givenName: 'https://evil.example/#name' } } } });
+    for (let i = 0; i < 2; i++) {
+      expect(await canonizeRdfc(doc, { loader: a })).toBe('_:c14n0 <https://schema.org/givenName> "Asha" .\n');
+      expect(await canonizeRdfc(doc, { loader: b })).toBe('_:c14n0 <https://evil.example/#name> "Asha" .\n');
+    }
+  });
+});
+
+describe('strict and lax JSON-LD', () => {
+  const withUndefinedTerm = credential({ credentialSubject: { id: 'did:example:abcdefgh', nickname: 'Ash' } });
+  const strictCredential = { ...withUndefinedTerm, '@context': ['https://www.w3.org/ns/credentials/v2'] } as JsonObject;
+
+  it('refuses an undefined term in safe mode (the default), naming it', async () => {
+    const error = await rejection(canonizeRdfc(strictCredential, { loader: createDocumentLoader() }));
+    expect(error.code).toBe('MALFORMED');
+    expect(error.message).toBe('undefined JSON-LD term "nickname" (not in any @context)');
+  });
+
+  it('drops it with safe: false, as the library does', async () => {
+    const loader = createDocumentLoader();
+    const lax = await canonizeRdfc(strictCredential, { loader, safe: false });
+    expect(lax).not.toContain('Ash');
+    expect(lax).toBe(await libraryCanonize(strictCredential, loader, false));
+    // ...and a strict call after a lax one of the same shape still refuses it.
+    expect((await rejection(canonizeRdfc(strictCredential, { loader }))).code).toBe('MALFORMED');
+  });
+
+  it('refuses a relative type IRI in safe mode', async () => {
+    const doc = {
+      ...credential(),
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiableCredential', 'Alumni'],
+      credentialSubject: { id: 'did:example:abcdefgh' },
+    } as JsonObject;
+    const error = await rejection(canonizeRdfc(doc, { loader: createDocumentLoader() }));
+    expect(error.code).toBe('MALFORMED');
+    expect(error.message).toBe('JSON-LD safe mode: relative @type reference "Alumni"');
+  });
+
+  it('reports an unknown context with the loader message, without fetching', async () => {
+    const doc = credential({ '@context': ['https://www.w3.org/ns/credentials/v2', 'https://example.org/unknown/v1'] });
+    const error = await rejection(canonizeRdfc(doc, { loader: createDocumentLoader() }));
+    expect(error.code).toBe('MALFORMED');
+    expect(error.message).toBe('context not available offline: https://example.org/unknown/v1');
+  });
+
+  it('refuses an invalid context definition', async () => {
+    const error = await rejection(
+      canonizeRdfc({ '@context': { a: { '@id': 5 } }, a: 1 } as JsonObject, { loader: createDocumentLoader() }),
+    );
+    expect(error.code).toBe('MALFORMED');
+    expect(error.message).toMatch(/^invalid JSON-LD: /);
+  });
+});
+
+describe('limits', () => {
+  const loader = createDocumentLoader();
+  const limited = (limits: CanonizeOptions['limits']): CanonizeOptions => ({ loader, limits });
+
+  it('refuses a document loading more contexts than allowed, cached or not', async () => {
+    const doc = credential({
+      '@context': [
+        'https://www.w3.org/ns/credentials/v2',
+        'https://www.w3.org/ns/credentials/examples/v2',
+        'https://w3id.org/security/data-integrity/v2',
+      ],
+    });
+    await canonizeRdfc(doc, { loader });
+    const error = await rejection(canonizeRdfc(doc, limited({ maxContexts: 2 })));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toBe('JSON-LD document loads more than 2 contexts');
+    const fresh = createDocumentLoader({ contexts: {} });
+    expect((await rejection(canonizeRdfc(doc, { loader: fresh, limits: { maxContexts: 2 } }))).code).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('refuses a dataset with more quads than allowed', async () => {
+    const error = await rejection(canonizeRdfc(credential(), limited({ maxQuads: 5 })));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toBe('JSON-LD document makes more than 5 RDF statements');
+  });
+
+  it('stops when processing takes longer than allowed', async () => {
+    const base = createDocumentLoader();
+    const slow: DocumentLoader = async (url) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return base(url);
+    };
+    const error = await rejection(canonizeRdfc(credential(), { loader: slow, limits: { maxMilliseconds: 10 } }));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toBe('JSON-LD processing took longer than 10 ms');
+  });
+
+  it('gives up on a "poison" graph of indistinguishable blank nodes', async () => {
+    const n = 8;
+    const graph = Array.from({ length: n }, (_, i) => ({
+      '@id': `_:n${i}`,
+      p: Array.from({ length: n }, (_, j) => ({ '@id': `_:n${j}` })).filter((_, j) => j !== i),
+    }));
+    const doc = { '@context': { '@vocab': 'https://ex.example/#' }, '@graph': graph } as JsonObject;
+    const error = await rejection(canonizeRdfc(doc, { loader }));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toMatch(/^RDF canonicalization gave up: Maximum deep iterations exceeded/);
+  });
+
+  it('refuses nonsensical limits', async () => {
+    const error = await rejection(canonizeRdfc(credential(), limited({ maxQuads: 0 })));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('the uncached path', () => {
+  it('is the same function without the shape cache', async () => {
+    const loader = createDocumentLoader();
+    const doc = credential();
+    expect(await canonizeRdfcUncached(doc, { loader })).toBe(await libraryCanonize(doc, loader));
+  });
+});
