@@ -119,7 +119,18 @@ function legacySuite(type: string, verificationMethod: string, signer: RawSigner
       return proof;
     }
   }
-  return new Suite({ type, verificationMethod, date: created });
+  // The signer's id is the proof's verificationMethod; contextUrl is a context every test
+  // document has (jsonld-signatures insists a suite names one).
+  return new Suite({
+    type,
+    date: created,
+    contextUrl: 'https://www.w3.org/2018/credentials/v1',
+    signer: {
+      id: verificationMethod,
+      algorithm: typeof encoding === 'string' ? 'ES256' : encoding.jws,
+      sign: async () => new Uint8Array(),
+    },
+  });
 }
 
 export type LegacyKind = 'Ed25519' | 'P-256' | 'P-384' | 'secp256k1' | 'RSA';
@@ -244,7 +255,8 @@ export function credentialV1(extra: JsonObject = {}): JsonObject {
     type: ['VerifiableCredential'],
     issuer: 'did:example:issuer',
     issuanceDate: '2026-01-01T00:00:00Z',
-    credentialSubject: { id: 'did:example:alice', name: 'Alice' },
+    // The VCDM 1.1 context defines no claims: the subject is its id.
+    credentialSubject: { id: 'did:example:alice' },
     ...extra,
   };
 }
