@@ -308,3 +308,62 @@ describe('di credentials (eddsa-rdfc-2022, ecdsa-rdfc-2019)', () => {
     });
   });
 });
+
+describe("di credentials verified by Tradewind's verifier", () => {
+  const options = async (documents: JsonObject[] = []) => ({
+    dataIntegrity: { contexts: CONTEXTS, documents },
+    status: { lists: await diLists() },
+  });
+
+  it('verifies an eddsa-rdfc-2022 credential with its status in the Data Integrity list, and then its revocation', async () => {
+    const issued = await issuer.issue(request({ status: ['revocation', 'suspension'] }));
+    const first = await verifyCredential(issued.credential as unknown as JsonObject, await options());
+    expect(first.errors ?? []).toEqual([]);
+    expect(first).toMatchObject({
+      verified: true,
+      format: 'di',
+      issuer: ed.did,
+      proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod: ed.verificationMethod },
+    });
+    await issuer.suspend(issued.id);
+    const suspended = await verifyCredential(issued.credential as unknown as JsonObject, await options());
+    expect(suspended.verified).toBe(false);
+    expect(suspended.errors?.map((e) => e.code)).toEqual(['SUSPENDED']);
+    await issuer.revoke(issued.id);
+    const revoked = await verifyCredential(issued.credential as unknown as JsonObject, await options());
+    expect(revoked.errors?.map((e) => e.code)).toContain('REVOKED');
+  });
+
+  it('verifies ecdsa-rdfc-2019 (P-256) and a did:web issuer whose Multikey document it is given', async () => {
+    const ecdsa = await issuer.issue(request({ issuer: p256.did }));
+    const result = await verifyCredential(ecdsa.credential as unknown as JsonObject, await options());
+    expect(result.errors ?? []).toEqual([]);
+    expect(result).toMatchObject({ verified: true, proof: { cryptosuite: 'ecdsa-rdfc-2019' } });
+    const web = await issuer.createDid({ method: 'web', domain: 'civil.gov.example' });
+    const doc = (await issuer.didWebDocument(web.did, { keyType: 'Multikey' })) as unknown as JsonObject;
+    const issued = await issuer.issue(request({ issuer: web.did }));
+    const byWeb = await verifyCredential(issued.credential as unknown as JsonObject, await options([doc]));
+    expect(byWeb.errors ?? []).toEqual([]);
+    expect(byWeb.verified).toBe(true);
+  });
+
+  it('reads status from the JWT form of the same list too (what <base>/<n> serves)', async () => {
+    const issued = await issuer.issue(request());
+    const jwtLists = Object.fromEntries((await issuer.statusListCredentials()).map((l) => [l.url, l.jwt]));
+    const check = () =>
+      verifyCredential(issued.credential as unknown as JsonObject, { dataIntegrity: { contexts: CONTEXTS }, status: { lists: jwtLists } });
+    expect((await check()).errors ?? []).toEqual([]);
+    await issuer.revoke(issued.id);
+    Object.assign(jwtLists, Object.fromEntries((await issuer.statusListCredentials()).map((l) => [l.url, l.jwt])));
+    expect((await check()).errors?.map((e) => e.code)).toContain('REVOKED');
+  });
+
+  it('refuses a di credential changed after signing', async () => {
+    const issued = await issuer.issue(request());
+    const changed = structuredClone(issued.credential) as unknown as JsonObject;
+    (changed.credentialSubject as JsonObject).givenName = 'Eve';
+    const result = await verifyCredential(changed, await options());
+    expect(result.verified).toBe(false);
+    expect(result.errors?.map((e) => e.code)).toContain('SIGNATURE_INVALID');
+  });
+});
