@@ -55,6 +55,16 @@ export function failAll(issues: VerificationIssue[]): never {
  * else, which the JOSE path then reads (and rejects with its reasons).
  */
 export function dataIntegrityDocument(input: unknown, ctx: VerifyContext): JsonObject | undefined {
+  // Hostile objects (revoked proxies, throwing getters) are left to the JOSE path, which
+  // reports them as MALFORMED.
+  try {
+    return dataIntegrityOf(input, ctx);
+  } catch {
+    return undefined;
+  }
+}
+
+function dataIntegrityOf(input: unknown, ctx: VerifyContext): JsonObject | undefined {
   let doc = input;
   if (typeof input === 'string') {
     if (input.length > ctx.limits.maxInputLength) return undefined;

@@ -183,7 +183,7 @@ describe('verifyCredential rejects', () => {
     await expectRejected(`${good}~WyJzYWx0IiwiYSIsMV0~`, 'UNSUPPORTED_FORMAT');
     await expectRejected(await vcJwt(issuer, {}, { typ: 'dc+sd-jwt' }), 'UNSUPPORTED_FORMAT');
     await expectRejected(
-      { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], proof: { type: 'DataIntegrityProof' } },
+      { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], proof: { type: 'BbsBlsSignature2020' } },
       'UNSUPPORTED_FORMAT',
     );
   });

@@ -36,7 +36,8 @@ import { type Binding, refuseEmbeddedSdJwt } from '../verify-presentation.js';
 import { methodKey } from './keys.js';
 import { createDocumentLoader, type DocumentLoader, type PinnedContext } from './loader.js';
 import { methodResolver } from './methods.js';
-import { type DiMethod, type DiProofResult, verifyDiProof } from './proof.js';
+import { type DiMethod, type DiProofResult, MAX_PROOFS, verifyDiProof } from './proof.js';
+import { suiteOf } from './suites.js';
 
 /**
  * Verifies a Data Integrity credential in a prepared context. Never throws: every
@@ -52,6 +53,7 @@ export async function checkDiCredential(
   const checks: VerificationCheck[] = ['dataModel'];
   try {
     if (!ctx.formats.has('di')) fail('UNSUPPORTED_FORMAT', 'format di is not accepted here', '/proof');
+    knownSuites(doc);
     if (typesOf(doc.type).includes('VerifiablePresentation')) {
       fail('UNSUPPORTED_FORMAT', 'input is a presentation; use verifyPresentation', '/type');
     }
@@ -179,6 +181,7 @@ export async function checkDiPresentation(
   const checks: VerificationCheck[] = ['dataModel'];
   try {
     if (!ctx.formats.has('di')) fail('UNSUPPORTED_FORMAT', 'format di is not accepted here', '/proof');
+    knownSuites(doc);
     if (!typesOf(doc.type).includes('VerifiablePresentation')) {
       fail('UNSUPPORTED_FORMAT', 'input is a credential; use verifyCredential', '/type');
     }
@@ -271,6 +274,17 @@ export async function checkDiPresentation(
   } catch (e) {
     return { verified: false, errors: toIssues(e), format: 'di', checks };
   }
+}
+
+/**
+ * A proof of a type (or cryptosuite) this verifier does not know is UNSUPPORTED_FORMAT,
+ * said before anything else: the document may be fine, just secured another way.
+ */
+function knownSuites(doc: JsonObject): void {
+  const proofs = Array.isArray(doc.proof) ? doc.proof : [doc.proof];
+  proofs.slice(0, MAX_PROOFS).forEach((p, i) => {
+    suiteOf(p as JsonObject, Array.isArray(doc.proof) ? `/proof/${i}` : '/proof');
+  });
 }
 
 /** What a result says of the proof that verified. */
