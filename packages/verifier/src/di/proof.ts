@@ -3,8 +3,9 @@
 // verification method (resolved by the caller), the key against the suite, the signature.
 import { type JsonObject, parseDateTimeStamp, TradewindError, type VerificationIssue } from '@tradewind/core';
 import type { CryptoBackend } from '../crypto/backend.js';
+import type { CanonizeOptions } from './canonize.js';
 import { methodKey } from './keys.js';
-import type { CanonizeOptions, DocumentLoader } from './suites/canon.js';
+import type { DocumentLoader } from './loader.js';
 import { type DiAlgorithm, verifySuiteSignature } from './suites.js';
 
 export type { DiAlgorithm } from './suites.js';

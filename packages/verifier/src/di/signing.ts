@@ -3,7 +3,7 @@
 import { type JsonObject, TradewindError } from '@tradewind/core';
 import { base58btc } from 'multiformats/bases/base58';
 import { webCrypto } from '../crypto/web.js';
-import type { DocumentLoader } from './suites/canon.js';
+import type { DocumentLoader } from './loader.js';
 import { SUITES, suiteOf, VerifyDataBuilder } from './suites.js';
 
 /** The suites {@link dataIntegritySigningInput} prepares (Ed25519 and P-256 signers). */

@@ -7,9 +7,10 @@ import { base64urlDecode, checkSignatureEncoding, type JsonObject, TradewindErro
 import { base58btc } from 'multiformats/bases/base58';
 import type { CryptoBackend, DiBackendAlgorithm, DigestAlgorithm } from '../crypto/backend.js';
 import { webCrypto } from '../crypto/web.js';
+import { type CanonizeOptions, canonizeRdfc } from './canonize.js';
 import { jcs } from './jcs.js';
 import type { DiKey, DiKeyFamily } from './keys.js';
-import { type CanonizeOptions, canonizeRdfc, type DocumentLoader } from './suites/canon.js';
+import type { DocumentLoader } from './loader.js';
 
 /** The signature algorithms of Data Integrity proofs. RS256, PS256, ES256K and ES384 exist only here. */
 export type DiAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'ES256K' | 'RS256' | 'PS256';
