@@ -3,9 +3,11 @@
 // and refused when they do not verify.
 import { type JsonObject, TradewindError } from '@tradewind/core';
 import { CredentialRejectedError, openWallet, type Wallet } from '@tradewind/wallet';
+import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBackup } from '../src/backup/container.js';
 import { type DiIssuer, diIssuer, PERMIT_CONTEXT, PERMIT_CONTEXT_URL, workPermit } from './di-fixtures.js';
-import { SECRET, TEST_KDF, tempDir } from './fixtures.js';
+import { issuer as jwtIssuer, SECRET, TEST_BACKUP_KDF, TEST_KDF, tempDir, vcJwt } from './fixtures.js';
 
 const tmp = tempDir();
 let wallet: Wallet;
@@ -100,10 +102,10 @@ describe('contexts given when the wallet is opened', () => {
 });
 
 describe('input the wallet refuses', () => {
-  it('a JSON object with a proof it cannot read: UNSUPPORTED_FORMAT or MALFORMED, never stored', async () => {
+  it('a credential under a cryptosuite no one defined: UNSUPPORTED_FORMAT, never stored', async () => {
     const issuer = await diIssuer('eddsa-rdfc-2022');
     const permit = await workPermit(issuer, holder, { ownContext: false });
-    const odd = { ...permit, proof: { ...(permit.proof as JsonObject), type: 'NoSuchProof2099' } };
+    const odd = { ...permit, proof: { ...(permit.proof as JsonObject), cryptosuite: 'eddsa-rdfc-2099' } };
     const codes = await rejection(wallet.receive(odd));
     expect(codes[0]).toBe('UNSUPPORTED_FORMAT');
     expect(await wallet.find({ issuer: issuer.did })).toEqual([]);
@@ -118,3 +120,80 @@ describe('input the wallet refuses', () => {
     expect(e).toBeInstanceOf(TradewindError);
   });
 });
+
+describe('material kept with a credential', () => {
+  it('is the context and the did:web document it reaches, not the others given with it', async () => {
+    const web = await diIssuer('eddsa-rdfc-2022', { did: 'did:web:labour.gov.example.gy' });
+    const other = await diIssuer('eddsa-rdfc-2022', { did: 'did:web:unrelated.example' });
+    const unusedContext = { '@context': { unused: 'https://unrelated.example/vocab#unused' } };
+    const options = {
+      dataIntegrity: {
+        contexts: { [PERMIT_CONTEXT_URL]: JSON.stringify(PERMIT_CONTEXT), 'https://unrelated.example/context/v1': unusedContext },
+        documents: [other.document, web.document],
+      },
+    };
+    const { credential } = await wallet.receive(await workPermit(web, holder), options);
+    const backup = (await openBackup(await wallet.exportBackup('p', { kdf: TEST_BACKUP_KDF }), 'p')) as {
+      credentials: Array<{ id: string; material: string | null }>;
+    };
+    const row = backup.credentials.find((c) => c.id === credential.id);
+    expect(JSON.parse(row?.material ?? 'null')).toEqual({ contexts: { [PERMIT_CONTEXT_URL]: PERMIT_CONTEXT }, documents: [web.document] });
+  });
+
+  it('is none for a credential that needs only bundled contexts and a did:key', async () => {
+    const { credential } = await wallet.receive(await workPermit(await diIssuer('eddsa-rdfc-2022'), holder, { ownContext: false }), {
+      dataIntegrity,
+    });
+    const backup = (await openBackup(await wallet.exportBackup('p', { kdf: TEST_BACKUP_KDF }), 'p')) as {
+      credentials: Array<{ id: string; material: string | null }>;
+    };
+    expect(backup.credentials.find((c) => c.id === credential.id)?.material).toBeNull();
+  });
+});
+
+describe('verifyAll and storeVerified', () => {
+  it('store the Data Integrity credentials that verified, as verified — a change to the input afterwards changes nothing', async () => {
+    const issuer = await diIssuer('Ed25519Signature2020');
+    const good = await workPermit(issuer, holder, { number: 'GY-WP-2026-0200' });
+    const forged = structuredClone(await workPermit(issuer, holder, { number: 'GY-WP-2026-0201' })) as JsonObject & {
+      credentialSubject: JsonObject;
+    };
+    forged.credentialSubject.employer = 'Mallory Ltd';
+    const input = structuredClone(good);
+    const checked = await wallet.verifyAll([input, forged], { dataIntegrity });
+    expect(checked.map((c) => c.verification.verified)).toEqual([true, false]);
+    (input.credentialSubject as JsonObject).permitNumber = 'changed after verifying';
+    const [id] = await wallet.storeVerified(checked.filter((c) => c.verification.verified));
+    expect((await wallet.get(id as string)).credential).toEqual(good);
+  });
+});
+
+describe('a schema 3 wallet', () => {
+  it('upgrades to schema 4 (column material), keeps its credentials and then holds Data Integrity ones', async () => {
+    const path = tmp.file('schema-3.db');
+    const old = await openWallet({ path, secret: SECRET, kdf: TEST_KDF });
+    const me = (await old.createDid()).did;
+    const { credential: jwt } = await old.receive(await vcJwt(jwtIssuer('key'), me));
+    await old.close();
+    await run(path, 'ALTER TABLE wallet_credential DROP COLUMN material; UPDATE wallet_schema SET version = 3;');
+    const upgraded = await openWallet({ path, secret: SECRET });
+    try {
+      expect(await upgraded.integrityCheck()).toBe('ok');
+      expect(await upgraded.get(jwt.id)).toEqual(jwt);
+      const { credential } = await upgraded.receive(await workPermit(await diIssuer('eddsa-rdfc-2022'), me), { dataIntegrity });
+      expect(credential.format).toBe('di');
+      expect(await upgraded.count()).toBe(2);
+    } finally {
+      await upgraded.close();
+    }
+  });
+});
+
+function run(path: string, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(path, (err) => {
+      if (err) return reject(err);
+      db.exec(sql, (e) => db.close(() => (e ? reject(e) : resolve())));
+    });
+  });
+}
