@@ -15,10 +15,11 @@ const dir = mkdtempSync(join(tmpdir(), 'tw-browser-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function loadBundle(): Promise<typeof import('../src/index.browser.js')> {
-  const { code } = await bundleForBrowser();
-  const file = join(dir, 'verifier.browser.mjs');
-  writeFileSync(file, code);
-  return import(pathToFileURL(file).href);
+  const { files, entryName } = await bundleForBrowser();
+  for (const f of files) writeFileSync(join(dir, f.name), f.text);
+  // The chunks are ES modules: a package.json beside them says so to Node.
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  return import(pathToFileURL(join(dir, entryName)).href);
 }
 
 describe('browser bundle and did:key types it does not carry', () => {
