@@ -3,7 +3,7 @@
 // is a report: it exits 0 when the suite ran, whatever the tests said, and non-zero only
 // when the run itself broke.
 //
-//   node scripts/w3c-suite.mjs --suite <dir> [--target test-server|service] [--policy <file.json>] [--allow-high-s] [--report <file.json>]
+//   node scripts/w3c-suite.mjs --suite <dir> [--target test-server|service] [--policy <file.json>] [--allow-high-s] [--report <file.json>] [--answers <file.jsonl>]
 //
 // <dir> is an extracted, npm-installed suite; the script tells them apart by the suite's
 // package.json:
@@ -49,8 +49,8 @@
 //   served at the server's own https URL. It is configured for the
 //   suite's fixtures: it trusts any issuer whose DID resolves offline (the suite presents
 //   credentials of its own did:key issuers), accepts high-S ES256 signatures (the suite's
-//   fixtures have them) and does not require presented credentials to be about the
-//   holder (VCDM 2.0 does not).
+//   fixtures have them), does not require presented credentials to be about the
+//   holder and accepts presentations without credentials (VCDM 2.0 requires neither).
 // - service: the example issuer service (examples/issuer-service) as an agency runs it,
 //   with its own configuration checks and defaults: a did:web issuer for its https base
 //   URL, status list entries (revocation and suspension) on every credential, status
@@ -70,11 +70,12 @@
 // after), runs mocha with the JSON reporter and NODE_TLS_REJECT_UNAUTHORIZED=0 for mocha
 // only, and removes everything it made. --report writes the outcome (titles, states,
 // first line of each error, the date and the commit; nothing of the suite's code or
-// fixtures) as JSON.
+// fixtures) as JSON. --answers (test server) appends one JSON line per answer the server
+// gave: method, path, status and its errors' codes and messages, to see why a test failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
@@ -175,7 +176,7 @@ const TARGETS = ['test-server', 'service'];
 
 function usage(message) {
   process.stderr.write(
-    `${message}\nusage: node scripts/w3c-suite.mjs --suite <suite dir> [--target ${TARGETS.join('|')}] [--policy <file.json>] [--allow-high-s] [--report <file.json>]\n`,
+    `${message}\nusage: node scripts/w3c-suite.mjs --suite <suite dir> [--target ${TARGETS.join('|')}] [--policy <file.json>] [--allow-high-s] [--report <file.json>] [--answers <file.jsonl>]\n`,
   );
   process.exit(2);
 }
@@ -188,7 +189,7 @@ function parseArgs(argv) {
       args.allowHighS = true;
       continue;
     }
-    if (!['--suite', '--report', '--target', '--policy'].includes(name)) usage(`unknown argument ${JSON.stringify(name)}`);
+    if (!['--suite', '--report', '--target', '--policy', '--answers'].includes(name)) usage(`unknown argument ${JSON.stringify(name)}`);
     const value = argv[++i];
     if (value === undefined) usage(`${name} needs a value`);
     args[name.slice(2)] = value;
@@ -198,6 +199,7 @@ function parseArgs(argv) {
   if (!TARGETS.includes(args.target)) usage(`--target must be one of ${TARGETS.join(', ')}`);
   if (args.policy !== undefined && args.target !== 'service') usage('--policy is for --target service');
   if (args.allowHighS && args.target !== 'service') usage('--allow-high-s is for --target service');
+  if (args.answers !== undefined && args.target !== 'test-server') usage('--answers is for --target test-server');
   return args;
 }
 
@@ -326,7 +328,7 @@ async function tlsFront({ port, tls, origin }) {
 }
 
 /** The VC-API test server over a fresh issuer database, for the suite's fixtures (see the header). */
-async function startTestServer(work) {
+async function startTestServer(work, answersFile) {
   const { openIssuer } = await import(pathToFileURL(join(root, 'packages/issuer/dist/index.js')).href);
   const { startVcApiServer } = await import(pathToFileURL(join(root, 'test/vc-api/server.mjs')).href);
   // The server serves the issuer's status lists under its own https URL, so the port is chosen first.
@@ -346,7 +348,8 @@ async function startTestServer(work) {
       issuer,
       port,
       tls: selfSignedCertificate(work),
-      verifyOptions: { trustedIssuers: null, allowHighS: true, holderBinding: 'none' },
+      ...(answersFile ? { onAnswer: (a) => appendFileSync(answersFile, `${JSON.stringify(a)}\n`) } : {}),
+      verifyOptions: { trustedIssuers: null, allowHighS: true, holderBinding: 'none', allowEmpty: true },
     });
     return {
       url: server.url,
@@ -534,7 +537,9 @@ async function main() {
   process.once('SIGTERM', onSignal);
   try {
     target =
-      args.target === 'service' ? await startIssuerService(work, args.policy, args.allowHighS === true) : await startTestServer(work);
+      args.target === 'service'
+        ? await startIssuerService(work, args.policy, args.allowHighS === true)
+        : await startTestServer(work, args.answers && resolve(args.answers));
     if (existsSync(configPath)) renameSync(configPath, backupPath);
     configTaken = true;
     writeFileSync(

@@ -50,13 +50,17 @@ const ROUTES = new Map([
  *   headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential }) });
  * await server.close();
  *
+ * `onAnswer` is told of every answer: method, path, status and its errors' codes and messages (a log of
+ * what a test suite asked and what it got, without the documents).
+ *
  * @param {{ issuer: import('@tradewind/issuer').Issuer, verifyOptions?: object, tls?: { key: string | Buffer, cert: string | Buffer },
- *   port?: number, host?: string, maxBodyBytes?: number }} options
+ *   port?: number, host?: string, maxBodyBytes?: number, onAnswer?: (answer: { method: string, path: string, status: number, errors: Array<{ code: string, message: string }> }) => void }} options
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export async function startVcApiServer(options) {
-  const { issuer, verifyOptions = {}, tls, port = 0, host = '127.0.0.1', maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
+  const { issuer, verifyOptions = {}, tls, port = 0, host = '127.0.0.1', maxBodyBytes = DEFAULT_MAX_BODY_BYTES, onAnswer } = options;
   if (!issuer || typeof issuer.issue !== 'function') throw new TypeError('startVcApiServer needs an issuer from @tradewind/issuer');
+  if (onAnswer !== undefined && typeof onAnswer !== 'function') throw new TypeError('onAnswer must be a function');
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('maxBodyBytes must be a positive integer');
 
   const { trustedIssuers, ...rest } = verifyOptions;
@@ -72,11 +76,16 @@ export async function startVcApiServer(options) {
   const context = { issuer, verifier, keyTypes: new Map() };
 
   const handler = (req, res) => {
-    handle(context, req, res, maxBodyBytes).catch(() => {
-      // handle() answers every failure itself; this only guards a socket that died mid-answer.
-      if (!res.headersSent) send(res, 500, errorBody('UNEXPECTED', 'internal error'));
-      else res.destroy();
-    });
+    handle(context, req, res, maxBodyBytes)
+      .catch(() => {
+        // handle() answers every failure itself; this only guards a socket that died mid-answer.
+        if (!res.headersSent) send(res, 500, errorBody('UNEXPECTED', 'internal error'));
+        else res.destroy();
+      })
+      .then(() => {
+        const path = (req.url ?? '/').split('?')[0];
+        onAnswer?.({ method: req.method, path, status: res.statusCode, errors: answered.get(res) ?? [] });
+      });
   };
   const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
   await new Promise((resolve, reject) => {
@@ -314,7 +323,15 @@ function truncate(text) {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+/** The errors of each answer (code and message), for `onAnswer`. */
+const answered = new WeakMap();
+
 function send(res, status, body, headers = {}) {
+  if (Array.isArray(body?.errors))
+    answered.set(
+      res,
+      body.errors.map((e) => ({ code: e.code, message: e.message })),
+    );
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
