@@ -322,4 +322,59 @@ describe('POST /credentials/verify and /presentations/verify with Data Integrity
     expect(domain.status).toBe(400);
     expect(codes(domain)).toEqual(['AUDIENCE_MISMATCH']);
   });
+
+  it('refuses a presentation whose proof is by a key of another DID than its holder', async () => {
+    const other = await Ed25519Multikey.generate();
+    const otherDid = `did:key:${other.publicKeyMultibase}`;
+    other.id = `${otherDid}#${other.publicKeyMultibase}`;
+    other.controller = otherDid;
+    const issued = await post('/credentials/issue', {
+      credential: credentialOf(ed.did, { credentialSubject: { id: foreign.did, alumniOf: 'Example University' } }),
+      options: { cryptosuite: 'eddsa-rdfc-2022' },
+    });
+    const presentation = vc.createPresentation({
+      verifiableCredential: [issued.body.verifiableCredential],
+      holder: foreign.did,
+      version: 2.0,
+    });
+    const vp = await vc.signPresentation({
+      presentation,
+      suite: new DataIntegrityProof({ signer: other.signer(), cryptosuite: eddsaRdfc2022 }),
+      challenge: 'nonce-456',
+      documentLoader: loader([didKeyDocument(otherDid, other.id, other.publicKeyMultibase), ourDocument(ed)]),
+    });
+    const a = await post('/presentations/verify', { verifiablePresentation: vp, options: { challenge: 'nonce-456' } });
+    expect(a.status).toBe(400);
+    expect(a.body.errors?.[0]).toMatchObject({ code: 'KEY_NOT_FOUND', path: '/proof/verificationMethod' });
+    expect(a.body.errors?.[0]?.message).toContain(`not by ${foreign.did}`);
+  });
+});
+
+describe('onAnswer', () => {
+  it('is told the method, path, status and errors of every answer', async () => {
+    const answers: Array<{ method: string; path: string; status: number; errors: Array<{ code: string; message: string }> }> = [];
+    const logged = await startVcApiServer({ issuer, onAnswer: (a: (typeof answers)[number]) => answers.push(a) });
+    try {
+      await fetch(`${logged.url}/credentials/issue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ credential: credentialOf(ed.did), options: { cryptosuite: 'eddsa-rdfc-2022' } }),
+      });
+      await fetch(`${logged.url}/credentials/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      // The answer is told after it is sent: wait for both.
+      for (let i = 0; i < 100 && answers.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(answers).toEqual([
+        { method: 'POST', path: '/credentials/issue', status: 201, errors: [] },
+        {
+          method: 'POST',
+          path: '/credentials/verify',
+          status: 400,
+          errors: [{ code: 'MALFORMED', message: 'verifiableCredential must be a JSON object' }],
+        },
+      ]);
+    } finally {
+      await logged.close();
+    }
+    await expect(startVcApiServer({ issuer, onAnswer: 'log' })).rejects.toThrow('onAnswer must be a function');
+  });
 });
