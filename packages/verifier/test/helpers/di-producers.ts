@@ -34,13 +34,26 @@ export const V2 = 'https://www.w3.org/ns/credentials/v2';
 export const NOW = new Date('2026-06-01T00:00:00Z');
 export const CREATED = new Date('2026-01-01T00:00:00Z');
 
+export interface SignOptions {
+  purpose?: 'assertionMethod' | 'authentication';
+  challenge?: string;
+  domain?: string;
+  created?: Date;
+  /** A proof `expires` (Data Integrity cryptosuites only). */
+  expires?: Date;
+}
+
+/** A DataIntegrityProof suite of Digital Bazaar's, with `expires` in its proof options when asked. */
+function dataIntegrity(signer: unknown, cryptosuite: unknown, o: SignOptions): unknown {
+  const suite = new DataIntegrityProof({ signer, cryptosuite, date: o.created ?? CREATED });
+  if (o.expires) (suite as { proof?: JsonObject }).proof = { expires: o.expires.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  return suite;
+}
+
 export interface Producer {
   method: JsonObject;
   /** Signs `doc` with this producer's suite. */
-  sign(
-    doc: JsonObject,
-    options?: { purpose?: 'assertionMethod' | 'authentication'; challenge?: string; domain?: string; created?: Date },
-  ): Promise<JsonObject>;
+  sign(doc: JsonObject, options?: SignOptions): Promise<JsonObject>;
 }
 
 export function resolverFor(...methods: JsonObject[]) {
@@ -69,8 +82,7 @@ export async function eddsaRdfc(controller = 'did:example:issuer'): Promise<Prod
   const method = { id: key.id, type: 'Multikey', controller, publicKeyMultibase: key.publicKeyMultibase };
   return {
     method,
-    sign: (doc, o = {}) =>
-      dbSign(doc, new DataIntegrityProof({ signer: key.signer(), cryptosuite: eddsaRdfc2022, date: o.created ?? CREATED }), o),
+    sign: (doc, o = {}) => dbSign(doc, dataIntegrity(key.signer(), eddsaRdfc2022, o), o),
   };
 }
 
@@ -80,8 +92,7 @@ export async function ecdsaRdfc(curve: 'P-256' | 'P-384', controller = 'did:exam
   const method = { id: key.id, type: 'Multikey', controller, publicKeyMultibase: key.publicKeyMultibase };
   return {
     method,
-    sign: (doc, o = {}) =>
-      dbSign(doc, new DataIntegrityProof({ signer: key.signer(), cryptosuite: ecdsaRdfc2019, date: o.created ?? CREATED }), o),
+    sign: (doc, o = {}) => dbSign(doc, dataIntegrity(key.signer(), ecdsaRdfc2019, o), o),
   };
 }
 
@@ -100,13 +111,29 @@ type RawSigner = (data: Uint8Array) => Uint8Array;
  * with the document's @context, RDFC, SHA-256 ‖ SHA-256); `sign` puts a detached JWS
  * (b64: false) or a multibase proofValue in the proof, as the 2018/2019 suites do.
  */
-function legacySuite(type: string, verificationMethod: string, signer: RawSigner, encoding: { jws: string } | 'proofValue', created: Date) {
+function legacySuite(
+  type: string,
+  verificationMethod: string,
+  signer: RawSigner,
+  encoding: { jws: string } | 'proofValue',
+  created: Date,
+  mosip: MosipQuirks = {},
+  contextUrl = 'https://www.w3.org/2018/credentials/v1',
+) {
   const Base = jsigs.suites.LinkedDataSignature as unknown as new (
     o: unknown,
   ) => {
     createVerifyData(o: unknown): Promise<Uint8Array>;
+    canonize(input: unknown, o: unknown): Promise<string>;
+    canonizeProof(proof: JsonObject, o: unknown): Promise<string>;
   };
   class Suite extends Base {
+    /** ld-signatures-java (MOSIP): the proof options under security v3 only, not the document's context. */
+    override async canonizeProof(proof: JsonObject, o: { documentLoader: unknown }) {
+      if (!mosip.proofContext) return super.canonizeProof(proof, o);
+      const { jws: _j, proofValue: _p, ...options } = proof;
+      return this.canonize({ ...options, '@context': mosip.proofContext }, { documentLoader: javaV3Loader, skipExpansion: false });
+    }
     async sign({ verifyData, proof }: { verifyData: Uint8Array; proof: JsonObject }) {
       if (encoding === 'proofValue') {
         const { base58btc } = await import('multiformats/bases/base58');
@@ -119,12 +146,14 @@ function legacySuite(type: string, verificationMethod: string, signer: RawSigner
       return proof;
     }
   }
-  // The signer's id is the proof's verificationMethod; contextUrl is a context every test
-  // document has (jsonld-signatures insists a suite names one).
+  // The signer's id is the proof's verificationMethod; contextUrl is the document's first
+  // context (jsonld-signatures insists a suite names one the document has).
   return new Suite({
     type,
     date: created,
-    contextUrl: 'https://www.w3.org/2018/credentials/v1',
+    // ld-signatures-java (MOSIP): undefined terms dropped rather than refused.
+    ...(mosip.unsafe ? { canonizeOptions: { safe: false } } : {}),
+    contextUrl,
     signer: {
       id: verificationMethod,
       algorithm: typeof encoding === 'string' ? 'ES256' : encoding.jws,
@@ -204,6 +233,25 @@ export function highS(sig: Uint8Array, n: bigint): Uint8Array {
 }
 
 /**
+ * Security v3 as MOSIP's Java JSON-LD processor reads it: it lets Ed25519Signature2020's
+ * scoped `proofValue` redefine the protected top-level one, which `jsonld` refuses. Proof
+ * options carry no proofValue, so leaving the top-level term out gives the same statements.
+ */
+async function javaV3Loader(url: string) {
+  const remote = await loader(url);
+  if (url !== 'https://w3id.org/security/v3') return remote;
+  const document = structuredClone(remote.document) as JsonObject;
+  for (const c of ([] as unknown[]).concat(document['@context'])) if (c && typeof c === 'object') delete (c as JsonObject).proofValue;
+  return { ...remote, document };
+}
+
+/** How MOSIP's ld-signatures-java departs from jsonld-signatures (see the verifier's MOSIP compatibility). */
+export interface MosipQuirks {
+  proofContext?: string;
+  unsafe?: boolean;
+}
+
+/**
  * A legacy (LD signatures) producer: `type` signed with `alg` under a key of `kind`,
  * its verification method of `methodType` (the key as JWK unless `method` is given).
  */
@@ -216,6 +264,7 @@ export function legacyProducer(options: {
   controller?: string;
   method?: (publicJwk: JsonObject) => JsonObject;
   bits?: number;
+  mosip?: MosipQuirks;
 }): Producer & { publicJwk: JsonObject; privateKey?: KeyObject; rawSigner: RawSigner } {
   const controller = options.controller ?? 'did:example:issuer';
   const key = legacyKey(options.kind, options.bits);
@@ -241,6 +290,8 @@ export function legacyProducer(options: {
           rawSigner,
           options.encoding === 'proofValue' ? 'proofValue' : { jws: options.alg },
           o.created ?? CREATED,
+          options.mosip,
+          ([] as unknown[]).concat(doc['@context'])[0] as string,
         ),
         o,
       ),
