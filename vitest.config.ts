@@ -16,6 +16,10 @@ export default defineConfig({
         find: /^@tradewind\/core\/status-list$/,
         replacement: fileURLToPath(new URL('./packages/core/src/status-list-codec.ts', import.meta.url)),
       },
+      {
+        find: /^@tradewind\/verifier\/data-integrity$/,
+        replacement: fileURLToPath(new URL('./packages/verifier/src/di/public.ts', import.meta.url)),
+      },
       ...['core', 'agent', 'verifier', 'issuer', 'wallet', 'cli'].map((pkg) => ({
         find: new RegExp(`^@tradewind/${pkg}$`),
         replacement: src(pkg),
