@@ -43,7 +43,8 @@ net.Socket.prototype.connect = function offlineConnect(...args) {
   } else if (typeof options === 'string') {
     path = options; // a unix socket
   }
-  if (path === undefined && !LOOPBACK.has(String(host))) {
+  // As net does: a truthy `path` is a local (unix) socket; http agents pass `path: null`.
+  if (!path && !LOOPBACK.has(String(host))) {
     log(`connection refused: ${host}`);
     process.nextTick(() => this.destroy(new Error(`offline run: no connection to ${host}`)));
     return this;
