@@ -240,9 +240,9 @@ function short(text: unknown): string {
 // Datasets by shape.
 //
 // The shape of a document is its JSON with every *candidate* string replaced by a slot:
-// strings that are values of a key not starting with '@', outside any @context. Keys,
-// numbers, booleans, null, @context subtrees and the values of keyword keys (@id, @type,
-// @value, @language, ...) are part of the shape itself.
+// strings that are values of a key not starting with '@' (or of @value), outside any
+// @context. Keys, numbers, booleans, null, @context subtrees and the values of other keyword
+// keys (@id, @type, @language, @index, ...) are part of the shape itself.
 //
 // For a shape, a dataset is built once with each *free* slot holding a unique placeholder,
 // and kept as a template when every placeholder comes out exactly once, verbatim, as the
@@ -307,9 +307,9 @@ async function datasetOf(document: JsonObject, run: Run): Promise<readonly Quad[
     let template = entry.templates.get(key);
     if (!template) {
       const built = await buildTemplate(document, shape, free, run);
-      if (built === 'disable') {
+      if ('real' in built) {
         entry.disabled = true;
-        break;
+        return built.real;
       }
       if (Array.isArray(built)) {
         for (const i of built) entry.free[i] = false;
@@ -337,15 +337,16 @@ function templateKey(free: readonly boolean[], values: readonly string[]): strin
 
 /**
  * Builds the template for `document` with the `free` slots as placeholders. Returns the
- * slots that turned out not to be free, or 'disable' when the placeholders made jsonld fail
- * and the document itself does not.
+ * slots that turned out not to be free, or the real document's dataset when the
+ * placeholders made jsonld fail and the document itself does not (the shape is then not
+ * cached).
  */
 async function buildTemplate(
   document: JsonObject,
   shape: Shape,
   free: readonly boolean[],
   run: Run,
-): Promise<Template | number[] | 'disable'> {
+): Promise<Template | number[] | { real: Quad[] }> {
   const nonce = randomHex();
   const marker = `tW slot ${nonce} `;
   const placeholder = (i: number) => ` ${marker}${i} é `;
@@ -360,9 +361,11 @@ async function buildTemplate(
   } catch {
     // The real document decides: its error is the one to report, and if it has none the
     // placeholders caused the failure and this shape is not cached.
-    await run.toRdf(document);
-    return 'disable';
+    return { real: await run.toRdf(document) };
   }
+  // A dataset jsonld made with a term missing (it happens with odd containers in lax mode)
+  // is not one to reason about: the real document is processed as it is.
+  if (!result.dataset.every(wellFormed)) return { real: await run.toRdf(document) };
   const count = new Array<number>(shape.values.length).fill(0);
   const bad = new Set<number>();
   const positions: [number, number][] = [];
@@ -390,6 +393,11 @@ async function buildTemplate(
   });
   if (bad.size > 0) return [...bad];
   return { quads: deepFreeze(result.dataset), positions, contexts: result.contexts };
+}
+
+function wellFormed(quad: Quad): boolean {
+  const ok = (t: Term | undefined) => typeof t === 'object' && t !== null && typeof t.termType === 'string' && typeof t.value === 'string';
+  return ok(quad?.subject) && ok(quad.predicate) && ok(quad.object) && ok(quad.graph);
 }
 
 /** The template's dataset with this document's strings; undefined if two quads coincide. */
@@ -420,7 +428,7 @@ export function shapeOf(document: JsonObject): Shape | undefined {
   const walk = (value: unknown, key: string, depth: number): boolean => {
     if (depth > MAX_DEPTH) return false;
     if (typeof value === 'string') {
-      if (key.startsWith('@')) parts.push(JSON.stringify(value));
+      if (isKeywordKey(key)) parts.push(JSON.stringify(value));
       else {
         values.push(value);
         keys.push(key);
@@ -462,6 +470,11 @@ export function shapeOf(document: JsonObject): Shape | undefined {
   return { key: parts.join(''), values, keys };
 }
 
+/** A key whose string values are part of the shape: a keyword other than @value. */
+function isKeywordKey(key: string): boolean {
+  return key.startsWith('@') && key !== '@value';
+}
+
 /** JSON text of a plain JSON value, or undefined for anything JSON.stringify would bend. */
 function plainJson(value: unknown, depth: number): string | undefined {
   if (depth > MAX_DEPTH) return undefined;
@@ -497,7 +510,7 @@ function scalar(value: unknown): string | undefined {
 
 /** A copy of `document` with each candidate string (in {@link shapeOf}'s order) replaced. */
 function rebuild(value: unknown, replace: (value: string) => string, key = ''): unknown {
-  if (typeof value === 'string') return key.startsWith('@') ? value : replace(value);
+  if (typeof value === 'string') return isKeywordKey(key) ? value : replace(value);
   if (Array.isArray(value)) return value.map((v) => rebuild(v, replace, key));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
