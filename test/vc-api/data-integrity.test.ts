@@ -350,6 +350,32 @@ describe('POST /credentials/verify and /presentations/verify with Data Integrity
   });
 });
 
+describe('Data Integrity presentations carrying enveloped credentials', () => {
+  it('verifies a presentation @digitalbazaar/vc signed around a vc+jwt credential of the issuer', async () => {
+    const a = await post('/credentials/issue', {
+      credential: credentialOf(ed.did, { credentialSubject: { id: foreign.did, alumniOf: 'Example University' } }),
+    });
+    expect(a.body.errors ?? []).toEqual([]);
+    const envelope = a.body.verifiableCredential as JsonObject;
+    expect(envelope.type).toBe('EnvelopedVerifiableCredential');
+    const vp = await vc.signPresentation({
+      presentation: { '@context': [V2], type: ['VerifiablePresentation'], holder: foreign.did, verifiableCredential: [envelope] },
+      suite: new DataIntegrityProof({ signer: foreign.key.signer(), cryptosuite: eddsaRdfc2022 }),
+      challenge: 'nonce-789',
+      documentLoader: loader([foreign.document]),
+    });
+    const ok = await post('/presentations/verify', { verifiablePresentation: vp, options: { challenge: 'nonce-789' } });
+    expect(ok.body.errors).toEqual([]);
+    expect(ok.status).toBe(200);
+    // The enveloped credential altered inside the signed presentation: the presentation's proof fails first.
+    const altered = structuredClone(vp) as { verifiableCredential: Array<{ id: string }> };
+    altered.verifiableCredential[0] = { ...altered.verifiableCredential[0], id: `${envelope.id as string}x` };
+    const bad = await post('/presentations/verify', { verifiablePresentation: altered, options: { challenge: 'nonce-789' } });
+    expect(bad.status).toBe(400);
+    expect(codes(bad)).toEqual(['SIGNATURE_INVALID']);
+  });
+});
+
 describe('onAnswer', () => {
   it('is told the method, path, status and errors of every answer', async () => {
     const answers: Array<{ method: string; path: string; status: number; errors: Array<{ code: string; message: string }> }> = [];
