@@ -42,6 +42,8 @@ const MAX_DEPTH = 100;
 const MAX_SHAPES = 256;
 const MAX_TEMPLATES_PER_SHAPE = 64;
 const MAX_RESOLVED_CONTEXTS = 512;
+/** Quads above which canonicalization runs under an abort timer. */
+const LARGE_DATASET = 500;
 
 interface Term {
   readonly termType: string;
@@ -192,7 +194,9 @@ class Run {
         // O(n) deep iterations over blank nodes: what legitimate credentials need, and
         // a "poison" graph fails fast instead of running for minutes.
         maxWorkFactor: 1,
-        signal: AbortSignal.timeout(remaining),
+        // A timer costs more than canonicalising a credential of a few dozen statements;
+        // large datasets get one.
+        ...(dataset.length > LARGE_DATASET ? { signal: AbortSignal.timeout(remaining) } : {}),
       });
     } catch (e) {
       this.checkTime();
@@ -408,9 +412,13 @@ function fillIn(template: Template, values: readonly string[]): Quad[] | undefin
     const quad = quads[q] as Quad;
     quads[q] = { ...quad, object: { ...quad.object, value: values[i] as string } };
   }
+  // Only a literal can newly equal another statement; the separator cannot occur in IRIs
+  // and is compared along with lengths, so keys are unambiguous.
   const seen = new Set<string>();
   for (const { subject: s, predicate: p, object: o, graph: g } of quads) {
-    const key = JSON.stringify([s.termType, s.value, p.value, o.termType, o.value, o.datatype?.value, o.language, g.termType, g.value]);
+    if (o.termType !== 'Literal') continue;
+    const parts = [s.termType, s.value, p.value, o.value, o.datatype?.value ?? '', o.language ?? '', g.termType, g.value];
+    const key = parts.map((x) => `${x.length}:${x}`).join('');
     if (seen.has(key)) return undefined;
     seen.add(key);
   }
@@ -424,50 +432,51 @@ function fillIn(template: Template, values: readonly string[]): Quad[] | undefin
 export function shapeOf(document: JsonObject): Shape | undefined {
   const values: string[] = [];
   const keys: string[] = [];
-  const parts: string[] = [];
+  let out = '';
   const walk = (value: unknown, key: string, depth: number): boolean => {
     if (depth > MAX_DEPTH) return false;
     if (typeof value === 'string') {
-      if (isKeywordKey(key)) parts.push(JSON.stringify(value));
+      if (isKeywordKey(key)) out += JSON.stringify(value);
       else {
         values.push(value);
         keys.push(key);
-        parts.push('$');
+        out += '$';
       }
       return true;
     }
     if (Array.isArray(value)) {
-      parts.push('[');
-      for (const v of value) {
-        if (!walk(v, key, depth + 1)) return false;
-        parts.push(',');
+      out += '[';
+      for (let i = 0; i < value.length; i++) {
+        if (!walk(value[i], key, depth + 1)) return false;
+        out += ',';
       }
-      parts.push(']');
+      out += ']';
       return true;
     }
     if (value !== null && typeof value === 'object') {
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return false;
-      parts.push('{');
-      for (const [k, v] of Object.entries(value)) {
-        parts.push(JSON.stringify(k), ':');
+      out += '{';
+      for (const k of Object.keys(value)) {
+        const v = (value as Record<string, unknown>)[k];
+        out += `${JSON.stringify(k)}:`;
         if (k === '@context') {
           const text = plainJson(v, depth + 1);
           if (text === undefined) return false;
-          parts.push(text);
+          out += text;
         } else if (!walk(v, k, depth + 1)) return false;
-        parts.push(',');
+        out += ',';
       }
-      parts.push('}');
+      out += '}';
       return true;
     }
     const text = scalar(value);
     if (text === undefined) return false;
-    parts.push(text);
+    out += text;
     return true;
   };
   if (!walk(document, '', 0)) return undefined;
-  return { key: parts.join(''), values, keys };
+  return { key: out, values, keys };
 }
 
 /** A key whose string values are part of the shape: a keyword other than @value. */
