@@ -235,6 +235,19 @@ describe('compatibility mode is not a weaker signature check', () => {
     });
     expect(codes(await verifyCredential(expiry, compat()))).toContain('SIGNATURE_INVALID');
   });
+  it('a value under an undefined term is not signed: changing it still verifies, with the undefined-terms warning', async () => {
+    // What MOSIP's Java stack signs: `face` is not in the FarmerCredential context, so it
+    // is dropped before hashing. A caller must not trust such a claim; the warning is how
+    // it learns that some were dropped.
+    const f = manifest.fixtures.find((x) => x.file === 'farmer-vcdm1-ed25519signature2020.json') as FixtureEntry;
+    const swapped = tamper(f.file, (x) => {
+      (x.credentialSubject as JsonObject).face = 'data:image/jpeg;base64,c3dhcHBlZA';
+    });
+    const r = await verifyCredential(swapped, compat());
+    expect(codes(r)).toEqual([]);
+    expectWarnings(r, ['undefined-terms'], f.quirks);
+    expect((await verifyCredential(swapped, options({ documents: [didWebKeyIds] }))).verified).toBe(false);
+  });
   it('a created shifted beyond any time zone (more than 14 h ahead) is refused even in compatibility mode', async () => {
     const f = manifest.fixtures.find((x) => x.quirks.includes('created-shift')) as FixtureEntry;
     const r = await verifyCredential(read(f.file), { ...compat(), now: new Date(Date.parse(f.created) - 15 * 3600_000) });
