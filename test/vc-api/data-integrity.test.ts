@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
 import { cryptosuite as ecdsaRdfc2019 } from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -50,11 +51,13 @@ let issuer: Issuer;
 let ed: ManagedDid;
 let p256: ManagedDid;
 let server: { url: string; close(): Promise<void> };
+/** The same, accepting high-S ECDSA signatures (as signers that do not normalise S make half the time). */
+let highSServer: { url: string; close(): Promise<void> };
 /** A did:key of Digital Bazaar's making (Ed25519 Multikey), the foreign issuer and holder. */
 let foreign: { did: string; key: { id: string; signer(): unknown }; document: JsonObject };
 
-async function post(path: string, body: unknown): Promise<Answer> {
-  const res = await fetch(server.url + path, {
+async function post(path: string, body: unknown, base = server.url): Promise<Answer> {
+  const res = await fetch(base + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -127,6 +130,7 @@ beforeAll(async () => {
   p256 = await issuer.createDid({ method: 'key', keyType: 'P-256' });
   // Any issuer whose DID resolves offline: the foreign did:key below included.
   server = await startVcApiServer({ issuer, port, verifyOptions: { trustedIssuers: null } });
+  highSServer = await startVcApiServer({ issuer, verifyOptions: { trustedIssuers: null, allowHighS: true } });
   const key = await Ed25519Multikey.generate();
   const did = `did:key:${key.publicKeyMultibase}`;
   key.id = `${did}#${key.publicKeyMultibase}`;
@@ -136,6 +140,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await highSServer?.close();
   await issuer?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -348,6 +353,63 @@ describe('POST /credentials/verify and /presentations/verify with Data Integrity
     expect(a.body.errors?.[0]).toMatchObject({ code: 'KEY_NOT_FOUND', path: '/proof/verificationMethod' });
     expect(a.body.errors?.[0]?.message).toContain(`not by ${foreign.did}`);
   });
+});
+
+/** base58btc (Bitcoin alphabet) to bytes. */
+function base58(text: string): Uint8Array {
+  const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  let n = 0n;
+  for (const c of text) n = n * 58n + BigInt(alphabet.indexOf(c));
+  const bytes: number[] = [];
+  for (; n > 0n; n >>= 8n) bytes.unshift(Number(n & 0xffn));
+  for (const c of text) {
+    if (c !== '1') break;
+    bytes.unshift(0);
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** Group orders of P-256 and P-384: an ECDSA signature's S above half of it is the high-S form. */
+const ORDER = {
+  'P-256': 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  'P-384': 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+};
+
+describe('ecdsa-rdfc-2019 credentials of other issuers', () => {
+  for (const curve of ['P-256', 'P-384'] as const) {
+    it(`verifies one @digitalbazaar/vc signed with a ${curve} did:key (high S only when allowed), and refuses it altered`, async () => {
+      const key = await EcdsaMultikey.generate({ curve });
+      const did = `did:key:${key.publicKeyMultibase}`;
+      key.id = `${did}#${key.publicKeyMultibase}`;
+      key.controller = did;
+      const signed = await vc.issue({
+        credential: credentialOf(did),
+        suite: new DataIntegrityProof({ signer: key.signer(), cryptosuite: ecdsaRdfc2019 }),
+        documentLoader: loader([didKeyDocument(did, key.id, key.publicKeyMultibase)]),
+      });
+      // WebCrypto does not normalise S: half of these signatures are high-S.
+      const signature = base58((signed.proof as { proofValue: string }).proofValue.slice(1));
+      const s = BigInt(`0x${Buffer.from(signature.subarray(signature.length / 2)).toString('hex')}`);
+      const highS = s > ORDER[curve] / 2n;
+
+      const lenient = await post('/credentials/verify', { verifiableCredential: signed }, highSServer.url);
+      expect(lenient.body.errors).toEqual([]);
+      expect(lenient.status).toBe(200);
+      const strict = await post('/credentials/verify', { verifiableCredential: signed });
+      if (highS) {
+        expect(strict.status).toBe(400);
+        expect(strict.body.errors?.[0]).toMatchObject({ code: 'SIGNATURE_INVALID', path: '/proof/proofValue' });
+        expect(strict.body.errors?.[0]?.message).toContain('high S');
+      } else {
+        expect(strict.body.errors).toEqual([]);
+        expect(strict.status).toBe(200);
+      }
+      const altered = { ...signed, credentialSubject: { id: 'did:example:alice', alumniOf: 'Another University' } };
+      const bad = await post('/credentials/verify', { verifiableCredential: altered }, highSServer.url);
+      expect(bad.status).toBe(400);
+      expect(codes(bad)).toEqual(['SIGNATURE_INVALID']);
+    });
+  }
 });
 
 describe('Data Integrity presentations carrying enveloped credentials', () => {
