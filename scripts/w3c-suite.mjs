@@ -128,7 +128,7 @@ const SUITES = {
     tags: ['eddsa-rdfc-2022', 'eddsa-jcs-2022'],
     targets: ['test-server'],
     endpoints: (ids) => ({
-      // We issue eddsa-rdfc-2022 only (VCDM 2.0), and verify both cryptosuites of both data models.
+      // Tradewind issues eddsa-rdfc-2022 (VCDM 2.0) and verifies both cryptosuites in both data models.
       issuers: [
         {
           id: ids.Ed25519,
@@ -149,7 +149,7 @@ const SUITES = {
     tags: ['ecdsa-rdfc-2019', 'ecdsa-jcs-2019'],
     targets: ['test-server'],
     endpoints: (ids) => ({
-      // We issue ecdsa-rdfc-2019 with P-256 keys (VCDM 2.0), and verify P-256 and P-384 under both cryptosuites.
+      // Tradewind issues ecdsa-rdfc-2019 with P-256 keys (VCDM 2.0) and verifies P-256 and P-384 under both cryptosuites.
       issuers: [
         {
           id: ids['P-256'],
