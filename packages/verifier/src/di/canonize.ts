@@ -351,9 +351,13 @@ async function buildTemplate(
   free: readonly boolean[],
   run: Run,
 ): Promise<Template | number[] | { real: Quad[] }> {
-  const nonce = randomHex();
-  const marker = `tW slot ${nonce} `;
+  // Unguessable (a secret of this process and a counter), so no document can hold one.
+  const marker = `tW slot ${SECRET}-${(builds++).toString(36)} `;
   const placeholder = (i: number) => ` ${marker}${i} é `;
+  const placeholders = new Map<string, number>();
+  free.forEach((isFree, i) => {
+    if (isFree) placeholders.set(placeholder(i), i);
+  });
   let slot = 0;
   const probe = rebuild(document, (value) => {
     const i = slot++;
@@ -373,15 +377,21 @@ async function buildTemplate(
   const count = new Array<number>(shape.values.length).fill(0);
   const bad = new Set<number>();
   const positions: [number, number][] = [];
-  const pattern = new RegExp(`${marker}(\\d+)`, 'g');
   const scan = (text: string | undefined, literalOf?: number) => {
-    if (text === undefined || !text.includes(marker)) return;
-    for (const m of text.matchAll(pattern)) {
-      const i = Number(m[1]);
-      if (literalOf !== undefined && text === placeholder(i)) {
-        count[i] = (count[i] ?? 0) + 1;
-        positions.push([literalOf, i]);
-      } else bad.add(i);
+    if (text === undefined) return;
+    let at = text.indexOf(marker);
+    if (at < 0) return;
+    const exact = literalOf === undefined ? undefined : placeholders.get(text);
+    if (exact !== undefined) {
+      count[exact] = (count[exact] ?? 0) + 1;
+      positions.push([literalOf as number, exact]);
+      return;
+    }
+    // Anywhere else (in an IRI, a language, a rewritten literal): that slot is not free.
+    while (at >= 0) {
+      const digits = /^\d+/.exec(text.slice(at + marker.length));
+      bad.add(digits ? Number(digits[0]) : -1);
+      at = text.indexOf(marker, at + marker.length);
     }
   };
   result.dataset.forEach((quad, q) => {
@@ -395,8 +405,21 @@ async function buildTemplate(
   free.forEach((isFree, i) => {
     if (isFree && count[i] !== 1) bad.add(i);
   });
+  if (bad.has(-1)) return { real: await run.toRdf(document) };
   if (bad.size > 0) return [...bad];
-  return { quads: deepFreeze(result.dataset), positions, contexts: result.contexts };
+  // A copy of its own: nothing the template holds is shared with jsonld's objects.
+  return { quads: result.dataset.map(copyQuad), positions, contexts: result.contexts };
+}
+
+function copyTerm(t: Term): Term {
+  const copy: { termType: string; value: string; datatype?: Term; language?: string } = { termType: t.termType, value: t.value };
+  if (t.datatype) copy.datatype = copyTerm(t.datatype);
+  if (t.language !== undefined) copy.language = t.language;
+  return copy;
+}
+
+function copyQuad(q: Quad): Quad {
+  return { subject: copyTerm(q.subject), predicate: copyTerm(q.predicate), object: copyTerm(q.object), graph: copyTerm(q.graph) };
 }
 
 function wellFormed(quad: Quad): boolean {
@@ -533,20 +556,13 @@ function rebuild(value: unknown, replace: (value: string) => string, key = ''): 
   return value;
 }
 
-function randomHex(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+const SECRET = (() => {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
   let hex = '';
   for (const b of bytes) hex += b.toString(16).padStart(2, '0');
   return hex;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
+})();
+let builds = 0;
 
 /** A Map that forgets its least recently used entry beyond `max`. */
 class BoundedMap<V> {
