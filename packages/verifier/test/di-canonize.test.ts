@@ -221,6 +221,27 @@ describe('limits', () => {
   });
 });
 
+describe('resolved contexts', () => {
+  it('are kept per loader: a second document loads no context again (jsonld keeps none without a tag)', async () => {
+    const base = createDocumentLoader();
+    const urls: string[] = [];
+    const counting: DocumentLoader = (url) => {
+      urls.push(url);
+      return base(url);
+    };
+    await canonizeRdfcUncached(credential(), { loader: counting });
+    expect(urls.sort()).toEqual(['https://www.w3.org/ns/credentials/examples/v2', 'https://www.w3.org/ns/credentials/v2']);
+    urls.length = 0;
+    await canonizeRdfcUncached(credential({ id: 'urn:uuid:another' }), { loader: counting });
+    expect(urls).toEqual([]);
+    // jsonld.canonize with the same loader fetches them every time: its own cache skips
+    // contexts a loader does not tag.
+    await libraryCanonize(credential(), counting);
+    await libraryCanonize(credential(), counting);
+    expect(urls.length).toBe(4);
+  });
+});
+
 describe('the uncached path', () => {
   it('is the same function without the shape cache', async () => {
     const loader = createDocumentLoader();
