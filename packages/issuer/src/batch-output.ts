@@ -36,8 +36,19 @@ function idOfLine(text: string): string | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { id, jwt } = value as { id?: unknown; jwt?: unknown };
-  return typeof id === 'string' && typeof jwt === 'string' && COMPACT_JWS.test(jwt) ? id : undefined;
+  const { id, jwt, format } = value as { id?: unknown; jwt?: unknown; format?: unknown };
+  if (typeof id !== 'string' || typeof jwt !== 'string') return undefined;
+  return COMPACT_JWS.test(jwt) || (format === 'di' && isDiCredentialText(jwt, id)) ? id : undefined;
+}
+
+// A `di` line's credential: the JSON text of a credential with this id and a proof.
+function isDiCredentialText(text: string, id: string): boolean {
+  try {
+    const credential = JSON.parse(text) as { id?: unknown; proof?: unknown } | null;
+    return typeof credential === 'object' && credential !== null && credential.id === id && typeof credential.proof === 'object';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '@tradewind/core';
@@ -271,6 +271,18 @@ describe('di credentials (eddsa-rdfc-2022, ecdsa-rdfc-2019)', () => {
       expect(verified.error).toBeUndefined();
       expect(verified.verified).toBe(true);
     }
+    // Run again: the file's di lines count as delivered (none re-emitted, none dropped)...
+    const options = { type: 'NationalIdCredential', format: 'di' as const, context: [AGENCY_CONTEXT_URL], outputPath };
+    const again = await issuer.issueBatch({ text: input, format: 'jsonl' }, options);
+    expect(again).toMatchObject({ issued: 0, skipped: 2, reemitted: 0 });
+    const text = readFileSync(outputPath, 'utf8');
+    expect(text.trim().split('\n')).toHaveLength(2);
+    // ...and one lost from the file is re-emitted into it, the same bytes (Ed25519).
+    const [kept, lost] = text.trim().split('\n') as [string, string];
+    writeFileSync(outputPath, `${kept}\n`);
+    const resumed = await issuer.issueBatch({ text: input, format: 'jsonl' }, options);
+    expect(resumed).toMatchObject({ issued: 0, skipped: 2, reemitted: 1 });
+    expect(readFileSync(outputPath, 'utf8')).toBe(`${kept}\n${lost}\n`);
   });
 
   it('publishes the Data Integrity form of every list beside its JWT, named in the manifest', async () => {
