@@ -21,8 +21,8 @@
 //   EcdsaSecp256r1Signature2019) hash the proof options canonicalised under
 //   https://w3id.org/security/v3 (ld-signatures-java's default proof context, its
 //   security-v3-unstable document), not under the credential's own @context (listed
-//   only when neither that nor, for VCDM 1.1, security v2 (jsonld-signatures' old
-//   proof context) gives the same N-Quads);
+//   only when neither that nor, for VCDM 1.1, security v2 (jsonld-signatures' proof
+//   context before version 7) gives the same N-Quads);
 // - `undefined-terms`: JSON-LD terms the contexts do not define are dropped silently
 //   (titanium-json-ld; jsonld.js with safe mode off), where the specifications require
 //   an error;
@@ -220,9 +220,14 @@ function ecKey(curve, label) {
 
 // ---------------------------------------------------------------------------------------
 // Signatures over the 64 bytes the Java stack hashes to.
-function jwsDetached(alg, signingInput, signer) {
-  // RsaSignature2018LdSigner and its siblings: a JWS with b64=false, the payload detached.
-  const header = b64u(Buffer.from(JSON.stringify({ alg, b64: false, crit: ['b64'] })));
+function jwsDetached(alg, keyName, signingInput, signer) {
+  // MOSIP's key manager (SignatureServiceImpl.jwsSign, SignatureUtil.getJWSHeader): a JWS
+  // with b64=false and the payload detached; the header also carries the signing
+  // certificate's SHA-256 thumbprint (includeCertHash) and the key id (includeKeyId, on by
+  // default). There is no certificate here: the thumbprint is over the public key's SPKI.
+  const header = b64u(
+    Buffer.from(JSON.stringify({ alg, crit: ['b64'], 'x5t#S256': b64u(sha256(spki(keyName))), kid: KIDS[keyName], b64: false })),
+  );
   const input = Buffer.concat([Buffer.from(`${header}.`), signingInput]);
   return `${header}..${b64u(signer(input))}`;
 }
@@ -259,6 +264,15 @@ const keys = {
 const kid = (label) => b64u(sha256(`kid ${label}`)).slice(0, 43);
 const KIDS = { ed25519: kid('ed25519'), rsa: kid('rsa'), k1: kid('secp256k1'), r1: kid('p-256') };
 const vm = (name) => `${ISSUER}#${KIDS[name]}`;
+/** The DER SubjectPublicKeyInfo of an issuer key (for the JWS header's certificate thumbprint). */
+function spki(name) {
+  if (name === 'ed25519') return Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), keys.ed25519.raw]);
+  if (name === 'rsa') return keys.rsa.publicKey.export({ format: 'der', type: 'spki' });
+  const point = Buffer.concat([Buffer.from([4]), keys[name].x, keys[name].y]);
+  const curve = name === 'k1' ? '06052b8104000a' : '06082a8648ce3d030107';
+  const algorithm = `301${name === 'k1' ? '0' : '3'}06072a8648ce3d0201${curve}`;
+  return Buffer.concat([Buffer.from(`30${name === 'k1' ? '56' : '59'}${algorithm}034200`, 'hex'), point]);
+}
 
 function didDocument(assertionMethod) {
   const pem = keys.rsa.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
@@ -317,28 +331,28 @@ const LEGACY = {
   Ed25519Signature2020: { key: 'ed25519', value: (data) => ({ proofValue: `z${base58btc(sign(null, data, keys.ed25519.privateKey))}` }) },
   Ed25519Signature2018: {
     key: 'ed25519',
-    value: (data) => ({ jws: jwsDetached('EdDSA', data, (input) => sign(null, input, keys.ed25519.privateKey)) }),
+    value: (data) => ({ jws: jwsDetached('EdDSA', 'ed25519', data, (input) => sign(null, input, keys.ed25519.privateKey)) }),
   },
   'RsaSignature2018/RS256': {
     type: 'RsaSignature2018',
     key: 'rsa',
-    value: (data) => ({ jws: jwsDetached('RS256', data, (input) => sign('sha256', input, keys.rsa.privateKey)) }),
+    value: (data) => ({ jws: jwsDetached('RS256', 'rsa', data, (input) => sign('sha256', input, keys.rsa.privateKey)) }),
   },
   'RsaSignature2018/PS256': {
     type: 'RsaSignature2018',
     key: 'rsa',
-    value: (data) => ({ jws: jwsDetached('PS256', data, (input) => pssSign(keys.rsa.privateKey, input)) }),
+    value: (data) => ({ jws: jwsDetached('PS256', 'rsa', data, (input) => pssSign(keys.rsa.privateKey, input)) }),
   },
   EcdsaSecp256k1Signature2019: {
     key: 'k1',
     value: (data) => ({
-      jws: jwsDetached('ES256K', data, (input) => secp256k1.sign(sha256(input), keys.k1.privateKey).toCompactRawBytes()),
+      jws: jwsDetached('ES256K', 'k1', data, (input) => secp256k1.sign(sha256(input), keys.k1.privateKey).toCompactRawBytes()),
     }),
   },
   EcdsaKoblitzSignature2016: {
     key: 'k1',
     value: (data) => ({
-      jws: jwsDetached('ES256K', data, (input) => secp256k1.sign(sha256(input), keys.k1.privateKey).toCompactRawBytes()),
+      jws: jwsDetached('ES256K', 'k1', data, (input) => secp256k1.sign(sha256(input), keys.k1.privateKey).toCompactRawBytes()),
     }),
   },
   EcdsaSecp256r1Signature2019: {
@@ -396,13 +410,13 @@ async function quirksOf(secured, { legacy, now, skewSeconds = 60 }) {
   }
   if (legacy) {
     // A strict verifier canonicalises the proof options under the document's @context
-    // (the Data Integrity way) or, for these pre-Data Integrity suites on a VCDM 1.1
-    // credential, under security v2 (what jsonld-signatures did then): the deviation
-    // counts only if neither gives the same N-Quads.
+    // (the Data Integrity way, jsonld-signatures 11) or, for these pre-Data Integrity
+    // suites on a VCDM 1.1 credential, under security v2 (what jsonld-signatures did
+    // before version 7): the deviation counts only if neither gives the same N-Quads.
     const { proofValue, jws, ...options } = proof;
     const mosip = await nquads({ '@context': [SECURITY_V3], ...options }, false);
-    let same = false;
     const vcdm1 = [document['@context']].flat().includes(VC_V1);
+    let same = false;
     for (const context of [document['@context'], ...(vcdm1 ? ['https://w3id.org/security/v2'] : [])]) {
       try {
         if ((await nquads({ '@context': context, ...options }, true)) === mosip) same = true;
