@@ -291,7 +291,14 @@ interface ShapeEntry {
   readonly templates: BoundedMap<Template>;
   /** Set when a placeholder made jsonld fail where the real document did not. */
   disabled: boolean;
+  /** Templates built and used: a shape whose templates are not used again (each credential
+   *  with its own id) stops building them, but for one document in {@link RETRY_EVERY}. */
+  builds: number;
+  hits: number;
+  skipped: number;
 }
+
+const RETRY_EVERY = 32;
 
 async function datasetOf(document: JsonObject, run: Run): Promise<readonly Quad[]> {
   const shape = shapeOf(document);
@@ -302,9 +309,12 @@ async function datasetOf(document: JsonObject, run: Run): Promise<readonly Quad[
     // A first guess, only to save rounds: `id`, `type` and IRI-looking strings are rarely
     // plain literals. Whatever the guess, only what buildTemplate checks is trusted.
     const free = shape.values.map((v, i) => !(IRI_KEYS.has(shape.keys[i] as string) || LOOKS_LIKE_IRI.test(v)));
-    entry = { free, templates: new BoundedMap(MAX_TEMPLATES_PER_SHAPE), disabled: false };
+    entry = { free, templates: new BoundedMap(MAX_TEMPLATES_PER_SHAPE), disabled: false, builds: 0, hits: 0, skipped: 0 };
     shapes.set(shape.key, entry);
   }
+  // Building a template costs a little more than processing the document, and pays only
+  // when the template is used again.
+  if (entry.builds >= 16 && entry.hits * 4 < entry.builds && ++entry.skipped % RETRY_EVERY !== 0) return run.toRdf(document);
   for (let round = 0; round < 4 && !entry.disabled; round++) {
     const free = [...entry.free];
     const key = templateKey(free, shape.values);
@@ -321,7 +331,8 @@ async function datasetOf(document: JsonObject, run: Run): Promise<readonly Quad[
       }
       template = built;
       entry.templates.set(key, template);
-    }
+      entry.builds++;
+    } else entry.hits++;
     run.checkContexts(template.contexts);
     run.checkQuads(template.quads.length);
     run.checkTime();
