@@ -68,7 +68,15 @@ export function checkDataIntegritySettings(given: unknown): DataIntegritySetting
   for (const [url, value] of Object.entries(given.contexts)) {
     if (!/^https?:\/\/[^\s]+$/.test(url))
       throw invalid(`dataIntegrity.contexts: ${JSON.stringify(url)} is not an http(s) URL`, '/dataIntegrity/contexts');
-    if (typeof value !== 'string' && !isJsonObject(value))
+    let context: unknown = value;
+    if (typeof value === 'string') {
+      try {
+        context = JSON.parse(value);
+      } catch {
+        context = undefined;
+      }
+    }
+    if (!isJsonObject(context))
       throw invalid(`dataIntegrity.contexts: the context of ${url} must be a JSON object or its JSON text`, '/dataIntegrity/contexts');
     contexts[url] = value as JsonObject | string;
   }

@@ -213,6 +213,8 @@ describe('di credentials (eddsa-rdfc-2022, ecdsa-rdfc-2019)', () => {
       { contexts: 'x' },
       { contexts: { 'not a url': {} } },
       { contexts: { [RESIDENCE_CONTEXT_URL]: 3 } },
+      { contexts: { [RESIDENCE_CONTEXT_URL]: '{"@context": ' } },
+      { contexts: { [RESIDENCE_CONTEXT_URL]: '[1]' } },
       { loader: () => null },
     ]) {
       await expect(
@@ -357,6 +359,17 @@ describe("di credentials verified by Tradewind's verifier", () => {
     const byWeb = await verifyCredential(issued.credential as unknown as JsonObject, await options([doc]));
     expect(byWeb.errors ?? []).toEqual([]);
     expect(byWeb.verified).toBe(true);
+    // A P-256 did:web key as a Multikey (compressed point), ecdsa-rdfc-2019.
+    const webP256 = await issuer.createDid({ method: 'web', domain: 'civil-ec.gov.example', keyType: 'P-256' });
+    const ecDoc = (await issuer.didWebDocument(webP256.did, { keyType: 'Multikey' })) as unknown as JsonObject;
+    expect(ecDoc.verificationMethod).toEqual([
+      expect.objectContaining({ type: 'Multikey', publicKeyMultibase: expect.stringMatching(/^zDn/) }),
+    ]);
+    const ec = await issuer.issue(request({ issuer: webP256.did }));
+    const byEc = await verifyCredential(ec.credential as unknown as JsonObject, await options([ecDoc]));
+    expect(byEc.errors ?? []).toEqual([]);
+    expect(byEc).toMatchObject({ verified: true, proof: { cryptosuite: 'ecdsa-rdfc-2019' } });
+    expect((await dbVerify(ec.credential as unknown as JsonObject, staticLoader([ecDoc], await diLists()))).verified).toBe(true);
   });
 
   it('reads status from the JWT form of the same list too (what <base>/<n> serves)', async () => {
