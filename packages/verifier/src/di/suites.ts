@@ -17,6 +17,7 @@ export type DiAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'ES256K' | 'RS256' | 'PS
 
 /** Security vocabulary v2: the context older LD-signature producers put proof options under. */
 export const SECURITY_V2 = 'https://w3id.org/security/v2';
+const VCDM_V1 = 'https://www.w3.org/2018/credentials/v1';
 /** Security vocabulary v3 (v3-unstable): MOSIP's ld-signatures-java puts proof options under it. */
 export const SECURITY_V3 = 'https://w3id.org/security/v3';
 
@@ -30,8 +31,6 @@ interface Suite {
   algorithms: Algorithms;
   /** Allowed only with MOSIP compatibility (its ecdsa cryptosuites over secp256k1). */
   mosipAlgorithms?: Algorithms;
-  /** Producers before jsonld-signatures 7 put proof options under security v2: tried second. */
-  securityV2?: boolean;
 }
 
 const EDDSA: Algorithms = { Ed25519: ['EdDSA'] };
@@ -46,10 +45,10 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   'DataIntegrityProof/ecdsa-jcs-2019': { kind: 'cryptosuite', canon: 'jcs', value: 'proofValue', algorithms: ECDSA, mosipAlgorithms: K1 },
   Ed25519Signature2020: { kind: 'legacy', canon: 'rdfc', value: 'proofValue', algorithms: EDDSA },
   EcdsaSecp256r1Signature2019: { kind: 'legacy', canon: 'rdfc', value: 'proofValue', algorithms: { 'P-256': ['ES256'] } },
-  Ed25519Signature2018: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: EDDSA, securityV2: true },
-  RsaSignature2018: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: { RSA: ['RS256', 'PS256'] }, securityV2: true },
-  EcdsaSecp256k1Signature2019: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: K1, securityV2: true },
-  EcdsaKoblitzSignature2016: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: K1, securityV2: true },
+  Ed25519Signature2018: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: EDDSA },
+  RsaSignature2018: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: { RSA: ['RS256', 'PS256'] } },
+  EcdsaSecp256k1Signature2019: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: K1 },
+  EcdsaKoblitzSignature2016: { kind: 'legacy', canon: 'rdfc', value: 'jws', algorithms: K1 },
   JsonWebSignature2020: {
     kind: 'legacy',
     canon: 'rdfc',
@@ -422,8 +421,14 @@ export async function verifySuiteSignature(v: SuiteVerification): Promise<{ algo
   const builder = new VerifyDataBuilder(v.document, v.proof, suite, { loader: v.loader, limits: v.limits, crypto });
   const hash = suiteHash(suite, algorithm);
 
+  // jsonld-signatures 11: the proof options under the document's @context (security v2 for
+  // a document without one). On a VCDM 1.1 credential the pre-Data Integrity suites were
+  // also signed with proof options under security v2 (jsonld-signatures before 7): tried
+  // second, without a warning, as that was those suites' own definition.
   const strict: Variant[] = [{ proofContext: 'document', safe: true, quirks: [] }];
-  if (suite.securityV2) strict.push({ proofContext: SECURITY_V2, safe: true, quirks: [] });
+  if (suite.kind === 'legacy' && [v.document['@context']].flat().includes(VCDM_V1)) {
+    strict.push({ proofContext: SECURITY_V2, safe: true, quirks: [] });
+  }
   const compat: Variant[] =
     suite.canon === 'jcs'
       ? []
@@ -445,8 +450,8 @@ export async function verifySuiteSignature(v: SuiteVerification): Promise<{ algo
       if (await attempt(variant)) return { algorithm, suite: name, quirks: baseQuirks };
     } catch (e) {
       if (!(e instanceof TradewindError) || e.code !== 'MALFORMED') throw e;
-      strictError ??= e;
-      break; // the document itself does not canonicalise strictly: no other strict variant can help
+      // Only the document's own context decides; the security v2 reading is a fallback.
+      if (variant.proofContext === 'document') strictError = e;
     }
   }
   let verifiedWith: Variant | undefined;
