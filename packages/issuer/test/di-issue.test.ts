@@ -153,6 +153,7 @@ describe('di credentials (eddsa-rdfc-2022, ecdsa-rdfc-2019)', () => {
     const jose = await issuer.issue({ issuer: web.did, type: 'T', credentialSubject: { a: 1 }, status: [] });
     const joseResult = await verifyCredential(jose.jwt, { didResolver: { documents: [doc as never] } });
     expect(joseResult.errors ?? []).toEqual([]);
+    await expect(issuer.didWebDocument(web.did, 'Multikey' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(issuer.didWebDocument(web.did, { keyType: 'Ed25519VerificationKey2018' as never })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       path: '/keyType',
@@ -381,6 +382,15 @@ describe("di credentials verified by Tradewind's verifier", () => {
     await issuer.revoke(issued.id);
     Object.assign(jwtLists, Object.fromEntries((await issuer.statusListCredentials()).map((l) => [l.url, l.jwt])));
     expect((await check()).errors?.map((e) => e.code)).toContain('REVOKED');
+  });
+
+  it('verifies a did:jwk issuer (its key a JsonWebKey2020 method, #0)', async () => {
+    const jwk = await issuer.createDid({ method: 'jwk' });
+    const issued = await issuer.issue(request({ issuer: jwk.did }));
+    expect((issued.credential as unknown as JsonObject).proof).toMatchObject({ verificationMethod: `${jwk.did}#0` });
+    const result = await verifyCredential(issued.credential as unknown as JsonObject, await options());
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.verified).toBe(true);
   });
 
   it('refuses a di credential changed after signing', async () => {
