@@ -108,6 +108,14 @@ describe('documents of one shape', () => {
     expect(await canonizeRdfc(same, { loader })).toBe(await libraryCanonize(same, loader));
   });
 
+  it('stays correct for credentials each with its own id (the shape then stops keeping datasets)', async () => {
+    const loader = createDocumentLoader();
+    for (let i = 0; i < 40; i++) {
+      const doc = credential({ id: `urn:uuid:${i}`, name: `Credential ${i % 3}` });
+      expect(await canonizeRdfc(doc, { loader })).toBe(await libraryCanonize(doc, loader));
+    }
+  });
+
   it('keeps loaders apart: two loaders with different documents for one URL never share a context', async () => {
     const doc = { '@context': CUSTOM, givenName: 'Asha' } as JsonObject;
     const a = createDocumentLoader({ contexts: { [CUSTOM]: { '@context': { givenName: 'https://schema.org/givenName' } } } });
