@@ -82,11 +82,22 @@ export async function reverifiedRows(
   const results: CredentialVerificationResult[] = new Array(rows.length);
   const batch = await verifier.verifyCredentials(jwtAt.map((k) => inputOf(k)));
   for (const [j, k] of jwtAt.entries()) results[k] = batch[j] as CredentialVerificationResult;
-  await Promise.all(
-    rows.map(async (_, k) => {
-      if (di[k]) results[k] = await verifier.verifyCredential(inputOf(k), withMaterial(k, {}));
-    }),
-  );
+  // Data Integrity credentials in batches of the same material (most share it, or need none).
+  const groups = new Map<string, number[]>();
+  for (const [k, d] of di.entries()) {
+    if (!d) continue;
+    const key = `${d.material?.compatibility ? d.issuer : ''}\u0000${(rows[k] as CredentialRow).material ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.push(k);
+    else groups.set(key, [k]);
+  }
+  for (const group of groups.values()) {
+    const verified = await verifier.verifyCredentials(
+      group.map((k) => inputOf(k)),
+      withMaterial(group[0] as number, {}),
+    );
+    for (const [j, k] of group.entries()) results[k] = verified[j] as CredentialVerificationResult;
+  }
   const out: CredentialRow[] = [];
   for (const [k, row] of rows.entries()) {
     const i = entries[k] as number;
@@ -169,11 +180,12 @@ function signedFormOf(row: CredentialRow, i: number): SignedInput {
 function diInputOf(
   row: CredentialRow,
   i: number,
-): { text: string; credential: JsonObject; material: DiMaterial | undefined; options: DataIntegrityOptions } {
+): { text: string; credential: JsonObject; issuer: string; material: DiMaterial | undefined; options: DataIntegrityOptions } {
   const parsed = diCredentialOf(row.raw);
   if (!parsed) throw bad(`credential entry ${i} is not a Data Integrity credential`);
   const material = parseMaterial(row.material, `credential entry ${i}`);
-  return { ...parsed, material, options: verifyOptionsOf(material, issuerIdOf(parsed.credential)) };
+  const issuer = issuerIdOf(parsed.credential);
+  return { ...parsed, issuer, material, options: verifyOptionsOf(material, issuer) };
 }
 
 function issuerIdOf(credential: JsonObject): string {
