@@ -148,7 +148,9 @@ describe('tradewind wallet present --disclose', () => {
       expect(r.status, `${value}: ${r.stderr}`).not.toBe(0);
       expect(r.stdout.trim(), value).toBe('');
     }
-  });
+    // Nine runs of the CLI one after the other, each opening the wallet: seconds alone,
+    // far longer on a machine busy with other suites.
+  }, 180_000);
 
   it("'' and ',,,' show only the claims signed in plain text", async () => {
     for (const value of ['', ',,,']) {
