@@ -419,3 +419,23 @@ describe("MOSIP compatibility (ld-signatures-java's quirks)", () => {
     expect((await verifyDiProof(signed, mosip(options(eddsa.method)))).warnings).toEqual([]);
   });
 });
+
+describe('members jsonld cannot see', () => {
+  it('a member named __proto__, anywhere, is MALFORMED (jsonld skips it even in safe mode, so it would ride along unsigned)', async () => {
+    const top = JSON.parse(JSON.stringify(signed).replace('{', '{"__proto__":{"verified":true},')) as JsonObject;
+    expect(await rejection(verifyDiProof(top, options(eddsa.method)))).toEqual([
+      'MALFORMED',
+      'a member named __proto__ is not allowed',
+      '/__proto__',
+    ]);
+    const deep = JSON.parse(
+      JSON.stringify(signed).replace('"credentialSubject":{', '"credentialSubject":{"__proto__":{"x":1},'),
+    ) as JsonObject;
+    expect(await rejection(verifyDiProof(deep, mosip(options(eddsa.method))))).toEqual([
+      'MALFORMED',
+      'a member named __proto__ is not allowed',
+      '/credentialSubject/__proto__',
+    ]);
+    expect(({} as JsonObject).verified).toBeUndefined();
+  });
+});

@@ -67,6 +67,7 @@ const PURPOSES = ['assertionMethod', 'authentication'] as const;
  */
 export async function verifyDiProof(document: JsonObject, options: DiVerifyProofOptions): Promise<DiProofResult> {
   if (!document || typeof document !== 'object' || Array.isArray(document)) throw new TradewindError('MALFORMED', 'not a JSON object');
+  refuseProtoKeys(document);
   const { proof, ...unsecured } = document;
   if (proof === undefined) throw new TradewindError('MALFORMED', 'the document has no proof', { path: '/proof' });
   const proofs = Array.isArray(proof) ? proof : [proof];
@@ -94,6 +95,28 @@ export async function verifyDiProof(document: JsonObject, options: DiVerifyProof
   for (const [i, shape] of shapes.entries()) results.push(await verifyOne(unsecured, proofs[i] as JsonObject, shape, pathOf(i), options));
   const result = results[chosen] as DiProofResult;
   return { ...result, warnings: results.flatMap((r) => r.warnings) };
+}
+
+/**
+ * A member named `__proto__` (JSON.parse keeps it as an own property) is invisible to
+ * `jsonld`, even in safe mode: it would be carried along unsigned. MALFORMED wherever it is.
+ */
+function refuseProtoKeys(document: JsonObject): void {
+  const stack: Array<[unknown, string, number]> = [[document, '', 0]];
+  while (stack.length > 0) {
+    const [value, path, depth] = stack.pop() as [unknown, string, number];
+    if (!value || typeof value !== 'object') continue;
+    if (depth > 256) throw new TradewindError('LIMIT_EXCEEDED', 'the document nests too deeply', { path });
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push([v, `${path}/${i}`, depth + 1]));
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key === '__proto__') throw new TradewindError('MALFORMED', 'a member named __proto__ is not allowed', { path: at });
+      stack.push([(value as JsonObject)[key], at, depth + 1]);
+    }
+  }
 }
 
 interface ProofShape {
