@@ -155,6 +155,16 @@ describe('Data Integrity presentations', () => {
     expect(ok.verified, JSON.stringify(ok)).toBe(true);
   });
 
+  it.each(['Ed25519', 'P-256'] as const)('of a did:jwk %s holder name its #0 method, and the verifier accepts them', async (keyType) => {
+    const holder = await wallet.createDid({ method: 'jwk', keyType });
+    const { credential } = await wallet.receive(await workPermit(await diIssuer('eddsa-rdfc-2022'), holder.did));
+    const vp = await wallet.present({ credentials: [credential.id], nonce: NONCE, audience: AUD, format: 'di' });
+    expect(vp.proof).toMatchObject({ verificationMethod: `${holder.did}#0` });
+    const ok = await verifyPresentation(vp, { nonce: NONCE, audience: AUD, dataIntegrity });
+    expect(ok.verified, JSON.stringify(ok)).toBe(true);
+    expect(codesOf(await verifyPresentation(vp, { nonce: 'c-other', audience: AUD, dataIntegrity }))).toContain('NONCE_MISMATCH');
+  });
+
   it('refuse VCDM 1.1 credentials beside JWT ones, an SD-JWT VC, and a bad lifetime: INVALID_ARGUMENT', async () => {
     const holder = await wallet.createDid();
     const v1 = await workPermit(await diIssuer('Ed25519Signature2020'), holder.did, { vcdm: 1 });
