@@ -439,3 +439,37 @@ describe('members jsonld cannot see', () => {
     expect(({} as JsonObject).verified).toBeUndefined();
   });
 });
+
+describe('never a crash', () => {
+  it('any JSON value in any proof member, or as the proof: a TradewindError, never another error, never verified', async () => {
+    const fc = await import('fast-check');
+    const members = [
+      'type',
+      'cryptosuite',
+      'proofPurpose',
+      'verificationMethod',
+      'created',
+      'expires',
+      'challenge',
+      'domain',
+      'proofValue',
+      'jws',
+      '@context',
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...members, 'proof'), fc.jsonValue({ maxDepth: 3 }), async (member, value) => {
+        const doc = member === 'proof' ? { ...signed, proof: value } : withProof(signed, { [member]: value });
+        const original = (signed.proof as JsonObject)[member];
+        if (member !== 'proof' && JSON.stringify(value) === JSON.stringify(original)) return;
+        try {
+          await verifyDiProof(doc as JsonObject, mosip(options(eddsa.method)));
+          // Only members outside the signature's reach may change: none of these.
+          throw new Error(`verified with ${member} = ${JSON.stringify(value)}`);
+        } catch (e) {
+          if (!(e instanceof TradewindError)) throw e;
+        }
+      }),
+      { numRuns: 150, seed: 13 },
+    );
+  });
+});
