@@ -194,6 +194,27 @@ describe('limits', () => {
     expect((await rejection(canonizeRdfc(doc, { loader: fresh, limits: { maxContexts: 2 } }))).code).toBe('LIMIT_EXCEEDED');
   });
 
+  it('refuses contexts naming contexts more than jsonld allows, and a cycle of them', async () => {
+    const url = (i: number) => `https://ex.example/contexts/${i}`;
+    const chain = Object.fromEntries(
+      Array.from({ length: 14 }, (_, i) => [url(i), { '@context': i < 13 ? [url(i + 1)] : { '@vocab': 'https://ex.example/#' } }]),
+    );
+    const deep = await rejection(
+      canonizeRdfc({ '@context': url(0), a: 'b' } as JsonObject, {
+        loader: createDocumentLoader({ contexts: chain }),
+        limits: { maxContexts: 100 },
+      }),
+    );
+    expect(deep.code).toBe('LIMIT_EXCEEDED');
+    expect(deep.message).toBe('JSON-LD contexts nest more than 10 URLs deep');
+    const cycle = { [url(0)]: { '@context': [url(1)] }, [url(1)]: { '@context': [url(0)] } };
+    const error = await rejection(
+      canonizeRdfc({ '@context': url(0), a: 'b' } as JsonObject, { loader: createDocumentLoader({ contexts: cycle }) }),
+    );
+    expect(error.code).toBe('MALFORMED');
+    expect(error.message).toMatch(/^invalid JSON-LD: Cyclical @context URLs detected/);
+  });
+
   it('refuses a dataset with more quads than allowed', async () => {
     const error = await rejection(canonizeRdfc(credential(), limited({ maxQuads: 5 })));
     expect(error.code).toBe('LIMIT_EXCEEDED');

@@ -216,7 +216,11 @@ function jsonldError(e: unknown): TradewindError {
     const c = cause as { cause?: unknown; details?: { cause?: unknown } };
     cause = c.cause ?? c.details?.cause;
   }
-  const error = e as { name?: string; message?: string; details?: { code?: string; event?: JsonLdEvent } };
+  const error = e as { name?: string; message?: string; details?: { code?: string; event?: JsonLdEvent; max?: number } };
+  // jsonld's own bound on contexts naming contexts (10 deep); a cycle is MALFORMED below.
+  if (error.name === 'jsonld.ContextUrlError' && typeof error.details?.max === 'number') {
+    return new TradewindError('LIMIT_EXCEEDED', `JSON-LD contexts nest more than ${error.details.max} URLs deep`);
+  }
   const event = error.details?.event;
   if (error.name === 'jsonld.ValidationError' && event) {
     const d = event.details ?? {};
