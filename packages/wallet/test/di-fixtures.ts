@@ -108,7 +108,7 @@ export const ISSUED = new Date('2026-03-01T09:00:00Z');
 export async function workPermit(
   issuer: DiIssuer,
   subject: string,
-  options: { vcdm?: 1 | 2; ownContext?: boolean; validUntil?: string; number?: string } = {},
+  options: { vcdm?: 1 | 2; ownContext?: boolean; validUntil?: string; number?: string; status?: JsonObject } = {},
 ): Promise<JsonObject> {
   const vcdm = options.vcdm ?? 2;
   const context: string[] = [vcdm === 2 ? V2 : V1];
@@ -121,6 +121,7 @@ export async function workPermit(
     issuer: issuer.did,
     ...(vcdm === 2 ? { validFrom: '2026-03-01T00:00:00Z' } : { issuanceDate: '2026-03-01T00:00:00Z' }),
     ...(options.validUntil ? { [vcdm === 2 ? 'validUntil' : 'expirationDate']: options.validUntil } : {}),
+    ...(options.status ? { credentialStatus: options.status } : {}),
     credentialSubject:
       options.ownContext === false
         ? { id: subject }

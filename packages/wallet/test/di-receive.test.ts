@@ -151,6 +151,26 @@ describe('material kept with a credential', () => {
   });
 });
 
+describe('status', () => {
+  it("keeps a credential's BitstringStatusListEntry (list URL, index, purpose) for later checks; unchecked status is refused by default", async () => {
+    const list = 'https://labour.gov.example.gy/status/3';
+    const status = {
+      id: `${list}#94567`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '94567',
+      statusListCredential: list,
+    };
+    const permit = await workPermit(await diIssuer('eddsa-rdfc-2022'), holder, { status });
+    const { credential, warnings } = await wallet.receive(permit, { dataIntegrity, status: { onUnavailable: 'warn' } });
+    expect(warnings.map((w) => w.code)).toContain('STATUS_UNAVAILABLE');
+    expect(credential.status).toEqual([status]);
+    // Without a status list, and without leave to only warn, it is not stored.
+    const other = await workPermit(await diIssuer('eddsa-rdfc-2022'), holder, { status });
+    expect(await rejection(wallet.receive(other, { dataIntegrity }))).toEqual(['STATUS_UNAVAILABLE']);
+  });
+});
+
 describe('verifyAll and storeVerified', () => {
   it('store the Data Integrity credentials that verified, as verified — a change to the input afterwards changes nothing', async () => {
     const issuer = await diIssuer('Ed25519Signature2020');
