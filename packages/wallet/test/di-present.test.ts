@@ -178,6 +178,15 @@ describe('Data Integrity presentations', () => {
     );
   });
 
+  it('refuse a credential outside its validity at the signing time: EXPIRED, NOT_YET_VALID', async () => {
+    const holder = await wallet.createDid();
+    const permit = await workPermit(await diIssuer('eddsa-rdfc-2022'), holder.did, { validUntil: '2030-03-01T00:00:00Z' });
+    const { credential } = await wallet.receive(permit);
+    const request = { credentials: [credential.id], nonce: NONCE, audience: AUD, format: 'di' } as const;
+    expect(await codeOf(wallet.present({ ...request, now: new Date('2030-03-02T00:00:00Z') }))).toBe('EXPIRED');
+    expect(await codeOf(wallet.present({ ...request, now: new Date('2026-02-01T00:00:00Z') }))).toBe('NOT_YET_VALID');
+  });
+
   it('bind the credentials to the holder as JWT presentations do: another subject is HOLDER_BINDING', async () => {
     const permit = await workPermit(await diIssuer('eddsa-rdfc-2022'), 'did:example:someone-else');
     const { credential } = await wallet.receive(permit);
