@@ -1,7 +1,9 @@
 // Data Integrity credentials made by @digitalbazaar/vc (eddsa-rdfc-2022 and
 // Ed25519Signature2020, real signatures), verified by the verifier's di path: each
 // check fed its rejection.
+import { generateKeyPairSync } from 'node:crypto';
 import { multikeyToJwk } from '@tradewind/core';
+import { base58btc } from 'multiformats/bases/base58';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contextDigest } from '../src/di/loader.js';
 import { type CredentialVerificationResult, createVerifier, verifyCredential, verifyCredentials } from '../src/index.js';
@@ -201,6 +203,16 @@ describe('verification methods of did:web issuers and https key documents', () =
         path: '/proof/verificationMethod',
       },
     ]);
+  });
+
+  it('refuses a did:key that spells a key a second way (uncompressed P-256) before any signature work (DID_UNRESOLVABLE)', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-65);
+    const alias = `did:key:${base58btc.encode(Uint8Array.from([0x80, 0x24, ...raw]))}`;
+    const signer = await diSigner('eddsa-rdfc-2022', { seed: 12 });
+    const vc = await issueDi(credential(signer.did, 'did:example:alice'), signer);
+    const forged = { ...vc, issuer: alias, proof: { ...(vc.proof as object), verificationMethod: `${alias}#${alias.slice(8)}` } };
+    expect(codes(await verifyCredential(forged, { now: NOW }))).toEqual(['DID_UNRESOLVABLE']);
   });
 
   it('refuses a compatibility map that is not per issuer (TypeError)', () => {

@@ -52,7 +52,18 @@ async function findMethod(options: MethodResolverOptions, vm: string, relationsh
     if (hash < 0) return notFound(`verification method ${clip(vm)} is a DID, not a DID URL naming one of its keys (did:…#fragment)`);
     const given = options.documents.get(base);
     if (given) return fromDidDocument(given, vm, relationship, options.compatibility);
-    if (base.startsWith('did:key:')) return didKeyMethod(base, vm);
+    if (base.startsWith('did:key:')) {
+      // Through the resolver first, which refuses aliases (an uncompressed P-256 point, an
+      // overlong varint) and weak keys, as the JOSE path does. A browser build resolves
+      // Ed25519 and P-256 did:keys only: the others are read as their Multikey, whose
+      // point the suite's key decoding checks.
+      try {
+        await options.resolver.resolve(base);
+      } catch (e) {
+        if (!(e instanceof TradewindError && e.message.includes('this browser build resolves'))) throw e;
+      }
+      return didKeyMethod(base, vm);
+    }
     const doc = (await options.resolver.resolve(base)) as unknown as JsonObject;
     return fromDidDocument(doc, vm, relationship, options.compatibility);
   }
