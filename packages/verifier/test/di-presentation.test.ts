@@ -2,6 +2,7 @@
 // by @digitalbazaar/vc), DI credentials inside vp+jwt presentations, and JOSE credentials
 // enveloped inside DI presentations.
 import * as vc from '@digitalbazaar/vc';
+import { multikeyToJwk } from '@tradewind/core';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type PresentationVerificationResult, verifyPresentation } from '../src/index.js';
@@ -85,6 +86,18 @@ describe('Data Integrity presentations', () => {
     expect(codes(await verifyPresentation(vp, { now: NOW, nonce: 'n-0S6' }))).toEqual(['MALFORMED']);
     const r = await verifyPresentation(vp, { now: NOW, nonce: 'n-0S6', allowEmpty: true });
     expect(r.verified, JSON.stringify(r)).toBe(true);
+  });
+
+  it('verifies a did:jwk holder (as Inji Wallet presents), its key read from the DID', async () => {
+    const seed = 24;
+    const jwk = await multikeyToJwk((await diSigner('eddsa-rdfc-2022', { seed })).publicKeyMultibase);
+    const did = `did:jwk:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
+    const jwkHolder = await diSigner('eddsa-rdfc-2022', { seed, did, fragment: '0' });
+    const about = await issueDi(credential(issuer.did, did), issuer);
+    const vp = await presentDi([about], jwkHolder, { challenge: 'n-0S6', domain: AUDIENCE });
+    const r = await verifyPresentation(vp, { now: NOW, nonce: 'n-0S6', audience: AUDIENCE });
+    expect(r.verified, JSON.stringify(r)).toBe(true);
+    if (r.verified) expect([r.holder, r.keyId]).toEqual([did, `${did}#0`]);
   });
 
   it('verifies a JOSE credential enveloped in a DI presentation', async () => {
