@@ -325,6 +325,22 @@ describe("MOSIP compatibility (ld-signatures-java's quirks)", () => {
     expect(await codeOf(verifyDiProof(changed, mosip(options(p.method))))).toBe('SIGNATURE_INVALID');
   });
 
+  it('proof options are never canonicalised with terms dropped: a challenge that would fall out of the signature is not accepted', async () => {
+    // Ed25519Signature2018 is not defined by the VCDM 2.0 context: with terms dropped its
+    // proof options (challenge and domain included) would sign as nothing at all.
+    const p = legacyProducer({
+      type: 'Ed25519Signature2018',
+      alg: 'EdDSA',
+      kind: 'Ed25519',
+      methodType: 'JsonWebKey2020',
+      mosip: { unsafe: true },
+    });
+    const doc = await p.sign(credentialV2(), { purpose: 'authentication', challenge: 'n-1', domain: 'verifier.example' });
+    const auth = { ...mosip(options(p.method)), expectedPurpose: 'authentication' as const };
+    expect(await codeOf(verifyDiProof(doc, { ...auth, challenge: 'n-1' }))).toBe('SIGNATURE_INVALID');
+    expect(await codeOf(verifyDiProof(withProof(doc, { challenge: 'n-2' }), { ...auth, challenge: 'n-2' }))).toBe('SIGNATURE_INVALID');
+  });
+
   it('both at once: security v3 and undefined terms dropped, each named', async () => {
     const p = legacyProducer({
       type: 'Ed25519Signature2020',

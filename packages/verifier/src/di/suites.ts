@@ -98,6 +98,7 @@ const HASH: Record<DiAlgorithm, DigestAlgorithm> = {
 export interface Transformation {
   /** `document`: the document's own @context (the spec); or a fixed context URL. */
   proofContext: 'document' | typeof SECURITY_V2 | typeof SECURITY_V3;
+  /** Safe mode for the document (proof options are always canonicalised in safe mode). */
   safe: boolean;
 }
 
@@ -150,7 +151,9 @@ export class VerifyDataBuilder {
     if (this.#suite.canon === 'jcs') return Promise.resolve().then(() => jcs(options, '/proof'));
     const context = t.proofContext === 'document' ? (this.#proof['@context'] ?? this.#document['@context'] ?? SECURITY_V2) : t.proofContext;
     const loader = t.proofContext === SECURITY_V3 ? mosipV3Loader(this.#options.loader) : this.#options.loader;
-    return this.#rdfc({ ...options, '@context': context } as JsonObject, t.safe, loader);
+    // Always safe: with terms dropped, a proof's challenge, domain or expires could fall out
+    // of what is signed and be replaced. MOSIP's relaxation is for the document only.
+    return this.#rdfc({ ...options, '@context': context } as JsonObject, true, loader);
   }
 
   /** eddsa-jcs-2022 / ecdsa-jcs-2019: a proof with its own @context lends it to the document (a prefix of its own). */
