@@ -146,6 +146,14 @@ describe('Data Integrity credentials', () => {
     expect(codes(await verifyCredential(vc, { now: NOW, formats: ['vc+jwt'] }))).toEqual(['UNSUPPORTED_FORMAT']);
   });
 
+  it('follows a policy that names its formats (di among them, or not)', async () => {
+    const vc = await issueDi(credential(eddsa.did, 'did:example:alice'), eddsa);
+    const withDi = await verifyCredential(vc, { now: NOW, policy: { trustedIssuers: [eddsa.did], formats: ['di'] } });
+    expect(withDi.verified, JSON.stringify(withDi)).toBe(true);
+    const without = await verifyCredential(vc, { now: NOW, policy: { trustedIssuers: [eddsa.did], formats: ['vc+jwt'] } });
+    expect(codes(without)).toEqual(['UNSUPPORTED_FORMAT']);
+  });
+
   it('sends a presentation to verifyPresentation (UNSUPPORTED_FORMAT)', async () => {
     const vp = await presentDi([], eddsa);
     const r = await verifyCredential(vp, { now: NOW });
