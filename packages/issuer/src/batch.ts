@@ -23,6 +23,7 @@ import { BatchDeliveryError, BatchOutput, type OutputLine } from './batch-output
 import { canonicalJson } from './content-digest.js';
 import { type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueFormat, type IssueRequest, normalizeRequest } from './credential-request.js';
+import { checkContexts, type DataIntegritySettings } from './data-integrity.js';
 import {
   existingCredentialIds,
   insertReemissions,
@@ -161,6 +162,8 @@ export interface BatchHost {
   signerOf(did: string, path?: string): Promise<ManagedDid>;
   /** The issuer's SD-JWT VC settings (`openIssuer`'s `sdJwt`). */
   sdJwt?: SdJwtSettings | undefined;
+  /** The issuer's Data Integrity settings (`openIssuer`'s `dataIntegrity`). */
+  dataIntegrity?: DataIntegritySettings | undefined;
 }
 
 type Materialized = { line: number; request: unknown; normalized: NormalizedRequest & { recordKey: string } };
@@ -237,6 +240,7 @@ export async function runBatch(host: BatchHost, givenInput: BatchInput, givenOpt
       try {
         const { normalized } = readRecord(fields, format, options, recordDefaults);
         if (normalized.sdJwt !== undefined) await resolveHolders([normalized], holders);
+        if (normalized.format === 'di') await checkContexts(normalized.document, host.dataIntegrity);
         const subjects = asArray(normalized.claims);
         for (const [s, subject] of subjects.entries()) {
           const at = Array.isArray(normalized.claims) ? `/${s}` : '';
@@ -368,6 +372,7 @@ async function issueChunk(
         sdJwt: host.sdJwt,
       });
       if (normalized.sdJwt !== undefined) await resolveHolders([normalized], holders);
+      if (normalized.format === 'di') await checkContexts(normalized.document, host.dataIntegrity);
       const recordKey = keyOfRecord(fields, format, types);
       // The input changed between the passes: never let two records share a key in one insert.
       if (keys.has(recordKey) || ids.has(normalized.id))

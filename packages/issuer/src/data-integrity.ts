@@ -107,14 +107,7 @@ export async function signDataIntegrity(
     verificationMethod: signer.verificationMethod,
     proofPurpose: 'assertionMethod',
   };
-  // The credential's own context URLs, each known offline (or refused by name) before
-  // any JSON-LD processing.
-  const contexts = document['@context'];
-  for (const url of Array.isArray(contexts) ? contexts : [contexts])
-    if (typeof url === 'string')
-      await loader(url).catch((error: unknown) => {
-        throw explained(error);
-      });
+  await knownContexts(document, loader);
   let input: Uint8Array;
   try {
     input = await di.dataIntegritySigningInput(document, proof, { loader });
@@ -123,6 +116,26 @@ export async function signDataIntegrity(
   }
   const signature = await agent.sign(signer.keyId, input);
   return { ...document, proof: { ...proof, proofValue: di.encodeProofValue(signature) } };
+}
+
+/**
+ * Refuses a `di` document naming a context URL that is not available offline
+ * (`MALFORMED`, `context not available offline: <URL>`): checked before the issuance
+ * transaction, and again as the document is signed.
+ */
+export async function checkContexts(document: JsonObject, settings: DataIntegritySettings | undefined): Promise<void> {
+  await knownContexts(document, await loaderFor(settings));
+}
+
+// The document's own context URLs, each known offline (or refused by name) before any
+// JSON-LD processing.
+async function knownContexts(document: JsonObject, loader: DocumentLoader): Promise<void> {
+  const contexts = document['@context'];
+  for (const url of Array.isArray(contexts) ? contexts : [contexts])
+    if (typeof url === 'string')
+      await loader(url).catch((error: unknown) => {
+        throw explained(error);
+      });
 }
 
 /** The JSON text of a secured `di` credential: what `IssuedCredential.jwt` holds for the `di` format. */

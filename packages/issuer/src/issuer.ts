@@ -21,7 +21,7 @@ import type { DIDDocument } from 'did-resolver';
 import { type BatchInput, type BatchOptions, type BatchResult, runBatch } from './batch.js';
 import { type IssueDocumentRequest, isDocumentRequest, type NormalizedRequest, normalizeDocument } from './credential-document.js';
 import { type IssueRequest, isValidDate, normalizeRequest } from './credential-request.js';
-import { checkDataIntegritySettings, type DataIntegritySettings } from './data-integrity.js';
+import { checkContexts, checkDataIntegritySettings, type DataIntegritySettings } from './data-integrity.js';
 import {
   getLogged,
   insertReemissions,
@@ -497,6 +497,8 @@ export class Issuer {
     });
     // dc+sd-jwt: the holder DIDs' keys (did:key, did:jwk: resolved offline) become cnf.
     await resolveHolders(normalized);
+    // di: every context known offline, before any transaction (and index reservation).
+    for (const r of normalized) if (r.format === 'di') await checkContexts(r.document, this.settings.dataIntegrity);
     await this.loadSigners(normalized);
     // What makes the group fail before anything is written (read again in the transaction).
     const check = async (q: Query) => {
@@ -643,6 +645,7 @@ export class Issuer {
           groupContext: (batchId) => ({ ...this.groupContext(), batchId }),
           signerOf: (did) => this.signerOf(did),
           sdJwt: this.settings.sdJwt,
+          dataIntegrity: this.settings.dataIntegrity,
         },
         input,
         options,

@@ -288,6 +288,28 @@ describe('di credentials (eddsa-rdfc-2022, ecdsa-rdfc-2019)', () => {
     expect(readFileSync(outputPath, 'utf8')).toBe(`${kept}\n${lost}\n`);
   });
 
+  it('lists a batch record naming a context not available offline as invalid, and issues the others', async () => {
+    const doc = (context: string[], key: string) =>
+      JSON.stringify({
+        recordKey: key,
+        credential: {
+          '@context': [V2, ...context],
+          type: ['VerifiableCredential', 'NationalIdCredential'],
+          credentialSubject: { givenName: 'Ana' },
+        },
+      });
+    const input = [doc([AGENCY_CONTEXT_URL], 'c1'), doc(['https://contexts.example/nowhere/v1'], 'c2')].join('\n');
+    const result = await issuer.issueBatch({ text: input, format: 'jsonl' }, { format: 'di' });
+    expect(result).toMatchObject({ issued: 1, invalidCount: 1 });
+    expect(result.invalid).toEqual([
+      expect.objectContaining({
+        line: 2,
+        code: 'MALFORMED',
+        reason: expect.stringContaining('context not available offline: https://contexts.example/nowhere/v1'),
+      }),
+    ]);
+  });
+
   it('publishes the Data Integrity form of every list beside its JWT, named in the manifest', async () => {
     const issued = await issuer.issue(request());
     await issuer.revoke(issued.id);
