@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from './helpers/browser-bundle.js';
+import { credential, diSigner, issueDi } from './helpers/di-issue.js';
 import { didKey, NOW, vcJwt } from './helpers/producers.js';
 
 const SECP256K1_DID = 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme';
@@ -36,5 +37,16 @@ describe('browser bundle and did:key types it does not carry', () => {
     if (result.verified) return;
     expect(result.errors[0]?.code).toBe('DID_UNRESOLVABLE');
     expect(result.errors[0]?.message).toMatch(/browser build resolves Ed25519 and P-256 did:keys only/);
+  });
+
+  it('verifies a Data Integrity credential with the chunk it loads on demand, on WebCrypto', async () => {
+    const web = await loadBundle();
+    const signer = await diSigner('eddsa-rdfc-2022', { seed: 61 });
+    const vc = await issueDi(credential(signer.did, 'did:example:alice'), signer);
+    const r = await web.verifyCredential(vc, { now: NOW });
+    expect(r.verified, JSON.stringify(r)).toBe(true);
+    const tampered = { ...vc, credentialSubject: { id: 'did:example:mallory', name: 'Alice' } };
+    const t = await web.verifyCredential(tampered, { now: NOW });
+    expect(t.verified ? [] : t.errors.map((e) => e.code)).toEqual(['SIGNATURE_INVALID']);
   });
 });
