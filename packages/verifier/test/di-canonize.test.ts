@@ -215,6 +215,14 @@ describe('limits', () => {
     expect(error.message).toMatch(/^invalid JSON-LD: Cyclical @context URLs detected/);
   });
 
+  it('refuses a document nested deeper than 100 levels', async () => {
+    let deep: JsonObject = { 'https://ex.example/#p': 'leaf' };
+    for (let i = 0; i < 120; i++) deep = { 'https://ex.example/#p': deep };
+    const error = await rejection(canonizeRdfc(deep, { loader }));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toBe('JSON-LD document nests deeper than 100 levels');
+  });
+
   it('refuses a dataset with more quads than allowed', async () => {
     const error = await rejection(canonizeRdfc(credential(), limited({ maxQuads: 5 })));
     expect(error.code).toBe('LIMIT_EXCEEDED');

@@ -36,7 +36,7 @@ export interface CanonizeOptions {
 }
 
 const DEFAULT_LIMITS: Required<CanonizeLimits> = { maxContexts: 16, maxQuads: 10_000, maxMilliseconds: 2_000 };
-/** Nesting the shape walk follows; the verifier's own JSON bound (32) is well below. */
+/** Nesting accepted (jsonld recurses once per level); the verifier's own JSON bound (32) is well below. */
 const MAX_DEPTH = 100;
 /** Shapes per loader and mode, and datasets per shape, kept. */
 const MAX_SHAPES = 256;
@@ -465,14 +465,15 @@ function fillIn(template: Template, values: readonly string[]): Quad[] | undefin
 
 /**
  * The shape of a JSON document, or undefined when it is not plain JSON (a non-finite
- * number, undefined, a class instance, too deep) and so is processed without the cache.
+ * number, undefined, a class instance) and so is processed without the cache.
+ * LIMIT_EXCEEDED when it nests deeper than {@link MAX_DEPTH} levels.
  */
 export function shapeOf(document: JsonObject): Shape | undefined {
   const values: string[] = [];
   const keys: string[] = [];
   let out = '';
   const walk = (value: unknown, key: string, depth: number): boolean => {
-    if (depth > MAX_DEPTH) return false;
+    if (depth > MAX_DEPTH) throw new TradewindError('LIMIT_EXCEEDED', `JSON-LD document nests deeper than ${MAX_DEPTH} levels`);
     if (typeof value === 'string') {
       if (isKeywordKey(key)) out += JSON.stringify(value);
       else {
