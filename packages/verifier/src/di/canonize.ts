@@ -38,10 +38,10 @@ export interface CanonizeOptions {
 const DEFAULT_LIMITS: Required<CanonizeLimits> = { maxContexts: 16, maxQuads: 10_000, maxMilliseconds: 2_000 };
 /** Nesting accepted (jsonld recurses once per level); the verifier's own JSON bound (32) is well below. */
 const MAX_DEPTH = 100;
-/** Shapes per loader and mode, and datasets per shape, kept. */
-const MAX_SHAPES = 256;
-const MAX_TEMPLATES_PER_SHAPE = 64;
-const MAX_RESOLVED_CONTEXTS = 512;
+/** Shapes per loader and mode, datasets per shape, and resolved contexts (URL or inline, scoped ones included) per loader, kept. */
+const MAX_SHAPES = 64;
+const MAX_TEMPLATES_PER_SHAPE = 16;
+const MAX_RESOLVED_CONTEXTS = 256;
 /** Quads above which canonicalization runs under an abort timer. */
 const LARGE_DATASET = 500;
 
