@@ -144,12 +144,14 @@ export class Wallet {
    * Verifies a credential and stores it exactly as received. A credential that does not
    * verify is not stored: `CredentialRejectedError` (a TradewindError) with the
    * verifier's first code and all its errors. Receiving the same credential twice
-   * stores it once.
+   * stores it once. A Data Integrity credential (JSON with an embedded proof) is stored
+   * as its JSON, with the contexts and documents of `dataIntegrity` it needed.
    *
    * @example
    * ```ts
    * const { credential, added } = await wallet.receive(jwt)
    * credential.types // ['VerifiableCredential', 'NationalIdCredential']
+   * await wallet.receive(workPermit, { dataIntegrity: { contexts: { [permitContextUrl]: permitContext } } })
    * ```
    */
   async receive(input: string | JsonObject, given?: VerifyOptions): Promise<Received> {
