@@ -102,12 +102,13 @@ describe('contexts given when the wallet is opened', () => {
 });
 
 describe('input the wallet refuses', () => {
-  it('a credential under a cryptosuite no one defined: UNSUPPORTED_FORMAT, never stored', async () => {
+  it('a credential under a cryptosuite or proof type no one defined: UNSUPPORTED_FORMAT, never stored', async () => {
     const issuer = await diIssuer('eddsa-rdfc-2022');
     const permit = await workPermit(issuer, holder, { ownContext: false });
     const odd = { ...permit, proof: { ...(permit.proof as JsonObject), cryptosuite: 'eddsa-rdfc-2099' } };
-    const codes = await rejection(wallet.receive(odd));
-    expect(codes[0]).toBe('UNSUPPORTED_FORMAT');
+    expect(await rejection(wallet.receive(odd))).toEqual(['UNSUPPORTED_FORMAT']);
+    const unknownType = { ...permit, proof: { ...(permit.proof as JsonObject), type: 'NoSuchProof2099' } };
+    expect(await rejection(wallet.receive(unknownType))).toEqual(['UNSUPPORTED_FORMAT']);
     expect(await wallet.find({ issuer: issuer.did })).toEqual([]);
   });
 
