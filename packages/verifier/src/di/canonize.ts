@@ -26,6 +26,10 @@ export interface CanonizeLimits {
 }
 
 export interface CanonizeOptions {
+  /**
+   * Where contexts come from (`createDocumentLoader`). Results are cached per loader,
+   * so a loader must serve one fixed document per URL (those of createDocumentLoader do).
+   */
   loader: DocumentLoader;
   /**
    * true (strict, default): `jsonld`'s safe mode, so undefined terms, relative type IRIs and
