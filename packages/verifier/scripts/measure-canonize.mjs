@@ -33,7 +33,7 @@ const scenarios = {
 const library = (doc) => jsonld.canonize(doc, { algorithm: 'RDFC-1.0', format: 'application/n-quads', documentLoader: loader, safe: true });
 const ours = (doc) => canonizeRdfc(doc, { loader });
 
-async function rate(fn, make, ms = 1500) {
+async function rate(fn, make, ms = 1000) {
   for (let i = 0; i < 200; i++) await fn(make(i));
   let n = 0;
   const start = performance.now();
@@ -41,10 +41,15 @@ async function rate(fn, make, ms = 1500) {
   return (n * 1000) / (performance.now() - start);
 }
 
+// The machine may be busy: each side runs three times, alternating, and keeps its best.
 for (const [name, make] of Object.entries(scenarios)) {
   if ((await ours(make(7))) !== (await library(make(7)))) throw new Error(`${name}: outputs differ`);
-  const a = await rate(ours, make);
-  const b = await rate(library, make);
+  let a = 0;
+  let b = 0;
+  for (let round = 0; round < 3; round++) {
+    a = Math.max(a, await rate(ours, (i) => make(i + round * 1e6)));
+    b = Math.max(b, await rate(library, (i) => make(i + round * 1e6 + 5e5)));
+  }
   console.log(
     `${name.padEnd(16)} canonizeRdfc ${a.toFixed(0).padStart(6)}/s   jsonld.canonize ${b.toFixed(0).padStart(5)}/s   ${(a / b).toFixed(1)}x`,
   );
