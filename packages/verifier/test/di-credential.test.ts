@@ -226,6 +226,10 @@ describe('verification methods of did:web issuers and https key documents', () =
   it('refuses a compatibility map that is not per issuer (TypeError)', () => {
     expect(() => createVerifier({ dataIntegrity: { compatibility: { '*': 'mosip' } } })).toThrow(TypeError);
     expect(() => createVerifier({ dataIntegrity: { compatibility: { [DID]: 'lenient' as never } } })).toThrow(TypeError);
+    // Material of the wrong shape is a programmer error too, not a silent no-op.
+    expect(() => createVerifier({ dataIntegrity: { documents: [{ verificationMethod: [] }] } })).toThrow(TypeError);
+    expect(() => createVerifier({ dataIntegrity: { documents: [{ id: DID }, { id: DID }] } })).toThrow(TypeError);
+    expect(() => createVerifier({ dataIntegrity: { contexts: { [CUSTOM]: 42 as never } } })).toThrow(TypeError);
   });
 
   it('verifies with an https key document and its controller document (older MOSIP IDA)', async () => {
