@@ -372,9 +372,13 @@ export class Wallet {
     });
   }
 
-  /** A Data Integrity credential as received, with the material its verification was given (the wallet's and the call's). */
+  /**
+   * A Data Integrity credential as received, with the material its verification was
+   * given: the call's `dataIntegrity`, which replaces the wallet's wholesale (as the
+   * verifier reads it), else the wallet's.
+   */
   private diReceived(di: { text: string; credential: JsonObject }, options: VerifyOptions): DiReceived {
-    return { ...di, supplied: [this.dataIntegrity, dataIntegrityOf(options)] };
+    return { ...di, supplied: [dataIntegrityOf(options) ?? this.dataIntegrity] };
   }
 
   /** The wallet's holder keys, read when a verified SD-JWT VC must be checked against them. */

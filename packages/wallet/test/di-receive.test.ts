@@ -88,13 +88,26 @@ describe.each(['eddsa-rdfc-2022', 'Ed25519Signature2020'] as const)('a %s creden
 });
 
 describe('contexts given when the wallet is opened', () => {
-  it('serve every receive, and are kept with the credentials that need them', async () => {
+  it('serve every receive that gives none of its own, and are kept with the credentials that need them', async () => {
     const path = tmp.file('di-open.db');
     const w = await openWallet({ path, secret: SECRET, kdf: TEST_KDF, verify: { dataIntegrity } });
     try {
       const me = (await w.createDid()).did;
       const { credential } = await w.receive(await workPermit(await diIssuer('eddsa-rdfc-2022'), me));
       expect(credential.format).toBe('di');
+      // A call's dataIntegrity replaces the wallet's wholesale: without the context, refused.
+      const web = await diIssuer('eddsa-rdfc-2022', { did: 'did:web:ports.gov.example.gy' });
+      const permit = await workPermit(web, me);
+      expect(await rejection(w.receive(permit, { dataIntegrity: { documents: [web.document] } }))).toEqual(['MALFORMED']);
+      const both = { dataIntegrity: { ...dataIntegrity, documents: [web.document] } };
+      const second = (await w.receive(permit, both)).credential;
+      expect(second.issuer).toBe(web.did);
+      const rows = (await openBackup(await w.exportBackup('p', { kdf: TEST_BACKUP_KDF }), 'p')) as {
+        credentials: Array<{ id: string; material: string | null }>;
+      };
+      const materialOf = (id: string) => JSON.parse(rows.credentials.find((c) => c.id === id)?.material ?? 'null');
+      expect(materialOf(credential.id)).toEqual({ contexts: { [PERMIT_CONTEXT_URL]: PERMIT_CONTEXT } });
+      expect(materialOf(second.id)).toEqual({ contexts: { [PERMIT_CONTEXT_URL]: PERMIT_CONTEXT }, documents: [web.document] });
     } finally {
       await w.close();
     }
