@@ -89,6 +89,27 @@ describe('documents of one shape', () => {
     expect(nquads).toContain('"Another name"');
   });
 
+  it('reuses proof options across proofs of one issuer (proofPurpose is @vocab-typed, found by a warning, not a failure)', async () => {
+    const loader = createDocumentLoader();
+    const options = (created: string) =>
+      ({
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        type: 'DataIntegrityProof',
+        cryptosuite: 'eddsa-rdfc-2022',
+        created,
+        verificationMethod: 'did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2',
+        proofPurpose: 'assertionMethod',
+      }) as JsonObject;
+    await canonizeRdfc(options('2026-01-01T00:00:00Z'), { loader });
+    const toRDF = vi.spyOn(jsonld, 'toRDF');
+    const later = options('2026-02-02T10:00:00Z');
+    const nquads = await canonizeRdfc(later, { loader });
+    expect(toRDF).not.toHaveBeenCalled();
+    toRDF.mockRestore();
+    expect(nquads).toBe(await libraryCanonize(later, loader));
+    expect(nquads).toContain('<https://w3id.org/security#assertionMethod>');
+  });
+
   it('processes a credential again when an IRI-valued field changes (ids, types, issuer are never filled in)', async () => {
     const loader = createDocumentLoader();
     await canonizeRdfc(credential(), { loader });

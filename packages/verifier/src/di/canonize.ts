@@ -146,7 +146,13 @@ class Run {
   }
 
   /** `jsonld.toRDF` through the loader and this loader's context cache; returns the dataset and the context URLs it loaded. */
-  async toRdfCounted(document: object): Promise<{ dataset: Quad[]; contexts: number }> {
+  /**
+   * `jsonld.toRDF` through the loader and this loader's context cache. With `warnings`,
+   * jsonld runs without safe mode and every warning it raises is collected instead (safe
+   * mode is nothing but a handler that throws on some of them, so a run that raises none
+   * is the safe run).
+   */
+  async toRdfCounted(document: object, warnings?: JsonLdEvent[]): Promise<{ dataset: Quad[]; contexts: number }> {
     const urls = new Set<string>();
     const note = (key: string) => {
       // Inline contexts are cached under their JSON text; only URLs count.
@@ -172,9 +178,17 @@ class Run {
     try {
       dataset = await jsonld.toRDF(document, {
         documentLoader,
-        safe: this.safe,
         produceGeneralizedRdf: false,
         contextResolver: new ContextResolver({ sharedCache }),
+        ...(warnings
+          ? {
+              safe: false,
+              eventHandler: ({ event, next }: { event: JsonLdEvent & { level?: string }; next: () => void }) => {
+                if (event.level === 'warning') warnings.push(event);
+                next();
+              },
+            }
+          : { safe: this.safe }),
       });
     } catch (e) {
       throw jsonldError(e);
@@ -383,8 +397,9 @@ async function buildTemplate(
     return free[i] ? placeholder(i) : value;
   });
   let result: { dataset: Quad[]; contexts: number };
+  const warnings: JsonLdEvent[] = [];
   try {
-    result = await run.toRdfCounted(probe as JsonObject);
+    result = await run.toRdfCounted(probe as JsonObject, warnings);
   } catch {
     // The real document decides: its error is the one to report, and if it has none the
     // placeholders caused the failure and this shape is not cached.
@@ -395,6 +410,14 @@ async function buildTemplate(
   if (!result.dataset.every(wellFormed)) return { real: await run.toRdf(document) };
   const count = new Array<number>(shape.values.length).fill(0);
   const bad = new Set<number>();
+  // A warning about a placeholder (a relative IRI, a dropped value) names a slot that is
+  // not free; one about the document itself would fail it in safe mode, or may be one a
+  // safe run lets pass: either way the real document decides, without a template.
+  for (const warning of warnings) {
+    const named = slotsNamed(warning.details, marker);
+    if (named.size === 0 && run.safe) return { real: await run.toRdf(document) };
+    for (const i of named) bad.add(i);
+  }
   const positions: [number, number][] = [];
   const scan = (text: string | undefined, literalOf?: number) => {
     if (text === undefined) return;
@@ -428,6 +451,25 @@ async function buildTemplate(
   if (bad.size > 0) return [...bad];
   // A copy of its own: nothing the template holds is shared with jsonld's objects.
   return { quads: result.dataset.map(copyQuad), positions, contexts: result.contexts };
+}
+
+/** The slots whose placeholders occur in a jsonld event's details (-1: one unreadable). */
+function slotsNamed(details: unknown, marker: string): Set<number> {
+  const found = new Set<number>();
+  const seen = new Set<object>();
+  const walk = (value: unknown, depth: number) => {
+    if (typeof value === 'string') {
+      for (let at = value.indexOf(marker); at >= 0; at = value.indexOf(marker, at + marker.length)) {
+        const digits = /^\d+/.exec(value.slice(at + marker.length));
+        found.add(digits ? Number(digits[0]) : -1);
+      }
+    } else if (value !== null && typeof value === 'object' && depth < 8 && !seen.has(value)) {
+      seen.add(value);
+      for (const v of Object.values(value)) walk(v, depth + 1);
+    }
+  };
+  walk(details, 0);
+  return found;
 }
 
 function copyTerm(t: Term): Term {
