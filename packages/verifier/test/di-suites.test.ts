@@ -153,6 +153,14 @@ describe('W3C test vectors', () => {
     expect(message).toContain('eddsa-rdfc-2022');
   });
 
+  it("a proof @context that is not a prefix of the document's is refused", async () => {
+    const doc = vector('vc-di-eddsa/eddsa-jcs-2022-signedJCS.json');
+    const proof = doc.proof as JsonObject;
+    const swapped = { ...doc, proof: { ...proof, '@context': ['https://www.w3.org/ns/credentials/examples/v2'] } };
+    const [code, message] = await rejection(verifyDiProof(swapped, options(...didKeyMethods(doc))));
+    expect([code, message]).toEqual(['SIGNATURE_INVALID', "the proof's @context is not a prefix of the document's"]);
+  });
+
   it('a proof chain (previousProof) is UNSUPPORTED_FORMAT', async () => {
     const doc = vector('vc-di-eddsa/proof-set-chain-signedProofChain2.json');
     const [code, message] = await rejection(verifyDiProof(doc, options(...didKeyMethods(doc))));
