@@ -108,7 +108,7 @@ function refuseProtoKeys(document: JsonObject): void {
     if (!value || typeof value !== 'object') continue;
     if (depth > 256) throw new TradewindError('LIMIT_EXCEEDED', 'the document nests too deeply', { path });
     if (Array.isArray(value)) {
-      value.forEach((v, i) => stack.push([v, `${path}/${i}`, depth + 1]));
+      for (const [i, v] of value.entries()) stack.push([v, `${path}/${i}`, depth + 1]);
       continue;
     }
     for (const key of Object.keys(value)) {
