@@ -246,6 +246,12 @@ describe('compatibility mode is not a weaker signature check', () => {
     const r = await verifyCredential(swapped, compat());
     expect(codes(r)).toEqual([]);
     expectWarnings(r, ['undefined-terms'], f.quirks);
+    // The verified credential leaves the unsigned member out, and the warning names it.
+    if (!r.verified || r.format !== 'di') throw new Error('expected a verified di credential');
+    const subject = r.credential.credentialSubject as JsonObject;
+    expect(subject.face).toBeUndefined();
+    expect(Object.keys(subject).length).toBeGreaterThan(2);
+    expect(r.warnings.find((w) => /undefined/.test(w.message))?.message).toMatch(/"face".*not covered by the signature/);
     expect((await verifyCredential(swapped, options({ documents: [didWebKeyIds] }))).verified).toBe(false);
   });
   it('a created shifted beyond any time zone (more than 14 h ahead) is refused even in compatibility mode', async () => {

@@ -37,7 +37,7 @@ import { methodKey } from './keys.js';
 import { createDocumentLoader, type DocumentLoader, type PinnedContext } from './loader.js';
 import { methodResolver } from './methods.js';
 import { type DiMethod, type DiProofResult, MAX_PROOFS, verifyDiProof } from './proof.js';
-import { suiteOf } from './suites.js';
+import { QUIRK_UNSAFE, suiteOf } from './suites.js';
 
 /**
  * Verifies a Data Integrity credential in a prepared context. Never throws: every
@@ -83,8 +83,9 @@ export async function checkDiCredential(
       controller: issuer,
       compatibility,
     });
+    const loader = loaderFor(ctx, rules, issuer);
     const proof = await verifyDiProof(doc, {
-      loader: loaderFor(ctx, rules, issuer),
+      loader,
       resolveMethod: async (vm, relationship) => {
         const method = await resolve(vm, relationship);
         resolved.set(method.id, method);
@@ -95,6 +96,7 @@ export async function checkDiCredential(
       clockSkewSeconds: ctx.skewMs / 1000,
       ...(compatibility ? { compatibility } : {}),
       allowHighS: ctx.allowHighS,
+      crypto: ctx.backend,
     });
     const keyId = proof.verificationMethod;
     if (proof.controller !== issuer) {
@@ -121,8 +123,22 @@ export async function checkDiCredential(
     if (options.status !== false && (statusRequired || doc.credentialStatus !== undefined)) checks.push('status');
     if (statusRequired && options.status !== false) requireStatusEntries(doc.credentialStatus, '/credentialStatus');
 
+    // Under MOSIP compatibility the signature may cover a document with undefined terms
+    // dropped: those members are not signed, so the result leaves them out, by name.
+    let credential = doc;
+    let proofWarnings = proof.warnings;
+    if (proof.warnings.some((w) => w.message.includes(QUIRK_UNSAFE))) {
+      const names = await droppedTerms(doc, loader);
+      credential = withoutMembers(doc, names);
+      const list = [...names].map((n) => JSON.stringify(n)).join(', ');
+      proofWarnings = proof.warnings.map((w) =>
+        w.message.includes(QUIRK_UNSAFE)
+          ? { ...w, message: `${w.message}: ${list}, not covered by the signature and left out of the verified credential` }
+          : w,
+      );
+    }
     const errors: VerificationIssue[] = [];
-    const warnings: VerificationIssue[] = [...(outcome?.warnings ?? []), ...proof.warnings.map((w) => prefixed(w, path))];
+    const warnings: VerificationIssue[] = [...(outcome?.warnings ?? []), ...proofWarnings.map((w) => prefixed(w, path))];
     if (options.status !== false && doc.credentialStatus !== undefined) {
       // Status lists are the issuer's: DI-signed or JWT, verified as the credential's
       // issuer under the same recognition key rules.
@@ -150,7 +166,7 @@ export async function checkDiCredential(
     return {
       verified: true,
       format: 'di',
-      credential: doc as VerifiableCredential,
+      credential: credential as VerifiableCredential,
       issuer,
       ...(subject === undefined ? {} : { subject }),
       keyId,
@@ -225,6 +241,7 @@ export async function checkDiPresentation(
       clockSkewSeconds: ctx.skewMs / 1000,
       ...(compatibility ? { compatibility } : {}),
       allowHighS: ctx.allowHighS,
+      crypto: ctx.backend,
     });
     // Without a holder member, the presentation is its signer's.
     const holder = named ?? proof.controller;
@@ -386,4 +403,49 @@ async function methodThumbprint(method: DiMethod | undefined): Promise<string | 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The member names JSON-LD expansion drops from `doc` (its proof aside) because no
+ * context defines them. Anything else expansion would drop (a relative IRI, a
+ * free-floating value) is not a MOSIP quirk: MALFORMED.
+ */
+async function droppedTerms(doc: JsonObject, loader: DocumentLoader): Promise<Set<string>> {
+  const { default: jsonld } = await import('jsonld');
+  const { proof: _proof, ...unsigned } = doc;
+  const names = new Set<string>();
+  const other: string[] = [];
+  await jsonld.expand(
+    unsigned as never,
+    {
+      documentLoader: loader as never,
+      safe: false,
+      eventHandler: ({ event, next }: { event: { code?: string; details?: { property?: unknown } }; next: () => void }) => {
+        if (event.code === 'invalid property' && typeof event.details?.property === 'string') names.add(event.details.property);
+        else other.push(String(event.code));
+        next();
+      },
+    } as never,
+  );
+  if (other.length > 0) {
+    fail(
+      'MALFORMED',
+      `JSON-LD expansion drops more than undefined terms (${[...new Set(other)].join(', ')}), which no compatibility mode accepts`,
+      '/',
+    );
+  }
+  return names;
+}
+
+/** A copy of `value` without members of these names, at any depth (the proof kept as it is). */
+function withoutMembers(doc: JsonObject, names: ReadonlySet<string>): JsonObject {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (!names.has(k)) out[k] = k === '@context' ? v : strip(v);
+    return out;
+  };
+  const { proof, ...rest } = doc;
+  return { ...(strip(rest) as JsonObject), proof } as JsonObject;
 }
