@@ -3,6 +3,7 @@ import * as credentialsContext from '@digitalbazaar/credentials-context';
 import { type JsonObject, TradewindError } from '@tradewind/core';
 import canonicalize from 'canonicalize';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { canonizeRdfc } from '../src/di/canonize.js';
 import { BUNDLED } from '../src/di/contexts.js';
 import { BUNDLED_CONTEXTS, contextDigest, createDocumentLoader } from '../src/di/loader.js';
 
@@ -42,6 +43,7 @@ describe('bundled contexts', () => {
   const required = [
     'https://www.w3.org/2018/credentials/v1',
     'https://www.w3.org/ns/credentials/v2',
+    'https://www.w3.org/ns/credentials/undefined-terms/v2',
     'https://www.w3.org/ns/credentials/examples/v2',
     'https://w3id.org/security/data-integrity/v1',
     'https://w3id.org/security/data-integrity/v2',
@@ -205,5 +207,26 @@ describe('documents cannot be changed through the loader', () => {
     expect((await loader(CUSTOM)).document).toEqual(customContext);
     (mine['@context'] as JsonObject).familyName = 'https://evil.example/family';
     expect((await loader(CUSTOM)).document).toEqual(customContext);
+  });
+});
+
+describe('VCDM 2.0 undefined-terms context', () => {
+  const credential = (contexts: string[]) => ({
+    '@context': contexts,
+    type: ['VerifiableCredential'],
+    issuer: 'did:example:issuer',
+    credentialSubject: { id: 'did:example:holder', nationality: 'TT' },
+  });
+
+  it('lets claims no context defines through under its @vocab, and safe mode refuses them without it', async () => {
+    const loader = createDocumentLoader();
+    const nquads = await canonizeRdfc(
+      credential(['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2']),
+      { loader },
+    );
+    expect(nquads).toContain('<https://www.w3.org/ns/credentials/undefined-term#nationality> "TT"');
+    await expect(canonizeRdfc(credential(['https://www.w3.org/ns/credentials/v2']), { loader })).rejects.toMatchObject({
+      code: 'MALFORMED',
+    });
   });
 });

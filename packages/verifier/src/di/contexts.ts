@@ -10,6 +10,7 @@ import type { JsonObject } from '@tradewind/core';
 import bitstringStatusListV1 from './contexts/bitstring-status-list-v1.json' with { type: 'json' };
 import credentialsExamplesV2 from './contexts/credentials-examples-v2.json' with { type: 'json' };
 import credentialsV1 from './contexts/credentials-v1.json' with { type: 'json' };
+import credentialsUndefinedTermsV2 from './contexts/credentials-undefined-terms-v2.json' with { type: 'json' };
 import credentialsV2 from './contexts/credentials-v2.json' with { type: 'json' };
 import dataIntegrityV1 from './contexts/data-integrity-v1.json' with { type: 'json' };
 import dataIntegrityV2 from './contexts/data-integrity-v2.json' with { type: 'json' };
@@ -34,6 +35,12 @@ export interface BundledContext {
 const entries: ReadonlyArray<readonly [string, object, string]> = [
   ['https://www.w3.org/2018/credentials/v1', credentialsV1, 'b01e671e873981f19a9102a9a57f666dbcaeb31b99e3e124378d143e71549247'],
   ['https://www.w3.org/ns/credentials/v2', credentialsV2, 'b463c8d6a066214123ddd9827b135e1b50e1fc73322cc52a9b12a4f1fc7d86cf'],
+  // VCDM 2.0's way to use terms no context defines (an @vocab under the undefined-term namespace).
+  [
+    'https://www.w3.org/ns/credentials/undefined-terms/v2',
+    credentialsUndefinedTermsV2,
+    '3b11e1df8c618447e9f79f3737e3c30fc0841537eb95f36003742c633672bb9f',
+  ],
   [
     'https://www.w3.org/ns/credentials/examples/v2',
     credentialsExamplesV2,
