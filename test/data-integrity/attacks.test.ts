@@ -248,6 +248,38 @@ describe('JSON-LD bombs are bounded (LIMIT_EXCEEDED)', () => {
     const big = credential(issuer, { nationalIdNumber: Array.from({ length: 10_050 }, (_, i) => `n${i}`) });
     await expectRefused({ ...big, proof: good.proof }, 'LIMIT_EXCEEDED');
   });
+  it('an array longer than 1,000 values, or more than 20,000 values in all, before any JSON-LD work', async () => {
+    const long = credential(issuer, { nationalIdNumber: Array.from({ length: 1_001 }, (_, i) => `n${i}`) });
+    await expectRefused({ ...long, proof: good.proof }, 'LIMIT_EXCEEDED');
+    const many = credential(issuer, {
+      records: Array.from({ length: 900 }, (_, i) => ({
+        a: `a${i}`,
+        b: `b${i}`,
+        c: `c${i}`,
+        d: `d${i}`,
+        e: `e${i}`,
+        f: `f${i}`,
+        g: `g${i}`,
+        h: `h${i}`,
+        i: `i${i}`,
+        j: `j${i}`,
+        k: `k${i}`,
+        l: `l${i}`,
+        m: `m${i}`,
+        n: `n${i}`,
+        o: `o${i}`,
+        p: `p${i}`,
+        q: `q${i}`,
+        r: `r${i}`,
+        s: `s${i}`,
+        t: `t${i}`,
+        u: `u${i}`,
+        v: `v${i}`,
+        w: `w${i}`,
+      })),
+    });
+    await expectRefused({ ...many, proof: good.proof }, 'LIMIT_EXCEEDED');
+  });
   it('more contexts than the limit, side by side or each naming the next', async () => {
     const urls = Array.from({ length: 20 }, (_, i) => `https://contexts.registry.example.tt/chain/${i}`);
     const flat = Object.fromEntries(

@@ -54,6 +54,7 @@ export async function checkDiCredential(
   try {
     if (!ctx.formats.has('di')) fail('UNSUPPORTED_FORMAT', 'format di is not accepted here', '/proof');
     knownSuites(doc);
+    boundJsonLdWork(doc);
     if (typesOf(doc.type).includes('VerifiablePresentation')) {
       fail('UNSUPPORTED_FORMAT', 'input is a presentation; use verifyPresentation', '/type');
     }
@@ -198,6 +199,7 @@ export async function checkDiPresentation(
   try {
     if (!ctx.formats.has('di')) fail('UNSUPPORTED_FORMAT', 'format di is not accepted here', '/proof');
     knownSuites(doc);
+    boundJsonLdWork(doc);
     if (!typesOf(doc.type).includes('VerifiablePresentation')) {
       fail('UNSUPPORTED_FORMAT', 'input is a credential; use verifyCredential', '/type');
     }
@@ -297,6 +299,39 @@ export async function checkDiPresentation(
  * A proof of a type (or cryptosuite) this verifier does not know is UNSUPPORTED_FORMAT,
  * said before anything else: the document may be fine, just secured another way.
  */
+/** Longest array of a Data Integrity document, in values. */
+export const MAX_DI_ARRAY = 1_000;
+/** Most values (members and array items, at any depth) in a Data Integrity document. */
+export const MAX_DI_VALUES = 20_000;
+
+/**
+ * Bounds the JSON-LD work before any starts: jsonld 9 turns a long array into statements
+ * in time quadratic in its length (8,000 values took 16 s), and its time limit can only be
+ * checked between its steps. Honest credentials hold tens of values; a presentation of
+ * the largest number of credentials a few thousand. LIMIT_EXCEEDED.
+ */
+function boundJsonLdWork(doc: JsonObject): void {
+  let values = 0;
+  const walk = (value: unknown, path: string): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      if (value.length > MAX_DI_ARRAY) {
+        fail('LIMIT_EXCEEDED', `an array of ${value.length} values, over the limit of ${MAX_DI_ARRAY} for Data Integrity documents`, path);
+      }
+      values += value.length;
+      value.forEach((v, i) => walk(v, `${path}/${i}`));
+    } else {
+      const entries = Object.entries(value);
+      values += entries.length;
+      for (const [k, v] of entries) walk(v, `${path}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+    }
+    if (values > MAX_DI_VALUES) {
+      fail('LIMIT_EXCEEDED', `over ${MAX_DI_VALUES} values in one Data Integrity document`, path || '/');
+    }
+  };
+  walk(doc, '');
+}
+
 function knownSuites(doc: JsonObject): void {
   const proofs = Array.isArray(doc.proof) ? doc.proof : [doc.proof];
   proofs.slice(0, MAX_PROOFS).forEach((p, i) => {
