@@ -9,8 +9,8 @@
 import type { JsonObject } from '@tradewind/core';
 import bitstringStatusListV1 from './contexts/bitstring-status-list-v1.json' with { type: 'json' };
 import credentialsExamplesV2 from './contexts/credentials-examples-v2.json' with { type: 'json' };
-import credentialsV1 from './contexts/credentials-v1.json' with { type: 'json' };
 import credentialsUndefinedTermsV2 from './contexts/credentials-undefined-terms-v2.json' with { type: 'json' };
+import credentialsV1 from './contexts/credentials-v1.json' with { type: 'json' };
 import credentialsV2 from './contexts/credentials-v2.json' with { type: 'json' };
 import dataIntegrityV1 from './contexts/data-integrity-v1.json' with { type: 'json' };
 import dataIntegrityV2 from './contexts/data-integrity-v2.json' with { type: 'json' };

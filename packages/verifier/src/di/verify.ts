@@ -319,7 +319,7 @@ function boundJsonLdWork(doc: JsonObject): void {
         fail('LIMIT_EXCEEDED', `an array of ${value.length} values, over the limit of ${MAX_DI_ARRAY} for Data Integrity documents`, path);
       }
       values += value.length;
-      value.forEach((v, i) => walk(v, `${path}/${i}`));
+      for (let i = 0; i < value.length; i++) walk(value[i], `${path}/${i}`);
     } else {
       const entries = Object.entries(value);
       values += entries.length;
