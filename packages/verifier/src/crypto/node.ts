@@ -32,19 +32,48 @@ export const nodeCrypto: CryptoBackend<KeyObject> = {
     return hash(NODE_HASH[alg], data, 'buffer');
   },
   importDiKey(jwk: DiPublicJwk): KeyObject {
-    return createPublicKey({ key: { ...jwk }, format: 'jwk' });
+    // Data Integrity keys come from verification methods, decoded anew for every proof:
+    // the KeyObject is kept by the key's own members.
+    const id = diKeyId(jwk);
+    let key = diKeys.get(id);
+    if (key) {
+      diKeys.delete(id);
+    } else {
+      key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
+      if (diKeys.size >= MAX_DI_KEYS) diKeys.delete(diKeys.keys().next().value as string);
+    }
+    diKeys.set(id, key);
+    return key;
   },
   verifyDi(alg: DiBackendAlgorithm, key: KeyObject, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    // Synchronous: one signature over a few dozen bytes costs less than a trip to the
+    // libuv pool and back.
     const [digest, keyInput] = nodeDiParams(alg, key);
-    return new Promise((resolve) => {
-      try {
-        verify(digest, data, keyInput, signature, (err, ok) => resolve(!err && ok));
-      } catch {
-        resolve(false);
-      }
-    });
+    try {
+      return Promise.resolve(verify(digest, data, keyInput, signature));
+    } catch {
+      return Promise.resolve(false);
+    }
   },
 };
+
+/** Imported Data Integrity keys kept, least recently used forgotten first. */
+const MAX_DI_KEYS = 256;
+const diKeys = new Map<string, KeyObject>();
+
+/** A key's identity: its type and public members (nothing else of a JWK changes the KeyObject). */
+function diKeyId(jwk: DiPublicJwk): string {
+  switch (jwk.kty) {
+    case 'OKP':
+      return `OKP ${jwk.crv} ${jwk.x}`;
+    case 'EC':
+      return `EC ${jwk.crv} ${jwk.x} ${jwk.y}`;
+    case 'RSA':
+      return `RSA ${jwk.n} ${jwk.e}`;
+    default:
+      return JSON.stringify(jwk);
+  }
+}
 
 function nodeDiParams(alg: DiBackendAlgorithm, key: KeyObject): [string | null, Parameters<typeof verify>[2]] {
   switch (alg) {
