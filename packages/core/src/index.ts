@@ -47,6 +47,15 @@ export {
   type RecognizedKey,
 } from './recognition-list.js';
 export {
+  type DiOnlyEcPublicJwk,
+  isDataIntegrityOnlyJwk,
+  MAX_LIST_RSA_BITS,
+  MIN_LIST_RSA_BITS,
+  type RecognizedJwk,
+  type RsaPublicJwk,
+  toRecognizedJwk,
+} from './recognized-jwk.js';
+export {
   createStatusBitstring,
   DEFAULT_STATUS_LIST_MAX_BYTES,
   getStatusBit,

@@ -3,12 +3,15 @@
 
 import type { PublicJwk } from './algorithms.js';
 import { base64urlEncode, utf8Encode } from './base64url.js';
+import type { RecognizedJwk } from './recognized-jwk.js';
 
 /**
  * The JSON an RFC 7638 thumbprint hashes (§3.2): the required members of the key
- * type only, in lexicographic order, no whitespace.
+ * type only, in lexicographic order, no whitespace: `crv, kty, x` (OKP), `crv, kty, x, y`
+ * (EC), `e, kty, n` (RSA).
  */
-export function jwkThumbprintInput(jwk: PublicJwk): string {
+export function jwkThumbprintInput(jwk: PublicJwk | RecognizedJwk): string {
+  if (jwk.kty === 'RSA') return JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
   if (jwk.kty === 'EC') return JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
   return JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x });
 }
@@ -23,7 +26,7 @@ export function jwkThumbprintInput(jwk: PublicJwk): string {
  * // 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k' (RFC 8037 §A.3)
  * ```
  */
-export async function jwkThumbprint(jwk: PublicJwk): Promise<string> {
+export async function jwkThumbprint(jwk: PublicJwk | RecognizedJwk): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', utf8Encode(jwkThumbprintInput(jwk)) as Uint8Array<ArrayBuffer>);
   return base64urlEncode(new Uint8Array(digest));
 }

@@ -3,10 +3,10 @@
 // VCDM 2.0 credential of type RecognitionList; this module fixes and checks its subject.
 // The JSON Schema in packages/core/schemas/recognition-list.schema.json says the same.
 
-import { type PublicJwk, toPublicJwk } from './algorithms.js';
 import { base64Decode } from './base64url.js';
 import { parseDateTimeStamp } from './datetime.js';
 import { TradewindError } from './errors.js';
+import { type RecognizedJwk, toRecognizedJwk } from './recognized-jwk.js';
 import { type CredentialFormat, isJsonObject, type JsonObject, typesOf } from './types.js';
 
 export const RECOGNITION_LIST_TYPE = 'RecognitionList';
@@ -24,8 +24,11 @@ export function meetsAssurance(level: AssuranceLevel, minimum: AssuranceLevel): 
  * A public key of a recognised issuer, for DIDs that do not resolve offline (did:web).
  * Verifiers identify it by its material (RFC 7638 thumbprint), not only by its kid: two
  * different keys under one kid are two keys, each held to its own entry's window.
+ * Ed25519 and P-256 keys verify JOSE (JWT, SD-JWT) and Data Integrity proofs; RSA,
+ * secp256k1 and P-384 keys verify Data Integrity proofs only (a JWS naming one is
+ * refused with UNSUPPORTED_ALGORITHM).
  */
-export interface RecognizedKey extends PublicJwk {
+export type RecognizedKey = RecognizedJwk & {
   /**
    * For a DID issuer, the verification method id: an absolute DID URL (`did:web:…#key-1`)
    * or a fragment (`#key-1`). For an https issuer, any non-empty string: the `kid` its
@@ -37,7 +40,7 @@ export interface RecognizedKey extends PublicJwk {
    * status lists), whatever the dates and whichever entry or list names it.
    */
   revoked?: boolean;
-}
+};
 
 /**
  * X.509 certificates a list pins for an issuer that signs with an `x5c` header (SD-JWT
@@ -284,7 +287,7 @@ function parseKey(key: unknown, path: string, didIssuer: boolean): RecognizedKey
   }
   if (key.revoked !== undefined && typeof key.revoked !== 'boolean') invalid('revoked must be true or false', `${path}/revoked`);
   try {
-    return { ...toPublicJwk(key, 'key'), kid: key.kid, ...(key.revoked === undefined ? {} : { revoked: key.revoked }) };
+    return { ...toRecognizedJwk(key, 'key'), kid: key.kid, ...(key.revoked === undefined ? {} : { revoked: key.revoked }) };
   } catch (e) {
     return invalid((e as Error).message, path);
   }

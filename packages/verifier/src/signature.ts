@@ -1,7 +1,9 @@
 import {
   checkSignatureEncoding,
   curveOf,
+  type DidKeyResolver,
   isAllowedAlgorithm,
+  isDataIntegrityOnlyJwk,
   jwkThumbprint,
   type ParsedJws,
   type ResolvedKey,
@@ -68,11 +70,17 @@ export async function verifySigningKey(
     candidates = (await resolver.keysFor(did, relationship)).filter((k) => k.jwk.crv === crv);
     if (candidates.length === 0) {
       // No usable key at all (an X25519 key agreement did:key, say): the resolver says why.
-      if ((await resolver.keysFor(did, relationship)).length === 0) await resolver.keyFor(did, undefined, relationship);
+      if ((await resolver.keysFor(did, relationship)).length === 0) {
+        await refuseDataIntegrityOnly(resolver, did, undefined, relationship, alg);
+        await resolver.keyFor(did, undefined, relationship);
+      }
       fail('KEY_NOT_FOUND', `${did.slice(0, 120)} has no ${crv} key authorised for ${relationship}`, '/header/kid');
     }
   } else {
-    const key = await resolver.keyFor(did, kid, relationship);
+    const key = await resolver.keyFor(did, kid, relationship).catch(async (e: unknown) => {
+      if (e instanceof TradewindError && e.code === 'KEY_NOT_FOUND') await refuseDataIntegrityOnly(resolver, did, kid, relationship, alg);
+      throw e;
+    });
     // Keys a recognition list carries may share a kid (a rotated key that kept its
     // predecessor's id): try each; the caller judges the one that verified by its material.
     const keys = await resolver.keysFor(did, relationship);
@@ -89,6 +97,60 @@ export async function verifySigningKey(
     if (ok) return candidate;
   }
   return fail('SIGNATURE_INVALID', `signature does not verify with ${kid ?? `any ${crv} key of ${did}`}`, '/signature');
+}
+
+/**
+ * A JWS that names a key only Data Integrity proofs verify with (RSA, secp256k1, P-384:
+ * a recognition list may carry such keys for a did:web issuer, and did:web documents
+ * hold them) is UNSUPPORTED_ALGORITHM, not a missing key: the key is there, but JOSE
+ * verification here takes EdDSA, Ed25519 and ES256 only. Without a kid, when every key
+ * for the relationship is such a key.
+ */
+async function refuseDataIntegrityOnly(
+  resolver: DidKeyResolver,
+  did: string,
+  kid: string | undefined,
+  relationship: VerificationRelationship,
+  alg: string,
+): Promise<void> {
+  let doc: Record<string, unknown>;
+  try {
+    doc = (await resolver.resolve(did)) as unknown as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const absolute = (id: string) => (id.startsWith('#') ? did + id : id);
+  const methods = new Map<string, Record<string, unknown>>();
+  const listed = (value: unknown): unknown[] => (Array.isArray(value) ? value.slice(0, 256) : []);
+  for (const vm of listed(doc.verificationMethod)) {
+    if (vm && typeof vm === 'object' && typeof (vm as { id?: unknown }).id === 'string') {
+      methods.set(absolute((vm as { id: string }).id), vm as Record<string, unknown>);
+    }
+  }
+  const authorised = listed(doc[relationship]).flatMap((ref) => {
+    const vm = typeof ref === 'string' ? methods.get(absolute(ref)) : ref;
+    return vm && typeof vm === 'object' && typeof (vm as { id?: unknown }).id === 'string' ? [vm as Record<string, unknown>] : [];
+  });
+  const id = kid === undefined ? undefined : absolute(kid);
+  const named = id === undefined ? authorised : authorised.filter((vm) => absolute(vm.id as string) === id);
+  if (named.length === 0 || !named.every((vm) => dataIntegrityKeyKind(vm) !== undefined)) return;
+  const kind = dataIntegrityKeyKind(named[0] as Record<string, unknown>) as string;
+  fail(
+    'UNSUPPORTED_ALGORITHM',
+    `${id ?? did} is ${kind} key, which verifies Data Integrity proofs only, not ${alg} JWS (EdDSA, Ed25519, ES256)`,
+    '/header/kid',
+  );
+}
+
+/**
+ * `an RSA`, `a secp256k1` or `a P-384` for a key (a JWK, or a verification method holding
+ * one or of a type that holds only such keys) that only Data Integrity proofs verify with.
+ */
+export function dataIntegrityKeyKind(key: Record<string, unknown>): string | undefined {
+  const jwk = (key.publicKeyJwk && typeof key.publicKeyJwk === 'object' ? key.publicKeyJwk : key) as { kty?: unknown; crv?: unknown };
+  if (key.type === 'RsaVerificationKey2018' || jwk.kty === 'RSA') return 'an RSA';
+  if (key.type === 'EcdsaSecp256k1VerificationKey2019') return 'a secp256k1';
+  return isDataIntegrityOnlyJwk(jwk) ? `a ${String(jwk.crv)}` : undefined;
 }
 
 async function importedKey(ctx: VerifyContext, resolved: ResolvedKey): Promise<unknown> {

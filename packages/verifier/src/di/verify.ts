@@ -7,7 +7,7 @@ import {
   issuerId,
   type JsonObject,
   jwkThumbprint,
-  toPublicJwk,
+  toRecognizedJwk,
   typesOf,
   type VerifiableCredential,
   type VerifiablePresentation,
@@ -430,11 +430,15 @@ function loaderFor(ctx: VerifyContext, rules: RecognitionState | undefined, issu
   return loader;
 }
 
-/** The RFC 7638 thumbprint of the key a method holds, when it is one recognition lists can name (Ed25519, P-256). */
+/**
+ * The RFC 7638 thumbprint of the key a method holds (Ed25519, P-256, P-384, secp256k1,
+ * RSA: every kind a recognition list can name), from its canonical JWK, so that a key
+ * given as PEM, multibase or hex has the thumbprint of the same key listed as a JWK.
+ */
 async function methodThumbprint(method: DiMethod | undefined): Promise<string | undefined> {
   if (!method) return undefined;
   try {
-    return await jwkThumbprint(toPublicJwk((await methodKey(method.method)).jwk));
+    return await jwkThumbprint(toRecognizedJwk((await methodKey(method.method)).jwk));
   } catch {
     return undefined;
   }

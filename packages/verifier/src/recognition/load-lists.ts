@@ -246,11 +246,19 @@ function addKeys(docs: Map<string, DIDDocument>, entry: RecognitionEntry): void 
   for (const key of entry.keys ?? []) {
     const id = key.kid.startsWith('#') ? did + key.kid : key.kid;
     if (!id.startsWith(`${did}#`)) continue;
-    const jwk = key.kty === 'EC' ? { kty: key.kty, crv: key.crv, x: key.x, y: key.y } : { kty: key.kty, crv: key.crv, x: key.x };
-    const known = methods.some(
-      (vm) => vm.id === id && vm.publicKeyJwk?.crv === jwk.crv && vm.publicKeyJwk?.x === jwk.x && vm.publicKeyJwk?.y === jwk.y,
-    );
+    // The public members only: RSA, secp256k1 and P-384 keys are read by Data Integrity
+    // verification alone (the JOSE resolver skips them; signature.ts says why).
+    const { kid: _kid, revoked: _revoked, ...jwk } = key;
+    const known = methods.some((vm) => vm.id === id && sameJwk(vm.publicKeyJwk as Record<string, unknown> | undefined, jwk));
     if (!known) methods.push({ id, type: 'JsonWebKey2020', controller: did, publicKeyJwk: jwk as never });
   }
   docs.set(did, doc);
+}
+
+/** Whether two canonical public JWKs (as lists carry them) are the same key. */
+function sameJwk(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
+  if (!a) return false;
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const name of names) if (a[name] !== b[name]) return false;
+  return true;
 }

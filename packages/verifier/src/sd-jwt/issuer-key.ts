@@ -7,6 +7,7 @@ import {
   checkSignatureEncoding,
   curveOf,
   isAllowedAlgorithm,
+  isDataIntegrityOnlyJwk,
   isHttpsIssuer,
   type ParsedJws,
   type PublicJwk,
@@ -17,7 +18,7 @@ import {
 } from '@tradewind/core';
 import { fail, type VerifyContext } from '../context.js';
 import type { RecognitionState } from '../recognition/load-lists.js';
-import { thumbprintOf, verifySigningKey } from '../signature.js';
+import { dataIntegrityKeyKind, thumbprintOf, verifySigningKey } from '../signature.js';
 
 /** Most certificates read from an `x5c` header (leaf, intermediates, maybe the root). */
 export const MAX_X5C_CERTIFICATES = 10;
@@ -130,7 +131,16 @@ async function listKey(
     }
   }
   const alg = parsed.header.alg as Parameters<typeof curveOf>[0];
-  const usable = candidates.filter((k) => k.crv === curveOf(alg));
+  const jose = candidates.filter((k): k is RecognizedKey & PublicJwk => !isDataIntegrityOnlyJwk(k));
+  if (jose.length === 0) {
+    const first = candidates[0] as RecognizedKey;
+    fail(
+      'UNSUPPORTED_ALGORITHM',
+      `the listed key ${first.kid.slice(0, 200)} is ${dataIntegrityKeyKind(first as unknown as Record<string, unknown>)} key, which verifies Data Integrity proofs only, not ${alg} JWS`,
+      '/header/kid',
+    );
+  }
+  const usable = jose.filter((k) => k.crv === curveOf(alg));
   if (usable.length === 0) {
     fail('SIGNATURE_INVALID', `the listed key ${(kid ?? listed[0]?.kid ?? '').slice(0, 200)} cannot verify ${alg}`, '/header/alg');
   }
