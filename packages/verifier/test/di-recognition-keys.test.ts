@@ -179,7 +179,10 @@ describe('recognition list keys of Data Integrity issuers (RSA, secp256k1)', () 
     ['a private secp256k1 member', { ...K1_KEY, d: K1_KEY.x }],
   ])('a list key with %s makes the list invalid (TRUST_LIST_INVALID)', async (_what, key) => {
     // The anchor's own issuer refuses to sign such a list; one signed anyway is refused on reading.
-    await expect(signed([entry({ keys: [...JOSE_KEYS, key] })])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/recognition list/) });
+    await expect(signed([entry({ keys: [...JOSE_KEYS, key] })])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/recognition list/),
+    });
     const raw = didKey();
     const list = await recognitionListJwt(raw, [entry({ keys: [...JOSE_KEYS, key] })], { nextUpdate: '2027-01-01T00:00:00Z' });
     const r = await verifyCredential(read(RSA_FIXTURES[0] as string), {
