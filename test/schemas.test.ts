@@ -24,6 +24,27 @@ const webEntry = {
   id: 'did:web:registry.gov.tt',
   keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'Lm_M42cB3HkUiODQsXRcweM6TByfzEHGO9ND274JcOY', kid: '#key-1' }],
 };
+// Keys for Data Integrity issuers only: RSA (RFC 7638 §3.1's example), secp256k1, P-384.
+const RSA_KEY = {
+  kty: 'RSA',
+  kid: '#rsa',
+  e: 'AQAB',
+  n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+};
+const K1_KEY = {
+  kty: 'EC',
+  crv: 'secp256k1',
+  kid: '#k1',
+  x: 'gx6munEs_ZnwqtvCaGqoKKnP1Qiy2GyroydgQwd4tIE',
+  y: '1yq1KpQJfzLIJ8EZhs22GDhkSAaQp9M4JPVDQIND3z4',
+};
+const P384_KEY = {
+  kty: 'EC',
+  crv: 'P-384',
+  kid: '#p384',
+  x: 'DT9JcgLYJnhRmR-FspBqAcsyTMAIWTxylZrFOi1W7f42H8ToPPuYIVlvqIiIJPgI',
+  y: '8mJSrl2Du1AUZDUZ_wbDQ1uN_BBG4F8L3YpRrGwNroOvmFb5AMUP2Zpq11_MylkR',
+};
 /** A DER SEQUENCE in base64, as an x5c pin is written (the list checks the encoding; verifiers parse it). */
 const CERT = 'MAMCAQE=';
 const list = (subject: Record<string, unknown>) => ({
@@ -54,6 +75,12 @@ const lists: Array<[string, unknown, boolean]> = [
     list({ entries: [webEntry, { ...webEntry, keys: [{ ...webEntry.keys[0], x: 'hfjoyazMW0fm7iG5TwmuqPGn2IgG7wUsKzjLr3Q3H5Q' }] }] }),
     true,
   ],
+  ['a did:web entry with RSA, secp256k1 and P-384 keys', list({ entries: [{ ...webEntry, keys: [RSA_KEY, K1_KEY, P384_KEY] }] }), true],
+  ['an RSA key with a private exponent', list({ entries: [{ ...webEntry, keys: [{ ...RSA_KEY, d: RSA_KEY.n }] }] }), false],
+  ['an RSA key below 2048 bits', list({ entries: [{ ...webEntry, keys: [{ ...RSA_KEY, n: RSA_KEY.n.slice(0, 172) }] }] }), false],
+  ['an RSA modulus with a leading zero byte', list({ entries: [{ ...webEntry, keys: [{ ...RSA_KEY, n: `AA${RSA_KEY.n}` }] }] }), false],
+  ['a secp256k1 key without y', list({ entries: [{ ...webEntry, keys: [{ ...K1_KEY, y: undefined }] }] }), false],
+  ['a P-384 key with 32-byte coordinates', list({ entries: [{ ...webEntry, keys: [{ ...P384_KEY, x: K1_KEY.x, y: K1_KEY.y }] }] }), false],
   ['revoked that is not a boolean', list({ entries: [{ ...entry, revoked: 'yes' }] }), false],
   ['a key whose revoked is not a boolean', list({ entries: [{ ...webEntry, keys: [{ ...webEntry.keys[0], revoked: 1 }] }] }), false],
   [
