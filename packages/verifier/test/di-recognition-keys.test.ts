@@ -13,6 +13,7 @@ import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { type CredentialVerificationResult, type RecognitionPolicy, verifyCredential } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKey, recognitionListJwt } from './helpers/producers.js';
+import { digestOf, disclosure } from './helpers/sd-jwt.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, '..', '..', '..', 'test', 'data-integrity', 'fixtures', 'inji');
@@ -147,11 +148,12 @@ describe('recognition list keys of Data Integrity issuers (RSA, secp256k1)', () 
     expect(codes(r)).toEqual(['UNTRUSTED_ISSUER']);
   });
 
+  // Ed25519 signs deterministically (an ES256 signature may be high-S, refused before any key is looked up).
   it('a JWT whose kid names a listed RSA or secp256k1 key is UNSUPPORTED_ALGORITHM', async () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey } = generateKeyPairSync('ed25519');
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     for (const kid of [rsaMethod.id, k1Method.id, `#${k1Method.id.split('#')[1]}`]) {
-      const header = b64({ alg: 'ES256', typ: 'vc+jwt', kid });
+      const header = b64({ alg: 'EdDSA', typ: 'vc+jwt', kid });
       const payload = b64({
         '@context': ['https://www.w3.org/ns/credentials/v2'],
         type: ['VerifiableCredential'],
@@ -159,12 +161,36 @@ describe('recognition list keys of Data Integrity issuers (RSA, secp256k1)', () 
         validFrom: '2026-11-30T10:00:00Z',
         credentialSubject: { id: 'did:example:subject' },
       });
-      const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      const signature = sign(null, Buffer.from(`${header}.${payload}`), privateKey);
       const jwt = `${header}.${payload}.${signature.toString('base64url')}`;
       const r = await verify(jwt, [entry({ formats: undefined })]);
       expect(codes(r)).toEqual(['UNSUPPORTED_ALGORITHM']);
       if (!r.verified) expect(r.errors[0]?.message).toMatch(/Data Integrity proofs only/);
     }
+  });
+
+  it('an SD-JWT VC of an https issuer whose kid names its listed RSA key is UNSUPPORTED_ALGORITHM', async () => {
+    const https = 'https://certify.inji.example';
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const d = disclosure('nationality', 'IN');
+    const input = `${b64({ alg: 'EdDSA', typ: 'dc+sd-jwt', kid: 'rsa-2026' })}.${b64({
+      iss: https,
+      vct: 'NationalIdCredential',
+      iat: Math.floor(Date.parse(NOW) / 1000),
+      _sd: [digestOf(d)],
+    })}`;
+    const sdJwt = `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}~${d}~`;
+    const listed = entry({
+      id: https,
+      formats: undefined,
+      compatibility: undefined,
+      contexts: undefined,
+      keys: [{ ...RSA_KEY, kid: 'rsa-2026' }],
+    });
+    const r = await verify(sdJwt, [listed]);
+    expect(codes(r)).toEqual(['UNSUPPORTED_ALGORITHM']);
+    if (!r.verified) expect(r.errors[0]?.message).toMatch(/Data Integrity proofs only/);
   });
 
   it.each([
