@@ -4,7 +4,10 @@
 // whose strings differ, through hostile contexts: IRI-typed and @vocab-typed terms, @type
 // aliases not called `type`, type-scoped and property-scoped contexts, @json, xsd:double,
 // default and term languages, @direction, containers (@list, @language, @index, @id, @type),
-// relative and compact IRIs, blank node ids and keyword-looking strings as values.
+// relative and compact IRIs, blank node ids and keyword-looking strings as values; and IRIs
+// filled in as named nodes (distinct ids; values that are terms, compact IRIs under a prefix
+// defined at the top or only in a type's scope, relative, with whitespace, `_:`, under @vocab
+// and @base).
 import { type JsonObject, TradewindError } from '@tradewind/core';
 import fc from 'fast-check';
 import jsonld from 'jsonld';
@@ -37,7 +40,16 @@ const hostile: JsonObject = {
   byIndex: { '@id': 'ex:byIndex', '@container': '@index' },
   byId: { '@id': 'ex:byId', '@container': '@id' },
   byType: { '@id': 'ex:byType', '@container': '@type' },
-  Thing: { '@id': 'ex:Thing', '@context': { name: { '@id': 'ex:thingName', '@type': '@id' }, note: 'ex:note' } },
+  // Thing defines the prefixes `sc` and `urn` in its own scope only.
+  Thing: {
+    '@id': 'ex:Thing',
+    '@context': {
+      name: { '@id': 'ex:thingName', '@type': '@id' },
+      note: 'ex:note',
+      sc: 'https://scoped.example/#',
+      urn: 'https://urn.example/#',
+    },
+  },
   Other: { '@id': 'ex:Other', '@context': { label: { '@id': 'ex:otherLabel', '@type': '@vocab' } } },
   nested: { '@id': 'ex:nested', '@context': { name: { '@id': 'ex:nestedName', '@type': '@id' }, '@vocab': 'https://vocab.example/#' } },
 };
@@ -48,6 +60,9 @@ const contexts: unknown[] = [
   [hostile, { '@base': 'https://base.example/dir/' }],
   CONTEXT_URL,
   ['https://www.w3.org/ns/credentials/v2', { '@vocab': 'https://vocab.example/#' }],
+  // Prefixes of IRI-looking values defined as terms, one of them at the top.
+  [hostile, { did: 'https://did.example/#' }],
+  [hostile, { '@vocab': 'https://vocab.example/#', '@base': 'https://base.example/dir/' }],
 ];
 const keys = [
   'id',
@@ -81,14 +96,53 @@ const keys = [
   'issuer',
   'description',
 ];
-const strings = fc.oneof(
+const anyString = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('Thing', 'Other', 'Asha', 'Asha', '', 'ex:foo', 'https://a.example/x', 'rel/x', '#frag') },
   {
     weight: 3,
     arbitrary: fc.constantFrom('_:b0', '_:b1', '@type', '@id', '1.5', 'true', 'en', 'EN-us', ' x ', 'é', 'did:example:1', '2024-01-01'),
   },
+  { weight: 3, arbitrary: fc.constantFrom(...hostileIris()) },
   { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
 );
+
+/** IRI-valued strings, distinct ones and those jsonld treats apart from an absolute IRI. */
+function hostileIris(): string[] {
+  return [
+    // absolute, none of their prefixes defined anywhere (but urn, under Thing)
+    'https://a.example/x',
+    'https://b.example/y',
+    'urn:uuid:0000-1',
+    'urn:uuid:0000-2',
+    'did:example:2',
+    'HTTPS://c.example/',
+    'mailto:a@b.example',
+    'a+b.c-d:x',
+    'tag:x,2024:y',
+    // compact IRIs (prefix defined at the top, or only in Thing's scope), defined terms
+    'ex:bar',
+    'sc:x',
+    'ex',
+    'name',
+    'link',
+    'Other',
+    'did',
+    // relative, blank nodes, whitespace, jsonld's wider scheme characters, keywords
+    'rel/y',
+    '../up',
+    '?q',
+    '_:x',
+    '_:',
+    'https://a.example/x y',
+    'https://a.example/\tx',
+    'urn:a\nb',
+    'urn:x ',
+    ' urn:x',
+    'a,b:x',
+    'https://a.example/\u00a0x',
+    '@vocab',
+  ];
+}
 
 const SLOT = '\u0000slot';
 type Skeleton = unknown;
@@ -136,6 +190,44 @@ const credentialShape = fc.record({
     .map(([type, top, sub]) => ({ id: 'https://ex.example/credentials/1', type, ...top, child: sub })),
 });
 
+// Credential-like documents whose ids and links are strings too: every document its own ids.
+const iriKeys = ['id', 'link', 'kind', 'type', 'isA', 'name', 'byId'];
+const iriShape = fc.record({
+  context: fc.constantFrom(...contexts),
+  body: fc
+    .tuple(
+      fc.constantFrom('Thing', 'Other', ['Thing', 'Other'], SLOT),
+      fc.dictionary(fc.constantFrom(...iriKeys, ...literalKeys.slice(0, 2)), fc.constant(SLOT), { minKeys: 2, maxKeys: 5 }),
+      fc.dictionary(fc.constantFrom(...iriKeys, ...literalKeys.slice(0, 2)), literalNode, { maxKeys: 4 }),
+      fc.boolean(),
+    )
+    .map(([type, top, sub, twice]) => ({
+      id: SLOT,
+      type,
+      ...top,
+      child: twice
+        ? [
+            { id: SLOT, ...sub },
+            { id: SLOT, byIndex: { a: { id: SLOT, name: SLOT } }, label: SLOT },
+          ]
+        : { id: SLOT, ...sub },
+    })),
+});
+const iriStrings = fc.oneof(
+  { weight: 4, arbitrary: fc.nat(50).map((n) => `urn:uuid:${n}`) },
+  { weight: 4, arbitrary: fc.nat(50).map((n) => `did:example:${n}`) },
+  { weight: 4, arbitrary: fc.nat(50).map((n) => `https://id.example/${n}`) },
+  { weight: 1, arbitrary: fc.constantFrom(...hostileIris()) },
+  { weight: 1, arbitrary: fc.constantFrom('Asha', 'Thing', '') },
+);
+
+// What another credential of the issuer changes: mostly ids of one scheme.
+const iriChanges = fc.oneof(
+  { weight: 6, arbitrary: fc.nat(50).map((n) => `did:example:${n}`) },
+  { weight: 2, arbitrary: fc.nat(50).map((n) => `https://id.example/${n}`) },
+  { weight: 1, arbitrary: iriStrings },
+);
+
 function slots(value: Skeleton): number {
   if (value === SLOT) return 1;
   if (Array.isArray(value)) return value.reduce((n: number, v) => n + slots(v), 0);
@@ -154,11 +246,11 @@ function fill(value: Skeleton, values: string[]): unknown {
   return value;
 }
 
-const documentsOf = (skeleton: typeof anyShape) =>
+const documentsOf = (skeleton: typeof anyShape, strings = anyString, changes = strings) =>
   skeleton.chain(({ context, body }) => {
     const n = slots(body);
     // Three documents: one set of strings, and two variants of it that change one or two.
-    const variant = fc.array(fc.tuple(fc.nat(Math.max(0, n - 1)), strings), { minLength: 1, maxLength: 2 });
+    const variant = fc.array(fc.tuple(fc.nat(Math.max(0, n - 1)), changes), { minLength: 1, maxLength: 2 });
     const apply = (base: string[], changes: [number, string][]) => {
       const values = [...base];
       for (const [i, s] of changes) if (i < n) values[i] = s;
@@ -184,12 +276,15 @@ async function outcome(run: () => Promise<string>): Promise<Outcome> {
 
 describe('canonizeRdfc with and without the shape cache', () => {
   it.each([
-    ['any shape', anyShape, 30],
-    ['credential-like', credentialShape, 6],
+    ['any shape', anyShape, anyString, anyString, 30],
+    ['credential-like', credentialShape, anyString, anyString, 6],
+    // Hostile IRIs (terms, compact, relative, with spaces) keep a slot in the key, so fewer
+    // documents here share a dataset: about one in eight.
+    ['IRI-valued', iriShape as typeof anyShape, iriStrings, iriChanges, 12],
   ] as const)(
     'gives the same canonical form (or the same error) for every document of a shape, in any order (%s)',
-    async (_, shapes, share) => {
-      const documents = documentsOf(shapes);
+    async (_, shapes, strings, changes, share) => {
+      const documents = documentsOf(shapes, strings, changes);
       const toRDF = vi.spyOn(jsonld, 'toRDF');
       let filledIn = 0;
       let documentsSeen = 0;
@@ -230,6 +325,50 @@ describe('canonizeRdfc with and without the shape cache', () => {
       ['Other', 'Zed'],
     ] as const) {
       expect(await canonizeRdfc(doc(type, name), { loader })).toBe(await canonizeRdfcUncached(doc(type, name), { loader }));
+    }
+  });
+
+  it('fills in IRIs: documents of one shape, each with its own ids, are made from one dataset', async () => {
+    const loader = createDocumentLoader();
+    const toRDF = vi.spyOn(jsonld, 'toRDF');
+    const doc = (i: number) =>
+      ({
+        '@context': hostile,
+        id: `tag:ex.example,2026:${i}`,
+        type: 'Other',
+        link: `did:example:${i}`,
+        child: { id: `https://id.example/${i}`, name: `Asha ${i}`, kind: `https://kind.example/${i}` },
+      }) as JsonObject;
+    const cached: string[] = [];
+    for (let i = 0; i < 20; i++) cached.push(await canonizeRdfc(doc(i), { loader }));
+    const calls = toRDF.mock.calls.length;
+    toRDF.mockRestore();
+    expect(calls).toBeLessThanOrEqual(2);
+    for (let i = 0; i < 20; i++) expect(cached[i]).toBe(await canonizeRdfcUncached(doc(i), { loader }));
+    expect(new Set(cached).size).toBe(20);
+  });
+
+  it('processes in full a document whose filled-in IRIs would name one node twice', async () => {
+    const loader = createDocumentLoader();
+    const doc = (a: string, b: string, c: string) =>
+      ({
+        '@context': hostile,
+        id: 'https://ex.example/1',
+        byIndex: { x: { id: a, name: 'n1' }, y: { id: b, note: 'n2' } },
+        link: c,
+      }) as JsonObject;
+    for (const [a, b, c] of [
+      ['urn:a', 'urn:b', 'urn:c'],
+      ['urn:d', 'urn:e', 'urn:f'],
+      // one node under two @index values: jsonld refuses it (conflicting indexes)
+      ['urn:g', 'urn:g', 'urn:h'],
+      // a node that is also a link, and the document itself
+      ['urn:i', 'urn:j', 'urn:i'],
+      ['https://ex.example/1', 'urn:k', 'urn:l'],
+      ['urn:m', 'urn:n', 'urn:o'],
+    ]) {
+      const cached = await outcome(() => canonizeRdfc(doc(a as string, b as string, c as string), { loader }));
+      expect(cached).toEqual(await outcome(() => canonizeRdfcUncached(doc(a as string, b as string, c as string), { loader })));
     }
   });
 

@@ -203,6 +203,65 @@ class Run {
     return (await this.toRdfCounted(document)).dataset;
   }
 
+  /**
+   * Every name the document's contexts could define: each key of each context it reaches
+   * (inline, by URL, @import, and the type- and property-scoped ones inside them, at any
+   * depth), a superset of its terms. Undefined when a context cannot be loaded here or
+   * they are too many: the real run then has the say.
+   */
+  async contextTerms(document: JsonObject): Promise<Set<string> | undefined> {
+    const terms = new Set<string>();
+    const loaded = new Set<string>();
+    const pending: unknown[] = [];
+    const inDocument = (value: unknown, depth: number) => {
+      if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
+      if (Array.isArray(value)) for (const v of value) inDocument(v, depth + 1);
+      else
+        for (const [k, v] of Object.entries(value)) {
+          if (k === '@context') pending.push(v);
+          else inDocument(v, depth + 1);
+        }
+    };
+    inDocument(document, 0);
+    // A context value: URLs in it are loaded; every key of every object in it is a name.
+    const inContext = async (value: unknown, depth: number): Promise<boolean> => {
+      if (depth > MAX_DEPTH) return false;
+      if (typeof value === 'string') {
+        if (loaded.has(value)) return true;
+        loaded.add(value);
+        if (loaded.size > this.limits.maxContexts) return false;
+        let remote: RemoteDocument;
+        try {
+          remote = await this.loader(value);
+        } catch {
+          return false;
+        }
+        return inNames(remote?.document, depth + 1);
+      }
+      if (Array.isArray(value)) {
+        for (const v of value) if (!(await inContext(v, depth + 1))) return false;
+        return true;
+      }
+      return inNames(value, depth + 1);
+    };
+    const inNames = async (value: unknown, depth: number): Promise<boolean> => {
+      if (depth > MAX_DEPTH) return false;
+      if (value === null || typeof value !== 'object') return true;
+      if (Array.isArray(value)) {
+        for (const v of value) if (!(await inNames(v, depth + 1))) return false;
+        return true;
+      }
+      for (const [k, v] of Object.entries(value)) {
+        terms.add(k);
+        const ok = k === '@context' || k === '@import' ? await inContext(v, depth + 1) : await inNames(v, depth + 1);
+        if (!ok) return false;
+      }
+      return true;
+    };
+    for (const value of pending) if (!(await inContext(value, 0))) return undefined;
+    return terms;
+  }
+
   async canonize(dataset: readonly Quad[]): Promise<string> {
     this.checkTime();
     const remaining = Math.max(1, this.limits.maxMilliseconds - (Date.now() - this.started));
@@ -288,6 +347,15 @@ function short(text: unknown): string {
 // matters, so a template whose filled-in dataset has two equal quads is not used (the
 // document is processed in full instead). The placeholders mix case, spaces at both ends
 // and a non-ASCII letter so that a transformation of any kind shows.
+//
+// IRI-valued strings (an id, the issuer, a link) are slots too when jsonld can only expand
+// them to themselves ({@link iriFree}: absolute, no whitespace, not `_:`, and neither the
+// value nor its prefix a name in any context the document reaches, so no term and no
+// compact IRI, and @vocab and @base leave an absolute IRI alone). Their placeholder keeps
+// the value's scheme and must come out only as named nodes equal to it. jsonld merges
+// nodes of one IRI (or refuses them, e.g. under two @index values), so a filled-in IRI
+// that is also another slot's or any other named node of the dataset makes the cache step
+// aside, as do two equal quads.
 // ---------------------------------------------------------------------------------------
 
 interface Shape {
@@ -299,17 +367,31 @@ interface Shape {
 
 const IRI_KEYS = new Set(['id', 'type']);
 const LOOKS_LIKE_IRI = /^[a-z][a-z0-9+.-]*:\S*$/i;
+/** jsonld's test for an absolute IRI (its scheme characters, stricter), with no whitespace at all. */
+const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/;
+
+/**
+ * How a slot is filled: `literal`, the lexical value of exactly one literal; `iri`, one or
+ * more named nodes equal to it; `fixed`, not at all (its value is part of the template's key).
+ */
+type Mode = 'literal' | 'iri' | 'fixed';
 
 interface Template {
   readonly quads: readonly Quad[];
-  /** [quad index, slot index] for each placeholder literal. */
-  readonly positions: ReadonlyArray<readonly [number, number]>;
+  /** [quad index, part (0 subject, 1 predicate, 2 object), slot index] for each placeholder. */
+  readonly positions: ReadonlyArray<readonly [number, 0 | 1 | 2, number]>;
+  /** Whether any placeholder is a named node. */
+  readonly iris: boolean;
+  /** Every named node of the dataset that is not a placeholder (graph names included). */
+  readonly named: ReadonlySet<string>;
   readonly contexts: number;
 }
 
 interface ShapeEntry {
-  /** Which slots are (still believed) free. */
-  readonly free: boolean[];
+  /** What each slot is (still believed) to be. */
+  readonly mode: Mode[];
+  /** The names the shape's contexts could define ({@link Run.contextTerms}); null: unknown. */
+  terms: Set<string> | null | undefined;
   readonly templates: BoundedMap<Template>;
   /** Set when a placeholder made jsonld fail where the real document did not. */
   disabled: boolean;
@@ -322,6 +404,20 @@ interface ShapeEntry {
 
 const RETRY_EVERY = 32;
 
+/**
+ * Whether an IRI-valued string can be a placeholder's: jsonld expands it (against @vocab or
+ * @base alike) to itself, because it is absolute, not a blank node, and neither it nor its
+ * prefix is a name any context of the document could define (so no term and no compact IRI).
+ */
+function iriFree(value: string, terms: Set<string> | null | undefined): boolean {
+  if (!terms || !ABSOLUTE_IRI.test(value) || value.startsWith('_:')) return false;
+  return !terms.has(value) && !terms.has(value.slice(0, value.indexOf(':')));
+}
+
+function schemeOf(value: string): string {
+  return value.slice(0, value.indexOf(':'));
+}
+
 async function datasetOf(document: JsonObject, run: Run): Promise<readonly Quad[]> {
   const shape = shapeOf(document);
   if (!shape) return run.toRdf(document);
@@ -330,25 +426,30 @@ async function datasetOf(document: JsonObject, run: Run): Promise<readonly Quad[
   if (!entry) {
     // A first guess, only to save rounds: `id`, `type` and IRI-looking strings are rarely
     // plain literals. Whatever the guess, only what buildTemplate checks is trusted.
-    const free = shape.values.map((v, i) => !(IRI_KEYS.has(shape.keys[i] as string) || LOOKS_LIKE_IRI.test(v)));
-    entry = { free, templates: new BoundedMap(MAX_TEMPLATES_PER_SHAPE), disabled: false, builds: 0, hits: 0, skipped: 0 };
+    const mode = shape.values.map((v, i): Mode => (IRI_KEYS.has(shape.keys[i] as string) || LOOKS_LIKE_IRI.test(v) ? 'iri' : 'literal'));
+    entry = { mode, terms: undefined, templates: new BoundedMap(MAX_TEMPLATES_PER_SHAPE), disabled: false, builds: 0, hits: 0, skipped: 0 };
     shapes.set(shape.key, entry);
   }
   // Building a template costs a little more than processing the document, and pays only
   // when the template is used again.
   if (entry.builds >= 16 && entry.hits * 4 < entry.builds && ++entry.skipped % RETRY_EVERY !== 0) return run.toRdf(document);
+  // The shape holds its contexts, so their names are the same for every document of it.
+  if (entry.terms === undefined && entry.mode.includes('iri')) entry.terms = (await run.contextTerms(document)) ?? null;
   for (let round = 0; round < 4 && !entry.disabled; round++) {
-    const free = [...entry.free];
-    const key = templateKey(free, shape.values);
+    const terms = entry.terms;
+    // An IRI slot whose value here does not qualify keeps it in the key.
+    const modes = entry.mode.map((m, i): Mode => (m === 'iri' && !iriFree(shape.values[i] as string, terms) ? 'fixed' : m));
+    const key = templateKey(modes, shape.values);
     let template = entry.templates.get(key);
     if (!template) {
-      const built = await buildTemplate(document, shape, free, run);
+      const built = await buildTemplate(document, shape, modes, run);
       if ('real' in built) {
         entry.disabled = true;
         return built.real;
       }
       if (Array.isArray(built)) {
-        for (const i of built) entry.free[i] = false;
+        // An IRI-looking string may still be a plain literal; one neither is fixed.
+        for (const i of built) entry.mode[i] = entry.mode[i] === 'iri' && modes[i] === 'iri' ? 'literal' : 'fixed';
         continue;
       }
       template = built;
@@ -365,36 +466,42 @@ async function datasetOf(document: JsonObject, run: Run): Promise<readonly Quad[
   return run.toRdf(document);
 }
 
-/** The template's key: which slots are free, and the strings of those that are not. */
-function templateKey(free: readonly boolean[], values: readonly string[]): string {
-  const fixed: (string | 0)[] = [];
-  for (let i = 0; i < values.length; i++) fixed.push(free[i] ? 0 : (values[i] as string));
+/** The template's key: each slot's mode, the scheme of IRI slots, the strings of fixed ones. */
+function templateKey(modes: readonly Mode[], values: readonly string[]): string {
+  const fixed: (string | 0 | [string])[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as string;
+    fixed.push(modes[i] === 'literal' ? 0 : modes[i] === 'iri' ? [schemeOf(value)] : value);
+  }
   return JSON.stringify(fixed);
 }
 
 /**
- * Builds the template for `document` with the `free` slots as placeholders. Returns the
- * slots that turned out not to be free, or the real document's dataset when the
- * placeholders made jsonld fail and the document itself does not (the shape is then not
- * cached).
+ * Builds the template for `document` with the literal and IRI slots as placeholders.
+ * Returns the slots that turned out to be neither, or the real document's dataset when
+ * the placeholders made jsonld fail and the document itself does not (the shape is then
+ * not cached).
  */
 async function buildTemplate(
   document: JsonObject,
   shape: Shape,
-  free: readonly boolean[],
+  modes: readonly Mode[],
   run: Run,
 ): Promise<Template | number[] | { real: Quad[] }> {
   // Unguessable (a secret of this process and a counter), so no document can hold one.
-  const marker = `tW slot ${SECRET}-${(builds++).toString(36)} `;
-  const placeholder = (i: number) => ` ${marker}${i} é `;
+  // Literal placeholders mix case, spaces at both ends and a non-ASCII letter; IRI ones
+  // keep the real value's scheme and have no space.
+  const core = `${SECRET}-${(builds++).toString(36)}`;
+  const placeholder = (i: number) =>
+    modes[i] === 'iri' ? `${schemeOf(shape.values[i] as string)}:tWslot${core}.${i}` : ` tW slot ${core} ${i} é `;
   const placeholders = new Map<string, number>();
-  free.forEach((isFree, i) => {
-    if (isFree) placeholders.set(placeholder(i), i);
+  modes.forEach((mode, i) => {
+    if (mode !== 'fixed') placeholders.set(placeholder(i), i);
   });
   let slot = 0;
   const probe = rebuild(document, (value) => {
     const i = slot++;
-    return free[i] ? placeholder(i) : value;
+    return modes[i] === 'fixed' ? value : placeholder(i);
   });
   let result: { dataset: Quad[]; contexts: number };
   const warnings: JsonLdEvent[] = [];
@@ -414,55 +521,70 @@ async function buildTemplate(
   // not free; one about the document itself would fail it in safe mode, or may be one a
   // safe run lets pass: either way the real document decides, without a template.
   for (const warning of warnings) {
-    const named = slotsNamed(warning.details, marker);
+    const named = slotsNamed(warning.details, core);
     if (named.size === 0 && run.safe) return { real: await run.toRdf(document) };
     for (const i of named) bad.add(i);
   }
-  const positions: [number, number][] = [];
-  const scan = (text: string | undefined, literalOf?: number) => {
-    if (text === undefined) return;
-    let at = text.indexOf(marker);
-    if (at < 0) return;
-    const exact = literalOf === undefined ? undefined : placeholders.get(text);
-    if (exact !== undefined) {
-      count[exact] = (count[exact] ?? 0) + 1;
-      positions.push([literalOf as number, exact]);
+  const positions: [number, 0 | 1 | 2, number][] = [];
+  const named = new Set<string>();
+  // Anywhere but where its mode allows (in an IRI, a language, a rewritten literal, a
+  // blank node, a graph name, a datatype): that slot is neither.
+  const elsewhere = (text: string | undefined) => {
+    if (text?.includes(core)) for (const i of slotsIn(text, core)) bad.add(i);
+  };
+  const term = (t: Term, q: number, part: 0 | 1 | 2) => {
+    if (!t.value.includes(core)) {
+      if (t.termType === 'NamedNode') named.add(t.value);
       return;
     }
-    // Anywhere else (in an IRI, a language, a rewritten literal): that slot is not free.
-    while (at >= 0) {
-      const digits = /^\d+/.exec(text.slice(at + marker.length));
-      bad.add(digits ? Number(digits[0]) : -1);
-      at = text.indexOf(marker, at + marker.length);
-    }
+    const i = placeholders.get(t.value);
+    const fits = i !== undefined && (modes[i] === 'iri' ? t.termType === 'NamedNode' : part === 2 && t.termType === 'Literal');
+    if (!fits) return elsewhere(t.value);
+    count[i] = (count[i] ?? 0) + 1;
+    positions.push([q, part, i]);
   };
   result.dataset.forEach((quad, q) => {
-    scan(quad.subject.value);
-    scan(quad.predicate.value);
-    scan(quad.graph.value);
-    scan(quad.object.value, quad.object.termType === 'Literal' ? q : undefined);
-    scan(quad.object.datatype?.value);
-    scan(quad.object.language);
+    term(quad.subject, q, 0);
+    term(quad.predicate, q, 1);
+    term(quad.object, q, 2);
+    if (quad.graph.termType === 'NamedNode' && !quad.graph.value.includes(core)) named.add(quad.graph.value);
+    elsewhere(quad.graph.value);
+    elsewhere(quad.object.datatype?.value);
+    elsewhere(quad.object.language);
   });
-  free.forEach((isFree, i) => {
-    if (isFree && count[i] !== 1) bad.add(i);
+  modes.forEach((mode, i) => {
+    if (mode === 'literal' && count[i] !== 1) bad.add(i);
+    if (mode === 'iri' && !((count[i] as number) >= 1)) bad.add(i);
   });
   if (bad.has(-1)) return { real: await run.toRdf(document) };
   if (bad.size > 0) return [...bad];
   // A copy of its own: nothing the template holds is shared with jsonld's objects.
-  return { quads: result.dataset.map(copyQuad), positions, contexts: result.contexts };
+  return {
+    quads: result.dataset.map(copyQuad),
+    positions,
+    iris: modes.includes('iri'),
+    named,
+    contexts: result.contexts,
+  };
+}
+
+/** The slots whose placeholders occur in `text` (-1: one unreadable). */
+function slotsIn(text: string, core: string): number[] {
+  const found: number[] = [];
+  for (let at = text.indexOf(core); at >= 0; at = text.indexOf(core, at + core.length)) {
+    const digits = /^[ .](\d+)/.exec(text.slice(at + core.length));
+    found.push(digits ? Number(digits[1]) : -1);
+  }
+  return found;
 }
 
 /** The slots whose placeholders occur in a jsonld event's details (-1: one unreadable). */
-function slotsNamed(details: unknown, marker: string): Set<number> {
+function slotsNamed(details: unknown, core: string): Set<number> {
   const found = new Set<number>();
   const seen = new Set<object>();
   const walk = (value: unknown, depth: number) => {
     if (typeof value === 'string') {
-      for (let at = value.indexOf(marker); at >= 0; at = value.indexOf(marker, at + marker.length)) {
-        const digits = /^\d+/.exec(value.slice(at + marker.length));
-        found.add(digits ? Number(digits[0]) : -1);
-      }
+      for (const i of slotsIn(value, core)) found.add(i);
     } else if (value !== null && typeof value === 'object' && depth < 8 && !seen.has(value)) {
       seen.add(value);
       for (const v of Object.values(value)) walk(v, depth + 1);
@@ -488,20 +610,34 @@ function wellFormed(quad: Quad): boolean {
   return ok(quad?.subject) && ok(quad.predicate) && ok(quad.object) && ok(quad.graph);
 }
 
-/** The template's dataset with this document's strings; undefined if two quads coincide. */
+const PARTS = ['subject', 'predicate', 'object'] as const;
+
+/**
+ * The template's dataset with this document's strings; undefined when jsonld might have
+ * made another: two quads coincide, or an IRI value is also another slot's or a named
+ * node of the template (jsonld would merge such nodes, or refuse them, e.g. for
+ * conflicting @index values).
+ */
 function fillIn(template: Template, values: readonly string[]): Quad[] | undefined {
   if (template.positions.length === 0) return template.quads as Quad[];
   const quads = template.quads.slice();
-  for (const [q, i] of template.positions) {
+  const iris = new Map<string, number>();
+  for (const [q, part, i] of template.positions) {
+    const value = values[i] as string;
     const quad = quads[q] as Quad;
-    quads[q] = { ...quad, object: { ...quad.object, value: values[i] as string } };
+    const name = PARTS[part];
+    if (quad[name].termType === 'NamedNode') {
+      if (template.named.has(value) || (iris.get(value) ?? i) !== i) return undefined;
+      iris.set(value, i);
+    }
+    quads[q] = { ...quad, [name]: { ...quad[name], value } };
   }
-  // Only a literal can newly equal another statement; the separator cannot occur in IRIs
-  // and is compared along with lengths, so keys are unambiguous.
+  // Only a literal can newly equal another statement, unless IRIs were filled in too; the
+  // separator cannot occur in IRIs and is compared along with lengths, so keys are unambiguous.
   const seen = new Set<string>();
   for (const { subject: s, predicate: p, object: o, graph: g } of quads) {
-    if (o.termType !== 'Literal') continue;
-    const parts = [s.termType, s.value, p.value, o.value, o.datatype?.value ?? '', o.language ?? '', g.termType, g.value];
+    if (!template.iris && o.termType !== 'Literal') continue;
+    const parts = [s.termType, s.value, p.value, o.termType, o.value, o.datatype?.value ?? '', o.language ?? '', g.termType, g.value];
     const key = parts.map((x) => `${x.length}:${x}`).join('');
     if (seen.has(key)) return undefined;
     seen.add(key);
