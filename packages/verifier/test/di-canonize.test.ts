@@ -110,15 +110,45 @@ describe('documents of one shape', () => {
     expect(nquads).toContain('<https://w3id.org/security#assertionMethod>');
   });
 
-  it('processes a credential again when an IRI-valued field changes (ids, types, issuer are never filled in)', async () => {
+  it('fills in ids and the issuer of the schemes seen before; another scheme or another type is processed again', async () => {
     const loader = createDocumentLoader();
     await canonizeRdfc(credential(), { loader });
     const toRDF = vi.spyOn(jsonld, 'toRDF');
-    const other = credential({ issuer: 'did:example:other', id: 'urn:uuid:other' });
-    const nquads = await canonizeRdfc(other, { loader });
-    expect(toRDF).toHaveBeenCalled();
+    const same = credential({ issuer: 'https://vc.example/issuers/other', id: 'urn:uuid:other' });
+    expect(await canonizeRdfc(same, { loader })).toBe(await canonizeRdfcUncached(same, { loader }));
+    // one call: the uncached run above
+    expect(toRDF).toHaveBeenCalledTimes(1);
+    for (const other of [
+      credential({ issuer: 'did:example:other', id: 'urn:uuid:other' }),
+      credential({ type: ['VerifiableCredential', 'ExampleDegreeCredential'] }),
+    ]) {
+      toRDF.mockClear();
+      const nquads = await canonizeRdfc(other, { loader });
+      expect(toRDF).toHaveBeenCalled();
+      expect(nquads).toBe(await libraryCanonize(other, loader));
+    }
     toRDF.mockRestore();
-    expect(nquads).toBe(await libraryCanonize(other, loader));
+    expect(await canonizeRdfc(same, { loader })).toBe(await libraryCanonize(same, loader));
+  });
+
+  it("gives the library's RDFC-1.0 for a filled-in dataset of many blank nodes", async () => {
+    const loader = createDocumentLoader();
+    const doc = (a: string, b: string) =>
+      credential({
+        credentialSubject: {
+          alumniOf: [{ name: a, alumniOf: { name: 'Root' } }, { name: b, alumniOf: { name: 'Root' } }, { name: a }],
+        },
+      });
+    await canonizeRdfc(doc('School A', 'School B'), { loader });
+    for (const [a, b] of [
+      ['School C', 'School D'],
+      ['Root', 'School E'],
+      ['School F', 'School F'],
+    ]) {
+      const nquads = await canonizeRdfc(doc(a as string, b as string), { loader });
+      expect(nquads).toContain('_:c14n');
+      expect(nquads).toBe(await libraryCanonize(doc(a as string, b as string), loader));
+    }
   });
 
   it('does not merge two equal values the real expansion would merge differently', async () => {
