@@ -24,17 +24,20 @@ import { isWellFormed, ownCopy, snapshot, unreadable } from './untrusted-json.js
 /** The Bitstring Status List context for VCDM 1.1 credentials (VCDM 2.0 includes the terms). */
 export const STATUS_LIST_V1_CONTEXT = 'https://www.w3.org/ns/credentials/status/v1';
 
+/** The Data Integrity context, for VCDM 1.1 `di` credentials (VCDM 2.0 includes the terms). */
+export const DATA_INTEGRITY_V2_CONTEXT = 'https://w3id.org/security/data-integrity/v2';
+
 /**
  * A whole credential document to issue, signed as given plus what the issuer manages
  * (see the package README): `issuer`, `id` and `validFrom` / `issuanceDate` when absent,
  * and the status entries it allocates.
  */
 export interface IssueDocumentRequest {
-  /** A VCDM 2.0 credential (for `vc+jwt`) or a VCDM 1.1 credential (for `jwt_vc`), without `proof`. */
+  /** A VCDM 2.0 credential (for `vc+jwt`), a VCDM 1.1 credential (for `jwt_vc`), or either (for `di`), without `proof`. */
   credential: JsonObject;
   /**
    * Default from the document's first `@context`: VCDM 2.0 → `vc+jwt`, VCDM 1.1 → `jwt_vc`.
-   * `di` secures a VCDM 2.0 document with a Data Integrity proof instead.
+   * `di` secures the document (VCDM 2.0 or 1.1) with a Data Integrity proof instead.
    */
   format?: IssueFormat;
   /** Status purposes to allocate entries for; default `['revocation']`, `[]` for none. */
@@ -151,7 +154,8 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
       ],
       'the credential',
     );
-  const wanted: DataModelVersion = format === 'jwt_vc' ? '1.1' : '2.0';
+  // di secures either data model (its proof terms come from the Data Integrity context for 1.1).
+  const wanted: DataModelVersion = format === 'jwt_vc' ? '1.1' : format === 'di' && version === '1.1' ? '1.1' : '2.0';
   if (version !== undefined && version !== wanted)
     throw invalid(`format ${format} signs VCDM ${wanted} credentials, and this one is VCDM ${version} (its first @context)`, '/format');
   const status = request.status ?? ['revocation'];
@@ -171,6 +175,12 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
   const out = shallowCopy(document);
   const has = (key: string) => Object.hasOwn(document, key);
 
+  // VCDM 1.1 defines no Data Integrity proof terms (DataIntegrityProof, cryptosuite): the
+  // Data Integrity context does, added last as @digitalbazaar/vc adds it.
+  if (format === 'di' && wanted === '1.1') {
+    const contexts = asArray(out['@context'] as unknown);
+    if (!contexts.includes(DATA_INTEGRITY_V2_CONTEXT)) out['@context'] = [...contexts, DATA_INTEGRITY_V2_CONTEXT];
+  }
   if (!has('id')) out.id = d.id ?? `urn:uuid:${randomUUID()}`;
   else if (typeof document.id !== 'string') issue('id must be a URL (a string); leave id out to have a urn:uuid one added', `${P}/id`);
   else if (!URI.test(document.id) || document.id.length > 2048) issue('id must be a URL', `${P}/id`);
@@ -322,7 +332,7 @@ export function finalCredential(request: NormalizedRequest, status: CredentialSt
 function withStatus(document: JsonObject, format: IssueFormat, status: CredentialStatus[]): JsonObject {
   if (status.length === 0) return document;
   const out = shallowCopy(document);
-  if (format === 'jwt_vc') {
+  if (format === 'jwt_vc' || dataModelVersion(document) === '1.1') {
     // VCDM 1.1 defines no status terms: the Bitstring Status List context does.
     const contexts = asArray(out['@context'] as unknown);
     if (!contexts.includes(STATUS_LIST_V1_CONTEXT)) out['@context'] = [...contexts, STATUS_LIST_V1_CONTEXT];
