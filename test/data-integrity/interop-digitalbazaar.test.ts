@@ -182,7 +182,7 @@ describe('@digitalbazaar/vc issues, Tradewind verifies', () => {
     if (!noContext.verified) expect(noContext.errors[0]?.message).toBe(`context not available offline: ${NATIONAL_ID}`);
   });
 
-  it('ecdsa-rdfc-2019 (P-256): low-S signatures verify; high-S ones (WebCrypto signs either) only with allowHighS', async () => {
+  it('ecdsa-rdfc-2019 (P-256): low-S and high-S signatures verify (WebCrypto signs either); requireLowS refuses the high S', async () => {
     const signer = await ecdsaSigner();
     const holder = (await eddsaSigner(HOLDER_SEED)).did;
     const seen: Partial<Record<'low' | 'high', JsonObject>> = {};
@@ -198,10 +198,12 @@ describe('@digitalbazaar/vc issues, Tradewind verifies', () => {
     const r = await verifyCredential(low, { dataIntegrity: { contexts } });
     expect(r.verified ? [] : r.errors).toEqual([]);
     if (r.verified && r.format === 'di') expect(r.proof.cryptosuite).toBe('ecdsa-rdfc-2019');
-    const strictS = await verifyCredential(high, { dataIntegrity: { contexts } });
+    expect(codes(await verifyCredential(high, { dataIntegrity: { contexts } }))).toEqual([]);
+    const strictS = await verifyCredential(high, { dataIntegrity: { contexts, requireLowS: true } });
     expect(strictS.verified).toBe(false);
     if (!strictS.verified) expect(strictS.errors[0]?.message).toMatch(/high S/);
-    expect(codes(await verifyCredential(high, { dataIntegrity: { contexts }, allowHighS: true }))).toEqual([]);
+    expect(codes(await verifyCredential(high, { dataIntegrity: { contexts, requireLowS: true }, allowHighS: true }))).toEqual([]);
+    expect(codes(await verifyCredential(low, { dataIntegrity: { contexts, requireLowS: true } }))).toEqual([]);
     const changed = structuredClone(low);
     (changed.credentialSubject as JsonObject).fullName = 'Kavita Persaud';
     expect(codes(await verifyCredential(changed, { dataIntegrity: { contexts }, allowHighS: true }))).toContain('SIGNATURE_INVALID');

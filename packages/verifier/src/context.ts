@@ -74,9 +74,15 @@ export interface DataIntegritySettings {
   contexts: Map<string, JsonObject | string> | undefined;
   documents: ReadonlyMap<string, JsonObject>;
   compatibility: ReadonlyMap<string, 'mosip'>;
+  requireLowS: boolean;
 }
 
-const NO_DATA_INTEGRITY: DataIntegritySettings = { contexts: undefined, documents: new Map(), compatibility: new Map() };
+const NO_DATA_INTEGRITY: DataIntegritySettings = {
+  contexts: undefined,
+  documents: new Map(),
+  compatibility: new Map(),
+  requireLowS: false,
+};
 
 /**
  * options.dataIntegrity as settings: a per-call value replaces the verifier's wholesale
@@ -123,7 +129,10 @@ function dataIntegritySettings(options: DataIntegrityOptions | undefined, base: 
       compatibility.set(issuer, mode);
     }
   }
-  return { contexts, documents, compatibility };
+  if (options.requireLowS !== undefined && typeof options.requireLowS !== 'boolean') {
+    throw new TypeError('dataIntegrity.requireLowS must be a boolean');
+  }
+  return { contexts, documents, compatibility, requireLowS: options.requireLowS === true };
 }
 
 /** The holder binding in force: the option (per call, else the verifier's), else the policy's, else `subject`. */

@@ -156,6 +156,16 @@ export interface DataIntegrityOptions {
    * warning. Never global: other issuers stay spec-strict.
    */
   compatibility?: Record<string, 'mosip'>;
+  /**
+   * Refuse ECDSA proofs whose signature has a high S (`s > n/2`) unless `allowHighS`.
+   * Default false: Data Integrity proofs are accepted in either form. The cryptosuites
+   * do not require low S, their reference implementations sign through WebCrypto, which
+   * gives a high S half the time (as do the W3C test vectors), and a proof is never an
+   * identifier (a wallet identifies a Data Integrity credential by its content without
+   * the proof), so the second spelling of a signature gains an attacker nothing. JOSE
+   * signatures keep their own rule (`allowHighS`, default false).
+   */
+  requireLowS?: boolean;
 }
 
 /** How SD-JWT VCs are verified. */

@@ -96,7 +96,7 @@ export async function checkDiCredential(
       now: new Date(nowOf(ctx)),
       clockSkewSeconds: ctx.skewMs / 1000,
       ...(compatibility ? { compatibility } : {}),
-      allowHighS: ctx.allowHighS,
+      allowHighS: ctx.allowHighS || !ctx.dataIntegrity.requireLowS,
       crypto: ctx.backend,
     });
     const keyId = proof.verificationMethod;
@@ -242,7 +242,7 @@ export async function checkDiPresentation(
       now: new Date(nowOf(ctx)),
       clockSkewSeconds: ctx.skewMs / 1000,
       ...(compatibility ? { compatibility } : {}),
-      allowHighS: ctx.allowHighS,
+      allowHighS: ctx.allowHighS || !ctx.dataIntegrity.requireLowS,
       crypto: ctx.backend,
     });
     // Without a holder member, the presentation is its signer's.
