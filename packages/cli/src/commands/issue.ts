@@ -84,7 +84,7 @@ ${ISSUER_DB_HELP}
   --claim NAME=VALUE       one claim (repeatable; adds to --subject)
   --subject-id URI         the subject id (usually the holder DID)
   --format F               vc+jwt (default), jwt_vc, dc+sd-jwt or di (--credential:
-                           from the document's @context; di: VCDM 2.0 only)
+                           from the document's @context; di: VCDM 2.0 or 1.1)
   --context URL=FILE       di: a JSON-LD context the credential uses, from a local copy
                            (repeatable); without --credential, URL is also added to the
                            credential's @context
