@@ -4,7 +4,8 @@
 // and a border post in Jamaica verify her presentation against their own policies,
 // with nothing but signatures, the regional list and the registry's published status list.
 // Then the same ID as an SD-JWT VC (dc+sd-jwt): she shows the bank only her nationality
-// and a Jamaican age check only that she is over 18.
+// and a Jamaican age check only that she is over 18. Last, the same ID as a Data Integrity
+// credential (di, eddsa-rdfc-2022), presented to the Barbados border with challenge and domain.
 //
 // Run from the repository root after setup: `pnpm demo` (or `node examples/cross-border/demo.mjs`).
 // The databases and published files live in a temporary folder that is deleted at the
@@ -381,6 +382,60 @@ try {
       audience: 'https://onboarding.bank.example.bb',
     }),
     'REVOKED',
+  );
+
+  step(17, 'Trinidad and Tobago’s registry issues her national ID once more, as a Data Integrity credential (di, VCDM 2.0)');
+  // The claims need a context that defines them: VCDM 2.0's undefined-terms context (bundled)
+  // maps them into the credential's own vocabulary; a registry would rather publish its own.
+  const diIssued = await tt.issue({
+    type: 'NationalIdCredential',
+    format: 'di',
+    context: ['https://www.w3.org/ns/credentials/undefined-terms/v2'],
+    status: ['revocation'],
+    credentialSubject: { id: asha.did, givenName: 'Asha', familyName: 'Ramdial', birthDate: '1991-04-12', nationality: 'TT' },
+    validUntil: new Date(Date.now() + 5 * 365 * 86_400_000),
+  });
+  await tt.publishStatusLists(published);
+  const diProof = diIssued.credential.proof;
+  say(`${diProof.type} (${diProof.cryptosuite}) by ${diProof.verificationMethod}`);
+  say(`@context ${diIssued.credential['@context'].join(', ')}`);
+  say(`credential ${diIssued.id}, status ${diIssued.status[0].statusListCredential}#${diIssued.status[0].statusListIndex}`);
+
+  step(18, 'Her wallet verifies it against the regional list and stores it, proof included');
+  const diReceived = await wallet.receive(diIssued.credential, {
+    policy: regional,
+    recognitionLists: [list],
+    status: { lists: statusListsFrom(published) },
+  });
+  say(`stored ${diReceived.credential.id.slice(0, 24)}… (${diReceived.credential.format}, ${diReceived.credential.types.join(', ')})`);
+
+  step(19, 'The Barbados border asks for her ID: a Data Integrity presentation with challenge and domain');
+  // The same policy over the same regional list as the bank's: it names no `formats`, so
+  // `di` is accepted as vc+jwt and dc+sd-jwt are (a policy that lists formats must list `di`).
+  const bbBorder = nationalIdVerifier('substantial');
+  const bbBorderChallenge = 'bb-border-d1a6';
+  const diPresentation = await wallet.present({
+    credentials: [diReceived.credential.id],
+    nonce: bbBorderChallenge,
+    audience: 'https://border.gov.bb',
+    format: 'di',
+  });
+  say(`Asha’s wallet signs it (proof purpose ${diPresentation.proof.proofPurpose}), her credential inside as issued`);
+  const atBbBorder = await bbBorder.verifyPresentation(diPresentation, { nonce: bbBorderChallenge, audience: 'https://border.gov.bb' });
+  if (atBbBorder.verified) {
+    const proofName = (p) => `${p.type}${p.cryptosuite ? ` (${p.cryptosuite})` : ''}`;
+    say(
+      `the border checked: presentation ${proofName(atBbBorder.proof)}, challenge ${atBbBorder.nonce}, domain ${atBbBorder.audience.join(', ')}`,
+    );
+    say(`                    credential ${proofName(atBbBorder.credentials[0].proof)} by ${atBbBorder.credentials[0].keyId}`);
+  }
+  verdict('the Barbados border', atBbBorder, 'ACCEPTED');
+
+  step(20, 'Someone replays that Data Integrity presentation with another challenge');
+  verdict(
+    'the Barbados border (another exchange)',
+    await bbBorder.verifyPresentation(diPresentation, { nonce: 'bb-border-other', audience: 'https://border.gov.bb' }),
+    'NONCE_MISMATCH',
   );
 
   for (const db of [anchorDb, tt, bb, jm, impostorDb, wallet]) await db.close();
