@@ -56,6 +56,19 @@ describe('the cross-border demo', () => {
     expect(out).toMatch(/16\. [^\n]*\n {3}→ REJECTED by the bank in Barbados:\n {5}REVOKED/);
   });
 
+  it('issues, stores and presents a Data Integrity credential: accepted at the Barbados border, a replay with another challenge refused', () => {
+    expect(out).toMatch(
+      /17\. [^\n]*Data Integrity credential \(di, VCDM 2\.0\)\n {3}DataIntegrityProof \(eddsa-rdfc-2022\) by did:web:registry\.gov\.tt#[A-Za-z0-9_-]+\n {3}@context https:\/\/www\.w3\.org\/ns\/credentials\/v2, https:\/\/www\.w3\.org\/ns\/credentials\/undefined-terms\/v2\n {3}credential urn:uuid:[0-9a-f-]{36}, status https:\/\/registry\.gov\.tt\/status\/\d+#\d+/,
+    );
+    expect(out).toMatch(/18\. [^\n]*\n {3}stored [0-9a-f]{24}… \(di, VerifiableCredential, NationalIdCredential\)/);
+    expect(out).toMatch(
+      /19\. [^\n]*\n {3}Asha’s wallet signs it \(proof purpose authentication\)[^\n]*\n {3}the border checked: presentation DataIntegrityProof \(eddsa-rdfc-2022\), challenge bb-border-d1a6, domain https:\/\/border\.gov\.bb\n {23}credential DataIntegrityProof \(eddsa-rdfc-2022\) by did:web:registry\.gov\.tt#[A-Za-z0-9_-]+\n {3}→ ACCEPTED by the Barbados border: Asha Ramdial, born 1991-04-12\n {5}NationalIdCredential of did:key:z6Mk…[A-Za-z0-9]{5}\n {5}issuer Registrar General, Trinidad and Tobago \(TT\), assurance substantial, recognised by list #1/,
+    );
+    expect(out).toMatch(
+      /20\. [^\n]*\n {3}→ REJECTED by the Barbados border \(another exchange\):\n {5}NONCE_MISMATCH: the proof challenge is not the expected one/,
+    );
+  });
+
   it('says who the accepted person is: name and birth date', () => {
     expect(out).toContain('→ ACCEPTED by the bank in Barbados: Asha Ramdial, born 1991-04-12');
   });
