@@ -141,6 +141,24 @@ describe('recognition list keys of Data Integrity issuers (RSA, secp256k1)', () 
     expect(codes(revokedK1)).toEqual(['UNTRUSTED_ISSUER']);
   });
 
+  it("a PEM key in the caller's DID document has the thumbprint of the same key listed as a JWK: caller documents are judged by the list too", async () => {
+    const options = async (keys: unknown[]) => ({
+      now: NOW,
+      policy: policy(),
+      recognitionLists: [await signed([entry({ keys })])],
+      status: { lists: statusLists },
+      dataIntegrity: { documents: [didWeb as unknown as JsonObject] },
+    });
+    // The proof's method comes from the caller's document (RsaVerificationKey2018, PEM).
+    const ok = await verifyCredential(read(RSA_FIXTURES[0] as string), await options([...JOSE_KEYS, RSA_KEY, K1_KEY]));
+    expect(codes(ok)).toEqual([]);
+    const revoked = await verifyCredential(read(RSA_FIXTURES[0] as string), await options([...JOSE_KEYS, { ...RSA_KEY, revoked: true }]));
+    expect(codes(revoked)).toEqual(['UNTRUSTED_ISSUER']);
+    // Not listed at all: the document's key is not a recognised key of the issuer.
+    const unlisted = await verifyCredential(read(K1_FIXTURES[0] as string), await options([...JOSE_KEYS, RSA_KEY]));
+    expect(codes(unlisted)).toEqual(['UNTRUSTED_ISSUER']);
+  });
+
   it('the entry window judges RSA keys: a proof created after validUntil is not recognised (UNTRUSTED_ISSUER)', async () => {
     const r = await verify(read(RSA_FIXTURES[0] as string), [
       entry({ validFrom: '2026-01-01T00:00:00Z', validUntil: '2026-06-01T00:00:00Z' }),
