@@ -26,6 +26,7 @@ export const STATUS_LIST_V1_CONTEXT = 'https://www.w3.org/ns/credentials/status/
 
 /** The Data Integrity context, for VCDM 1.1 `di` credentials (VCDM 2.0 includes the terms). */
 export const DATA_INTEGRITY_V2_CONTEXT = 'https://w3id.org/security/data-integrity/v2';
+const DATA_INTEGRITY_V1_CONTEXT = 'https://w3id.org/security/data-integrity/v1';
 
 /**
  * A whole credential document to issue, signed as given plus what the issuer manages
@@ -179,7 +180,14 @@ function normalize(given: unknown, d: DocumentDefaults): NormalizedRequest {
   // Data Integrity context does, added last as @digitalbazaar/vc adds it.
   if (format === 'di' && wanted === '1.1') {
     const contexts = asArray(out['@context'] as unknown);
-    if (!contexts.includes(DATA_INTEGRITY_V2_CONTEXT)) out['@context'] = [...contexts, DATA_INTEGRITY_V2_CONTEXT];
+    // Its protected terms clash with the ones of v2, which verifiers of these proofs require.
+    const v1 = contexts.indexOf(DATA_INTEGRITY_V1_CONTEXT);
+    if (v1 >= 0)
+      issue(
+        `${DATA_INTEGRITY_V1_CONTEXT} defines the proof terms otherwise than ${DATA_INTEGRITY_V2_CONTEXT}, which di credentials are secured under (and which verifiers such as @digitalbazaar/vc require): name ${DATA_INTEGRITY_V2_CONTEXT} instead, or neither`,
+        Array.isArray(document['@context']) ? `${P}/@context/${v1}` : `${P}/@context`,
+      );
+    else if (!contexts.includes(DATA_INTEGRITY_V2_CONTEXT)) out['@context'] = [...contexts, DATA_INTEGRITY_V2_CONTEXT];
   }
   if (!has('id')) out.id = d.id ?? `urn:uuid:${randomUUID()}`;
   else if (typeof document.id !== 'string') issue('id must be a URL (a string); leave id out to have a urn:uuid one added', `${P}/id`);

@@ -139,7 +139,7 @@ describe('di credentials of VCDM 1.1 documents', () => {
     expect(again.jwt).toBe(first.jwt);
   });
 
-  it('refuses VCDM 2.0 terms in a VCDM 1.1 document, and undefined terms, issuing nothing', async () => {
+  it('refuses VCDM 2.0 terms in a VCDM 1.1 document, undefined terms and the data-integrity/v1 context, issuing nothing', async () => {
     const before = (await issuer.log()).length;
     await expect(issuer.issue({ format: 'di', credential: v1Document({ validFrom: '2026-01-01T00:00:00Z' }) })).rejects.toMatchObject({
       code: 'MALFORMED',
@@ -152,6 +152,17 @@ describe('di credentials of VCDM 1.1 documents', () => {
     await expect(issuer.issue({ format: 'di', credential: v1Document({ '@context': [V1] }) })).rejects.toMatchObject({
       code: 'MALFORMED',
       message: expect.stringContaining('every term and type of a di credential must be defined by its @context'),
+    });
+    // The first Data Integrity context: its protected terms clash with data-integrity/v2.
+    await expect(
+      issuer.issue({
+        format: 'di',
+        credential: v1Document({ '@context': [V1, 'https://w3id.org/security/data-integrity/v1', AGENCY_CONTEXT_URL] }),
+      }),
+    ).rejects.toMatchObject({
+      code: 'MALFORMED',
+      path: '/credential/@context/1',
+      message: expect.stringContaining(`name ${DI} instead`),
     });
     expect(await issuer.log()).toHaveLength(before);
   });
