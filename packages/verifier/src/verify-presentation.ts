@@ -116,33 +116,7 @@ export async function checkPresentation(
       errors.push(toIssue(e));
     }
 
-    // One budget of status list URLs for the whole presentation (see MAX_STATUS_LISTS_PER_CALL).
-    const statusUrls = new Set<string>();
-    if (embedded.length > 0) checks.push('credentials');
-    const results = await Promise.all(
-      embedded.map((c, i) =>
-        checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}`, statusUrls, envelopeChecked: true }),
-      ),
-    );
-    const bindToSubject = holderBindingOf(ctx) === 'subject';
-    // The binding is judged on the credentials that verified: with none of them, it did not run.
-    if (bindToSubject && results.some((r) => r.verified)) checks.push('holderBinding');
-    const credentials: PresentedCredential[] = [];
-    results.forEach((result, i) => {
-      if (!result.verified) {
-        errors.push(...result.errors);
-        return;
-      }
-      const aboutHolder = subjectIdsOf(result.credential).includes(holder);
-      if (bindToSubject && !aboutHolder) {
-        errors.push({
-          code: 'HOLDER_BINDING',
-          message: `credential ${i} is not about the holder ${holder}`,
-          path: `${base}/verifiableCredential/${i}`,
-        });
-      }
-      credentials.push({ ...result, aboutHolder });
-    });
+    const credentials = await checkEmbeddedCredentials(ctx, embedded, { parallel, base, holder }, checks, errors);
     if (errors.length > 0) return { verified: false, errors, checks };
     return {
       verified: true,
@@ -191,4 +165,46 @@ export function refuseEmbeddedSdJwt(embedded: readonly unknown[], path: string):
       );
     }
   });
+}
+
+/**
+ * Verifies the credentials a presentation carries (one budget of status list URLs for all
+ * of them, see MAX_STATUS_LISTS_PER_CALL) and, under holderBinding `subject`, that each one
+ * is about the holder. Adds to `checks` and `errors`; returns the verified credentials.
+ */
+export async function checkEmbeddedCredentials(
+  ctx: VerifyContext,
+  embedded: readonly unknown[],
+  where: { parallel: boolean; base: string; holder: string },
+  checks: VerificationCheck[],
+  errors: VerificationIssue[],
+): Promise<PresentedCredential[]> {
+  const { parallel, base, holder } = where;
+  const statusUrls = new Set<string>();
+  if (embedded.length > 0) checks.push('credentials');
+  const results = await Promise.all(
+    embedded.map((c, i) =>
+      checkCredential(ctx, c, { parallel, path: `${base}/verifiableCredential/${i}`, statusUrls, envelopeChecked: true }),
+    ),
+  );
+  const bindToSubject = holderBindingOf(ctx) === 'subject';
+  // The binding is judged on the credentials that verified: with none of them, it did not run.
+  if (bindToSubject && results.some((r) => r.verified)) checks.push('holderBinding');
+  const credentials: PresentedCredential[] = [];
+  results.forEach((result, i) => {
+    if (!result.verified) {
+      errors.push(...result.errors);
+      return;
+    }
+    const aboutHolder = subjectIdsOf(result.credential).includes(holder);
+    if (bindToSubject && !aboutHolder) {
+      errors.push({
+        code: 'HOLDER_BINDING',
+        message: `credential ${i} is not about the holder ${holder}`,
+        path: `${base}/verifiableCredential/${i}`,
+      });
+    }
+    credentials.push({ ...result, aboutHolder });
+  });
+  return credentials;
 }

@@ -15,15 +15,14 @@ import {
   validateCredential,
   validatePresentation,
 } from '@tradewind/core';
-import { fail, holderBindingOf, listContext, nowOf, type VerifyContext } from '../context.js';
-import { subjectIdOf, subjectIdsOf } from '../formats/vcdm.js';
+import { fail, listContext, nowOf, type VerifyContext } from '../context.js';
+import { subjectIdOf } from '../formats/vcdm.js';
 import { failAll, toIssues } from '../input.js';
 import type { RecognitionState } from '../recognition/load-lists.js';
 import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from '../recognition/recognize.js';
 import { checkStatus, requireStatusEntries } from '../status.js';
 import type {
   DataIntegrityProofSummary,
-  PresentedCredential,
   StatusListSource,
   VerificationCheck,
   VerificationFailure,
@@ -32,7 +31,7 @@ import type {
 } from '../types.js';
 import { checkWindow, parseDateTime, strictest } from '../validity.js';
 import { type CheckOptions, checkCredential, minDefined, prefixed, recognitionState } from '../verify-credential.js';
-import { type Binding, refuseEmbeddedSdJwt } from '../verify-presentation.js';
+import { type Binding, checkEmbeddedCredentials, refuseEmbeddedSdJwt } from '../verify-presentation.js';
 import { methodKey } from './keys.js';
 import { createDocumentLoader, type DocumentLoader, type PinnedContext } from './loader.js';
 import { methodResolver } from './methods.js';
@@ -252,29 +251,7 @@ export async function checkDiPresentation(
     }
 
     const errors: VerificationIssue[] = [];
-    const statusUrls = new Set<string>();
-    if (embedded.length > 0) checks.push('credentials');
-    const results = await Promise.all(
-      embedded.map((c, i) => checkCredential(ctx, c, { parallel, path: `/verifiableCredential/${i}`, statusUrls, envelopeChecked: true })),
-    );
-    const bindToSubject = holderBindingOf(ctx) === 'subject';
-    if (bindToSubject && results.some((r) => r.verified)) checks.push('holderBinding');
-    const credentials: PresentedCredential[] = [];
-    results.forEach((result, i) => {
-      if (!result.verified) {
-        errors.push(...result.errors);
-        return;
-      }
-      const aboutHolder = subjectIdsOf(result.credential).includes(holder);
-      if (bindToSubject && !aboutHolder) {
-        errors.push({
-          code: 'HOLDER_BINDING',
-          message: `credential ${i} is not about the holder ${holder}`,
-          path: `/verifiableCredential/${i}`,
-        });
-      }
-      credentials.push({ ...result, aboutHolder });
-    });
+    const credentials = await checkEmbeddedCredentials(ctx, embedded, { parallel, base: '', holder }, checks, errors);
     if (errors.length > 0) return { verified: false, errors, format: 'di', checks };
     const audience = proof.domain === undefined ? undefined : asArray(proof.domain).map(String);
     return {
