@@ -1,4 +1,4 @@
-import { parseCompactJws, typesOf, type VerificationIssue } from '@tradewind/core';
+import { parseCompactJws, typesOf, type VerifiableCredential, type VerificationIssue } from '@tradewind/core';
 import { fail, listContext, nowOf, type RecognitionSetup, type VerifyContext } from './context.js';
 import { detectJwtKind } from './formats/detect.js';
 import { type DecodedCredential, decodeJwtVc } from './formats/jwt-vc.js';
@@ -128,23 +128,12 @@ async function checkJwtCredential(ctx: VerifyContext, input: unknown, options: C
     if (options.status !== false && decoded.credential.credentialStatus !== undefined) {
       // Status lists are signed by the credential's issuer: the keys a recognition list
       // carries for it (did:web) verify them too, under the same key rules.
-      const statusListContext = listContext(ctx, recognition?.resolver);
-      const status = await checkStatus(
-        ctx,
-        decoded.credential,
-        decoded.issuer,
-        (list: StatusListSource) =>
-          checkCredential(statusListContext, list, {
-            parallel,
-            status: false,
-            recognition: false,
-            ...(recognition ? { statusListSigner: recognition } : {}),
-          }),
-        statusMaxAgeMs,
-        statusRequired,
-        recognition,
-        options.statusUrls ?? new Set(),
-      );
+      const status = await checkIssuerStatus(ctx, decoded.credential, decoded.issuer, recognition, {
+        maxAgeMs: statusMaxAgeMs,
+        required: statusRequired,
+        urls: options.statusUrls ?? new Set(),
+        parallel,
+      });
       for (const issue of status.errors) errors.push(prefixed(issue, `${path}${base}`));
       for (const issue of status.warnings) warnings.push(prefixed(issue, `${path}${base}`));
     }
@@ -225,4 +214,36 @@ export function minDefined(a: number | undefined, b: number | undefined): number
 
 export function prefixed(issue: VerificationIssue, prefix: string): VerificationIssue {
   return { ...issue, path: prefix + (issue.path ?? '') };
+}
+
+/**
+ * Checks a verified credential's status entries against its issuer's status lists. The
+ * lists are signed by the credential's issuer: the keys a recognition list carries for it
+ * (did:web) verify them too, under the same key rules; each list is verified as the
+ * issuer's credential of any format (JWT, or Data Integrity).
+ */
+export function checkIssuerStatus(
+  ctx: VerifyContext,
+  credential: VerifiableCredential,
+  issuer: string,
+  recognition: RecognitionState | undefined,
+  how: { maxAgeMs: number | undefined; required: boolean; urls: Set<string>; parallel?: boolean },
+): Promise<{ errors: VerificationIssue[]; warnings: VerificationIssue[] }> {
+  const statusListContext = listContext(ctx, recognition?.resolver);
+  return checkStatus(
+    ctx,
+    credential,
+    issuer,
+    (list: StatusListSource) =>
+      checkCredential(statusListContext, list, {
+        ...(how.parallel === undefined ? {} : { parallel: how.parallel }),
+        status: false,
+        recognition: false,
+        ...(recognition ? { statusListSigner: recognition } : {}),
+      }),
+    how.maxAgeMs,
+    how.required,
+    recognition,
+    how.urls,
+  );
 }

@@ -15,22 +15,21 @@ import {
   validateCredential,
   validatePresentation,
 } from '@tradewind/core';
-import { fail, listContext, nowOf, type VerifyContext } from '../context.js';
+import { fail, nowOf, type VerifyContext } from '../context.js';
 import { subjectIdOf } from '../formats/vcdm.js';
 import { failAll, toIssues } from '../input.js';
 import type { RecognitionState } from '../recognition/load-lists.js';
 import { admitIssuer, admitStatusListSigner, needsThumbprint, type RecognitionOutcome, recognize } from '../recognition/recognize.js';
-import { checkStatus, requireStatusEntries } from '../status.js';
+import { requireStatusEntries } from '../status.js';
 import type {
   DataIntegrityProofSummary,
-  StatusListSource,
   VerificationCheck,
   VerificationFailure,
   VerifiedDiCredential,
   VerifiedDiPresentation,
 } from '../types.js';
 import { checkWindow, parseDateTime, strictest } from '../validity.js';
-import { type CheckOptions, checkCredential, minDefined, prefixed, recognitionState } from '../verify-credential.js';
+import { type CheckOptions, checkIssuerStatus, minDefined, prefixed, recognitionState } from '../verify-credential.js';
 import { type Binding, checkEmbeddedCredentials, refuseEmbeddedSdJwt } from '../verify-presentation.js';
 import { methodKey } from './keys.js';
 import { createDocumentLoader, type DocumentLoader, type PinnedContext } from './loader.js';
@@ -142,22 +141,11 @@ export async function checkDiCredential(
     if (options.status !== false && doc.credentialStatus !== undefined) {
       // Status lists are the issuer's: DI-signed or JWT, verified as the credential's
       // issuer under the same recognition key rules.
-      const statusListContext = listContext(ctx, recognition?.resolver);
-      const status = await checkStatus(
-        ctx,
-        doc as VerifiableCredential,
-        issuer,
-        (list: StatusListSource) =>
-          checkCredential(statusListContext, list, {
-            status: false,
-            recognition: false,
-            ...(recognition ? { statusListSigner: recognition } : {}),
-          }),
-        statusMaxAgeMs,
-        statusRequired,
-        recognition,
-        options.statusUrls ?? new Set(),
-      );
+      const status = await checkIssuerStatus(ctx, doc as VerifiableCredential, issuer, recognition, {
+        maxAgeMs: statusMaxAgeMs,
+        required: statusRequired,
+        urls: options.statusUrls ?? new Set(),
+      });
       for (const issue of status.errors) errors.push(prefixed(issue, path));
       for (const issue of status.warnings) warnings.push(prefixed(issue, path));
     }
