@@ -20,7 +20,7 @@ export default defineConfig({
         find: /^@tradewind\/verifier\/data-integrity$/,
         replacement: fileURLToPath(new URL('./packages/verifier/src/di/public.ts', import.meta.url)),
       },
-      ...['core', 'agent', 'verifier', 'issuer', 'wallet', 'cli'].map((pkg) => ({
+      ...['core', 'agent', 'verifier', 'issuer', 'wallet', 'openid4vp', 'cli'].map((pkg) => ({
         find: new RegExp(`^@tradewind/${pkg}$`),
         replacement: src(pkg),
       })),

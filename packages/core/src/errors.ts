@@ -37,6 +37,16 @@ export const ERROR_CODES = [
   // Protocol-side codes (a wallet talking to an issuer over OpenID4VCI).
   'UNREACHABLE',
   'REFUSED',
+  // Protocol-side codes of OpenID4VP (a verifier's request and a wallet's response).
+  // REQUEST_UNKNOWN: no request with that state; REQUEST_EXPIRED: answered after it
+  // expired; REPLAYED: a request already answered, answered again; QUERY_UNSATISFIED:
+  // the response does not give what the request's DCQL query asked for; DECLINED: the
+  // holder said no.
+  'REQUEST_UNKNOWN',
+  'REQUEST_EXPIRED',
+  'REPLAYED',
+  'QUERY_UNSATISFIED',
+  'DECLINED',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
