@@ -3,6 +3,7 @@
 // the proof verification the verifier itself uses.
 export type { DiBackendAlgorithm, DiPublicJwk } from '../crypto/backend.js';
 export { type CanonizeLimits, type CanonizeOptions, canonizeRdfc } from './canonize.js';
+export { expandedTypes } from './expand-types.js';
 export { jcs } from './jcs.js';
 export { DI_KEY_TYPES, type DiKey, type DiKeyFamily, MIN_RSA_BITS, methodKey } from './keys.js';
 export {
