@@ -57,6 +57,10 @@ for (const { pkg, entries } of bundles) {
   }
 }
 
+// The counter page of examples/verifier-web, bundled for browsers from the verifier's browser build above.
+const { buildPage } = await import('../examples/verifier-web/scripts/build-page.mjs');
+await buildPage();
+
 // `pnpm pack` ships a LICENSE only from the package's own folder: each package gets the
 // repository's (git-ignored there, so there is one text to maintain).
 const license = readFileSync(join(root, 'LICENSE'));

@@ -1,1 +1,3 @@
-export {};
+export { type ResolvedConfig, resolveConfig, type VerifierWebOptions } from './config.js';
+export { DEFAULT_PROFILES, type RequestProfile } from './profiles.js';
+export { CONTENT_SECURITY_POLICY, type RunningVerifierWeb, startVerifierWeb } from './server.js';
