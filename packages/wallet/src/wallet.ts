@@ -11,6 +11,15 @@ import type { RestoreVerifiers } from './backup/reverify.js';
 import { type CredentialRow, checkInput, type SignedInput, type StoredCredential, signedInputOf, toRow } from './credential-record.js';
 import { type DataIntegrityOptions, diCredentialOf, diRow, materialFor, parseMaterial } from './di/record.js';
 import { exportDids } from './holder-keys.js';
+import { type MatchingWallet, matchPresentationRequest, type PresentationMatch } from './openid4vp/match.js';
+import { type ParsedPresentationRequest, type ParsePresentationRequestOptions, parsePresentationRequest } from './openid4vp/request.js';
+import {
+  declinePresentationRequest,
+  type PresentationResponse,
+  type RespondingWallet,
+  type RespondOptions,
+  respondToPresentationRequest,
+} from './openid4vp/respond.js';
 import { boundHolder, buildPresentation, type PresentationRequest, presentationFormat } from './presentation.js';
 import { CredentialRejectedError, type RejectedCredential } from './rejection.js';
 import { type DisclosableClaim, hasKeyBinding, looksLikeSdJwt, sdJwtParts, sdJwtText } from './sd-jwt/disclosures.js';
@@ -655,6 +664,95 @@ export class Wallet {
       audience: request.audience,
       now,
     });
+  }
+
+  /**
+   * Reads an OpenID4VP 1.0 request (`openid4vp://?…`, or `https://…?…` with the same
+   * parameters; by value, or by reference through `request_uri`) and checks it against the
+   * profile the wallet answers: `response_type=vp_token`, `response_mode=direct_post`, a
+   * nonce, a DCQL query, client_id `redirect_uri:` + response_uri. Errors:
+   * `REQUEST_UNKNOWN` (not a request), `MALFORMED` (a broken one, an unsupported client
+   * identifier prefix, or an http:// response_uri off 127.0.0.1 / localhost without
+   * `allowInsecureHttp`), `LIMIT_EXCEEDED`, `UNREACHABLE` (a request_uri that cannot be read).
+   *
+   * @example
+   * ```ts
+   * const request = await wallet.parsePresentationRequest(qrText)
+   * request.verifierName // 'Barbados Immigration'
+   * ```
+   */
+  parsePresentationRequest(uri: string, options?: ParsePresentationRequestOptions): Promise<ParsedPresentationRequest> {
+    return parsePresentationRequest(uri, options);
+  }
+
+  /**
+   * Which stored credentials answer each credential query of a request, and exactly what
+   * presenting each one shows: for an SD-JWT VC only the requested claims (and a
+   * disclosable claim they sit in); a W3C credential is always shown whole. Expired and
+   * not-yet-valid credentials are not offered.
+   *
+   * @example
+   * ```ts
+   * const match = await wallet.matchPresentationRequest(request)
+   * match.queries[0].candidates[0].disclose // [{ path: ['given_name'], value: 'Asha' }]
+   * ```
+   */
+  matchPresentationRequest(request: ParsedPresentationRequest, options: { now?: Date } = {}): Promise<PresentationMatch> {
+    const now = readOptions<{ now?: Date }>(options, 'matchPresentationRequest options').now ?? new Date();
+    if (!reading('now', () => now instanceof Date && Number.isFinite(now.getTime())))
+      throw new TradewindError('INVALID_ARGUMENT', 'now must be a valid Date');
+    return matchPresentationRequest(this.openid4vpHolder(), request, now);
+  }
+
+  /**
+   * Answers a request: one presentation per credential query answered (`dc+sd-jwt` with a
+   * key-binding JWT and only the requested claims, `jwt_vc` as a `jwt_vp`, `vc+jwt` as a
+   * `vp+jwt`, `di` as a Data Integrity presentation; nonce = the request's, audience = its
+   * client_id), posted as `vp_token` with `state` to its response_uri. `choose` picks the
+   * credential for a query. `QUERY_UNSATISFIED` (nothing is sent) when the wallet holds
+   * nothing valid for a query the request requires; `UNREACHABLE` when the verifier cannot
+   * be reached. A verifier's refusal is not thrown: `accepted: false` with its `code`.
+   *
+   * @example
+   * ```ts
+   * const answer = await wallet.respondToPresentationRequest(request, { choose: { national_id: id } })
+   * answer.accepted // true
+   * ```
+   */
+  respondToPresentationRequest(request: ParsedPresentationRequest, options?: RespondOptions): Promise<PresentationResponse> {
+    return respondToPresentationRequest(this.openid4vpHolder(), request, options);
+  }
+
+  /**
+   * Tells the verifier the holder declines: posts `error=access_denied` with the request's
+   * `state` to its response_uri and returns the verifier's answer.
+   *
+   * @example
+   * ```ts
+   * await wallet.declinePresentationRequest(request) // { httpStatus: 200, body: { status: 'declined' } }
+   * ```
+   */
+  declinePresentationRequest(
+    request: ParsedPresentationRequest,
+    options?: Pick<RespondOptions, 'fetch' | 'allowInsecureHttp' | 'timeoutMs'>,
+  ): Promise<{ httpStatus: number; body: JsonObject }> {
+    return declinePresentationRequest(request, options);
+  }
+
+  /** What the OpenID4VP flow uses of this wallet. */
+  private openid4vpHolder(): RespondingWallet & MatchingWallet {
+    return {
+      credentials: () => this.store.find({}),
+      expandedTypes: async (credential, json) => {
+        const { expandedTypes } = await import('@tradewind/verifier/data-integrity');
+        if (credential.format !== 'di') return expandedTypes(json);
+        const [row] = await this.store.rowsById([credential.id]);
+        const material = parseMaterial(row?.material, `credential ${credential.id}`);
+        return expandedTypes(json, material?.contexts ? { contexts: material.contexts } : undefined);
+      },
+      present: (request) => this.present(request),
+      presentSdJwt: (request) => this.presentSdJwt(request),
+    };
   }
 
   /**
