@@ -18,8 +18,10 @@ interface Loaded {
 }
 
 /** Wires the offline form; called once, when the offline tab is first opened. */
-export function setUpOffline(): void {
-  const loaded: Loaded = { lists: [], status: new Map(), problems: [] };
+export async function setUpOffline(): Promise<void> {
+  // The status list codec the verifier loads on first use: loaded now, so that nothing is
+  // fetched once the page says it is ready.
+  await import('@tradewind/core/status-list');
   const result = byId('offline-result');
   const state = byId('offline-state');
   state.textContent = 'Verifier loaded: what you check here stays in this page.';
@@ -29,31 +31,18 @@ export function setUpOffline(): void {
     const file = (event.target as HTMLInputElement).files?.[0];
     if (file) byId<HTMLTextAreaElement>('offline-input').value = await file.text();
   });
-  byId<HTMLInputElement>('policy-file').addEventListener('change', async (event) => {
-    const file = (event.target as HTMLInputElement).files?.[0];
-    if (file) loaded.policy = { name: file.name, text: await file.text() };
-    else delete loaded.policy;
-    listLoaded(loaded);
-  });
-  byId<HTMLInputElement>('list-files').addEventListener('change', async (event) => {
-    loaded.lists = await readAll((event.target as HTMLInputElement).files);
-    listLoaded(loaded);
-  });
-  byId<HTMLInputElement>('status-files').addEventListener('change', async (event) => {
-    loaded.status = new Map();
-    loaded.problems = [];
-    for (const file of await readAll((event.target as HTMLInputElement).files)) {
-      const url = statusListUrl(file.text);
-      if (url === undefined)
-        loaded.problems.push({ code: 'MALFORMED', message: `${file.name} is not a status list credential naming its URL` });
-      else loaded.status.set(url, file);
-    }
-    listLoaded(loaded);
-  });
+  for (const id of ['policy-file', 'list-files', 'status-files']) {
+    byId(id).addEventListener('change', () => void readTrustFiles().then(listLoaded));
+  }
 
   byId<HTMLFormElement>('offline-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    void verify(loaded).then((verdict) => showVerdict(result, verdict));
+    void readTrustFiles()
+      .then((loaded) => {
+        listLoaded(loaded);
+        return verify(loaded);
+      })
+      .then((verdict) => showVerdict(result, verdict));
   });
 }
 
@@ -140,6 +129,21 @@ function note(notes: string[]): { note?: string } {
   return notes.length > 0 ? { note: notes.join(' ') } : {};
 }
 
+/** The trust files as they are now (read at every Verify, so a file replaced on disk is read again). */
+async function readTrustFiles(): Promise<Loaded> {
+  const loaded: Loaded = { lists: [], status: new Map(), problems: [] };
+  const [policy] = await readAll(byId<HTMLInputElement>('policy-file').files);
+  if (policy) loaded.policy = policy;
+  loaded.lists = await readAll(byId<HTMLInputElement>('list-files').files);
+  for (const file of await readAll(byId<HTMLInputElement>('status-files').files)) {
+    const url = statusListUrl(file.text);
+    if (url === undefined)
+      loaded.problems.push({ code: 'MALFORMED', message: `${file.name} is not a status list credential naming its URL` });
+    else loaded.status.set(url, file);
+  }
+  return loaded;
+}
+
 function listLoaded(loaded: Loaded): void {
   const items: HTMLElement[] = [];
   if (loaded.policy) items.push(el('li', {}, `Policy: ${loaded.policy.name}`));
@@ -150,7 +154,16 @@ function listLoaded(loaded: Loaded): void {
 }
 
 async function readAll(files: FileList | null): Promise<Array<{ name: string; text: string }>> {
-  return Promise.all([...(files ?? [])].map(async (f) => ({ name: f.name, text: await f.text() })));
+  return Promise.all(
+    [...(files ?? [])].map(async (f) => {
+      try {
+        return { name: f.name, text: await f.text() };
+      } catch {
+        // A file changed on disk since it was chosen: it must be chosen again.
+        return { name: f.name, text: '' };
+      }
+    }),
+  );
 }
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
