@@ -187,6 +187,24 @@ describe('OpenID4VP with an independent wallet (Openid4vpClient, dcql, @sd-jwt/s
     });
   });
 
+  it('answers a request that accepts several formats for one need (credential_sets) with the SD-JWT VC option', async () => {
+    const needs: CredentialNeed[] = [
+      { id: 'pid', vct: [VCT], types: [VCT], claims: ['given_name'], formats: ['dc+sd-jwt', 'jwt_vc', 'vc+jwt'] },
+    ];
+    const session = await server.presentations.createRequest({ needs });
+    const request = await wallet.resolve(session.uri);
+    expect(request.dcql.credentials.map((c) => [c.id, c.format])).toEqual([
+      ['pid_sdjwt', 'dc+sd-jwt'],
+      ['pid_jwt', 'jwt_vc_json'],
+    ]);
+    expect(request.dcql.credential_sets).toEqual([{ options: [['pid_sdjwt'], ['pid_jwt']], required: true }]);
+    const vpToken = await wallet.vpToken(request);
+    expect(Object.keys(vpToken)).toEqual(['pid_sdjwt']);
+    expect(await wallet.submit(request, vpToken)).toMatchObject({ status: 200, body: { status: 'accepted' } });
+    const [credential] = (await server.presentations.session(session.id))?.outcome?.credentials ?? [];
+    expect(credential).toMatchObject({ queryId: 'pid_sdjwt', need: 'pid', format: 'dc+sd-jwt', claims: { given_name: 'Asha' } });
+  });
+
   it('refuses an SD-JWT VC from an issuer the recognition list does not name (UNTRUSTED_ISSUER)', async () => {
     const stranger = didKey();
     const own = new IndependentWallet({ alg: holder.alg, privateKey: holder.privateKey });
