@@ -71,12 +71,19 @@ function credentialSection(c: CredentialView): HTMLElement {
   section.append(facts);
   section.append(el('h3', {}, 'Claims'));
   const claims = el('dl', { class: 'claims disclosed' });
-  const flat = flatten(c.claims);
+  const flat = flatten(c.claims).sort(([a], [b]) => rank(a) - rank(b));
   if (flat.length === 0) section.append(el('p', { class: 'note' }, 'No claim about the subject.'));
   for (const [name, value] of flat) add(claims, name, value);
   if (flat.length > 0) section.append(claims);
   return section;
 }
+
+/** The order a person reads an ID in; other claims follow in their own order. */
+const READING_ORDER = ['given_name', 'givenName', 'family_name', 'familyName', 'birthdate', 'birthDate', 'age_over_18', 'nationality'];
+const rank = (name: string) => {
+  const i = READING_ORDER.indexOf(name.split('.')[0]!);
+  return i === -1 ? READING_ORDER.length : i;
+};
 
 /** Nested claims as dotted names (`address.locality`); arrays of plain values joined. */
 function flatten(value: Record<string, unknown>, prefix = ''): Array<[string, string]> {
