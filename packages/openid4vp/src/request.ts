@@ -1,4 +1,9 @@
-import { createOpenid4vpAuthorizationRequest, type Openid4vpAuthorizationRequest } from '@openid4vc/openid4vp';
+import {
+  createOpenid4vpAuthorizationRequest,
+  type Openid4vpAuthorizationRequest,
+  validateOpenid4vpAuthorizationRequestPayload,
+  zClientMetadata,
+} from '@openid4vc/openid4vp';
 import { TradewindError } from '@tradewind/core';
 import type { DcqlQuery } from 'dcql';
 import type { DcqlFormat } from './dcql.js';
@@ -59,12 +64,22 @@ export async function authorizationRequestOf(p: RequestParameters): Promise<{ pa
     client_metadata: { ...(p.clientName ? { client_name: p.clientName } : {}), vp_formats_supported: vpFormats },
   };
   try {
-    const created = await createOpenid4vpAuthorizationRequest({
-      authorizationRequestPayload: payload as unknown as Openid4vpAuthorizationRequest,
-      // Unsigned and by value: nothing to sign or encrypt.
-      callbacks: {} as never,
-    });
-    return { payload, uri: created.authorizationRequest };
+    if (new URL(p.responseUri).protocol === 'https:') {
+      const created = await createOpenid4vpAuthorizationRequest({
+        authorizationRequestPayload: payload as unknown as Openid4vpAuthorizationRequest,
+        // Unsigned and by value: nothing to sign or encrypt.
+        callbacks: {} as never,
+      });
+      return { payload, uri: created.authorizationRequest };
+    }
+    // The library's schema takes https response URIs only (unless a process-wide switch
+    // is turned, which would loosen every other user of it): a loopback http verifier
+    // gets the same checks but the URL scheme, and the URI built the way the library does.
+    zClientMetadata.parse(payload.client_metadata);
+    validateOpenid4vpAuthorizationRequestPayload({ params: payload as unknown as Openid4vpAuthorizationRequest });
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(payload)) params.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+    return { payload, uri: `openid4vp://?${params.toString()}` };
   } catch (cause) {
     throw new TradewindError('INVALID_ARGUMENT', `not a valid OpenID4VP request: ${(cause as Error)?.message ?? String(cause)}`, {
       cause,

@@ -213,14 +213,14 @@ export class PresentationVerifier {
     }
     const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded') {
-      await request.body?.cancel().catch(() => undefined);
       const r = refused('MALFORMED', 'the response is a form (application/x-www-form-urlencoded)');
       return json(r.httpStatus, r.body);
     }
     const text = await readLimited(request);
     if (text === undefined) {
       const r = refused('LIMIT_EXCEEDED', `a response body is at most ${MAX_BODY_BYTES} bytes`);
-      return json(r.httpStatus, r.body);
+      // The rest of the body stays unread: the connection cannot carry another request.
+      return json(r.httpStatus, r.body, { connection: 'close' });
     }
     const { httpStatus, body } = await this.handleResponse(text);
     return json(httpStatus, body);
@@ -270,13 +270,14 @@ function json(status: number, body: JsonObject, headers: Record<string, string> 
   });
 }
 
-/** The body as text, or undefined once it passes 1 MiB (read no further). */
+/**
+ * The body as text, or undefined once it passes 1 MiB (read no further). The rest is
+ * left unread rather than cancelled: cancelling would close the connection the answer
+ * (413) still has to go out on; servers discard what is left.
+ */
 async function readLimited(request: Request): Promise<string | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) {
-    await request.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
+  if (declared > MAX_BODY_BYTES) return undefined;
   if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -286,7 +287,7 @@ async function readLimited(request: Request): Promise<string | undefined> {
     if (done) break;
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
       return undefined;
     }
     chunks.push(value);
