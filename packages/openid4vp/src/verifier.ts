@@ -222,8 +222,14 @@ export class PresentationVerifier {
       // The rest of the body stays unread: the connection cannot carry another request.
       return json(r.httpStatus, r.body, { connection: 'close' });
     }
-    const { httpStatus, body } = await this.handleResponse(text);
-    return json(httpStatus, body);
+    try {
+      const { httpStatus, body } = await this.handleResponse(text);
+      return json(httpStatus, body);
+    } catch (error) {
+      // The session store failed (bad input never throws): the wallet may try again.
+      const code = error instanceof TradewindError ? error.code : 'STORAGE_ERROR';
+      return json(500, { status: 'refused', error: 'server_error', error_description: 'the verifier could not record the response', code });
+    }
   }
 
   async #decide(session: PresentationSessionRecord, fields: Map<string, string>, receivedAt: Date): Promise<PresentationOutcome> {

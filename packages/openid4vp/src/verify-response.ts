@@ -1,6 +1,5 @@
 import type { JsonObject, VerificationIssue } from '@tradewind/core';
 import type { PresentationVerificationResult, PresentedCredential, PresentedSdJwtCredential, Verifier } from '@tradewind/verifier';
-import { expandedTypes } from '@tradewind/verifier/data-integrity';
 import { type DcqlCredentialPresentation, DcqlPresentationResult, DcqlQuery } from 'dcql';
 import type { QueryTarget } from './dcql.js';
 import type { Presentation } from './response.js';
@@ -119,7 +118,9 @@ async function dcqlPresentationOf(credential: Credential, query: DcqlQuery, quer
   // Type IRIs (DCQL's fully expanded types) only when the written names do not already match.
   const meta = query.credentials.find((c) => c.id === queryId)?.meta as { type_values?: string[][] } | undefined;
   const matches = meta?.type_values?.some((alternative) => alternative.every((t) => written.includes(t))) ?? true;
-  const types = matches ? written : [...new Set([...written, ...(await expandedTypes(vc))])];
+  // Loaded on demand: the JSON-LD code behind it stays out of bundles that never need it.
+  const expanded = matches ? [] : await (await import('@tradewind/verifier/data-integrity')).expandedTypes(vc);
+  const types = [...new Set([...written, ...expanded])];
   return {
     credential_format: credential.format === 'di' ? 'ldp_vc' : 'jwt_vc_json',
     type: types,

@@ -1,7 +1,7 @@
 // The verifier side of OpenID4VP 1.0 end to end: a request made from a recognition
 // policy, the wallet's presentation made for its nonce and client_id, posted as a
 // direct_post form over real HTTP to PresentationVerifier.handle, and the outcome.
-import type { JsonObject } from '@tradewind/core';
+import { type JsonObject, TradewindError } from '@tradewind/core';
 import { type CredentialNeed, MemorySessionStore, PresentationVerifier } from '@tradewind/openid4vp';
 import { createVerifier } from '@tradewind/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +197,30 @@ describe('accepted', () => {
   });
 });
 
+describe('type_values', () => {
+  it("matches fully expanded type IRIs too (the credential's types after its contexts)", async () => {
+    const r = await oid4vp.createRequest({
+      dcql: {
+        credentials: [
+          {
+            id: 'vc',
+            format: 'ldp_vc',
+            meta: { type_values: [['https://www.w3.org/2018/credentials#VerifiableCredential']] },
+            claims: [{ path: ['credentialSubject', 'nationality'] }],
+          },
+        ],
+      },
+    });
+    const vp = await w.wallet.present({ credentials: [w.ids.di], nonce: r.nonce, audience: r.clientId, format: 'di' });
+    expect((await post(responseUri, { vp_token: vpToken({ vc: [vp] }), state: r.state })).body).toEqual({ status: 'accepted' });
+    const other = await oid4vp.createRequest({
+      dcql: { credentials: [{ id: 'vc', format: 'ldp_vc', meta: { type_values: [['https://example.org/vocab#WorkPermit']] } }] },
+    });
+    const vp2 = await w.wallet.present({ credentials: [w.ids.di], nonce: other.nonce, audience: other.clientId, format: 'di' });
+    await refusedWith({ vp_token: vpToken({ vc: [vp2] }), state: other.state }, 'QUERY_UNSATISFIED');
+  });
+});
+
 /** Posts and expects a refusal with `code`, and that the session's outcome (when one is recorded) says the same. */
 async function refusedWith(fields: Record<string, string>, code: string, status = 400, uri = responseUri) {
   const answer = await post(uri, fields);
@@ -370,6 +394,30 @@ describe('refused', () => {
 });
 
 describe('sessions', () => {
+  it('a session store that fails: 500 with its code, never an acceptance', async () => {
+    const failing = route('/failing', {
+      sessions: {
+        put: async () => undefined,
+        get: async () => {
+          throw new TradewindError('STORAGE_ERROR', 'database unavailable');
+        },
+        claim: async () => true,
+        complete: async () => undefined,
+      },
+    });
+    const r = await failing.createRequest({ needs: [ID_SDJWT] });
+    const answer = await post(`${server.base}/failing`, { error: 'access_denied', state: r.state });
+    expect(answer).toEqual({
+      status: 500,
+      body: {
+        status: 'refused',
+        error: 'server_error',
+        error_description: 'the verifier could not record the response',
+        code: 'STORAGE_ERROR',
+      },
+    });
+  });
+
   it('a bound on pending requests: LIMIT_EXCEEDED, and room again once one is answered', async () => {
     const bounded = route('/bounded', { sessions: new MemorySessionStore({ maxPending: 2 }) });
     const a = await bounded.createRequest({ needs: [ID_SDJWT] });
