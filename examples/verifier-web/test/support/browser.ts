@@ -24,8 +24,12 @@ export interface RequestLog {
  * A fresh browser context on the page: every request is logged, and any that would leave
  * 127.0.0.1 is aborted (and logged, so a test sees it).
  */
-export async function openPage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page; requests: RequestLog }> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: { bypassCSP?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; requests: RequestLog }> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: options.bypassCSP ?? false });
   const all: string[] = [];
   let marked = 0;
   await context.route('**/*', (route) => {
@@ -57,7 +61,7 @@ export async function screenshot(page: Page, name: string, path?: string): Promi
   if (path) await page.screenshot({ path, fullPage: false });
 }
 
-/** Runs axe-core in the page; returns the violations of impact serious or critical. */
+/** Runs axe-core in the page (opened with `bypassCSP`: the page's own policy refuses injected scripts); returns the violations of impact serious or critical. */
 export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string; nodes: number }>> {
   const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
   await page.addScriptTag({ path: axePath });
