@@ -16,6 +16,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Standard error is a terminal: a progress bar may redraw itself in place there. */
   stderrIsTerminal?: boolean;
+  /** Standard input is a terminal: a command may ask the user there (`wallet respond`). */
+  stdinIsTerminal?: boolean;
 }
 
 /** The Io of the running process. */
@@ -26,6 +28,7 @@ export function processIo(): Io {
     stdin: () => process.stdin,
     env: process.env,
     stderrIsTerminal: process.stderr.isTTY === true,
+    stdinIsTerminal: process.stdin.isTTY === true,
   };
 }
 

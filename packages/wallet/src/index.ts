@@ -3,7 +3,7 @@ export { BACKUP_MAGIC, BACKUP_VERSION, type BackupKdf, DEFAULT_BACKUP_KDF } from
 export type { StatusReference, StoredCredential } from './credential-record.js';
 export type { DisclosedClaim, PresentationCandidate, PresentationMatch, QueryMatch } from './openid4vp/match.js';
 export { MAX_REQUEST_URI_LENGTH, type ParsedPresentationRequest, type ParsePresentationRequestOptions } from './openid4vp/request.js';
-export type { PresentationResponse, PresentedCredential, RespondOptions } from './openid4vp/respond.js';
+export { chooseCandidates, type PresentationResponse, type PresentedCredential, type RespondOptions } from './openid4vp/respond.js';
 export type { PresentationFormat, PresentationRequest } from './presentation.js';
 export { CredentialRejectedError, type RejectedCredential } from './rejection.js';
 export type { DisclosableClaim, ShownClaim } from './sd-jwt/disclosures.js';

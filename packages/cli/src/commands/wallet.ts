@@ -4,10 +4,8 @@ import {
   type AcceptOfferOptions,
   type CredentialQuery,
   CredentialRejectedError,
-  openWallet,
   restoreWallet,
   type StoredCredential,
-  type Wallet,
 } from '@tradewind/wallet';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandFamily } from '../command.js';
@@ -16,52 +14,21 @@ import type { Io } from '../io.js';
 import { parseIsoTime } from '../iso-time.js';
 import { printResult } from '../output.js';
 import { READ_LIMITS, readInput, readTextInput } from '../read-input.js';
-import { readSecret, SECRET_OPTIONS } from '../secret.js';
+import { readSecret } from '../secret.js';
 import { escapeForTerminal } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { DATA_INTEGRITY_FLAGS, DATA_INTEGRITY_USAGE, loadDataIntegrityFlags } from '../verify/data-integrity-flags.js';
 import { loadPolicyFile } from '../verify/policy-file.js';
 import { loadStatusSources, withStatusHint } from '../verify/status-list-flags.js';
 import { writeOutputFile } from '../write-output.js';
+import { COMMON_HELP, DB_HELP, DB_OPTIONS, WALLET_DB_ENV, walletPath, withWallet } from './wallet-db.js';
+import { respond } from './wallet-respond.js';
 import { chooseClaims, disclosedNames, renderDisclosure, renderSdJwtClaims } from './wallet-sd-jwt.js';
 
-/** The environment variable naming the wallet database when `--db` is not given. */
-export const WALLET_DB_ENV = 'TRADEWIND_WALLET_DB';
+export { WALLET_DB_ENV };
+
 /** The environment variable holding the backup passphrase when no `--passphrase-file` is given. */
 export const BACKUP_PASSPHRASE_ENV = 'TRADEWIND_BACKUP_PASSPHRASE';
-
-const DB_OPTIONS = { db: { type: 'string' }, ...SECRET_OPTIONS } as const;
-const DB_HELP = `  --db FILE                wallet database (default: $${WALLET_DB_ENV})
-  --secret-file FILE       file holding the database secret (default: $TRADEWIND_SECRET)`;
-const COMMON_HELP = `  --json                   machine-readable output
-  -h, --help               show this help`;
-
-/** The wallet database named by `--db` or TRADEWIND_WALLET_DB. */
-function walletPath(values: { db?: string | undefined }, io: Io): string {
-  const path = values.db ?? io.env[WALLET_DB_ENV];
-  if (path === undefined || path === '') throw new UsageError(`no wallet database given: pass --db FILE or set ${WALLET_DB_ENV}`);
-  return path;
-}
-
-/** Opens the wallet named by `--db` (or TRADEWIND_WALLET_DB), runs `fn`, closes it. */
-async function withWallet<T>(
-  values: { db?: string | undefined; 'secret-file'?: string | undefined },
-  io: Io,
-  fn: (wallet: Wallet) => Promise<T>,
-  create = false,
-): Promise<T> {
-  const path = walletPath(values, io);
-  if (!create && !existsSync(path)) {
-    throw new UsageError(`no wallet at ${path}; create one with 'tradewind wallet init --db ${path}'`, { code: 'NOT_FOUND' });
-  }
-  const secret = await readSecret(values['secret-file'], io);
-  const wallet = await openWallet({ path, secret, create });
-  try {
-    return await fn(wallet);
-  } finally {
-    await wallet.close();
-  }
-}
 
 function noPositionals(name: string, positionals: string[]): void {
   if (positionals.length > 0) throw new UsageError(`wallet ${name} takes no positional arguments, got ${positionals.join(' ')}`);
@@ -506,5 +473,5 @@ error (bad arguments, a missing transaction code).`,
 export const walletCommands: CommandFamily = {
   name: 'wallet',
   summary: 'Keep credentials, present them, back them up',
-  subcommands: [init, add, acceptOffer, list, show, present, remove, exportBackup, importBackup],
+  subcommands: [init, add, acceptOffer, list, show, present, respond, remove, exportBackup, importBackup],
 };

@@ -57,7 +57,22 @@ export interface RespondingWallet extends MatchingWallet {
   presentSdJwt(request: { credential: string; disclose: string[]; audience: string; nonce: string; now: Date }): Promise<SdJwtPresentation>;
 }
 
-/** The candidate presented for each credential query answered, chosen under the request's credential_sets. */
+/**
+ * The candidate {@link Wallet.respondToPresentationRequest} presents for each credential
+ * query it answers, so a caller can show the holder exactly that before asking: under
+ * the request's credential_sets, the first option of each required set the wallet can
+ * answer whole (the option holding a query of `choose`, when there is one), optional sets
+ * only when `choose` names one of their queries; without credential_sets, every query.
+ * Each query's first candidate unless `choose` names another. `INVALID_ARGUMENT` for a
+ * choice of an unknown query or of a credential that does not answer it;
+ * `QUERY_UNSATISFIED` when a required query or set cannot be answered.
+ *
+ * @example
+ * ```ts
+ * const plan = chooseCandidates(request, await wallet.matchPresentationRequest(request), {})
+ * for (const [queryId, candidate] of plan) console.log(queryId, candidate.disclose)
+ * ```
+ */
 export function chooseCandidates(
   request: ParsedPresentationRequest,
   match: PresentationMatch,
@@ -97,10 +112,7 @@ export function chooseCandidates(
     }
   }
   if (unsatisfied.length > 0)
-    throw new TradewindError(
-      'QUERY_UNSATISFIED',
-      `this wallet holds no valid credential for ${unsatisfied.join(', ')}${unsatisfied.length > 1 ? '' : ''}: nothing was sent`,
-    );
+    throw new TradewindError('QUERY_UNSATISFIED', `this wallet holds no valid credential for ${unsatisfied.join(', ')}: nothing was sent`);
   return answered;
 }
 
