@@ -13,7 +13,9 @@ import { type CounterWorld, setUpCounter, startCounter } from './support/counter
 // The full flow at the counter: the page makes an OpenID4VP request, a wallet on this
 // machine answers it over 127.0.0.1, the page shows what the verifier decided.
 const repo = join(import.meta.dirname, '..', '..', '..');
-const docsScreenshot = join(import.meta.dirname, '..', 'docs', 'counter-accepted.png');
+// The README's screenshot is rewritten only on request (UPDATE_DOCS_SCREENSHOT=1), so that a test run leaves the tree clean.
+const docsScreenshot =
+  process.env.UPDATE_DOCS_SCREENSHOT === '1' ? join(import.meta.dirname, '..', 'docs', 'counter-accepted.png') : undefined;
 let browser: Browser;
 let setup: Awaited<ReturnType<typeof setUpCounter>>;
 let world: CounterWorld;
