@@ -53,7 +53,7 @@ async function verify(input: string, options: { statusLists?: Record<string, str
   await page.fill('#nonce', options.nonce ?? '');
   await page.fill('#audience', options.audience ?? '');
   await page.click('#verify');
-  const verdict = page.locator('#offline-result .verdict');
+  const verdict = page.locator('#offline-result .verdict:not([data-verdict="VERIFYING"])');
   await verdict.waitFor();
   return {
     verdict: await verdict.getAttribute('data-verdict'),
@@ -200,5 +200,26 @@ describe('offline mode', () => {
   test('no request left the page after the verifier was loaded, and none ever left 127.0.0.1', () => {
     expect(requests.since()).toEqual([]);
     for (const url of requests.all) expect(new URL(url).hostname).toBe('127.0.0.1');
+  });
+});
+
+describe('offline mode, Data Integrity', () => {
+  test('a di credential (eddsa-rdfc-2022) is VERIFIED in the page; only the page’s own code chunks load for it', async () => {
+    requests.mark();
+    const di = await world.registry.issue({
+      type: 'NationalIdCredential',
+      format: 'di',
+      context: ['https://www.w3.org/ns/credentials/undefined-terms/v2'],
+      status: ['revocation'],
+      credentialSubject: { id: world.holder, given_name: 'Asha', family_name: 'Ramdial', nationality: 'TT' },
+      validUntil: new Date(Date.now() + 86_400_000),
+    });
+    const r = await verify(JSON.stringify(di.credential), { statusLists: await world.republish() });
+    expect([r.verdict, r.codes]).toEqual(['VERIFIED', []]);
+    expect(r.text).toMatch(/Format\s+di/);
+    expect(r.text).toMatch(/Assurance level\s+substantial/);
+    const tampered = { ...di.credential, credentialSubject: { ...di.credential.credentialSubject, family_name: 'Someone-Else' } };
+    expect((await verify(JSON.stringify(tampered), { statusLists: await world.republish() })).codes).toContain('SIGNATURE_INVALID');
+    for (const url of requests.since()) expect(url).toMatch(new RegExp(`^${web.url}chunk-[A-Z0-9]+\\.js$`));
   });
 });

@@ -37,6 +37,7 @@ export async function setUpOffline(): Promise<void> {
 
   byId<HTMLFormElement>('offline-form').addEventListener('submit', (event) => {
     event.preventDefault();
+    showVerdict(result, { label: 'VERIFYING', tone: 'neutral', errors: [], warnings: [], credentials: [], note: 'Verifying…' });
     void readTrustFiles()
       .then((loaded) => {
         listLoaded(loaded);
