@@ -140,6 +140,11 @@ describe('reading a request', () => {
     expect(await codeOf(wallet.parsePresentationRequest(`${uri}&pad=${'a'.repeat(40_000)}`))).toBe('LIMIT_EXCEEDED');
   });
 
+  it('refuses a request parameter named __proto__ (MALFORMED)', async () => {
+    const { uri } = await verifier.request({ credentials: [sdJwtQuery()] });
+    expect(await codeOf(wallet.parsePresentationRequest(`${uri}&__proto__=x`))).toBe('MALFORMED');
+  });
+
   it('refuses an http:// response_uri on a host other than 127.0.0.1 or localhost unless allowInsecureHttp', async () => {
     const responseUri = 'http://verifier.example.bb/openid4vp/response';
     const params = new URLSearchParams({
@@ -289,6 +294,83 @@ describe('answering a request', () => {
     const chosen = await wallet.respondToPresentationRequest(again, { choose: { pid_jwt: ids.vcjwt } });
     expect(chosen.accepted).toBe(true);
     expect(chosen.presented.map((p) => [p.queryId, p.credentialId])).toEqual([['pid_jwt', ids.vcjwt]]);
+  });
+
+  it('honours claim_sets: the first set the credential satisfies decides what is disclosed', async () => {
+    const request = await requestFor({
+      credentials: [
+        sdJwtQuery('national_id', [
+          { id: 'name', path: ['given_name'] },
+          { id: 'passport_no', path: ['passport_number'] },
+          { id: 'nat', path: ['nationality'] },
+        ]),
+      ],
+    });
+    const withSets = await requestFor({
+      credentials: [
+        {
+          ...sdJwtQuery('national_id', [
+            { id: 'name', path: ['given_name'] },
+            { id: 'passport_no', path: ['passport_number'] },
+            { id: 'nat', path: ['nationality'] },
+          ]),
+          claim_sets: [
+            ['name', 'passport_no'],
+            ['name', 'nat'],
+          ],
+        },
+      ],
+    });
+    // Without claim_sets every claim is required: the credential has no passport_number.
+    expect((await wallet.matchPresentationRequest(request)).queries[0]?.candidates).toEqual([]);
+    const candidate = (await wallet.matchPresentationRequest(withSets)).queries[0]?.candidates[0];
+    expect(candidate?.disclose).toEqual([
+      { path: ['given_name'], value: 'Asha' },
+      { path: ['nationality'], value: 'TT' },
+    ]);
+    const before = verifier.received.length;
+    const answer = await wallet.respondToPresentationRequest(withSets);
+    expect(answer.accepted, JSON.stringify(answer.body)).toBe(true);
+    const presentation = verifier.received[before]?.vpToken?.national_id?.[0] as string;
+    expect(disclosuresOf(presentation).map((d) => d[1])).toEqual(['given_name', 'nationality']);
+  });
+
+  it('discloses nothing selectively when the query names no claims, and the verifier still accepts the key-bound presentation', async () => {
+    const request = await requestFor({
+      credentials: [{ id: 'any_id', format: 'dc+sd-jwt', meta: { vct_values: ['NationalIdCredential'] } }],
+    });
+    const candidate = (await wallet.matchPresentationRequest(request)).queries[0]?.candidates[0];
+    expect(candidate?.disclose).toEqual([]);
+    const before = verifier.received.length;
+    expect((await wallet.respondToPresentationRequest(request)).accepted).toBe(true);
+    expect(disclosuresOf(verifier.received[before]?.vpToken?.any_id?.[0] as string)).toEqual([]);
+  });
+
+  it('offers no W3C credential whose expanded types are not asked for, nor one of another format', async () => {
+    const request = await requestFor({
+      credentials: [
+        w3cQuery('wrong_type', 'jwt_vc_json', [VC, 'PassportCredential']),
+        w3cQuery('ldp_only', 'ldp_vc', types.vcjwt as string[]),
+      ],
+      credential_sets: [{ options: [['wrong_type'], ['ldp_only']], required: false }],
+    });
+    const match = await wallet.matchPresentationRequest(request);
+    expect(match.queries.map((q) => q.candidates.length)).toEqual([0, 0]);
+  });
+
+  it('answers an optional credential set only when the holder chooses a credential in it', async () => {
+    const dcql = {
+      credentials: [sdJwtQuery(), w3cQuery('birth', 'jwt_vc_json', types.jwtvc as string[])],
+      credential_sets: [
+        { options: [['national_id']], required: true },
+        { options: [['birth']], required: false },
+      ],
+    };
+    const plain = await wallet.respondToPresentationRequest(await requestFor(dcql));
+    expect(plain.presented.map((p) => p.queryId)).toEqual(['national_id']);
+    const chosen = await wallet.respondToPresentationRequest(await requestFor(dcql), { choose: { birth: ids.jwtvc } });
+    expect(chosen.accepted, JSON.stringify(chosen.body)).toBe(true);
+    expect(chosen.presented.map((p) => p.queryId)).toEqual(['national_id', 'birth']);
   });
 
   it('refuses a choice for a query the request does not have, or of a credential that does not answer it (INVALID_ARGUMENT)', async () => {
