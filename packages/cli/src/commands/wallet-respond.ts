@@ -31,7 +31,7 @@ interface RespondOutput {
 
 export const respond: Command = {
   name: 'respond',
-  summary: 'Answer a verifier's OpenID4VP request (shows what is disclosed, asks first)',
+  summary: "Answer a verifier's OpenID4VP request (shows what is disclosed, asks first)",
   usage: `Usage: tradewind wallet respond <request-uri> [options]
 
 Reads an OpenID4VP 1.0 request (openid4vp://?..., or an https:// link with the same
