@@ -122,6 +122,7 @@ function checkPublicUrl(value: string): void {
 function checkProfile(id: string, profile: RequestProfile): void {
   if (!PROFILE_ID.test(id)) bad(`profile id must match ${PROFILE_ID}, got "${id}"`, 'profiles');
   if (typeof profile?.label !== 'string' || profile.label.length === 0) bad(`profile ${id} needs a label`, `profiles.${id}`);
+  if (profile.dcql !== undefined) return; // PresentationVerifier checks it at every request
   if (!Array.isArray(profile.needs) || profile.needs.length === 0) bad(`profile ${id} needs at least one credential`, `profiles.${id}`);
   for (const need of profile.needs as CredentialNeed[]) {
     if (typeof need?.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(need.id)) bad(`profile ${id}: bad need id`, `profiles.${id}`);

@@ -120,7 +120,8 @@ function createApp(config: ResolvedConfig, files: ReturnType<typeof loadPageFile
     const given = (body as Record<string, unknown>).profile ?? (body as Record<string, unknown>).need;
     const id = given === undefined ? Object.keys(config.profiles)[0]! : given;
     if (typeof id !== 'string' || !Object.hasOwn(config.profiles, id)) return problem(c, 400, 'INVALID_ARGUMENT', 'unknown profile');
-    const session = await presentations.createRequest({ needs: config.profiles[id]!.needs });
+    const profile = config.profiles[id]!;
+    const session = await presentations.createRequest(profile.dcql ? { dcql: profile.dcql } : { needs: profile.needs ?? [] });
     const qrSvg = await QRCode.toString(session.uri, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 });
     return c.json({ id: session.id, uri: session.uri, qrSvg, expiresAt: session.expiresAt.toISOString(), profile: id }, 201);
   });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openIssuer } from '@tradewind/issuer';
@@ -99,6 +99,42 @@ describe('online mode', () => {
     expect(r.verdict).toBe('ACCEPTED');
     expect(r.text).toMatch(/Format\s+vc\+jwt/);
     expect(r.text).toMatch(/family_name\s+Ramdial/);
+  });
+
+  test('a Data Integrity national ID (ldp_vc) chosen by the holder is ACCEPTED', async () => {
+    const di = await world.registry.issue({
+      type: 'NationalIdCredential',
+      format: 'di',
+      context: ['https://www.w3.org/ns/credentials/undefined-terms/v2'],
+      status: ['revocation'],
+      credentialSubject: { id: world.holder, given_name: 'Asha', family_name: 'Ramdial', birthdate: '1991-04-12', nationality: 'TT' },
+      validUntil: new Date(Date.now() + 86_400_000),
+    });
+    // The registry republishes its status lists; a counter started with them knows the new credential's entry.
+    const statusLists = await world.republish();
+    const lists = Object.fromEntries(Object.entries(statusLists).map(([url, file]) => [url, readFileSync(file, 'utf8')]));
+    const stored = await world.wallet.receive(di.credential, {
+      policy: { anchors: [world.anchor] },
+      recognitionLists: [world.list],
+      status: { lists },
+    });
+    const counter = await startCounter(setup.pageDir, world, { statusLists });
+    const { context, page: diPage } = await openPage(browser, counter.url);
+    try {
+      const request = await world.wallet.parsePresentationRequest(await newRequest(diPage));
+      const match = await world.wallet.matchPresentationRequest(request);
+      const ldp = match.queries.find((q: { format: string }) => q.format === 'ldp_vc');
+      expect(ldp?.candidates.map((c: { credential: { id: string } }) => c.credential.id)).toContain(stored.credential.id);
+      const answer = await world.wallet.respondToPresentationRequest(request, { choose: { [ldp.queryId]: stored.credential.id } });
+      const r = await verdictOf(diPage);
+      expect([answer.accepted, r.verdict, r.codes]).toEqual([true, 'ACCEPTED', []]);
+      expect(r.text).toMatch(/Format\s+di/);
+      expect(r.text).toMatch(/Assurance level\s+substantial/);
+      await screenshot(diPage, 'online-accepted-di');
+    } finally {
+      await context.close();
+      await counter.close();
+    }
   });
 
   test('the age check asks only for age_over_18 and shows only that', async () => {
