@@ -11,6 +11,7 @@ const USAGE = `usage: tradewind-verifier-web --policy FILE [options]
   --public-url URL           the https URL wallets reach (required off loopback)
   --ttl SECONDS              lifetime of a request (default 300)
   --client-name NAME         the name wallets show for this verifier
+  --page-dir DIR             the built page (default: this package's dist/page)
 `;
 
 /** Reads the command line into options; undefined on a usage error. */
@@ -35,6 +36,7 @@ export function parseArgs(argv: string[]): VerifierWebOptions | undefined {
     else if (flag === '--public-url') options.publicUrl = value;
     else if (flag === '--ttl' && /^\d{1,5}$/.test(value)) options.ttlSeconds = Number(value);
     else if (flag === '--client-name') options.clientName = value;
+    else if (flag === '--page-dir') options.pageDir = value;
     else return undefined;
   }
   return options.policy === undefined ? undefined : (options as VerifierWebOptions);

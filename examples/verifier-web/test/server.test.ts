@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TradewindError } from '@tradewind/core';
@@ -156,6 +156,22 @@ describe('configuration', () => {
     expect((await refusal({ publicUrl: 'http://counter.example.tt' })).message).toMatch(/https/);
     expect((await refusal({ ttlSeconds: 5 })).path).toBe('ttlSeconds');
     expect((await refusal({ pageDir: join(setup.root, 'no-page') })).message).toMatch(/not built/);
+  });
+
+  test('the command starts the server, prints its URL, and stops cleanly on SIGTERM (exit 0)', async () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'verifier-web.js');
+    expect(existsSync(join(import.meta.dirname, '..', 'dist', 'main.js'))).toBe(true); // `pnpm build` first
+    const child = spawn(process.execPath, [bin, '--policy', world.files.policy, '--port', '0', '--page-dir', setup.pageDir]);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await expect.poll(() => out, { timeout: 15_000 }).toMatch(/verifier page: http:\/\/127\.0\.0\.1:\d+\//);
+    const url = /verifier page: (\S+)/.exec(out)![1]!;
+    expect((await fetch(url)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   test('the command exits 2 on a usage or configuration error', async () => {

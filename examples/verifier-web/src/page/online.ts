@@ -82,7 +82,9 @@ export function setUpOnline(): void {
       try {
         state = await fetchJson<SessionState>(`/api/requests/${encodeURIComponent(request.id)}`);
       } catch {
-        poll(request);
+        // The server does not answer: keep asking until the request has expired anyway.
+        if (Date.now() > request.expiresAt) finish({ status: 'expired', expiresAt: new Date(request.expiresAt).toISOString() });
+        else poll(request);
         return;
       }
       if (current !== request) return;
