@@ -70,6 +70,11 @@ describe('SD-JWT VCs and recognition lists', () => {
     // An entry limited to other formats does not recognise dc+sd-jwt.
     const jwtOnly = [await recognitionListJwt(anchor, [entry(issuer.did, { formats: ['vc+jwt'] })])];
     expect(codes(await verifyCredential(ok, { now: LIST_NOW, policy, recognitionLists: jwtOnly }))).toEqual(['NOT_RECOGNIZED']);
+    // A policy's own format list may name dc+sd-jwt; one that leaves it out refuses it.
+    const withSdJwt = { ...policy, formats: ['dc+sd-jwt', 'vc+jwt'] };
+    expect((await verifyCredential(ok, { now: LIST_NOW, policy: withSdJwt, recognitionLists })).verified).toBe(true);
+    const withoutSdJwt = { ...policy, formats: ['vc+jwt', 'di'] };
+    expect(codes(await verifyCredential(ok, { now: LIST_NOW, policy: withoutSdJwt, recognitionLists }))).toEqual(['UNSUPPORTED_FORMAT']);
     // An issuer on no list.
     const stranger = didKey();
     const s = await issued(testKeySigner(stranger), { kid: stranger.kid }, { iss: stranger.did, vct: 'NationalIdCredential' });

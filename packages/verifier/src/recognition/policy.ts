@@ -112,8 +112,8 @@ export function parsePolicy(value: unknown): RecognitionPolicy {
     }
     checkChoice(s.onUnavailable, '/status/onUnavailable');
   }
-  if (p.formats !== undefined && !isStringArray(p.formats, (f) => f === 'jwt_vc' || f === 'vc+jwt' || f === 'di')) {
-    bad('formats must list some of jwt_vc, vc+jwt and di', '/formats');
+  if (p.formats !== undefined && !isStringArray(p.formats, (f) => f === 'jwt_vc' || f === 'vc+jwt' || f === 'dc+sd-jwt' || f === 'di')) {
+    bad('formats must list some of jwt_vc, vc+jwt, dc+sd-jwt and di', '/formats');
   }
   if (p.holderBinding !== undefined && p.holderBinding !== 'subject' && p.holderBinding !== 'none') {
     bad('holderBinding must be "subject" or "none"', '/holderBinding');
