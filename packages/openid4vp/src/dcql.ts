@@ -21,6 +21,26 @@ const DCQL_FORMAT: Record<AcceptedFormat, DcqlFormat> = {
   'vc+jwt': 'jwt_vc_json',
   di: 'ldp_vc',
 };
+/** The base VCDM terms, which every VC context (1.1 and 2.0) maps to these IRIs. */
+const VCDM_TERMS: Record<string, string> = {
+  VerifiableCredential: 'https://www.w3.org/2018/credentials#VerifiableCredential',
+};
+/** What VCDM 2.0's undefined-terms context (`…/credentials/undefined-terms/v2`) makes of a type no other context defines. */
+const UNDEFINED_TERM_BASE = 'https://www.w3.org/ns/credentials/undefined-term#';
+const TERM = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/**
+ * DCQL `type_values` are fully expanded type IRIs (OpenID4VP 1.0 §B.1.1). A type the caller
+ * writes as a bare name stays that name when no context defines it; under VCDM 2.0's
+ * undefined-terms context it becomes `…/undefined-term#<name>`. Both are asked for, as two
+ * alternatives; `VerifiableCredential` is always its IRI.
+ */
+function typeAlternatives(types: readonly string[]): string[][] {
+  const written = types.map((t) => VCDM_TERMS[t] ?? t);
+  if (!written.some((t) => TERM.test(t))) return [written];
+  return [written, written.map((t) => (TERM.test(t) ? UNDEFINED_TERM_BASE + t : t))];
+}
+
 const SUFFIX: Record<DcqlFormat, string> = { 'dc+sd-jwt': 'sdjwt', jwt_vc_json: 'jwt', ldp_vc: 'ldp' };
 const DCQL_ORDER: readonly DcqlFormat[] = ['dc+sd-jwt', 'jwt_vc_json', 'ldp_vc'];
 
@@ -70,7 +90,7 @@ export function planQuery(needs: readonly CredentialNeed[]): { query: DcqlQuery.
       credentials.push({
         id,
         format,
-        meta: sdJwt ? { vct_values: vct } : { type_values: [types] },
+        meta: sdJwt ? { vct_values: vct } : { type_values: typeAlternatives(types) },
         ...(claims.length > 0 ? { claims: claims.map((path) => ({ path: sdJwt ? path : ['credentialSubject', ...path] })) } : {}),
       });
       targets.set(id, { need: need.id, format, formats: formats.filter((a) => DCQL_FORMAT[a] === format) });

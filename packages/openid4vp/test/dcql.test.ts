@@ -36,7 +36,7 @@ describe('dcqlQueryOf', () => {
         {
           id: 'national_id',
           format: 'jwt_vc_json',
-          meta: { type_values: [['NationalIdCredential']] },
+          meta: { type_values: [['NationalIdCredential'], ['https://www.w3.org/ns/credentials/undefined-term#NationalIdCredential']] },
           claims: [{ path: ['credentialSubject', 'givenName'] }],
         },
       ],
@@ -45,7 +45,13 @@ describe('dcqlQueryOf', () => {
 
   it('jwt_vc and vc+jwt together: one jwt_vc_json query', () => {
     expect(dcqlQueryOf([{ id: 'id', types: ['NationalIdCredential'], formats: ['vc+jwt', 'jwt_vc'] }])).toEqual({
-      credentials: [{ id: 'id', format: 'jwt_vc_json', meta: { type_values: [['NationalIdCredential']] } }],
+      credentials: [
+        {
+          id: 'id',
+          format: 'jwt_vc_json',
+          meta: { type_values: [['NationalIdCredential'], ['https://www.w3.org/ns/credentials/undefined-term#NationalIdCredential']] },
+        },
+      ],
     });
   });
 
@@ -55,7 +61,7 @@ describe('dcqlQueryOf', () => {
         {
           id: 'permit',
           format: 'ldp_vc',
-          meta: { type_values: [['WorkPermit']] },
+          meta: { type_values: [['WorkPermit'], ['https://www.w3.org/ns/credentials/undefined-term#WorkPermit']] },
           claims: [{ path: ['credentialSubject', 'address', 'locality'] }],
         },
       ],
@@ -74,16 +80,22 @@ describe('dcqlQueryOf', () => {
         {
           id: 'id_jwt',
           format: 'jwt_vc_json',
-          meta: { type_values: [['NationalIdCredential']] },
+          meta: { type_values: [['NationalIdCredential'], ['https://www.w3.org/ns/credentials/undefined-term#NationalIdCredential']] },
           claims: [{ path: ['credentialSubject', 'nationality'] }],
         },
         {
           id: 'id_ldp',
           format: 'ldp_vc',
-          meta: { type_values: [['NationalIdCredential']] },
+          meta: { type_values: [['NationalIdCredential'], ['https://www.w3.org/ns/credentials/undefined-term#NationalIdCredential']] },
           claims: [{ path: ['credentialSubject', 'nationality'] }],
         },
-        { id: 'birth', format: 'jwt_vc_json', meta: { type_values: [['BirthCertificateCredential']] } },
+        {
+          id: 'birth',
+          format: 'jwt_vc_json',
+          meta: {
+            type_values: [['BirthCertificateCredential'], ['https://www.w3.org/ns/credentials/undefined-term#BirthCertificateCredential']],
+          },
+        },
       ],
       credential_sets: [
         { options: [['id_sdjwt'], ['id_jwt'], ['id_ldp']], required: true },
