@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+bash scripts/install-chromium.sh
 pnpm build
 
 report=test-results/vitest.json
