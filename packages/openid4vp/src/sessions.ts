@@ -70,11 +70,18 @@ export interface MemorySessionStoreOptions {
   maxPending?: number;
   /** How long a session is kept after it expires, for its outcome to be read, in seconds. Default 3600. */
   retainSeconds?: number;
+  /**
+   * Most sessions kept at once, pending and finished (answered or expired, kept for their
+   * outcome). When full, the oldest finished ones are dropped first. Default twice
+   * `maxPending`; at least `maxPending + 1`.
+   */
+  maxSessions?: number;
   now?: () => Date;
 }
 
 /**
- * Sessions in memory, for one process: pending ones bounded, old ones pruned.
+ * Sessions in memory, for one process: pending ones bounded, all of them bounded (requests
+ * made and answered at once cannot pile up), old ones pruned.
  *
  * @example
  * ```ts
@@ -85,6 +92,7 @@ export interface MemorySessionStoreOptions {
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, PresentationSessionRecord>();
   readonly #maxPending: number;
+  readonly #maxSessions: number;
   readonly #retainMs: number;
   readonly #now: () => Date;
 
@@ -92,6 +100,10 @@ export class MemorySessionStore implements SessionStore {
     const { maxPending = 10_000, retainSeconds = 3600, now = () => new Date() } = options;
     if (!Number.isInteger(maxPending) || maxPending < 1)
       throw new TradewindError('INVALID_ARGUMENT', 'maxPending must be a positive integer');
+    const { maxSessions = 2 * maxPending } = options;
+    if (!Number.isInteger(maxSessions) || maxSessions <= maxPending)
+      throw new TradewindError('INVALID_ARGUMENT', 'maxSessions must be an integer greater than maxPending');
+    this.#maxSessions = maxSessions;
     if (!Number.isFinite(retainSeconds) || retainSeconds < 0)
       throw new TradewindError('INVALID_ARGUMENT', 'retainSeconds must be a non-negative number');
     this.#maxPending = maxPending;
@@ -102,14 +114,22 @@ export class MemorySessionStore implements SessionStore {
   async put(record: PresentationSessionRecord): Promise<void> {
     const now = this.#now().getTime();
     let pending = 0;
+    const finished: string[] = [];
     for (const [id, s] of this.#sessions) {
       const expires = Date.parse(s.expiresAt);
       if (expires + this.#retainMs < now) this.#sessions.delete(id);
       else if (!s.claimed && expires >= now) pending++;
+      // A claimed session without its outcome is being verified: it stays.
+      else if (!s.claimed || s.outcome !== undefined) finished.push(id);
     }
     if (pending >= this.#maxPending)
       throw new TradewindError('LIMIT_EXCEEDED', `${pending} requests are pending: no new one until some are answered or expire`);
     if (this.#sessions.has(record.id)) throw new TradewindError('ALREADY_EXISTS', `session ${record.id} exists`);
+    // Oldest first (a Map keeps insertion order): finished sessions make room for new ones.
+    for (const id of finished) {
+      if (this.#sessions.size < this.#maxSessions) break;
+      this.#sessions.delete(id);
+    }
     this.#sessions.set(record.id, structuredClone(record));
   }
 
