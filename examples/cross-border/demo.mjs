@@ -6,15 +6,21 @@
 // Then the same ID as an SD-JWT VC (dc+sd-jwt): she shows the bank only her nationality
 // and a Jamaican age check only that she is over 18. Last, the same ID as a Data Integrity
 // credential (di, eddsa-rdfc-2022), presented to the Barbados border with challenge and domain.
+// And the bank asks once more as a web service would, over OpenID4VP 1.0 (a DCQL query made
+// from its policy, answered by direct_post to its server on 127.0.0.1): accepted once, a
+// replay of that answer refused, and a second request that Asha declines.
 //
 // Run from the repository root after setup: `pnpm demo` (or `node examples/cross-border/demo.mjs`).
 // The databases and published files live in a temporary folder that is deleted at the
 // end; `--keep` (`pnpm demo --keep`) or TRADEWIND_DEMO_KEEP=1 keeps it and says where.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { openIssuer } from '@tradewind/issuer';
+import { credentialNeedsFromPolicy, PresentationVerifier } from '@tradewind/openid4vp';
 import { createVerifier } from '@tradewind/verifier';
 import { openWallet } from '@tradewind/wallet';
 
@@ -148,6 +154,75 @@ function holderSide(p) {
   say(`Asha withholds: ${claimList(p.withheld.map((w) => w.path))}`);
 }
 
+/**
+ * A node:http server on 127.0.0.1 (port 0, never another interface) that hands each
+ * request to the web-standard handler mounted at its path, as a bank's backend mounts
+ * `PresentationVerifier.handle` at its response_uri.
+ */
+async function serveOnLoopback() {
+  const routes = new Map();
+  const server = createServer((req, res) => {
+    (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const handle = routes.get(url.pathname);
+      if (!handle) {
+        res.writeHead(404).end();
+        return;
+      }
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Readable.toWeb(req);
+      const response = await handle(new Request(url, { method: req.method, headers, body, duplex: 'half' }));
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    })().catch((e) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(e));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    mount: (path, handle) => routes.set(path, handle),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A long URI on one screen line: its start, and how long it is. */
+const shortUri = (uri, keep = 96) => (uri.length <= keep ? uri : `${uri.slice(0, keep)}… (${uri.length} characters)`);
+
+/**
+ * Prints the verifier's session outcome for an OpenID4VP request and checks it is the one
+ * this step expects: on acceptance, from whom (as the recognition list names the issuer)
+ * and every claim the verifier learned; else its status and why.
+ */
+function sessionVerdict(who, view, expected) {
+  const outcome = view?.outcome;
+  if (view?.status === 'accepted' && outcome) {
+    for (const c of outcome.credentials) {
+      const r = c.recognition ?? {};
+      say(
+        `→ ACCEPTED by ${who} (session accepted): ${c.types.join(', ')} (${c.format}) from ${r.name} (${r.country}), assurance ${r.assuranceLevel}${r.source === 'list' ? ', recognised by the regional list' : ''}`,
+      );
+      const names = Object.keys(c.claims).sort(byReadingOrder);
+      say(`  received: ${names.map((k) => `${k} = ${shown(c.claims[k])}`).join('; ') || 'no claim'}`);
+    }
+  } else {
+    say(`→ REJECTED by ${who} (session ${view?.status ?? 'unknown'}):`);
+    for (const e of outcome?.errors ?? []) say(`  ${e.code}: ${shortIn(e.message)}`);
+  }
+  const got = view?.status === 'accepted' ? 'ACCEPTED' : outcome?.errors[0]?.code;
+  if (got !== expected) {
+    failures++;
+    say(`!! expected ${expected}, got ${got}`);
+  }
+}
+
+let bankServer;
 try {
   console.log(bold('Tradewind — cross-border recognition, offline'));
   say(`working files in ${dir}`);
@@ -226,12 +301,12 @@ try {
    * from any member state at or above an assurance level) over the shared regional list,
    * with its mirror of the published status lists as they are now.
    */
+  const nationalIdPolicy = (minAssurance) => ({
+    ...regional,
+    accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance }],
+  });
   const nationalIdVerifier = (minAssurance) =>
-    createVerifier({
-      policy: { ...regional, accept: [{ countries: '*', credentialTypes: ['NationalIdCredential'], minAssurance }] },
-      recognitionLists: [list],
-      status: { lists: statusListsFrom(published) },
-    });
+    createVerifier({ policy: nationalIdPolicy(minAssurance), recognitionLists: [list], status: { lists: statusListsFrom(published) } });
   step(6, 'The wallet verifies it against the regional list before storing it');
   const received = await wallet.receive(issued.jwt, {
     policy: regional,
@@ -298,7 +373,7 @@ try {
   verdict('a verifier handed the forged list', await fooled.verifyCredential(issued.jwt), 'TRUST_LIST_INVALID');
 
   step(12, 'Trinidad and Tobago’s registry issues her national ID again, as an SD-JWT VC (dc+sd-jwt) bound to her wallet key');
-  const sdIssued = await tt.issue({
+  const sdNationalId = {
     type: 'NationalIdCredential',
     format: 'dc+sd-jwt',
     status: ['revocation', 'suspension'],
@@ -312,7 +387,8 @@ try {
       address: { street_address: '14 Coffee Street', locality: 'San Fernando', country: 'TT' },
     },
     validUntil: new Date(Date.now() + 5 * 365 * 86_400_000),
-  });
+  };
+  const sdIssued = await tt.issue(sdNationalId);
   await tt.publishStatusLists(published);
   const sdPayload = JSON.parse(Buffer.from(sdIssued.jwt.split('~')[0].split('.')[1], 'base64url').toString('utf8'));
   say(`vct ${sdPayload.vct}, holder key in cnf, status ${sdPayload.status.status_list.uri}#${sdPayload.status.status_list.idx}`);
@@ -438,11 +514,102 @@ try {
     'NONCE_MISMATCH',
   );
 
+  step(21, 'The bank in Barbados asks over OpenID4VP: a DCQL request made from its recognition policy, answered by direct_post');
+  // Step 16 revoked her SD-JWT VC, so the registry issues her another one first.
+  const sdFresh = await tt.issue(sdNationalId);
+  await tt.publishStatusLists(published);
+  const sdFreshReceived = await wallet.receive(sdFresh.jwt, {
+    policy: regional,
+    recognitionLists: [list],
+    status: { lists: statusListsFrom(published) },
+  });
+  say('(the registry first issues her a new SD-JWT VC, as step 12 did: step 16 revoked that one)');
+  bankServer = await serveOnLoopback();
+  const bankPolicy = nationalIdPolicy('substantial');
+  const bankOid4vp = new PresentationVerifier({
+    responseUri: `${bankServer.base}/openid4vp/response`,
+    clientName: 'Bank of Barbados, onboarding',
+    verifier: createVerifier({ policy: bankPolicy, recognitionLists: [list], status: { lists: statusListsFrom(published) } }),
+  });
+  bankServer.mount('/openid4vp/response', (request) => bankOid4vp.handle(request));
+  const needs = credentialNeedsFromPolicy(bankPolicy, { claims: ['given_name', 'family_name', 'nationality'], id: 'national_id' });
+  const bankRequest = await bankOid4vp.createRequest({ needs });
+  const dcql = bankRequest.request.dcql_query;
+  say(`the bank’s server listens on ${bankServer.base} (loopback only); its QR code holds`);
+  say(`  ${shortUri(bankRequest.uri)}`);
+  say(`DCQL: ${dcql.credentials.map((q) => `${q.id} (${q.format})`).join(', ')}${dcql.credential_sets ? ': any one of them' : ''}`);
+  say(`      claims ${needs[0].claims.join(', ')} (in W3C credentials, under credentialSubject)`);
+  const asked = await wallet.parsePresentationRequest(bankRequest.uri);
+  say(`Asha’s wallet reads it: “${asked.verifierName}” (${asked.clientId}) asks for`);
+  const match = await wallet.matchPresentationRequest(asked);
+  let chosen;
+  for (const q of match.queries) {
+    const fresh = q.candidates.find((c) => c.credential.id === sdFreshReceived.credential.id);
+    if (q.candidates.length === 0) say(`  ${q.queryId} (${q.format}): nothing she holds answers it`);
+    else if (!fresh) say(`  ${q.queryId} (${q.format}): ${q.candidates.length} credential(s), not the new one`);
+    else {
+      chosen = q.queryId;
+      say(
+        `  ${q.queryId} (${q.format}): ${q.candidates.length} of her credentials answer it (step 12’s, revoked since, and the new one); she picks the new one, which would show`,
+      );
+      say(`    ${fresh.disclose.map((d) => `${d.path.join('.')} = ${shown(d.value)}`).join('; ')}`);
+      say(`    and withhold ${claimList(fresh.withheld ?? [])}`);
+    }
+  }
+  if (match.queries.some((q) => q.format !== 'dc+sd-jwt' && q.candidates.length === 0))
+    say('  (her vc+jwt and di IDs name the claims givenName and familyName, so they do not answer)');
+  // The wallet posts with this fetch; keeping a copy of what it sent lets step 22 send it again.
+  let sent;
+  const keepingACopy = (url, init) => {
+    sent = { url: String(url), body: init.body };
+    return fetch(url, init);
+  };
+  const answer = await wallet.respondToPresentationRequest(asked, {
+    choose: chosen ? { [chosen]: sdFreshReceived.credential.id } : undefined,
+    fetch: keepingACopy,
+  });
+  for (const p of answer.presented)
+    say(`Asha agrees: her wallet posts ${p.queryId} as ${p.format} (with a key-binding JWT), showing ${p.disclosed.join(', ')}`);
+  say(`the bank answers ${answer.httpStatus} ${JSON.stringify(answer.body)}`);
+  sessionVerdict('the bank in Barbados', await bankOid4vp.session(bankRequest.id), 'ACCEPTED');
+
+  step(22, 'Someone who copied that response posts it to the bank again');
+  const replay = await fetch(sent.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: sent.body,
+  });
+  const replayBody = await replay.json();
+  say(`the bank answers ${replay.status} ${replayBody.status}`);
+  say('→ REJECTED by the bank in Barbados (the same response again):');
+  say(`  ${replayBody.code}: ${replayBody.error_description}`);
+  const afterReplay = await bankOid4vp.session(bankRequest.id);
+  say(
+    `  its session stays ${afterReplay?.status}, with the first outcome (${afterReplay?.outcome?.credentials.length} credential, received ${afterReplay?.outcome?.receivedAt})`,
+  );
+  if (replayBody.code !== 'REPLAYED' || afterReplay?.status !== 'accepted') {
+    failures++;
+    say(`!! expected REPLAYED and the session still accepted, got ${replayBody.code} and ${afterReplay?.status}`);
+  }
+
+  step(23, 'The bank asks again; Asha declines');
+  const secondRequest = await bankOid4vp.createRequest({ needs });
+  const askedAgain = await wallet.parsePresentationRequest(secondRequest.uri);
+  say(
+    `a new request (another state and nonce) from “${askedAgain.verifierName}”; Asha says no, and her wallet tells the bank (error=access_denied)`,
+  );
+  const declined = await wallet.declinePresentationRequest(askedAgain);
+  say(`the bank answers ${declined.httpStatus} ${JSON.stringify(declined.body)}; nothing was presented`);
+  sessionVerdict('the bank in Barbados', await bankOid4vp.session(secondRequest.id), 'DECLINED');
+
+  await bankServer.close();
+  bankServer = undefined;
   for (const db of [anchorDb, tt, bb, jm, impostorDb, wallet]) await db.close();
   console.log(
     `\n${failures === 0 ? 'All steps behaved as expected' : `${failures} step(s) did not behave as expected`} (${((performance.now() - started) / 1000).toFixed(1)} s).`,
   );
 } finally {
+  await bankServer?.close();
   if (keep) console.log(`Working folder kept: ${dir} (delete it when done).`);
   else {
     rmSync(dir, { recursive: true, force: true });

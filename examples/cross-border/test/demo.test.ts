@@ -69,6 +69,33 @@ describe('the cross-border demo', () => {
     );
   });
 
+  it('presents over OpenID4VP on 127.0.0.1: a DCQL request from the bank’s policy accepted with only the asked claims, a replay refused, a decline recorded', () => {
+    const request =
+      /21\. [^\n]*OpenID4VP[^\n]*\n[^\n]*\n {3}the bank’s server listens on (http:\/\/127\.0\.0\.1:\d+) \(loopback only\); its QR code holds\n {5}(openid4vp:\/\/\?\S+… \(\d+ characters\))\n {3}DCQL: national_id_sdjwt \(dc\+sd-jwt\), national_id_jwt \(jwt_vc_json\), national_id_ldp \(ldp_vc\): any one of them\n {9}claims given_name, family_name, nationality/.exec(
+        out,
+      );
+    expect(request).not.toBeNull();
+    const [, base, uri] = request as RegExpExecArray;
+    expect(uri).toMatch(/^openid4vp:\/\/\?response_type=vp_token&response_mode=direct_post&client_id=redirect_uri%3Ahttp%3A%2/);
+    // The wallet shows who asks and exactly what it would disclose, and what it keeps back.
+    expect(out).toContain(`Asha’s wallet reads it: “Bank of Barbados, onboarding” (redirect_uri:${base}/openid4vp/response) asks for`);
+    expect(out).toMatch(
+      /national_id_sdjwt \(dc\+sd-jwt\): 2 of her credentials answer it[^\n]*\n {7}given_name = Asha; family_name = Ramdial; nationality = TT\n {7}and withhold birthdate, age_over_18, place_of_birth\{locality, country\}, address\{street_address, locality, country\}\n {5}national_id_jwt \(jwt_vc_json\): nothing she holds answers it\n {5}national_id_ldp \(ldp_vc\): nothing she holds answers it/,
+    );
+    // The bank's session: accepted, the issuer as the list names it, and nothing but the three claims.
+    expect(out).toMatch(
+      /Asha agrees: her wallet posts national_id_sdjwt as dc\+sd-jwt[^\n]*showing given_name, family_name, nationality\n {3}the bank answers 200 \{"status":"accepted"\}\n {3}→ ACCEPTED by the bank in Barbados \(session accepted\): NationalIdCredential \(dc\+sd-jwt\) from Registrar General, Trinidad and Tobago \(TT\), assurance substantial, recognised by the regional list\n {5}received: given_name = Asha; family_name = Ramdial; nationality = TT\n\n22\. /,
+    );
+    expect(out).toMatch(
+      /22\. [^\n]*\n {3}the bank answers 400 refused\n {3}→ REJECTED by the bank in Barbados \(the same response again\):\n {5}REPLAYED: [^\n]*\n {5}its session stays accepted, with the first outcome/,
+    );
+    expect(out).toMatch(
+      /23\. [^\n]*declines\n[^\n]*error=access_denied[^\n]*\n {3}the bank answers 200 \{"status":"declined"\}; nothing was presented\n {3}→ REJECTED by the bank in Barbados \(session refused\):\n {5}DECLINED: /,
+    );
+    // Everything the requests and responses name is on the loopback interface.
+    expect(out).not.toMatch(/https?:\/\/(?!127\.0\.0\.1[:/])[^\s]*\/openid4vp/);
+  });
+
   it('says who the accepted person is: name and birth date', () => {
     expect(out).toContain('→ ACCEPTED by the bank in Barbados: Asha Ramdial, born 1991-04-12');
   });
