@@ -4,6 +4,7 @@ import { TradewindError } from '@tradewind/core';
 import { PresentationVerifier } from '@tradewind/openid4vp';
 import { createVerifier } from '@tradewind/verifier';
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import QRCode from 'qrcode';
 import { type ResolvedConfig, resolveConfig, type VerifierWebOptions } from './config.js';
@@ -105,7 +106,15 @@ function createApp(config: ResolvedConfig, files: ReturnType<typeof loadPageFile
 
   app.get('/api/config', (c) => c.json({ profiles: Object.entries(config.profiles).map(([id, p]) => ({ id, label: p.label })) }));
 
-  app.post('/api/requests', async (c) => {
+  // Read no further than the limit (a streamed body without a length included).
+  const limit = bodyLimit({
+    maxSize: API_BODY_BYTES,
+    onError: (c) => {
+      c.header('Connection', 'close');
+      return problem(c, 413, 'LIMIT_EXCEEDED', 'request body too large');
+    },
+  });
+  app.post('/api/requests', limit, async (c) => {
     const text = await c.req.text();
     if (text.length > API_BODY_BYTES) return problem(c, 413, 'LIMIT_EXCEEDED', 'request body too large');
     let body: unknown = {};
