@@ -558,11 +558,16 @@ try {
   }
   if (match.queries.some((q) => q.format !== 'dc+sd-jwt' && q.candidates.length === 0))
     say('  (her vc+jwt and di IDs name the claims givenName and familyName, so they do not answer)');
-  // The wallet posts with this fetch; keeping a copy of what it sent lets step 22 send it again.
+  // The wallet posts with these: nothing goes beyond 127.0.0.1, and a copy of the answer
+  // is kept so that step 22 can send it again.
+  const loopbackOnly = (url, init) => {
+    if (new URL(String(url)).hostname !== '127.0.0.1') throw new Error(`${url} is not on 127.0.0.1`);
+    return fetch(url, init);
+  };
   let sent;
   const keepingACopy = (url, init) => {
     sent = { url: String(url), body: init.body };
-    return fetch(url, init);
+    return loopbackOnly(url, init);
   };
   const answer = await wallet.respondToPresentationRequest(asked, {
     choose: chosen ? { [chosen]: sdFreshReceived.credential.id } : undefined,
@@ -574,7 +579,7 @@ try {
   sessionVerdict('the bank in Barbados', await bankOid4vp.session(bankRequest.id), 'ACCEPTED');
 
   step(22, 'Someone who copied that response posts it to the bank again');
-  const replay = await fetch(sent.url, {
+  const replay = await loopbackOnly(sent.url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: sent.body,
@@ -598,7 +603,7 @@ try {
   say(
     `a new request (another state and nonce) from “${askedAgain.verifierName}”; Asha says no, and her wallet tells the bank (error=access_denied)`,
   );
-  const declined = await wallet.declinePresentationRequest(askedAgain);
+  const declined = await wallet.declinePresentationRequest(askedAgain, { fetch: loopbackOnly });
   say(`the bank answers ${declined.httpStatus} ${JSON.stringify(declined.body)}; nothing was presented`);
   sessionVerdict('the bank in Barbados', await bankOid4vp.session(secondRequest.id), 'DECLINED');
 
