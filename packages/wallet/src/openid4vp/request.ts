@@ -12,6 +12,12 @@ export const MAX_REQUEST_URI_LENGTH = 32 * 1024;
 const MAX_JSON_DEPTH = 32;
 /** Largest request object read from a `request_uri`, bytes. */
 const MAX_REQUEST_OBJECT_BYTES = 256 * 1024;
+/**
+ * Bounds on a DCQL query this wallet runs: matching costs grow with queries × claims ×
+ * path length (and faster than linearly with the length), so a request could otherwise
+ * keep the wallet busy for minutes.
+ */
+const DCQL_LIMITS = { credentialQueries: 64, claimsPerQuery: 64, claimSets: 16, pathSegments: 32, credentialSets: 16, options: 16 };
 /** The only client identifier prefix this wallet answers (OpenID4VP 1.0 §5.9.3): unsigned requests by value. */
 const REDIRECT_URI_PREFIX = 'redirect_uri:';
 /** Schemes a request URI may come in: the OpenID4VP one, HAIP's, or a verifier's web link. */
@@ -57,7 +63,8 @@ export interface ParsePresentationRequestOptions {
  *
  * Refusals: `REQUEST_UNKNOWN` (not an OpenID4VP request at all), `MALFORMED` (a broken
  * one, or one outside the profile — the message says which parameter), `LIMIT_EXCEEDED`
- * (a URI over {@link MAX_REQUEST_URI_LENGTH} characters), `UNREACHABLE` (a `request_uri`
+ * (a URI over {@link MAX_REQUEST_URI_LENGTH} characters, a request object over 256 KiB, or a DCQL
+ * query over 64 credential queries, 64 claims per query or 32 segments per claims path), `UNREACHABLE` (a `request_uri`
  * that cannot be read), `INVALID_ARGUMENT`.
  *
  * @example
@@ -131,8 +138,7 @@ async function byReference(
     if (requestUri === undefined || target.href !== requestUri.href) throw new Error('the request names another URL to fetch');
     try {
       const response = await baseFetch(target, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
-      const text = await response.text();
-      if (text.length > MAX_REQUEST_OBJECT_BYTES) throw new Error(`the request object is larger than ${MAX_REQUEST_OBJECT_BYTES} bytes`);
+      const text = await boundedText(response, MAX_REQUEST_OBJECT_BYTES);
       return new Response(text, { status: response.status, headers: response.headers });
     } catch (e) {
       unreachable = e;
@@ -231,6 +237,7 @@ async function checkedRequest(raw: Record<string, unknown>, insecure: boolean): 
   } catch (e) {
     throw new TradewindError('MALFORMED', `the request's dcql_query is not a valid DCQL query: ${firstLine(e)}`, { cause: e });
   }
+  checkDcqlSize(dcql);
   const name = isJsonObject(raw.client_metadata) ? raw.client_metadata.client_name : undefined;
   const payload = reading('the request', () => JSON.parse(JSON.stringify(raw)) as JsonObject);
   return {
@@ -242,6 +249,50 @@ async function checkedRequest(raw: Record<string, unknown>, insecure: boolean): 
     dcql,
     payload,
   };
+}
+
+/** `LIMIT_EXCEEDED` for a DCQL query over {@link DCQL_LIMITS}. */
+function checkDcqlSize(dcql: DcqlQuery): void {
+  const over = (what: string, limit: number) =>
+    new TradewindError('LIMIT_EXCEEDED', `the request's dcql_query has more than ${limit} ${what}`);
+  if (dcql.credentials.length > DCQL_LIMITS.credentialQueries) throw over('credential queries', DCQL_LIMITS.credentialQueries);
+  for (const q of dcql.credentials) {
+    const claims = (q.claims ?? []) as ReadonlyArray<{ path?: readonly unknown[] }>;
+    if (claims.length > DCQL_LIMITS.claimsPerQuery) throw over('claims in a credential query', DCQL_LIMITS.claimsPerQuery);
+    if (claims.some((c) => (c.path?.length ?? 0) > DCQL_LIMITS.pathSegments))
+      throw over('segments in a claims path', DCQL_LIMITS.pathSegments);
+    if ((q.claim_sets?.length ?? 0) > DCQL_LIMITS.claimSets) throw over('claim sets in a credential query', DCQL_LIMITS.claimSets);
+  }
+  const sets = dcql.credential_sets ?? [];
+  if (sets.length > DCQL_LIMITS.credentialSets) throw over('credential sets', DCQL_LIMITS.credentialSets);
+  if (sets.some((set) => set.options.length > DCQL_LIMITS.options)) throw over('options in a credential set', DCQL_LIMITS.options);
+}
+
+/**
+ * A response body as text, read no further than `limit` bytes: a request object larger
+ * than that (or streamed without end) throws once the limit is passed.
+ */
+async function boundedText(response: Response, limit: number): Promise<string> {
+  const tooLarge = () => new Error(`the request object is larger than ${limit} bytes`);
+  if (Number(response.headers.get('content-length') ?? 0) > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The OAuth error description a library error carries, else its message's first line. */
