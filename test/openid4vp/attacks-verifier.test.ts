@@ -9,6 +9,7 @@ import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { type CredentialNeed, MemorySessionStore, PresentationVerifier } from '@tradewind/openid4vp';
 import { createVerifier, type RecognitionPolicy } from '@tradewind/verifier';
 import { openWallet, type Wallet } from '@tradewind/wallet';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, serve } from '../../packages/openid4vp/test/support.js';
 
@@ -193,6 +194,42 @@ describe('presentations that answer the wrong question', () => {
     expect((await send(second, { pid: [await sdJwt({ ...second, nonce: theirs.nonce })] })).body.code).toBe('NONCE_MISMATCH');
     const honest = await oid4vp.createRequest({ needs: [PID] });
     expect((await send(honest, { pid: [await sdJwt(honest)] })).body).toEqual({ status: 'accepted' });
+  });
+});
+
+describe('credentials not bound to the one presenting them', () => {
+  /**
+   * Someone else's copy of the holder's vc+jwt national ID, enveloped in a vp+jwt the
+   * thief signs with their own did:jwk: the presentation is theirs, the credential is not about them.
+   */
+  async function stolen(session: Session): Promise<string> {
+    const honest = await vp(session, ids.ttId);
+    const payload = JSON.parse(Buffer.from(honest.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>;
+    const header = JSON.parse(Buffer.from(honest.split('.')[0] as string, 'base64url').toString()) as Record<string, unknown>;
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const jwk = await exportJWK(publicKey);
+    const thief = `did:jwk:${Buffer.from(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).toString('base64url')}`;
+    const body: Record<string, unknown> = { ...payload, holder: thief };
+    if (body.iss !== undefined) body.iss = thief;
+    return new SignJWT(body).setProtectedHeader({ ...header, alg: 'EdDSA', kid: `${thief}#0` }).sign(privateKey);
+  }
+
+  it('under a policy that lets presentations carry credentials about others, a DCQL query (holder binding required) still refuses them: HOLDER_BINDING', async () => {
+    const lenient = route('/lenient/response', {
+      verifier: createVerifier({ policy: { ...policy, holderBinding: 'none' }, recognitionLists: [list] }),
+    });
+    const uri = `${server.base}/lenient/response`;
+    const attack = await lenient.createRequest({ needs: [NATIONAL_ID] });
+    const r = await post(uri, { state: attack.state, vp_token: JSON.stringify({ national_id: [await stolen(attack)] }) });
+    expect(r.body.code).toBe('HOLDER_BINDING');
+    const honest = await lenient.createRequest({ needs: [NATIONAL_ID] });
+    const ok = await post(uri, { state: honest.state, vp_token: JSON.stringify({ national_id: [await vp(honest, ids.ttId)] }) });
+    expect(ok.body).toEqual({ status: 'accepted' });
+  });
+
+  it('under the default policy the stolen copy is HOLDER_BINDING too', async () => {
+    const attack = await oid4vp.createRequest({ needs: [NATIONAL_ID] });
+    expect((await send(attack, { national_id: [await stolen(attack)] })).body.code).toBe('HOLDER_BINDING');
   });
 });
 

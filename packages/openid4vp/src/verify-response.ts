@@ -19,7 +19,8 @@ type Credential = PresentedCredential | PresentedSdJwtCredential;
 
 /**
  * Verifies every presentation of a response with `verifier.verifyPresentation` (the
- * session's nonce, `audience` = its client_id), then checks the verified content against
+ * session's nonce, `audience` = its client_id, and every credential about the holder
+ * unless its query sets `require_cryptographic_holder_binding: false`), then checks the verified content against
  * the request's DCQL query: each presentation in the format its credential query names
  * (an SD-JWT VC under a `jwt_vc_json` query is refused), one credential in it, and the
  * query (types or vct, claims actually disclosed, credential sets) satisfied, by
@@ -49,7 +50,14 @@ export async function verifyResponse(
     const target = session.targets[queryId] as QueryTarget;
     for (const [i, p] of presentations.entries()) {
       const at = `/vp_token/${queryId}/${i}`;
-      const result = await verifier.verifyPresentation(p, { nonce: session.nonce, audience: session.clientId, ...(now ? { now } : {}) });
+      const result = await verifier.verifyPresentation(p, {
+        nonce: session.nonce,
+        audience: session.clientId,
+        // DCQL requires holder binding unless the query waives it: a verifier configured to
+        // accept credentials about others (holderBinding 'none') must not accept them here.
+        ...(bindingRequired(session, queryId) ? { holderBinding: 'subject' as const } : {}),
+        ...(now ? { now } : {}),
+      });
       if (!result.verified) {
         for (const e of result.errors) errors.push({ ...e, path: `${at}${e.path && e.path !== '/' ? e.path : ''}` });
         continue;
@@ -92,6 +100,12 @@ export async function verifyResponse(
     credentials: presented.map((p) => summarize(p.credential, { queryId: p.queryId, need: p.target.need })),
     ...(holders.size === 1 ? { holder: [...holders][0] as string } : {}),
   };
+}
+
+/** Whether a credential query requires cryptographic holder binding (DCQL's default: it does). */
+function bindingRequired(session: PresentationSessionRecord, queryId: string): boolean {
+  const query = session.dcql.credentials.find((c) => c.id === queryId) as { require_cryptographic_holder_binding?: boolean } | undefined;
+  return query?.require_cryptographic_holder_binding !== false;
 }
 
 /** Why a verified presentation cannot answer its query's format, if it cannot. */
