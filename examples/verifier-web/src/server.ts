@@ -79,7 +79,11 @@ export async function startVerifierWeb(options: VerifierWebOptions): Promise<Run
     ...(config.clientName === undefined ? {} : { clientName: config.clientName }),
     ...(config.now === undefined ? {} : { now: config.now }),
   });
-  app = createApp(config, files, presentations);
+  // The page's API answers only under the names the page is served at: a page elsewhere
+  // cannot rebind its own name to this address (DNS rebinding) and read outcomes, nor
+  // post requests from another origin.
+  const hosts = new Set([`127.0.0.1:${address.port}`, `localhost:${address.port}`, `[::1]:${address.port}`, new URL(base).host]);
+  app = createApp(config, files, presentations, hosts);
 
   return {
     url: `${localUrl}/`,
@@ -92,7 +96,12 @@ export async function startVerifierWeb(options: VerifierWebOptions): Promise<Run
   };
 }
 
-function createApp(config: ResolvedConfig, files: ReturnType<typeof loadPageFiles>, presentations: PresentationVerifier): Hono {
+function createApp(
+  config: ResolvedConfig,
+  files: ReturnType<typeof loadPageFiles>,
+  presentations: PresentationVerifier,
+  hosts: ReadonlySet<string>,
+): Hono {
   const app = new Hono();
   app.use(async (c, next) => {
     await next();
@@ -102,6 +111,14 @@ function createApp(config: ResolvedConfig, files: ReturnType<typeof loadPageFile
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     c.header('Cross-Origin-Resource-Policy', 'same-origin');
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+
+  app.use('/api/*', async (c, next) => {
+    const host = c.req.header('host') ?? '';
+    const origin = c.req.header('origin');
+    if (!hosts.has(host)) return problem(c, 403, 'REFUSED', 'the page API answers only at the address the page is served from');
+    if (origin !== undefined && !sameOrigin(origin, host)) return problem(c, 403, 'REFUSED', 'the page API answers only its own page');
+    await next();
   });
 
   app.get('/api/config', (c) => c.json({ profiles: Object.entries(config.profiles).map(([id, p]) => ({ id, label: p.label })) }));
@@ -161,6 +178,16 @@ function createApp(config: ResolvedConfig, files: ReturnType<typeof loadPageFile
       : c.json({ message: 'internal error' }, 500),
   );
   return app;
+}
+
+/** Whether a request's Origin is the origin of the host it was sent to. */
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const url = new URL(origin);
+    return url.host === host && (url.protocol === 'http:' || url.protocol === 'https:');
+  } catch {
+    return false;
+  }
 }
 
 function problem(c: Context, status: ContentfulStatusCode, code: string, message: string): Response {
