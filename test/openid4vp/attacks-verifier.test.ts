@@ -171,6 +171,10 @@ describe('presentations that answer the wrong question', () => {
     const attack = await oid4vp.createRequest({ needs: [NATIONAL_ID] });
     const two = await send(attack, { national_id: [await vp(attack, ids.ttId), await vp(attack, ids.ttId)] });
     expect(two.body.code).toBe('QUERY_UNSATISFIED');
+    // Refused before verification: eight forged presentations are not worth eight signature checks.
+    const forged = await oid4vp.createRequest({ needs: [NATIONAL_ID] });
+    const eight = await send(forged, { national_id: Array.from({ length: 8 }, () => 'e30.e30.AAAA') });
+    expect(eight.body.code).toBe('QUERY_UNSATISFIED');
     const honest = await oid4vp.createRequest({ needs: [NATIONAL_ID] });
     expect((await send(honest, { national_id: [await vp(honest, ids.ttId)] })).body).toEqual({ status: 'accepted' });
   });

@@ -43,6 +43,10 @@ export async function verifyResponse(
   for (const id of vpToken.keys())
     if (!Object.hasOwn(session.targets, id))
       errors.push({ code: 'MALFORMED', message: `credential query ${id} was not asked for`, path: `/vp_token/${id}` });
+  // More presentations than a query allows are refused before any is verified (each costs a verification).
+  for (const [id, presentations] of vpToken)
+    if (presentations.length > 1 && !multipleAllowed(session, id))
+      errors.push({ code: 'QUERY_UNSATISFIED', message: `credential query ${id} takes one presentation`, path: `/vp_token/${id}` });
   if (errors.length > 0) return { errors, warnings, credentials: [] };
 
   const presented: Array<{ queryId: string; target: QueryTarget; result: Verified; credential: Credential; at: string }> = [];
@@ -106,6 +110,12 @@ export async function verifyResponse(
 function bindingRequired(session: PresentationSessionRecord, queryId: string): boolean {
   const query = session.dcql.credentials.find((c) => c.id === queryId) as { require_cryptographic_holder_binding?: boolean } | undefined;
   return query?.require_cryptographic_holder_binding !== false;
+}
+
+/** Whether a credential query takes several presentations (DCQL `multiple`, default false). */
+function multipleAllowed(session: PresentationSessionRecord, queryId: string): boolean {
+  const query = session.dcql.credentials.find((c) => c.id === queryId) as { multiple?: boolean } | undefined;
+  return query?.multiple === true;
 }
 
 /** Why a verified presentation cannot answer its query's format, if it cannot. */
