@@ -105,6 +105,9 @@ describe('where the answer goes', () => {
       'http://bank.example.bb/openid4vp/response',
       'http://127.0.0.1.nip.io/openid4vp/response',
       'http://[::ffff:7f00:1]/openid4vp/response',
+      // Resolved by whatever DNS the system uses: not necessarily this machine.
+      'http://bank.localhost/openid4vp/response',
+      'http://localhost.evil.example/openid4vp/response',
     ])
       expect(await codeOf(w.wallet.parsePresentationRequest(requestUri(base(uri))))).toBe('MALFORMED');
     const honest = await oid4vp.createRequest({ needs: [PID] });
@@ -205,6 +208,35 @@ describe('requests built to exhaust the wallet', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('request objects fetched by reference', () => {
+  it('a request_uri that redirects to another host: UNREACHABLE, the other host never asked; a request_uri on a public http host: MALFORMED', async () => {
+    let followed = 0;
+    const elsewhere = await hostile((_req, res) => {
+      followed++;
+      res.writeHead(200).end('x');
+    });
+    const redirecting = await hostile((_req, res) => {
+      res.writeHead(302, { location: elsewhere.url }).end();
+    });
+    try {
+      const uri = `openid4vp://?client_id=${encodeURIComponent(`redirect_uri:${redirecting.url}`)}&request_uri=${encodeURIComponent(redirecting.url)}`;
+      expect(await codeOf(w.wallet.parsePresentationRequest(uri))).toBe('UNREACHABLE');
+      expect(followed).toBe(0);
+    } finally {
+      await redirecting.close();
+      await elsewhere.close();
+    }
+    const plain = 'http://bank.example.bb/request';
+    expect(
+      await codeOf(
+        w.wallet.parsePresentationRequest(
+          `openid4vp://?client_id=${encodeURIComponent(`redirect_uri:${plain}`)}&request_uri=${encodeURIComponent(plain)}`,
+        ),
+      ),
+    ).toBe('MALFORMED');
   });
 });
 

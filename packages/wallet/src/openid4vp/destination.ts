@@ -1,10 +1,14 @@
 import { getGlobalConfig, setGlobalConfig } from '@openid4vc/utils';
 import { TradewindError } from '@tradewind/core';
 
-/** Whether a URL hostname (as the WHATWG parser normalises it) is this machine: `localhost`, 127.0.0.0/8 or `[::1]`. */
+/**
+ * Whether a URL hostname (as the WHATWG parser normalises it) is this machine: `localhost`,
+ * 127.0.0.0/8 or `[::1]`. Names under `.localhost` are not: whether they resolve to this
+ * machine depends on the system's resolver, and an http answer must not leave it.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]') return true;
+  if (host === 'localhost' || host === '[::1]') return true;
   return /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
