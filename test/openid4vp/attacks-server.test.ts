@@ -146,13 +146,22 @@ describe('requests from elsewhere', () => {
     expect(JSON.parse(answer.body).code).toBe('REQUEST_UNKNOWN');
   });
 
-  // Open: the session id the page polls is the request's state, which the QR code shows
-  // to anyone at the counter; whoever reads it can poll the outcome and the holder's
-  // claims. Marked as failing until the page polls with an id of its own; the twin follows.
-  it.fails('a bystander who reads the state from the QR code cannot poll the outcome', async () => {
-    const made = (await (await fetch(at('/api/requests'), { method: 'POST' })).json()) as { uri: string };
-    const state = new URL(made.uri).searchParams.get('state');
-    expect((await fetch(at(`/api/requests/${state}`))).status).toBe(404);
+  it('a bystander who reads the state from the QR code learns at most the status, never the outcome; the page gets its outcome', async () => {
+    const made = (await (await fetch(at('/api/requests'), { method: 'POST' })).json()) as { id: string; uri: string };
+    const state = new URL(made.uri).searchParams.get('state') as string;
+    expect(made.id).not.toBe(state);
+    // A holder declines, so there is an outcome to read.
+    const declined = await fetch(new URL('/openid4vp/response', web.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ state, error: 'access_denied' }).toString(),
+    });
+    expect(await declined.json()).toEqual({ status: 'declined' });
+    const bystander = (await (await fetch(at(`/api/requests/${state}`))).json()) as Record<string, unknown>;
+    expect(bystander.status).toBe('refused');
+    expect(bystander.outcome).toBeUndefined();
+    const page = (await (await fetch(at(`/api/requests/${made.id}`))).json()) as { outcome?: { errors: Array<{ code: string }> } };
+    expect(page.outcome?.errors[0]?.code).toBe('DECLINED');
   });
 
   it('the page polls its own request', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { TradewindError } from '@tradewind/core';
@@ -103,6 +104,7 @@ function createApp(
   hosts: ReadonlySet<string>,
 ): Hono {
   const app = new Hono();
+  const pages = new PageIds();
   app.use(async (c, next) => {
     await next();
     c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
@@ -149,16 +151,22 @@ function createApp(
     const profile = config.profiles[id]!;
     const session = await presentations.createRequest(profile.dcql ? { dcql: profile.dcql } : { needs: profile.needs ?? [] });
     const qrSvg = await QRCode.toString(session.uri, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 });
-    return c.json({ id: session.id, uri: session.uri, qrSvg, expiresAt: session.expiresAt.toISOString(), profile: id }, 201);
+    const pageId = pages.add(session.id, session.expiresAt);
+    return c.json({ id: pageId, uri: session.uri, qrSvg, expiresAt: session.expiresAt.toISOString(), profile: id }, 201);
   });
 
+  // The outcome (the holder's claims) goes only to the page that made the request, by the
+  // id it was given; the request's state, which the QR code shows to anyone at the
+  // counter, tells no more than the status.
   app.get('/api/requests/:id', async (c) => {
-    const view = await presentations.session(c.req.param('id'));
+    const given = c.req.param('id');
+    const sessionId = pages.session(given);
+    const view = await presentations.session(sessionId ?? given);
     if (view === undefined) return problem(c, 404, 'REQUEST_UNKNOWN', 'no such request');
     return c.json({
       status: view.status,
       expiresAt: new Date(view.expiresAt).toISOString(),
-      ...(view.outcome === undefined ? {} : { outcome: view.outcome }),
+      ...(view.outcome === undefined || sessionId === undefined ? {} : { outcome: view.outcome }),
     });
   });
 
@@ -178,6 +186,31 @@ function createApp(
       : c.json({ message: 'internal error' }, 500),
   );
   return app;
+}
+
+/**
+ * The ids the page polls its requests by (256 random bits each), mapped to the session
+ * ids (the requests' states). Bounded: the oldest go first, and those long expired.
+ */
+class PageIds {
+  static readonly MAX = 20_000;
+  static readonly RETAIN_MS = 3_600_000;
+  readonly #ids = new Map<string, { session: string; expiresAt: number }>();
+
+  add(session: string, expiresAt: Date): string {
+    const now = Date.now();
+    for (const [id, entry] of this.#ids) {
+      if (this.#ids.size < PageIds.MAX && entry.expiresAt + PageIds.RETAIN_MS > now) break;
+      this.#ids.delete(id);
+    }
+    const id = randomBytes(32).toString('base64url');
+    this.#ids.set(id, { session, expiresAt: expiresAt.getTime() });
+    return id;
+  }
+
+  session(id: string): string | undefined {
+    return this.#ids.get(id)?.session;
+  }
 }
 
 /** Whether a request's Origin is the origin of the host it was sent to. */
