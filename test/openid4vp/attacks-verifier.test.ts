@@ -137,7 +137,7 @@ describe('presentations that answer the wrong question', () => {
   // (@tradewind/verifier recognition), so BB's "diploma + national ID" passes under the
   // diploma rule and then answers a national-ID query. Marked as failing until the rule
   // requires every type to be accepted; the honest twin follows.
-  it.fails('a national ID from an issuer recognised only for diplomas, typed as both: NOT_RECOGNIZED', async () => {
+  it('a national ID from an issuer recognised only for diplomas, typed as both: NOT_RECOGNIZED', async () => {
     const attack = await oid4vp.createRequest({ needs: [NATIONAL_ID] });
     const r = await send(attack, { national_id: [await vp(attack, ids.bbDiplomaAndId)] });
     expect(r.body.code).toBe('NOT_RECOGNIZED');

@@ -144,6 +144,34 @@ describe('recognition lists and policies', () => {
     expect((await caribbeanIds.verifyCredential(await vcJwt(bb))).verified).toBe(true);
   });
 
+  it('requires every type of a credential to be accepted: a second type no rule accepts is NOT_RECOGNIZED', async () => {
+    // TT is accredited for both types; this verifier recognises TT's birth certificates only.
+    const birthOnly = createVerifier({
+      now: NOW,
+      policy: { ...policy, accept: [{ countries: ['TT'], credentialTypes: ['BirthCertificateCredential'] }] },
+      recognitionLists: [list],
+    });
+    const both = await vcJwt(tt, { type: ['VerifiableCredential', 'BirthCertificateCredential', ID] });
+    const r = await birthOnly.verifyCredential(both);
+    expect(codes(r)).toEqual(['NOT_RECOGNIZED']);
+    expect(r.verified ? '' : r.errors[0]?.message).toContain(ID);
+    // The honest twin: a birth certificate alone is recognised; both types under rules for each are too.
+    const birth = await vcJwt(tt, { type: ['VerifiableCredential', 'BirthCertificateCredential'] });
+    expect((await birthOnly.verifyCredential(birth)).verified).toBe(true);
+    const eachRule = createVerifier({
+      now: NOW,
+      policy: {
+        ...policy,
+        accept: [
+          { countries: ['TT'], credentialTypes: ['BirthCertificateCredential'] },
+          { countries: '*', credentialTypes: [ID], minAssurance: 'high' },
+        ],
+      },
+      recognitionLists: [list],
+    });
+    expect((await eachRule.verifyCredential(both)).verified).toBe(true);
+  });
+
   it('verifies a did:web issuer offline from the keys in the list, across a key rollover', async () => {
     const did = 'did:web:registry.gov.tt';
     const [oldKey, newKey] = [didKey(), didKey()];

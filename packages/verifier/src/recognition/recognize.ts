@@ -152,12 +152,23 @@ export function recognize(
       typePath,
     );
   }
-  if (policy.accept && !policy.accept.some((rule) => ruleMatches(rule, entry, types))) {
-    fail(
-      'NOT_RECOGNIZED',
-      `this verifier does not recognise ${types.join(', ')} from ${entry.country} at assurance ${entry.assuranceLevel}`,
-      typePath,
-    );
+  // Every type the credential claims must be recognised (by some rule each): one rule for a
+  // harmless type must not carry a second type that no rule accepts from this issuer.
+  const rules = policy.accept;
+  if (rules) {
+    const unrecognised =
+      types.length === 0
+        ? rules.some((rule) => ruleMatches(rule, entry, []))
+          ? []
+          : ['untyped credentials']
+        : types.filter((t) => !rules.some((rule) => ruleMatches(rule, entry, [t])));
+    if (unrecognised.length > 0) {
+      fail(
+        'NOT_RECOGNIZED',
+        `this verifier does not recognise ${unrecognised.join(', ')} from ${entry.country} at assurance ${entry.assuranceLevel}`,
+        typePath,
+      );
+    }
   }
   const entryMaxAge = entry.status?.maxAgeSeconds === undefined ? undefined : entry.status.maxAgeSeconds * 1000;
   return {
