@@ -150,6 +150,9 @@ describe('tradewind wallet respond', () => {
     const before = verifier.received.length;
     const r = await onTerminal(['wallet', 'respond', uri, '--db', db], 'n\n');
     expect(r.output).toContain('given_name: "Asha"');
+    // One line per item, as on every other output: real line breaks, not escaped ones.
+    expect(r.output).toMatch(/client_id: [^\n]*\r?\n/);
+    expect(r.output).not.toContain('\\n');
     expect(r.output).toContain('Present these? [y/N]');
     expect(r.output).toContain('DECLINED');
     expect(r.code).toBe(1);

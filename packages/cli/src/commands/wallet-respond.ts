@@ -93,7 +93,8 @@ sent), or the request is not one this wallet answers (REQUEST_UNKNOWN, MALFORMED
       }
       const summary = [...renderVerifier(verifier), ...renderPlan(plan, match.queries)];
       if (!consent) {
-        io.stderr(`${escapeForTerminal(summary.join('\n'))}\nPresent these? [y/N] `);
+        // Each line escaped its untrusted parts already; escaping the whole would print the line breaks as \n.
+        io.stderr(`${summary.join('\n')}\nPresent these? [y/N] `);
         const answer = await readLine(io);
         if (!/^\s*y(es)?\s*$/i.test(answer)) {
           await wallet.declinePresentationRequest(request, { allowInsecureHttp: insecure });
