@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Oauth2ClientErrorResponseError, Oauth2ServerErrorResponseError } from '@openid4vc/oauth2';
 import { Openid4vciClient, Openid4vciRetrieveCredentialsError } from '@openid4vc/openid4vci';
-import { getGlobalConfig, setGlobalConfig } from '@openid4vc/utils';
 import type { ManagedDid, TradewindAgent } from '@tradewind/agent';
 import { type ErrorCode, looksLikeCompactJws, TradewindError } from '@tradewind/core';
 import type { VerifyOptions } from '@tradewind/verifier';
 import { describe, reading, readOptions } from './arguments.js';
+import { readBoundedBody } from './http/bounded-body.js';
+import { withInsecureUrls } from './http/insecure-urls.js';
 import { hasKeyBinding, looksLikeSdJwt } from './sd-jwt/disclosures.js';
 
 const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
@@ -197,7 +198,7 @@ export async function acceptOffer(wallet: OfferWallet, uri: string, given: Accep
 
   // Secrets an issuer may echo in its errors, kept out of the messages.
   let preAuthorizedCode: string | undefined;
-  return withInsecure(insecure, async () => {
+  return withInsecureUrls(insecure, async () => {
     // 1. The offer: by value or by reference, not both.
     const query = URL.canParse(uri) ? new URL(uri).searchParams : undefined;
     if (query?.has('credential_offer') && query.has('credential_offer_uri'))
@@ -411,25 +412,8 @@ function isPublicIpv6(address: string): boolean {
 /** The response with its body read whole, refused past {@link MAX_RESPONSE_BYTES}. */
 async function bounded(response: Response): Promise<Response> {
   const tooLarge = () => new ScopedFetchError(`the issuer's answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
-  if (Number(response.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
-    await response.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (response.body === null) return response;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = [101, 204, 205, 304].includes(response.status) ? null : Buffer.concat(chunks);
+  const bytes = await readBoundedBody(response, MAX_RESPONSE_BYTES, tooLarge);
+  const body = [101, 204, 205, 304].includes(response.status) ? null : bytes;
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
@@ -572,24 +556,4 @@ async function readText(response: Response): Promise<string> {
 
 async function readJson(response: Response): Promise<unknown> {
   return JSON.parse(await readText(response));
-}
-
-/**
- * The OpenID4VCI library checks URLs against one process-wide switch; http URLs are
- * accepted while work that allows them runs. The count of such work is shared by every
- * copy of this helper in the process. This wallet checks every URL it fetches itself
- * (https only unless the call allows http), whatever the switch says.
- */
-const INSECURE_DEPTH = Symbol.for('tradewind.openid4vc.insecure-depth');
-async function withInsecure<T>(insecure: boolean, work: () => Promise<T>): Promise<T> {
-  if (!insecure) return work();
-  const g = globalThis as unknown as Record<symbol, number>;
-  g[INSECURE_DEPTH] = (g[INSECURE_DEPTH] ?? 0) + 1;
-  setGlobalConfig({ ...getGlobalConfig(), allowInsecureUrls: true });
-  try {
-    return await work();
-  } finally {
-    g[INSECURE_DEPTH] = (g[INSECURE_DEPTH] ?? 1) - 1;
-    if (g[INSECURE_DEPTH] === 0) setGlobalConfig({ ...getGlobalConfig(), allowInsecureUrls: false });
-  }
 }

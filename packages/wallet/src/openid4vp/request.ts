@@ -4,7 +4,9 @@ import { type Openid4vpAuthorizationRequest, resolveOpenid4vpAuthorizationReques
 import { isJsonObject, type JsonObject, nestingDepth, TradewindError } from '@tradewind/core';
 import { DcqlQuery } from 'dcql';
 import { describe, reading, readOptions } from '../arguments.js';
-import { checkVerifierUrl, withInsecureUrls } from './destination.js';
+import { readBoundedBody } from '../http/bounded-body.js';
+import { withInsecureUrls } from '../http/insecure-urls.js';
+import { checkVerifierUrl } from './destination.js';
 
 /** Longest request URI read (a request by value carries its DCQL query and client metadata). */
 export const MAX_REQUEST_URI_LENGTH = 32 * 1024;
@@ -273,26 +275,8 @@ function checkDcqlSize(dcql: DcqlQuery): void {
  * than that (or streamed without end) throws once the limit is passed.
  */
 async function boundedText(response: Response, limit: number): Promise<string> {
-  const tooLarge = () => new Error(`the request object is larger than ${limit} bytes`);
-  if (Number(response.headers.get('content-length') ?? 0) > limit) {
-    await response.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await readBoundedBody(response, limit, () => new Error(`the request object is larger than ${limit} bytes`));
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /** The OAuth error description a library error carries, else its message's first line. */

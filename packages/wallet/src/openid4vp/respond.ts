@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode, isJsonObject, type JsonObject, TradewindError } from '@tradewind/core';
 import { describe, reading, readOptions } from '../arguments.js';
+import { readBoundedBody } from '../http/bounded-body.js';
 import type { PresentationFormat } from '../presentation.js';
 import type { SdJwtPresentation } from '../sd-jwt/present.js';
 import { checkVerifierUrl } from './destination.js';
@@ -227,25 +228,8 @@ async function post(url: URL, form: URLSearchParams, options: RespondOptions): P
 }
 
 async function boundedText(response: Response): Promise<string> {
-  if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
-    await response.body?.cancel().catch(() => {});
-    throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_ANSWER_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await readBoundedBody(response, MAX_ANSWER_BYTES, () => new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /** The verifier's code, when it is one this wallet knows; `REFUSED` otherwise. */
