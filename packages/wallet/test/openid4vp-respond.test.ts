@@ -6,11 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { type JsonObject, TradewindError } from '@tradewind/core';
 import { expandedTypes } from '@tradewind/verifier/data-integrity';
 import { type HolderDid, openWallet, type ParsedPresentationRequest, type Wallet } from '@tradewind/wallet';
+import { verifyPresentation as didJwtVerifyPresentation } from 'did-jwt-vc';
+import { Resolver } from 'did-resolver';
+import { getResolver as getKeyResolver } from 'key-did-resolver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diIssuer, PERMIT_CONTEXT, PERMIT_CONTEXT_URL, workPermit } from './di-fixtures.js';
+import { diIssuer, PERMIT_CONTEXT, PERMIT_CONTEXT_URL, producerVerifies, registerHolder, workPermit } from './di-fixtures.js';
 import { issuer, jwtVc, SECRET, TEST_KDF, tempDir, vcJwt } from './fixtures.js';
 import { startTestVerifier, type TestVerifier } from './helpers/test-verifier.js';
-import { issueSdJwt, sdJwtIssuer } from './sd-jwt-fixtures.js';
+import { decodePart, issueSdJwt, referenceVerifier, type SdJwtIssuer, sdJwtIssuer } from './sd-jwt-fixtures.js';
 
 const tmp = tempDir();
 const dataIntegrity = { contexts: { [PERMIT_CONTEXT_URL]: PERMIT_CONTEXT } };
@@ -18,6 +21,7 @@ const VC = 'https://www.w3.org/2018/credentials#VerifiableCredential';
 let wallet: Wallet;
 let verifier: TestVerifier;
 let holder: HolderDid;
+let sdIssuer: SdJwtIssuer;
 const ids: Record<'sdjwt' | 'jwtvc' | 'vcjwt' | 'di' | 'permitSoon', string> = {
   sdjwt: '',
   jwtvc: '',
@@ -32,7 +36,8 @@ beforeAll(async () => {
   verifier = await startTestVerifier({ clientName: 'Barbados Immigration', verify: { dataIntegrity } });
   holder = await wallet.createDid();
   const iss = issuer();
-  ids.sdjwt = (await wallet.receive(await issueSdJwt(sdJwtIssuer(), holder))).credential.id;
+  sdIssuer = sdJwtIssuer();
+  ids.sdjwt = (await wallet.receive(await issueSdJwt(sdIssuer, holder))).credential.id;
   const birth = await jwtVc(iss, holder.did);
   ids.jwtvc = (await wallet.receive(birth)).credential.id;
   const national = await vcJwt(iss, holder.did);
@@ -184,6 +189,50 @@ describe('reading a request', () => {
     }
     const gone = `openid4vp://?client_id=${encodeURIComponent('did:example:v')}&request_uri=${encodeURIComponent(at)}`;
     expect(await codeOf(wallet.parsePresentationRequest(gone))).toBe('UNREACHABLE');
+  });
+});
+
+describe('what the wallet posts, checked by verifiers that are not ours', () => {
+  /** Answers a one-query request and returns what the verifier received for it. */
+  async function posted(query: JsonObject): Promise<{ request: ParsedPresentationRequest; presentation: string | JsonObject }> {
+    const request = await requestFor({ credentials: [query] });
+    const before = verifier.received.length;
+    expect((await wallet.respondToPresentationRequest(request)).accepted).toBe(true);
+    const presentation = verifier.received[before]?.vpToken?.[query.id as string]?.[0];
+    expect(presentation).toBeDefined();
+    return { request, presentation: presentation as string | JsonObject };
+  }
+
+  it('dc+sd-jwt: @sd-jwt/sd-jwt-vc verifies the key binding for the nonce, and its aud is the client_id', async () => {
+    const { request, presentation } = await posted(sdJwtQuery());
+    const sdJwt = presentation as string;
+    const verified = await referenceVerifier(sdIssuer).verify(sdJwt, { keyBindingNonce: request.nonce });
+    expect(verified.kb?.payload).toMatchObject({ nonce: request.nonce, aud: request.clientId });
+    await expect(referenceVerifier(sdIssuer).verify(sdJwt, { keyBindingNonce: 'another-nonce' })).rejects.toThrow();
+    expect(decodePart(sdJwt.slice(sdJwt.lastIndexOf('~') + 1).split('.')[0] as string).typ).toBe('kb+jwt');
+  });
+
+  it('jwt_vc_json (jwt_vc): did-jwt-vc verifies the VP-JWT for the client_id and nonce, and not for another', async () => {
+    const { request, presentation } = await posted(w3cQuery('birth', 'jwt_vc_json', types.jwtvc as string[]));
+    const resolver = new Resolver({ ...getKeyResolver() });
+    const jwt = presentation as string;
+    const result = await didJwtVerifyPresentation(jwt, resolver, { audience: request.clientId, challenge: request.nonce });
+    expect(result.verified).toBe(true);
+    expect(result.issuer).toBe(holder.did);
+    await expect(didJwtVerifyPresentation(jwt, resolver, { audience: request.clientId, challenge: 'another' })).rejects.toThrow();
+    await expect(
+      didJwtVerifyPresentation(jwt, resolver, { audience: 'redirect_uri:https://elsewhere.example/r', challenge: request.nonce }),
+    ).rejects.toThrow();
+  });
+
+  it('ldp_vc: @digitalbazaar/vc verifies the presentation with challenge = nonce and domain = client_id, and not for another', async () => {
+    registerHolder(holder.did, holder.verificationMethod);
+    const { request, presentation } = await posted(w3cQuery('permit', 'ldp_vc', types.di as string[]));
+    const vp = presentation as JsonObject;
+    const ok = await producerVerifies(structuredClone(vp), request.nonce, request.clientId);
+    expect(ok.verified, JSON.stringify(ok.error)).toBe(true);
+    expect((await producerVerifies(structuredClone(vp), 'another', request.clientId)).verified).toBe(false);
+    expect((await producerVerifies(structuredClone(vp), request.nonce, 'redirect_uri:https://elsewhere.example/r')).verified).toBe(false);
   });
 });
 
