@@ -41,7 +41,10 @@ export interface ResolvedConfig {
   publicUrl?: string;
   policy: RecognitionPolicy;
   recognitionLists: string[];
+  /** Status list URL → its text as read at start. */
   statusLists: Record<string, string>;
+  /** Status list URL → its file (absolute), re-read when it changes. */
+  statusListFiles: Record<string, string>;
   profiles: Record<string, RequestProfile>;
   ttlSeconds: number;
   clientName?: string;
@@ -81,9 +84,12 @@ export function resolveConfig(options: VerifierWebOptions): ResolvedConfig {
   const recognitionLists = listFiles.map((file) => readText(file, 'recognition list').trim());
 
   const statusLists: Record<string, string> = Object.create(null);
+  const statusListFiles: Record<string, string> = Object.create(null);
   for (const [url, file] of Object.entries(options.statusLists ?? {})) {
     if (!/^https?:\/\/\S+$/.test(url)) bad(`status list URL must be an http(s) URL, got "${url}"`, 'statusLists');
     statusLists[url] = readText(file, 'status list').trim();
+    if (statusLists[url] === '') bad(`status list file ${file} is empty`, file);
+    statusListFiles[url] = resolve(file);
   }
 
   const profiles = options.profiles ?? DEFAULT_PROFILES;
@@ -97,6 +103,7 @@ export function resolveConfig(options: VerifierWebOptions): ResolvedConfig {
     policy,
     recognitionLists,
     statusLists,
+    statusListFiles,
     profiles,
     ttlSeconds,
     ...(options.clientName === undefined ? {} : { clientName: options.clientName }),

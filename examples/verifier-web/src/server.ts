@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import QRCode from 'qrcode';
 import { type ResolvedConfig, resolveConfig, type VerifierWebOptions } from './config.js';
 import { loadPageFiles } from './page-files.js';
+import { StatusListFiles } from './status-files.js';
 
 /** A running page server. */
 export interface RunningVerifierWeb {
@@ -56,7 +57,9 @@ export async function startVerifierWeb(options: VerifierWebOptions): Promise<Run
   const verifier = createVerifier({
     policy: config.policy,
     recognitionLists: config.recognitionLists,
-    status: { lists: config.statusLists },
+    // Only the configured URLs are answered, from their files (nothing is fetched), so
+    // the http(s) URLs the files name need no network rule.
+    status: { provider: new StatusListFiles(config.statusListFiles, config.statusLists), allowInsecureUrls: true },
   });
 
   let app: Hono | undefined;

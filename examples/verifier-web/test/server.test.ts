@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TradewindError } from '@tradewind/core';
@@ -149,6 +149,9 @@ describe('configuration', () => {
     );
     expect((await refusal({ recognitionLists: [join(setup.root, 'none.jwt')] })).code).toBe('INVALID_ARGUMENT');
     expect((await refusal({ statusLists: { 'ftp://x': world.files.policy } })).message).toMatch(/http\(s\) URL/);
+    const empty = join(setup.root, 'empty-status.jwt');
+    writeFileSync(empty, '\n');
+    expect((await refusal({ statusLists: { 'https://registry.gov.tt/status/9': empty } })).message).toMatch(/empty/);
   });
 
   test('off loopback it needs an https publicUrl; a TTL outside 30..3600 is refused', async () => {
@@ -186,5 +189,43 @@ describe('configuration', () => {
       code: 2,
       stderr: expect.stringContaining('missing.json'),
     });
+  });
+});
+
+describe('status lists republished while the server runs', () => {
+  test('a revocation counts from the next answer on, read from the republished file; a file emptied for a moment leaves the last copy in force', async () => {
+    const own = await startCounter(setup.pageDir, world);
+    const issued = await world.registry.issue({
+      type: 'NationalIdCredential',
+      format: 'dc+sd-jwt',
+      status: ['revocation'],
+      credentialSubject: { id: world.holder, given_name: 'Asha', family_name: 'Ramdial', birthdate: '1991-04-12', nationality: 'TT' },
+      validUntil: new Date(Date.now() + 86_400_000),
+    });
+    const published = await world.republish();
+    const { recognitionLists: _, ...policy } = JSON.parse(readFileSync(world.files.policy, 'utf8'));
+    const lists = Object.fromEntries(Object.entries(published).map(([url, file]) => [url, readFileSync(file, 'utf8')]));
+    const received = await world.wallet.receive(issued.jwt, { policy, recognitionLists: [world.list], status: { lists } });
+    const stored = received.credential.id as string;
+    const answer = async () => {
+      const made = await fetch(new URL('/api/requests', own.url), { method: 'POST', body: '{"profile":"national-id"}' });
+      const { uri } = (await made.json()) as { uri: string };
+      const request = await world.wallet.parsePresentationRequest(uri);
+      return world.wallet.respondToPresentationRequest(request, { choose: { [request.dcql.credentials[0]!.id]: stored } });
+    };
+    try {
+      expect(await answer()).toMatchObject({ accepted: true });
+      await world.registry.revoke(issued.id);
+      const files = await world.republish();
+      expect(await answer()).toMatchObject({ accepted: false, code: 'REVOKED' });
+      // A registry rewriting a file in place, caught while it is empty: the revocation stands.
+      const [file] = Object.values(files);
+      writeFileSync(file!, '');
+      expect(await answer()).toMatchObject({ accepted: false, code: 'REVOKED' });
+      await world.republish();
+    } finally {
+      await world.wallet.delete(stored);
+      await own.close();
+    }
   });
 });
