@@ -5,7 +5,7 @@ import { startVerifierWeb } from './server.js';
 const USAGE = `usage: tradewind-verifier-web --policy FILE [options]
   --policy FILE              recognition policy (its recognitionLists are read relative to it)
   --recognition-list FILE    a signed recognition list (repeatable)
-  --status-list URL=FILE     a status list credential the verifier holds (repeatable)
+  --status-list URL=FILE     a status list credential the verifier holds, re-read when the file changes (repeatable)
   --host HOST                interface to listen on (default 127.0.0.1)
   --port PORT                port (default 8090; 0 picks a free one)
   --public-url URL           the https URL wallets reach (required off loopback)
