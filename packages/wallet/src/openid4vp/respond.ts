@@ -167,7 +167,7 @@ export async function declinePresentationRequest(
 ): Promise<{ httpStatus: number; body: JsonObject }> {
   const options = readOptions<RespondOptions>(given, 'declinePresentationRequest options');
   const target = destination(request, options);
-  const form = new URLSearchParams({ error: 'access_denied', error_description: 'the holder declined to present' });
+  const form = new URLSearchParams({ error: 'access_denied', error_description: 'no credential was presented' });
   if (request.state !== undefined) form.set('state', request.state);
   return post(target, form, options);
 }
