@@ -27,7 +27,7 @@ export {
   type MigrationState,
   migrationNames,
 } from './migrate.js';
-export { type ExportedKey, NodeCryptoKeyManagementSystem, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';
+export { type ExportedKey, NodeCryptoKeyManagementSystem, newKeyPair, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';
 export {
   type CreateDidOptions,
   type KeyRotation,

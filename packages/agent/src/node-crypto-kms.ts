@@ -1,10 +1,11 @@
 import {
+  createECDH,
   createPrivateKey,
   createPublicKey,
   ECDH,
-  generateKeyPairSync,
   type KeyObject,
   sign as nodeSign,
+  randomBytes,
   type SignKeyObjectInput,
 } from 'node:crypto';
 import { lowSSignature, TradewindError } from '@tradewind/core';
@@ -66,13 +67,7 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
    */
   async sealedKey(type: SupportedKeyType): Promise<{ info: ManagedKeyInfo; sealedPrivateKeyHex: string; adopt: () => void }> {
     if (!this.seal) throw new TradewindError('INVALID_ARGUMENT', 'this key management system cannot write keys in a caller transaction');
-    const generated =
-      type === 'Ed25519' ? generateKeyPairSync('ed25519').privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const jwk = generated.export({ format: 'jwk' });
-    const hex =
-      type === 'Ed25519'
-        ? Buffer.concat([Buffer.from(jwk.d as string, 'base64url'), Buffer.from(jwk.x as string, 'base64url')]).toString('hex')
-        : Buffer.from(jwk.d as string, 'base64url').toString('hex');
+    const hex = newPrivateKeyHex(type);
     const key = privateKeyObject(type, hex);
     const info = managedKeyInfo(type, key);
     const sealedPrivateKeyHex = await this.seal(hex);
@@ -80,17 +75,9 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
   }
 
   override async createKey({ type, kid }: { type: TKeyType; meta?: unknown; kid?: string }): Promise<ManagedKeyInfo> {
-    if (type === 'Ed25519') {
-      const { privateKey } = generateKeyPairSync('ed25519');
-      const jwk = privateKey.export({ format: 'jwk' });
-      const hex = Buffer.concat([Buffer.from(jwk.d as string, 'base64url'), Buffer.from(jwk.x as string, 'base64url')]).toString('hex');
-      return this.importKey({ type, kid, privateKeyHex: hex } as Exclude<MinimalImportableKey, 'kms'>);
-    }
-    if (type === 'Secp256r1') {
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const jwk = privateKey.export({ format: 'jwk' });
-      const hex = Buffer.from(jwk.d as string, 'base64url').toString('hex');
-      return this.importKey({ type, kid, privateKeyHex: hex } as Exclude<MinimalImportableKey, 'kms'>);
+    if (type === 'Ed25519' || type === 'Secp256r1') {
+      const supported: SupportedKeyType = type === 'Ed25519' ? 'Ed25519' : 'Secp256r1';
+      return this.importKey({ type, kid, privateKeyHex: newPrivateKeyHex(supported) } as Exclude<MinimalImportableKey, 'kms'>);
     }
     throw new TradewindError('INVALID_ARGUMENT', `key type ${type} is not supported (use Ed25519 or Secp256r1)`);
   }
@@ -215,6 +202,33 @@ function signOnThreadPool(algorithm: string | null, data: Uint8Array, key: KeyOb
   return new Promise((resolve, reject) => {
     nodeSign(algorithm, data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
   });
+}
+
+/**
+ * New private key material in kms-local's layout (Ed25519: seed || public key;
+ * Secp256r1: the 32-byte scalar), made without crypto.generateKeyPair(Sync): on Node 20
+ * the job behind those functions shares a mutex with the keys it made, and when the
+ * garbage collector frees the job while that mutex is held — a JWK export of one of the
+ * keys allocates under it — the process waits on itself forever. The seed is 32 random
+ * bytes (RFC 8032 §5.1.5); the scalar comes from OpenSSL's EC key generation through
+ * ECDH, in [1, n-1]. Both are then imported, so no generation job ever holds them.
+ */
+function newPrivateKeyHex(type: SupportedKeyType): string {
+  if (type === 'Ed25519') {
+    const seed = randomBytes(32);
+    const publicKey = createPublicKey(privateKeyObject(type, seed.toString('hex'))).export({ format: 'jwk' });
+    return Buffer.concat([seed, Buffer.from(publicKey.x as string, 'base64url')]).toString('hex');
+  }
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return ecdh.getPrivateKey('hex').padStart(64, '0');
+}
+
+/** A new Ed25519 or P-256 key pair as KeyObjects, made as {@link newPrivateKeyHex} makes keys (no generation job). */
+export function newKeyPair(type: 'Ed25519' | 'P-256'): { privateKey: KeyObject; publicKey: KeyObject } {
+  const kind: SupportedKeyType = type === 'Ed25519' ? 'Ed25519' : 'Secp256r1';
+  const privateKey = privateKeyObject(kind, newPrivateKeyHex(kind));
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 function privateKeyObject(type: SupportedKeyType, privateKeyHex: string): KeyObject {
