@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 import './vitest.node20.js';
 
 const postgresSetup = fileURLToPath(new URL('./test/support/postgres-global-setup.ts', import.meta.url));
+const keyGeneration = fileURLToPath(new URL('./test/support/key-generation.ts', import.meta.url));
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 // Tests run against the TypeScript sources of the workspace packages, so `pnpm test`
@@ -27,6 +28,8 @@ export default defineConfig({
     ],
   },
   test: {
+    // Ed25519 and P-256 keys from generateKeyPairSync without its job (a Node 20 deadlock; see the file).
+    setupFiles: [keyGeneration],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Every project inherits the settings above. Project names show in the output, so a

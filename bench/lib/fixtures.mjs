@@ -32,8 +32,9 @@ const b64u = (s) => Buffer.from(s, 'base64url');
  */
 export function ed25519DidKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const jwk = publicKey.export({ format: 'jwk' });
-  const x = b64u(jwk.x);
+  // The raw public key from its SubjectPublicKeyInfo (RFC 8410): Node 20 can deadlock on a
+  // JWK export of a key generateKeyPairSync has just made.
+  const x = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
   const id = base58btc(Uint8Array.from([0xed, 0x01, ...x]));
   const did = `did:key:${id}`;
   return {

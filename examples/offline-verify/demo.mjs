@@ -16,8 +16,10 @@ const shorten = (s, max = 72) => (s.length > max ? `${s.slice(0, max - 1)}…` :
 /** A fresh Ed25519 key and its did:jwk — the DID is the public key itself, so it resolves offline. */
 function newDidJwk() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const { kty, crv, x } = publicKey.export({ format: 'jwk' });
-  const did = `did:jwk:${base64urlEncode(utf8Encode(JSON.stringify({ kty, crv, x })))}`;
+  // The raw public key is the end of its SubjectPublicKeyInfo (RFC 8410). (Node 20 can
+  // deadlock on a JWK export of a key generateKeyPairSync has just made.)
+  const x = base64urlEncode(publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
+  const did = `did:jwk:${base64urlEncode(utf8Encode(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x })))}`;
   return { did, kid: `${did}#0`, privateKey };
 }
 

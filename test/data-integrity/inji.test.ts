@@ -110,7 +110,7 @@ const revoked = manifest.fixtures.filter((f) => f.status === 'revoked');
 
 describe('Inji Certify fixtures', () => {
   it('are what the generator produces (deterministic, offline)', () => {
-    const out = execFileSync(process.execPath, [join(here, 'make-inji-fixtures.mjs'), '--check'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(here, 'make-inji-fixtures.mjs'), '--check'], { encoding: 'utf8', timeout: 120_000 });
     expect(out).toMatch(/^checked 18 files/);
   });
 

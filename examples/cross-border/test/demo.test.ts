@@ -6,7 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const demo = fileURLToPath(new URL('../demo.mjs', import.meta.url));
 const run = (args: string[] = [], env: Record<string, string> = {}) =>
-  execFileSync(process.execPath, [demo, ...args], { encoding: 'utf8', env: { ...process.env, TRADEWIND_DEMO_KEEP: '', ...env } });
+  execFileSync(process.execPath, [demo, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TRADEWIND_DEMO_KEEP: '', ...env },
+    timeout: 120_000,
+  });
 
 beforeAll(() => {
   // The demo imports the built packages, as an agency's or a bank's program would.

@@ -27,7 +27,8 @@ export {
   type MigrationState,
   migrationNames,
 } from './migrate.js';
-export { type ExportedKey, NodeCryptoKeyManagementSystem, newKeyPair, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';
+export { newKeyPair } from './new-key-pair.js';
+export { type ExportedKey, NodeCryptoKeyManagementSystem, publicJwkOfKey, type SupportedKeyType } from './node-crypto-kms.js';
 export {
   type CreateDidOptions,
   type KeyRotation,
