@@ -1,6 +1,7 @@
 // Attacks on the verifier side of OpenID4VP (PresentationVerifier over real HTTP on
 // 127.0.0.1): each hostile response is refused with its code, and its honest twin is
 // accepted, so every refusal below is one the verifier could get wrong.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { type Issuer, openIssuer } from '@tradewind/issuer';
 import { type CredentialNeed, MemorySessionStore, PresentationVerifier } from '@tradewind/openid4vp';
 import { createVerifier, type RecognitionPolicy } from '@tradewind/verifier';
 import { openWallet, type Wallet } from '@tradewind/wallet';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, serve } from '../../packages/openid4vp/test/support.js';
 
@@ -210,7 +211,7 @@ describe('credentials not bound to the one presenting them', () => {
     const honest = await vp(session, ids.ttId);
     const payload = JSON.parse(Buffer.from(honest.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>;
     const header = JSON.parse(Buffer.from(honest.split('.')[0] as string, 'base64url').toString()) as Record<string, unknown>;
-    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const jwk = await exportJWK(publicKey);
     const thief = `did:jwk:${Buffer.from(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).toString('base64url')}`;
     const body: Record<string, unknown> = { ...payload, holder: thief };

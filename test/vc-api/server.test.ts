@@ -1,13 +1,14 @@
 // The VC-API server over real parts: a SQLite issuer database in a temporary folder,
 // real Ed25519 signatures, HTTP on 127.0.0.1. Holders and foreign issuers sign with
 // jose, an independent JOSE implementation.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlDecode, base64urlEncode, jwkToMultikey, utf8Decode, utf8Encode } from '@tradewind/core';
 import { type Issuer, openIssuer } from '@tradewind/issuer';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVcApiServer } from './server.mjs';
 
@@ -40,7 +41,7 @@ const codes = (a: Answer) => (a.body.errors ?? []).map((e) => e.code);
 
 /** A did:key holder (or foreign issuer) with its private key, from jose. */
 async function didKeyParty() {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const multikey = jwkToMultikey((await exportJWK(publicKey)) as Parameters<typeof jwkToMultikey>[0]);
   const did = `did:key:${multikey}`;
   return { did, kid: `${did}#${multikey}`, privateKey };
