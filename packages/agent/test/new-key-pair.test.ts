@@ -3,7 +3,7 @@ import { newKeyPair } from '@tradewind/agent';
 import { describe, expect, it } from 'vitest';
 
 // Keys are made from random bytes (Ed25519) and OpenSSL's EC key generation (P-256) and
-// imported, not by crypto.generateKeyPair(Sync): see newPrivateKeyHex in node-crypto-kms.
+// imported, not by crypto.generateKeyPair(Sync): see newPrivateKeyHex in new-key-pair.ts.
 describe('newKeyPair', () => {
   it.each([
     ['Ed25519', null, 'OKP'],
