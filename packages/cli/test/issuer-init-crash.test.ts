@@ -25,14 +25,18 @@ function tradewind(args: string[], preload?: string) {
 beforeAll(() => {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
   dir = mkdtempSync(join(tmpdir(), 'tradewind-cli-init-crash-'));
-  // Dies when the first DID's key is generated: the database exists, migrated, with its
-  // settings, but has no DID yet.
+  // Dies when the first DID's key is generated (the random bytes of its Ed25519 seed): the
+  // database exists, migrated, with its settings, but has no DID yet.
   killOnKeyGeneration = join(dir, 'kill-on-keygen.mjs');
   writeFileSync(
     killOnKeyGeneration,
     `import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
-crypto.generateKeyPairSync = () => { process.kill(process.pid, 'SIGKILL'); };
+const randomBytes = crypto.randomBytes;
+crypto.randomBytes = (...args) => {
+  if (new Error().stack.includes('newPrivateKeyHex')) process.kill(process.pid, 'SIGKILL');
+  return randomBytes(...args);
+};
 syncBuiltinESMExports();
 `,
   );
